@@ -1,0 +1,139 @@
+/*
+ * casesim/measures.h — what one replicate of one variant measures.
+ *
+ * The names, units and descriptions here are the single source for the
+ * results file's name lists and attributes and for the report, so that a
+ * measure is described once. Rates are shares in [0, 1]; times are days;
+ * a measure that is undefined in a replicate (e.g. a rate over zero
+ * well-founded incidents) is NaN, and statistics skip NaNs and report n.
+ */
+#ifndef CASESIM_MEASURES_H
+#define CASESIM_MEASURES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "casesim/error.h"
+#include "casesim/scenario.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Measures per group of one replicate (cohort incidents only). After the fixed
+ * ones come n_categories per-category accountability rates. The disparity
+ * measures compare a group with the reference group (groups[0]); they are 1 or
+ * 0 for the reference group itself and NaN for "all groups". */
+enum cs_measure {
+    CS_M_INCIDENTS = 0,        /* cohort incidents (count) */
+    CS_M_WELL_FOUNDED,         /* of which well-founded (count) */
+    CS_M_ACCOUNTABILITY,       /* share of well-founded with >= 1 accountability outcome */
+    CS_M_IMPUNITY,             /* 1 - accountability */
+    CS_M_REDRESS,              /* share of well-founded with a redress outcome */
+    CS_M_WRONGFUL_SANCTION,    /* share of unfounded with an accountability outcome */
+    CS_M_TIME_MEAN,            /* days from incident to the case's end, ended cases */
+    CS_M_TIME_MEDIAN,          /* days, median */
+    CS_M_TIME_P90,             /* days, 90th percentile */
+    CS_M_PENDING,              /* share of cohort cases still open at the end */
+    CS_M_ACCOUNTABILITY_RATIO, /* group / reference */
+    CS_M_ACCOUNTABILITY_DIFF,  /* group - reference */
+    CS_M_IMPUNITY_RATIO,
+    CS_M_IMPUNITY_DIFF,
+    CS_M_REDRESS_RATIO,
+    CS_M_REDRESS_DIFF,
+    CS_M_TIME_MEDIAN_RATIO,
+    CS_M_TIME_MEDIAN_DIFF,
+    CS_M_FIXED_COUNT
+};
+
+/* Statistics per stage of one replicate, over the cohort window in time
+ * ([warmup, warmup + cohort) days, all incidents, not only the cohort's). */
+enum cs_stage_stat {
+    CS_SS_ENTRIES = 0,     /* tracks entering the stage in the window */
+    CS_SS_MEAN_WAIT,       /* days from arrival to service start (or to leaving) */
+    CS_SS_MEAN_SERVICE,    /* days in service, completed services */
+    CS_SS_UTILISATION,     /* time-average busy places / capacity (NaN without staff) */
+    CS_SS_DEADLINE_LOSSES, /* tracks that left at the deadline in the window */
+    CS_SS_MEAN_QUEUE,      /* time-average number waiting */
+    CS_SS_MEAN_IN_SERVICE, /* time-average number in service */
+    CS_SS_ARRIVAL_RATE,    /* entries per day */
+    CS_SS_COUNT
+};
+
+/* A name table entry. */
+typedef struct cs_measure_info {
+    const char *name;        /* snake_case, stable: used in files and reports */
+    const char *units;       /* "1" for shares and ratios, "days", "incidents", ... */
+    const char *description; /* one plain-English sentence */
+} cs_measure_info;
+
+/* The fixed measures' descriptions, indexed by enum cs_measure. */
+extern const cs_measure_info cs_measure_table[CS_M_FIXED_COUNT];
+/* The stage statistics' descriptions, indexed by enum cs_stage_stat. */
+extern const cs_measure_info cs_stage_stat_table[CS_SS_COUNT];
+
+/* The shapes of one replicate's arrays for a scenario. */
+typedef struct cs_result_dims {
+    size_t n_groups;     /* groups; arrays indexed by group have n_groups + 1 rows (last = all) */
+    size_t n_categories; /* accountability categories */
+    size_t n_measures;   /* CS_M_FIXED_COUNT + n_categories */
+    size_t n_outcomes;
+    size_t n_stages;
+    size_t n_months;     /* ceil(total simulated years * 12) */
+    size_t n_years;      /* ceil(total simulated years) */
+} cs_result_dims;
+
+/* Fills d for scenario s (any variant: all share the dimensions). */
+void cs_result_dims_of(const cs_scenario *s, cs_result_dims *d);
+
+/* The name of measure m of scenario s (m < n_measures) written into buf:
+ * the fixed names, then "accountability_rate_<category>". Returns buf. */
+const char *cs_measure_name(const cs_scenario *s, size_t m, char *buf, size_t bufsize);
+
+/* One case-level record (written only with --case-records). */
+typedef struct cs_case_record {
+    uint64_t replicate;
+    uint32_t group;
+    uint64_t incident;   /* number within its group and replicate */
+    double arrival_day;
+    uint32_t violation;
+    uint8_t well_founded;
+    double evidence;
+    double end_day;      /* NaN if pending at the end */
+    uint32_t n_tracks;
+    uint64_t outcome_mask; /* bit o set if a track ended in outcome o */
+} cs_case_record;
+
+/* What one (variant, replicate) run measures. All arrays row-major. */
+typedef struct cs_replicate_result {
+    cs_result_dims dims;
+    size_t variant;
+    uint64_t replicate;
+    double *measures;         /* [n_groups + 1][n_measures] */
+    int64_t *outcome_counts;  /* [n_groups + 1][n_outcomes], cohort tracks ending in each */
+    int64_t *stage_entries;   /* [n_groups + 1][n_stages], cohort tracks entering each */
+    double *stage_stats;      /* [n_stages][CS_SS_COUNT] */
+    float *backlog;           /* [n_stages][n_months], time-average cases waiting */
+    int64_t *period_entries;  /* [n_years][n_stages], all incidents, by calendar year */
+    int64_t *period_outcomes; /* [n_years][n_outcomes], all incidents, by calendar year */
+    uint64_t events;          /* discrete events processed (for benchmarks) */
+    uint64_t incidents_total; /* incidents simulated over the whole horizon */
+    size_t n_cases;           /* case records held (0 unless asked for) */
+    size_t cap_cases;
+    cs_case_record *cases;
+} cs_replicate_result;
+
+/* Allocates a zeroed result for dims d. Returns CS_OK or CS_ENOMEM; free with
+ * cs_replicate_result_free. */
+int cs_replicate_result_alloc(const cs_result_dims *d, cs_replicate_result **out, cs_error *err);
+
+/* Resets every array of r to zero and drops its case records (keeps memory). */
+void cs_replicate_result_reset(cs_replicate_result *r);
+
+/* Frees r. NULL is a no-op. */
+void cs_replicate_result_free(cs_replicate_result *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,248 @@
+/*
+ * casesim/scenario.h — a validated scenario, and the variants it defines.
+ *
+ * cs_scenario_load reads a YAML scenario file (see scenarios/README.md and
+ * ../shared/spec/SCENARIO.md), checks every rule, resolves every name to an
+ * index, and builds one fully patched and re-validated copy of the scenario
+ * per variant: the baseline, each intervention, each bundle. The result is
+ * immutable; the engine compiles each variant's scenario into flat tables.
+ *
+ * Units: time in days except the `time` block (years; one year is
+ * CS_DAYS_PER_YEAR days); rates in incidents per year; costs in the scenario's
+ * currency per year.
+ */
+#ifndef CASESIM_SCENARIO_H
+#define CASESIM_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "casesim/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CS_DAYS_PER_YEAR 365.25 /* Julian year */
+
+/* Size limits, checked by the loader and stated in its errors. */
+#define CS_MAX_FILE_BYTES (4u << 20) /* 4 MiB of YAML */
+#define CS_MAX_NAME_LEN 64
+#define CS_MAX_GROUPS 16
+#define CS_MAX_VIOLATIONS 32
+#define CS_MAX_STAGES 64
+#define CS_MAX_BRANCHES 16  /* per stage */
+#define CS_MAX_FORK 8       /* targets of one branch */
+#define CS_MAX_OUTCOMES 64
+#define CS_MAX_INTERVENTIONS 64
+#define CS_MAX_BUNDLES 64
+#define CS_MAX_CHANGES 64   /* per intervention */
+#define CS_MAX_REPLICATES 1000000
+#define CS_MAX_VISITS 16
+#define CS_MAX_YEARS 200.0  /* warmup + cohort + follow-up */
+#define CS_MAX_STAFF 1.0e6
+#define CS_MAX_CASELOAD 100000
+#define CS_MAX_RATE 1.0e8   /* incidents per year per group */
+#define CS_MAX_YAML_DEPTH 64
+
+/* A position in the scenario file, for error messages (1-based; 0 unknown). */
+typedef struct cs_pos {
+    int line;
+    int column;
+} cs_pos;
+
+typedef enum cs_duration_kind {
+    CS_DUR_NONE = 0,    /* instantaneous decision */
+    CS_DUR_FIXED,       /* a = days */
+    CS_DUR_EXPONENTIAL, /* a = mean */
+    CS_DUR_GAMMA,       /* a = shape k, b = scale theta (mean k*theta) */
+    CS_DUR_LOGNORMAL,   /* a = mu, b = sigma of the underlying normal */
+    CS_DUR_UNIFORM,     /* a = min, b = max */
+    CS_DUR_WEIBULL      /* a = shape k, b = scale lambda */
+} cs_duration_kind;
+
+/* A duration distribution in canonical parameters (converted from whatever
+ * form the file used: gamma {mean, cv} -> k = 1/cv^2, theta = mean*cv^2;
+ * lognormal {median, p90} -> mu = ln median, sigma = ln(p90/median)/z_0.9;
+ * lognormal {mean, cv} -> sigma^2 = ln(1+cv^2), mu = ln mean - sigma^2/2). */
+typedef struct cs_duration {
+    cs_duration_kind kind;
+    double a, b;
+    double mean; /* the distribution's mean in days (0 for NONE) */
+} cs_duration;
+
+typedef enum cs_queue_kind { CS_QUEUE_FIFO = 0, CS_QUEUE_PRIORITY } cs_queue_kind;
+typedef enum cs_deadline_from { CS_FROM_INCIDENT = 0, CS_FROM_STAGE } cs_deadline_from;
+
+/* Where a branch (or a deadline) leads: a stage or an outcome. */
+typedef struct cs_target {
+    bool is_stage;
+    size_t index; /* into stages[] or outcomes[] */
+} cs_target;
+
+typedef struct cs_branch {
+    size_t n_to;       /* 1, or >1 for a fork into parallel tracks */
+    cs_target *to;     /* [n_to] */
+    bool is_reference; /* the branch without p: probability is the rest */
+    double *p;         /* [n_groups]; for a reference branch, 1 - sum of the others */
+    double evidence_slope;       /* log-odds per unit of evidence above 0.5; 0 if absent */
+    double unfounded_odds_ratio; /* odds multiplier for unfounded cases; 1 if absent */
+    double *kind_odds_ratio;     /* [n_violations]; 1 where not given */
+    cs_pos pos;
+} cs_branch;
+
+typedef struct cs_stage {
+    char *name;
+    bool has_staff;        /* false: unlimited capacity, no queue */
+    double staff;          /* people (may be fractional after a scale change) */
+    uint32_t caseload;     /* cases one person carries at once; default 1 */
+    uint64_t capacity;     /* floor(staff * caseload); valid when has_staff */
+    cs_duration duration;
+    cs_queue_kind queue;
+    bool has_deadline;
+    double deadline_days;
+    cs_deadline_from deadline_from;
+    size_t deadline_outcome; /* index into outcomes[] */
+    uint32_t max_visits;     /* visits a track may make; 1 unless given */
+    size_t n_branches;
+    cs_branch *branches;     /* [n_branches] */
+    size_t reference_branch; /* index of the branch without p */
+    cs_pos pos;
+} cs_stage;
+
+typedef struct cs_group {
+    char *name;
+    char *label;               /* human-readable; equals name if absent */
+    double incidents_per_year; /* Poisson rate */
+    cs_pos pos;
+} cs_group;
+
+typedef struct cs_violation {
+    char *name;
+    double *share;       /* [n_groups]; each group's shares sum to 1 */
+    double well_founded; /* probability the allegation is true */
+    int priority;        /* smaller is served first where queue: priority */
+    cs_pos pos;
+} cs_violation;
+
+typedef struct cs_evidence {
+    double well_founded_a, well_founded_b; /* Beta(a, b) for well-founded incidents */
+    double unfounded_a, unfounded_b;       /* Beta(a, b) for unfounded incidents */
+} cs_evidence;
+
+typedef struct cs_outcome {
+    char *name;
+    int category;  /* index into categories[] if it counts as accountability, else -1 */
+    bool redress;  /* counts as redress */
+    cs_pos pos;
+} cs_outcome;
+
+typedef enum cs_change_op { CS_CHANGE_SET = 0, CS_CHANGE_SCALE } cs_change_op;
+
+typedef struct cs_change {
+    char *path; /* as written, e.g. "stages.investigation.branches[0].p.african_descent" */
+    cs_change_op op;
+    double value;
+    cs_pos pos;
+} cs_change;
+
+typedef struct cs_intervention {
+    char *name;
+    char *description; /* "" if absent */
+    double annual_cost;
+    size_t n_changes;
+    cs_change *changes;
+    cs_pos pos;
+} cs_intervention;
+
+typedef struct cs_bundle {
+    char *name;
+    char *description;
+    size_t n_interventions;
+    size_t *interventions; /* indices into interventions[], in the order listed */
+    cs_pos pos;
+} cs_bundle;
+
+typedef enum cs_variant_kind {
+    CS_VARIANT_BASELINE = 0,
+    CS_VARIANT_INTERVENTION,
+    CS_VARIANT_BUNDLE
+} cs_variant_kind;
+
+struct cs_scenario;
+
+/* One variant: the baseline, an intervention or a bundle, with its own fully
+ * patched and validated copy of the scenario. */
+typedef struct cs_variant {
+    char *name;
+    cs_variant_kind kind;
+    char *description;
+    double annual_cost;          /* sum over the interventions applied */
+    size_t n_applied;
+    size_t *applied;             /* indices into the base's interventions[] */
+    struct cs_scenario *scenario; /* owned; its own n_variants is 0 */
+} cs_variant;
+
+typedef struct cs_scenario {
+    /* Provenance */
+    char *path;        /* the file as named by the caller ("<string>" if none) */
+    char *source;      /* the file's bytes exactly as read, NUL-terminated */
+    size_t source_len; /* bytes in source, excluding the NUL */
+    int format_version; /* the `casesim:` key */
+    char *name;
+    char *description; /* "" if absent */
+
+    /* time (years) and run */
+    double warmup_years, cohort_years, follow_up_years;
+    uint64_t replicates;
+    uint64_t seed;
+
+    size_t n_groups;
+    cs_group *groups; /* groups[0] is the reference group */
+    size_t n_violations;
+    cs_violation *violations;
+    cs_evidence evidence;
+    size_t n_stages;
+    cs_stage *stages;
+    size_t entry_stage;
+    size_t n_outcomes;
+    cs_outcome *outcomes;
+    size_t n_categories;
+    char **categories; /* accountability categories, in order of first use */
+    size_t n_interventions;
+    cs_intervention *interventions;
+    size_t n_bundles;
+    cs_bundle *bundles;
+
+    /* Variants: [0] baseline, then interventions in file order, then bundles. */
+    size_t n_variants;
+    cs_variant *variants;
+} cs_scenario;
+
+/* Loads, validates and resolves the scenario file at path, and builds its
+ * variants. On success returns CS_OK and *out owns a new scenario (free with
+ * cs_scenario_free). On failure returns CS_EINVAL (invalid file), CS_ELIMIT,
+ * CS_EIO or CS_ENOMEM, leaves *out NULL, and err holds every error found, each
+ * as "FILE:LINE:COLUMN: message". Reads no other file. */
+int cs_scenario_load(const char *path, cs_scenario **out, cs_error *err);
+
+/* As cs_scenario_load, from len bytes of text; name is used in messages and
+ * as the scenario's path (may be NULL: "<string>"). */
+int cs_scenario_load_string(const char *text, size_t len, const char *name, cs_scenario **out,
+                            cs_error *err);
+
+/* Frees s and everything it owns, including its variants. NULL is a no-op. */
+void cs_scenario_free(cs_scenario *s);
+
+/* Looks up a variant by name; returns its index or -1. */
+long cs_scenario_find_variant(const cs_scenario *s, const char *name);
+
+/* Looks up a stage or an outcome by name; returns its index or -1. */
+long cs_scenario_find_stage(const cs_scenario *s, const char *name);
+long cs_scenario_find_outcome(const cs_scenario *s, const char *name);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
