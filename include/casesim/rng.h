@@ -109,7 +109,7 @@ typedef struct cs_stream_key {
 
 /* Seeds g from a key: the six words are chained through SplitMix64 into an
  * initial state and a stream selector. Distinct keys give, with overwhelming
- * probability, unrelated generators (tested in tests/test_rng.c). */
+ * probability, unrelated generators (tested in tests/test_rng_streams.c). */
 void cs_pcg32_from_key(cs_pcg32 *g, const cs_stream_key *key);
 
 /* The GSL generator type whose state is a cs_pcg32, so that every gsl_ran_*
