@@ -3,6 +3,10 @@
  * compact events ordered by a total key that depends only on the simulation
  * (time, class, group, incident, track id, type, slot), never on addresses.
  *
+ * The heap is 4-ary over 16-byte entries (time and the index of the event's
+ * payload), so that one node's four children share a cache line; payloads
+ * are only read to break ties between equal times.
+ *
  * Class 0 holds departures (a track finishing service or leaving at its
  * deadline), class 1 arrivals (an incident arriving, a track entering a
  * staffed stage), so that at equal times every place freed is freed before
@@ -32,9 +36,17 @@ typedef struct cs_event {
     uint8_t type;      /* enum cs_event_type */
 } cs_event;
 
+typedef struct cs_heap_entry {
+    double time;
+    uint32_t idx; /* into the payload array */
+    uint32_t unused;
+} cs_heap_entry;
+
 typedef struct cs_event_queue {
-    cs_event *heap;
-    size_t n, cap;
+    cs_heap_entry *heap; /* [cap], n in use */
+    cs_event *ev;        /* [cap] payloads */
+    uint32_t *free;      /* [cap] payload slots not in use */
+    size_t n, cap, n_free;
     size_t peak;
 } cs_event_queue;
 
