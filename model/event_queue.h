@@ -3,7 +3,10 @@
  * compact events ordered by a total key that depends only on the simulation
  * (time, class, group, incident, track id, type, slot), never on addresses.
  *
- * The heap is 4-ary over 16-byte entries (time and the index of the event's
+ * Events far in the future wait in time buckets (singly linked lists, one
+ * per bucket of fixed width) and enter the heap only when the clock reaches
+ * their bucket, so that the heap holds only the near future and stays small
+ * and in cache. The heap is 4-ary over 16-byte entries (time and the index of the event's
  * payload), so that one node's four children share a cache line; payloads
  * are only read to break ties between equal times.
  *
@@ -43,10 +46,14 @@ typedef struct cs_heap_entry {
 } cs_heap_entry;
 
 typedef struct cs_event_queue {
-    cs_heap_entry *heap; /* [cap], n in use */
-    cs_event *ev;        /* [cap] payloads */
-    uint32_t *free;      /* [cap] payload slots not in use */
-    size_t n, cap, n_free;
+    cs_heap_entry *heap;   /* [cap], n_heap in use */
+    cs_event *ev;          /* [cap] payloads */
+    uint32_t *next;        /* [cap] bucket list links */
+    uint32_t *free;        /* [cap] payload slots not in use */
+    uint32_t *bucket_head; /* [n_buckets] */
+    size_t n_buckets, cur; /* the heap holds buckets <= cur */
+    double inv_width;
+    size_t n, n_heap, cap, n_free;
     size_t peak;
 } cs_event_queue;
 
@@ -69,13 +76,16 @@ static inline bool cs_event_before(const cs_event *a, const cs_event *b)
 /* Initialises q empty (no allocation). */
 void cs_event_queue_init(cs_event_queue *q);
 
+/* Gives q n_buckets time buckets of equal width over [0, horizon) (events
+ * at or after horizon share the last one). Call on an empty queue. Without
+ * it, every event goes straight into the heap. Returns 0 or -1 (no memory). */
+int cs_event_queue_setup(cs_event_queue *q, double horizon, size_t n_buckets);
+
 /* Frees q's storage and leaves it empty. */
 void cs_event_queue_free(cs_event_queue *q);
 
-/* Empties q, keeping its storage. */
-void cs_event_queue_clear(cs_event_queue *q);
-
-/* Adds e. Returns 0, or -1 if growing the heap failed (q unchanged). */
+/* Adds e (e->time >= the last popped time). Returns 0, or -1 if growing the heap failed (q
+ * unchanged). */
 int cs_event_queue_push(cs_event_queue *q, const cs_event *e);
 
 /* Removes the first event into *e. q must not be empty. */
