@@ -72,12 +72,12 @@ static double gsl_pcg32_get_double(void *vstate)
 }
 
 static const gsl_rng_type pcg32_type = {
-    "casesim-pcg32",     /* name */
-    UINT32_MAX,          /* max */
-    0,                   /* min */
-    sizeof(cs_pcg32),    /* size of state */
-    &gsl_pcg32_set,      /* seeding */
-    &gsl_pcg32_get,      /* 32-bit integer */
+    "casesim-pcg32",      /* name */
+    UINT32_MAX,           /* max */
+    0,                    /* min */
+    sizeof(cs_pcg32),     /* size of state */
+    &gsl_pcg32_set,       /* seeding */
+    &gsl_pcg32_get,       /* 32-bit integer */
     &gsl_pcg32_get_double /* double in [0, 1) */
 };
 
