@@ -196,9 +196,10 @@ static void print_summary(const cs_scenario *s)
     char buf[64];
     printf("Scenario %s (%s)\n", s->name, s->path);
     print_wrapped(s->description, "  ");
-    printf("\nTime: %g years of warm-up (not measured), %g years of incidents measured "
-           "(the cohort),\n      %g years of follow-up for them to finish\n",
-           s->warmup_years, s->cohort_years, s->follow_up_years);
+    printf("\nTime: %g year%s of warm-up (not measured), %g year%s of incidents measured "
+           "(the cohort),\n      %g year%s of follow-up for them to finish\n",
+           s->warmup_years, s->warmup_years == 1 ? "" : "s", s->cohort_years,
+           s->cohort_years == 1 ? "" : "s", s->follow_up_years, s->follow_up_years == 1 ? "" : "s");
     printf("Run: %llu replicates, seed %llu\n", (unsigned long long)s->replicates,
            (unsigned long long)s->seed);
 
