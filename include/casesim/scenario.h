@@ -29,6 +29,8 @@ extern "C" {
 /* Size limits, checked by the loader and stated in its errors. */
 #define CS_MAX_FILE_BYTES (4u << 20) /* 4 MiB of YAML */
 #define CS_MAX_NAME_LEN 64
+#define CS_MAX_TEXT_LEN 256 /* the scenario's `name`, a group's `label` */
+#define CS_MAX_PATH_LEN 512 /* a change's `path` */
 #define CS_MAX_GROUPS 16
 #define CS_MAX_VIOLATIONS 32
 #define CS_MAX_STAGES 64
