@@ -1499,7 +1499,7 @@ static void read_interventions(cs_conv *c, const cs_ynode *root, cs_scenario *s)
         if (!iv->description)
             iv->description = xstrdup(c, "");
         if ((n = cs_ynode_get(m, "annual_cost")))
-            get_num_in(c, n, "annual_cost", -HUGE_VAL, false, HUGE_VAL, &iv->annual_cost);
+            get_num_in(c, n, "annual_cost", -CS_MAX_COST, false, CS_MAX_COST, &iv->annual_cost);
         const cs_ynode *cl = need(c, m, "changes", "an intervention");
         if (!cl || !is_list(c, cl, "changes", CS_MAX_CHANGES, "CS_MAX_CHANGES"))
             continue;

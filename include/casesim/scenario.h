@@ -46,6 +46,7 @@ extern "C" {
 #define CS_MAX_STAFF 1.0e6
 #define CS_MAX_CASELOAD 100000
 #define CS_MAX_RATE 1.0e8   /* incidents per year per group */
+#define CS_MAX_COST 1.0e15  /* |annual_cost| of an intervention: 64 of them cannot overflow */
 #define CS_MAX_YAML_DEPTH 64
 
 /* A position in the scenario file, for error messages (1-based; 0 unknown). */

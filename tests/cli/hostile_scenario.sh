@@ -138,6 +138,9 @@ variant scale_nan 's/scale: 2$/scale: .nan/'
 expect "$work/scale_nan.yaml" 2 45:16 'NaN is not allowed'
 variant cost_inf 's/annual_cost: 1000$/annual_cost: .inf/'
 expect "$work/cost_inf.yaml" 2 42:18 'is infinite'
+# Costs are bounded (1e15) so that a bundle's sum cannot overflow to inf.
+variant cost_huge 's/annual_cost: 1000$/annual_cost: 1e308/'
+expect "$work/cost_huge.yaml" 2 42:18 '`annual_cost` must be between -1e+15 and 1e+15, got 1e+308'
 
 # --- text of 1 MiB ------------------------------------------------------------
 with_big name1m 'name: base' 'name: BIG'
