@@ -20,6 +20,10 @@
 #define Z_0_9 1.2815515655446004 /* 90% quantile of the standard normal */
 #define SHARE_TOLERANCE 1e-9
 #define MAX_SLOPE 100.0 /* |evidence_slope|: exp(slope/2) stays far from overflow */
+/* Odds ratios: with |slope| <= 100 and p_ref >= 2^-53, a branch's odds stay
+ * below 1e50, so the engine's sum over 16 branches cannot overflow (an
+ * infinite sum would silently send every case down the last branch). */
+#define MAX_ODDS_RATIO 1e6
 #define MAX_PRIORITY 1000000
 #define CAPACITY_EPS 1e-9 /* floor(staff*caseload + eps): 0.1*30 is 3, not 2 */
 
@@ -1001,7 +1005,7 @@ static bool read_branch(cs_conv *c, const names *nm, const cs_ynode *m, cs_scena
     if ((n = cs_ynode_get(m, "evidence_slope")))
         get_num_in(c, n, "evidence_slope", -MAX_SLOPE, false, MAX_SLOPE, &b->evidence_slope);
     if ((n = cs_ynode_get(m, "unfounded_odds_ratio")))
-        get_num_in(c, n, "unfounded_odds_ratio", 0, true, HUGE_VAL, &b->unfounded_odds_ratio);
+        get_num_in(c, n, "unfounded_odds_ratio", 0, true, MAX_ODDS_RATIO, &b->unfounded_odds_ratio);
     if ((n = cs_ynode_get(m, "kind_odds_ratio"))) {
         if (is_map(c, n, "`kind_odds_ratio`")) {
             const char *vn[CS_MAX_VIOLATIONS];
@@ -1019,7 +1023,7 @@ static bool read_branch(cs_conv *c, const names *nm, const cs_ynode *m, cs_scena
                 }
                 char w[128];
                 snprintf(w, sizeof w, "kind_odds_ratio.%s", k);
-                get_num_in(c, n->items[i], w, 0, true, HUGE_VAL, &b->kind_odds_ratio[v]);
+                get_num_in(c, n->items[i], w, 0, true, MAX_ODDS_RATIO, &b->kind_odds_ratio[v]);
             }
         }
     }

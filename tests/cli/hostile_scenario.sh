@@ -142,6 +142,13 @@ expect "$work/cost_inf.yaml" 2 42:18 'is infinite'
 variant cost_huge 's/annual_cost: 1000$/annual_cost: 1e308/'
 expect "$work/cost_huge.yaml" 2 42:18 '`annual_cost` must be between -1e+15 and 1e+15, got 1e+308'
 
+# Odds ratios are bounded (1e6) so that the engine's sum of odds cannot
+# overflow to inf and silently send every case down the last branch.
+variant odds_huge 's/^      - to: sanctioned$/      - to: sanctioned\n        unfounded_odds_ratio: 1e300/'
+expect "$work/odds_huge.yaml" 2 33:31 '`unfounded_odds_ratio` must be > 0 and <= 1e+06, got 1e+300'
+variant odds_scaled 's/^      - to: sanctioned$/      - to: sanctioned\n        kind_odds_ratio: {death: 2}/; s/path: stages.investigation.staff$/path: stages.investigation.branches[0].kind_odds_ratio.death/; s/scale: 2$/scale: 1e300/'
+expect "$work/odds_scaled.yaml" 2 45:15 'makes the scenario invalid: `kind_odds_ratio.death` must be > 0 and <= 1e+06'
+
 # --- text of 1 MiB ------------------------------------------------------------
 with_big name1m 'name: base' 'name: BIG'
 expect "$work/name1m.yaml" 2 2:7 '`name` is 1048576 characters long; the limit is 256'
