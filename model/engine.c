@@ -1045,8 +1045,11 @@ int cs_sim_replicate(const cs_model *m, uint64_t seed, uint64_t replicate, bool 
                      volatile sig_atomic_t *stop, cs_replicate_result *out, cs_error *err)
 {
     cs_replicate_result_reset(out);
+    cs_result_dims md;
+    cs_result_dims_of(m->s, &md);
     if (out->dims.n_groups != m->n_groups || out->dims.n_stages != m->n_stages ||
-        out->dims.n_outcomes != m->n_outcomes || out->dims.n_categories != m->n_categories)
+        out->dims.n_outcomes != m->n_outcomes || out->dims.n_categories != m->n_categories ||
+        out->dims.n_months != md.n_months || out->dims.n_years != md.n_years)
         return cs_error_set(err, CS_EINVAL, "engine: result dimensions do not match the model");
     ws w;
     int rc = ws_init(&w, m, seed, replicate, out, case_records, err);
