@@ -145,8 +145,8 @@ static const char *TIME_YAML = "casesim: 1\n"
                                "  - name: longer_follow_up\n"
                                "    annual_cost: 0\n"
                                "    changes:\n"
-                               "      - path: time.follow_up_years\n"
-                               "        scale: 3\n";
+                               "      - path: groups.r.incidents_per_year\n"
+                               "        scale: 1\n";
 
 typedef struct dims_ctx {
     size_t n, bad;
@@ -173,7 +173,11 @@ static int dims_sink(void *ctx, const cs_replicate_result *r, cs_error *err)
  * variant arrays of its own shape. */
 START_TEST(variant_with_other_time_window_is_not_silently_folded)
 {
+    /* The loader now refuses `time.*` paths in interventions; the engine's
+     * guard is the second line of defence for callers that build variants
+     * themselves, so the variant's window is changed in memory here. */
     cs_scenario *s = cs_test_scenario(TIME_YAML);
+    s->variants[1].scenario->follow_up_years *= 3;
     dims_ctx c = {0, 0};
     cs_run_config cfg;
     memset(&cfg, 0, sizeof cfg);
