@@ -37,7 +37,7 @@ bench: build
 	@bash bench/run.sh $(BUILD)
 
 format:
-	clang-format -i include/casesim/*.h model/*.c model/*.h analysis/*.c analysis/*.h tests/*.c tests/support/*.[ch] 2>/dev/null || true
+	clang-format -i include/casesim/*.h model/*.c model/*.h analysis/*.c analysis/*.h tests/*.c tests/support/*.[ch] tests/pcg_reference/*.[ch] tests/pcg_reference/*.cpp bench/*.c 2>/dev/null || true
 
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD)

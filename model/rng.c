@@ -47,8 +47,9 @@ void cs_pcg32_from_key(cs_pcg32 *g, const cs_stream_key *key)
     h = cs_mix64(h ^ key->incident);
     h = cs_mix64(h ^ key->track);
     uint64_t stream = cs_mix64(h ^ UINT64_C(0xbb67ae8584caa73b));
-    /* Equivalent to cs_pcg32_seed(g, h, stream) without its two warm-up
-     * steps, which a mixed state does not need. */
+    /* h is used as the state directly. cs_pcg32_seed's two warm-up steps
+     * exist to spread small seeds such as 0, 1, 2 over the state; h is
+     * already the output of a bijective mix, so they would add nothing. */
     g->inc = (stream << 1u) | 1u;
     g->state = h;
 }
@@ -72,12 +73,12 @@ static double gsl_pcg32_get_double(void *vstate)
 }
 
 static const gsl_rng_type pcg32_type = {
-    "casesim-pcg32",     /* name */
-    UINT32_MAX,          /* max */
-    0,                   /* min */
-    sizeof(cs_pcg32),    /* size of state */
-    &gsl_pcg32_set,      /* seeding */
-    &gsl_pcg32_get,      /* 32-bit integer */
+    "casesim-pcg32",      /* name */
+    UINT32_MAX,           /* max */
+    0,                    /* min */
+    sizeof(cs_pcg32),     /* size of state */
+    &gsl_pcg32_set,       /* seeding */
+    &gsl_pcg32_get,       /* 32-bit integer */
     &gsl_pcg32_get_double /* double in [0, 1) */
 };
 

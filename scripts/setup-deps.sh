@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The one list of Debian packages casesim needs, and how they get installed.
-# Called by `make demo` and `make test`. Installs what is missing when run as
-# root (or with passwordless sudo); otherwise prints the exact apt-get line and
-# fails, so that nothing half-configured follows.
+# Called by `make demo` and `make test`. Does nothing when every package is
+# installed. Otherwise installs what is missing when run as root (or with
+# passwordless sudo), or prints the exact apt-get line and fails, so that
+# nothing half-configured follows.
 set -euo pipefail
 
 PACKAGES=(
@@ -14,24 +15,36 @@ PACKAGES=(
   valgrind clang libclang-rt-14-dev
 )
 
+if ! command -v dpkg-query >/dev/null 2>&1; then
+  # Not Debian: nothing to check with; CMake reports whatever is missing.
+  echo "casesim: dpkg-query not found; cannot check packages: ${PACKAGES[*]}" >&2
+  exit 0
+fi
+
 missing=()
 for p in "${PACKAGES[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+  # Captured rather than piped into grep -q: under pipefail, grep exiting
+  # early could kill dpkg-query with SIGPIPE and call an installed package
+  # missing.
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  if [ "$status" != "install ok installed" ]; then
     missing+=("$p")
   fi
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
-echo "casesim: installing missing Debian packages: ${missing[*]}" >&2
+install_args=(install -y --no-install-recommends "${missing[@]}")
+echo "casesim: missing Debian packages: ${missing[*]}" >&2
 if [ "$(id -u)" -eq 0 ]; then
   SUDO=()
 elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
   SUDO=(sudo -n)
 else
   echo "casesim: cannot install packages without root. Run:" >&2
-  echo "  sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+  echo "  sudo apt-get update && sudo apt-get ${install_args[*]}" >&2
   exit 1
 fi
+echo "casesim: installing them with apt-get" >&2
 export DEBIAN_FRONTEND=noninteractive
-"${SUDO[@]}" apt-get update -qq
-"${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+"${SUDO[@]}" apt-get update -qq >&2
+"${SUDO[@]}" apt-get -qq "${install_args[@]}" >&2

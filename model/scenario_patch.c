@@ -1,0 +1,322 @@
+/*
+ * scenario_patch.c — applies an intervention's changes to a copy of the tree.
+ *
+ * A change is `path` plus `set: V` or `scale: F`. The path walks the YAML
+ * tree: in a mapping a segment is a key; in a list a segment is the `name` of
+ * an element (`stages.investigation`) and `[i]` is the element at index i
+ * (`branches[0]`). Patching the tree rather than the structs means every
+ * variant goes through exactly the same conversion and validation as the
+ * file itself, so a change can never produce a scenario the loader would
+ * refuse.
+ *
+ * Conveniences, documented in scenarios/README.md:
+ * - a path that ends at a mapping of numbers (a per-group `p`, a `share`, a
+ *   `kind_odds_ratio`) applies the change to each of its numbers;
+ * - `p.GROUP` where `p` is one number for all groups first expands `p` into a
+ *   per-group mapping (every group keeping the old value), then changes GROUP;
+ * - `set` may create a key that is missing in an existing mapping (e.g. give a
+ *   stage without staff a `staff`); the result is validated like any key.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scenario_internal.h"
+
+#define MAX_SEGMENTS 64
+
+typedef struct segment {
+    const char *name; /* NULL for an index */
+    size_t index;
+} segment;
+
+/* Splits path (modified in place) into segments. Syntax was checked when the
+ * intervention was read, so only the count can fail here. */
+static bool split_path(char *path, segment *seg, size_t *n)
+{
+    *n = 0;
+    char *q = path;
+    while (*q) {
+        if (*q == '.') {
+            q++;
+            continue;
+        }
+        if (*n == MAX_SEGMENTS)
+            return false;
+        if (*q == '[') {
+            q++;
+            seg[*n].name = NULL;
+            seg[*n].index = (size_t)strtoull(q, &q, 10);
+            (*n)++;
+            if (*q == ']')
+                q++;
+            continue;
+        }
+        seg[*n].name = q;
+        while (*q && *q != '.' && *q != '[')
+            q++;
+        (*n)++;
+        if (*q == '.') {
+            *q++ = '\0';
+        } else if (*q == '[') {
+            /* terminate the name, keep the bracket for the next round */
+            memmove(q + 1, q, strlen(q) + 1);
+            *q++ = '\0';
+        }
+    }
+    return true;
+}
+
+static void path_fail(cs_conv *c, const cs_change *ch, const char *context, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void path_fail(cs_conv *c, const cs_change *ch, const char *context, const char *fmt, ...)
+{
+    char msg[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    c->errors++;
+    cs_error_at(c->err, CS_EINVAL, c->file, ch->pos.line, ch->pos.column, "%s, path `%s`: %s",
+                context, ch->path, msg);
+}
+
+/* Replaces scalar n's text by the result of the change; false if n is not a
+ * number that can be scaled. */
+static bool change_scalar(cs_ynode *n, const cs_change *ch, int index)
+{
+    double v = ch->value;
+    if (ch->op == CS_CHANGE_SCALE) {
+        double old;
+        if (n->quoted || cs_parse_number(n->value, &old) != NULL)
+            return false;
+        v = old * ch->value;
+    }
+    char buf[64];
+    snprintf(buf, sizeof buf, "%.17g", v);
+    char *t = strdup(buf);
+    if (!t)
+        return false;
+    free(n->value);
+    n->value = t;
+    n->quoted = false;
+    n->patched_by = index;
+    return true;
+}
+
+/* Turns scalar p into a mapping {group: p, ...} over the base's groups. */
+static int expand_per_group(cs_ynode *n, const cs_scenario *s)
+{
+    char *text = n->value;
+    n->value = NULL;
+    n->kind = CS_YNODE_MAP;
+    for (size_t g = 0; g < s->n_groups; g++) {
+        cs_ynode *k = cs_ynode_new(CS_YNODE_SCALAR, n->pos, s->groups[g].name);
+        cs_ynode *v = cs_ynode_new(CS_YNODE_SCALAR, n->pos, text);
+        if (!k || !v || cs_ynode_append(n, k, v) != CS_OK) {
+            cs_ynode_free(k);
+            cs_ynode_free(v);
+            free(text);
+            return CS_ENOMEM;
+        }
+        v->quoted = n->quoted;
+    }
+    n->quoted = false;
+    free(text);
+    return CS_OK;
+}
+
+/* Names of the elements of list l (those that have a scalar `name`). */
+static size_t element_names(const cs_ynode *l, const char **names, size_t max)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < l->n && k < max; i++) {
+        const cs_ynode *nn = cs_ynode_get(l->items[i], "name");
+        if (nn && nn->kind == CS_YNODE_SCALAR)
+            names[k++] = nn->value;
+    }
+    return k;
+}
+
+static int apply_one(cs_conv *c, cs_ynode *root, const cs_scenario *s, const cs_change *ch,
+                     int index, const char *context)
+{
+    if (!ch->path)
+        return CS_EINVAL;
+    char *path = malloc(strlen(ch->path) * 2 + 2);
+    if (!path)
+        return CS_ENOMEM;
+    strcpy(path, ch->path);
+    segment seg[MAX_SEGMENTS];
+    size_t n_seg;
+    if (!split_path(path, seg, &n_seg)) {
+        path_fail(c, ch, context, "the path has more than %d segments", MAX_SEGMENTS);
+        free(path);
+        return CS_EINVAL;
+    }
+    cs_ynode *stack[MAX_SEGMENTS + 1];
+    size_t depth = 0;
+    cs_ynode *cur = root;
+    const char *prev_key = NULL;
+    char where[512] = "the scenario";
+    int st = CS_OK;
+    for (size_t i = 0; i < n_seg && st == CS_OK; i++) {
+        stack[depth++] = cur;
+        const segment *sg = &seg[i];
+        bool last = i + 1 == n_seg;
+        if (!sg->name) {
+            if (cur->kind != CS_YNODE_SEQ) {
+                path_fail(c, ch, context, "`[%zu]`: %s is not a list", sg->index, where);
+                st = CS_EINVAL;
+                break;
+            }
+            if (sg->index >= cur->n) {
+                path_fail(c, ch, context,
+                          "index %zu is out of range: %s has %zu elements (indices start at 0)",
+                          sg->index, where, cur->n);
+                st = CS_EINVAL;
+                break;
+            }
+            cur = cur->items[sg->index];
+            size_t len = strlen(where);
+            snprintf(where + len, sizeof where - len, "[%zu]", sg->index);
+            continue;
+        }
+        cs_ynode *next = NULL;
+        if (cur->kind == CS_YNODE_MAP) {
+            next = cs_ynode_get(cur, sg->name);
+            if (!next && last && ch->op == CS_CHANGE_SET) {
+                /* create the key; validation judges whether it belongs here */
+                cs_ynode *k = cs_ynode_new(CS_YNODE_SCALAR, ch->pos, sg->name);
+                cs_ynode *v = cs_ynode_new(CS_YNODE_SCALAR, ch->pos, "0");
+                if (!k || !v || cs_ynode_append(cur, k, v) != CS_OK) {
+                    cs_ynode_free(k);
+                    cs_ynode_free(v);
+                    st = CS_ENOMEM;
+                    break;
+                }
+                k->patched_by = index;
+                next = v;
+            } else if (!next) {
+                const char *keys[CS_YAML_MAX_KEYS];
+                for (size_t k = 0; k < cur->n; k++)
+                    keys[k] = cur->keys[k]->value;
+                const char *near = cs_nearest(sg->name, keys, cur->n);
+                if (near)
+                    path_fail(c, ch, context, "%s has no `%s`; did you mean `%s`?", where, sg->name,
+                              near);
+                else
+                    path_fail(c, ch, context, "%s has no `%s`%s", where, sg->name,
+                              ch->op == CS_CHANGE_SCALE ? " to scale" : "");
+                st = CS_EINVAL;
+                break;
+            }
+        } else if (cur->kind == CS_YNODE_SEQ) {
+            for (size_t k = 0; k < cur->n && !next; k++) {
+                const cs_ynode *nn = cs_ynode_get(cur->items[k], "name");
+                if (nn && nn->kind == CS_YNODE_SCALAR && strcmp(nn->value, sg->name) == 0)
+                    next = cur->items[k];
+            }
+            if (!next) {
+                const char *names[256];
+                size_t k = element_names(cur, names, 256);
+                const char *near = cs_nearest(sg->name, names, k);
+                if (near)
+                    path_fail(c, ch, context, "%s has no element named `%s`; did you mean `%s`?",
+                              where, sg->name, near);
+                else
+                    path_fail(c, ch, context,
+                              "%s has no element named `%s` (use a name, or an index like "
+                              "`[0]`)",
+                              where, sg->name);
+                st = CS_EINVAL;
+                break;
+            }
+        } else if (prev_key && strcmp(prev_key, "p") == 0 && !cs_ynode_is_null(cur)) {
+            /* one p for all groups: expand to a per-group mapping first */
+            bool known = false;
+            for (size_t g = 0; g < s->n_groups; g++)
+                known |= strcmp(s->groups[g].name, sg->name) == 0;
+            if (!known) {
+                const char *names[CS_MAX_GROUPS];
+                for (size_t g = 0; g < s->n_groups; g++)
+                    names[g] = s->groups[g].name;
+                const char *near = cs_nearest(sg->name, names, s->n_groups);
+                path_fail(c, ch, context, "`%s` is not a group%s%s%s", sg->name,
+                          near ? "; did you mean `" : "", near ? near : "", near ? "`?" : "");
+                st = CS_EINVAL;
+                break;
+            }
+            st = expand_per_group(cur, s);
+            if (st != CS_OK)
+                break;
+            next = cs_ynode_get(cur, sg->name);
+        } else {
+            path_fail(c, ch, context, "%s is a single value; it has no `%s`", where, sg->name);
+            st = CS_EINVAL;
+            break;
+        }
+        prev_key = sg->name;
+        cur = next;
+        size_t len = strlen(where);
+        if (strcmp(where, "the scenario") == 0)
+            snprintf(where, sizeof where, "`%s`", sg->name);
+        else if (len > 0 && where[len - 1] == '`')
+            snprintf(where + len - 1, sizeof where - len + 1, ".%s`", sg->name);
+        else
+            snprintf(where + len, sizeof where - len, ".%s", sg->name);
+    }
+    if (st == CS_OK) {
+        if (cur->kind == CS_YNODE_SCALAR) {
+            if (!change_scalar(cur, ch, index)) {
+                path_fail(c, ch, context, "cannot scale `%.40s`: it is not a number", cur->value);
+                st = CS_EINVAL;
+            }
+        } else if (cur->kind == CS_YNODE_MAP && cur->n > 0) {
+            bool all_scalars = true;
+            for (size_t k = 0; k < cur->n; k++)
+                all_scalars &= cur->items[k]->kind == CS_YNODE_SCALAR;
+            if (!all_scalars) {
+                path_fail(c, ch, context,
+                          "it names a mapping of more than numbers; name a number inside it");
+                st = CS_EINVAL;
+            }
+            for (size_t k = 0; k < cur->n && st == CS_OK; k++)
+                if (!change_scalar(cur->items[k], ch, index)) {
+                    path_fail(c, ch, context, "cannot scale `%.40s`: it is not a number",
+                              cur->items[k]->value);
+                    st = CS_EINVAL;
+                }
+        } else {
+            path_fail(c, ch, context, "it names %s; name a number inside it",
+                      cs_ynode_kind_name(cur));
+            st = CS_EINVAL;
+        }
+    }
+    if (st == CS_OK) {
+        cur->patched_by = index;
+        for (size_t k = 0; k < depth; k++)
+            stack[k]->patched_by = index;
+    }
+    free(path);
+    return st;
+}
+
+int cs_patch_apply(cs_conv *c, cs_ynode *root, const cs_scenario *s, const cs_intervention *iv,
+                   int first_index)
+{
+    char context[160];
+    if (c->variant && strcmp(c->variant, iv->name) != 0)
+        snprintf(context, sizeof context, "bundle `%s`, intervention `%s`", c->variant, iv->name);
+    else
+        snprintf(context, sizeof context, "intervention `%s`", iv->name);
+    int status = CS_OK;
+    for (size_t j = 0; j < iv->n_changes; j++) {
+        int st = apply_one(c, root, s, &iv->changes[j], first_index + (int)j, context);
+        if (st == CS_ENOMEM)
+            return cs_error_set(c->err, CS_ENOMEM, "%s: out of memory", c->file);
+        if (st != CS_OK)
+            status = st;
+    }
+    return status;
+}
