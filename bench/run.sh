@@ -1,17 +1,11 @@
 #!/usr/bin/env bash
-# Runs every micro-benchmark (one executable per bench/*.c) of a build
-# directory: bash bench/run.sh BUILD_DIR [ARGS...]. Called by `make bench`.
+# run.sh BUILD_DIR — throughput of the engine on the illustrative scenario and
+# on a capacity-free one, with 1 and 2 threads.
 set -euo pipefail
-build=${1:?usage: bench/run.sh BUILD_DIR [ARGS...]}
-shift
+build=${1:-build}
 here=$(cd "$(dirname "$0")" && pwd)
-for src in "$here"/*.c; do
-  name=$(basename "$src" .c)
-  exe="$build/bench/$name"
-  if [ ! -x "$exe" ]; then
-    echo "bench/run.sh: $exe not built (run make build)" >&2
-    exit 1
-  fi
-  echo "== $name"
-  "$exe" "$@"
+bin="$build/bench/cs_bench_throughput"
+for threads in 1 2; do
+  "$bin" "$here/../scenarios/illustrative.yaml" 4 "$threads"
+  "$bin" "$here/capacity_free.yaml" 4 "$threads"
 done

@@ -8,6 +8,7 @@
 
 static const cs_cli_command commands[] = {
     /* subcommands are added here as their cli_*.c modules land */
+    {"check", "validate a scenario file and print its network", cs_cli_check},
     {"run", "run a scenario's variants and write the results file", cs_cli_run},
     {"report", "print the headline measures, comparison and ranking of a results file",
      cs_cli_report},
@@ -29,12 +30,15 @@ static void usage(FILE *to)
 int cs_cli_exit_code(int status)
 {
     switch (status) {
-    case CS_OK: return CS_EXIT_OK;
+    case CS_OK:
+        return CS_EXIT_OK;
     case CS_EINVAL:
     case CS_EUSAGE:
     case CS_ELIMIT:
-    case CS_EFORMAT: return CS_EXIT_USAGE;
-    default: return CS_EXIT_FAILURE;
+    case CS_EFORMAT:
+        return CS_EXIT_USAGE;
+    default:
+        return CS_EXIT_FAILURE;
     }
 }
 
