@@ -8,7 +8,13 @@
 
 void cs_h5_quiet(void)
 {
+    /* HDF5 1.10 crashes in its exit-time cleanup (H5F__close_cb) after an
+     * H5Fclose that failed on a full disk; the operating system reclaims
+     * everything at exit anyway, so skip that cleanup. Only effective before
+     * HDF5's first use, and harmless (an ignored error) afterwards. */
+    H5dont_atexit();
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    H5Eclear2(H5E_DEFAULT);
 }
 
 /* Keeps the description of the innermost error (the first one walked

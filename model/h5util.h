@@ -17,7 +17,8 @@
 
 #include "casesim/error.h"
 
-/* Silences HDF5's printing of its error stack (process-wide, idempotent). */
+/* Silences HDF5's printing of its error stack and skips its exit-time
+ * cleanup (see h5util.c for why); process-wide, idempotent. */
 void cs_h5_quiet(void);
 
 /* Records a printf-style message, followed by HDF5's description of the
