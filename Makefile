@@ -5,6 +5,7 @@ SAN_BUILD  ?= build-sanitize
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
 DEMO_OUT   ?= out
+MAKEFLAGS  += --no-print-directory
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 600
 
