@@ -10,6 +10,10 @@
 #ifndef CASESIM_CLI_H
 #define CASESIM_CLI_H
 
+#include <stdbool.h>
+
+#include "casesim/error.h"
+
 #define CS_EXIT_OK 0
 #define CS_EXIT_FAILURE 1
 #define CS_EXIT_USAGE 2
@@ -29,6 +33,17 @@ int cs_cli_run(int argc, char **argv);
 
 /* casesim report RESULTS.h5 [--format text|csv|markdown] (model/cli_report.c). */
 int cs_cli_report(int argc, char **argv);
+
+/* Opens and reads the results file at path in a child process (with
+ * cs_results_open, and cs_results_read_measures for every variant if
+ * measures), with a time limit (60 s; the environment variable
+ * CASESIM_PROBE_SECONDS, for tests, shortens it) and a memory limit, so that
+ * a damaged file on which the HDF5 library crashes, loops or exhausts memory
+ * is refused with a message instead (model/cli_probe.c says why). Returns
+ * CS_OK if the child read everything; otherwise the child's status and
+ * messages, or CS_EFORMAT with "damaged file: ..." if it crashed or ran out
+ * of time; CS_EIO if no process could be started. (model/cli_probe.c) */
+int cs_cli_probe_results(const char *path, bool measures, cs_error *err);
 
 /* Maps a library status to an exit code (CS_EINVAL -> 2, ...). */
 int cs_cli_exit_code(int status);

@@ -737,7 +737,10 @@ int cs_cli_report(int argc, char **argv)
     static cs_error err;
     cs_error_clear(&err);
     cs_results *r = NULL;
-    int st = cs_results_open(argv[optind], &r, &err);
+    /* A damaged file must not crash or hang the report (cli_probe.c). */
+    int st = cs_cli_probe_results(argv[optind], false, &err);
+    if (st == CS_OK)
+        st = cs_results_open(argv[optind], &r, &err);
     if (st != CS_OK) {
         fputs(err.text, stderr);
         return st == CS_EIO ? CS_EXIT_FAILURE : CS_EXIT_USAGE;

@@ -254,8 +254,13 @@ int cs_h5_read_attr_string(hid_t loc, const char *name, char **out, cs_error *er
     } else {
         size_t len = H5Tget_size(ft);
         mt = H5Tcopy(ft);
-        char *v = len < SIZE_MAX ? calloc(len + 1, 1) : NULL;
-        if (!v)
+        /* The size comes from the file: bound it before allocating. */
+        char *v = len <= CS_H5_MAX_STRING_BYTES ? calloc(len + 1, 1) : NULL;
+        if (len > CS_H5_MAX_STRING_BYTES)
+            st = cs_error_set(err, CS_EFORMAT,
+                              "attribute '%s' is a string of %zu bytes; at most %d expected", name,
+                              len, CS_H5_MAX_STRING_BYTES);
+        else if (!v)
             st = cs_error_set(err, CS_ENOMEM, "out of memory");
         else if (mt < 0 || H5Aread(a, mt, v) < 0)
             st = cs_h5_fail(err, CS_EFORMAT, "cannot read attribute '%s'", name);
@@ -336,8 +341,9 @@ int cs_h5_read_attr_strings(hid_t loc, const char *name, char ***out, size_t *n,
     int st = CS_OK;
     hssize_t np = space < 0 ? -1 : H5Sget_simple_extent_npoints(space);
     if (ft < 0 || mt < 0 || np < 0 || H5Tget_class(ft) != H5T_STRING ||
-        H5Tis_variable_str(ft) <= 0 || (uint64_t)np > SIZE_MAX / sizeof(char *)) {
-        st = cs_error_set(err, CS_EFORMAT, "attribute '%s' is not a list of strings", name);
+        H5Tis_variable_str(ft) <= 0 || np > CS_H5_MAX_STRINGS) {
+        st = cs_error_set(err, CS_EFORMAT, "attribute '%s' is not a list of at most %d strings",
+                          name, CS_H5_MAX_STRINGS);
         goto done;
     }
     raw = calloc(np ? (size_t)np : 1, sizeof *raw);
@@ -347,6 +353,9 @@ int cs_h5_read_attr_strings(hid_t loc, const char *name, char ***out, size_t *n,
     }
     if (np > 0 && H5Aread(a, mt, raw) < 0) {
         st = cs_h5_fail(err, CS_EFORMAT, "cannot read attribute '%s'", name);
+        /* Strings converted before the failure are ours to free (raw was
+         * zeroed, so the others are NULL). */
+        H5Dvlen_reclaim(mt, space, H5P_DEFAULT, raw);
         goto done;
     }
     st = copy_strings(raw, (size_t)np, out, name, err);
@@ -397,8 +406,9 @@ int cs_h5_read_strings(hid_t loc, const char *name, char ***out, size_t *n, cs_e
         goto done;
     }
     hssize_t np = H5Sget_simple_extent_npoints(space);
-    if (np < 0 || (uint64_t)np > SIZE_MAX / sizeof(char *)) {
-        st = cs_error_set(err, CS_EFORMAT, "dataset '%s' has an invalid size", name);
+    if (np < 0 || np > CS_H5_MAX_STRINGS) {
+        st = cs_error_set(err, CS_EFORMAT, "dataset '%s' has %lld entries; at most %d expected",
+                          name, (long long)np, CS_H5_MAX_STRINGS);
         goto done;
     }
     count = (size_t)np;
@@ -409,6 +419,7 @@ int cs_h5_read_strings(hid_t loc, const char *name, char ***out, size_t *n, cs_e
     }
     if (count && H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) < 0) {
         st = cs_h5_fail(err, CS_EFORMAT, "cannot read dataset '%s'", name);
+        H5Dvlen_reclaim(mt, space, H5P_DEFAULT, raw); /* what was converted (raw was zeroed) */
         goto done;
     }
     st = copy_strings(raw, count, &copy, name, err);

@@ -68,6 +68,15 @@ int cs_h5_read_attr_strings(hid_t loc, const char *name, char ***out, size_t *n,
  * (free with cs_h5_free_strings). Returns CS_OK, CS_EFORMAT or CS_ENOMEM. */
 int cs_h5_read_strings(hid_t loc, const char *name, char ***out, size_t *n, cs_error *err);
 
+/* The most entries a string list of a results file may have (the longest,
+ * /scenario/variants, has at most 1 + 64 + 64): a damaged file claiming more
+ * is refused before anything is allocated for it. */
+#define CS_H5_MAX_STRINGS 4096
+
+/* The longest fixed-length string attribute read (the scenario's own text,
+ * at most CS_MAX_FILE_BYTES, is the longest string a results file holds). */
+#define CS_H5_MAX_STRING_BYTES (8 << 20)
+
 /* Frees n strings and the array. NULL is a no-op. */
 void cs_h5_free_strings(char **s, size_t n);
 

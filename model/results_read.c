@@ -17,7 +17,8 @@
  * caller owns (HDF5's own buffers are reclaimed here). A missing table is
  * CS_EFORMAT. */
 static int read_table(hid_t file, const char *name, hid_t mtype, size_t row_size,
-                      const size_t *str_off, size_t n_str, void **out, size_t *n, cs_error *err)
+                      const size_t *str_off, size_t n_str, size_t max_rows, void **out, size_t *n,
+                      cs_error *err)
 {
     *out = NULL;
     *n = 0;
@@ -34,8 +35,11 @@ static int read_table(hid_t file, const char *name, hid_t mtype, size_t row_size
         st = cs_h5_fail(err, CS_EFORMAT, "cannot open the table %s", name);
         goto done;
     }
-    if ((uint64_t)np > SIZE_MAX / row_size) {
-        st = cs_error_set(err, CS_ELIMIT, "the table %s is too large", name);
+    if ((uint64_t)np > max_rows) {
+        /* Checked before allocating: the row count comes from the file. */
+        st = cs_error_set(err, CS_EFORMAT,
+                          "the table %s has %lld rows; the name lists allow at most %zu", name,
+                          (long long)np, max_rows);
         goto done;
     }
     raw = calloc(np ? (size_t)np : 1, row_size);
@@ -45,6 +49,9 @@ static int read_table(hid_t file, const char *name, hid_t mtype, size_t row_size
     }
     if (np > 0 && H5Dread(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) < 0) {
         st = cs_h5_fail(err, CS_EFORMAT, "cannot read the table %s (is it of this version?)", name);
+        /* Free the strings of rows converted before the failure (raw was
+         * zeroed, so the other rows' strings are NULL). */
+        H5Dvlen_reclaim(mtype, space, H5P_DEFAULT, raw);
         goto done;
     }
     /* Copy the strings, then let HDF5 free its own. */
@@ -149,6 +156,69 @@ static int read_variant(hid_t file, const char *name, cs_results_variant *v, cs_
     return st;
 }
 
+static long find_name(char *const *names, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(names[i], name) == 0)
+            return (long)i;
+    return -1;
+}
+
+/* A name list of /scenario: count within [1, max], every entry a name of
+ * lower-case letters, digits and `_`, at most max_len bytes, none repeated.
+ * The names become HDF5 paths (/runs/<variant>) and keys of every table. */
+static int check_list(const char *path, const char *what, char *const *names, size_t n, size_t max,
+                      size_t max_len, cs_error *err)
+{
+    if (n < 1 || n > max)
+        return cs_error_set(err, CS_EFORMAT, "%s: /scenario/%s has %zu entries; expected 1 to %zu",
+                            path, what, n, max);
+    for (size_t i = 0; i < n; i++) {
+        const char *s = names[i];
+        size_t len = strlen(s);
+        bool ok = len >= 1 && len <= max_len && s[0] >= 'a' && s[0] <= 'z';
+        for (size_t k = 0; ok && k < len; k++)
+            ok = (s[k] >= 'a' && s[k] <= 'z') || (s[k] >= '0' && s[k] <= '9') || s[k] == '_';
+        if (!ok)
+            return cs_error_set(err, CS_EFORMAT,
+                                "%s: /scenario/%s[%zu] is not a valid name (`%.64s%s`)", path, what,
+                                i, s, len > 64 ? "..." : "");
+        if (find_name(names, i, s) >= 0)
+            return cs_error_set(err, CS_EFORMAT, "%s: /scenario/%s repeats `%s`", path, what, s);
+    }
+    return CS_OK;
+}
+
+/* Everything later code indexes by: the name lists' sizes and contents. */
+static int check_names(const cs_results *r, const char *path, char *const *variants,
+                       size_t n_variants, cs_error *err)
+{
+    /* Measures are named after categories too (accountability_rate_<category>). */
+    const size_t measure_len = 2 * CS_MAX_NAME_LEN;
+    int st =
+        check_list(path, "groups", r->groups, r->n_groups, CS_MAX_GROUPS, CS_MAX_NAME_LEN, err);
+    if (st == CS_OK)
+        st = check_list(path, "measures", r->measures, r->n_measures, 256, measure_len, err);
+    if (st == CS_OK)
+        st =
+            check_list(path, "stages", r->stages, r->n_stages, CS_MAX_STAGES, CS_MAX_NAME_LEN, err);
+    if (st == CS_OK)
+        st = check_list(path, "outcomes", r->outcomes, r->n_outcomes, CS_MAX_OUTCOMES,
+                        CS_MAX_NAME_LEN, err);
+    if (st == CS_OK)
+        st = check_list(path, "variants", variants, n_variants,
+                        1 + CS_MAX_INTERVENTIONS + CS_MAX_BUNDLES, CS_MAX_NAME_LEN, err);
+    if (st == CS_OK && strcmp(variants[0], "baseline") != 0)
+        st = cs_error_set(err, CS_EFORMAT,
+                          "%s: /scenario/variants starts with `%s`, not with `baseline`", path,
+                          variants[0]);
+    for (size_t g = 0; st == CS_OK && g < r->n_groups; g++)
+        if (strlen(r->group_labels[g]) > CS_MAX_TEXT_LEN)
+            st = cs_error_set(err, CS_EFORMAT, "%s: /scenario/group_labels[%zu] is too long", path,
+                              g);
+    return st;
+}
+
 int cs_results_open(const char *path, cs_results **out, cs_error *err)
 {
     *out = NULL;
@@ -239,6 +309,9 @@ int cs_results_open(const char *path, cs_results **out, cs_error *err)
         r->group_labels = r->measure_units = r->measure_descriptions = NULL;
         goto fail;
     }
+    st = check_names(r, path, variant_names, n_vn, err);
+    if (st != CS_OK)
+        goto fail;
     r->variants = calloc(n_vn ? n_vn : 1, sizeof *r->variants);
     if (!r->variants) {
         st = cs_error_set(err, CS_ENOMEM, "out of memory");
@@ -250,23 +323,26 @@ int cs_results_open(const char *path, cs_results **out, cs_error *err)
     if (st != CS_OK)
         goto fail;
 
+    /* One row per (variant, group or all, measure) at most; one per variant
+     * in /ranking. The lists are bounded, so the product cannot overflow. */
+    size_t max_rows = n_vn * (r->n_groups + 1) * r->n_measures;
     void *rows = NULL;
     mt = cs_results_summary_mtype();
-    st = read_table(f, "/summary", mt, sizeof(cs_results_summary_row), summary_str, 4, &rows,
-                    &r->n_summary, err);
+    st = read_table(f, "/summary", mt, sizeof(cs_results_summary_row), summary_str, 4, max_rows,
+                    &rows, &r->n_summary, err);
     r->summary = rows;
     cs_h5_close(&mt);
     if (st == CS_OK) {
         mt = cs_results_comparison_mtype();
         st = read_table(f, "/comparison", mt, sizeof(cs_results_comparison_row), comparison_str, 4,
-                        &rows, &r->n_comparison, err);
+                        max_rows, &rows, &r->n_comparison, err);
         r->comparison = rows;
         cs_h5_close(&mt);
     }
     if (st == CS_OK) {
         mt = cs_results_ranking_mtype();
-        st = read_table(f, "/ranking", mt, sizeof(cs_results_ranking_row), ranking_str, 2, &rows,
-                        &r->n_ranking, err);
+        st = read_table(f, "/ranking", mt, sizeof(cs_results_ranking_row), ranking_str, 2, n_vn,
+                        &rows, &r->n_ranking, err);
         r->ranking = rows;
         cs_h5_close(&mt);
     }
@@ -277,6 +353,12 @@ int cs_results_open(const char *path, cs_results **out, cs_error *err)
         else
             st = cs_h5_read_attr_string(rk, "most_affected_group", &r->most_affected_group, err);
     }
+    if (st == CS_OK && r->most_affected_group[0] != '\0' &&
+        find_name(r->groups, r->n_groups, r->most_affected_group) < 0)
+        st = cs_error_set(err, CS_EFORMAT,
+                          "%s: /ranking names `%.64s` as the most affected group, which is not "
+                          "in /scenario/groups",
+                          path, r->most_affected_group);
     if (st != CS_OK)
         goto fail;
     cs_h5_close(&rk);
