@@ -49,11 +49,25 @@
 #define PROBE_MEMORY_BASE (1ull << 30)
 #define PROBE_MEMORY_PER_BYTE 64ull
 
+/* Exit status of a child stopped by AddressSanitizer (which exits rather
+ * than dying of the signal). */
+#define PROBE_SANITIZER_EXIT 126
+
+#ifdef PROBE_UNDER_ASAN
+void __sanitizer_set_death_callback(void (*callback)(void));
+static void on_sanitizer_death(void)
+{
+    _exit(PROBE_SANITIZER_EXIT);
+}
+#endif
+
 /* The child: reads everything the command will read, reports on the pipe. */
 static void probe_child(const char *path, bool measures, int fd, unsigned seconds)
 {
     alarm(seconds);
-#ifndef PROBE_UNDER_ASAN
+#ifdef PROBE_UNDER_ASAN
+    __sanitizer_set_death_callback(on_sanitizer_death);
+#else
     struct stat sb;
     if (stat(path, &sb) == 0 && sb.st_size >= 0 &&
         (unsigned long long)sb.st_size < (1ull << 40) / PROBE_MEMORY_PER_BYTE) {
@@ -151,6 +165,11 @@ int cs_cli_probe_results(const char *path, bool measures, cs_error *err)
     int st = WIFEXITED(status) ? WEXITSTATUS(status) : CS_EINTERNAL;
     if (st == CS_OK)
         return CS_OK;
+    if (st == PROBE_SANITIZER_EXIT)
+        return cs_error_set(err, CS_EFORMAT,
+                            "%s: damaged file: the HDF5 library crashed reading it (a memory "
+                            "error caught by AddressSanitizer)",
+                            path);
     if (used > 0 && text[used - 1] == '\n')
         text[used - 1] = '\0';
     if (used == 0)
