@@ -60,7 +60,7 @@ target_opts() {
     scenario) echo "-max_len=16384" ;;
     # stderr closed: report prints a message for every refused input
     # (libFuzzer and the sanitizers keep a duplicate of it for their reports).
-    results) echo "-max_len=262144 -close_fd_mask=2 -timeout=5" ;;
+    results) echo "-max_len=262144 -close_fd_mask=2 -timeout=2" ;;
     *) echo "-timeout=10" ;;
     esac
     echo "-rss_limit_mb=2048"
