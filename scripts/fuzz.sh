@@ -82,7 +82,7 @@ run_opts() {
 # where the fault, the allocation or the endless loop is.
 first_frame() {
     grep -E '^ +#[0-9]+ 0x' "$1" |
-        grep -vE '__interceptor_|__asan|__sanitizer|__lsan|__ubsan|libclang_rt|fuzzer::|libc\.so|libstdc\+\+| in (malloc|calloc|realloc|free|strdup|operator new)|_start|AlarmCallback|PrintStackTrace|\(<unknown module>\)' |
+        grep -vE '__interceptor_|__asan|__sanitizer|__lsan|__ubsan|libclang_rt|fuzzer::|libc\.so|sysdeps/|csu/|nptl/|libstdc\+\+| in (malloc|calloc|realloc|free|strdup|operator new)|_start|AlarmCallback|PrintStackTrace|\(<unknown module>\)' |
         head -n 1 || true
 }
 
