@@ -225,15 +225,17 @@ merge)
         new="$dir/merged/$t"
         rm -rf "$new"
         mkdir -p "$new" "$saved" "$dir/corpus/$t"
-        # The smallest set of inputs that keeps the coverage of the saved and
-        # the working corpus. The seeds (scenarios/, tests/data/) are left
-        # out: every replay and run reads them anyway.
+        # A small set of inputs (smallest first) that keeps every edge
+        # covered by the saved and the working corpus: edges only
+        # (-use_counters=0), or hit counts would keep thousands of files. The
+        # seeds (scenarios/, tests/data/) are left out: every replay and run
+        # reads them anyway.
         mkdir -p "$dir/logs"
-        "$b" $(target_opts "$t") -merge=1 "$new" "$saved" "$dir/corpus/$t" \
+        "$b" $(target_opts "$t") -use_counters=0 -merge=1 "$new" "$saved" "$dir/corpus/$t" \
             >"$dir/logs/merge_$t.log" 2>&1
         rm -f "$saved"/*
         cp "$new"/* "$saved"/
-        echo "fuzz/corpus/$t: $(ls "$saved" | wc -l) inputs, $(du -sk "$saved" | cut -f1) KiB"
+        echo "fuzz/corpus/$t: $(ls "$saved" | wc -l) inputs, $(cat "$saved"/* | wc -c) bytes"
     done
     ;;
 *) usage ;;
