@@ -12,6 +12,9 @@
 #      cannot test this), in a private mount namespace. This needs root and
 #      unshare(1); where the machine forbids mounting, the test says so and
 #      checks the rest;
+#   output paths equal to the scenario (by its name, through `..`, a symbolic
+#      and a hard link), in a missing directory, or naming a directory:
+#      refused with exit status and message, the scenario untouched;
 #   3. SIGKILL at 24 moments spread over a whole run (start, simulation,
 #      analysis, closing, publishing): afterwards the target holds either the
 #      old file, byte for byte, or a complete new one that `report` reads;
@@ -116,6 +119,30 @@ else
     echo "NOTE: mounting is not allowed here: the full-disk (tmpfs, ENOSPC) and read-only" \
         "file-system checks did not run; the file-size limit above stands in for a full disk"
 fi
+
+# --- output paths: the input itself (by any name), a missing directory, a directory
+# expect_run WANT FRAGMENT -- ARGS...: `casesim run ARGS` exits WANT with FRAGMENT.
+expect_run() {
+    local want=$1 fragment=$2
+    shift 3
+    "$CASESIM" run "$@" -q >/dev/null 2>"$work/err"
+    local status=$?
+    [ "$status" -eq "$want" ] || fail "run $*: exit $status, expected $want: $(cat "$work/err")"
+    grep -qF -- "$fragment" "$work/err" || fail "run $*: message lacks '$fragment': $(cat "$work/err")"
+}
+d="$work/paths"
+mkdir -p "$d/sub"
+cp "$tiny" "$d/s.yaml"
+cp "$tiny" "$d/before.yaml"
+ln -s s.yaml "$d/link.yaml"
+ln "$d/s.yaml" "$d/hard.yaml"
+for out in "$d/s.yaml" "$d/sub/../s.yaml" "$d/link.yaml" "$d/hard.yaml"; do
+    expect_run 2 "is the scenario file itself; choose another name" -- "$d/s.yaml" -o "$out" --overwrite
+done
+cmp -s "$d/s.yaml" "$d/before.yaml" || fail "the scenario was overwritten by its own results"
+expect_run 1 "cannot write $d/no/such/out.h5: No such file or directory" -- "$tiny" -o "$d/no/such/out.h5"
+expect_run 2 "$d/sub is a directory, not a file name" -- "$tiny" -o "$d/sub" --overwrite
+[ -z "$(ls -A "$d/sub")" ] || fail "files written for refused output paths: $(ls -A "$d/sub")"
 
 # --- 3. SIGKILL at any moment ---------------------------------------------------------
 # A run of about 0.4 s, long enough to be caught in every phase and short
