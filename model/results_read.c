@@ -298,15 +298,10 @@ int cs_results_open(const char *path, cs_results **out, cs_error *err)
     if (st != CS_OK)
         goto fail;
     if (n_labels != r->n_groups || n_units != r->n_measures || n_descs != r->n_measures) {
-        /* Keep the counts consistent for cs_results_close before failing. */
         st = cs_error_set(err, CS_EFORMAT,
                           "%s: /scenario name lists disagree (%zu groups, %zu labels, %zu "
                           "measures, %zu units, %zu descriptions)",
                           path, r->n_groups, n_labels, r->n_measures, n_units, n_descs);
-        cs_h5_free_strings(r->group_labels, n_labels);
-        cs_h5_free_strings(r->measure_units, n_units);
-        cs_h5_free_strings(r->measure_descriptions, n_descs);
-        r->group_labels = r->measure_units = r->measure_descriptions = NULL;
         goto fail;
     }
     st = check_names(r, path, variant_names, n_vn, err);
@@ -367,6 +362,13 @@ int cs_results_open(const char *path, cs_results **out, cs_error *err)
     *out = r;
     return CS_OK;
 fail:
+    /* These three lists may be longer or shorter than the lists whose counts
+     * cs_results_close uses (a later read failed before the agreement was
+     * checked): free them with their own counts. */
+    cs_h5_free_strings(r->group_labels, n_labels);
+    cs_h5_free_strings(r->measure_units, n_units);
+    cs_h5_free_strings(r->measure_descriptions, n_descs);
+    r->group_labels = r->measure_units = r->measure_descriptions = NULL;
     cs_h5_close(&mt);
     cs_h5_close(&rk);
     cs_h5_close(&sc);
@@ -374,6 +376,10 @@ fail:
     cs_results_close(r);
     return st;
 }
+
+/* No dataset decompresses to more than this many times its stored size
+ * (deflate's limit is about 1032:1; shuffle does not change sizes). */
+#define MAX_INFLATION 1100.0
 
 int cs_results_read_measures(const cs_results *r, size_t v, double **out, uint64_t *n_replicates,
                              cs_error *err)
@@ -394,8 +400,20 @@ int cs_results_read_measures(const cs_results *r, size_t v, double **out, uint64
     } else if (dims[1] != r->n_groups + 1 || dims[2] != r->n_measures) {
         st = cs_error_set(err, CS_EFORMAT, "%s: %s does not match /scenario's name lists", r->path,
                           path);
-    } else if (dims[0] > SIZE_MAX / (dims[1] * dims[2] * sizeof(double))) {
-        st = cs_error_set(err, CS_ELIMIT, "%s: %s is too large", r->path, path);
+    } else if (dims[0] != r->variants[v].replicates || dims[0] != r->replicates) {
+        st = cs_error_set(err, CS_EFORMAT,
+                          "%s: %s has %llu rows, but the file records %llu replicates", r->path,
+                          path, (unsigned long long)dims[0], (unsigned long long)r->replicates);
+    } else if (dims[0] > SIZE_MAX / (dims[1] * dims[2] * sizeof(double)) ||
+               (double)dims[0] * (double)(dims[1] * dims[2] * sizeof(double)) >
+                   MAX_INFLATION * (double)H5Dget_storage_size(d) + (double)(1 << 20)) {
+        /* Rows the file claims but does not store would be read as fill
+         * values: a few bytes of damaged file must not cost gigabytes. */
+        st = cs_error_set(err, CS_EFORMAT,
+                          "%s: %s claims %llu rows but stores only %llu bytes: the file is "
+                          "damaged",
+                          r->path, path, (unsigned long long)dims[0],
+                          (unsigned long long)H5Dget_storage_size(d));
     } else {
         size_t n = (size_t)(dims[0] * dims[1] * dims[2]);
         double *buf = malloc((n ? n : 1) * sizeof *buf);

@@ -82,7 +82,7 @@ run_opts() {
 # where the fault, the allocation or the endless loop is.
 first_frame() {
     grep -E '^ +#[0-9]+ 0x' "$1" |
-        grep -vE '__interceptor_|__asan|__sanitizer|__lsan|__ubsan|libclang_rt|fuzzer::|libc\.so|sysdeps/|csu/|nptl/|libstdc\+\+| in (malloc|calloc|realloc|free|strdup|operator new)|_start|AlarmCallback|PrintStackTrace|\(<unknown module>\)' |
+        grep -vE '__interceptor_|__asan|__sanitizer|__lsan|__ubsan|libclang_rt|fuzzer::|libc\.so|sysdeps/|csu/|nptl/|libstdc\+\+| in (malloc|calloc|realloc|free|strdup|memmove|memcpy|memset|operator new)|_start|AlarmCallback|PrintStackTrace|\(<unknown module>\)' |
         head -n 1 || true
 }
 
@@ -97,6 +97,12 @@ triage() {
     for f in "$dir/artifacts/$t-"*; do
         out="$dir/triage/${f##*/}.txt"
         ASAN_OPTIONS=fast_unwind_on_malloc=0 "$b" $(target_opts "$t") "$f" >"$out" 2>&1 || true
+        if grep -q 'out-of-memory (used:' "$out"; then
+            # Memory over the limit at some moment: find the big allocation
+            # by failing any single one over 256 MiB, with its stack.
+            ASAN_OPTIONS=fast_unwind_on_malloc=0 "$b" $(target_opts "$t") -rss_limit_mb=8192 \
+                -malloc_limit_mb=256 "$f" >"$out" 2>&1 || true
+        fi
         kind=$(grep -m1 -oE 'SUMMARY: [A-Za-z]+: [A-Za-z-]+|ERROR: libFuzzer: [a-z-]+' "$out" || echo "no-longer-fails")
         where=$(first_frame "$out")
         if grep -q 'LeakSanitizer' "$out"; then

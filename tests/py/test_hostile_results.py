@@ -221,6 +221,15 @@ def run_all(work):
     expect(variant("labels_disagree", edit=replace(
         "scenario/group_labels", np.array(["only one"], dtype=object).astype(vs))), 2,
         "name lists disagree")
+    # Found by fuzzing: a list of the wrong length followed by a missing one
+    # made the reader free the first with another list's count (a heap
+    # overflow that the sanitize build sees).
+    def units_then_missing(f):
+        replace("scenario/measure_units", np.array(["1"] * 3, dtype=object).astype(vs))(f)
+        del f["scenario/measure_descriptions"]
+
+    expect(variant("units_short_descriptions_missing", edit=units_then_missing), 2,
+           "dataset 'measure_descriptions' is missing")
     expect(variant("group_bad_name", edit=replace(
         "scenario/groups", np.array(["a", "../b"], dtype=object).astype(vs))), 2,
         "/scenario/groups[1] is not a valid name")
