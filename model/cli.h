@@ -30,6 +30,9 @@ int cs_cli_run(int argc, char **argv);
 /* casesim report RESULTS.h5 [--format text|csv|markdown] (model/cli_report.c). */
 int cs_cli_report(int argc, char **argv);
 
+/* casesim merge A.h5 B.h5 ... -o ALL.h5 (model/cli_merge.c). */
+int cs_cli_merge(int argc, char **argv);
+
 /* Maps a library status to an exit code (CS_EINVAL -> 2, ...). */
 int cs_cli_exit_code(int status);
 
