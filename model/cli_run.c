@@ -215,13 +215,11 @@ typedef struct run_params {
 } run_params;
 
 #ifdef CASESIM_HAVE_MPI
-/* The MPI side of a run: rank, size, and whether rank 0 has released the
- * other ranks (after which they follow the run to its end). */
+/* This process's rank and the number of ranks. */
 typedef struct mpi_state {
     int rank, size;
-    bool released;
 } mpi_state;
-static mpi_state mpi = {0, 1, false};
+static mpi_state mpi = {0, 1};
 
 /* Rank 0: sends the other ranks "go", the parameters, the variant list and
  * the scenario text. */
@@ -229,7 +227,6 @@ static int mpi_release(const cs_scenario *s, const run_params *p, const size_t *
                        cs_error *err)
 {
     int go = -1; /* not an exit status: the run follows */
-    mpi.released = true;
     MPI_Bcast(&go, 1, MPI_INT, 0, MPI_COMM_WORLD);
     run_params q = *p;
     MPI_Bcast(&q, (int)sizeof q, MPI_BYTE, 0, MPI_COMM_WORLD);
@@ -623,7 +620,7 @@ static int run_main(int argc, char **argv)
                     "casesim run: %s: stopping; keeping the %llu finished replicate%s of %llu\n",
                     stop_signal == SIGTERM ? "terminated"
                     : stop_signal != 0     ? "interrupted"
-                                           : "another rank was stopped",
+                                           : "another rank was signalled",
                     (unsigned long long)finished, finished == 1 ? "" : "s",
                     (unsigned long long)o.replicates);
         cs_error_clear(&err);

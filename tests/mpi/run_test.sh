@@ -5,9 +5,10 @@
 #  - a replicate range (--first-replicate) with --only, over 3 ranks;
 #  - errors end every rank with rank 0's exit status (no hang): an existing
 #    output (2, file untouched), an invalid scenario (2, nothing written);
-#  - SIGTERM to every rank mid-run (what Slurm's scancel does) publishes an
-#    incomplete file of whole replicates, every rank exits with 143, and
-#    `mpirun -np 2 casesim run --resume` then equals an uninterrupted run.
+#  - SIGTERM mid-run to every rank (what Slurm's scancel does), or to one
+#    worker rank only, publishes an incomplete file of whole replicates, every
+#    rank exits with 143, and `mpirun -np 2 casesim run --resume` then equals
+#    an uninterrupted run (case records included).
 set -u
 : "${SRCDIR:?SRCDIR must name the source tree}"
 : "${MPI_BUILDDIR:?MPI_BUILDDIR must name the MPI build directory}"
@@ -92,36 +93,44 @@ run_np 2 bad.yaml -o bad.h5 -q
 expect 2 "invalid scenario"
 [ ! -e bad.h5 ] || fail "invalid scenario: a file was written"
 
-# 4. SIGTERM to the ranks mid-run, then --resume over 2 ranks. Without a
-#    terminal rank 0 prints a progress line every 10%; the signal goes as soon
-#    as the first appears (100 of 1000 replicates). The ranks (mpirun's
-#    children) are signalled directly, as Slurm does: mpirun itself, when
-#    signalled, gives them only odls_base_sigkill_timeout (1 s) before SIGKILL.
+# 4. SIGTERM mid-run, then --resume over 2 ranks. Without a terminal rank 0
+#    prints a progress line every 10%; the signal goes as soon as the first
+#    appears (100 of 1000 replicates). The ranks (mpirun's children) are
+#    signalled directly, as Slurm does (mpirun itself, when signalled, gives
+#    them only odls_base_sigkill_timeout, 1 s, before SIGKILL): all of them,
+#    then only the last (rank 0 must stop the others and publish).
 n=1000
-"$CASESIM_SERIAL" run "$minimal" -o full.h5 -n $n -q || fail "serial full run failed"
-mpirun --oversubscribe --allow-run-as-root -np 2 "$mpi" run "$minimal" -o part.h5 \
-    -n $n -t 1 2>run.err &
-pid=$!
-waited=0
-while ! grep -q "done" run.err 2>/dev/null && [ $waited -lt 600 ]; do
-    sleep 0.05
-    waited=$((waited + 1))
-done
-pkill -TERM -P $pid || fail "SIGTERM: no rank of mpirun $pid to signal"
-wait $pid
-status=$?
-[ "$status" -eq 143 ] || fail "SIGTERM: mpirun exit $status, expected 143: $(cat run.err)"
-grep -q "keeping the" run.err || fail "SIGTERM: rank 0 did not say what it kept: $(cat run.err)"
-if [ ! -f part.h5 ]; then
-    fail "SIGTERM: no file was published: $(cat run.err)"
-else
+"$CASESIM_SERIAL" run "$minimal" -o full.h5 -n $n --case-records 2 -q ||
+    fail "serial full run failed"
+for who in all last; do
+    rm -f part.h5 run.err
+    mpirun --oversubscribe --allow-run-as-root -np 3 "$mpi" run "$minimal" -o part.h5 \
+        -n $n --case-records 2 -t 1 2>run.err &
+    pid=$!
+    waited=0
+    while ! grep -q "done" run.err 2>/dev/null && [ $waited -lt 600 ]; do
+        sleep 0.05
+        waited=$((waited + 1))
+    done
+    ranks=$(pgrep -P $pid | sort -n)
+    [ "$who" = last ] && ranks=$(echo "$ranks" | tail -1)
+    [ -n "$ranks" ] || fail "SIGTERM ($who): no rank of mpirun $pid to signal"
+    kill -TERM $ranks
+    wait $pid
+    status=$?
+    [ "$status" -eq 143 ] || fail "SIGTERM ($who): mpirun exit $status, expected 143: $(cat run.err)"
+    grep -q "keeping the" run.err || fail "SIGTERM ($who): rank 0 did not say what it kept"
+    if [ ! -f part.h5 ]; then
+        fail "SIGTERM ($who): no file was published: $(cat run.err)"
+        continue
+    fi
     kept=$(h5attr part.h5 replicates)
-    [ "$(h5attr part.h5 status)" = incomplete ] || fail "SIGTERM: status is not incomplete"
-    [ "${kept:-0}" -lt $n ] || fail "SIGTERM: the run was not interrupted ($kept replicates)"
+    [ "$(h5attr part.h5 status)" = incomplete ] || fail "SIGTERM ($who): status is not incomplete"
+    [ "${kept:-0}" -lt $n ] || fail "SIGTERM ($who): the run was not interrupted ($kept replicates)"
     run_np 2 "$minimal" -o part.h5 --resume -t 1 -q
     expect 0 "resume over 2 ranks"
-    $same full.h5 part.h5 || fail "interrupted + resumed over 2 ranks differs from one run"
-fi
+    $same full.h5 part.h5 || fail "SIGTERM ($who) + resume over 2 ranks differs from one run"
+done
 [ -z "$(find . -maxdepth 1 -name '.*.tmp-*')" ] || fail "a temporary file was left behind"
 
 if [ "$failures" -gt 0 ]; then
