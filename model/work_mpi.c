@@ -316,16 +316,15 @@ static int recv_msg(root_ctx *rc, int src, size_t *n, cs_error *err)
         nap();
     }
     MPI_Get_count(&ms, MPI_BYTE, &count);
-    if (count < (int)sizeof(msg_header)) {
-        /* Take it anyway, so the protocol does not stall. */
+    int st = count < (int)sizeof(msg_header)
+                 ? cs_error_set(err, CS_EINTERNAL, "mpi: a short message from rank %d", src)
+                 : reserve(&rc->b, (size_t)count, err);
+    if (st != CS_OK) {
+        /* Take the message anyway (truncated: MPI reports an error, returned
+         * to us on this communicator), so that the sender's MPI_Issend
+         * completes and it cannot hang; the run then stops with st. */
         unsigned char tmp[sizeof(msg_header)];
         MPI_Recv(tmp, (int)sizeof tmp, MPI_BYTE, src, TAG_DATA, rc->comm, MPI_STATUS_IGNORE);
-        return cs_error_set(err, CS_EINTERNAL, "mpi: a short message from rank %d", src);
-    }
-    int st = reserve(&rc->b, (size_t)count, err);
-    if (st != CS_OK) {
-        /* Receive into a small buffer truncates (an MPI error): there is no way
-         * to skip a message, so this is reported and the run ends. */
         return st;
     }
     MPI_Recv(rc->b.p, count, MPI_BYTE, src, TAG_DATA, rc->comm, MPI_STATUS_IGNORE);
@@ -442,10 +441,8 @@ static void drain(root_ctx *rc, cs_error *err)
                     cs_error_clear(err);
                     copy_lines(err, local.status, 0, local.text, strlen(local.text));
                 }
-                /* A message we could not take would block this loop: give up
-                 * on this rank's remaining messages (reported above). */
-                rc->ended[w] = 1;
-                break;
+                /* recv_msg consumed the message even so: go on to the END. */
+                continue;
             }
             msg_header h;
             memcpy(&h, rc->b.p, sizeof h);
@@ -678,6 +675,9 @@ int cs_sim_run_mpi(const cs_scenario *s, const cs_run_config *cfg, MPI_Comm comm
     MPI_Comm c;
     if (MPI_Comm_dup(comm, &c) != MPI_SUCCESS)
         return cs_error_set(err, CS_EIO, "mpi: cannot duplicate the communicator");
+    /* MPI errors come back as codes here (a truncated receive in recv_msg
+     * must not abort the job). */
+    MPI_Comm_set_errhandler(c, MPI_ERRORS_RETURN);
     if (size == 1)
         st = cs_sim_run(s, cfg, err);
     else if (rank == 0)
