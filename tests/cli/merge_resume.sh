@@ -90,9 +90,9 @@ cp r1.h5 version.h5
 refuse "different casesim versions" "different casesim versions" r0.h5 version.h5 r2.h5
 
 # 3. Resume after SIGTERM equals an uninterrupted run. Without a terminal the
-#    progress line comes every 10% (the first after 100 of 1000 replicates);
+#    progress line comes every 10% (the first after 60 of 600 replicates);
 #    the signal is sent as soon as it appears, long before the end.
-n=1000
+n=600
 expect_exit 0 "uninterrupted" -- "$CASESIM" run "$minimal" -o full.h5 -n $n --case-records 2 -t 2 -q
 "$CASESIM" run "$minimal" -o part.h5 -n $n --case-records 2 -t 2 2>run.err &
 pid=$!
