@@ -143,7 +143,7 @@ static void table_print(const table *t, report_format f, FILE *o)
             if (f == FMT_MARKDOWN) {
                 fputs("|", o);
                 for (size_t j = 0; j < t->ncol; j++) {
-                    fputs(j ? " " : " ", o);
+                    fputc(' ', o);
                     for (size_t k = 0; k < w[j]; k++)
                         fputc(k == w[j] - 1 && j ? ':' : '-', o);
                     fputs(" |", o);
@@ -537,6 +537,18 @@ static int report_human(const report *rp)
             fputc('\n', rp->o);
     }
 
+    for (size_t g = 0; g <= r->n_groups; g++) {
+        const cs_results_summary_row *s = cs_results_find_summary(
+            r, "baseline", group_key(rp, g), cs_measure_table[CS_M_TIME_MEDIAN].name);
+        if (s && s->mean == 0) {
+            para(rp, "A median of 0 days: a case that is never reported ends on the day of the "
+                     "incident, so when more than half of the incidents are never reported the "
+                     "median time to the end of the case is 0. The mean and the 90th percentile "
+                     "are in the results file (time_to_end_mean, time_to_end_p90).");
+            break;
+        }
+    }
+
     heading(rp, 2, "2. Change against the baseline");
     para(rp,
          "Each intervention and bundle met the same simulated incidents as the baseline (common "
@@ -603,6 +615,32 @@ static void csv_num(FILE *o, double v)
         fprintf(o, "%.17g", v);
 }
 
+/* One CSV row; rank 0 and n < 0 are left empty. */
+static void csv_row(FILE *o, const char *table, const char *variant, const char *group,
+                    const char *measure, const char *units, double value, double lo, double hi,
+                    long long n, int rank, double p_best)
+{
+    const char *text[] = {table, variant, group, measure, units};
+    for (size_t i = 0; i < sizeof text / sizeof *text; i++) {
+        csv_str(o, text[i]);
+        fputc(',', o);
+    }
+    csv_num(o, value);
+    fputc(',', o);
+    csv_num(o, lo);
+    fputc(',', o);
+    csv_num(o, hi);
+    fputc(',', o);
+    if (n >= 0)
+        fprintf(o, "%lld", n);
+    fputc(',', o);
+    if (rank)
+        fprintf(o, "%d", rank);
+    fputc(',', o);
+    csv_num(o, p_best);
+    fputc('\n', o);
+}
+
 /* CSV: one long table; every value in the file's units (shares, not
  * percentages), so that spreadsheets compute with full precision. */
 static int report_csv(const report *rp)
@@ -612,91 +650,27 @@ static int report_csv(const report *rp)
     fputs("table,variant,group,measure,units,value,ci_low,ci_high,n,rank,probability_best\n", o);
     for (size_t i = 0; i < r->n_summary; i++) {
         const cs_results_summary_row *s = &r->summary[i];
-        fputs("summary,", o);
-        csv_str(o, s->variant);
-        fputc(',', o);
-        csv_str(o, s->group);
-        fputc(',', o);
-        csv_str(o, s->measure);
-        fputc(',', o);
-        csv_str(o, s->units);
-        fputc(',', o);
-        csv_num(o, s->mean);
-        fputc(',', o);
-        csv_num(o, s->ci_low);
-        fputc(',', o);
-        csv_num(o, s->ci_high);
-        fprintf(o, ",%lld,,\n", (long long)s->n);
+        csv_row(o, "summary", s->variant, s->group, s->measure, s->units, s->mean, s->ci_low,
+                s->ci_high, (long long)s->n, 0, NAN);
     }
     for (size_t i = 0; i < r->n_comparison; i++) {
         const cs_results_comparison_row *c = &r->comparison[i];
-        fputs("difference_vs_baseline,", o);
-        csv_str(o, c->variant);
-        fputc(',', o);
-        csv_str(o, c->group);
-        fputc(',', o);
-        csv_str(o, c->measure);
-        fputc(',', o);
-        csv_str(o, c->units);
-        fputc(',', o);
-        csv_num(o, c->diff_mean);
-        fputc(',', o);
-        csv_num(o, c->diff_ci_low);
-        fputc(',', o);
-        csv_num(o, c->diff_ci_high);
-        fprintf(o, ",%lld,", (long long)c->n);
-        if (c->rank)
-            fprintf(o, "%d", (int)c->rank);
-        fputc(',', o);
-        csv_num(o, c->p_best);
-        fputc('\n', o);
+        csv_row(o, "difference_vs_baseline", c->variant, c->group, c->measure, c->units,
+                c->diff_mean, c->diff_ci_low, c->diff_ci_high, (long long)c->n, c->rank, c->p_best);
     }
+    const char *g = r->groups[rp->mag];
+    long long reps = (long long)r->replicates;
     for (size_t i = 0; i < r->n_ranking; i++) {
         const cs_results_ranking_row *k = &r->ranking[i];
-        const char *g = r->groups[rp->mag];
-        fputs("cost_per_point_of_impunity,", o);
-        csv_str(o, k->variant);
-        fputc(',', o);
-        csv_str(o, g);
-        fputs(",impunity_rate,currency per year per percentage point,", o);
-        csv_num(o, k->cost_per_point);
-        fputc(',', o);
-        csv_num(o, k->cost_per_point_low);
-        fputc(',', o);
-        csv_num(o, k->cost_per_point_high);
-        fputs(",,,\n", o);
-        fputs("ranking_impunity,", o);
-        csv_str(o, k->variant);
-        fputc(',', o);
-        csv_str(o, g);
-        fputs(",impunity_rate,1,", o);
-        csv_num(o, k->impunity_mean);
-        fputc(',', o);
-        csv_num(o, k->impunity_ci_low);
-        fputc(',', o);
-        csv_num(o, k->impunity_ci_high);
-        fprintf(o, ",%llu,", (unsigned long long)r->replicates);
-        if (k->impunity_rank)
-            fprintf(o, "%d", (int)k->impunity_rank);
-        fputc(',', o);
-        csv_num(o, k->impunity_p_best);
-        fputc('\n', o);
-        fputs("ranking_disparity_ratio,", o);
-        csv_str(o, k->variant);
-        fputc(',', o);
-        csv_str(o, g);
-        fputs(",accountability_ratio,1,", o);
-        csv_num(o, k->ratio_mean);
-        fputc(',', o);
-        csv_num(o, k->ratio_ci_low);
-        fputc(',', o);
-        csv_num(o, k->ratio_ci_high);
-        fprintf(o, ",%llu,", (unsigned long long)r->replicates);
-        if (k->ratio_rank)
-            fprintf(o, "%d", (int)k->ratio_rank);
-        fputc(',', o);
-        csv_num(o, k->ratio_p_best);
-        fputc('\n', o);
+        csv_row(o, "cost_per_point_of_impunity", k->variant, g, "impunity_rate",
+                "currency per year per percentage point", k->cost_per_point, k->cost_per_point_low,
+                k->cost_per_point_high, -1, 0, NAN);
+        csv_row(o, "ranking_impunity", k->variant, g, "impunity_rate", "1", k->impunity_mean,
+                k->impunity_ci_low, k->impunity_ci_high, reps, k->impunity_rank,
+                k->impunity_p_best);
+        csv_row(o, "ranking_disparity_ratio", k->variant, g, "accountability_ratio", "1",
+                k->ratio_mean, k->ratio_ci_low, k->ratio_ci_high, reps, k->ratio_rank,
+                k->ratio_p_best);
     }
     return 0;
 }
