@@ -1,8 +1,9 @@
 # equal_test.sh — `mpirun -np K casesim run` writes the same file as one
 # process (h5_same.py: every dataset and attribute but `created` and
 # `command_line`):
-#  - K = 1, 2, 3 ranks equal the serial build's run, with case records (whose
-#    replicates are spread over the ranks);
+#  - K = 1, 2, 3 ranks (1 thread each) and 2 ranks x 3 threads equal the
+#    serial build's run, with case records (whose replicates are spread over
+#    the ranks);
 #  - more ranks than replicates, several variants;
 #  - a replicate range (--first-replicate) over 3 ranks, and --only.
 set -u
@@ -16,6 +17,12 @@ for k in 1 2 3; do
     expect 0 "np $k"
     $same serial.h5 np$k.h5 || fail "$k ranks differ from the serial run"
 done
+
+# Threads inside the ranks (3 each, unbound, on 2 cores: oversubscribed).
+timeout 60 mpirun --oversubscribe --allow-run-as-root --bind-to none -np 2 "$mpi" run \
+    "$minimal" -o threads.h5 -n 7 --case-records 3 -q -t 3 >stdout 2>stderr
+expect 0 "2 ranks x 3 threads"
+$same serial.h5 threads.h5 || fail "2 ranks x 3 threads differ from the serial run"
 
 # Several variants, more ranks than replicates, a range with --only.
 "$CASESIM_SERIAL" run "$illustrative" -o ill.h5 -n 2 -q || fail "serial illustrative failed"
