@@ -296,12 +296,10 @@ typedef struct root_ctx {
     uint64_t next_rep; /* relative index of the next replicate to deliver */
     uint64_t next_var; /* within it, the next variant position (own results) */
     int *ended;        /* [size]: END received */
-    int *end_status;   /* [size] */
     int *stop_sent;    /* [size] */
     MPI_Request *stop_req;
     int stop_token;
     int status; /* first failure seen (CS_OK until then) */
-    cs_error *err;
 } root_ctx;
 
 /* Receives one message from rank src into rc->b; *n its size. */
@@ -338,7 +336,6 @@ static int take_end(root_ctx *rc, int src, size_t n, cs_error *err)
     msg_header h;
     memcpy(&h, rc->b.p, sizeof h);
     rc->ended[src] = 1;
-    rc->end_status[src] = (int)h.status;
     if (h.status == CS_OK)
         return CS_OK;
     size_t tl = h.n_cases <= n - sizeof h ? (size_t)h.n_cases : n - sizeof h;
@@ -472,15 +469,13 @@ static int run_root(const cs_scenario *s, const cs_run_config *cfg, MPI_Comm com
     rc.size = size;
     rc.cfg = cfg;
     rc.nv = nv;
-    rc.err = err;
     cs_result_dims dims;
     cs_result_dims_of(s->n_variants ? s->variants[0].scenario : s, &dims);
     int st = layout_of(&dims, &rc.l, err);
     rc.ended = calloc((size_t)size, sizeof *rc.ended);
-    rc.end_status = calloc((size_t)size, sizeof *rc.end_status);
     rc.stop_sent = calloc((size_t)size, sizeof *rc.stop_sent);
     rc.stop_req = malloc((size_t)size * sizeof *rc.stop_req);
-    if (st == CS_OK && (!rc.ended || !rc.end_status || !rc.stop_sent || !rc.stop_req))
+    if (st == CS_OK && (!rc.ended || !rc.stop_sent || !rc.stop_req))
         st = cs_error_set(err, CS_ENOMEM, "mpi: out of memory");
     if (st == CS_OK)
         st = cs_replicate_result_alloc(&dims, &rc.res, err);
@@ -525,7 +520,6 @@ static int run_root(const cs_scenario *s, const cs_run_config *cfg, MPI_Comm com
     cs_replicate_result_free(rc.res);
     free(rc.b.p);
     free(rc.ended);
-    free(rc.end_status);
     free(rc.stop_sent);
     free(rc.stop_req);
     return st;
