@@ -67,15 +67,25 @@ int cs_error_at(cs_error *err, int status, const char *file, int line, int colum
 const char *cs_status_name(int status)
 {
     switch (status) {
-    case CS_OK: return "success";
-    case CS_EINVAL: return "invalid input";
-    case CS_EUSAGE: return "bad usage";
-    case CS_ENOMEM: return "out of memory";
-    case CS_EIO: return "input/output error";
-    case CS_ELIMIT: return "size limit exceeded";
-    case CS_EFORMAT: return "unsupported file format";
-    case CS_EINTERRUPTED: return "interrupted";
-    case CS_EINTERNAL: return "internal error";
-    default: return "unknown error";
+    case CS_OK:
+        return "success";
+    case CS_EINVAL:
+        return "invalid input";
+    case CS_EUSAGE:
+        return "bad usage";
+    case CS_ENOMEM:
+        return "out of memory";
+    case CS_EIO:
+        return "input/output error";
+    case CS_ELIMIT:
+        return "size limit exceeded";
+    case CS_EFORMAT:
+        return "unsupported file format";
+    case CS_EINTERRUPTED:
+        return "interrupted";
+    case CS_EINTERNAL:
+        return "internal error";
+    default:
+        return "unknown error";
     }
 }

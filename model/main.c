@@ -8,6 +8,7 @@
 
 static const cs_cli_command commands[] = {
     /* subcommands are added here as their cli_*.c modules land */
+    {"check", "validate a scenario file and print its network", cs_cli_check},
     {NULL, NULL, NULL},
 };
 
@@ -26,12 +27,15 @@ static void usage(FILE *to)
 int cs_cli_exit_code(int status)
 {
     switch (status) {
-    case CS_OK: return CS_EXIT_OK;
+    case CS_OK:
+        return CS_EXIT_OK;
     case CS_EINVAL:
     case CS_EUSAGE:
     case CS_ELIMIT:
-    case CS_EFORMAT: return CS_EXIT_USAGE;
-    default: return CS_EXIT_FAILURE;
+    case CS_EFORMAT:
+        return CS_EXIT_USAGE;
+    default:
+        return CS_EXIT_FAILURE;
     }
 }
 

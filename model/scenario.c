@@ -9,6 +9,7 @@
  * every variant are all collected before returning.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,12 +230,71 @@ static int build_variants(cs_scenario *s, const cs_ynode *tree, const char *file
     return status;
 }
 
+/* Sorts the messages appended to err->text since offset `from` by their
+ * FILE:LINE:COLUMN position (stably; messages without one keep their place
+ * at the end), so that a user reads a file's errors from top to bottom. */
+static void sort_messages(cs_error *err, size_t from, const char *file)
+{
+    if (!err)
+        return;
+    enum { MAX_SORTED = 1024 };
+    char *text = err->text + from;
+    size_t len = strlen(text);
+    struct msg {
+        const char *start;
+        size_t len;
+        long line, col;
+    } m[MAX_SORTED];
+    size_t n = 0, flen = strlen(file);
+    for (const char *p = text; *p && n < MAX_SORTED;) {
+        const char *nl = strchr(p, '\n');
+        size_t l = nl ? (size_t)(nl - p) + 1 : strlen(p);
+        m[n].start = p;
+        m[n].len = l;
+        m[n].line = m[n].col = LONG_MAX;
+        if (strncmp(p, file, flen) == 0 && p[flen] == ':') {
+            char *end;
+            long line = strtol(p + flen + 1, &end, 10);
+            if (*end == ':') {
+                m[n].line = line;
+                m[n].col = strtol(end + 1, &end, 10);
+            }
+        }
+        n++;
+        p += l;
+    }
+    if (n < 2 || n == MAX_SORTED)
+        return;
+    for (size_t i = 1; i < n; i++) {
+        struct msg k = m[i];
+        size_t j = i;
+        while (j > 0 &&
+               (m[j - 1].line > k.line || (m[j - 1].line == k.line && m[j - 1].col > k.col))) {
+            m[j] = m[j - 1];
+            j--;
+        }
+        m[j] = k;
+    }
+    char *sorted = malloc(len + 1);
+    if (!sorted)
+        return;
+    size_t used = 0;
+    for (size_t i = 0; i < n; i++) {
+        memcpy(sorted + used, m[i].start, m[i].len);
+        used += m[i].len;
+    }
+    sorted[used] = '\0';
+    memcpy(text, sorted, used + 1);
+    free(sorted);
+}
+
 int cs_scenario_load_string(const char *text, size_t len, const char *name, cs_scenario **out,
                             cs_error *err)
 {
     *out = NULL;
     const char *file = name ? name : "<string>";
     size_t count0 = err ? err->count : 0;
+    size_t text0 = err ? strlen(err->text) : 0;
     if (len > CS_MAX_FILE_BYTES)
         return cs_error_at(err, CS_ELIMIT, file, 1, 1,
                            "the file has %zu bytes; the limit is %u (CS_MAX_FILE_BYTES)", len,
@@ -265,6 +325,7 @@ int cs_scenario_load_string(const char *text, size_t len, const char *name, cs_s
     cs_ynode_free(tree);
     if (st != CS_OK) {
         cs_scenario_free(s);
+        sort_messages(err, text0, file);
         /* The first recorded status of this load (e.g. CS_ELIMIT) wins. */
         if (err && err->count > count0 && err->status != CS_OK)
             return err->status;

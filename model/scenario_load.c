@@ -168,15 +168,15 @@ static const char *list_names(char *buf, size_t size, const char *const *names, 
 }
 
 /* Reports "unknown NAME" with the nearest candidate, or the list of them. */
-static void fail_unknown(cs_conv *c, const cs_ynode *at, const char *what, const char *word,
-                         const char *const *cands, size_t n)
+static void fail_unknown(cs_conv *c, const cs_ynode *at, const char *what, const char *where,
+                         const char *word, const char *const *cands, size_t n)
 {
     const char *near = cs_nearest(word, cands, n);
     if (near) {
-        fail(c, at, "unknown %s `%s`; did you mean `%s`?", what, word, near);
+        fail(c, at, "unknown %s `%s`%s; did you mean `%s`?", what, word, where, near);
     } else {
         char buf[512];
-        fail(c, at, "unknown %s `%s`; expected one of: %s", what, word,
+        fail(c, at, "unknown %s `%s`%s; expected one of: %s", what, word, where,
              list_names(buf, sizeof buf, cands, n));
     }
 }
@@ -191,9 +191,9 @@ static void check_keys(cs_conv *c, const cs_ynode *map, const char *where,
         for (size_t j = 0; j < n && !ok; j++)
             ok = strcmp(k, allowed[j]) == 0;
         if (!ok) {
-            char what[128];
-            snprintf(what, sizeof what, "key in %s", where);
-            fail_unknown(c, map->keys[i], what, k, allowed, n);
+            char in[128];
+            snprintf(in, sizeof in, " in %s", where);
+            fail_unknown(c, map->keys[i], "key", in, k, allowed, n);
         }
     }
 }
@@ -286,7 +286,7 @@ static bool get_num_in(cs_conv *c, const cs_ynode *n, const char *what, double l
             snprintf(range, sizeof range, "> %g and <= %g", lo, hi);
         else
             snprintf(range, sizeof range, "between %g and %g", lo, hi);
-        fail(c, n, "`%s` must be %s, got %.17g", what, range, v);
+        fail(c, n, "`%s` must be %s, got %.15g", what, range, v);
         return false;
     }
     *out = v;
@@ -319,11 +319,11 @@ static bool get_whole(cs_conv *c, const cs_ynode *n, const char *what, uint64_t 
         u = (uint64_t)x;
     } else {
         if (v != floor(v)) {
-            fail(c, n, "`%s` must be a whole number, got %.17g", what, v);
+            fail(c, n, "`%s` must be a whole number, got %.15g", what, v);
             return false;
         }
         if (v < (double)lo || v > (double)hi || v > 9007199254740992.0) {
-            fail(c, n, "`%s` must be a whole number between %llu and %llu, got %.17g", what,
+            fail(c, n, "`%s` must be a whole number between %llu and %llu, got %.15g", what,
                  (unsigned long long)lo, (unsigned long long)hi, v);
             return false;
         }
@@ -377,6 +377,7 @@ static bool get_name(cs_conv *c, const cs_ynode *n, const char *what, char **out
     if (strlen(n->value) > CS_MAX_NAME_LEN) {
         fail_limit(c, n, "the name `%.40s...` is %zu characters long; the limit is %d", n->value,
                    strlen(n->value), CS_MAX_NAME_LEN);
+        get_text(c, n, what, out); /* kept so that references to it do not cascade */
         return false;
     }
     if (!cs_name_ok(n->value)) {
@@ -384,6 +385,7 @@ static bool get_name(cs_conv *c, const cs_ynode *n, const char *what, char **out
              "`%.80s` is not a valid name: use lower-case letters, digits and `_`, starting "
              "with a letter (e.g. `african_descent`)",
              n->value);
+        get_text(c, n, what, out); /* kept so that references to it do not cascade */
         return false;
     }
     return get_text(c, n, what, out);
@@ -485,9 +487,9 @@ static bool get_per_group(cs_conv *c, const cs_ynode *n, const char *what, const
         while (g < s->n_groups && !(names[g] && strcmp(names[g], k) == 0))
             g++;
         if (g == s->n_groups) {
-            char w[128];
-            snprintf(w, sizeof w, "group in `%s`", what);
-            fail_unknown(c, n->keys[i], w, k, names, s->n_groups);
+            char in[128];
+            snprintf(in, sizeof in, " in `%s`", what);
+            fail_unknown(c, n->keys[i], "group", in, k, names, s->n_groups);
             ok = false;
             continue;
         }
@@ -570,7 +572,7 @@ static void read_run(cs_conv *c, const cs_ynode *root, cs_scenario *s)
     if (n) {
         double v;
         if (get_num(c, n, "replicates", &v) && v > CS_MAX_REPLICATES)
-            fail_limit(c, n, "`replicates` is %.17g; the limit is %d", v, CS_MAX_REPLICATES);
+            fail_limit(c, n, "`replicates` is %.15g; the limit is %d", v, CS_MAX_REPLICATES);
         else
             get_whole(c, n, "replicates", 1, CS_MAX_REPLICATES, &s->replicates);
     }
@@ -661,7 +663,7 @@ static void read_violations(cs_conv *c, const cs_ynode *root, cs_scenario *s)
             double p;
             if (get_num(c, n, "priority", &p)) {
                 if (p != floor(p) || fabs(p) > MAX_PRIORITY)
-                    fail(c, n, "`priority` must be a whole number between %d and %d, got %.17g",
+                    fail(c, n, "`priority` must be a whole number between %d and %d, got %.15g",
                          -MAX_PRIORITY, MAX_PRIORITY, p);
                 else
                     v->priority = (int)p;
@@ -676,7 +678,7 @@ static void read_violations(cs_conv *c, const cs_ynode *root, cs_scenario *s)
             sum += s->violations[i].share[g];
         if (fabs(sum - 1.0) > SHARE_TOLERANCE)
             fail(c, l,
-                 "the shares of group `%s` sum to %.17g; they must sum to 1 (within %g) over "
+                 "the shares of group `%s` sum to %.15g; they must sum to 1 (within %g) over "
                  "all violations",
                  s->groups[g].name ? s->groups[g].name : "?", sum, SHARE_TOLERANCE);
     }
@@ -903,7 +905,7 @@ static bool resolve_target(cs_conv *c, const names *nm, const cs_ynode *n, cs_ta
     }
     if (find_target(nm, n->value, t))
         return true;
-    fail_unknown(c, n, "stage or outcome", n->value, nm->all, nm->n_all);
+    fail_unknown(c, n, "stage or outcome", "", n->value, nm->all, nm->n_all);
     return false;
 }
 
@@ -989,7 +991,7 @@ static bool read_branch(cs_conv *c, const names *nm, const cs_ynode *m, cs_scena
                 while (v < s->n_violations && !(vn[v] && strcmp(vn[v], k) == 0))
                     v++;
                 if (v == s->n_violations) {
-                    fail_unknown(c, n->keys[i], "violation in `kind_odds_ratio`", k, vn,
+                    fail_unknown(c, n->keys[i], "violation", " in `kind_odds_ratio`", k, vn,
                                  s->n_violations);
                     continue;
                 }
@@ -1026,28 +1028,32 @@ static void read_deadline(cs_conv *c, const names *nm, const cs_ynode *d, cs_sta
             ok = false;
         }
     }
+    bool to_ok = false;
     if (to) {
         cs_target t;
         if (to->kind != CS_YNODE_SCALAR || cs_ynode_is_null(to)) {
             fail(c, to, "the deadline's `to` must name an outcome, got %s", cs_ynode_kind_name(to));
             ok = false;
         } else if (find_outcome(nm, to->value, &st->deadline_outcome)) {
-            /* resolved */
+            to_ok = true;
         } else if (find_target(nm, to->value, &t)) {
             fail(c, to, "the deadline's `to` must name an outcome; `%s` is a stage", to->value);
             ok = false;
         } else {
-            fail_unknown(c, to, "outcome", to->value, nm->outcome, nm->n_outcomes);
+            fail_unknown(c, to, "outcome", "", to->value, nm->outcome, nm->n_outcomes);
             ok = false;
         }
     }
-    st->has_deadline = ok;
+    /* Set when the outcome resolved, even if another field failed (the
+     * scenario is refused anyway): the outcome then counts as reached. */
+    st->has_deadline = to_ok;
+    (void)ok;
 }
 
 /* Reads one stage; returns false if something it needs for the graph
  * checks (its targets) failed. */
 static bool read_stage(cs_conv *c, const names *nm, const cs_ynode *m, cs_scenario *s, size_t index,
-                       bool *is_entry)
+                       bool *is_entry, bool *entry_bad)
 {
     cs_stage *st = &s->stages[index];
     st->pos = m->pos;
@@ -1060,8 +1066,8 @@ static bool read_stage(cs_conv *c, const names *nm, const cs_ynode *m, cs_scenar
     const cs_ynode *n = need(c, m, "name", "a stage");
     if (n)
         get_name(c, n, "name", &st->name);
-    if ((n = cs_ynode_get(m, "entry")))
-        get_bool(c, n, "entry", is_entry);
+    if ((n = cs_ynode_get(m, "entry")) && !get_bool(c, n, "entry", is_entry))
+        *entry_bad = true;
     const cs_ynode *staff = cs_ynode_get(m, "staff");
     if (staff) {
         st->has_staff = get_num_in(c, staff, "staff", 0, false, CS_MAX_STAFF, &st->staff);
@@ -1139,26 +1145,41 @@ static bool read_stage(cs_conv *c, const names *nm, const cs_ynode *m, cs_scenar
     }
     if (n_ref > 1 || s->n_groups == 0)
         return ok;
+    char bad[512];
+    size_t used = 0, n_bad = 0, bad_group = 0;
+    bad[0] = '\0';
     for (size_t g = 0; g < s->n_groups; g++) {
         double sum = 0;
         for (size_t i = 0; i < st->n_branches; i++)
             if (!st->branches[i].is_reference)
                 sum += st->branches[i].p[g];
-        if (!(sum < 1.0)) {
-            /* point at the last branch with p: that is where the total tips over */
-            size_t last = 0;
-            for (size_t i = 0; i < st->n_branches; i++)
-                if (!st->branches[i].is_reference)
-                    last = i;
-            const cs_ynode *pn = cs_ynode_get(bl->items[last], "p");
-            const cs_ynode *gn = cs_ynode_get(pn, s->groups[g].name ? s->groups[g].name : "");
-            fail(c, gn ? gn : pn,
-                 "in stage `%s`, the branch probabilities `p` for group `%s` sum to %.17g; "
-                 "they must sum to less than 1 so that the reference branch keeps some",
-                 st->name ? st->name : "?", s->groups[g].name ? s->groups[g].name : "?", sum);
+        if (sum < 1.0) {
+            st->branches[st->reference_branch].p[g] = 1.0 - sum;
             continue;
         }
-        st->branches[st->reference_branch].p[g] = 1.0 - sum;
+        if (used < sizeof bad) {
+            int w = snprintf(bad + used, sizeof bad - used, "%s%.15g for group `%s`",
+                             n_bad ? ", " : "", sum, s->groups[g].name ? s->groups[g].name : "?");
+            used += w > 0 ? (size_t)w : 0;
+        }
+        n_bad++;
+        bad_group = g;
+    }
+    if (n_bad) {
+        /* Point at the last branch with p: that is where the total tips over;
+         * at the group's own value when only one group is concerned. */
+        size_t last = 0;
+        for (size_t i = 0; i < st->n_branches; i++)
+            if (!st->branches[i].is_reference)
+                last = i;
+        const cs_ynode *pn = cs_ynode_get(bl->items[last], "p");
+        const cs_ynode *gn = n_bad == 1 && s->groups[bad_group].name
+                                 ? cs_ynode_get(pn, s->groups[bad_group].name)
+                                 : NULL;
+        fail(c, gn ? gn : pn,
+             "in stage `%s`, the branch probabilities `p` sum to %s; they must sum to less than "
+             "1 so that the reference branch keeps some",
+             st->name ? st->name : "?", bad);
     }
     return ok;
 }
@@ -1188,8 +1209,10 @@ static void read_outcomes(cs_conv *c, const cs_ynode *m, cs_scenario *s)
             get_bool(c, n, "redress", &o->redress);
         if ((n = cs_ynode_get(v, "accountability"))) {
             char *cat = NULL;
-            if (!get_name(c, n, "accountability", &cat))
+            if (!get_name(c, n, "accountability", &cat)) {
+                free(cat);
                 continue;
+            }
             size_t k = 0;
             while (k < s->n_categories && strcmp(s->categories[k], cat) != 0)
                 k++;
@@ -1332,9 +1355,10 @@ static void read_network(cs_conv *c, const cs_ynode *root, cs_scenario *s)
     s->n_stages = sl->n;
     bool graph_ok = outcomes_ok;
     size_t n_entry = 0;
+    bool entry_bad = false; /* an `entry` that was not true/false: reported already */
     for (size_t i = 0; i < sl->n; i++) {
         bool entry = false;
-        graph_ok &= read_stage(c, &nm, sl->items[i], s, i, &entry);
+        graph_ok &= read_stage(c, &nm, sl->items[i], s, i, &entry, &entry_bad);
         const cs_stage *st = &s->stages[i];
         for (size_t j = 0; j < i && st->name; j++)
             if (s->stages[j].name && strcmp(s->stages[j].name, st->name) == 0) {
@@ -1356,13 +1380,13 @@ static void read_network(cs_conv *c, const cs_ynode *root, cs_scenario *s)
             n_entry++;
         }
     }
-    if (n_entry == 0) {
+    if (n_entry == 0 && !entry_bad) {
         fail(c, sl,
              "no entry stage: mark the stage where every incident starts with "
              "`entry: true`");
         graph_ok = false;
     }
-    if (graph_ok && n_entry == 1)
+    if (graph_ok && n_entry == 1 && !entry_bad)
         check_graph(c, sl, om, s);
 }
 
@@ -1541,7 +1565,7 @@ static void read_bundles(cs_conv *c, const cs_ynode *root, cs_scenario *s)
                     fail(c, x, "unknown intervention `%s`: the scenario has no interventions",
                          x->value);
                 else
-                    fail_unknown(c, x, "intervention", x->value, ivn, s->n_interventions);
+                    fail_unknown(c, x, "intervention", "", x->value, ivn, s->n_interventions);
                 continue;
             }
             bd->interventions[j] = k;

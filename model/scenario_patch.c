@@ -198,10 +198,12 @@ static int apply_one(cs_conv *c, cs_ynode *root, const cs_scenario *s, const cs_
                 k->patched_by = index;
                 next = v;
             } else if (!next) {
+                /* keys created by earlier `set`s may exceed the parser's limit */
                 const char *keys[CS_YAML_MAX_KEYS];
-                for (size_t k = 0; k < cur->n; k++)
+                size_t n_keys = cur->n < CS_YAML_MAX_KEYS ? cur->n : CS_YAML_MAX_KEYS;
+                for (size_t k = 0; k < n_keys; k++)
                     keys[k] = cur->keys[k]->value;
-                const char *near = cs_nearest(sg->name, keys, cur->n);
+                const char *near = cs_nearest(sg->name, keys, n_keys);
                 if (near)
                     path_fail(c, ch, context, "%s has no `%s`; did you mean `%s`?", where, sg->name,
                               near);

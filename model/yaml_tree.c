@@ -148,6 +148,14 @@ const char *cs_ynode_kind_name(const cs_ynode *n)
     return n->quoted ? "a quoted string" : "a plain value";
 }
 
+static int bad_byte(cs_error *err, const char *file, int line, int col, unsigned c)
+{
+    return cs_error_at(err, CS_EINVAL, file, line, col,
+                       "byte 0x%02X is not valid UTF-8 (the file may be Latin-1 or "
+                       "Windows-1252): save the scenario as UTF-8 text",
+                       c);
+}
+
 /* Checks that text is UTF-8 without NUL bytes; on failure reports the
  * position (line, column in characters) of the first bad byte. */
 static int check_utf8(const unsigned char *s, size_t len, const char *file, cs_error *err)
@@ -178,21 +186,14 @@ static int check_utf8(const unsigned char *s, size_t len, const char *file, cs_e
             cp = c & 0x07;
             min = 0x10000;
         } else {
-            return cs_error_at(err, CS_EINVAL, file, line, col,
-                               "byte 0x%02X is not valid UTF-8: save the scenario as UTF-8 text",
-                               c);
+            return bad_byte(err, file, line, col, c);
         }
         if (need > 0 && i + need >= len)
-            return cs_error_at(err, CS_EINVAL, file, line, col,
-                               "truncated UTF-8 sequence at the end of the file: save the "
-                               "scenario as UTF-8 text");
+            return bad_byte(err, file, line, col, c);
         for (size_t k = 1; k <= need; k++) {
             unsigned d = s[i + k];
             if ((d & 0xC0) != 0x80)
-                return cs_error_at(err, CS_EINVAL, file, line, col,
-                                   "byte 0x%02X is not valid UTF-8: save the scenario as UTF-8 "
-                                   "text",
-                                   c);
+                return bad_byte(err, file, line, col, c);
             cp = (cp << 6) | (d & 0x3F);
         }
         if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))

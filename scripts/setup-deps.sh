@@ -13,6 +13,7 @@ PACKAGES=(
   libopenmpi-dev openmpi-bin
   python3-h5py python3-numpy python3-matplotlib python3-pandas
   valgrind clang libclang-rt-14-dev
+  time
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

@@ -118,6 +118,9 @@ typedef struct cs_replicate_result {
     int64_t *period_outcomes; /* [n_years][n_outcomes], all incidents, by calendar year */
     uint64_t events;          /* discrete events processed (for benchmarks) */
     uint64_t incidents_total; /* incidents simulated over the whole horizon */
+    size_t peak_cases;        /* most cases in flight at once (memory high-water mark) */
+    size_t peak_tracks;       /* most tracks in flight at once */
+    size_t peak_events;       /* largest event-queue size */
     size_t n_cases;           /* case records held (0 unless asked for) */
     size_t cap_cases;
     cs_case_record *cases;

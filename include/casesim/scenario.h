@@ -173,7 +173,11 @@ typedef enum cs_variant_kind {
 struct cs_scenario;
 
 /* One variant: the baseline, an intervention or a bundle, with its own fully
- * patched and validated copy of the scenario. */
+ * patched and validated copy of the scenario. That copy has everything the
+ * engine needs (groups, violations, evidence, stages, outcomes, categories,
+ * time, run) with the same names and indices as the base; its path is the
+ * base's, its source is NULL (source_len 0), and it has no interventions,
+ * bundles or variants of its own. */
 typedef struct cs_variant {
     char *name;
     cs_variant_kind kind;

@@ -1,0 +1,94 @@
+/*
+ * event_queue.h — the engine's future-event list: a binary min-heap of
+ * compact events ordered by a total key that depends only on the simulation
+ * (time, class, group, incident, track id, type, slot), never on addresses.
+ *
+ * Events far in the future wait in time buckets (singly linked lists, one
+ * per bucket of fixed width) and enter the heap only when the clock reaches
+ * their bucket, so that the heap holds only the near future and stays small
+ * and in cache. The heap is 4-ary over 16-byte entries (time and the index of the event's
+ * payload), so that one node's four children share a cache line; payloads
+ * are only read to break ties between equal times.
+ *
+ * Class 0 holds departures (a track finishing service or leaving at its
+ * deadline), class 1 arrivals (an incident arriving, a track entering a
+ * staffed stage), so that at equal times every place freed is freed before
+ * a waiting or arriving track takes one (MODEL.md, "Order of events").
+ */
+#ifndef CASESIM_EVENT_QUEUE_H
+#define CASESIM_EVENT_QUEUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum cs_event_type {
+    CS_EV_SERVICE_END = 0, /* class 0 */
+    CS_EV_DEADLINE = 1,    /* class 0; after a service end of the same track */
+    CS_EV_ENTER = 2,       /* class 1: a track enters a staffed stage */
+    CS_EV_ARRIVAL = 3      /* class 1: the next incident of a group arrives */
+};
+
+typedef struct cs_event {
+    double time;
+    uint64_t incident; /* incident number within its group */
+    uint64_t track_id; /* the track's id (0 for an arrival) */
+    uint32_t slot;     /* track pool slot, or group for an arrival */
+    uint32_t gen;      /* the track's generation when scheduled (stale check) */
+    uint8_t order;     /* class << 4 | group */
+    uint8_t type;      /* enum cs_event_type */
+} cs_event;
+
+typedef struct cs_heap_entry {
+    double time;
+    uint32_t idx; /* into the payload array */
+    uint32_t unused;
+} cs_heap_entry;
+
+typedef struct cs_event_queue {
+    cs_heap_entry *heap;   /* [cap], n_heap in use */
+    cs_event *ev;          /* [cap] payloads */
+    uint32_t *next;        /* [cap] bucket list links */
+    uint32_t *free;        /* [cap] payload slots not in use */
+    uint32_t *bucket_head; /* [n_buckets] */
+    size_t n_buckets, cur; /* the heap holds buckets <= cur */
+    double inv_width;
+    size_t n, n_heap, cap, n_free;
+    size_t peak;
+} cs_event_queue;
+
+/* Strict "a before b" on the total event key. */
+static inline bool cs_event_before(const cs_event *a, const cs_event *b)
+{
+    if (a->time != b->time)
+        return a->time < b->time;
+    if (a->order != b->order)
+        return a->order < b->order;
+    if (a->incident != b->incident)
+        return a->incident < b->incident;
+    if (a->track_id != b->track_id)
+        return a->track_id < b->track_id;
+    if (a->type != b->type)
+        return a->type < b->type;
+    return a->slot < b->slot;
+}
+
+/* Initialises q empty (no allocation). */
+void cs_event_queue_init(cs_event_queue *q);
+
+/* Gives q n_buckets time buckets of equal width over [0, horizon) (events
+ * at or after horizon share the last one). Call on an empty queue. Without
+ * it, every event goes straight into the heap. Returns 0 or -1 (no memory). */
+int cs_event_queue_setup(cs_event_queue *q, double horizon, size_t n_buckets);
+
+/* Frees q's storage and leaves it empty. */
+void cs_event_queue_free(cs_event_queue *q);
+
+/* Adds e (e->time >= the last popped time). Returns 0, or -1 if growing the heap failed (q
+ * unchanged). */
+int cs_event_queue_push(cs_event_queue *q, const cs_event *e);
+
+/* Removes the first event into *e. q must not be empty. */
+void cs_event_queue_pop(cs_event_queue *q, cs_event *e);
+
+#endif
