@@ -10,7 +10,7 @@
  * `casesim run` does. Prints one line of key=value pairs: incidents simulated over the whole
  * horizon (result->incidents_total), discrete events, stage entries (all
  * incidents, from the period counts: comparable with the floor's visits),
- * the wall time of cs_sim_run (models compiled inside it included; scenario
+ * the wall and CPU time of cs_sim_run (models compiled inside it included; scenario
  * loading excluded), incidents and events per second, and incidents per
  * second per thread. --stages also prints replicate 0's stage statistics
  * (entries, mean wait, utilisation, mean queue, deadline losses) on stderr,
@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include <gsl/gsl_errno.h>
@@ -73,6 +74,15 @@ static double seconds_now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* User plus system CPU time of the process so far (all threads). */
+static double cpu_seconds(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec +
+           (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
 }
 
 static int usage(const char *prog)
@@ -137,20 +147,23 @@ int main(int argc, char **argv)
     cfg.variants = all ? NULL : &vi;
     cfg.sink = sink;
     cfg.sink_ctx = &t;
+    double c0 = cpu_seconds();
     double t0 = seconds_now();
     int rc = cs_sim_run(s, &cfg, &err);
     double secs = seconds_now() - t0;
+    double cpu = cpu_seconds() - c0;
     if (rc != CS_OK) {
         fputs(err.text, stderr);
         cs_scenario_free(s);
         return 1;
     }
     printf("engine scenario=%s variant=%s replicates=%llu threads=%d incidents=%llu events=%llu "
-           "entries=%llu peak_tracks=%zu peak_events=%zu seconds=%.6f ns_per_incident=%.2f "
+           "entries=%llu peak_tracks=%zu peak_events=%zu seconds=%.6f cpu_seconds=%.6f "
+           "ns_per_incident=%.2f "
            "incidents_per_s=%.0f incidents_per_s_per_thread=%.0f events_per_s=%.0f "
            "flags=\"%s\"\n",
            s->name, variant, (unsigned long long)cfg.n_replicates, threads, t.incidents, t.events,
-           t.entries, t.peak_tracks, t.peak_events, secs,
+           t.entries, t.peak_tracks, t.peak_events, secs, cpu,
            t.incidents ? secs * 1e9 / (double)t.incidents : 0.0,
            secs > 0 ? (double)t.incidents / secs : 0.0,
            secs > 0 ? (double)t.incidents / secs / threads : 0.0,
