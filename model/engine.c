@@ -276,6 +276,7 @@ static void push_event(ws *w, double time, uint32_t slot, uint8_t type)
         e.incident = 0; /* set by the caller */
         e.track_id = 0;
         e.gen = 0;
+        e.aux = 0;
         e.order = (uint8_t)(1u << 4 | slot);
     } else {
         const track *tr = &w->tracks[slot];
@@ -283,6 +284,7 @@ static void push_event(ws *w, double time, uint32_t slot, uint8_t type)
         e.incident = c->incident;
         e.track_id = tr->id;
         e.gen = tr->gen;
+        e.aux = tr->case_slot;
         e.order = (uint8_t)((type == CS_EV_ENTER ? 1u : 0u) << 4 | c->group);
     }
     if (cs_event_queue_push(&w->q, &e) != 0)
@@ -810,7 +812,7 @@ static void schedule_arrival(ws *w, size_t g, double after, uint64_t incident)
     double t = after - log(cs_pcg32_uniform_pos(&w->arrivals[g])) / rate;
     if (!(t < w->m->t_end))
         return;
-    cs_event e = {t, incident, 0, (uint32_t)g, 0, (uint8_t)(1u << 4 | g), CS_EV_ARRIVAL};
+    cs_event e = {t, incident, 0, (uint32_t)g, 0, 0, (uint8_t)(1u << 4 | g), CS_EV_ARRIVAL};
     if (cs_event_queue_push(&w->q, &e) != 0)
         w->status = cs_error_set(w->err, CS_ENOMEM, "engine: out of memory (events)");
 }
@@ -1058,6 +1060,14 @@ int cs_sim_replicate(const cs_model *m, uint64_t seed, uint64_t replicate, bool 
         cs_event_queue_pop(&w.q, &e);
         if (!(e.time < m->t_end))
             break;
+        /* The pools are far larger than the caches and events reach them in
+         * time order, not memory order: fetch this event's case alongside its
+         * track, and the next event's track while this one is processed. */
+        uint32_t next;
+        if (e.type != CS_EV_ARRIVAL)
+            __builtin_prefetch(&w.cases[e.aux]);
+        if (cs_event_queue_peek_slot(&w.q, &next) && next < w.tracks_cap)
+            __builtin_prefetch(&w.tracks[next]);
         w.events++;
         if ((w.events & 4095u) == 0 && stop && *stop) {
             w.status = CS_EINTERRUPTED;

@@ -35,14 +35,16 @@ typedef struct cs_event {
     uint64_t track_id; /* the track's id (0 for an arrival) */
     uint32_t slot;     /* track pool slot, or group for an arrival */
     uint32_t gen;      /* the track's generation when scheduled (stale check) */
+    uint32_t aux;      /* the track's case slot (a prefetch hint only; not in the key) */
     uint8_t order;     /* class << 4 | group */
     uint8_t type;      /* enum cs_event_type */
 } cs_event;
 
 typedef struct cs_heap_entry {
     double time;
-    uint32_t idx; /* into the payload array */
-    uint32_t unused;
+    uint32_t idx;  /* into the payload array */
+    uint32_t slot; /* the event's slot, so the next event's track can be
+                      prefetched without reading its payload */
 } cs_heap_entry;
 
 typedef struct cs_event_queue {
@@ -71,6 +73,18 @@ static inline bool cs_event_before(const cs_event *a, const cs_event *b)
     if (a->type != b->type)
         return a->type < b->type;
     return a->slot < b->slot;
+}
+
+/* The first event's slot into *slot and its payload's address prefetched,
+ * when the heap is not empty (true); false otherwise. A hint for prefetching
+ * what the next event will touch: it changes nothing. */
+static inline bool cs_event_queue_peek_slot(const cs_event_queue *q, uint32_t *slot)
+{
+    if (q->n_heap == 0)
+        return false;
+    __builtin_prefetch(&q->ev[q->heap[0].idx]);
+    *slot = q->heap[0].slot;
+    return true;
 }
 
 /* Initialises q empty (no allocation). */
