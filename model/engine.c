@@ -154,6 +154,12 @@ typedef struct ws {
     group_acc *acc;  /* [G + 1] (last = all, filled at the end) */
     uint32_t *hist;  /* [G + 1][N_BINS] */
     cs_pcg32 arrivals[CS_MAX_GROUPS];
+    /* Each group's next arrival (time INFINITY: none before the end). They
+     * are kept out of the event queue, which would only sort what is known to
+     * be one event per group; arr_first is the earliest by cs_event_before,
+     * so events are taken in exactly the order of one queue holding them. */
+    cs_event arr[CS_MAX_GROUPS];
+    uint32_t arr_first; /* NIL when no arrival is pending */
     double inv_month, inv_year;
     size_t n_months, n_years;
 
@@ -804,17 +810,31 @@ static void drain(ws *w, double now)
 
 /* ---- incidents ------------------------------------------------------------------- */
 
+/* Draws group g's next arrival after time `after` (incident number
+ * `incident`) into w->arr[g]; none if the rate is 0 or it falls at or after
+ * the end. Keeps arr_first and the queue's count of pending arrivals. */
 static void schedule_arrival(ws *w, size_t g, double after, uint64_t incident)
 {
     double rate = w->m->rate_per_day[g];
-    if (!(rate > 0.0))
-        return;
-    double t = after - log(cs_pcg32_uniform_pos(&w->arrivals[g])) / rate;
-    if (!(t < w->m->t_end))
-        return;
-    cs_event e = {t, incident, 0, (uint32_t)g, 0, 0, (uint8_t)(1u << 4 | g), CS_EV_ARRIVAL};
-    if (cs_event_queue_push(&w->q, &e) != 0)
-        w->status = cs_error_set(w->err, CS_ENOMEM, "engine: out of memory (events)");
+    double t = INFINITY;
+    if (rate > 0.0) {
+        t = after - log(cs_pcg32_uniform_pos(&w->arrivals[g])) / rate;
+        if (!(t < w->m->t_end))
+            t = INFINITY;
+    }
+    cs_event *a = &w->arr[g];
+    bool was_pending = a->time < INFINITY;
+    bool pending = t < INFINITY;
+    *a = (cs_event){t, incident, 0, (uint32_t)g, 0, 0, (uint8_t)(1u << 4 | g), CS_EV_ARRIVAL};
+    w->q.n_extra = w->q.n_extra - was_pending + pending;
+    if (pending && !was_pending && w->q.n + w->q.n_extra > w->q.peak)
+        w->q.peak = w->q.n + w->q.n_extra; /* as a push into the queue would count it */
+    uint32_t first = NIL;
+    for (size_t i = 0; i < w->m->n_groups; i++)
+        if (w->arr[i].time < INFINITY &&
+            (first == NIL || cs_event_before(&w->arr[i], &w->arr[first])))
+            first = (uint32_t)i;
+    w->arr_first = first;
 }
 
 static void arrival(ws *w, size_t g, uint64_t n, double now)
@@ -912,6 +932,9 @@ static int ws_init(ws *w, const cs_model *m, uint64_t seed, uint64_t replicate,
     for (size_t s = 0; s < m->n_stages; s++)
         for (size_t r = 0; r < CS_MAX_VIOLATIONS; r++)
             w->st[s].head[r] = w->st[s].tail[r] = NIL;
+    w->arr_first = NIL;
+    for (size_t g = 0; g < CS_MAX_GROUPS; g++)
+        w->arr[g].time = INFINITY;
     for (size_t g = 0; g < m->n_groups; g++) {
         cs_stream_key key = {seed, replicate, g, 0, 0, CS_STREAM_ARRIVALS};
         cs_pcg32_from_key(&w->arrivals[g], &key);
@@ -1056,8 +1079,15 @@ int cs_sim_replicate(const cs_model *m, uint64_t seed, uint64_t replicate, bool 
     for (size_t g = 0; g < m->n_groups; g++)
         schedule_arrival(&w, g, 0.0, 0);
     cs_event e;
-    while (w.q.n > 0 && w.status == CS_OK) {
-        cs_event_queue_pop(&w.q, &e);
+    while (w.status == CS_OK) {
+        /* The next event: the earliest pending arrival or the queue's first. */
+        const cs_event *top = cs_event_queue_peek(&w.q);
+        if (w.arr_first != NIL && (!top || cs_event_before(&w.arr[w.arr_first], top)))
+            e = w.arr[w.arr_first];
+        else if (top)
+            cs_event_queue_pop(&w.q, &e);
+        else
+            break;
         if (!(e.time < m->t_end))
             break;
         /* The pools are far larger than the caches and events reach them in

@@ -20,7 +20,7 @@ void cs_event_queue_init(cs_event_queue *q)
     q->bucket_head = NULL;
     q->n_buckets = q->cur = 0;
     q->inv_width = 0.0;
-    q->n = q->n_heap = q->cap = q->n_free = q->peak = 0;
+    q->n = q->n_heap = q->cap = q->n_free = q->n_extra = q->peak = 0;
 }
 
 void cs_event_queue_free(cs_event_queue *q)
@@ -119,15 +119,15 @@ int cs_event_queue_push(cs_event_queue *q, const cs_event *e)
         q->next[idx] = q->bucket_head[b];
         q->bucket_head[b] = idx;
     }
-    if (++q->n > q->peak)
-        q->peak = q->n;
+    if (++q->n + q->n_extra > q->peak)
+        q->peak = q->n + q->n_extra;
     return 0;
 }
 
-void cs_event_queue_pop(cs_event_queue *q, cs_event *e)
+/* Brings in the next non-empty bucket when the near future is exhausted;
+ * every event of a later bucket is later than every event in the heap. */
+static void refill(cs_event_queue *q)
 {
-    /* Bring in the next non-empty bucket when the near future is exhausted;
-     * every event of a later bucket is later than every event in the heap. */
     while (q->n_heap == 0 && q->cur + 1 < q->n_buckets) {
         q->cur++;
         for (uint32_t idx = q->bucket_head[q->cur]; idx != NIL;) {
@@ -137,6 +137,19 @@ void cs_event_queue_pop(cs_event_queue *q, cs_event *e)
         }
         q->bucket_head[q->cur] = NIL;
     }
+}
+
+const cs_event *cs_event_queue_peek(cs_event_queue *q)
+{
+    if (q->n == 0)
+        return NULL;
+    refill(q);
+    return &q->ev[q->heap[0].idx];
+}
+
+void cs_event_queue_pop(cs_event_queue *q, cs_event *e)
+{
+    refill(q);
     uint32_t top = q->heap[0].idx;
     *e = q->ev[top];
     q->free[q->n_free++] = top;

@@ -56,7 +56,8 @@ typedef struct cs_event_queue {
     size_t n_buckets, cur; /* the heap holds buckets <= cur */
     double inv_width;
     size_t n, n_heap, cap, n_free;
-    size_t peak;
+    size_t n_extra; /* events the caller keeps outside the queue, counted in peak */
+    size_t peak;    /* the largest n + n_extra seen at a push */
 } cs_event_queue;
 
 /* Strict "a before b" on the total event key. */
@@ -86,6 +87,11 @@ static inline bool cs_event_queue_peek_slot(const cs_event_queue *q, uint32_t *s
     *slot = q->heap[0].slot;
     return true;
 }
+
+/* The first event, left in q (NULL when q is empty). Brings the next
+ * non-empty time bucket into the heap if needed, so cs_event_queue_pop then
+ * returns this event. */
+const cs_event *cs_event_queue_peek(cs_event_queue *q);
 
 /* Initialises q empty (no allocation). */
 void cs_event_queue_init(cs_event_queue *q);
