@@ -260,11 +260,18 @@ typedef struct fl_stack {
     size_t cap;
 } fl_stack;
 
-static void fl_incident(const fl_model *m, uint64_t seed, uint64_t rep, size_t g, uint64_t n,
-                        double t0, gsl_rng *r, cs_pcg32 *rs, fl_stack *sk, fl_counts *cnt)
+/* Key prefixes of one (replicate, group): see cs_stream_prefix in rng.h. The
+ * engine keeps them too, so the floor does not pay the seven-round
+ * cs_pcg32_from_key where the engine pays two rounds. */
+typedef struct fl_prefix {
+    uint64_t incident, track;
+} fl_prefix;
+
+static void fl_incident(const fl_model *m, const fl_prefix *pre, size_t g, uint64_t n, double t0,
+                        gsl_rng *r, cs_pcg32 *rs, fl_stack *sk, fl_counts *cnt)
 {
-    cs_stream_key key = {seed, rep, g, n, 0, CS_STREAM_INCIDENT};
-    cs_pcg32_from_key(rs, &key);
+    cs_pcg32_from_prefix(rs, cs_stream_prefix_add(pre->incident, n), 0);
+    uint64_t track_prefix = cs_stream_prefix_add(pre->track, n);
     double u = cs_pcg32_uniform(rs);
     const double *kc = &m->kcum[g * m->V];
     size_t k = 0;
@@ -311,11 +318,9 @@ static void fl_incident(const fl_model *m, uint64_t seed, uint64_t rep, size_t g
                 visit = ++tr->visits[fs->visit_slot];
             tr->skips = 0;
             cnt->visits++;
-            key.incident = n;
-            key.track =
-                cs_mix64(tr->id ^ cs_mix64((uint64_t)tr->stage * (CS_MAX_VISITS + 1) + visit));
-            key.purpose = CS_STREAM_TRACK;
-            cs_pcg32_from_key(rs, &key);
+            cs_pcg32_from_prefix(
+                rs, track_prefix,
+                cs_mix64(tr->id ^ cs_mix64((uint64_t)tr->stage * (CS_MAX_VISITS + 1) + visit)));
             double d = 0.0;
             switch (fs->dur) {
             case CS_DUR_NONE:
@@ -391,13 +396,15 @@ static void fl_replicate(const fl_model *m, uint64_t seed, uint64_t rep, gsl_rng
         cs_pcg32 arr;
         cs_stream_key key = {seed, rep, g, 0, 0, CS_STREAM_ARRIVALS};
         cs_pcg32_from_key(&arr, &key);
+        fl_prefix pre = {cs_stream_prefix(seed, CS_STREAM_INCIDENT, rep, g),
+                         cs_stream_prefix(seed, CS_STREAM_TRACK, rep, g)};
         double t = 0.0;
         for (uint64_t n = 0;; n++) {
             t -= log(cs_pcg32_uniform_pos(&arr)) / m->rate[g];
             if (!(t < m->t_end))
                 break;
             cnt->incidents++;
-            fl_incident(m, seed, rep, g, n, t, r, rs, stack, cnt);
+            fl_incident(m, &pre, g, n, t, r, rs, stack, cnt);
             if (cnt->bad)
                 return;
         }

@@ -82,6 +82,7 @@ enum track_state { TR_FREE = 0, TR_ENTERING, TR_WAITING, TR_SERVICE };
 
 typedef struct icase {
     uint64_t incident;
+    uint64_t track_prefix; /* key prefix of its track streams (see draw_visit) */
     double t_arrival;
     double evidence;
     uint64_t outcome_mask;
@@ -154,6 +155,9 @@ typedef struct ws {
     group_acc *acc;  /* [G + 1] (last = all, filled at the end) */
     uint32_t *hist;  /* [G + 1][N_BINS] */
     cs_pcg32 arrivals[CS_MAX_GROUPS];
+    /* Key prefixes (seed, purpose, replicate, group) of the incident and track
+     * streams of each group (casesim/rng.h, cs_stream_prefix). */
+    uint64_t incident_prefix[CS_MAX_GROUPS], track_prefix[CS_MAX_GROUPS];
     /* Each group's next arrival (time INFINITY: none before the end). They
      * are kept out of the event queue, which would only sort what is known to
      * be one event per group; arr_first is the earliest by cs_event_before,
@@ -684,13 +688,11 @@ static void start_service(ws *w, uint32_t t, double now)
 static void draw_visit(ws *w, track *tr, const icase *c, size_t s)
 {
     const cs_mstage *ms = &w->m->stages[s];
-    cs_stream_key key = {w->seed,
-                         w->replicate,
-                         c->group,
-                         c->incident,
-                         cs_mix64(tr->id ^ cs_mix64((uint64_t)s * (CS_MAX_VISITS + 1) + tr->visit)),
-                         CS_STREAM_TRACK};
-    cs_pcg32_from_key(w->rs, &key);
+    /* The stream keyed (seed, replicate, group, incident, track word, TRACK),
+     * from the case's kept prefix: see cs_pcg32_from_prefix. */
+    cs_pcg32_from_prefix(
+        w->rs, c->track_prefix,
+        cs_mix64(tr->id ^ cs_mix64((uint64_t)s * (CS_MAX_VISITS + 1) + tr->visit)));
     double d = 0.0;
     switch (ms->dur) {
     case CS_DUR_NONE:
@@ -858,8 +860,10 @@ static void arrival(ws *w, size_t g, uint64_t n, double now)
     c->open_tracks = 1;
     c->n_tracks = 1;
     /* Kind, well-foundedness, evidence: in this order, from the incident's stream. */
-    cs_stream_key key = {w->seed, w->replicate, g, n, 0, CS_STREAM_INCIDENT};
-    cs_pcg32_from_key(w->rs, &key);
+    /* The stream keyed (seed, replicate, g, n, 0, INCIDENT), seeded from the
+     * group's kept prefix (the same generator as cs_pcg32_from_key's). */
+    cs_pcg32_from_prefix(w->rs, cs_stream_prefix_add(w->incident_prefix[g], n), 0);
+    c->track_prefix = cs_stream_prefix_add(w->track_prefix[g], n);
     double u = cs_pcg32_uniform(w->rs);
     const double *cum = &m->kind_cum[g * m->n_kinds];
     size_t k = 0;
@@ -938,6 +942,8 @@ static int ws_init(ws *w, const cs_model *m, uint64_t seed, uint64_t replicate,
     for (size_t g = 0; g < m->n_groups; g++) {
         cs_stream_key key = {seed, replicate, g, 0, 0, CS_STREAM_ARRIVALS};
         cs_pcg32_from_key(&w->arrivals[g], &key);
+        w->incident_prefix[g] = cs_stream_prefix(seed, CS_STREAM_INCIDENT, replicate, g);
+        w->track_prefix[g] = cs_stream_prefix(seed, CS_STREAM_TRACK, replicate, g);
     }
     return CS_OK;
 }
