@@ -1097,13 +1097,14 @@ int cs_sim_replicate(const cs_model *m, uint64_t seed, uint64_t replicate, bool 
         if (!(e.time < m->t_end))
             break;
         /* The pools are far larger than the caches and events reach them in
-         * time order, not memory order: fetch this event's case alongside its
-         * track, and the next event's track while this one is processed. */
-        uint32_t next;
-        if (e.type != CS_EV_ARRIVAL)
-            __builtin_prefetch(&w.cases[e.aux]);
-        if (cs_event_queue_peek_slot(&w.q, &next) && next < w.tracks_cap)
+         * time order, not memory order: while this event is processed, fetch
+         * the track and the case the next event will touch. */
+        uint32_t next, next_case;
+        if (cs_event_queue_peek_slot(&w.q, &next, &next_case) && next < w.tracks_cap &&
+            next_case < w.cases_cap) {
             __builtin_prefetch(&w.tracks[next]);
+            __builtin_prefetch(&w.cases[next_case]);
+        }
         w.events++;
         if ((w.events & 4095u) == 0 && stop && *stop) {
             w.status = CS_EINTERRUPTED;

@@ -88,7 +88,7 @@ static int grow(cs_event_queue *q)
 
 static void heap_insert(cs_event_queue *q, uint32_t idx)
 {
-    cs_heap_entry ent = {q->ev[idx].time, idx, q->ev[idx].slot};
+    cs_heap_entry ent = {q->ev[idx].time, idx, q->ev[idx].slot, q->ev[idx].aux, 0};
     size_t i = q->n_heap++;
     while (i > 0) {
         size_t parent = (i - 1) / ARITY;

@@ -40,11 +40,15 @@ typedef struct cs_event {
     uint8_t type;      /* enum cs_event_type */
 } cs_event;
 
+/* 24 bytes: the heap holds only the near future (see cs_event_queue_setup),
+ * a few dozen entries, so its size matters less than what the entries let the
+ * engine prefetch. */
 typedef struct cs_heap_entry {
     double time;
     uint32_t idx;  /* into the payload array */
-    uint32_t slot; /* the event's slot, so the next event's track can be
-                      prefetched without reading its payload */
+    uint32_t slot; /* the event's slot and aux, so that what the next event */
+    uint32_t aux;  /* touches can be prefetched without reading its payload */
+    uint32_t unused;
 } cs_heap_entry;
 
 typedef struct cs_event_queue {
@@ -76,15 +80,16 @@ static inline bool cs_event_before(const cs_event *a, const cs_event *b)
     return a->slot < b->slot;
 }
 
-/* The first event's slot into *slot and its payload's address prefetched,
- * when the heap is not empty (true); false otherwise. A hint for prefetching
- * what the next event will touch: it changes nothing. */
-static inline bool cs_event_queue_peek_slot(const cs_event_queue *q, uint32_t *slot)
+/* The first event's slot and aux into *slot and *aux and its payload's
+ * address prefetched, when the heap is not empty (true); false otherwise. A
+ * hint for prefetching what the next event will touch: it changes nothing. */
+static inline bool cs_event_queue_peek_slot(const cs_event_queue *q, uint32_t *slot, uint32_t *aux)
 {
     if (q->n_heap == 0)
         return false;
     __builtin_prefetch(&q->ev[q->heap[0].idx]);
     *slot = q->heap[0].slot;
+    *aux = q->heap[0].aux;
     return true;
 }
 
