@@ -180,11 +180,10 @@ static inline void cs_eq_refill_(cs_event_queue *q)
     }
 }
 
-static inline /* The first event, left in q (NULL when q is empty). Brings the next
-               * non-empty time bucket into the heap if needed, so cs_event_queue_pop then
-               * returns this event. */
-    const cs_event *
-    cs_event_queue_peek(cs_event_queue *q)
+/* The first event, left in q (NULL when q is empty). Brings the next
+ * non-empty time bucket into the heap if needed, so cs_event_queue_pop then
+ * returns this event. */
+static inline const cs_event *cs_event_queue_peek(cs_event_queue *q)
 {
     if (q->n == 0)
         return NULL;
