@@ -8,7 +8,7 @@
  * engine.c), from the same keyed PCG streams and the same GSL samplers: the
  * arrival gaps of the group's Poisson process; for every incident its kind,
  * its well-foundedness and its evidence Beta; and for every stage visit of
- * every track the stage's duration and the branch uniform, after which it
+ * every track the branch uniform and the stage's duration, after which it
  * chooses the branch with the same multinomial logit (exp per branch with
  * an evidence slope) and follows it, forks included. There are no queues, no
  * events, no accumulators: a track's clock is the sum of its own durations,
@@ -321,6 +321,7 @@ static void fl_incident(const fl_model *m, const fl_prefix *pre, size_t g, uint6
             cs_pcg32_from_prefix(
                 rs, track_prefix,
                 cs_mix64(tr->id ^ cs_mix64((uint64_t)tr->stage * (CS_MAX_VISITS + 1) + visit)));
+            double ub = cs_pcg32_uniform(rs); /* first, as the engine draws it */
             double d = 0.0;
             switch (fs->dur) {
             case CS_DUR_NONE:
@@ -346,7 +347,6 @@ static void fl_incident(const fl_model *m, const fl_prefix *pre, size_t g, uint6
             }
             if (!(d > 0.0))
                 d = 0.0;
-            double ub = cs_pcg32_uniform(rs);
             double finish = now + d;
             if (fs->has_deadline) {
                 double dl = (fs->deadline_from_stage ? now : t0) + fs->deadline_days;

@@ -15,11 +15,13 @@
  * (seed, replicate, g, 0, 0, ARRIVALS). Incident n of group g draws its kind,
  * its well-foundedness and its evidence, in that order, from (seed,
  * replicate, g, n, 0, INCIDENT). Every stage visit of a track draws its
- * duration and then its branch uniform from its own stream (seed, replicate,
+ * branch uniform and then its duration from its own stream (seed, replicate,
  * g, n, mix(track id, stage, visit), TRACK): keying by stage and visit, not
  * only by track, means that a change at one stage (say a longer duration, or
- * a different sampler) cannot shift the numbers any later stage draws, so
- * that common random numbers hold stage by stage across variants. The root
+ * a different sampler) cannot shift the numbers any later stage draws, and
+ * drawing the branch uniform first means it cannot shift that stage's own
+ * decision either, so that common random numbers hold stage by stage across
+ * variants. The root
  * track's id is 0; the child in fork slot j of a track with id p has id
  * mix(mix(p) ^ (j + 1)) — a function of the parent and the slot only, not of
  * the order in which events happened.
@@ -684,7 +686,7 @@ static void start_service(ws *w, uint32_t t, double now)
     }
 }
 
-/* Draws the duration and branch uniform of track t's visit to stage s. */
+/* Draws the branch uniform and then the duration of track t's visit to stage s. */
 static void draw_visit(ws *w, track *tr, const icase *c, size_t s)
 {
     const cs_mstage *ms = &w->m->stages[s];
@@ -693,6 +695,11 @@ static void draw_visit(ws *w, track *tr, const icase *c, size_t s)
     cs_pcg32_from_prefix(
         w->rs, c->track_prefix,
         cs_mix64(tr->id ^ cs_mix64((uint64_t)s * (CS_MAX_VISITS + 1) + tr->visit)));
+    /* The branch uniform comes first: duration samplers use a number of
+     * uniforms that depends on their parameters (GSL's gamma takes one more
+     * below shape 1; fixed takes none), so drawing it after the duration
+     * would let a change of duration law redraw this stage's decision. */
+    tr->u_branch = cs_pcg32_uniform(w->rs);
     double d = 0.0;
     switch (ms->dur) {
     case CS_DUR_NONE:
@@ -718,7 +725,6 @@ static void draw_visit(ws *w, track *tr, const icase *c, size_t s)
         break;
     }
     tr->dur = d > 0.0 ? d : 0.0;
-    tr->u_branch = cs_pcg32_uniform(w->rs);
 }
 
 /* Track t enters stage s at time now (or, past max_visits, takes its
@@ -1073,8 +1079,11 @@ int cs_sim_replicate(const cs_model *m, uint64_t seed, uint64_t replicate, bool 
                      volatile sig_atomic_t *stop, cs_replicate_result *out, cs_error *err)
 {
     cs_replicate_result_reset(out);
+    cs_result_dims md;
+    cs_result_dims_of(m->s, &md);
     if (out->dims.n_groups != m->n_groups || out->dims.n_stages != m->n_stages ||
-        out->dims.n_outcomes != m->n_outcomes || out->dims.n_categories != m->n_categories)
+        out->dims.n_outcomes != m->n_outcomes || out->dims.n_categories != m->n_categories ||
+        out->dims.n_months != md.n_months || out->dims.n_years != md.n_years)
         return cs_error_set(err, CS_EINVAL, "engine: result dimensions do not match the model");
     ws w;
     int rc = ws_init(&w, m, seed, replicate, out, case_records, err);

@@ -154,6 +154,21 @@ static int apply_one(cs_conv *c, cs_ynode *root, const cs_scenario *s, const cs_
         free(path);
         return CS_EINVAL;
     }
+    /* Interventions change the system, not the experiment: a variant with
+     * another time window, seed or replicate count could not be paired with
+     * the baseline replicate by replicate. */
+    static const char *const changeable[] = {"groups", "violations", "evidence", "stages"};
+    bool allowed = false;
+    for (size_t i = 0; i < sizeof changeable / sizeof changeable[0]; i++)
+        allowed = allowed || (seg[0].name && strcmp(seg[0].name, changeable[i]) == 0);
+    if (!allowed) {
+        path_fail(c, ch, context,
+                  "an intervention may change only `groups`, `violations`, `evidence` or "
+                  "`stages` (time, run and outcomes are the same for every variant so that "
+                  "variants can be compared replicate by replicate)");
+        free(path);
+        return CS_EINVAL;
+    }
     cs_ynode *stack[MAX_SEGMENTS + 1];
     size_t depth = 0;
     cs_ynode *cur = root;

@@ -165,6 +165,16 @@ int cs_sim_run(const cs_scenario *s, const cs_run_config *cfg, cs_error *err)
             break;
         }
         const cs_scenario *vs = s->n_variants ? s->variants[vindex[i]].scenario : s;
+        /* Every result has the baseline's shape, and a paired comparison needs
+         * the same cohort window: a variant that changed `time` is refused. */
+        if (vs->warmup_years != s->warmup_years || vs->cohort_years != s->cohort_years ||
+            vs->follow_up_years != s->follow_up_years) {
+            rc = cs_error_set(err, CS_EINVAL,
+                              "cs_sim_run: variant `%s` changes the time window (warmup, cohort "
+                              "or follow-up years); variants must share the baseline's",
+                              s->variants[vindex[i]].name);
+            break;
+        }
         rc = cs_model_compile(vs, &models[i], err);
     }
 
