@@ -82,8 +82,11 @@
 
 enum track_state { TR_FREE = 0, TR_ENTERING, TR_WAITING, TR_SERVICE };
 
+/* Cases and tracks are one cache line each (64 bytes, aligned): with tens of
+ * thousands in flight they live in memory, not in cache, and an event's case
+ * and track are two misses rather than up to four (bench/README.md). */
 typedef struct icase {
-    uint64_t incident;
+    _Alignas(64) uint64_t incident;
     uint64_t track_prefix; /* key prefix of its track streams (see draw_visit) */
     double t_arrival;
     double evidence;
@@ -96,13 +99,16 @@ typedef struct icase {
     uint8_t cohort;
     uint8_t live;
 } icase;
+_Static_assert(sizeof(icase) == 64, "a case is one cache line");
 
 typedef struct track {
-    uint64_t id;
+    _Alignas(64) uint64_t id;
     double t_enter;  /* arrival at the current stage */
-    double t_start;  /* service start */
     double deadline; /* absolute deadline at the current stage (INFINITY: none) */
-    double dur;      /* drawn duration of the current visit */
+    union {
+        double dur;     /* drawn duration of the current visit, until service starts */
+        double t_start; /* then the service start (dur is no longer needed) */
+    };
     double u_branch; /* drawn uniform for the branch choice of the current visit */
     uint32_t case_slot;
     uint32_t gen;        /* bumped at every stage entry and release: stale-event check */
@@ -114,6 +120,7 @@ typedef struct track {
     uint8_t rank;             /* queue rank at the current stage */
     uint8_t skips;            /* consecutive max_visits skips (loop guard) */
 } track;
+_Static_assert(sizeof(track) == 64, "a track is one cache line");
 
 typedef struct stage_rt {
     uint64_t busy, waiting;
@@ -192,12 +199,30 @@ static bool grow(void **p, size_t *cap, size_t elem, size_t min_cap)
     return true;
 }
 
+/* As grow, for pools of cache-line-sized elements (cases, tracks): the
+ * storage is aligned to 64 bytes, which realloc does not promise. */
+static bool grow_lines(void **p, size_t *cap, size_t elem, size_t min_cap)
+{
+    size_t ncap = *cap ? *cap * 2 : min_cap;
+    if (ncap > UINT32_MAX - 1 || ncap > SIZE_MAX / elem)
+        return false;
+    void *np = aligned_alloc(64, ncap * elem); /* elem is a multiple of 64 */
+    if (!np)
+        return false;
+    if (*cap)
+        memcpy(np, *p, *cap * elem);
+    free(*p);
+    *p = np;
+    *cap = ncap;
+    return true;
+}
+
 static uint32_t case_alloc(ws *w)
 {
     if (w->n_case_free == 0) {
         size_t old = w->cases_cap, cap = old;
         void *c = w->cases;
-        if (!grow(&c, &cap, sizeof(icase), 1024)) {
+        if (!grow_lines(&c, &cap, sizeof(icase), 1024)) {
             w->status = cs_error_set(w->err, CS_ENOMEM, "engine: out of memory (cases)");
             return NIL;
         }
@@ -235,7 +260,7 @@ static uint32_t track_alloc(ws *w)
     if (w->n_track_free == 0) {
         size_t old = w->tracks_cap, cap = old;
         void *t = w->tracks;
-        if (!grow(&t, &cap, sizeof(track), 1024)) {
+        if (!grow_lines(&t, &cap, sizeof(track), 1024)) {
             w->status = cs_error_set(w->err, CS_ENOMEM, "engine: out of memory (tracks)");
             return NIL;
         }
@@ -668,18 +693,19 @@ static void start_service(ws *w, uint32_t t, double now)
     size_t s = tr->stage;
     stage_rt *st = &w->st[s];
     stage_advance(w, s, now);
+    double dur = tr->dur; /* read before t_start takes its place */
     tr->state = TR_SERVICE;
     tr->t_start = now;
     st->busy++;
     if (in_window(w->m, tr->t_enter))
         st->wait_sum += now - tr->t_enter;
-    double finish = now + tr->dur;
+    double finish = now + dur;
     if (finish > tr->deadline) {
         if (!tr->deadline_pending) {
             tr->deadline_pending = 1;
             push_event(w, tr->deadline, t, CS_EV_DEADLINE);
         }
-    } else if (tr->dur > 0.0) {
+    } else if (dur > 0.0) {
         push_event(w, finish, t, CS_EV_SERVICE_END);
     } else {
         complete(w, t, now);
