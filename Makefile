@@ -5,6 +5,7 @@ SAN_BUILD  ?= build-sanitize
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
 DEMO_OUT   ?= out
+MAKEFLAGS  += --no-print-directory
 
 .PHONY: all deps configure build demo test test-sanitize sanitize bench fuzz format clean
 

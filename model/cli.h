@@ -24,6 +24,12 @@ typedef struct cs_cli_command {
 
 int cs_cli_check(int argc, char **argv);
 
+/* casesim run SCENARIO.yaml -o RESULTS.h5 [options] (model/cli_run.c). */
+int cs_cli_run(int argc, char **argv);
+
+/* casesim report RESULTS.h5 [--format text|csv|markdown] (model/cli_report.c). */
+int cs_cli_report(int argc, char **argv);
+
 /* Maps a library status to an exit code (CS_EINVAL -> 2, ...). */
 int cs_cli_exit_code(int status);
 

@@ -9,6 +9,9 @@
 static const cs_cli_command commands[] = {
     /* subcommands are added here as their cli_*.c modules land */
     {"check", "validate a scenario file and print its network", cs_cli_check},
+    {"run", "run a scenario's variants and write the results file", cs_cli_run},
+    {"report", "print the headline measures, comparison and ranking of a results file",
+     cs_cli_report},
     {NULL, NULL, NULL},
 };
 

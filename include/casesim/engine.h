@@ -52,9 +52,9 @@ typedef struct cs_run_config {
     uint64_t seed;
     uint64_t first_replicate; /* replicates first .. first + n - 1 */
     uint64_t n_replicates;
-    int threads;              /* 0: OpenMP's default */
-    size_t n_variants;        /* variants to run; 0 with variants NULL: all */
-    const size_t *variants;   /* indices into scenario->variants, increasing */
+    int threads;                     /* 0: OpenMP's default */
+    size_t n_variants;               /* variants to run; 0 with variants NULL: all */
+    const size_t *variants;          /* indices into scenario->variants, increasing */
     uint64_t case_record_replicates; /* records for replicates < first + this */
     volatile sig_atomic_t *stop;     /* polled; non-zero stops the run (may be NULL) */
     cs_result_sink sink;

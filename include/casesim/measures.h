@@ -79,8 +79,8 @@ typedef struct cs_result_dims {
     size_t n_measures;   /* CS_M_FIXED_COUNT + n_categories */
     size_t n_outcomes;
     size_t n_stages;
-    size_t n_months;     /* ceil(total simulated years * 12) */
-    size_t n_years;      /* ceil(total simulated years) */
+    size_t n_months; /* ceil(total simulated years * 12) */
+    size_t n_years;  /* ceil(total simulated years) */
 } cs_result_dims;
 
 /* Fills d for scenario s (any variant: all share the dimensions). */
@@ -94,12 +94,12 @@ const char *cs_measure_name(const cs_scenario *s, size_t m, char *buf, size_t bu
 typedef struct cs_case_record {
     uint64_t replicate;
     uint32_t group;
-    uint64_t incident;   /* number within its group and replicate */
+    uint64_t incident; /* number within its group and replicate */
     double arrival_day;
     uint32_t violation;
     uint8_t well_founded;
     double evidence;
-    double end_day;      /* NaN if pending at the end */
+    double end_day; /* NaN if pending at the end */
     uint32_t n_tracks;
     uint64_t outcome_mask; /* bit o set if a track ended in outcome o */
 } cs_case_record;

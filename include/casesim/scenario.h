@@ -32,18 +32,18 @@ extern "C" {
 #define CS_MAX_GROUPS 16
 #define CS_MAX_VIOLATIONS 32
 #define CS_MAX_STAGES 64
-#define CS_MAX_BRANCHES 16  /* per stage */
-#define CS_MAX_FORK 8       /* targets of one branch */
+#define CS_MAX_BRANCHES 16 /* per stage */
+#define CS_MAX_FORK 8      /* targets of one branch */
 #define CS_MAX_OUTCOMES 64
 #define CS_MAX_INTERVENTIONS 64
 #define CS_MAX_BUNDLES 64
-#define CS_MAX_CHANGES 64   /* per intervention */
+#define CS_MAX_CHANGES 64 /* per intervention */
 #define CS_MAX_REPLICATES 1000000
 #define CS_MAX_VISITS 16
-#define CS_MAX_YEARS 200.0  /* warmup + cohort + follow-up */
+#define CS_MAX_YEARS 200.0 /* warmup + cohort + follow-up */
 #define CS_MAX_STAFF 1.0e6
 #define CS_MAX_CASELOAD 100000
-#define CS_MAX_RATE 1.0e8   /* incidents per year per group */
+#define CS_MAX_RATE 1.0e8 /* incidents per year per group */
 #define CS_MAX_YAML_DEPTH 64
 
 /* A position in the scenario file, for error messages (1-based; 0 unknown). */
@@ -82,10 +82,10 @@ typedef struct cs_target {
 } cs_target;
 
 typedef struct cs_branch {
-    size_t n_to;       /* 1, or >1 for a fork into parallel tracks */
-    cs_target *to;     /* [n_to] */
-    bool is_reference; /* the branch without p: probability is the rest */
-    double *p;         /* [n_groups]; for a reference branch, 1 - sum of the others */
+    size_t n_to;                 /* 1, or >1 for a fork into parallel tracks */
+    cs_target *to;               /* [n_to] */
+    bool is_reference;           /* the branch without p: probability is the rest */
+    double *p;                   /* [n_groups]; for a reference branch, 1 - sum of the others */
     double evidence_slope;       /* log-odds per unit of evidence above 0.5; 0 if absent */
     double unfounded_odds_ratio; /* odds multiplier for unfounded cases; 1 if absent */
     double *kind_odds_ratio;     /* [n_violations]; 1 where not given */
@@ -94,10 +94,10 @@ typedef struct cs_branch {
 
 typedef struct cs_stage {
     char *name;
-    bool has_staff;        /* false: unlimited capacity, no queue */
-    double staff;          /* people (may be fractional after a scale change) */
-    uint32_t caseload;     /* cases one person carries at once; default 1 */
-    uint64_t capacity;     /* floor(staff * caseload); valid when has_staff */
+    bool has_staff;    /* false: unlimited capacity, no queue */
+    double staff;      /* people (may be fractional after a scale change) */
+    uint32_t caseload; /* cases one person carries at once; default 1 */
+    uint64_t capacity; /* floor(staff * caseload); valid when has_staff */
     cs_duration duration;
     cs_queue_kind queue;
     bool has_deadline;
@@ -133,8 +133,8 @@ typedef struct cs_evidence {
 
 typedef struct cs_outcome {
     char *name;
-    int category;  /* index into categories[] if it counts as accountability, else -1 */
-    bool redress;  /* counts as redress */
+    int category; /* index into categories[] if it counts as accountability, else -1 */
+    bool redress; /* counts as redress */
     cs_pos pos;
 } cs_outcome;
 
@@ -182,17 +182,17 @@ typedef struct cs_variant {
     char *name;
     cs_variant_kind kind;
     char *description;
-    double annual_cost;          /* sum over the interventions applied */
+    double annual_cost; /* sum over the interventions applied */
     size_t n_applied;
-    size_t *applied;             /* indices into the base's interventions[] */
+    size_t *applied;              /* indices into the base's interventions[] */
     struct cs_scenario *scenario; /* owned; its own n_variants is 0 */
 } cs_variant;
 
 typedef struct cs_scenario {
     /* Provenance */
-    char *path;        /* the file as named by the caller ("<string>" if none) */
-    char *source;      /* the file's bytes exactly as read, NUL-terminated */
-    size_t source_len; /* bytes in source, excluding the NUL */
+    char *path;         /* the file as named by the caller ("<string>" if none) */
+    char *source;       /* the file's bytes exactly as read, NUL-terminated */
+    size_t source_len;  /* bytes in source, excluding the NUL */
     int format_version; /* the `casesim:` key */
     char *name;
     char *description; /* "" if absent */

@@ -1,0 +1,506 @@
+#!/usr/bin/python3
+"""casesim_figures — figures and a one-page HTML report from a casesim results file.
+
+Usage:
+    /usr/bin/python3 analysis/casesim_figures.py RESULTS.h5 [-o OUTDIR]
+
+Writes into OUTDIR (default: RESULTS_figures/ beside the results file):
+    funnel.png    the attrition funnel of the baseline by victim group
+    effects.png   each intervention's and bundle's effect against the baseline,
+                  with 95% confidence intervals (a forest plot)
+    backlog.png   the cases waiting at each stage over the simulated years
+    report.html   one self-contained page (figures embedded) with the tables
+
+Needs only Debian's python3-h5py, python3-numpy and python3-matplotlib. The
+layout of the results file is documented in analysis/README.md.
+"""
+
+import argparse
+import base64
+import html
+import io
+import os
+import sys
+
+import h5py
+import numpy as np
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
+
+FORMAT = "casesim-results"
+MAJOR = 1
+
+# Colours distinguishable with the common colour-vision deficiencies
+# (Okabe & Ito 2008).
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#F0E442"]
+
+
+def text(x):
+    """A str from what h5py returns for a string (bytes or str)."""
+    return x.decode("utf-8") if isinstance(x, bytes) else str(x)
+
+
+def strings(ds):
+    return [text(x) for x in ds[()]]
+
+
+class Results:
+    """What the figures and the page need from a results file."""
+
+    def __init__(self, path):
+        self.path = path
+        f = h5py.File(path, "r")
+        self.file = f
+        fmt = text(f.attrs.get("format", b""))
+        if fmt != FORMAT:
+            raise SystemExit(f"{path}: not a casesim results file (format {fmt!r})")
+        version = [int(v) for v in f.attrs["format_version"]]
+        if version[0] != MAJOR:
+            raise SystemExit(
+                f"{path}: results format version {version[0]}.{version[1]}; "
+                f"this tool reads version {MAJOR}.x"
+            )
+        a = f.attrs
+        self.status = text(a["status"])
+        self.replicates = int(a["replicates"])
+        self.seed = int(a["seed"])
+        self.created = text(a["created"])
+        self.version = text(a["casesim_version"])
+        self.command_line = text(a["command_line"])
+        sc = f["scenario"]
+        self.name = text(sc.attrs["name"])
+        self.description = text(sc.attrs["description"]).strip()
+        self.source = text(sc["source"][()])
+        self.groups = strings(sc["groups"])
+        self.labels = strings(sc["group_labels"])
+        self.stages = strings(sc["stages"])
+        self.outcomes = strings(sc["outcomes"])
+        self.measures = strings(sc["measures"])
+        self.measure_units = strings(sc["measure_units"])
+        self.measure_descriptions = strings(sc["measure_descriptions"])
+        self.variants = strings(sc["variants"])
+        self.warmup = float(sc.attrs["warmup_years"])
+        self.cohort = float(sc.attrs["cohort_years"])
+        self.followup = float(sc.attrs["follow_up_years"])
+        self.kind = {v: text(f["runs"][v].attrs["kind"]) for v in self.variants}
+        self.vdesc = {v: text(f["runs"][v].attrs["description"]) for v in self.variants}
+        self.cost = {v: float(f["runs"][v].attrs["annual_cost"]) for v in self.variants}
+        self.summary = self._table("summary")
+        self.comparison = self._table("comparison")
+        self.ranking = self._table("ranking")
+        self.mag = text(f["ranking"].attrs["most_affected_group"])
+
+    def _table(self, name):
+        """A compound table as a list of dicts with str for strings."""
+        rows = self.file[name][()]
+        names = rows.dtype.names
+        return [{k: (text(r[k]) if isinstance(r[k], (bytes, str)) else r[k].item()) for k in names}
+                for r in rows]
+
+    def label(self, group):
+        return "All victims" if group == "all" else self.labels[self.groups.index(group)]
+
+    def find(self, table, variant, group, measure):
+        for r in table:
+            if r["variant"] == variant and r["group"] == group and r["measure"] == measure:
+                return r
+        return None
+
+    def runs(self, variant, dataset):
+        return self.file["runs"][variant][dataset][()]
+
+
+# ------------------------------------------------------------------ figures
+
+
+def save(fig, outdir, name):
+    path = os.path.join(outdir, name)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return path, base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def funnel(res, outdir):
+    """Tracks entering each stage and ending in each outcome, per 100 cohort
+    incidents of the group, baseline, mean over replicates."""
+    entries = res.runs("baseline", "stage_entries").astype(float)  # [rep, group+1, stage]
+    outcomes = res.runs("baseline", "outcome_counts").astype(float)
+    meas = res.runs("baseline", "measures")
+    incidents = meas[:, :, res.measures.index("incidents")]  # [rep, group+1]
+    n_groups = len(res.groups)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per_stage = np.nanmean(100 * entries / incidents[:, :, None], axis=0)
+        per_outcome = np.nanmean(100 * outcomes / incidents[:, :, None], axis=0)
+    fig, axes = plt.subplots(1, 2, figsize=(12, 0.5 * max(len(res.stages), len(res.outcomes)) + 2))
+    h = 0.8 / n_groups
+    for ax, values, names, title in (
+        (axes[0], per_stage, res.stages, "Cases reaching each stage"),
+        (axes[1], per_outcome, res.outcomes, "Tracks ending in each outcome"),
+    ):
+        y = np.arange(len(names))
+        for g in range(n_groups):
+            ax.barh(y + (g - (n_groups - 1) / 2) * h, values[g], height=h, color=PALETTE[g % 8],
+                    label=res.labels[g])
+        ax.set_yticks(y)
+        ax.set_yticklabels([n.replace("_", " ") for n in names])
+        ax.invert_yaxis()
+        ax.set_xlabel("per 100 incidents of the group (cohort, baseline)")
+        ax.set_title(title)
+        ax.grid(axis="x", alpha=0.3)
+    axes[0].legend(loc="lower right", fontsize=8)
+    fig.suptitle("Attrition: where complaints go, by victim group (baseline)")
+    fig.tight_layout()
+    return save(fig, outdir, "funnel.png")
+
+
+def effects(res, outdir):
+    """Forest plot: paired change against the baseline, with 95% CIs."""
+    others = [v for v in res.variants if v != "baseline"]
+    panels = [("impunity_rate", 100, "Change in impunity (percentage points)\nnegative = less impunity"),
+              ("redress_rate", 100, "Change in redress (percentage points)\npositive = more redress")]
+    if len(res.groups) > 1:
+        panels.insert(1, ("accountability_ratio", 1,
+                          "Change in the disparity ratio\n(positive = closer to parity from below)"))
+    groups = [g for g in res.groups[1:]] + ["all"] if len(res.groups) > 1 else ["all"]
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels) + 2, 0.7 * len(others) + 2),
+                             sharey=True)
+    axes = np.atleast_1d(axes)
+    y = np.arange(len(others))
+    h = 0.8 / len(groups)
+    for ax, (measure, scale, title) in zip(axes, panels):
+        for gi, g in enumerate(groups):
+            if measure == "accountability_ratio" and g == "all":
+                continue
+            mean, lo, hi = [], [], []
+            for v in others:
+                r = res.find(res.comparison, v, g, measure)
+                mean.append(scale * r["diff_mean"] if r else np.nan)
+                lo.append(scale * r["diff_ci_low"] if r else np.nan)
+                hi.append(scale * r["diff_ci_high"] if r else np.nan)
+            mean, lo, hi = map(np.array, (mean, lo, hi))
+            yy = y + (gi - (len(groups) - 1) / 2) * h
+            ax.errorbar(mean, yy, xerr=[mean - lo, hi - mean], fmt="o", color=PALETTE[(gi + 1) % 8],
+                        capsize=3, label=res.label(g))
+        ax.axvline(0, color="black", lw=0.8)
+        ax.set_title(title, fontsize=10)
+        ax.grid(axis="x", alpha=0.3)
+    axes[0].set_yticks(y)
+    axes[0].set_yticklabels([v.replace("_", " ") for v in others])
+    axes[0].invert_yaxis()
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=9,
+               bbox_to_anchor=(0.5, -0.02), frameon=False)
+    fig.suptitle("Effect of each intervention and bundle against the baseline "
+                 "(mean paired difference, 95% confidence interval)")
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    return save(fig, outdir, "effects.png")
+
+
+def backlog(res, outdir):
+    """Mean cases waiting at each stage, month by month, one panel per variant."""
+    n = len(res.variants)
+    cols = min(n, 3)
+    rows = (n + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(5 * cols, 3.4 * rows), sharex=True, sharey=True,
+                             squeeze=False)
+    top = 0.0
+    for i, v in enumerate(res.variants):
+        ax = axes[i // cols][i % cols]
+        b = res.runs(v, "backlog").astype(float)  # [rep, stage, month]
+        mean = b.mean(axis=0) if b.shape[0] else np.zeros(b.shape[1:])
+        years = (np.arange(mean.shape[1]) + 0.5) / 12
+        for s, name in enumerate(res.stages):
+            if np.nanmax(mean[s]) > 0:
+                ax.plot(years, mean[s], color=PALETTE[s % 8], label=name.replace("_", " "))
+        top = max(top, float(np.nanmax(mean)) if mean.size else 0.0)
+        ax.axvspan(res.warmup, res.warmup + res.cohort, color="grey", alpha=0.12, lw=0)
+        ax.set_title(v.replace("_", " "), fontsize=10)
+        ax.grid(alpha=0.3)
+        if i % cols == 0:
+            ax.set_ylabel("cases waiting (monthly mean)")
+        if i // cols == rows - 1:
+            ax.set_xlabel("years since the start of the simulation")
+        if ax.lines:
+            ax.legend(fontsize=7, loc="upper left")
+    for j in range(n, rows * cols):
+        axes[j // cols][j % cols].axis("off")
+    if top == 0:
+        fig.text(0.5, 0.5, "No queue formed at any stage in any variant", ha="center",
+                 fontsize=12, color="dimgrey")
+    fig.suptitle("Backlog: cases waiting at each stage (shaded: the measured cohort window)")
+    fig.tight_layout()
+    return save(fig, outdir, "backlog.png")
+
+
+# --------------------------------------------------------------------- HTML
+
+
+def pct(x):
+    return "n/a" if x is None or np.isnan(x) else f"{100 * x:.1f}%"
+
+
+def ci(r, scale=1.0, digits=1, sign=False, unit=""):
+    if r is None:
+        return "n/a"
+    m = r.get("mean", r.get("diff_mean"))
+    lo = r.get("ci_low", r.get("diff_ci_low"))
+    hi = r.get("ci_high", r.get("diff_ci_high"))
+    if m is None or np.isnan(m):
+        return "n/a"
+    f = f"{{:{'+' if sign else ''}.{digits}f}}"
+    s = f.format(scale * m) + unit
+    if lo is not None and not np.isnan(lo):
+        s += f" <span class=ci>[{f.format(scale * lo)}, {f.format(scale * hi)}]</span>"
+    return s
+
+
+def money(x):
+    if x is None or np.isnan(x):
+        return "n/a"
+    if np.isinf(x):
+        return "unbounded"
+    return f"{x:,.0f}"
+
+
+HEADLINES = [
+    ("impunity_rate", "Impunity", 100, 1, "%"),
+    ("accountability_rate", "Accountability", 100, 1, "%"),
+    ("redress_rate", "Redress", 100, 1, "%"),
+    ("accountability_ratio", "Disparity ratio (1 = parity)", 1, 3, ""),
+    ("time_to_end_median", "Median days to end of case", 1, 0, ""),
+]
+
+
+def headline_table(res, variant):
+    groups = res.groups + ["all"]
+    out = ["<table><tr><th>Mean [95% CI]</th>"]
+    out += [f"<th>{html.escape(res.label(g))}</th>" for g in groups]
+    out.append("</tr>")
+    for m, label, scale, digits, unit in HEADLINES:
+        out.append(f"<tr><th class=row>{html.escape(label)}</th>")
+        for gi, g in enumerate(groups):
+            if m == "accountability_ratio" and gi == 0:
+                cell = "1 (reference)"
+            elif m == "accountability_ratio" and g == "all":
+                cell = "&ndash;"
+            else:
+                cell = ci(res.find(res.summary, variant, g, m), scale, digits, unit=unit)
+            out.append(f"<td>{cell}</td>")
+        out.append("</tr>")
+    out.append("</table>")
+    return "".join(out)
+
+
+def comparison_table(res):
+    mag = res.mag or res.groups[0]
+    out = ["<table><tr><th>Intervention or bundle</th><th>Annual cost</th>",
+           f"<th>Impunity, {html.escape(res.label(mag))} (points)</th>",
+           "<th>Impunity, all victims (points)</th>"]
+    if len(res.groups) > 1:
+        out.append("<th>Disparity ratio</th>")
+    out.append(f"<th>Redress, {html.escape(res.label(mag))} (points)</th>"
+               "<th>Cost per point of impunity removed</th></tr>")
+    for v in res.variants[1:]:
+        imp = res.find(res.comparison, v, mag, "impunity_rate")
+        out.append(f"<tr><th class=row>{html.escape(v.replace('_', ' '))}</th>"
+                   f"<td>{money(res.cost[v])}</td><td>{ci(imp, 100, 1, True)}</td>"
+                   f"<td>{ci(res.find(res.comparison, v, 'all', 'impunity_rate'), 100, 1, True)}</td>")
+        if len(res.groups) > 1:
+            out.append(f"<td>{ci(res.find(res.comparison, v, mag, 'accountability_ratio'), 1, 3, True)}</td>")
+        out.append(f"<td>{ci(res.find(res.comparison, v, mag, 'redress_rate'), 100, 1, True)}</td>")
+        if imp is None or np.isnan(imp["cost_per_point"]):
+            cpp = "not defined: impunity does not fall"
+        elif res.cost[v] == 0:
+            cpp = "0 (no annual cost given)"
+        else:
+            cpp = (f"{money(imp['cost_per_point'])} <span class=ci>[{money(imp['cost_per_point_low'])}, "
+                   f"{money(imp['cost_per_point_high'])}]</span>")
+        out.append(f"<td>{cpp}</td></tr>")
+    out.append("</table>")
+    return "".join(out)
+
+
+def ranking_table(res):
+    out = ["<table><tr><th>Variant</th><th>Annual cost</th><th>Impunity [95% CI]</th>"
+           "<th>Rank</th><th>Probability best</th>"]
+    if len(res.groups) > 1:
+        out.append("<th>Disparity ratio [95% CI]</th><th>Rank</th><th>Probability best</th>")
+    out.append("</tr>")
+    for r in sorted(res.ranking, key=lambda r: (r["impunity_rank"] or 99, r["variant"])):
+        out.append(
+            f"<tr><th class=row>{html.escape(r['variant'].replace('_', ' '))}</th>"
+            f"<td>{money(r['annual_cost'])}</td>"
+            f"<td>{ci({'mean': r['impunity_mean'], 'ci_low': r['impunity_ci_low'], 'ci_high': r['impunity_ci_high']}, 100, 1, unit='%')}</td>"
+            f"<td>{r['impunity_rank'] or '&ndash;'}</td><td>{pct(r['impunity_p_best'])}</td>")
+        if len(res.groups) > 1:
+            out.append(
+                f"<td>{ci({'mean': r['ratio_mean'], 'ci_low': r['ratio_ci_low'], 'ci_high': r['ratio_ci_high']}, 1, 3)}</td>"
+                f"<td>{r['ratio_rank'] or '&ndash;'}</td><td>{pct(r['ratio_p_best'])}</td>")
+        out.append("</tr>")
+    out.append("</table>")
+    return "".join(out)
+
+
+CSS = """
+body { font-family: 'DejaVu Sans', Arial, sans-serif; max-width: 1100px; margin: 2em auto;
+       padding: 0 1em; color: #222; line-height: 1.45; }
+h1 { font-size: 1.6em; margin-bottom: 0.2em; } h2 { margin-top: 2em; border-bottom: 1px solid #ccc; }
+h3 { margin-bottom: 0.3em; }
+table { border-collapse: collapse; margin: 0.6em 0 1.2em; font-size: 0.92em; }
+th, td { border: 1px solid #ddd; padding: 0.3em 0.6em; text-align: right; vertical-align: top; }
+th { background: #f2f5f8; } tr:first-child th:first-child { text-align: left; } th.row { text-align: left; font-weight: normal; background: #fafafa; }
+.ci { color: #666; font-size: 0.9em; white-space: nowrap; }
+.note { background: #fff8e1; border-left: 4px solid #e0a800; padding: 0.6em 1em; }
+.meta { color: #555; font-size: 0.9em; }
+figure { margin: 1em 0 2em; } figure img { max-width: 100%; border: 1px solid #eee; }
+figcaption { color: #444; font-size: 0.92em; margin-top: 0.4em; }
+details { margin: 1em 0; } summary { cursor: pointer; color: #0056a0; }
+dt { font-weight: bold; margin-top: 0.5em; } pre { background: #f6f6f6; padding: 1em; overflow-x: auto; }
+"""
+
+
+def page(res, figs):
+    mag = res.mag or res.groups[0]
+    p = []
+    e = html.escape
+    p.append(f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8>"
+             f"<title>casesim: {e(res.name)}</title><style>{CSS}</style></head><body>")
+    p.append(f"<h1>{e(res.name)}</h1><p>{e(res.description)}</p>")
+    p.append(f"<p class=meta>Simulated with casesim {e(res.version)}: {res.replicates} replicates "
+             f"(seed {res.seed}), written {e(res.created)}. Results file: {e(os.path.basename(res.path))}.</p>")
+    if res.status != "complete":
+        p.append(f"<p class=note><b>This run was interrupted.</b> The figures use only the "
+                 f"{res.replicates} replicates that finished.</p>")
+    p.append(
+        "<p class=note><b>How to read this page.</b> Each figure is the mean over the simulated "
+        "replicates, with its 95% confidence interval in grey brackets [low, high]. The interval "
+        "shows the simulation's own randomness only: it does not include the uncertainty of the "
+        "figures the scenario was built from. <b>Impunity</b> is the share of well-founded "
+        "incidents (violations that really happened and were unlawful) that ended without any "
+        "accountability outcome; <b>accountability</b> is the rest; <b>redress</b> is the share "
+        "with a redress outcome such as compensation; the <b>disparity ratio</b> is a group's "
+        f"accountability rate divided by that of {e(res.label(res.groups[0]))} (1 = parity). "
+        "Only incidents that arrived during the measured window "
+        f"({res.cohort:g} years, after {res.warmup:g} years of warm-up) are counted, and their "
+        f"cases are followed for {res.followup:g} more years.</p>")
+
+    # Key findings, in words.
+    best = [r for r in res.ranking if r["impunity_rank"] == 1]
+    if best and len(res.variants) > 1:
+        b = best[0]
+        imp = res.find(res.comparison, b["variant"], mag, "impunity_rate")
+        words = (f"For {e(res.label(mag))}, the group with the highest impunity at baseline, "
+                 f"impunity is {pct(res.find(res.summary, 'baseline', mag, 'impunity_rate')['mean'])} "
+                 f"at baseline. ")
+        if b["variant"] == "baseline":
+            words += "No intervention or bundle lowers it on average."
+        else:
+            cost = res.cost[b["variant"]]
+            words += (f"The lowest impunity comes with <b>{e(b['variant'].replace('_', ' '))}</b>, "
+                      f"which lowers it by {-100 * imp['diff_mean']:.1f} percentage points "
+                      f"(95% confidence interval {-100 * imp['diff_ci_high']:.1f} to "
+                      f"{-100 * imp['diff_ci_low']:.1f})"
+                      + (f" for an annual cost of {money(cost)}" if cost > 0 else "")
+                      + f". It comes out best in {pct(b['impunity_p_best'])} of the bootstrap "
+                      "resamples (see section 3).")
+        p.append(f"<h2>Key finding</h2><p>{words}</p>")
+
+    p.append("<h2>1. The baseline, by victim group</h2>")
+    p.append(f"<p class=meta>{e(res.vdesc['baseline'])}</p>" if res.vdesc["baseline"] else "")
+    p.append(headline_table(res, "baseline"))
+    medians = [r["mean"] for r in res.summary
+               if r["measure"] == "time_to_end_median" and r["variant"] == "baseline"]
+    if any(m == 0 for m in medians):
+        p.append("<p class=meta>A median of 0 days: a case that is never reported ends on the day "
+                 "of the incident, and when more than half of the incidents are never reported the "
+                 "median time to the end of the case is 0. The mean and 90th percentile are in "
+                 "the results file (time_to_end_mean, time_to_end_p90).</p>")
+    if len(res.variants) > 1:
+        p.append("<details><summary>The same table for every intervention and bundle</summary>")
+        for v in res.variants[1:]:
+            p.append(f"<h3>{e(v.replace('_', ' '))} <span class=meta>({e(res.kind[v])})</span></h3>")
+            if res.vdesc[v]:
+                p.append(f"<p class=meta>{e(res.vdesc[v])}</p>")
+            p.append(headline_table(res, v))
+        p.append("</details>")
+
+    if len(res.variants) > 1:
+        p.append("<h2>2. What each intervention changes</h2>")
+        p.append(
+            "<p>Every intervention and bundle was run on the same simulated incidents as the "
+            "baseline, so the change is measured incident stream by incident stream "
+            "(replicate by replicate). Changes in rates are in percentage points: &minus;5.0 "
+            "means five points less. An interval that does not include 0 is a change larger than "
+            "the simulation's noise. The cost per percentage point is the annual cost divided by "
+            f"the percentage points of impunity removed for {e(res.label(mag))}.</p>")
+        p.append(comparison_table(res))
+        p.append(f"<figure><img alt='Forest plot of effects' src='data:image/png;base64,{figs['effects']}'>"
+                 "<figcaption>Each dot is the mean change against the baseline; the bar is its 95% "
+                 "confidence interval. Left of the vertical line: less impunity.</figcaption></figure>")
+        p.append("<h2>3. Ranking, and how sure it is</h2>")
+        p.append(
+            f"<p>Variants ranked for {e(res.label(mag))}: on impunity (lower is better) and on the "
+            "disparity ratio (closer to 1 is better). <b>Probability best</b> is the share of 2000 "
+            "bootstrap resamples of the replicates in which the variant came out best: close to "
+            "100% means the ranking is clear; several variants with similar shares means the "
+            "simulation cannot tell them apart.</p>")
+        p.append(ranking_table(res))
+
+    p.append("<h2>4. Where complaints go</h2>")
+    p.append(f"<figure><img alt='Attrition funnel' src='data:image/png;base64,{figs['funnel']}'>"
+             "<figcaption>Per 100 incidents of each group in the baseline: how many cases reach "
+             "each stage (left; every incident starts at the first stage), and how many case tracks end in each outcome (right). A case that "
+             "goes to several stages at once (for example an investigation and a civil claim) has "
+             "one track in each.</figcaption></figure>")
+    p.append("<h2>5. Backlogs over time</h2>")
+    p.append(f"<figure><img alt='Backlog over time' src='data:image/png;base64,{figs['backlog']}'>"
+             "<figcaption>Mean number of cases waiting for staff at each stage, month by month. "
+             "Stages without a queue are not drawn. A rising line means the stage cannot keep up "
+             "with the cases arriving.</figcaption></figure>")
+
+    p.append("<h2>6. Definitions</h2><dl>")
+    for m, u, d in zip(res.measures, res.measure_units, res.measure_descriptions):
+        p.append(f"<dt>{e(m)} <span class=meta>({e('share from 0 to 1' if u == '1' else u)})</span></dt>"
+                 f"<dd>{e(d)}</dd>")
+    p.append("</dl>")
+    p.append(f"<details><summary>The scenario file these results come from</summary>"
+             f"<pre>{e(res.source)}</pre></details>")
+    p.append(f"<p class=meta>Command: <code>{e(res.command_line)}</code></p></body></html>")
+    return "\n".join(p)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description="Figures and an HTML page from a casesim results file.")
+    ap.add_argument("results", help="the results file (casesim run -o RESULTS.h5)")
+    ap.add_argument("-o", "--outdir", help="directory for the figures and report.html "
+                    "(default: RESULTS_figures beside the results file)")
+    args = ap.parse_args(argv)
+    if not os.path.exists(args.results):
+        sys.exit(f"casesim_figures: {args.results}: no such file")
+    res = Results(args.results)
+    outdir = args.outdir or os.path.splitext(args.results)[0] + "_figures"
+    os.makedirs(outdir, exist_ok=True)
+    figs = {}
+    written = []
+    for name, fn in (("funnel", funnel), ("effects", effects), ("backlog", backlog)):
+        if name == "effects" and len(res.variants) < 2:
+            figs[name] = ""
+            continue
+        path, figs[name] = fn(res, outdir)
+        written.append(path)
+    html_path = os.path.join(outdir, "report.html")
+    with open(html_path, "w", encoding="utf-8") as fh:
+        fh.write(page(res, figs))
+    written.append(html_path)
+    for w in written:
+        print(w)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,284 @@
+/* stats.c — summaries, paired comparisons, cost per point and the bootstrap
+ * ranking (see include/casesim/stats.h and analysis/README.md). */
+#include "casesim/stats.h"
+
+#include <gsl/gsl_cdf.h>
+#include <math.h>
+#include <stdlib.h>
+
+double cs_stats_t_critical(double level, double df)
+{
+    if (!(df > 0) || !(level > 0 && level < 1))
+        return NAN;
+    return gsl_cdf_tdist_Pinv(0.5 + 0.5 * level, df);
+}
+
+static int check_args(const void *x, size_t n, size_t stride, double level, cs_error *err)
+{
+    if (stride == 0)
+        return cs_error_set(err, CS_EINVAL, "statistics: stride must be at least 1");
+    if (!x && n > 0)
+        return cs_error_set(err, CS_EINVAL, "statistics: no data given for %zu values", n);
+    if (!(level > 0 && level < 1))
+        return cs_error_set(err, CS_EINVAL,
+                            "statistics: confidence level %g is not between 0 and 1", level);
+    return CS_OK;
+}
+
+/* Fills the sd and interval of *s from its mean, n and the sum of squared
+ * deviations. */
+static void finish_summary(cs_summary *s, double ssd, double level)
+{
+    s->sd = NAN;
+    s->ci_low = NAN;
+    s->ci_high = NAN;
+    if (s->n < 2)
+        return;
+    double nn = (double)s->n;
+    s->sd = sqrt(ssd / (nn - 1));
+    double half = cs_stats_t_critical(level, nn - 1) * s->sd / sqrt(nn);
+    s->ci_low = s->mean - half;
+    s->ci_high = s->mean + half;
+}
+
+int cs_stats_summarise(const double *x, size_t n, size_t stride, double level, cs_summary *out,
+                       cs_error *err)
+{
+    out->mean = NAN;
+    out->sd = NAN;
+    out->ci_low = NAN;
+    out->ci_high = NAN;
+    out->n = 0;
+    int st = check_args(x, n, stride, level, err);
+    if (st != CS_OK)
+        return st;
+    double sum = 0;
+    uint64_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        double v = x[i * stride];
+        if (isnan(v))
+            continue;
+        sum += v;
+        m++;
+    }
+    out->n = m;
+    if (m == 0)
+        return CS_OK;
+    out->mean = sum / (double)m;
+    /* Second pass: squared deviations from the mean, which loses far less
+     * precision than sum(x^2) - n mean^2 when the spread is small. */
+    double ssd = 0;
+    for (size_t i = 0; i < n; i++) {
+        double v = x[i * stride];
+        if (!isnan(v))
+            ssd += (v - out->mean) * (v - out->mean);
+    }
+    finish_summary(out, ssd, level);
+    return CS_OK;
+}
+
+int cs_stats_paired(const double *x, size_t xstride, const double *y, size_t ystride, size_t n,
+                    double level, cs_paired *out, cs_error *err)
+{
+    out->diff = (cs_summary){NAN, NAN, NAN, NAN, 0};
+    out->baseline_mean = NAN;
+    out->variant_mean = NAN;
+    out->relative_change = NAN;
+    int st = check_args(x, n, xstride, level, err);
+    if (st == CS_OK)
+        st = check_args(y, n, ystride, level, err);
+    if (st != CS_OK)
+        return st;
+    double sx = 0, sy = 0, sd = 0;
+    uint64_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        double a = x[i * xstride], b = y[i * ystride];
+        if (isnan(a) || isnan(b))
+            continue;
+        sx += a;
+        sy += b;
+        sd += b - a;
+        m++;
+    }
+    out->diff.n = m;
+    if (m == 0)
+        return CS_OK;
+    out->baseline_mean = sx / (double)m;
+    out->variant_mean = sy / (double)m;
+    out->diff.mean = sd / (double)m;
+    double ssd = 0;
+    for (size_t i = 0; i < n; i++) {
+        double a = x[i * xstride], b = y[i * ystride];
+        if (isnan(a) || isnan(b))
+            continue;
+        double dev = (b - a) - out->diff.mean;
+        ssd += dev * dev;
+    }
+    finish_summary(&out->diff, ssd, level);
+    if (out->baseline_mean != 0)
+        out->relative_change = out->diff.mean / out->baseline_mean;
+    return CS_OK;
+}
+
+void cs_stats_cost_per_point(double annual_cost, const cs_summary *impunity_diff, double *cost,
+                             double *cost_low, double *cost_high)
+{
+    *cost = NAN;
+    *cost_low = NAN;
+    *cost_high = NAN;
+    double points = -100.0 * impunity_diff->mean;
+    if (!(points > 0) || isnan(annual_cost))
+        return;
+    /* The reduction's interval, in points: the diff interval negated. */
+    double r_high = -100.0 * impunity_diff->ci_low;
+    double r_low = -100.0 * impunity_diff->ci_high;
+    if (annual_cost == 0) {
+        *cost = *cost_low = *cost_high = 0;
+        return;
+    }
+    *cost = annual_cost / points;
+    if (isnan(r_high) || isnan(r_low))
+        return;                       /* a single replicate: no interval */
+    *cost_low = annual_cost / r_high; /* r_high >= points > 0 */
+    *cost_high = r_low > 0 ? annual_cost / r_low : INFINITY;
+}
+
+int cs_ranking_alloc(size_t n_variants, cs_ranking **out, cs_error *err)
+{
+    *out = NULL;
+    cs_ranking *r = calloc(1, sizeof *r);
+    if (!r)
+        return cs_error_set(err, CS_ENOMEM, "out of memory for a ranking");
+    r->n_variants = n_variants;
+    size_t k = n_variants ? n_variants : 1;
+    r->score = calloc(k, sizeof *r->score);
+    r->rank = calloc(k, sizeof *r->rank);
+    r->p_best = calloc(k, sizeof *r->p_best);
+    if (!r->score || !r->rank || !r->p_best) {
+        cs_ranking_free(r);
+        return cs_error_set(err, CS_ENOMEM, "out of memory for a ranking of %zu variants",
+                            n_variants);
+    }
+    *out = r;
+    return CS_OK;
+}
+
+void cs_ranking_free(cs_ranking *r)
+{
+    if (!r)
+        return;
+    free(r->score);
+    free(r->rank);
+    free(r->p_best);
+    free(r);
+}
+
+uint32_t cs_stats_uniform_index(cs_pcg32 *g, uint32_t bound)
+{
+    uint64_t m = (uint64_t)cs_pcg32_next(g) * bound;
+    uint32_t low = (uint32_t)m;
+    if (low < bound) {
+        uint32_t threshold = (uint32_t)(-bound) % bound;
+        while (low < threshold) {
+            m = (uint64_t)cs_pcg32_next(g) * bound;
+            low = (uint32_t)m;
+        }
+    }
+    return (uint32_t)(m >> 32);
+}
+
+static double score_of(double mean, cs_rank_score score)
+{
+    if (isnan(mean))
+        return NAN;
+    if (score == CS_RANK_PARITY)
+        return fabs(log(mean)); /* ratio 0 or Inf scores +Inf: farthest from parity */
+    return mean;
+}
+
+/* Score of variant v on the replicates idx[0..n) (all replicates if idx is
+ * NULL), skipping NaNs. */
+static double score_on(const double *vals, size_t n, const uint32_t *idx, cs_rank_score score)
+{
+    double sum = 0;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        double x = vals[idx ? idx[i] : i];
+        if (isnan(x))
+            continue;
+        sum += x;
+        m++;
+    }
+    return m ? score_of(sum / (double)m, score) : NAN;
+}
+
+int cs_stats_rank(const double *values, size_t n_variants, size_t n_replicates, cs_rank_score score,
+                  const cs_stream_key *key, size_t n_boot, cs_ranking *r, cs_error *err)
+{
+    if (!r || r->n_variants != n_variants)
+        return cs_error_set(err, CS_EINVAL, "ranking: allocated for a different variant count");
+    if (n_boot == 0 || n_replicates == 0 || n_replicates > UINT32_MAX)
+        return cs_error_set(err, CS_EINVAL,
+                            "ranking: needs at least one replicate and one resample "
+                            "(%zu replicates, %zu resamples)",
+                            n_replicates, n_boot);
+    if (n_variants > SIZE_MAX / n_replicates)
+        return cs_error_set(err, CS_ELIMIT, "ranking: too many values");
+
+    for (size_t v = 0; v < n_variants; v++) {
+        r->score[v] = score_on(values + v * n_replicates, n_replicates, NULL, score);
+        r->p_best[v] = 0;
+    }
+    /* Competition ranking: 1 + the number of strictly better scores. */
+    for (size_t v = 0; v < n_variants; v++) {
+        if (isnan(r->score[v])) {
+            r->rank[v] = 0;
+            continue;
+        }
+        uint32_t better = 0;
+        for (size_t u = 0; u < n_variants; u++)
+            if (!isnan(r->score[u]) && r->score[u] < r->score[v])
+                better++;
+        r->rank[v] = better + 1;
+    }
+
+    uint32_t *idx = malloc(n_replicates * sizeof *idx);
+    double *s = malloc((n_variants ? n_variants : 1) * sizeof *s);
+    if (!idx || !s) {
+        free(idx);
+        free(s);
+        return cs_error_set(err, CS_ENOMEM, "out of memory for the bootstrap");
+    }
+    cs_pcg32 g;
+    cs_pcg32_from_key(&g, key);
+    size_t credited = 0;
+    for (size_t b = 0; b < n_boot; b++) {
+        for (size_t i = 0; i < n_replicates; i++)
+            idx[i] = cs_stats_uniform_index(&g, (uint32_t)n_replicates);
+        double best = INFINITY;
+        size_t n_best = 0;
+        for (size_t v = 0; v < n_variants; v++) {
+            s[v] = score_on(values + v * n_replicates, n_replicates, idx, score);
+            if (isnan(s[v]))
+                continue;
+            if (s[v] < best || n_best == 0) {
+                best = s[v];
+                n_best = 1;
+            } else if (s[v] == best) {
+                n_best++;
+            }
+        }
+        if (n_best == 0)
+            continue; /* no variant defined on this resample */
+        credited++;
+        for (size_t v = 0; v < n_variants; v++)
+            if (!isnan(s[v]) && s[v] == best)
+                r->p_best[v] += 1.0 / (double)n_best;
+    }
+    for (size_t v = 0; v < n_variants; v++)
+        r->p_best[v] = credited ? r->p_best[v] / (double)credited : NAN;
+    r->n_boot = n_boot;
+    free(idx);
+    free(s);
+    return CS_OK;
+}

@@ -1,0 +1,203 @@
+/*
+ * casesim/results.h — the HDF5 results file: writing it as replicates
+ * finish, analysing it (summary, comparison with the baseline, ranking), and
+ * reading it back.
+ *
+ * The layout is the contract of ../shared/spec/OUTPUTS.md and is documented,
+ * group by group and attribute by attribute, in analysis/README.md. Format
+ * "casesim-results", version {major, minor}: a reader refuses another major
+ * version; minor versions only add.
+ *
+ * Writing: cs_results_writer_open creates the file (normally the temporary
+ * file of a cs_safe_file, see casesim/safe_file.h), cs_results_sink appends
+ * each (variant, replicate) result handed over by cs_sim_run to extensible
+ * chunked datasets — memory does not grow with the replicate count — and
+ * cs_results_writer_close keeps only the replicates finished by every
+ * variant, writes the analysis tables and the status, and closes the file.
+ *
+ * HDF5's automatic error printing is switched off by these functions; its
+ * errors come back as cs_error messages. Not thread-safe: one thread at a time
+ * per writer (cs_sim_run guarantees that for its sink), and the HDF5 library
+ * itself is not built thread-safe on Debian.
+ */
+#ifndef CASESIM_RESULTS_H
+#define CASESIM_RESULTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "casesim/error.h"
+#include "casesim/measures.h"
+#include "casesim/scenario.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CS_RESULTS_FORMAT "casesim-results"
+#define CS_RESULTS_VERSION_MAJOR 1
+#define CS_RESULTS_VERSION_MINOR 0
+
+/* ------------------------------------------------------------------ writing */
+
+/* What the writer records besides the results. */
+typedef struct cs_results_options {
+    const char *command_line;        /* recorded as given; NULL: "" */
+    uint64_t seed;                   /* the run's master seed */
+    uint64_t first_replicate;        /* replicates first .. first + n_replicates - 1 */
+    uint64_t n_replicates;           /* requested (the file records how many finished) */
+    size_t n_variants;               /* variants written; 0 with variants NULL: all */
+    const size_t *variants;          /* indices into s->variants, increasing, starting with
+                                        0 (the baseline: every comparison needs it) */
+    uint64_t case_record_replicates; /* case records expected for replicates < first + this */
+} cs_results_options;
+
+typedef struct cs_results_writer cs_results_writer;
+
+/* Creates (truncating) the results file at path for scenario s and writes
+ * everything known before the run: root attributes (status "incomplete" until
+ * closed), /scenario (source text and name lists) and the empty extensible
+ * datasets of /runs/<variant>. s must outlive the writer. On success *out owns
+ * the writer. Returns CS_OK; CS_EINVAL for inconsistent options; CS_EIO when
+ * HDF5 cannot create or write the file (nothing is removed: the caller owns
+ * the path); CS_ENOMEM. */
+int cs_results_writer_open(const char *path, const cs_scenario *s, const cs_results_options *opt,
+                           cs_results_writer **out, cs_error *err);
+
+/* Appends one finished (variant, replicate) result. A variant's results must
+ * arrive in consecutive replicate order starting at first_replicate, and the
+ * dimensions must match the scenario's. Returns CS_OK, CS_EINTERNAL for a
+ * result out of order or of the wrong shape, or CS_EIO. */
+int cs_results_writer_append(cs_results_writer *w, const cs_replicate_result *r, cs_error *err);
+
+/* cs_result_sink adapter: ctx is a cs_results_writer. */
+int cs_results_sink(void *ctx, const cs_replicate_result *r, cs_error *err);
+
+/* Replicates that every written variant has finished so far. */
+uint64_t cs_results_writer_replicates(const cs_results_writer *w);
+
+/* Finishes the file: shrinks every dataset to the replicates finished by every
+ * variant (a replicate cut off by an interruption is dropped whole), writes
+ * /summary, /comparison and /ranking from the data in the file, sets the
+ * attributes `replicates` and `status` ("complete" if complete, else
+ * "incomplete"), and closes the file, checking that HDF5 wrote everything
+ * (a full disk shows here). Frees w in every case. Returns CS_OK, CS_EIO or
+ * CS_ENOMEM; on failure the file must be considered unusable. */
+int cs_results_writer_close(cs_results_writer *w, bool complete, cs_error *err);
+
+/* Abandons a writer: closes its handles without analysis and frees it (the
+ * file is left as it is; the caller removes it). NULL is a no-op. */
+void cs_results_writer_free(cs_results_writer *w);
+
+/* Recomputes /summary, /comparison and /ranking of an existing results file
+ * from its /runs data (for example after joining files of replicate ranges).
+ * Returns CS_OK, CS_EFORMAT (not a casesim results file of this major
+ * version), CS_EIO or CS_ENOMEM. */
+int cs_results_reanalyse(const char *path, cs_error *err);
+
+/* ------------------------------------------------------------------ reading */
+
+/* One variant as recorded under /runs. */
+typedef struct cs_results_variant {
+    char *name;
+    char *kind; /* "baseline", "intervention" or "bundle" */
+    char *description;
+    double annual_cost;
+    size_t n_interventions;
+    char **interventions; /* names of the interventions applied */
+    uint64_t replicates;  /* rows in its datasets */
+} cs_results_variant;
+
+/* One row of /summary. */
+typedef struct cs_results_summary_row {
+    char *variant, *group, *measure, *units;
+    double mean, sd, ci_low, ci_high;
+    int64_t n;
+} cs_results_summary_row;
+
+/* One row of /comparison (variant minus baseline, replicate by replicate). */
+typedef struct cs_results_comparison_row {
+    char *variant, *group, *measure, *units;
+    double baseline_mean, variant_mean;
+    double diff_mean, diff_ci_low, diff_ci_high;
+    int64_t n;
+    double relative_change;
+    double cost_per_point, cost_per_point_low, cost_per_point_high;
+    int32_t rank;  /* 0 where the row is not a ranking criterion */
+    double p_best; /* NaN where the row is not a ranking criterion */
+} cs_results_comparison_row;
+
+/* One row of /ranking: one per variant, the baseline included. */
+typedef struct cs_results_ranking_row {
+    char *variant, *kind;
+    double annual_cost;
+    double impunity_mean, impunity_ci_low, impunity_ci_high; /* most affected group */
+    double reduction_points, reduction_ci_low, reduction_ci_high;
+    double cost_per_point, cost_per_point_low, cost_per_point_high;
+    int32_t impunity_rank;
+    double impunity_p_best;
+    double ratio_mean, ratio_ci_low, ratio_ci_high; /* accountability disparity ratio */
+    int32_t ratio_rank;
+    double ratio_p_best;
+} cs_results_ranking_row;
+
+/* A results file opened for reading, with its small tables loaded. */
+typedef struct cs_results {
+    char *path;
+    int version_major, version_minor;
+    char *casesim_version, *created, *status, *command_line;
+    uint64_t seed, first_replicate, replicates;
+    char *scenario_name, *scenario_description;
+    char *source;    /* the scenario file's text */
+    size_t n_groups; /* victim groups, without "all" */
+    char **groups, **group_labels;
+    size_t n_measures;
+    char **measures, **measure_units, **measure_descriptions;
+    size_t n_stages;
+    char **stages;
+    size_t n_outcomes;
+    char **outcomes;
+    size_t n_variants;
+    cs_results_variant *variants; /* in run order: baseline first */
+    char *most_affected_group;    /* "" if the scenario has a single group */
+    size_t n_summary;
+    cs_results_summary_row *summary;
+    size_t n_comparison;
+    cs_results_comparison_row *comparison;
+    size_t n_ranking;
+    cs_results_ranking_row *ranking;
+    int64_t file_id; /* the open HDF5 file (hid_t); internal */
+} cs_results;
+
+/* Opens the results file at path read-only, checks `format` and the major
+ * version, and loads attributes, name lists, variants and the /summary,
+ * /comparison and /ranking tables. On success *out owns the result (free
+ * with cs_results_close). Returns CS_OK; CS_EIO if the file cannot be opened
+ * as HDF5; CS_EFORMAT if it is not a casesim results file, is of another
+ * major version, or lacks a part of the layout (the message says which);
+ * CS_ENOMEM. */
+int cs_results_open(const char *path, cs_results **out, cs_error *err);
+
+/* Reads the measures of variant v (index into r->variants) as a new array
+ * [replicates][n_groups + 1][n_measures] (free()); *n_replicates gets the row
+ * count. Returns CS_OK, CS_EINVAL (bad index), CS_EFORMAT or CS_ENOMEM. */
+int cs_results_read_measures(const cs_results *r, size_t v, double **out, uint64_t *n_replicates,
+                             cs_error *err);
+
+/* Finds a summary row; NULL if absent. */
+const cs_results_summary_row *cs_results_find_summary(const cs_results *r, const char *variant,
+                                                      const char *group, const char *measure);
+
+/* Finds a comparison row; NULL if absent (the baseline has none). */
+const cs_results_comparison_row *cs_results_find_comparison(const cs_results *r,
+                                                            const char *variant, const char *group,
+                                                            const char *measure);
+
+/* Closes the file and frees everything. NULL is a no-op. */
+void cs_results_close(cs_results *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,759 @@
+/*
+ * cli_report.c — `casesim report RESULTS.h5 [--format text|csv|markdown]`:
+ * the tables an expert reads first. For each variant the headline measures
+ * by victim group with 95% confidence intervals; each intervention's and
+ * bundle's change against the baseline (paired over the same simulated
+ * incidents) with the cost per percentage point of impunity removed; and the
+ * ranking with its certainty. Text and Markdown are for people; CSV is one
+ * long table for spreadsheets.
+ */
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "casesim/measures.h"
+#include "casesim/results.h"
+#include "casesim/stats.h"
+#include "cli.h"
+
+typedef enum { FMT_TEXT, FMT_CSV, FMT_MARKDOWN } report_format;
+
+/* How a headline measure is shown. */
+typedef enum { SHOW_PERCENT, SHOW_RATIO, SHOW_DAYS } show_kind;
+
+typedef struct headline {
+    int measure; /* enum cs_measure */
+    const char *label;
+    show_kind show;
+} headline;
+
+static const headline headlines[] = {
+    {CS_M_IMPUNITY, "Impunity", SHOW_PERCENT},
+    {CS_M_ACCOUNTABILITY, "Accountability", SHOW_PERCENT},
+    {CS_M_REDRESS, "Redress", SHOW_PERCENT},
+    {CS_M_ACCOUNTABILITY_RATIO, "Disparity ratio", SHOW_RATIO},
+    {CS_M_TIME_MEDIAN, "Median days to end of case", SHOW_DAYS},
+};
+#define N_HEADLINES (sizeof headlines / sizeof *headlines)
+
+/* ------------------------------------------------------------ a text table */
+
+typedef struct table {
+    size_t ncol, nrow, cap;
+    char **cells; /* row-major; row 0 is the header */
+} table;
+
+static void table_init(table *t, size_t ncol)
+{
+    *t = (table){ncol, 0, 0, NULL};
+}
+
+static void table_free(table *t)
+{
+    for (size_t i = 0; i < t->nrow * t->ncol; i++)
+        free(t->cells[i]);
+    free(t->cells);
+    t->cells = NULL;
+    t->nrow = 0;
+}
+
+/* Appends a row of ncol strings (copied). Returns 0, or -1 out of memory. */
+static int table_row(table *t, const char *const *cells)
+{
+    if (t->nrow == t->cap) {
+        size_t cap = t->cap ? 2 * t->cap : 16;
+        char **c = realloc(t->cells, cap * t->ncol * sizeof *c);
+        if (!c)
+            return -1;
+        t->cells = c;
+        t->cap = cap;
+    }
+    for (size_t j = 0; j < t->ncol; j++) {
+        const char *s = cells[j] ? cells[j] : "";
+        char *copy = malloc(strlen(s) + 1);
+        if (!copy) {
+            for (size_t k = 0; k < j; k++)
+                free(t->cells[t->nrow * t->ncol + k]);
+            return -1;
+        }
+        strcpy(copy, s);
+        t->cells[t->nrow * t->ncol + j] = copy;
+    }
+    t->nrow++;
+    return 0;
+}
+
+/* Display width of UTF-8 text: code points (continuation bytes not counted). */
+static size_t width(const char *s)
+{
+    size_t w = 0;
+    for (; *s; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80)
+            w++;
+    return w;
+}
+
+static void pad(FILE *o, size_t n)
+{
+    while (n--)
+        fputc(' ', o);
+}
+
+static void table_print(const table *t, report_format f, FILE *o)
+{
+    if (t->nrow == 0)
+        return;
+    size_t *w = calloc(t->ncol, sizeof *w);
+    if (!w)
+        return;
+    for (size_t i = 0; i < t->nrow; i++)
+        for (size_t j = 0; j < t->ncol; j++) {
+            size_t x = width(t->cells[i * t->ncol + j]);
+            if (x > w[j])
+                w[j] = x;
+        }
+    for (size_t i = 0; i < t->nrow; i++) {
+        if (f == FMT_MARKDOWN)
+            fputs("|", o);
+        else
+            fputs("  ", o);
+        for (size_t j = 0; j < t->ncol; j++) {
+            const char *c = t->cells[i * t->ncol + j];
+            size_t gap = w[j] - width(c);
+            if (f == FMT_MARKDOWN) {
+                fprintf(o, " %s", c);
+                pad(o, gap);
+                fputs(" |", o);
+            } else {
+                /* Text: first column left-aligned, numbers right-aligned. */
+                if (j == 0) {
+                    fputs(c, o);
+                    pad(o, gap);
+                } else {
+                    pad(o, gap + 3);
+                    fputs(c, o);
+                }
+            }
+        }
+        fputc('\n', o);
+        if (i == 0) {
+            if (f == FMT_MARKDOWN) {
+                fputs("|", o);
+                for (size_t j = 0; j < t->ncol; j++) {
+                    fputc(' ', o);
+                    for (size_t k = 0; k < w[j]; k++)
+                        fputc(k == w[j] - 1 && j ? ':' : '-', o);
+                    fputs(" |", o);
+                }
+                fputc('\n', o);
+            } else {
+                fputs("  ", o);
+                size_t total = 0;
+                for (size_t j = 0; j < t->ncol; j++)
+                    total += w[j] + (j ? 3 : 0);
+                for (size_t k = 0; k < total; k++)
+                    fputc('-', o);
+                fputc('\n', o);
+            }
+        }
+    }
+    free(w);
+}
+
+/* --------------------------------------------------------------- numbers */
+
+/* Formats v for kind k ("n/a" for NaN). Percent values are shares. */
+static void fmt_value(char *buf, size_t n, double v, show_kind k, bool points)
+{
+    if (isnan(v)) {
+        snprintf(buf, n, "n/a");
+        return;
+    }
+    switch (k) {
+    case SHOW_PERCENT:
+        snprintf(buf, n, points ? "%+.1f" : "%.1f%%", 100 * v);
+        break;
+    case SHOW_RATIO:
+        snprintf(buf, n, points ? "%+.3f" : "%.3f", v);
+        break;
+    case SHOW_DAYS:
+        snprintf(buf, n, points ? "%+.0f" : "%.0f", v);
+        break;
+    }
+}
+
+/* "mean [low, high]" in the measure's display units. */
+static void fmt_ci(char *buf, size_t n, double mean, double lo, double hi, show_kind k, bool points)
+{
+    char a[32], b[32], c[32];
+    fmt_value(a, sizeof a, mean, k, points);
+    if (isnan(lo) || isnan(hi)) {
+        snprintf(buf, n, "%s", a);
+        return;
+    }
+    double s = k == SHOW_PERCENT ? 100 : 1;
+    const char *f = k == SHOW_RATIO ? (points ? "%+.3f" : "%.3f") : (points ? "%+.1f" : "%.1f");
+    if (k == SHOW_DAYS)
+        f = points ? "%+.0f" : "%.0f";
+    snprintf(b, sizeof b, f, s * lo);
+    snprintf(c, sizeof c, f, s * hi);
+    snprintf(buf, n, "%s [%s, %s]", a, b, c);
+}
+
+/* A money amount with thousands separators (no currency: the scenario's). */
+static void fmt_money(char *buf, size_t n, double v)
+{
+    if (isnan(v)) {
+        snprintf(buf, n, "n/a");
+        return;
+    }
+    if (isinf(v)) {
+        snprintf(buf, n, "unbounded");
+        return;
+    }
+    char digits[64];
+    snprintf(digits, sizeof digits, "%.0f", fabs(v));
+    size_t len = strlen(digits), o = 0;
+    if (v < 0 && o + 1 < n)
+        buf[o++] = '-';
+    for (size_t i = 0; i < len && o + 2 < n; i++) {
+        if (i && (len - i) % 3 == 0)
+            buf[o++] = ',';
+        buf[o++] = digits[i];
+    }
+    buf[o] = '\0';
+}
+
+static void fmt_prob(char *buf, size_t n, double p)
+{
+    if (isnan(p))
+        snprintf(buf, n, "n/a");
+    else if (p > 0 && p < 0.001)
+        snprintf(buf, n, "<0.1%%");
+    else if (p < 1 && p > 0.999)
+        snprintf(buf, n, ">99.9%%");
+    else
+        snprintf(buf, n, "%.1f%%", 100 * p);
+}
+
+/* ---------------------------------------------------------------- report */
+
+typedef struct report {
+    const cs_results *r;
+    report_format f;
+    FILE *o;
+    size_t mag; /* index of the most affected group; the reference (0) if it is alone */
+} report;
+
+static const char *group_label(const report *rp, size_t g)
+{
+    return g < rp->r->n_groups ? rp->r->group_labels[g] : "All victims";
+}
+
+static const char *group_key(const report *rp, size_t g)
+{
+    return g < rp->r->n_groups ? rp->r->groups[g] : "all";
+}
+
+static void heading(const report *rp, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void heading(const report *rp, int level, const char *fmt, ...)
+{
+    char text[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    if (rp->f == FMT_MARKDOWN) {
+        fprintf(rp->o, "\n%s %s\n\n", level == 1 ? "#" : level == 2 ? "##" : "###", text);
+    } else {
+        fprintf(rp->o, "%s\n", text);
+        size_t w = width(text);
+        for (size_t i = 0; i < w; i++)
+            fputc(level == 1 ? '=' : '-', rp->o);
+        fputs("\n\n", rp->o);
+    }
+}
+
+static void para(const report *rp, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A paragraph, wrapped at 88 columns in text (Markdown wraps by itself). */
+static void para(const report *rp, const char *fmt, ...)
+{
+    char text[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    if (rp->f == FMT_MARKDOWN) {
+        fprintf(rp->o, "%s\n\n", text);
+        return;
+    }
+    const char *p = text;
+    size_t col = 0;
+    while (*p) {
+        size_t word = strcspn(p, " ");
+        if (col && col + 1 + word > 88) {
+            fputc('\n', rp->o);
+            col = 0;
+        } else if (col) {
+            fputc(' ', rp->o);
+            col++;
+        }
+        fwrite(p, 1, word, rp->o);
+        col += word;
+        p += word;
+        while (*p == ' ')
+            p++;
+    }
+    fputs("\n\n", rp->o);
+}
+
+static int print_headlines(const report *rp, const cs_results_variant *v)
+{
+    const cs_results *r = rp->r;
+    size_t G1 = r->n_groups + 1;
+    table t;
+    table_init(&t, G1 + 1);
+    const char **row = calloc(G1 + 1, sizeof *row);
+    char(*cells)[128] = calloc(G1 + 1, sizeof *cells);
+    int rc = 0;
+    if (!row || !cells)
+        rc = -1;
+    for (size_t g = 0; rc == 0 && g <= G1; g++)
+        row[g] = g == 0 ? "Mean [95% CI]" : group_label(rp, g - 1);
+    if (rc == 0)
+        rc = table_row(&t, row);
+    for (size_t h = 0; rc == 0 && h < N_HEADLINES; h++) {
+        row[0] = headlines[h].label;
+        const char *mname = cs_measure_table[headlines[h].measure].name;
+        for (size_t g = 0; g < G1; g++) {
+            const cs_results_summary_row *s =
+                cs_results_find_summary(r, v->name, group_key(rp, g), mname);
+            if (headlines[h].measure == CS_M_ACCOUNTABILITY_RATIO && g == 0)
+                snprintf(cells[g + 1], sizeof cells[g + 1], "1 (reference)");
+            else if (headlines[h].measure == CS_M_ACCOUNTABILITY_RATIO && g == G1 - 1)
+                snprintf(cells[g + 1], sizeof cells[g + 1], "-");
+            else if (!s)
+                snprintf(cells[g + 1], sizeof cells[g + 1], "missing");
+            else
+                fmt_ci(cells[g + 1], sizeof cells[g + 1], s->mean, s->ci_low, s->ci_high,
+                       headlines[h].show, false);
+            row[g + 1] = cells[g + 1];
+        }
+        rc = table_row(&t, row);
+    }
+    if (rc == 0)
+        table_print(&t, rp->f, rp->o);
+    table_free(&t);
+    free(row);
+    free(cells);
+    return rc;
+}
+
+static int print_comparison(const report *rp, const cs_results_variant *v)
+{
+    const cs_results *r = rp->r;
+    size_t G1 = r->n_groups + 1;
+    table t;
+    table_init(&t, G1 + 1);
+    const char **row = calloc(G1 + 1, sizeof *row);
+    char(*cells)[128] = calloc(G1 + 1, sizeof *cells);
+    int rc = 0;
+    if (!row || !cells)
+        rc = -1;
+    for (size_t g = 0; rc == 0 && g <= G1; g++)
+        row[g] = g == 0 ? "Change [95% CI]" : group_label(rp, g - 1);
+    if (rc == 0)
+        rc = table_row(&t, row);
+    for (size_t h = 0; rc == 0 && h < N_HEADLINES; h++) {
+        char label[160];
+        snprintf(label, sizeof label, "%s%s", headlines[h].label,
+                 headlines[h].show == SHOW_PERCENT ? " (points)" : "");
+        row[0] = label;
+        const char *mname = cs_measure_table[headlines[h].measure].name;
+        for (size_t g = 0; g < G1; g++) {
+            const cs_results_comparison_row *c =
+                cs_results_find_comparison(r, v->name, group_key(rp, g), mname);
+            if (headlines[h].measure == CS_M_ACCOUNTABILITY_RATIO && (g == 0 || g == G1 - 1))
+                snprintf(cells[g + 1], sizeof cells[g + 1], "-");
+            else if (!c)
+                snprintf(cells[g + 1], sizeof cells[g + 1], "missing");
+            else
+                fmt_ci(cells[g + 1], sizeof cells[g + 1], c->diff_mean, c->diff_ci_low,
+                       c->diff_ci_high, headlines[h].show, true);
+            row[g + 1] = cells[g + 1];
+        }
+        rc = table_row(&t, row);
+    }
+    if (rc == 0)
+        table_print(&t, rp->f, rp->o);
+    table_free(&t);
+    free(row);
+    free(cells);
+    return rc;
+}
+
+/* The /ranking row of a variant, or NULL. */
+static const cs_results_ranking_row *ranking_of(const cs_results *r, const char *variant)
+{
+    for (size_t i = 0; i < r->n_ranking; i++)
+        if (!strcmp(r->ranking[i].variant, variant))
+            return &r->ranking[i];
+    return NULL;
+}
+
+static void print_cost_line(const report *rp, const cs_results_variant *v)
+{
+    const cs_results_ranking_row *k = ranking_of(rp->r, v->name);
+    char cost[64], cpp[64], lo[64], hi[64];
+    fmt_money(cost, sizeof cost, v->annual_cost);
+    if (!k) {
+        para(rp, "Annual cost: %s.", cost);
+        return;
+    }
+    const char *who = group_label(rp, rp->mag);
+    if (isnan(k->cost_per_point)) {
+        para(rp,
+             "Annual cost: %s. Impunity of %s does not fall (change %+.1f percentage points, "
+             "95%% CI %+.1f to %+.1f), so a cost per percentage point of impunity removed is "
+             "not defined.",
+             cost, who, -k->reduction_points, -k->reduction_ci_high, -k->reduction_ci_low);
+        return;
+    }
+    if (v->annual_cost == 0) {
+        para(rp,
+             "No annual cost is given for it. Impunity of %s falls by %.1f percentage points "
+             "(95%% CI %.1f to %.1f) at no cost.",
+             who, k->reduction_points, k->reduction_ci_low, k->reduction_ci_high);
+        return;
+    }
+    fmt_money(cpp, sizeof cpp, k->cost_per_point);
+    fmt_money(lo, sizeof lo, k->cost_per_point_low);
+    fmt_money(hi, sizeof hi, k->cost_per_point_high);
+    para(rp,
+         "Annual cost: %s. Impunity of %s falls by %.1f percentage points (95%% CI %.1f to "
+         "%.1f), so each percentage point of impunity removed costs %s a year (95%% CI %s to "
+         "%s)%s.",
+         cost, who, k->reduction_points, k->reduction_ci_low, k->reduction_ci_high, cpp, lo, hi,
+         isinf(k->cost_per_point_high)
+             ? "; the upper bound is unbounded because the data do not exclude that impunity "
+               "does not fall at all"
+             : "");
+}
+
+static int print_ranking(const report *rp)
+{
+    const cs_results *r = rp->r;
+    table t;
+    table_init(&t, 8);
+    const char *head[8] = {"Variant", "Annual cost",      "Impunity [95% CI]",
+                           "Rank",    "Probability best", "Disparity ratio [95% CI]",
+                           "Rank",    "Probability best"};
+    int rc = table_row(&t, head);
+    for (size_t i = 0; rc == 0 && i < r->n_ranking; i++) {
+        const cs_results_ranking_row *k = &r->ranking[i];
+        char cost[64], imp[128], ir[16], ip[16], rat[128], rr[16], rpb[16];
+        fmt_money(cost, sizeof cost, k->annual_cost);
+        fmt_ci(imp, sizeof imp, k->impunity_mean, k->impunity_ci_low, k->impunity_ci_high,
+               SHOW_PERCENT, false);
+        snprintf(ir, sizeof ir, k->impunity_rank ? "%d" : "-", (int)k->impunity_rank);
+        fmt_prob(ip, sizeof ip, k->impunity_p_best);
+        fmt_ci(rat, sizeof rat, k->ratio_mean, k->ratio_ci_low, k->ratio_ci_high, SHOW_RATIO,
+               false);
+        snprintf(rr, sizeof rr, k->ratio_rank ? "%d" : "-", (int)k->ratio_rank);
+        fmt_prob(rpb, sizeof rpb, k->ratio_p_best);
+        const char *cells[8] = {k->variant, cost, imp, ir, ip, rat, rr, rpb};
+        rc = table_row(&t, cells);
+    }
+    if (rc == 0)
+        table_print(&t, rp->f, rp->o);
+    table_free(&t);
+    return rc;
+}
+
+/* "name: description" for a variant, saying what kind it is where the name
+ * does not. */
+static void variant_heading(const report *rp, const cs_results_variant *v)
+{
+    char applied[512] = "";
+    if (!strcmp(v->kind, "bundle")) {
+        size_t o = (size_t)snprintf(applied, sizeof applied, " (bundle of");
+        for (size_t i = 0; i < v->n_interventions && o < sizeof applied; i++)
+            o += (size_t)snprintf(applied + o, sizeof applied - o, "%s %s", i ? "," : "",
+                                  v->interventions[i]);
+        if (o < sizeof applied)
+            snprintf(applied + o, sizeof applied - o, ")");
+    } else if (!strcmp(v->kind, "intervention")) {
+        snprintf(applied, sizeof applied, " (intervention)");
+    }
+    heading(rp, 3, "%s%s%s%s", v->name, applied, v->description[0] ? ": " : "", v->description);
+}
+
+static int report_human(const report *rp)
+{
+    const cs_results *r = rp->r;
+    heading(rp, 1, "casesim report: %s", r->scenario_name);
+    para(rp, "%s", r->scenario_description);
+    para(rp,
+         "File %s: %llu replicates (seed %llu), status %s, written %s by casesim %s. Command: %s",
+         r->path, (unsigned long long)r->replicates, (unsigned long long)r->seed, r->status,
+         r->created, r->casesim_version, r->command_line);
+    if (strcmp(r->status, "complete") != 0)
+        para(rp,
+             "WARNING: this run was interrupted. The figures below use only the %llu "
+             "replicates that finished.",
+             (unsigned long long)r->replicates);
+    para(rp,
+         "How to read this: every figure is the mean over the simulated replicates, followed by "
+         "its 95%% confidence interval in brackets [low, high], which reflects the simulation's "
+         "own randomness only, not the uncertainty of the scenario's input figures. Rates are "
+         "shares of well-founded incidents (violations that really happened and were unlawful) "
+         "among the incidents that arrived in the measurement window. n/a means not defined "
+         "(for example, no well-founded incidents in a group).");
+
+    para(rp,
+         "Measures: Impunity = share of well-founded incidents that ended without any "
+         "accountability outcome (criminal conviction, disciplinary sanction or another "
+         "outcome the scenario counts as accountability). Accountability = 100%% minus "
+         "impunity. Redress = share of well-founded incidents with a redress outcome (such "
+         "as compensation). Disparity ratio = the group's accountability rate divided by "
+         "that of the reference group (%s); 1 means parity, below 1 means less "
+         "accountability for the group. Median days to end of case = median time from the "
+         "incident to the last outcome of its case, over cases that ended.",
+         group_label(rp, 0));
+
+    heading(rp, 2, "1. Headline measures by victim group");
+    for (size_t v = 0; v < r->n_variants; v++) {
+        const cs_results_variant *cv = &r->variants[v];
+        variant_heading(rp, cv);
+        if (print_headlines(rp, cv))
+            return -1;
+        if (rp->f == FMT_TEXT)
+            fputc('\n', rp->o);
+    }
+
+    for (size_t g = 0; g <= r->n_groups; g++) {
+        const cs_results_summary_row *s = cs_results_find_summary(
+            r, "baseline", group_key(rp, g), cs_measure_table[CS_M_TIME_MEDIAN].name);
+        if (s && s->mean == 0) {
+            para(rp, "A median of 0 days: a case that is never reported ends on the day of the "
+                     "incident, so when more than half of the incidents are never reported the "
+                     "median time to the end of the case is 0. The mean and the 90th percentile "
+                     "are in the results file (time_to_end_mean, time_to_end_p90).");
+            break;
+        }
+    }
+
+    heading(rp, 2, "2. Change against the baseline");
+    para(rp,
+         "Each intervention and bundle met the same simulated incidents as the baseline (common "
+         "random numbers), so the change is measured replicate by replicate: mean difference "
+         "(variant minus baseline) with its 95%% confidence interval. For rates the difference "
+         "is in percentage points: -5.0 means 5 points less. An interval that excludes 0 "
+         "indicates a change larger than the simulation's noise.");
+    if (r->n_variants < 2)
+        para(rp, "This file holds only the baseline: there is nothing to compare.");
+    for (size_t v = 1; v < r->n_variants; v++) {
+        const cs_results_variant *cv = &r->variants[v];
+        variant_heading(rp, cv);
+        if (print_comparison(rp, cv))
+            return -1;
+        if (rp->f == FMT_TEXT)
+            fputc('\n', rp->o);
+        print_cost_line(rp, cv);
+    }
+
+    heading(rp, 2, "3. Ranking");
+    if (r->n_groups < 2) {
+        para(rp, "The scenario has a single victim group: the impunity ranking uses it, and "
+                 "there is no disparity ratio to rank on.");
+    } else {
+        para(rp,
+             "Variants are ranked on two criteria for %s, the group with the highest impunity at "
+             "baseline: (a) impunity, lower is better; (b) the accountability disparity ratio "
+             "(this group's accountability rate divided by that of %s), closer to 1 is better. "
+             "Rank 1 is best on the means. 'Probability best' says how sure the ranking is: the "
+             "share of 2000 bootstrap resamples of the replicates (the same replicates for every "
+             "variant) in which the variant came out best.",
+             group_label(rp, rp->mag), group_label(rp, 0));
+    }
+    if (print_ranking(rp))
+        return -1;
+    fputc('\n', rp->o);
+    para(rp, "Costs are per year in the scenario's currency. Scenario figures are the scenario "
+             "author's; check them before relying on these results.");
+    return 0;
+}
+
+static void csv_str(FILE *o, const char *s)
+{
+    if (strpbrk(s, ",\"\n")) {
+        fputc('"', o);
+        for (; *s; s++) {
+            if (*s == '"')
+                fputc('"', o);
+            fputc(*s, o);
+        }
+        fputc('"', o);
+    } else {
+        fputs(s, o);
+    }
+}
+
+static void csv_num(FILE *o, double v)
+{
+    if (isnan(v))
+        fputs("", o);
+    else if (isinf(v))
+        fputs(v > 0 ? "inf" : "-inf", o);
+    else
+        fprintf(o, "%.17g", v);
+}
+
+/* One CSV row; rank 0 and n < 0 are left empty. */
+static void csv_row(FILE *o, const char *table, const char *variant, const char *group,
+                    const char *measure, const char *units, double value, double lo, double hi,
+                    long long n, int rank, double p_best)
+{
+    const char *text[] = {table, variant, group, measure, units};
+    for (size_t i = 0; i < sizeof text / sizeof *text; i++) {
+        csv_str(o, text[i]);
+        fputc(',', o);
+    }
+    csv_num(o, value);
+    fputc(',', o);
+    csv_num(o, lo);
+    fputc(',', o);
+    csv_num(o, hi);
+    fputc(',', o);
+    if (n >= 0)
+        fprintf(o, "%lld", n);
+    fputc(',', o);
+    if (rank)
+        fprintf(o, "%d", rank);
+    fputc(',', o);
+    csv_num(o, p_best);
+    fputc('\n', o);
+}
+
+/* CSV: one long table; every value in the file's units (shares, not
+ * percentages), so that spreadsheets compute with full precision. */
+static int report_csv(const report *rp)
+{
+    const cs_results *r = rp->r;
+    FILE *o = rp->o;
+    fputs("table,variant,group,measure,units,value,ci_low,ci_high,n,rank,probability_best\n", o);
+    for (size_t i = 0; i < r->n_summary; i++) {
+        const cs_results_summary_row *s = &r->summary[i];
+        csv_row(o, "summary", s->variant, s->group, s->measure, s->units, s->mean, s->ci_low,
+                s->ci_high, (long long)s->n, 0, NAN);
+    }
+    for (size_t i = 0; i < r->n_comparison; i++) {
+        const cs_results_comparison_row *c = &r->comparison[i];
+        csv_row(o, "difference_vs_baseline", c->variant, c->group, c->measure, c->units,
+                c->diff_mean, c->diff_ci_low, c->diff_ci_high, (long long)c->n, c->rank, c->p_best);
+    }
+    const char *g = r->groups[rp->mag];
+    long long reps = (long long)r->replicates;
+    for (size_t i = 0; i < r->n_ranking; i++) {
+        const cs_results_ranking_row *k = &r->ranking[i];
+        csv_row(o, "cost_per_point_of_impunity", k->variant, g, "impunity_rate",
+                "currency per year per percentage point", k->cost_per_point, k->cost_per_point_low,
+                k->cost_per_point_high, -1, 0, NAN);
+        csv_row(o, "ranking_impunity", k->variant, g, "impunity_rate", "1", k->impunity_mean,
+                k->impunity_ci_low, k->impunity_ci_high, reps, k->impunity_rank,
+                k->impunity_p_best);
+        csv_row(o, "ranking_disparity_ratio", k->variant, g, "accountability_ratio", "1",
+                k->ratio_mean, k->ratio_ci_low, k->ratio_ci_high, reps, k->ratio_rank,
+                k->ratio_p_best);
+    }
+    return 0;
+}
+
+static void usage(FILE *to)
+{
+    fprintf(to, "usage: casesim report RESULTS.h5 [--format text|csv|markdown]\n"
+                "\n"
+                "Prints the headline measures of every variant by victim group with 95%%\n"
+                "confidence intervals, each intervention's change against the baseline with the\n"
+                "cost per percentage point of impunity removed, and the ranking of the variants\n"
+                "with how sure it is. Results go to standard output.\n"
+                "\n"
+                "options:\n"
+                "  -f, --format F   text (default), markdown, or csv (one long table, values in\n"
+                "                   the file's units: rates as shares from 0 to 1)\n"
+                "  -h, --help       this help\n");
+}
+
+int cs_cli_report(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"format", required_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    report_format f = FMT_TEXT;
+    int c;
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":f:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'f':
+            if (!strcmp(optarg, "text"))
+                f = FMT_TEXT;
+            else if (!strcmp(optarg, "csv"))
+                f = FMT_CSV;
+            else if (!strcmp(optarg, "markdown") || !strcmp(optarg, "md"))
+                f = FMT_MARKDOWN;
+            else {
+                fprintf(stderr,
+                        "casesim report: --format must be text, csv or markdown, not '%s'\n",
+                        optarg);
+                return CS_EXIT_USAGE;
+            }
+            break;
+        case 'h':
+            usage(stdout);
+            return CS_EXIT_OK;
+        case ':':
+            fprintf(stderr, "casesim report: %s needs a value\n", argv[optind - 1]);
+            return CS_EXIT_USAGE;
+        default:
+            fprintf(stderr, "casesim report: unknown option '%s'\n", argv[optind - 1]);
+            usage(stderr);
+            return CS_EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1) {
+        fprintf(stderr, "casesim report: give exactly one results file\n");
+        usage(stderr);
+        return CS_EXIT_USAGE;
+    }
+    static cs_error err;
+    cs_error_clear(&err);
+    cs_results *r = NULL;
+    int st = cs_results_open(argv[optind], &r, &err);
+    if (st != CS_OK) {
+        fputs(err.text, stderr);
+        return st == CS_EIO ? CS_EXIT_FAILURE : CS_EXIT_USAGE;
+    }
+    report rp = {r, f, stdout, 0};
+    for (size_t g = 0; g < r->n_groups; g++)
+        if (!strcmp(r->groups[g], r->most_affected_group))
+            rp.mag = g;
+    int rc = f == FMT_CSV ? report_csv(&rp) : report_human(&rp);
+    if (fflush(stdout) != 0 || ferror(stdout))
+        rc = -1;
+    cs_results_close(r);
+    if (rc != 0) {
+        fprintf(stderr, "casesim report: could not write the report (out of memory or output "
+                        "closed)\n");
+        return CS_EXIT_FAILURE;
+    }
+    return CS_EXIT_OK;
+}

@@ -1,0 +1,77 @@
+/*
+ * h5util.h — small HDF5 helpers shared by the results writer, reader and
+ * analysis (internal to libcasesim; not a public header).
+ *
+ * Conventions: every hid_t starts as H5I_INVALID_HID and is released with
+ * cs_h5_close, which accepts invalid ids, so that one cleanup block at the end
+ * of a function closes whatever was opened. HDF5's automatic error printing is
+ * switched off (cs_h5_quiet); failures become cs_error messages through
+ * cs_h5_fail, which appends HDF5's own innermost description.
+ */
+#ifndef CASESIM_H5UTIL_H
+#define CASESIM_H5UTIL_H
+
+#include <hdf5.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "casesim/error.h"
+
+/* Silences HDF5's printing of its error stack and skips its exit-time
+ * cleanup (see h5util.c for why); process-wide, idempotent. */
+void cs_h5_quiet(void);
+
+/* Records a printf-style message, followed by HDF5's description of the
+ * innermost error on its stack (if any), clears the stack, returns status. */
+int cs_h5_fail(cs_error *err, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Closes *id whatever its kind (file, group, dataset, dataspace, datatype,
+ * attribute, property list) and sets it to H5I_INVALID_HID. An invalid id is
+ * a no-op. Returns 0, or a negative value if HDF5 failed to close it. */
+int cs_h5_close(hid_t *id);
+
+/* A new variable-length UTF-8 string type (close with cs_h5_close). */
+hid_t cs_h5_string_type(void);
+
+/* Attribute writers on object loc (a file, group or dataset). Each returns
+ * CS_OK or CS_EIO with err. */
+int cs_h5_attr_string(hid_t loc, const char *name, const char *value, cs_error *err);
+int cs_h5_attr_strings(hid_t loc, const char *name, const char *const *values, size_t n,
+                       cs_error *err);
+int cs_h5_attr_double(hid_t loc, const char *name, double value, cs_error *err);
+int cs_h5_attr_u64(hid_t loc, const char *name, uint64_t value, cs_error *err);
+int cs_h5_attr_ints(hid_t loc, const char *name, const int *values, size_t n, cs_error *err);
+
+/* Writes `units` and `description` attributes (the documentation every
+ * numeric dataset carries). */
+int cs_h5_document(hid_t loc, const char *units, const char *description, cs_error *err);
+
+/* Writes a 1-D dataset of n variable-length UTF-8 strings at loc/name. */
+int cs_h5_write_strings(hid_t loc, const char *name, const char *const *values, size_t n,
+                        cs_error *err);
+
+/* Attribute readers. cs_h5_read_attr_string allocates *out (free()); it
+ * accepts fixed- or variable-length strings. The numeric readers convert to
+ * the requested type (HDF5 refuses out-of-range values). Each returns CS_OK,
+ * CS_EFORMAT (missing or of the wrong kind, with err naming it) or CS_ENOMEM. */
+int cs_h5_read_attr_string(hid_t loc, const char *name, char **out, cs_error *err);
+int cs_h5_read_attr_u64(hid_t loc, const char *name, uint64_t *out, cs_error *err);
+int cs_h5_read_attr_double(hid_t loc, const char *name, double *out, cs_error *err);
+int cs_h5_read_attr_ints(hid_t loc, const char *name, int *out, size_t n, cs_error *err);
+
+/* Reads a 1-D attribute of variable-length strings into a new array of *n new
+ * strings (free with cs_h5_free_strings). */
+int cs_h5_read_attr_strings(hid_t loc, const char *name, char ***out, size_t *n, cs_error *err);
+
+/* Reads the 1-D string dataset loc/name into a new array of n new strings
+ * (free with cs_h5_free_strings). Returns CS_OK, CS_EFORMAT or CS_ENOMEM. */
+int cs_h5_read_strings(hid_t loc, const char *name, char ***out, size_t *n, cs_error *err);
+
+/* Frees n strings and the array. NULL is a no-op. */
+void cs_h5_free_strings(char **s, size_t n);
+
+/* A new copy of s (free()), or NULL when out of memory or s is NULL. */
+char *cs_h5_strdup(const char *s);
+
+#endif
