@@ -5,7 +5,8 @@
 #  - without staff limits the floor makes exactly the engine's stage visits
 #    (same keyed streams, same paths), so it draws what the engine draws;
 #  - 1 and 2 engine threads simulate the same incidents, events and entries;
-#  - --variant all and the cohort x10 copy that make bench builds both run.
+#  - --variant all and the cohort x10 copy that make bench builds both run;
+#  - result_hash gives the same fingerprint twice and another for another seed.
 set -euo pipefail
 : "${BUILDDIR:?}" "${SRCDIR:?}"
 floor="$BUILDDIR/bench/floor"
@@ -48,4 +49,11 @@ grep -q "cohort_years: $((c * 10))" "$tmp/cf10.yaml" || fail "cohort x10 substit
 i10=$(field incidents <<<"$("$engine" "$tmp/cf10.yaml" --replicates 1)")
 i1=$(field incidents <<<"$("$engine" "$tmp/cf.yaml" --replicates 1)")
 [ "$i10" -gt $((3 * i1)) ] || fail "cohort x10 ran $i10 incidents against $i1"
+# result_hash: a deterministic fingerprint of every result.
+h1=$("$BUILDDIR/bench/result_hash" "$tmp/cf.yaml" 2 5 | cut -d' ' -f1)
+h2=$("$BUILDDIR/bench/result_hash" "$tmp/cf.yaml" 2 5 | cut -d' ' -f1)
+h3=$("$BUILDDIR/bench/result_hash" "$tmp/cf.yaml" 2 6 | cut -d' ' -f1)
+[[ "$h1" =~ ^[0-9a-f]{16}$ ]] || fail "result_hash printed '$h1'"
+[ "$h1" = "$h2" ] || fail "result_hash not deterministic: $h1 $h2"
+[ "$h1" != "$h3" ] || fail "result_hash ignores the seed"
 echo "bench smoke: ok"
