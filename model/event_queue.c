@@ -6,7 +6,6 @@
 
 #include <stdlib.h>
 
-
 void cs_event_queue_init(cs_event_queue *q)
 {
     q->heap = NULL;
