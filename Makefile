@@ -6,6 +6,8 @@ JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
 DEMO_OUT   ?= out
 MAKEFLAGS  += --no-print-directory
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 600
 
 .PHONY: all deps configure build demo test test-sanitize sanitize bench fuzz format clean
 
@@ -37,8 +39,15 @@ sanitize test-sanitize: deps
 bench: build
 	@bash bench/run.sh $(BUILD)
 
+# Long fuzzing runs (ASan + UBSan, clang's libFuzzer): FUZZ_SECONDS per target.
+# The working corpus grows in $(FUZZ_BUILD)/corpus; fold what it found into
+# the repository with `scripts/fuzz.sh merge $(FUZZ_BUILD)` (see fuzz/README.md).
+fuzz: deps
+	bash scripts/fuzz.sh build $(FUZZ_BUILD)
+	bash scripts/fuzz.sh run $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
 format:
-	clang-format -i include/casesim/*.h model/*.c model/*.h analysis/*.c analysis/*.h tests/*.c tests/support/*.[ch] tests/pcg_reference/*.[ch] tests/pcg_reference/*.cpp bench/*.c 2>/dev/null || true
+	clang-format -i include/casesim/*.h model/*.c model/*.h analysis/*.c analysis/*.h tests/*.c tests/support/*.[ch] tests/pcg_reference/*.[ch] tests/pcg_reference/*.cpp bench/*.c fuzz/*.c 2>/dev/null || true
 
 clean:
-	rm -rf $(BUILD) $(SAN_BUILD)
+	rm -rf $(BUILD) $(SAN_BUILD) $(FUZZ_BUILD)

@@ -233,9 +233,15 @@ static void print_summary(const cs_scenario *s)
         print_stage(s, i);
 
     printf("\nOutcomes:\n");
+    int width = 20; /* widen the name column for long names so they never run into the text */
+    for (size_t o = 0; o < s->n_outcomes; o++) {
+        size_t len = strlen(s->outcomes[o].name);
+        if (len + 1 > (size_t)width)
+            width = (int)len + 1;
+    }
     for (size_t o = 0; o < s->n_outcomes; o++) {
         const cs_outcome *oc = &s->outcomes[o];
-        printf("  %-20s", oc->name);
+        printf("  %-*s", width, oc->name);
         if (oc->category >= 0)
             printf(" accountability (%s)", s->categories[oc->category]);
         if (oc->redress)

@@ -20,6 +20,10 @@
 #define Z_0_9 1.2815515655446004 /* 90% quantile of the standard normal */
 #define SHARE_TOLERANCE 1e-9
 #define MAX_SLOPE 100.0 /* |evidence_slope|: exp(slope/2) stays far from overflow */
+/* Odds ratios: with |slope| <= 100 and p_ref >= 2^-53, a branch's odds stay
+ * below 1e50, so the engine's sum over 16 branches cannot overflow (an
+ * infinite sum would silently send every case down the last branch). */
+#define MAX_ODDS_RATIO 1e6
 #define MAX_PRIORITY 1000000
 #define CAPACITY_EPS 1e-9 /* floor(staff*caseload + eps): 0.1*30 is 3, not 2 */
 
@@ -159,7 +163,8 @@ static const char *list_names(char *buf, size_t size, const char *const *names, 
     for (size_t i = 0; i < n && used + 1 < size; i++) {
         if (!names[i])
             continue;
-        int w = snprintf(buf + used, size - used, "%s`%s`", used ? ", " : "", names[i]);
+        int w = snprintf(buf + used, size - used, "%s`%.*s`", used ? ", " : "", CS_MAX_NAME_LEN,
+                         names[i]);
         if (w < 0 || (size_t)w >= size - used)
             break;
         used += (size_t)w;
@@ -171,13 +176,16 @@ static const char *list_names(char *buf, size_t size, const char *const *names, 
 static void fail_unknown(cs_conv *c, const cs_ynode *at, const char *what, const char *where,
                          const char *word, const char *const *cands, size_t n)
 {
+    /* The word is echoed up to a name's length: it may be megabytes long. */
+    const char *more = strlen(word) > CS_MAX_NAME_LEN ? "..." : "";
     const char *near = cs_nearest(word, cands, n);
     if (near) {
-        fail(c, at, "unknown %s `%s`%s; did you mean `%s`?", what, word, where, near);
+        fail(c, at, "unknown %s `%.*s%s`%s; did you mean `%s`?", what, CS_MAX_NAME_LEN, word, more,
+             where, near);
     } else {
         char buf[512];
-        fail(c, at, "unknown %s `%s`%s; expected one of: %s", what, word, where,
-             list_names(buf, sizeof buf, cands, n));
+        fail(c, at, "unknown %s `%.*s%s`%s; expected one of: %s", what, CS_MAX_NAME_LEN, word, more,
+             where, list_names(buf, sizeof buf, cands, n));
     }
 }
 
@@ -365,6 +373,19 @@ static bool get_text(cs_conv *c, const cs_ynode *n, const char *what, char **out
         return false;
     }
     return true;
+}
+
+/* A line of text of at most max bytes (a title, a label, a path): longer
+ * text is a limit error, so that a hostile file cannot put megabytes into
+ * names that are echoed in messages, reports and results files. */
+static bool get_short_text(cs_conv *c, const cs_ynode *n, const char *what, size_t max, char **out)
+{
+    if (n->kind == CS_YNODE_SCALAR && !cs_ynode_is_null(n) && strlen(n->value) > max) {
+        fail_limit(c, n, "`%s` is %zu characters long; the limit is %zu", what, strlen(n->value),
+                   max);
+        return false;
+    }
+    return get_text(c, n, what, out);
 }
 
 /* A name: [a-z][a-z0-9_]*, at most CS_MAX_NAME_LEN bytes. */
@@ -570,11 +591,16 @@ static void read_run(cs_conv *c, const cs_ynode *root, cs_scenario *s)
     check_keys(c, r, "`run`", RUN_KEYS, N_OF(RUN_KEYS));
     const cs_ynode *n = cs_ynode_get(r, "replicates");
     if (n) {
+        /* One message per mistake: get_whole would repeat get_num's. The
+         * value is echoed as written, so that 2^62 is not shown rounded. */
         double v;
-        if (get_num(c, n, "replicates", &v) && v > CS_MAX_REPLICATES)
-            fail_limit(c, n, "`replicates` is %.15g; the limit is %d", v, CS_MAX_REPLICATES);
-        else
-            get_whole(c, n, "replicates", 1, CS_MAX_REPLICATES, &s->replicates);
+        if (get_num(c, n, "replicates", &v)) {
+            if (v > CS_MAX_REPLICATES)
+                fail_limit(c, n, "`replicates` is %.40s; the limit is %d", n->value,
+                           CS_MAX_REPLICATES);
+            else
+                get_whole(c, n, "replicates", 1, CS_MAX_REPLICATES, &s->replicates);
+        }
     }
     n = cs_ynode_get(r, "seed");
     if (n)
@@ -610,7 +636,7 @@ static void read_groups(cs_conv *c, const cs_ynode *root, cs_scenario *s)
         }
         n = cs_ynode_get(m, "label");
         if (n)
-            get_text(c, n, "label", &g->label);
+            get_short_text(c, n, "label", CS_MAX_TEXT_LEN, &g->label);
         if (!g->label && g->name)
             g->label = xstrdup(c, g->name);
         n = need(c, m, "incidents_per_year", "a group");
@@ -979,7 +1005,7 @@ static bool read_branch(cs_conv *c, const names *nm, const cs_ynode *m, cs_scena
     if ((n = cs_ynode_get(m, "evidence_slope")))
         get_num_in(c, n, "evidence_slope", -MAX_SLOPE, false, MAX_SLOPE, &b->evidence_slope);
     if ((n = cs_ynode_get(m, "unfounded_odds_ratio")))
-        get_num_in(c, n, "unfounded_odds_ratio", 0, true, HUGE_VAL, &b->unfounded_odds_ratio);
+        get_num_in(c, n, "unfounded_odds_ratio", 0, true, MAX_ODDS_RATIO, &b->unfounded_odds_ratio);
     if ((n = cs_ynode_get(m, "kind_odds_ratio"))) {
         if (is_map(c, n, "`kind_odds_ratio`")) {
             const char *vn[CS_MAX_VIOLATIONS];
@@ -997,7 +1023,7 @@ static bool read_branch(cs_conv *c, const names *nm, const cs_ynode *m, cs_scena
                 }
                 char w[128];
                 snprintf(w, sizeof w, "kind_odds_ratio.%s", k);
-                get_num_in(c, n->items[i], w, 0, true, HUGE_VAL, &b->kind_odds_ratio[v]);
+                get_num_in(c, n->items[i], w, 0, true, MAX_ODDS_RATIO, &b->kind_odds_ratio[v]);
             }
         }
     }
@@ -1477,7 +1503,7 @@ static void read_interventions(cs_conv *c, const cs_ynode *root, cs_scenario *s)
         if (!iv->description)
             iv->description = xstrdup(c, "");
         if ((n = cs_ynode_get(m, "annual_cost")))
-            get_num_in(c, n, "annual_cost", -HUGE_VAL, false, HUGE_VAL, &iv->annual_cost);
+            get_num_in(c, n, "annual_cost", -CS_MAX_COST, false, CS_MAX_COST, &iv->annual_cost);
         const cs_ynode *cl = need(c, m, "changes", "an intervention");
         if (!cl || !is_list(c, cl, "changes", CS_MAX_CHANGES, "CS_MAX_CHANGES"))
             continue;
@@ -1493,7 +1519,7 @@ static void read_interventions(cs_conv *c, const cs_ynode *root, cs_scenario *s)
                 continue;
             check_keys(c, ch, "a change", CHANGE_KEYS, N_OF(CHANGE_KEYS));
             const cs_ynode *p = need(c, ch, "path", "a change");
-            if (p && get_text(c, p, "path", &cg->path)) {
+            if (p && get_short_text(c, p, "path", CS_MAX_PATH_LEN, &cg->path)) {
                 cg->pos = p->pos;
                 const char *why = path_syntax(cg->path);
                 if (why)
@@ -1600,7 +1626,7 @@ int cs_scenario_convert(cs_conv *c, const cs_ynode *root, bool with_intervention
     }
     n = need(c, root, "name", "the scenario");
     if (n)
-        get_text(c, n, "name", &s->name);
+        get_short_text(c, n, "name", CS_MAX_TEXT_LEN, &s->name);
     if ((n = cs_ynode_get(root, "description")))
         get_text(c, n, "description", &s->description);
     if (!s->description)

@@ -12,8 +12,7 @@ PACKAGES=(
   libpcg-cpp-dev
   libopenmpi-dev openmpi-bin
   python3-h5py python3-numpy python3-matplotlib python3-pandas
-  valgrind clang libclang-rt-14-dev
-  time
+  valgrind clang libclang-rt-14-dev libomp-dev time
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

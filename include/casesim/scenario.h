@@ -29,6 +29,8 @@ extern "C" {
 /* Size limits, checked by the loader and stated in its errors. */
 #define CS_MAX_FILE_BYTES (4u << 20) /* 4 MiB of YAML */
 #define CS_MAX_NAME_LEN 64
+#define CS_MAX_TEXT_LEN 256 /* the scenario's `name`, a group's `label` */
+#define CS_MAX_PATH_LEN 512 /* a change's `path` */
 #define CS_MAX_GROUPS 16
 #define CS_MAX_VIOLATIONS 32
 #define CS_MAX_STAGES 64
@@ -43,7 +45,8 @@ extern "C" {
 #define CS_MAX_YEARS 200.0 /* warmup + cohort + follow-up */
 #define CS_MAX_STAFF 1.0e6
 #define CS_MAX_CASELOAD 100000
-#define CS_MAX_RATE 1.0e8 /* incidents per year per group */
+#define CS_MAX_RATE 1.0e8  /* incidents per year per group */
+#define CS_MAX_COST 1.0e15 /* |annual_cost| of an intervention: 64 of them cannot overflow */
 #define CS_MAX_YAML_DEPTH 64
 
 /* A position in the scenario file, for error messages (1-based; 0 unknown). */
