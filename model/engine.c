@@ -162,7 +162,7 @@ typedef struct ws {
     stage_rt *st;    /* [S] */
     double *backlog; /* [S][n_months] waiting-count area per month */
     group_acc *acc;  /* [G + 1] (last = all, filled at the end) */
-    uint32_t *hist;  /* [G + 1][N_BINS] */
+    uint64_t *hist;  /* [G + 1][N_BINS]; 64-bit: one bin can hold every cohort case */
     cs_pcg32 arrivals[CS_MAX_GROUPS];
     /* Key prefixes (seed, purpose, replicate, group) of the incident and track
      * streams of each group (casesim/rng.h, cs_stream_prefix). */
@@ -404,7 +404,7 @@ static void hist_bin_range(size_t b, double *lo, double *hi)
 
 /* The q-quantile (inverse empirical CDF, rank ceil(q n)) from a histogram of
  * n values, interpolated within its bin; NaN if n == 0. */
-static double hist_quantile(const uint32_t *h, uint64_t n, double q)
+static double hist_quantile(const uint64_t *h, uint64_t n, double q)
 {
     if (n == 0)
         return NAN;
@@ -994,7 +994,7 @@ static void compute_measures(ws *w)
     size_t G = m->n_groups, nm = r->dims.n_measures, C = m->n_categories;
     /* The "all" row: sums in group order. */
     group_acc *all = &w->acc[G];
-    uint32_t *hall = &w->hist[G * N_BINS];
+    uint64_t *hall = &w->hist[G * N_BINS];
     for (size_t g = 0; g < G; g++) {
         const group_acc *a = &w->acc[g];
         all->incidents += a->incidents;
