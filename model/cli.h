@@ -34,6 +34,9 @@ int cs_cli_run(int argc, char **argv);
 /* casesim report RESULTS.h5 [--format text|csv|markdown] (model/cli_report.c). */
 int cs_cli_report(int argc, char **argv);
 
+/* casesim merge A.h5 B.h5 ... -o ALL.h5 (model/cli_merge.c). */
+int cs_cli_merge(int argc, char **argv);
+
 /* Opens and reads the results file at path in a child process (with
  * cs_results_open, and cs_results_read_measures for every variant if
  * measures), with a time limit (60 s; the environment variable

@@ -36,6 +36,7 @@ static const headline headlines[] = {
     {CS_M_REDRESS, "Redress", SHOW_PERCENT},
     {CS_M_ACCOUNTABILITY_RATIO, "Disparity ratio", SHOW_RATIO},
     {CS_M_TIME_MEDIAN, "Median days to end of case", SHOW_DAYS},
+    {CS_M_PENDING, "Cases still open at the end", SHOW_PERCENT},
 };
 #define N_HEADLINES (sizeof headlines / sizeof *headlines)
 
@@ -517,14 +518,18 @@ static int report_human(const report *rp)
          "(for example, no well-founded incidents in a group).");
 
     para(rp,
-         "Measures: Impunity = share of well-founded incidents that ended without any "
-         "accountability outcome (criminal conviction, disciplinary sanction or another "
-         "outcome the scenario counts as accountability). Accountability = 100%% minus "
+         "Measures: Impunity = share of well-founded incidents without any accountability "
+         "outcome (criminal conviction, disciplinary sanction or another outcome the "
+         "scenario counts as accountability) by the end of the simulation; cases still "
+         "open then count as without accountability, so read impunity together with the "
+         "share of cases still open. Accountability = 100%% minus "
          "impunity. Redress = share of well-founded incidents with a redress outcome (such "
          "as compensation). Disparity ratio = the group's accountability rate divided by "
          "that of the reference group (%s); 1 means parity, below 1 means less "
          "accountability for the group. Median days to end of case = median time from the "
-         "incident to the last outcome of its case, over cases that ended.",
+         "incident to the last outcome of its case, over cases that ended. Cases still open at "
+         "the end = share of all incidents whose case had not ended when the simulation "
+         "stopped.",
          group_label(rp, 0));
 
     heading(rp, 2, "1. Headline measures by victim group");

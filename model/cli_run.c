@@ -5,6 +5,17 @@
  * publishes it under its name once closed. SIGINT/SIGTERM stop the run
  * cleanly: finished replicates are kept, the file is marked "incomplete" and
  * published, and the exit status is 130/143.
+ *
+ * --resume finishes an interrupted run: the finished replicates of RESULTS.h5
+ * are copied into a new file, only the missing ones are run, and the result
+ * replaces RESULTS.h5 (see casesim/results_join.h for what must match).
+ *
+ * In the MPI build, `mpirun -np K casesim run ...` runs the replicates over K
+ * ranks (casesim/engine_mpi.h). Rank 0 does everything a single process does
+ * (options, scenario, output file, resume, progress, messages); it then sends
+ * the other ranks the scenario text and the run's parameters, so that every
+ * rank validates exactly the same bytes, and at the end its exit status.
+ * The other ranks print nothing: their errors reach rank 0.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -12,13 +23,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "casesim/engine.h"
 #include "casesim/results.h"
+#include "casesim/results_join.h"
 #include "casesim/safe_file.h"
 #include "casesim/scenario.h"
 #include "cli.h"
 #include "cli_progress.h"
+#ifdef CASESIM_HAVE_MPI
+#include "casesim/engine_mpi.h"
+#endif
 
 static volatile sig_atomic_t stop_signal = 0;
 
@@ -48,12 +64,21 @@ static void usage(FILE *to)
         "      --first-replicate K  run replicates K .. K+N-1 (to split a run over jobs\n"
         "                           and join the files with casesim merge)\n"
         "      --overwrite          replace RESULTS.h5 if it exists\n"
+        "      --resume             finish the interrupted run in RESULTS.h5: keep its\n"
+        "                           replicates, run only the missing ones (same scenario\n"
+        "                           text and seed; options not given are the file's)\n"
         "  -q, --quiet              no progress display\n"
         "  -h, --help               this help\n"
         "\n"
         "Exit status: 0 done; 2 bad usage or invalid scenario (nothing written); 1 a failure\n"
         "while running (nothing written); 130/143 interrupted by SIGINT/SIGTERM (finished\n"
-        "replicates kept, the file marked status = \"incomplete\").\n");
+        "replicates kept, the file marked status = \"incomplete\").\n"
+#ifdef CASESIM_HAVE_MPI
+        "\n"
+        "MPI build: mpirun -np K casesim run ... spreads the replicates over K ranks\n"
+        "(threads inside each rank); rank 0 writes the one results file.\n"
+#endif
+    );
 }
 
 /* Parses a whole unsigned decimal number in [lo, hi]. */
@@ -179,9 +204,207 @@ static void print_error(const cs_error *err)
         fprintf(stderr, "casesim run: (%zu more messages not shown)\n", err->dropped);
 }
 
-int cs_cli_run(int argc, char **argv)
+/* What every rank needs to run its share (sent by rank 0 in the MPI build). */
+typedef struct run_params {
+    uint64_t seed;
+    uint64_t first;        /* first replicate to compute */
+    uint64_t n;            /* replicates to compute */
+    uint64_t case_records; /* records for replicates < first + this */
+    uint64_t threads;
+    uint64_t n_variants; /* 0: all */
+} run_params;
+
+#ifdef CASESIM_HAVE_MPI
+/* This process's rank and the number of ranks. */
+typedef struct mpi_state {
+    int rank, size;
+} mpi_state;
+static mpi_state mpi = {0, 1};
+
+/* Rank 0: sends the other ranks "go", the parameters, the variant list and
+ * the scenario text. */
+static int mpi_release(const cs_scenario *s, const run_params *p, const size_t *variants,
+                       cs_error *err)
 {
-    enum { OPT_ONLY = 256, OPT_CASES, OPT_FIRST, OPT_OVERWRITE };
+    int go = -1; /* not an exit status: the run follows */
+    MPI_Bcast(&go, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    run_params q = *p;
+    MPI_Bcast(&q, (int)sizeof q, MPI_BYTE, 0, MPI_COMM_WORLD);
+    uint64_t *v = calloc(q.n_variants ? q.n_variants : 1, sizeof *v);
+    int st = v ? CS_OK : cs_error_set(err, CS_ENOMEM, "out of memory");
+    st = cs_mpi_agree(MPI_COMM_WORLD, st, err);
+    if (st != CS_OK) {
+        free(v);
+        return st;
+    }
+    for (size_t i = 0; i < q.n_variants; i++)
+        v[i] = variants[i];
+    MPI_Bcast(v, (int)(q.n_variants * sizeof *v), MPI_BYTE, 0, MPI_COMM_WORLD);
+    free(v);
+    char *path = s->path, *text = s->source;
+    size_t path_len = strlen(s->path), text_len = s->source_len;
+    st = cs_mpi_bcast_bytes(MPI_COMM_WORLD, 0, &path, &path_len, err);
+    if (st == CS_OK)
+        st = cs_mpi_bcast_bytes(MPI_COMM_WORLD, 0, &text, &text_len, err);
+    /* The other ranks load the text: agree on the outcome. */
+    if (st == CS_OK)
+        st = cs_mpi_agree(MPI_COMM_WORLD, CS_OK, err);
+    return st;
+}
+
+/* Ranks other than 0: wait for rank 0's go, load the scenario it sends, run
+ * this rank's share, and return rank 0's exit status. */
+static int mpi_follow(void)
+{
+    static cs_error err; /* large: keep it off the stack */
+    cs_error_clear(&err);
+    int go = 0;
+    MPI_Bcast(&go, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (go >= 0)
+        return go; /* rank 0 ended before the run: its exit status */
+    run_params q;
+    MPI_Bcast(&q, (int)sizeof q, MPI_BYTE, 0, MPI_COMM_WORLD);
+    uint64_t *v = NULL;
+    size_t *variants = NULL;
+    if (q.n_variants <= SIZE_MAX / sizeof *v) {
+        v = calloc(q.n_variants ? q.n_variants : 1, sizeof *v);
+        variants = calloc(q.n_variants ? q.n_variants : 1, sizeof *variants);
+    }
+    int st = v && variants ? CS_OK : cs_error_set(&err, CS_ENOMEM, "out of memory");
+    char *path = NULL, *text = NULL;
+    size_t path_len = 0, text_len = 0;
+    cs_scenario *s = NULL;
+    st = cs_mpi_agree(MPI_COMM_WORLD, st, &err);
+    if (st == CS_OK) {
+        MPI_Bcast(v, (int)(q.n_variants * sizeof *v), MPI_BYTE, 0, MPI_COMM_WORLD);
+        for (size_t i = 0; i < q.n_variants; i++)
+            variants[i] = (size_t)v[i];
+        st = cs_mpi_bcast_bytes(MPI_COMM_WORLD, 0, &path, &path_len, &err);
+        if (st == CS_OK)
+            st = cs_mpi_bcast_bytes(MPI_COMM_WORLD, 0, &text, &text_len, &err);
+        if (st == CS_OK) {
+            st = cs_scenario_load_string(text, text_len, path, &s, &err);
+            st = cs_mpi_agree(MPI_COMM_WORLD, st, &err);
+        }
+    }
+    if (st == CS_OK) {
+        struct sigaction sa, old_int, old_term;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_signal;
+        sigemptyset(&sa.sa_mask);
+        sa.sa_flags = SA_RESETHAND;
+        sigaction(SIGINT, &sa, &old_int);
+        sigaction(SIGTERM, &sa, &old_term);
+        cs_run_config cfg = {.seed = q.seed,
+                             .first_replicate = q.first,
+                             .n_replicates = q.n,
+                             .threads = (int)q.threads,
+                             .n_variants = q.n_variants,
+                             .variants = q.n_variants ? variants : NULL,
+                             .case_record_replicates = q.case_records,
+                             .stop = &stop_signal};
+        cs_sim_run_mpi(s, &cfg, MPI_COMM_WORLD, &err);
+        sigaction(SIGINT, &old_int, NULL);
+        sigaction(SIGTERM, &old_term, NULL);
+    }
+    /* Rank 0's exit status, after it has published (or not) the file. */
+    int rc = CS_EXIT_FAILURE;
+    MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    cs_scenario_free(s);
+    free(path);
+    free(text);
+    free(v);
+    free(variants);
+    return rc;
+}
+#endif
+
+/* Runs the replicates of p: in this process, or over the MPI ranks. */
+static int execute(const cs_scenario *s, const run_params *p, const size_t *variants, run_sink *rs,
+                   cs_error *err)
+{
+    cs_run_config cfg = {.seed = p->seed,
+                         .first_replicate = p->first,
+                         .n_replicates = p->n,
+                         .threads = (int)p->threads,
+                         .n_variants = p->n_variants,
+                         .variants = p->n_variants ? variants : NULL,
+                         .case_record_replicates = p->case_records,
+                         .stop = &stop_signal,
+                         .sink = sink,
+                         .sink_ctx = rs};
+#ifdef CASESIM_HAVE_MPI
+    if (mpi.size > 1) {
+        int st = mpi_release(s, p, variants, err);
+        if (st != CS_OK)
+            return st;
+        return cs_sim_run_mpi(s, &cfg, MPI_COMM_WORLD, err);
+    }
+#endif
+    return cs_sim_run(s, &cfg, err);
+}
+
+/* --resume: checks that the results file `old` continues this run, fills in
+ * from it the options not given, and refuses those that differ. */
+typedef struct run_opts {
+    uint64_t replicates, seed, case_records, first;
+    bool have_replicates, have_seed, have_case_records, have_first;
+    size_t *variants, n_variants; /* from --only, else NULL */
+} run_opts;
+
+static int resume_options(const cs_results *old, const cs_scenario *s, run_opts *o, uint64_t *done,
+                          cs_error *err)
+{
+    cs_results_run_info info;
+    int st = cs_results_run_info_get(old, s, &info, err);
+    if (st != CS_OK)
+        return st;
+    const char *f = old->path;
+    if (o->have_seed && o->seed != old->seed)
+        st = cs_error_set(err, CS_EINVAL,
+                          "%s was run with seed %llu, not %llu: resume with the same seed", f,
+                          (unsigned long long)old->seed, (unsigned long long)o->seed);
+    else if (o->have_first && o->first != old->first_replicate)
+        st = cs_error_set(err, CS_EINVAL, "%s starts at replicate %llu, not %llu", f,
+                          (unsigned long long)old->first_replicate, (unsigned long long)o->first);
+    else if (o->have_case_records && o->case_records != info.case_record_replicates)
+        st = cs_error_set(err, CS_EINVAL, "%s was run with --case-records %llu, not %llu", f,
+                          (unsigned long long)info.case_record_replicates,
+                          (unsigned long long)o->case_records);
+    else if (o->have_replicates && o->replicates < old->replicates)
+        st = cs_error_set(err, CS_EINVAL,
+                          "%s already holds %llu replicates, more than --replicates %llu", f,
+                          (unsigned long long)old->replicates, (unsigned long long)o->replicates);
+    if (st == CS_OK && o->variants) {
+        bool same = o->n_variants == old->n_variants;
+        for (size_t i = 0; same && i < o->n_variants; i++)
+            same = o->variants[i] == info.variants[i];
+        if (!same)
+            st = cs_error_set(err, CS_EINVAL,
+                              "%s holds other variants than --only selects: resume with the "
+                              "run's own --only (or none)",
+                              f);
+    }
+    if (st == CS_OK) {
+        o->seed = old->seed;
+        o->first = old->first_replicate;
+        o->case_records = info.case_record_replicates;
+        if (!o->have_replicates)
+            o->replicates = info.replicates_requested > old->replicates ? info.replicates_requested
+                                                                        : old->replicates;
+        free(o->variants);
+        o->n_variants = old->n_variants;
+        o->variants = info.variants; /* increasing, the baseline first */
+        info.variants = NULL;
+        *done = old->replicates;
+    }
+    free(info.variants);
+    return st;
+}
+
+static int run_main(int argc, char **argv)
+{
+    enum { OPT_ONLY = 256, OPT_CASES, OPT_FIRST, OPT_OVERWRITE, OPT_RESUME };
     static const struct option longopts[] = {
         {"output", required_argument, NULL, 'o'},
         {"replicates", required_argument, NULL, 'n'},
@@ -191,13 +414,16 @@ int cs_cli_run(int argc, char **argv)
         {"case-records", required_argument, NULL, OPT_CASES},
         {"first-replicate", required_argument, NULL, OPT_FIRST},
         {"overwrite", no_argument, NULL, OPT_OVERWRITE},
+        {"resume", no_argument, NULL, OPT_RESUME},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *output = NULL, *only = NULL;
-    uint64_t replicates = 0, seed = 0, threads = 0, case_records = 0, first = 0;
-    bool have_replicates = false, have_seed = false, overwrite = false, quiet = false;
+    run_opts o;
+    memset(&o, 0, sizeof o);
+    uint64_t threads = 0;
+    bool overwrite = false, quiet = false, resume = false;
     int c;
     optind = 0; /* GNU getopt: reinitialise, since argv starts at "run" */
     opterr = 0;
@@ -207,14 +433,14 @@ int cs_cli_run(int argc, char **argv)
             output = optarg;
             break;
         case 'n':
-            if (parse_u64("--replicates", optarg, 1, CS_MAX_REPLICATES, &replicates))
+            if (parse_u64("--replicates", optarg, 1, CS_MAX_REPLICATES, &o.replicates))
                 return CS_EXIT_USAGE;
-            have_replicates = true;
+            o.have_replicates = true;
             break;
         case 's':
-            if (parse_u64("--seed", optarg, 0, UINT64_MAX, &seed))
+            if (parse_u64("--seed", optarg, 0, UINT64_MAX, &o.seed))
                 return CS_EXIT_USAGE;
-            have_seed = true;
+            o.have_seed = true;
             break;
         case 't':
             if (parse_u64("--threads", optarg, 1, 4096, &threads))
@@ -224,15 +450,20 @@ int cs_cli_run(int argc, char **argv)
             only = optarg;
             break;
         case OPT_CASES:
-            if (parse_u64("--case-records", optarg, 0, CS_MAX_REPLICATES, &case_records))
+            if (parse_u64("--case-records", optarg, 0, CS_MAX_REPLICATES, &o.case_records))
                 return CS_EXIT_USAGE;
+            o.have_case_records = true;
             break;
         case OPT_FIRST:
-            if (parse_u64("--first-replicate", optarg, 0, UINT64_MAX / 2, &first))
+            if (parse_u64("--first-replicate", optarg, 0, UINT64_MAX / 2, &o.first))
                 return CS_EXIT_USAGE;
+            o.have_first = true;
             break;
         case OPT_OVERWRITE:
             overwrite = true;
+            break;
+        case OPT_RESUME:
+            resume = true;
             break;
         case 'q':
             quiet = true;
@@ -260,6 +491,11 @@ int cs_cli_run(int argc, char **argv)
         fprintf(stderr, "casesim run: name the results file with -o RESULTS.h5\n");
         return CS_EXIT_USAGE;
     }
+    if (resume && overwrite) {
+        fprintf(stderr, "casesim run: --resume continues RESULTS.h5 and --overwrite replaces "
+                        "it: give one of them\n");
+        return CS_EXIT_USAGE;
+    }
     if (cs_same_file(scenario_path, output)) {
         fprintf(stderr,
                 "casesim run: the results file %s is the scenario file itself; "
@@ -278,22 +514,50 @@ int cs_cli_run(int argc, char **argv)
                 scenario_path);
         return cs_cli_exit_code(st);
     }
-    if (!have_replicates)
-        replicates = s->replicates;
-    if (!have_seed)
-        seed = s->seed;
-    if (case_records > replicates)
-        case_records = replicates;
 
     int rc = CS_EXIT_OK;
-    size_t *variants = NULL, n_variants = 0;
     char *command_line = NULL;
     cs_safe_file *out = NULL;
+    cs_results *old = NULL;
     run_sink rs = {NULL, {0}};
+    uint64_t done = 0; /* replicates carried over from the file resumed */
     if (only) {
-        rc = select_variants(s, only, &variants, &n_variants);
+        rc = select_variants(s, only, &o.variants, &o.n_variants);
         if (rc != CS_EXIT_OK)
             goto done;
+    }
+    if (resume) {
+        if (access(output, F_OK) != 0) {
+            fprintf(stderr,
+                    "casesim run: --resume: %s does not exist; there is nothing to "
+                    "resume (run without --resume)\n",
+                    output);
+            rc = CS_EXIT_USAGE;
+            goto done;
+        }
+        st = cs_results_open(output, &old, &err);
+        if (st == CS_OK)
+            st = resume_options(old, s, &o, &done, &err);
+        if (st != CS_OK) {
+            print_error(&err);
+            fprintf(stderr, "casesim run: cannot resume %s; it was left untouched\n", output);
+            rc = cs_cli_exit_code(st);
+            goto done;
+        }
+        if (done == o.replicates && strcmp(old->status, "complete") == 0) {
+            if (!quiet)
+                fprintf(stderr,
+                        "casesim run: %s already holds all %llu replicates; nothing to do\n",
+                        output, (unsigned long long)done);
+            goto done;
+        }
+    } else {
+        if (!o.have_replicates)
+            o.replicates = s->replicates;
+        if (!o.have_seed)
+            o.seed = s->seed;
+        if (o.case_records > o.replicates)
+            o.case_records = o.replicates;
     }
     command_line = join_command_line(argc, argv);
     if (!command_line) {
@@ -302,20 +566,25 @@ int cs_cli_run(int argc, char **argv)
         goto done;
     }
 
-    st = cs_safe_file_begin(output, overwrite, &out, &err);
+    st = cs_safe_file_begin(output, overwrite || resume, &out, &err);
     if (st != CS_OK) {
         print_error(&err);
         rc = cs_cli_exit_code(st);
         goto done;
     }
     cs_results_options opt = {.command_line = command_line,
-                              .seed = seed,
-                              .first_replicate = first,
-                              .n_replicates = replicates,
-                              .n_variants = n_variants,
-                              .variants = variants,
-                              .case_record_replicates = case_records};
+                              .seed = o.seed,
+                              .first_replicate = o.first,
+                              .n_replicates = o.replicates,
+                              .n_variants = o.n_variants,
+                              .variants = o.variants,
+                              .case_record_replicates = o.case_records};
     st = cs_results_writer_open(out->tmp, s, &opt, &rs.writer, &err);
+    if (st == CS_OK && old) {
+        st = cs_results_copy_replicates(old, s, done, o.case_records > 0, rs.writer, &err);
+        cs_results_close(old);
+        old = NULL;
+    }
     if (st != CS_OK) {
         print_error(&err);
         fprintf(stderr, "casesim run: cannot write %s; nothing was written\n", output);
@@ -331,30 +600,29 @@ int cs_cli_run(int argc, char **argv)
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
 
-    cs_progress_init(&rs.progress, replicates, quiet);
-    cs_run_config cfg = {.seed = seed,
-                         .first_replicate = first,
-                         .n_replicates = replicates,
-                         .threads = (int)threads,
-                         .n_variants = n_variants,
-                         .variants = variants,
-                         .case_record_replicates = case_records,
-                         .stop = &stop_signal,
-                         .sink = sink,
-                         .sink_ctx = &rs};
-    st = cs_sim_run(s, &cfg, &err);
+    cs_progress_init(&rs.progress, o.replicates, quiet);
+    run_params p = {.seed = o.seed,
+                    .first = o.first + done,
+                    .n = o.replicates - done,
+                    .case_records = o.case_records > done ? o.case_records - done : 0,
+                    .threads = threads,
+                    .n_variants = o.n_variants};
+    st = execute(s, &p, o.variants, &rs, &err);
     cs_progress_finish(&rs.progress);
     /* A signal that arrives after the last replicate finished loses nothing:
      * the run is complete and reported as such. */
 
     if (st == CS_OK || st == CS_EINTERRUPTED) {
-        uint64_t done = cs_results_writer_replicates(rs.writer);
+        uint64_t finished = cs_results_writer_replicates(rs.writer);
         bool complete = st == CS_OK;
         if (!complete)
             fprintf(stderr,
                     "casesim run: %s: stopping; keeping the %llu finished replicate%s of %llu\n",
-                    stop_signal == SIGTERM ? "terminated" : "interrupted", (unsigned long long)done,
-                    done == 1 ? "" : "s", (unsigned long long)replicates);
+                    stop_signal == SIGTERM ? "terminated"
+                    : stop_signal != 0     ? "interrupted"
+                                           : "another rank was signalled",
+                    (unsigned long long)finished, finished == 1 ? "" : "s",
+                    (unsigned long long)o.replicates);
         cs_error_clear(&err);
         int cst = cs_results_writer_close(rs.writer, complete, &err);
         rs.writer = NULL;
@@ -362,32 +630,71 @@ int cs_cli_run(int argc, char **argv)
             cst = cs_safe_file_publish(out, &err);
         if (cst != CS_OK) {
             print_error(&err);
-            fprintf(stderr, "casesim run: cannot write %s; nothing was written\n", output);
+            fprintf(stderr, "casesim run: cannot write %s; %s\n", output,
+                    resume ? "it was left as it was" : "nothing was written");
             rc = cst == CS_EUSAGE ? CS_EXIT_USAGE : CS_EXIT_FAILURE;
         } else if (complete) {
+            size_t nv = o.n_variants ? o.n_variants : s->n_variants;
             if (!quiet)
-                fprintf(stderr, "casesim run: wrote %llu replicate%s of %zu variant%s to %s\n",
-                        (unsigned long long)done, done == 1 ? "" : "s",
-                        n_variants ? n_variants : s->n_variants,
-                        (n_variants ? n_variants : s->n_variants) == 1 ? "" : "s", output);
+                fprintf(stderr, "casesim run: wrote %llu replicate%s of %zu variant%s to %s%s\n",
+                        (unsigned long long)finished, finished == 1 ? "" : "s", nv,
+                        nv == 1 ? "" : "s", output,
+                        done ? " (resumed: the missing replicates were run)" : "");
             rc = CS_EXIT_OK;
         } else {
             fprintf(stderr, "casesim run: wrote %s with status \"incomplete\"\n", output);
-            rc = stop_signal == SIGTERM ? CS_EXIT_SIGTERM : CS_EXIT_SIGINT;
+            rc = stop_signal == SIGINT ? CS_EXIT_SIGINT : CS_EXIT_SIGTERM;
         }
     } else {
         print_error(&err);
-        fprintf(stderr, "casesim run: the run failed (%s); nothing was written to %s\n",
-                cs_status_name(st), output);
+        fprintf(stderr, "casesim run: the run failed (%s); %s %s\n", cs_status_name(st),
+                resume ? "nothing was changed in" : "nothing was written to", output);
         rc = CS_EXIT_FAILURE;
     }
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
 done:
+    cs_results_close(old);
     cs_results_writer_free(rs.writer);
     cs_safe_file_free(out);
     free(command_line);
-    free(variants);
+    free(o.variants);
     cs_scenario_free(s);
     return rc;
+}
+
+int cs_cli_run(int argc, char **argv)
+{
+#ifdef CASESIM_HAVE_MPI
+    int provided = MPI_THREAD_SINGLE;
+    if (MPI_Init_thread(NULL, NULL, MPI_THREAD_SERIALIZED, &provided) != MPI_SUCCESS) {
+        fprintf(stderr, "casesim run: MPI could not be initialised\n");
+        return CS_EXIT_FAILURE;
+    }
+    /* Errors on MPI calls come back as codes (checked where it matters) and a
+     * lost rank ends the job through mpirun, rather than aborting here. */
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    MPI_Comm_rank(MPI_COMM_WORLD, &mpi.rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &mpi.size);
+    int rc;
+    if (mpi.size > 1 && provided < MPI_THREAD_SERIALIZED) {
+        if (mpi.rank == 0)
+            fprintf(stderr, "casesim run: this MPI library does not provide "
+                            "MPI_THREAD_SERIALIZED, which the MPI run needs\n");
+        rc = CS_EXIT_FAILURE;
+    } else if (mpi.rank > 0) {
+        rc = mpi_follow();
+    } else {
+        rc = run_main(argc, argv);
+        /* The exit status, to the other ranks: if they were released, after
+         * the run; if not (an error, --help, nothing to resume), in place of
+         * the release, and they end at once with it. */
+        if (mpi.size > 1)
+            MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    }
+    MPI_Finalize();
+    return rc;
+#else
+    return run_main(argc, argv);
+#endif
 }

@@ -82,8 +82,12 @@
 
 enum track_state { TR_FREE = 0, TR_ENTERING, TR_WAITING, TR_SERVICE };
 
+/* Cases and tracks are one cache line each (64 bytes, aligned): with tens of
+ * thousands in flight they live in memory, not in cache, and an event's case
+ * and track are two misses rather than up to four (bench/README.md). */
 typedef struct icase {
-    uint64_t incident;
+    _Alignas(64) uint64_t incident;
+    uint64_t track_prefix; /* key prefix of its track streams (see draw_visit) */
     double t_arrival;
     double evidence;
     uint64_t outcome_mask;
@@ -95,13 +99,16 @@ typedef struct icase {
     uint8_t cohort;
     uint8_t live;
 } icase;
+_Static_assert(sizeof(icase) == 64, "a case is one cache line");
 
 typedef struct track {
-    uint64_t id;
+    _Alignas(64) uint64_t id;
     double t_enter;  /* arrival at the current stage */
-    double t_start;  /* service start */
     double deadline; /* absolute deadline at the current stage (INFINITY: none) */
-    double dur;      /* drawn duration of the current visit */
+    union {
+        double dur;     /* drawn duration of the current visit, until service starts */
+        double t_start; /* then the service start (dur is no longer needed) */
+    };
     double u_branch; /* drawn uniform for the branch choice of the current visit */
     uint32_t case_slot;
     uint32_t gen;        /* bumped at every stage entry and release: stale-event check */
@@ -113,6 +120,7 @@ typedef struct track {
     uint8_t rank;             /* queue rank at the current stage */
     uint8_t skips;            /* consecutive max_visits skips (loop guard) */
 } track;
+_Static_assert(sizeof(track) == 64, "a track is one cache line");
 
 typedef struct stage_rt {
     uint64_t busy, waiting;
@@ -154,8 +162,17 @@ typedef struct ws {
     stage_rt *st;    /* [S] */
     double *backlog; /* [S][n_months] waiting-count area per month */
     group_acc *acc;  /* [G + 1] (last = all, filled at the end) */
-    uint32_t *hist;  /* [G + 1][N_BINS] */
+    uint64_t *hist;  /* [G + 1][N_BINS]; 64-bit: one bin can hold every cohort case */
     cs_pcg32 arrivals[CS_MAX_GROUPS];
+    /* Key prefixes (seed, purpose, replicate, group) of the incident and track
+     * streams of each group (casesim/rng.h, cs_stream_prefix). */
+    uint64_t incident_prefix[CS_MAX_GROUPS], track_prefix[CS_MAX_GROUPS];
+    /* Each group's next arrival (time INFINITY: none before the end). They
+     * are kept out of the event queue, which would only sort what is known to
+     * be one event per group; arr_first is the earliest by cs_event_before,
+     * so events are taken in exactly the order of one queue holding them. */
+    cs_event arr[CS_MAX_GROUPS];
+    uint32_t arr_first; /* NIL when no arrival is pending */
     double inv_month, inv_year;
     size_t n_months, n_years;
 
@@ -182,12 +199,30 @@ static bool grow(void **p, size_t *cap, size_t elem, size_t min_cap)
     return true;
 }
 
+/* As grow, for pools of cache-line-sized elements (cases, tracks): the
+ * storage is aligned to 64 bytes, which realloc does not promise. */
+static bool grow_lines(void **p, size_t *cap, size_t elem, size_t min_cap)
+{
+    size_t ncap = *cap ? *cap * 2 : min_cap;
+    if (ncap > UINT32_MAX - 1 || ncap > SIZE_MAX / elem)
+        return false;
+    void *np = aligned_alloc(64, ncap * elem); /* elem is a multiple of 64 */
+    if (!np)
+        return false;
+    if (*cap)
+        memcpy(np, *p, *cap * elem);
+    free(*p);
+    *p = np;
+    *cap = ncap;
+    return true;
+}
+
 static uint32_t case_alloc(ws *w)
 {
     if (w->n_case_free == 0) {
         size_t old = w->cases_cap, cap = old;
         void *c = w->cases;
-        if (!grow(&c, &cap, sizeof(icase), 1024)) {
+        if (!grow_lines(&c, &cap, sizeof(icase), 1024)) {
             w->status = cs_error_set(w->err, CS_ENOMEM, "engine: out of memory (cases)");
             return NIL;
         }
@@ -225,7 +260,7 @@ static uint32_t track_alloc(ws *w)
     if (w->n_track_free == 0) {
         size_t old = w->tracks_cap, cap = old;
         void *t = w->tracks;
-        if (!grow(&t, &cap, sizeof(track), 1024)) {
+        if (!grow_lines(&t, &cap, sizeof(track), 1024)) {
             w->status = cs_error_set(w->err, CS_ENOMEM, "engine: out of memory (tracks)");
             return NIL;
         }
@@ -278,6 +313,7 @@ static void push_event(ws *w, double time, uint32_t slot, uint8_t type)
         e.incident = 0; /* set by the caller */
         e.track_id = 0;
         e.gen = 0;
+        e.aux = 0;
         e.order = (uint8_t)(1u << 4 | slot);
     } else {
         const track *tr = &w->tracks[slot];
@@ -285,6 +321,7 @@ static void push_event(ws *w, double time, uint32_t slot, uint8_t type)
         e.incident = c->incident;
         e.track_id = tr->id;
         e.gen = tr->gen;
+        e.aux = tr->case_slot;
         e.order = (uint8_t)((type == CS_EV_ENTER ? 1u : 0u) << 4 | c->group);
     }
     if (cs_event_queue_push(&w->q, &e) != 0)
@@ -367,7 +404,7 @@ static void hist_bin_range(size_t b, double *lo, double *hi)
 
 /* The q-quantile (inverse empirical CDF, rank ceil(q n)) from a histogram of
  * n values, interpolated within its bin; NaN if n == 0. */
-static double hist_quantile(const uint32_t *h, uint64_t n, double q)
+static double hist_quantile(const uint64_t *h, uint64_t n, double q)
 {
     if (n == 0)
         return NAN;
@@ -656,18 +693,19 @@ static void start_service(ws *w, uint32_t t, double now)
     size_t s = tr->stage;
     stage_rt *st = &w->st[s];
     stage_advance(w, s, now);
+    double dur = tr->dur; /* read before t_start takes its place */
     tr->state = TR_SERVICE;
     tr->t_start = now;
     st->busy++;
     if (in_window(w->m, tr->t_enter))
         st->wait_sum += now - tr->t_enter;
-    double finish = now + tr->dur;
+    double finish = now + dur;
     if (finish > tr->deadline) {
         if (!tr->deadline_pending) {
             tr->deadline_pending = 1;
             push_event(w, tr->deadline, t, CS_EV_DEADLINE);
         }
-    } else if (tr->dur > 0.0) {
+    } else if (dur > 0.0) {
         push_event(w, finish, t, CS_EV_SERVICE_END);
     } else {
         complete(w, t, now);
@@ -678,13 +716,11 @@ static void start_service(ws *w, uint32_t t, double now)
 static void draw_visit(ws *w, track *tr, const icase *c, size_t s)
 {
     const cs_mstage *ms = &w->m->stages[s];
-    cs_stream_key key = {w->seed,
-                         w->replicate,
-                         c->group,
-                         c->incident,
-                         cs_mix64(tr->id ^ cs_mix64((uint64_t)s * (CS_MAX_VISITS + 1) + tr->visit)),
-                         CS_STREAM_TRACK};
-    cs_pcg32_from_key(w->rs, &key);
+    /* The stream keyed (seed, replicate, group, incident, track word, TRACK),
+     * from the case's kept prefix: see cs_pcg32_from_prefix. */
+    cs_pcg32_from_prefix(
+        w->rs, c->track_prefix,
+        cs_mix64(tr->id ^ cs_mix64((uint64_t)s * (CS_MAX_VISITS + 1) + tr->visit)));
     /* The branch uniform comes first: duration samplers use a number of
      * uniforms that depends on their parameters (GSL's gamma takes one more
      * below shape 1; fixed takes none), so drawing it after the duration
@@ -808,17 +844,31 @@ static void drain(ws *w, double now)
 
 /* ---- incidents ------------------------------------------------------------------- */
 
+/* Draws group g's next arrival after time `after` (incident number
+ * `incident`) into w->arr[g]; none if the rate is 0 or it falls at or after
+ * the end. Keeps arr_first and the queue's count of pending arrivals. */
 static void schedule_arrival(ws *w, size_t g, double after, uint64_t incident)
 {
     double rate = w->m->rate_per_day[g];
-    if (!(rate > 0.0))
-        return;
-    double t = after - log(cs_pcg32_uniform_pos(&w->arrivals[g])) / rate;
-    if (!(t < w->m->t_end))
-        return;
-    cs_event e = {t, incident, 0, (uint32_t)g, 0, (uint8_t)(1u << 4 | g), CS_EV_ARRIVAL};
-    if (cs_event_queue_push(&w->q, &e) != 0)
-        w->status = cs_error_set(w->err, CS_ENOMEM, "engine: out of memory (events)");
+    double t = INFINITY;
+    if (rate > 0.0) {
+        t = after - log(cs_pcg32_uniform_pos(&w->arrivals[g])) / rate;
+        if (!(t < w->m->t_end))
+            t = INFINITY;
+    }
+    cs_event *a = &w->arr[g];
+    bool was_pending = a->time < INFINITY;
+    bool pending = t < INFINITY;
+    *a = (cs_event){t, incident, 0, (uint32_t)g, 0, 0, (uint8_t)(1u << 4 | g), CS_EV_ARRIVAL};
+    w->q.n_extra = w->q.n_extra - was_pending + pending;
+    if (pending && !was_pending && w->q.n + w->q.n_extra > w->q.peak)
+        w->q.peak = w->q.n + w->q.n_extra; /* as a push into the queue would count it */
+    uint32_t first = NIL;
+    for (size_t i = 0; i < w->m->n_groups; i++)
+        if (w->arr[i].time < INFINITY &&
+            (first == NIL || cs_event_before(&w->arr[i], &w->arr[first])))
+            first = (uint32_t)i;
+    w->arr_first = first;
 }
 
 static void arrival(ws *w, size_t g, uint64_t n, double now)
@@ -842,8 +892,10 @@ static void arrival(ws *w, size_t g, uint64_t n, double now)
     c->open_tracks = 1;
     c->n_tracks = 1;
     /* Kind, well-foundedness, evidence: in this order, from the incident's stream. */
-    cs_stream_key key = {w->seed, w->replicate, g, n, 0, CS_STREAM_INCIDENT};
-    cs_pcg32_from_key(w->rs, &key);
+    /* The stream keyed (seed, replicate, g, n, 0, INCIDENT), seeded from the
+     * group's kept prefix (the same generator as cs_pcg32_from_key's). */
+    cs_pcg32_from_prefix(w->rs, cs_stream_prefix_add(w->incident_prefix[g], n), 0);
+    c->track_prefix = cs_stream_prefix_add(w->track_prefix[g], n);
     double u = cs_pcg32_uniform(w->rs);
     const double *cum = &m->kind_cum[g * m->n_kinds];
     size_t k = 0;
@@ -905,17 +957,25 @@ static int ws_init(ws *w, const cs_model *m, uint64_t seed, uint64_t replicate,
     if (!w->rng || !w->st || !w->backlog || !w->acc || !w->hist)
         return cs_error_set(err, CS_ENOMEM, "engine: out of memory");
     w->rs = cs_gsl_pcg32_state(w->rng);
-    /* About one bucket per day of the run (at most 2^17): the heap then holds
-     * about a day's events. */
-    double nb = ceil(m->t_end);
+    /* 32 buckets per day of the run, at most 2^17 (512 KiB, so that memory
+     * does not grow with the horizon): the heap then holds about an hour's
+     * events. Measured (bench/README.md): one per day left the heap deep
+     * enough for its sift-down to cost 15% of a capacity-free run; 128 per
+     * day spends more on scanning empty buckets than it saves. */
+    double nb = ceil(m->t_end * 32.0);
     if (cs_event_queue_setup(&w->q, m->t_end, nb > 131072.0 ? 131072 : (size_t)nb) != 0)
         return cs_error_set(err, CS_ENOMEM, "engine: out of memory");
     for (size_t s = 0; s < m->n_stages; s++)
         for (size_t r = 0; r < CS_MAX_VIOLATIONS; r++)
             w->st[s].head[r] = w->st[s].tail[r] = NIL;
+    w->arr_first = NIL;
+    for (size_t g = 0; g < CS_MAX_GROUPS; g++)
+        w->arr[g].time = INFINITY;
     for (size_t g = 0; g < m->n_groups; g++) {
         cs_stream_key key = {seed, replicate, g, 0, 0, CS_STREAM_ARRIVALS};
         cs_pcg32_from_key(&w->arrivals[g], &key);
+        w->incident_prefix[g] = cs_stream_prefix(seed, CS_STREAM_INCIDENT, replicate, g);
+        w->track_prefix[g] = cs_stream_prefix(seed, CS_STREAM_TRACK, replicate, g);
     }
     return CS_OK;
 }
@@ -934,7 +994,7 @@ static void compute_measures(ws *w)
     size_t G = m->n_groups, nm = r->dims.n_measures, C = m->n_categories;
     /* The "all" row: sums in group order. */
     group_acc *all = &w->acc[G];
-    uint32_t *hall = &w->hist[G * N_BINS];
+    uint64_t *hall = &w->hist[G * N_BINS];
     for (size_t g = 0; g < G; g++) {
         const group_acc *a = &w->acc[g];
         all->incidents += a->incidents;
@@ -1060,10 +1120,26 @@ int cs_sim_replicate(const cs_model *m, uint64_t seed, uint64_t replicate, bool 
     for (size_t g = 0; g < m->n_groups; g++)
         schedule_arrival(&w, g, 0.0, 0);
     cs_event e;
-    while (w.q.n > 0 && w.status == CS_OK) {
-        cs_event_queue_pop(&w.q, &e);
+    while (w.status == CS_OK) {
+        /* The next event: the earliest pending arrival or the queue's first. */
+        const cs_event *top = cs_event_queue_peek(&w.q);
+        if (w.arr_first != NIL && (!top || cs_event_before(&w.arr[w.arr_first], top)))
+            e = w.arr[w.arr_first];
+        else if (top)
+            cs_event_queue_pop(&w.q, &e);
+        else
+            break;
         if (!(e.time < m->t_end))
             break;
+        /* The pools are far larger than the caches and events reach them in
+         * time order, not memory order: while this event is processed, fetch
+         * the track and the case the next event will touch. */
+        uint32_t next, next_case;
+        if (cs_event_queue_peek_slot(&w.q, &next, &next_case) && next < w.tracks_cap &&
+            next_case < w.cases_cap) {
+            __builtin_prefetch(&w.tracks[next]);
+            __builtin_prefetch(&w.cases[next_case]);
+        }
         w.events++;
         if ((w.events & 4095u) == 0 && stop && *stop) {
             w.status = CS_EINTERRUPTED;

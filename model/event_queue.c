@@ -1,15 +1,10 @@
 /*
- * event_queue.c — time buckets in front of a 4-ary min-heap of event
- * references (see event_queue.h). Sifting moves a hole instead of swapping,
- * so each level costs one copy; payloads stay put in their own array and are
- * read only on equal times.
+ * event_queue.c — the cold parts of the event queue (see event_queue.h):
+ * set-up, growth and release. Push, peek and pop are inline in the header.
  */
 #include "event_queue.h"
 
 #include <stdlib.h>
-
-#define ARITY 4
-#define NIL UINT32_MAX
 
 void cs_event_queue_init(cs_event_queue *q)
 {
@@ -20,7 +15,7 @@ void cs_event_queue_init(cs_event_queue *q)
     q->bucket_head = NULL;
     q->n_buckets = q->cur = 0;
     q->inv_width = 0.0;
-    q->n = q->n_heap = q->cap = q->n_free = q->peak = 0;
+    q->n = q->n_heap = q->cap = q->n_free = q->n_extra = q->peak = 0;
 }
 
 void cs_event_queue_free(cs_event_queue *q)
@@ -41,7 +36,7 @@ int cs_event_queue_setup(cs_event_queue *q, double horizon, size_t n_buckets)
     if (!h)
         return -1;
     for (size_t i = 0; i < n_buckets; i++)
-        h[i] = NIL;
+        h[i] = CS_EQ_NIL;
     free(q->bucket_head);
     q->bucket_head = h;
     q->n_buckets = n_buckets;
@@ -50,15 +45,7 @@ int cs_event_queue_setup(cs_event_queue *q, double horizon, size_t n_buckets)
     return 0;
 }
 
-static inline bool entry_before(const cs_event_queue *q, const cs_heap_entry *a,
-                                const cs_heap_entry *b)
-{
-    if (a->time != b->time)
-        return a->time < b->time;
-    return cs_event_before(&q->ev[a->idx], &q->ev[b->idx]);
-}
-
-static int grow(cs_event_queue *q)
+int cs_event_queue_grow(cs_event_queue *q)
 {
     size_t cap = q->cap ? 2 * q->cap : 256;
     if (cap >= UINT32_MAX || cap > SIZE_MAX / sizeof(cs_event))
@@ -84,81 +71,4 @@ static int grow(cs_event_queue *q)
         q->free[q->n_free++] = (uint32_t)i;
     q->cap = cap;
     return 0;
-}
-
-static void heap_insert(cs_event_queue *q, uint32_t idx)
-{
-    cs_heap_entry ent = {q->ev[idx].time, idx, 0};
-    size_t i = q->n_heap++;
-    while (i > 0) {
-        size_t parent = (i - 1) / ARITY;
-        if (!entry_before(q, &ent, &q->heap[parent]))
-            break;
-        q->heap[i] = q->heap[parent];
-        i = parent;
-    }
-    q->heap[i] = ent;
-}
-
-static inline size_t bucket_of(const cs_event_queue *q, double t)
-{
-    double x = t * q->inv_width;
-    return x < (double)(q->n_buckets - 1) ? (size_t)x : q->n_buckets - 1;
-}
-
-int cs_event_queue_push(cs_event_queue *q, const cs_event *e)
-{
-    if (q->n_free == 0 && grow(q) != 0)
-        return -1;
-    uint32_t idx = q->free[--q->n_free];
-    q->ev[idx] = *e;
-    size_t b;
-    if (q->n_buckets == 0 || (b = bucket_of(q, e->time)) <= q->cur) {
-        heap_insert(q, idx);
-    } else {
-        q->next[idx] = q->bucket_head[b];
-        q->bucket_head[b] = idx;
-    }
-    if (++q->n > q->peak)
-        q->peak = q->n;
-    return 0;
-}
-
-void cs_event_queue_pop(cs_event_queue *q, cs_event *e)
-{
-    /* Bring in the next non-empty bucket when the near future is exhausted;
-     * every event of a later bucket is later than every event in the heap. */
-    while (q->n_heap == 0 && q->cur + 1 < q->n_buckets) {
-        q->cur++;
-        for (uint32_t idx = q->bucket_head[q->cur]; idx != NIL;) {
-            uint32_t nx = q->next[idx];
-            heap_insert(q, idx);
-            idx = nx;
-        }
-        q->bucket_head[q->cur] = NIL;
-    }
-    uint32_t top = q->heap[0].idx;
-    *e = q->ev[top];
-    q->free[q->n_free++] = top;
-    q->n--;
-    size_t n = --q->n_heap;
-    if (n == 0)
-        return;
-    const cs_heap_entry last = q->heap[n];
-    size_t i = 0;
-    while (true) {
-        size_t c = ARITY * i + 1;
-        if (c >= n)
-            break;
-        size_t end = c + ARITY < n ? c + ARITY : n;
-        size_t best = c;
-        for (size_t k = c + 1; k < end; k++)
-            if (entry_before(q, &q->heap[k], &q->heap[best]))
-                best = k;
-        if (!entry_before(q, &q->heap[best], &last))
-            break;
-        q->heap[i] = q->heap[best];
-        i = best;
-    }
-    q->heap[i] = last;
 }

@@ -12,6 +12,7 @@ static const cs_cli_command commands[] = {
     {"run", "run a scenario's variants and write the results file", cs_cli_run},
     {"report", "print the headline measures, comparison and ranking of a results file",
      cs_cli_report},
+    {"merge", "join results files of replicate ranges (job-array tasks) into one", cs_cli_merge},
     {NULL, NULL, NULL},
 };
 

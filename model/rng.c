@@ -40,18 +40,13 @@ void cs_pcg32_from_key(cs_pcg32 *g, const cs_stream_key *key)
 {
     /* Chain the key words through SplitMix64 so that every word affects every
      * bit of both the state and the stream selector. */
-    uint64_t h = cs_mix64(key->seed ^ UINT64_C(0x6a09e667f3bcc909));
-    h = cs_mix64(h ^ key->purpose);
-    h = cs_mix64(h ^ key->replicate);
-    h = cs_mix64(h ^ key->group);
-    h = cs_mix64(h ^ key->incident);
-    h = cs_mix64(h ^ key->track);
-    uint64_t stream = cs_mix64(h ^ UINT64_C(0xbb67ae8584caa73b));
-    /* h is used as the state directly. cs_pcg32_seed's two warm-up steps
-     * exist to spread small seeds such as 0, 1, 2 over the state; h is
-     * already the output of a bijective mix, so they would add nothing. */
-    g->inc = (stream << 1u) | 1u;
-    g->state = h;
+    /* The steps are in rng.h (cs_stream_prefix and friends) so that callers
+     * may keep the shared prefix; here they run in one go. The state is the
+     * last hash itself: cs_pcg32_seed's two warm-up steps exist to spread
+     * small seeds such as 0, 1, 2 over the state; the hash is already the
+     * output of a bijective mix, so they would add nothing. */
+    uint64_t p = cs_stream_prefix(key->seed, key->purpose, key->replicate, key->group);
+    cs_pcg32_from_prefix(g, cs_stream_prefix_add(p, key->incident), key->track);
 }
 
 /* GSL adapter ------------------------------------------------------------------ */

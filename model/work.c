@@ -3,7 +3,7 @@
  * run in parallel with OpenMP, results handed to the caller's sink in
  * (replicate, variant) order.
  *
- * Work item i (0-based) is replicate first + i / n_variants of variant
+ * Work item i (0-based) is replicate first + (i / n_variants) x stride of variant
  * i % n_variants; threads take items in increasing i. Each item's result
  * depends only on (model, seed, replicate) — never on the thread — so the
  * delivered sequence is bit-identical for any thread count. Results wait in
@@ -26,6 +26,7 @@ typedef struct run_state {
     size_t nv;
     uint64_t total;
     uint64_t K;
+    uint64_t stride;           /* between consecutive replicates (1 unless one rank's share) */
     cs_replicate_result **res; /* [K] */
     cs_error *slot_err;        /* [K] */
     int *slot_status;          /* [K] */
@@ -122,7 +123,7 @@ static void worker(run_state *rs, cs_model *const *models, const size_t *variant
         }
         size_t slot = (size_t)(i % rs->K);
         size_t vi = (size_t)(i % rs->nv);
-        uint64_t rep = cfg->first_replicate + i / rs->nv;
+        uint64_t rep = cfg->first_replicate + (i / rs->nv) * rs->stride;
         bool records = rep - cfg->first_replicate < cfg->case_record_replicates;
         cs_error_clear(&rs->slot_err[slot]);
         int rc = cs_sim_replicate(models[vi], cfg->seed, rep, records, cfg->stop, rs->res[slot],
@@ -145,8 +146,9 @@ int cs_sim_run(const cs_scenario *s, const cs_run_config *cfg, cs_error *err)
         return cs_error_set(err, CS_EINVAL, "cs_sim_run: %zu variants selected of %zu", nv, n_all);
     if (cfg->n_replicates == 0)
         return CS_OK;
-    if (cfg->n_replicates > UINT64_MAX / nv ||
-        cfg->first_replicate > UINT64_MAX - cfg->n_replicates)
+    uint64_t stride = cfg->replicate_stride > 1 ? cfg->replicate_stride : 1;
+    if (cfg->n_replicates > UINT64_MAX / nv || cfg->n_replicates - 1 > UINT64_MAX / stride ||
+        cfg->first_replicate > UINT64_MAX - (cfg->n_replicates - 1) * stride)
         return cs_error_set(err, CS_ELIMIT, "cs_sim_run: too many replicates");
 
     int rc = CS_OK;
@@ -183,6 +185,7 @@ int cs_sim_run(const cs_scenario *s, const cs_run_config *cfg, cs_error *err)
     rs.cfg = cfg;
     rs.nv = nv;
     rs.total = cfg->n_replicates * nv;
+    rs.stride = stride;
     rs.err = err;
     int threads = cfg->threads > 0 ? cfg->threads : omp_get_max_threads();
     if (threads < 1)

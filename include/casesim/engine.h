@@ -56,6 +56,9 @@ typedef struct cs_run_config {
     size_t n_variants;               /* variants to run; 0 with variants NULL: all */
     const size_t *variants;          /* indices into scenario->variants, increasing */
     uint64_t case_record_replicates; /* records for replicates < first + this */
+    uint64_t replicate_stride;       /* 0 or 1: replicates first, first + 1, ...; s > 1:
+                                        first, first + s, ..., first + (n - 1) s (one MPI
+                                        rank's share; see casesim/engine_mpi.h) */
     volatile sig_atomic_t *stop;     /* polled; non-zero stops the run (may be NULL) */
     cs_result_sink sink;
     void *sink_ctx;

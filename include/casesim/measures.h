@@ -23,7 +23,8 @@ extern "C" {
 /* Measures per group of one replicate (cohort incidents only). After the fixed
  * ones come n_categories per-category accountability rates. The disparity
  * measures compare a group with the reference group (groups[0]); they are 1 or
- * 0 for the reference group itself and NaN for "all groups". */
+ * 0 for the reference group itself (a ratio is NaN where the reference
+ * group's value is 0) and NaN for "all groups". */
 enum cs_measure {
     CS_M_INCIDENTS = 0,        /* cohort incidents (count) */
     CS_M_WELL_FOUNDED,         /* of which well-founded (count) */

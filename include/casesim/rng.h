@@ -112,6 +112,42 @@ typedef struct cs_stream_key {
  * probability, unrelated generators (tested in tests/test_rng_streams.c). */
 void cs_pcg32_from_key(cs_pcg32 *g, const cs_stream_key *key);
 
+/* Keyed streams in steps, for callers that seed many streams sharing their
+ * leading key words (an engine seeds one stream per incident and one per
+ * track visit, all of one replicate and group). The words are chained in the
+ * order seed, purpose, replicate, group, incident, track, so that
+ *   cs_pcg32_from_key(g, &key)
+ * gives exactly the generator of
+ *   uint64_t p = cs_stream_prefix(key.seed, key.purpose, key.replicate, key.group);
+ *   cs_pcg32_from_prefix(g, cs_stream_prefix_add(p, key.incident), key.track);
+ * (tests/test_rng_prefix.c), at the cost of two SplitMix64 rounds per stream
+ * instead of seven once p and the incident's prefix are kept. */
+static inline uint64_t cs_stream_prefix(uint64_t seed, uint64_t purpose, uint64_t replicate,
+                                        uint64_t group)
+{
+    uint64_t h = cs_mix64(seed ^ UINT64_C(0x6a09e667f3bcc909));
+    h = cs_mix64(h ^ purpose);
+    h = cs_mix64(h ^ replicate);
+    return cs_mix64(h ^ group);
+}
+
+/* The prefix extended by one more key word (the incident). */
+static inline uint64_t cs_stream_prefix_add(uint64_t prefix, uint64_t word)
+{
+    return cs_mix64(prefix ^ word);
+}
+
+/* Seeds g from the prefix of (seed, purpose, replicate, group, incident) and
+ * the last key word, the track. */
+static inline void cs_pcg32_from_prefix(cs_pcg32 *g, uint64_t prefix, uint64_t track)
+{
+    uint64_t h = cs_mix64(prefix ^ track);
+    uint64_t stream = cs_mix64(h ^ UINT64_C(0xbb67ae8584caa73b));
+    /* h is used as the state directly (see cs_pcg32_from_key in rng.c). */
+    g->inc = (stream << 1u) | 1u;
+    g->state = h;
+}
+
 /* The GSL generator type whose state is a cs_pcg32, so that every gsl_ran_*
  * sampler draws from our PCG. gsl_rng_alloc(cs_gsl_rng_pcg32) works as for
  * any GSL type; set(seed) seeds with cs_pcg32_seed(seed, 54) and accepts 0;

@@ -1,0 +1,138 @@
+/*
+ * cli_merge.c — `casesim merge A.h5 B.h5 ... -o ALL.h5`: joins results files
+ * of replicate ranges of one run (e.g. the tasks of a job array, each run
+ * with --first-replicate K --replicates N) into one file, as if one run had
+ * computed every replicate, with /summary, /comparison and /ranking
+ * recomputed. The output is published like `casesim run`'s: written to a
+ * temporary file beside it and renamed once complete.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "casesim/results_join.h"
+#include "casesim/safe_file.h"
+#include "cli.h"
+
+static void usage(FILE *to)
+{
+    fprintf(to, "usage: casesim merge A.h5 B.h5 ... -o ALL.h5 [--overwrite]\n"
+                "\n"
+                "Joins results files of replicate ranges of one run (casesim run\n"
+                "--first-replicate K --replicates N, e.g. one per job-array task) into one\n"
+                "file holding every replicate in order, and recomputes its summary,\n"
+                "comparison and ranking.\n"
+                "\n"
+                "The inputs must come from the same scenario text, seed, variants (--only)\n"
+                "and casesim version, be complete (finish an interrupted one with casesim run\n"
+                "--resume), and their ranges must neither overlap nor leave a gap. Case\n"
+                "records (--case-records) are kept from the lowest range only.\n"
+                "\n"
+                "options:\n"
+                "  -o, --output FILE   the joined results file (required)\n"
+                "      --overwrite     replace FILE if it exists\n"
+                "  -h, --help          this help\n"
+                "\n"
+                "Exit status: 0 done; 2 bad usage or inputs that cannot be joined (nothing\n"
+                "written); 1 a failure while writing (nothing written).\n");
+}
+
+/* The command line as one string (for the file's provenance). */
+static char *join_args(int argc, char **argv)
+{
+    size_t n = strlen("casesim") + 1;
+    for (int i = 0; i < argc; i++)
+        n += strlen(argv[i]) + 3;
+    char *s = malloc(n);
+    if (!s)
+        return NULL;
+    char *p = s + sprintf(s, "casesim");
+    for (int i = 0; i < argc; i++)
+        p += sprintf(p, " %s", argv[i]);
+    return s;
+}
+
+int cs_cli_merge(int argc, char **argv)
+{
+    enum { OPT_OVERWRITE = 256 };
+    static const struct option longopts[] = {
+        {"output", required_argument, NULL, 'o'},
+        {"overwrite", no_argument, NULL, OPT_OVERWRITE},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *output = NULL;
+    bool overwrite = false;
+    int c;
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":o:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'o':
+            output = optarg;
+            break;
+        case OPT_OVERWRITE:
+            overwrite = true;
+            break;
+        case 'h':
+            usage(stdout);
+            return CS_EXIT_OK;
+        case ':':
+            fprintf(stderr, "casesim merge: %s needs a value\n", argv[optind - 1]);
+            return CS_EXIT_USAGE;
+        default:
+            fprintf(stderr, "casesim merge: unknown option '%s'\n", argv[optind - 1]);
+            usage(stderr);
+            return CS_EXIT_USAGE;
+        }
+    }
+    int n = argc - optind;
+    if (!output || n < 2) {
+        fprintf(stderr, "casesim merge: %s\n",
+                !output ? "name the joined file with -o ALL.h5"
+                        : "give at least two results files to join");
+        usage(stderr);
+        return CS_EXIT_USAGE;
+    }
+    for (int i = optind; i < argc; i++) {
+        if (cs_same_file(argv[i], output)) {
+            fprintf(stderr,
+                    "casesim merge: the output %s is one of the inputs; choose another "
+                    "name\n",
+                    output);
+            return CS_EXIT_USAGE;
+        }
+    }
+    static cs_error err; /* large: keep it off the stack */
+    cs_error_clear(&err);
+    cs_safe_file *out = NULL;
+    char *command_line = join_args(argc, argv);
+    int rc = CS_EXIT_OK;
+    if (!command_line) {
+        fprintf(stderr, "casesim merge: out of memory\n");
+        return CS_EXIT_FAILURE;
+    }
+    int st = cs_safe_file_begin(output, overwrite, &out, &err);
+    size_t dropped = 0;
+    if (st == CS_OK)
+        st = cs_results_merge((const char *const *)argv + optind, (size_t)n, out->tmp, command_line,
+                              &dropped, &err);
+    if (st == CS_OK)
+        st = cs_safe_file_publish(out, &err);
+    if (st != CS_OK) {
+        fputs(err.text, stderr);
+        fprintf(stderr, "casesim merge: nothing was written to %s\n", output);
+        rc = cs_cli_exit_code(st);
+    } else {
+        if (dropped)
+            fprintf(stderr,
+                    "casesim merge: note: the case records of %zu input%s other than the "
+                    "lowest range were not carried over\n",
+                    dropped, dropped == 1 ? "" : "s");
+        fprintf(stderr, "casesim merge: joined %d files into %s\n", n, output);
+    }
+    cs_safe_file_free(out);
+    free(command_line);
+    return rc;
+}
