@@ -11,6 +11,7 @@
 #define CASESIM_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "casesim/error.h"
 
@@ -47,6 +48,17 @@ int cs_cli_merge(int argc, char **argv);
  * messages, or CS_EFORMAT with "damaged file: ..." if it crashed or ran out
  * of time; CS_EIO if no process could be started. (model/cli_probe.c) */
 int cs_cli_probe_results(const char *path, bool measures, cs_error *err);
+
+/* Runs fn(ctx, err) in a child process with the memory limit of
+ * cs_cli_probe_results (from the total size of the named inputs) and no time
+ * limit, so that a crash inside HDF5 while the command works on untrusted
+ * files becomes an error ("SUBJECT: the HDF5 library crashed DOING (...)")
+ * instead of killing the command; fn's own messages and status come back as
+ * they are. Whatever fn writes to files stays written. Returns fn's status,
+ * CS_EFORMAT after a crash, CS_EIO if no process could be started.
+ * (model/cli_probe.c) */
+int cs_cli_isolated(int (*fn)(void *ctx, cs_error *err), void *ctx, const char *const *inputs,
+                    size_t n_inputs, const char *subject, const char *doing, cs_error *err);
 
 /* Maps a library status to an exit code (CS_EINVAL -> 2, ...). */
 int cs_cli_exit_code(int status);

@@ -53,6 +53,27 @@ static char *join_args(int argc, char **argv)
     return s;
 }
 
+typedef struct merge_job {
+    const char *const *inputs;
+    size_t n;
+    const char *out_path;
+    const char *command_line;
+} merge_job;
+
+/* The join, run in a child process by cs_cli_isolated. */
+static int run_merge(void *ctx, cs_error *err)
+{
+    const merge_job *j = ctx;
+    size_t dropped = 0;
+    int st = cs_results_merge(j->inputs, j->n, j->out_path, j->command_line, &dropped, err);
+    if (st == CS_OK && dropped)
+        fprintf(stderr,
+                "casesim merge: note: the case records of %zu input%s other than the "
+                "lowest range were not carried over\n",
+                dropped, dropped == 1 ? "" : "s");
+    return st;
+}
+
 int cs_cli_merge(int argc, char **argv)
 {
     enum { OPT_OVERWRITE = 256 };
@@ -113,11 +134,20 @@ int cs_cli_merge(int argc, char **argv)
         fprintf(stderr, "casesim merge: out of memory\n");
         return CS_EXIT_FAILURE;
     }
-    int st = cs_safe_file_begin(output, overwrite, &out, &err);
-    size_t dropped = 0;
+    /* The inputs are untrusted: each is read first in a child process, and
+     * the join itself runs in one, so that HDF5 crashing or looping on a
+     * damaged file becomes an error (cli_probe.c). */
+    int st = CS_OK;
+    for (int i = optind; i < argc && st == CS_OK; i++)
+        st = cs_cli_probe_results(argv[i], true, &err);
     if (st == CS_OK)
-        st = cs_results_merge((const char *const *)argv + optind, (size_t)n, out->tmp, command_line,
-                              &dropped, &err);
+        st = cs_safe_file_begin(output, overwrite, &out, &err);
+    merge_job job = {(const char *const *)argv + optind, (size_t)n, NULL, command_line};
+    if (st == CS_OK) {
+        job.out_path = out->tmp;
+        st = cs_cli_isolated(run_merge, &job, job.inputs, job.n, "casesim merge: a damaged input",
+                             "while joining the files", &err);
+    }
     if (st == CS_OK)
         st = cs_safe_file_publish(out, &err);
     if (st != CS_OK) {
@@ -125,11 +155,6 @@ int cs_cli_merge(int argc, char **argv)
         fprintf(stderr, "casesim merge: nothing was written to %s\n", output);
         rc = cs_cli_exit_code(st);
     } else {
-        if (dropped)
-            fprintf(stderr,
-                    "casesim merge: note: the case records of %zu input%s other than the "
-                    "lowest range were not carried over\n",
-                    dropped, dropped == 1 ? "" : "s");
         fprintf(stderr, "casesim merge: joined %d files into %s\n", n, output);
     }
     cs_safe_file_free(out);

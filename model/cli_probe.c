@@ -61,17 +61,19 @@ static void on_sanitizer_death(void)
 }
 #endif
 
-/* The child: reads everything the command will read, reports on the pipe. */
-static void probe_child(const char *path, bool measures, int fd, unsigned seconds)
+/* The child: sets the limits, runs fn, sends its messages up the pipe and
+ * exits with its status. Never returns. */
+static void child(int (*fn)(void *ctx, cs_error *err), void *ctx, int fd, unsigned seconds,
+                  unsigned long long input_bytes)
 {
-    alarm(seconds);
+    if (seconds > 0)
+        alarm(seconds);
 #ifdef PROBE_UNDER_ASAN
+    (void)input_bytes;
     __sanitizer_set_death_callback(on_sanitizer_death);
 #else
-    struct stat sb;
-    if (stat(path, &sb) == 0 && sb.st_size >= 0 &&
-        (unsigned long long)sb.st_size < (1ull << 40) / PROBE_MEMORY_PER_BYTE) {
-        rlim_t limit = PROBE_MEMORY_BASE + PROBE_MEMORY_PER_BYTE * (rlim_t)sb.st_size;
+    if (input_bytes < (1ull << 40) / PROBE_MEMORY_PER_BYTE) {
+        rlim_t limit = PROBE_MEMORY_BASE + PROBE_MEMORY_PER_BYTE * (rlim_t)input_bytes;
         struct rlimit rl;
         if (getrlimit(RLIMIT_AS, &rl) == 0 &&
             (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > limit)) {
@@ -82,15 +84,7 @@ static void probe_child(const char *path, bool measures, int fd, unsigned second
 #endif
     static cs_error err;
     cs_error_clear(&err);
-    cs_results *r = NULL;
-    int st = cs_results_open(path, &r, &err);
-    for (size_t v = 0; st == CS_OK && measures && v < r->n_variants; v++) {
-        double *m = NULL;
-        uint64_t n = 0;
-        st = cs_results_read_measures(r, v, &m, &n, &err);
-        free(m);
-    }
-    cs_results_close(r);
+    int st = fn(ctx, &err);
     size_t len = strlen(err.text);
     const char *p = err.text;
     while (len > 0) {
@@ -105,17 +99,20 @@ static void probe_child(const char *path, bool measures, int fd, unsigned second
     _exit(st < 0 || st > 125 ? 125 : st);
 }
 
-int cs_cli_probe_results(const char *path, bool measures, cs_error *err)
+static unsigned long long file_bytes(const char *path)
 {
-    unsigned seconds = PROBE_SECONDS;
-    /* Test hook: the tests of hostile files shorten the time limit. */
-    const char *env = getenv("CASESIM_PROBE_SECONDS");
-    if (env && *env) {
-        char *end;
-        unsigned long s = strtoul(env, &end, 10);
-        if (*end == '\0' && s >= 1 && s <= 3600)
-            seconds = (unsigned)s;
-    }
+    struct stat sb;
+    return stat(path, &sb) == 0 && sb.st_size > 0 ? (unsigned long long)sb.st_size : 0;
+}
+
+/* Runs fn(ctx, err) in a child process (see cs_cli_isolated). subject and
+ * doing word the messages of a crash or a timeout; prefix, if not NULL, is
+ * put before each of the child's messages that does not already start
+ * with it. */
+static int isolate(int (*fn)(void *ctx, cs_error *err), void *ctx, unsigned seconds,
+                   unsigned long long input_bytes, const char *subject, const char *doing,
+                   const char *prefix, cs_error *err)
+{
     int fds[2];
     if (pipe(fds) != 0)
         return cs_error_set(err, CS_EIO, "cannot create a pipe: %s", strerror(errno));
@@ -128,7 +125,7 @@ int cs_cli_probe_results(const char *path, bool measures, cs_error *err)
     }
     if (pid == 0) {
         close(fds[0]);
-        probe_child(path, measures, fds[1], seconds);
+        child(fn, ctx, fds[1], seconds, input_bytes);
     }
     close(fds[1]);
     /* The child's messages (at most CS_ERROR_TEXT_MAX bytes). */
@@ -155,11 +152,10 @@ int cs_cli_probe_results(const char *path, bool measures, cs_error *err)
         int sig = WTERMSIG(status);
         if (sig == SIGALRM)
             return cs_error_set(err, CS_EFORMAT,
-                                "%s: damaged file: reading it did not finish in %u seconds (the "
-                                "HDF5 library loops on some damaged files)",
-                                path, seconds);
-        return cs_error_set(err, CS_EFORMAT,
-                            "%s: damaged file: the HDF5 library crashed reading it (%s)", path,
+                                "%s: %s did not finish in %u seconds (the HDF5 library loops on "
+                                "some damaged files)",
+                                subject, doing, seconds);
+        return cs_error_set(err, CS_EFORMAT, "%s: the HDF5 library crashed %s (%s)", subject, doing,
                             strsignal(sig));
     }
     int st = WIFEXITED(status) ? WEXITSTATUS(status) : CS_EINTERNAL;
@@ -167,25 +163,76 @@ int cs_cli_probe_results(const char *path, bool measures, cs_error *err)
         return CS_OK;
     if (st == PROBE_SANITIZER_EXIT)
         return cs_error_set(err, CS_EFORMAT,
-                            "%s: damaged file: the HDF5 library crashed reading it (a memory "
-                            "error caught by AddressSanitizer)",
-                            path);
+                            "%s: the HDF5 library crashed %s (a memory error caught by "
+                            "AddressSanitizer)",
+                            subject, doing);
     if (used > 0 && text[used - 1] == '\n')
         text[used - 1] = '\0';
     if (used == 0)
-        return cs_error_set(err, st == CS_ENOMEM ? CS_ENOMEM : CS_EFORMAT,
-                            "%s: damaged file: reading it failed (%s)", path,
-                            st == CS_ENOMEM ? "out of memory" : "no message");
-    /* Each line of the child's messages, naming the file. */
-    size_t plen = strlen(path);
+        return cs_error_set(err, st == CS_ENOMEM ? CS_ENOMEM : CS_EFORMAT, "%s: %s failed (%s)",
+                            subject, doing, st == CS_ENOMEM ? "out of memory" : "no message");
+    /* Each line of the child's messages. */
+    size_t plen = prefix ? strlen(prefix) : 0;
     for (char *line = text, *next; line && *line; line = next) {
         next = strchr(line, '\n');
         if (next)
             *next++ = '\0';
-        if (strncmp(line, path, plen) == 0 && line[plen] == ':')
+        if (!prefix || (strncmp(line, prefix, plen) == 0 && line[plen] == ':'))
             cs_error_set(err, st, "%s", line);
         else
-            cs_error_set(err, st, "%s: %s", path, line);
+            cs_error_set(err, st, "%s: %s", prefix, line);
     }
     return st;
+}
+
+static unsigned time_limit(void)
+{
+    unsigned seconds = PROBE_SECONDS;
+    /* Test hook: the tests of hostile files shorten the time limit. */
+    const char *env = getenv("CASESIM_PROBE_SECONDS");
+    if (env && *env) {
+        char *end;
+        unsigned long s = strtoul(env, &end, 10);
+        if (*end == '\0' && s >= 1 && s <= 3600)
+            seconds = (unsigned)s;
+    }
+    return seconds;
+}
+
+typedef struct probe_ctx {
+    const char *path;
+    bool measures;
+} probe_ctx;
+
+/* Reads everything the command will read. */
+static int probe(void *ctx, cs_error *err)
+{
+    const probe_ctx *p = ctx;
+    cs_results *r = NULL;
+    int st = cs_results_open(p->path, &r, err);
+    for (size_t v = 0; st == CS_OK && p->measures && v < r->n_variants; v++) {
+        double *m = NULL;
+        uint64_t n = 0;
+        st = cs_results_read_measures(r, v, &m, &n, err);
+        free(m);
+    }
+    cs_results_close(r);
+    return st;
+}
+
+int cs_cli_probe_results(const char *path, bool measures, cs_error *err)
+{
+    probe_ctx p = {path, measures};
+    char subject[4096];
+    snprintf(subject, sizeof subject, "%s: damaged file", path);
+    return isolate(probe, &p, time_limit(), file_bytes(path), subject, "reading it", path, err);
+}
+
+int cs_cli_isolated(int (*fn)(void *ctx, cs_error *err), void *ctx, const char *const *inputs,
+                    size_t n_inputs, const char *subject, const char *doing, cs_error *err)
+{
+    unsigned long long bytes = 0;
+    for (size_t i = 0; i < n_inputs; i++)
+        bytes += file_bytes(inputs[i]);
+    return isolate(fn, ctx, 0, bytes, subject, doing, NULL, err);
 }

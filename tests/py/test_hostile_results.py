@@ -1,5 +1,5 @@
-"""test_hostile_results.py — `casesim report` refuses damaged, foreign and
-malformed results files with exit 2 (1 for a file it cannot open) and a
+"""test_hostile_results.py — `casesim report` (and `casesim merge`) refuse
+damaged, foreign and malformed results files with exit 2 (1 for a file it cannot open) and a
 message naming the file and the problem; it never crashes, hangs or runs out
 of memory (issue 8, item 4).
 
@@ -8,8 +8,9 @@ missing, empty, text, a directory, truncated at several lengths, bytes
 flipped across the file, a non-casesim HDF5 file, another major format
 version, missing groups, datasets and attributes, wrong shapes, types and
 names, and two damaged global heaps on which the HDF5 library itself loops
-forever or crashes (found by fuzz/fuzz_results.c; `report` reads the file
-first in a child process, model/cli_probe.c)."""
+forever or crashes (found by fuzz/fuzz_results.c; `report` and `merge` read
+each file first in a child process, model/cli_probe.c). merge also refuses an
+output that is one of its inputs or lies in a missing directory."""
 
 import os
 import shutil
@@ -273,6 +274,57 @@ def run_all(work):
     b = bytearray(data)
     struct.pack_into("<Q", b, gcol + 24, 1 << 40)  # an object of 1 TiB
     expect(variant("heap_huge_object", bytes(b)), 2, "damaged file: the HDF5 library crashed")
+
+    # --- merge: damaged inputs and output paths -------------------------------------
+    # A second range of the same scenario and seed, joinable with good.h5.
+    second = os.path.join(work, "second.h5")
+    p = subprocess.run([CASESIM, "run", TINY, "-o", second, "--first-replicate", "2", "-q"],
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        fail(f"cannot make a second range: {p.stderr}")
+        return
+    merged = os.path.join(work, "merged.h5")
+
+    def merge(*args):
+        global checked
+        checked += 1
+        return subprocess.run([CASESIM, "merge", *args], capture_output=True, text=True, env=ENV,
+                              timeout=120)
+
+    p = merge(good, second, "-o", merged)
+    if p.returncode != 0 or not os.path.exists(merged):
+        fail(f"merge of two good ranges: exit {p.returncode}: {p.stderr}")
+    else:
+        os.remove(merged)
+    for name, status, fragment in [
+            ("heap_loop", 2, "damaged file: reading it did not finish in 3 seconds"),
+            ("heap_huge_object", 2, "damaged file: the HDF5 library crashed"),
+            (f"truncated_{len(data) // 2}", 2, "not an HDF5 file, or a damaged one"),
+            ("no_summary", 2, "the table /summary is missing"),
+            ("summary_rows", 2, "the table /summary has 5000 rows")]:
+        bad = os.path.join(work, name + ".h5")
+        p = merge(good, bad, "-o", merged)
+        if p.returncode != status:
+            fail(f"merge with {name}: exit {p.returncode}, expected {status}: {p.stderr[:400]}")
+        if not any(line.startswith(bad + ":") and fragment in line
+                   for line in p.stderr.splitlines()):
+            fail(f"merge with {name}: no message '{bad}: ...{fragment}': {p.stderr[:400]}")
+        if os.path.exists(merged):
+            fail(f"merge with {name}: an output file was written")
+            os.remove(merged)
+    leftovers = [f for f in os.listdir(work) if f.startswith(".merged.h5")]
+    if leftovers:
+        fail(f"merge left temporary files: {leftovers}")
+    before = open(second, "rb").read()
+    p = merge(good, second, "-o", second, "--overwrite")
+    if p.returncode != 2 or "is one of the inputs; choose another name" not in p.stderr:
+        fail(f"merge onto an input: exit {p.returncode}: {p.stderr[:300]}")
+    if open(second, "rb").read() != before:
+        fail("merge onto an input changed the input")
+    nowhere = os.path.join(work, "no", "such", "merged.h5")
+    p = merge(good, second, "-o", nowhere)
+    if p.returncode != 1 or f"cannot write {nowhere}: No such file or directory" not in p.stderr:
+        fail(f"merge into a missing directory: exit {p.returncode}: {p.stderr[:300]}")
 
 
 if __name__ == "__main__":
