@@ -156,8 +156,8 @@ typedef struct ws {
     uint32_t *track_free;
     size_t tracks_cap, n_track_free, tracks_live, peak_tracks;
 
-    uint32_t *todo; /* tracks about to enter a stage now */
-    size_t n_todo, todo_cap;
+    uint32_t *entering; /* tracks about to enter a stage now */
+    size_t n_entering, entering_cap;
 
     stage_rt *st;    /* [S] */
     double *backlog; /* [S][n_months] waiting-count area per month */
@@ -501,17 +501,17 @@ static void track_end(ws *w, uint32_t t, size_t o, double now)
 
 /* ---- stages ---------------------------------------------------------------------- */
 
-static void todo_push(ws *w, uint32_t t)
+static void entering_push(ws *w, uint32_t t)
 {
-    if (w->n_todo == w->todo_cap) {
-        void *p = w->todo;
-        if (!grow(&p, &w->todo_cap, sizeof(uint32_t), 64)) {
+    if (w->n_entering == w->entering_cap) {
+        void *p = w->entering;
+        if (!grow(&p, &w->entering_cap, sizeof(uint32_t), 64)) {
             w->status = cs_error_set(w->err, CS_ENOMEM, "engine: out of memory");
             return;
         }
-        w->todo = p;
+        w->entering = p;
     }
-    w->todo[w->n_todo++] = t;
+    w->entering[w->n_entering++] = t;
 }
 
 /* Sends track t to target tg at time now. */
@@ -524,7 +524,7 @@ static void route(ws *w, uint32_t t, cs_mtarget tg, double now)
     track *tr = &w->tracks[t];
     tr->stage = (uint16_t)tg;
     tr->state = TR_ENTERING;
-    todo_push(w, t);
+    entering_push(w, t);
 }
 
 /* Track t follows branch b (global index) of its stage at time now: to one
@@ -832,8 +832,8 @@ static void enter_stage(ws *w, uint32_t t, size_t s, double now)
  * place freed at `now` is freed first). */
 static void drain(ws *w, double now)
 {
-    while (w->n_todo && w->status == CS_OK) {
-        uint32_t t = w->todo[--w->n_todo];
+    while (w->n_entering && w->status == CS_OK) {
+        uint32_t t = w->entering[--w->n_entering];
         size_t s = w->tracks[t].stage;
         if (w->m->stages[s].has_capacity)
             push_event(w, now, t, CS_EV_ENTER);
@@ -926,7 +926,7 @@ static void ws_free(ws *w)
     free(w->tracks);
     free(w->visits);
     free(w->track_free);
-    free(w->todo);
+    free(w->entering);
     free(w->st);
     free(w->backlog);
     free(w->acc);
