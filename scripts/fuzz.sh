@@ -106,6 +106,7 @@ triage() {
         kind=$(grep -m1 -oE 'SUMMARY: [A-Za-z]+: [A-Za-z-]+|ERROR: libFuzzer: [a-z-]+' "$out" || echo "no-longer-fails")
         where=$(first_frame "$out")
         if grep -q 'LeakSanitizer' "$out"; then
+            kind="leak"
             # Every leaked block's allocation stack: ours if any starts in our code.
             where=$(awk '/allocated from:/ { want = 1; next }
                 want && /^ +#[0-9]+ 0x/ && !/ in (malloc|calloc|realloc|strdup)|libclang_rt|__interceptor_/ { print; want = 0 }' "$out" |
