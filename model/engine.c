@@ -606,6 +606,28 @@ static size_t choose_branch(const ws *w, const track *tr)
 
 static void start_service(ws *w, uint32_t t, double now);
 
+/* Gives the free places of stage s to the heads of its queue (highest
+ * priority rank first), at time now. */
+static void serve_waiting(ws *w, size_t s, double now)
+{
+    stage_rt *st = &w->st[s];
+    const cs_mstage *ms = &w->m->stages[s];
+    while (ms->has_capacity && st->nonempty && st->busy < ms->capacity && w->status == CS_OK) {
+        uint32_t r = (uint32_t)__builtin_ctz(st->nonempty);
+        uint32_t h = st->head[r];
+        track *ht = &w->tracks[h];
+        st->head[r] = ht->next;
+        if (ht->next != NIL)
+            w->tracks[ht->next].prev = NIL;
+        else {
+            st->tail[r] = NIL;
+            st->nonempty &= ~(UINT32_C(1) << r);
+        }
+        st->waiting--;
+        start_service(w, h, now);
+    }
+}
+
 /* Track t leaves its stage at its deadline (time now) from the queue or from
  * service. */
 static void deadline_leave(ws *w, uint32_t t, double now)
@@ -639,20 +661,7 @@ static void deadline_leave(ws *w, uint32_t t, double now)
         st->losses++;
     track_end(w, t, (size_t)ms->deadline_outcome, now);
     /* The place (if it was in service) goes to the head of the queue. */
-    while (ms->has_capacity && st->nonempty && st->busy < ms->capacity && w->status == CS_OK) {
-        uint32_t r = (uint32_t)__builtin_ctz(st->nonempty);
-        uint32_t h = st->head[r];
-        track *ht = &w->tracks[h];
-        st->head[r] = ht->next;
-        if (ht->next != NIL)
-            w->tracks[ht->next].prev = NIL;
-        else {
-            st->tail[r] = NIL;
-            st->nonempty &= ~(UINT32_C(1) << r);
-        }
-        st->waiting--;
-        start_service(w, h, now);
-    }
+    serve_waiting(w, s, now);
 }
 
 /* Track t completes service at its stage at time now. */
@@ -661,7 +670,6 @@ static void complete(ws *w, uint32_t t, double now)
     track *tr = &w->tracks[t];
     size_t s = tr->stage;
     stage_rt *st = &w->st[s];
-    const cs_mstage *ms = &w->m->stages[s];
     stage_advance(w, s, now);
     st->busy--;
     if (in_window(w->m, tr->t_enter)) {
@@ -670,20 +678,7 @@ static void complete(ws *w, uint32_t t, double now)
     }
     size_t b = choose_branch(w, tr);
     follow_branch(w, t, b, now);
-    while (ms->has_capacity && st->nonempty && st->busy < ms->capacity && w->status == CS_OK) {
-        uint32_t r = (uint32_t)__builtin_ctz(st->nonempty);
-        uint32_t h = st->head[r];
-        track *ht = &w->tracks[h];
-        st->head[r] = ht->next;
-        if (ht->next != NIL)
-            w->tracks[ht->next].prev = NIL;
-        else {
-            st->tail[r] = NIL;
-            st->nonempty &= ~(UINT32_C(1) << r);
-        }
-        st->waiting--;
-        start_service(w, h, now);
-    }
+    serve_waiting(w, s, now);
 }
 
 /* Track t takes a place (or, without staff, simply starts) at time now. */
