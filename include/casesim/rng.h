@@ -91,10 +91,15 @@ static inline uint64_t cs_mix64(uint64_t z)
 /* Purposes of a stream, so that streams of one incident used for different
  * things never coincide. */
 enum cs_stream_purpose {
-    CS_STREAM_ARRIVALS = 1, /* arrival gaps of one (replicate, group) */
-    CS_STREAM_INCIDENT = 2, /* kind, well-foundedness, evidence of one incident */
-    CS_STREAM_TRACK = 3,    /* durations and branch choices of one track */
-    CS_STREAM_ANALYSIS = 4  /* bootstrap and other analysis draws */
+    CS_STREAM_ARRIVALS = 1,    /* arrival gaps of one (replicate, group) */
+    CS_STREAM_INCIDENT = 2,    /* kind, well-foundedness, evidence of one incident */
+    CS_STREAM_TRACK = 3,       /* durations and branch choices of one track */
+    CS_STREAM_ANALYSIS = 4,    /* bootstrap and other analysis draws */
+    CS_STREAM_UNCERTAIN = 5,   /* parameter draw d of the uncertain inputs */
+    CS_STREAM_SENSITIVITY = 6, /* sensitivity designs and their bootstrap */
+    CS_STREAM_CALIBRATION = 7, /* proposals and resampling of a calibration */
+    CS_STREAM_DECISION = 8,    /* decision analysis (EVPPI standard errors, ...) */
+    CS_STREAM_DYNAMICS = 9     /* initial backlog and other time-dependent draws */
 };
 
 /* A stream key: the identity of a stream, independent of any thread. */
