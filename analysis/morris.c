@@ -1,7 +1,7 @@
 /* morris.c — Morris's elementary effects (Morris 1991) with mu* (Campolongo,
  * Cariboni and Saltelli 2007): trajectories on a p-level grid of cell
  * midpoints, and mu, mu*, sigma with a bootstrap interval on mu* (see
- * include/casesim/sensitivity.h and analysis/README.md). */
+ * include/casesim/sensitivity.h, which gives the formulas). */
 #include "casesim/sensitivity.h"
 
 #include <math.h>
@@ -160,15 +160,16 @@ static int morris_work_alloc(morris_work *w, const cs_sens_morris *d, cs_error *
     if (!w->ee || !w->een || !w->single || !w->idx || !w->boot)
         return cs_error_set(err, CS_ENOMEM, "sensitivity: out of memory for Morris statistics");
     /* A factor with exactly one input has a natural unit; a group has not. */
-    for (size_t f = 0; f < w->nd; f++)
-        w->single[f] = SIZE_MAX;
-    for (size_t c = 0, f; c < d->n_inputs; c++) {
-        f = d->group[c];
-        w->single[f] = w->single[f] == SIZE_MAX ? c : SIZE_MAX - 1;
-    }
-    for (size_t f = 0; f < w->nd; f++)
-        if (w->single[f] == SIZE_MAX - 1)
+    for (size_t f = 0; f < w->nd; f++) {
+        size_t inputs = 0;
+        for (size_t c = 0; c < d->n_inputs; c++)
+            if (d->group[c] == f) {
+                w->single[f] = c;
+                inputs++;
+            }
+        if (inputs != 1)
             w->single[f] = SIZE_MAX;
+    }
     return CS_OK;
 }
 
@@ -294,7 +295,11 @@ int cs_sens_morris_analyse(const cs_sens_morris *d, const double *y, size_t n_tr
         st = cs_error_set(err, CS_ENOMEM, "sensitivity: out of memory for Morris statistics");
         goto fail;
     }
-    *res = (cs_sens_morris_result){w.nd, n_outputs, n_traj, w.n_boot, level, res->ee};
+    res->n_factors = w.nd;
+    res->n_outputs = n_outputs;
+    res->n_traj = n_traj;
+    res->n_boot = w.n_boot;
+    res->level = level;
     effects(d, &w, y, natural);
     morris_bootstrap(&w, d->seed);
     morris_fill(&w, level, res);

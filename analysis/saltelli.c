@@ -1,7 +1,7 @@
 /* saltelli.c — Saltelli's design on GSL's Sobol sequence, and the Sobol
  * indices with their bootstrap: first order (Saltelli et al. 2010), total
  * (Jansen 1999), and the noise share with noise-corrected indices (see
- * include/casesim/sensitivity.h and analysis/README.md). */
+ * include/casesim/sensitivity.h, which gives the formulas). */
 #include "casesim/sensitivity.h"
 
 #include <gsl/gsl_qrng.h>

@@ -2,7 +2,7 @@
  * inputs), keyed streams, bootstrap summaries, the noise variance from
  * replicated points, and the one-way (tornado) design and swings. Saltelli's
  * design and the Sobol estimators are in saltelli.c, Morris's method in
- * morris.c (see include/casesim/sensitivity.h and analysis/README.md). */
+ * morris.c (see include/casesim/sensitivity.h, which gives the formulas). */
 #include "casesim/sensitivity.h"
 
 #include <gsl/gsl_statistics_double.h>

@@ -360,7 +360,7 @@ static void run_noisy(const cs_sens_saltelli *d, const ishigami_par *q, size_t m
         y[p] = noisy(u, q, p, 0);
     }
     for (size_t j = 0; j < m; j++) {
-        size_t p = j * (d->n_factors + 2);
+        size_t p = cs_sens_saltelli_index(d, j, 0);
         cs_sens_saltelli_point(d, p, u, NULL);
         for (size_t k = 0; k < r; k++)
             rep[j * r + k] = noisy(u, q, p, 1 + k);

@@ -41,11 +41,21 @@
  * sigma^2 = E_x[Var(y | x)] the mean noise variance. Reusing one seed across
  * the points of a row would break these identities.
  *
+ * The Sobol estimators, on the n rows used, with f centred on the pooled
+ * mean of f(A) and f(B) (see cs_sens_sobol_analyse for why):
+ *   V     = sum of (f - mean)^2 over the 2n values f(A_j), f(B_j) / (2n - 1)
+ *   V_i   = (1/n) sum_j f(B_j) (f(A_B^i_j) - f(A_j))      S1_i = V_i / V
+ *   VT_i  = (1/2n) sum_j (f(A_j) - f(A_B^i_j))^2         ST_i = VT_i / V
+ *   sigma^2 = (1/M) sum_m s_m^2, s_m^2 the sample variance of the R repeats
+ *             of base point m;   noise share = sigma^2 / V
+ *   noiseless S1_i = V_i / (V - sigma^2), ST_i = (VT_i - sigma^2) / (V - sigma^2)
+ * Estimates are not clipped to [0, 1]: a slightly negative S1 says that the
+ * index cannot be told from 0 at this N.
+ *
  * Memory: every _alloc has its _free; results are owned by the caller after a
  * successful call and freed with the matching _free (NULL is a no-op). On
- * error nothing is allocated and *out is NULL. Functions are thread-safe on
- * distinct outputs and read their const inputs only. The methods and their
- * formulas are written out in analysis/README.md.
+ * error nothing is allocated and *out is NULL. Functions keep no state
+ * between calls and only read their const inputs: thread-safe.
  */
 #ifndef CASESIM_SENSITIVITY_H
 #define CASESIM_SENSITIVITY_H
@@ -161,6 +171,14 @@ typedef struct cs_sens_saltelli {
     size_t n_sobol;    /* dimensions of the Sobol sequence used (2K or 2D) */
     uint32_t *numerator; /* [N][n_sobol] the points' 30-bit numerators (shift applied) */
 } cs_sens_saltelli;
+
+/* The index of row j of matrix m (0 = A, 1 = B, 2 + i = A_B^(i)). The
+ * replicated base points of the noise estimate are best taken as the first
+ * M rows of A: cs_sens_saltelli_index(d, j, 0), j < M. */
+static inline size_t cs_sens_saltelli_index(const cs_sens_saltelli *d, size_t j, size_t m)
+{
+    return j * (d->n_factors + 2) + m;
+}
 
 /* The number of rows used for a request of n rows: the smallest power of two
  * >= n (a Sobol sample is balanced only for powers of two; rounding up never
