@@ -247,8 +247,12 @@ static int work_alloc(sobol_work *w, cs_error *err)
 }
 
 /* Copies output o into w->w (row-major, contiguous per row), flags usable
- * rows, and centres on c0 (which the bootstrap keeps: each resample then
- * subtracts its own small residual mean, see estimate()). */
+ * rows, and subtracts c0, the full sample's pooled mean. Centring happens in
+ * two steps: quantities() centres each (re)sample exactly on its own mean c
+ * through V_i = (sum f(B) d_i - c sum d_i) / n, which is algebraically
+ * enough; subtracting c0 first keeps the sums small so that neither that
+ * difference nor the variance's sum of squares cancels catastrophically
+ * when the mean is large against the spread. */
 static void prepare_output(sobol_work *w, const double *y, size_t o)
 {
     size_t per_row = w->nd + 2;
