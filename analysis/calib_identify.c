@@ -110,6 +110,15 @@ static void append(char *buf, size_t len, const char *fmt, ...)
     va_end(ap);
 }
 
+/* A share as a percentage with two significant digits where it is small
+ * ("0.3", "4.5", "98"), into buf[16]. */
+static const char *pct(double v, char *buf)
+{
+    double p = 100 * v;
+    snprintf(buf, 16, fabs(p) < 10 ? "%.1f" : "%.0f", p);
+    return buf;
+}
+
 /* Copies column col of the m x m eigenvector matrix ev into out[d], at the
  * group's inputs, with the sign that makes the first nonzero entry positive. */
 static void embed(const double *ev, size_t m, size_t col, const cs_calib_finding *f, size_t d,
@@ -133,11 +142,12 @@ static void describe_group(const struct ident *a, cs_calib_finding *f)
         append(t, len, " are strongly correlated in the posterior");
         if (f->n_inputs == 2)
             append(t, len, " (correlation %.2f)", f->rho);
+        char b[16];
         append(t, len,
                ", but the targets constrain every combination of them (none keeps more than "
-               "%.0f%% of its prior variance): use their posterior draws jointly rather than as "
+               "%s%% of its prior variance): use their posterior draws jointly rather than as "
                "independent intervals.",
-               100 * f->free_variance);
+               pct(f->free_variance, b));
         return;
     }
     append(t, len, "The targets cannot separate ");
@@ -156,12 +166,13 @@ static void describe_group(const struct ident *a, cs_calib_finding *f)
                "is observed.",
                f->n_free, f->n_inputs);
     }
+    char b1[16], b2[16];
     append(t, len,
-           " Along the least informed direction the posterior keeps %.0f%% of the prior "
-           "variance; along the best informed, %.0f%%. Use their posterior draws jointly (they "
+           " Along the least informed direction the posterior keeps %s%% of the prior "
+           "variance; along the best informed, %s%%. Use their posterior draws jointly (they "
            "keep the correlation), not separate intervals, or add a target that informs one of "
            "them.",
-           100 * f->free_variance, 100 * f->fixed_variance);
+           pct(f->free_variance, b1), pct(f->fixed_variance, b2));
 }
 
 /* The finding for the group labelled `label`, if it has two inputs or more.
@@ -219,10 +230,11 @@ static int uninformed_finding(const struct ident *a, size_t i, cs_calib_finding 
     f->text[0] = '\0';
     append(f->text, sizeof f->text, "The targets say little about ");
     list_names(a, f, f->text, sizeof f->text);
+    char b1[16], b2[16];
     append(f->text, sizeof f->text,
-           ": its posterior keeps %.0f%% of its prior variance (shrinkage %.0f%%), so its "
+           ": its posterior keeps %s%% of its prior variance (shrinkage %s%%), so its "
            "posterior is close to its prior.",
-           100 * v, 100 * (1 - v));
+           pct(v, b1), pct(1 - v, b2));
     return 1;
 }
 

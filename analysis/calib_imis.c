@@ -355,32 +355,71 @@ static void decide(cs_calib_imis *m)
     write_message(m);
 }
 
-static int cmp_pair(const void *a, const void *b)
+/* (distance, index) order: a total order, so "the nn nearest" is one set. */
+static int pair_less(struct nb_pair a, struct nb_pair b)
 {
-    const struct nb_pair *x = a, *y = b;
-    if (x->d != y->d)
-        return x->d < y->d ? -1 : 1;
-    return x->i < y->i ? -1 : x->i > y->i;
+    return a.d < b.d || (a.d == b.d && a.i < b.i);
 }
 
-/* The covariance of component c (centred at center_c): the weighted second
- * moment about the centre of its n_neighbours nearest committed points
- * (Euclidean distance = Mahalanobis under the prior covariance I), weights
- * w_i + 1/N normalised, divided by 1 - sum v^2 (Raftery & Bao 2010; R's
- * cov.wt(method = "unbias")). (distance, index) is a total order, so the set
- * and the summation order do not depend on the sort's internals. */
-static void neighbour_covariance(cs_calib_imis *m, size_t c)
+static int cmp_index(const void *a, const void *b)
 {
-    size_t d = m->dim, nn = m->cfg.n_neighbours < m->n ? m->cfg.n_neighbours : m->n;
-    const double *mu = m->center + c * d;
+    size_t x = ((const struct nb_pair *)a)->i, y = ((const struct nb_pair *)b)->i;
+    return (x > y) - (x < y);
+}
+
+/* Restores the max-heap order of h[0..n) below position r. */
+static void sift_down(struct nb_pair *h, size_t n, size_t r)
+{
+    for (;;) {
+        size_t big = r, a = 2 * r + 1, b = a + 1;
+        if (a < n && pair_less(h[big], h[a]))
+            big = a;
+        if (b < n && pair_less(h[big], h[b]))
+            big = b;
+        if (big == r)
+            return;
+        struct nb_pair t = h[r];
+        h[r] = h[big];
+        h[big] = t;
+        r = big;
+    }
+}
+
+/* The nn committed points nearest to mu (Euclidean distance = Mahalanobis
+ * under the prior covariance I) into scratch[0..nn), in index order: a
+ * max-heap of the nn best so far, O(N log nn) instead of sorting all N. */
+static void nearest(cs_calib_imis *m, const double *mu, size_t nn)
+{
+    struct nb_pair *h = m->scratch;
+    size_t d = m->dim;
     for (size_t i = 0; i < m->n; i++) {
         const double *x = m->z + i * d;
         double s = 0;
         for (size_t r = 0; r < d; r++)
             s += (x[r] - mu[r]) * (x[r] - mu[r]);
-        m->scratch[i] = (struct nb_pair){s, i};
+        struct nb_pair p = {s, i};
+        if (i < nn) {
+            h[i] = p;
+            if (i + 1 == nn)
+                for (size_t r = nn / 2; r-- > 0;)
+                    sift_down(h, nn, r);
+        } else if (pair_less(p, h[0])) {
+            h[0] = p;
+            sift_down(h, nn, 0);
+        }
     }
-    qsort(m->scratch, m->n, sizeof *m->scratch, cmp_pair);
+    qsort(h, nn, sizeof *h, cmp_index);
+}
+
+/* The covariance of component c (centred at center_c): the weighted second
+ * moment about the centre of its n_neighbours nearest committed points,
+ * weights w_i + 1/N normalised, divided by 1 - sum v^2 (Raftery & Bao 2010;
+ * R's cov.wt(method = "unbias")). Sums run in index order. */
+static void neighbour_covariance(cs_calib_imis *m, size_t c)
+{
+    size_t d = m->dim, nn = m->cfg.n_neighbours < m->n ? m->cfg.n_neighbours : m->n;
+    const double *mu = m->center + c * d;
+    nearest(m, mu, nn);
     double *S = m->cov + c * d * d, vsum = 0, v2 = 0;
     memset(S, 0, d * d * sizeof *S);
     for (size_t j = 0; j < nn; j++)
@@ -488,6 +527,7 @@ int cs_calib_imis_alloc(const cs_calib_imis_config *cfg, cs_calib_imis **out, cs
 {
     cs_calib_imis *m;
     int st = imis_new(cfg, &m, err);
+    *out = NULL;
     if (st)
         return st;
     size_t n0 = cfg->n_initial;
@@ -583,6 +623,35 @@ void cs_calib_imis_get_state(const cs_calib_imis *m, cs_calib_imis_state *st)
     st->wave_size = m->size;
     st->ess = m->ess_hist;
     st->best_logpost = m->best_hist;
+    st->checksum = cs_calib_imis_state_checksum(st);
+}
+
+static uint64_t hash_doubles(uint64_t h, const double *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint64_t u;
+        memcpy(&u, &x[i], sizeof u);
+        h = cs_mix64(h ^ u);
+    }
+    return h;
+}
+
+uint64_t cs_calib_imis_state_checksum(const cs_calib_imis_state *st)
+{
+    size_t d = st->dim, n = st->n_points, k = st->n_components;
+    uint64_t h = cs_mix64(UINT64_C(0x494d4953) ^ st->seed);
+    h = cs_mix64(h ^ d);
+    h = cs_mix64(h ^ st->n_initial);
+    h = cs_mix64(h ^ n);
+    h = cs_mix64(h ^ k);
+    h = hash_doubles(h, st->z, n * d);
+    h = hash_doubles(h, st->loglik, n);
+    h = hash_doubles(h, st->center, k * d);
+    h = hash_doubles(h, st->covariance, k * d * d);
+    for (size_t c = 0; c < k; c++)
+        h = cs_mix64(h ^ st->wave_size[c]);
+    h = hash_doubles(h, st->ess, n ? k + 1 : 0);
+    return hash_doubles(h, st->best_logpost, n ? k + 1 : 0);
 }
 
 /* Checks that a saved state matches cfg and adds up. */
@@ -595,6 +664,12 @@ static int check_state(const cs_calib_imis_config *cfg, const cs_calib_imis_stat
                             "seed %llu; this run asks for %zu, %zu and %llu",
                             st->dim, st->n_initial, (unsigned long long)st->seed, cfg->dim,
                             cfg->n_initial, (unsigned long long)cfg->seed);
+    if (st->n_points * st->dim / (st->dim ? st->dim : 1) != st->n_points)
+        return cs_error_set(err, CS_EINVAL, "calibration: the saved state is too large");
+    if (cs_calib_imis_state_checksum(st) != st->checksum)
+        return cs_error_set(err, CS_EINVAL,
+                            "calibration: the saved state's checksum does not match its "
+                            "contents: it was damaged or changed after it was saved");
     size_t total = st->n_points ? st->n_initial : 0;
     for (size_t c = 0; c < st->n_components; c++) {
         if (st->wave_size[c] < 1 || st->wave_size[c] > SIZE_MAX - total)
@@ -677,8 +752,9 @@ int cs_calib_imis_restore(const cs_calib_imis_config *cfg, const cs_calib_imis_s
     if (m->ess != m->ess_hist[m->k] || m->best != m->best_hist[m->k]) {
         rc = cs_error_set(err, CS_EINVAL,
                           "calibration: the saved state does not reproduce its own effective "
-                          "sample size (%.17g, recomputed %.17g): it comes from another run or "
-                          "was damaged",
+                          "sample size (%.17g, recomputed %.17g): it was written by another "
+                          "version of this program, so continuing it would not give the same "
+                          "result",
                           m->ess_hist[m->k], m->ess);
         goto fail;
     }

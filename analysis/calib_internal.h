@@ -13,7 +13,8 @@
 #define CS_CALIB_LN_2PI 1.8378770664093454836
 
 /* The first n points of the dim-dimensional Sobol sequence after its all-zero
- * point, each coordinate mapped through Phi^-1, into z[n * dim]. Returns CS_OK,
+ * point (GSL's gsl_qrng_sobol starts there: (1/2, ..., 1/2)), each coordinate
+ * mapped through Phi^-1, into z[n * dim]. Returns CS_OK,
  * CS_EINVAL (dim 0 or above CS_CALIB_MAX_DIM) or CS_ENOMEM. */
 int cs_calib_sobol_normal(size_t dim, size_t n, double *z, cs_error *err);
 

@@ -17,13 +17,14 @@ int cs_calib_sobol_normal(size_t dim, size_t n, double *z, cs_error *err)
     gsl_qrng *q = gsl_qrng_alloc(gsl_qrng_sobol, (unsigned)dim);
     if (!q)
         return cs_error_set(err, CS_ENOMEM, "calibration: out of memory for a Sobol sequence");
+    /* GSL's sequence starts at (1/2, ..., 1/2): it already leaves out the
+     * all-zero point, whose Phi^-1 would be -infinity. */
     double u[CS_CALIB_MAX_DIM];
-    gsl_qrng_get(q, u); /* the all-zero first point: Phi^-1(0) = -infinity */
     for (size_t i = 0; i < n; i++) {
         gsl_qrng_get(q, u);
         for (size_t d = 0; d < dim; d++) {
-            /* Later points have coordinates k / 2^m in (0, 1); the guard only
-             * keeps Phi^-1 finite should that ever fail. */
+            /* Coordinates are k / 2^m in (0, 1); the guard only keeps Phi^-1
+             * finite should that ever fail. */
             double v = u[d] > 0 ? u[d] : 0x1.0p-53;
             z[i * dim + d] = gsl_cdf_ugaussian_Pinv(v < 1 ? v : 1 - 0x1.0p-53);
         }

@@ -279,10 +279,11 @@ int cs_calib_imis_config_check(const cs_calib_imis_config *cfg, cs_error *err);
 
 typedef struct cs_calib_imis cs_calib_imis;
 
-/* Starts a run: its first wave is the N0 Sobol points, mapped to z through
- * Phi^-1 (the sequence's first point, all zeros, is skipped: Phi^-1(0) is
- * -infinity). *out owns everything; free with cs_calib_imis_free. Returns
- * CS_OK, CS_EINVAL (bad cfg) or CS_ENOMEM. */
+/* Starts a run: its first wave is the N0 first Sobol points, mapped to z
+ * through Phi^-1. The sequence's own first point, all zeros, is left out
+ * (Phi^-1(0) is -infinity; GSL's gsl_qrng_sobol already starts at the next
+ * one, (1/2, ..., 1/2), which is z = 0: the prior median of every input). *out owns everything;
+ * free with cs_calib_imis_free. Returns CS_OK, CS_EINVAL (bad cfg) or CS_ENOMEM. */
 int cs_calib_imis_alloc(const cs_calib_imis_config *cfg, cs_calib_imis **out, cs_error *err);
 
 /* Frees m. NULL is a no-op. */
@@ -344,19 +345,26 @@ typedef struct cs_calib_imis_state {
     const uint64_t *wave_size;  /* [n_components] points drawn from each component */
     const double *ess;          /* [n_components + 1] ESS after each wave */
     const double *best_logpost; /* [n_components + 1] best log posterior after each wave */
+    uint64_t checksum;          /* cs_calib_imis_state_checksum of all the above */
 } cs_calib_imis_state;
 
 void cs_calib_imis_get_state(const cs_calib_imis *m, cs_calib_imis_state *st);
+
+/* A 64-bit hash (SplitMix64 chained over every word) of the sizes, the seed and
+ * the arrays of st, checksum excluded: restore refuses a state whose arrays
+ * changed after it was saved. */
+uint64_t cs_calib_imis_state_checksum(const cs_calib_imis_state *st);
 
 /* Rebuilds a run from a saved state (the arrays are copied). cfg must have the
  * saved dim, n_initial and seed; its stopping settings (target_ess,
  * max_evaluations, stall_waves) and wave sizes may differ, so a run that
  * stopped can be continued with a larger budget. With the same cfg, the
  * restored run continues exactly (bit for bit) as the original would have.
- * Checks the state: sizes that add up, finite z and log-likelihoods (or
- * -INFINITY), covariances that are positive definite, and that the ESS
- * recomputed for the last wave equals the saved one (so a state from another
- * run or a damaged file is refused). Returns CS_OK, CS_EINVAL or CS_ENOMEM. */
+ * Checks the state: the checksum (a damaged file), sizes that add up, finite z
+ * and log-likelihoods (or -INFINITY), covariances that are positive definite,
+ * and that the ESS and best fit recomputed for the last wave equal the saved
+ * ones bit for bit (a state written by a different version of this code, whose
+ * continuation would not be the same). Returns CS_OK, CS_EINVAL or CS_ENOMEM. */
 int cs_calib_imis_restore(const cs_calib_imis_config *cfg, const cs_calib_imis_state *st,
                           cs_calib_imis **out, cs_error *err);
 
