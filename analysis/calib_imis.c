@@ -73,12 +73,12 @@ const char *cs_calib_status_name(cs_calib_status s)
 void cs_calib_imis_config_default(cs_calib_imis_config *cfg, size_t dim)
 {
     cfg->dim = dim;
-    cfg->n_initial = dim * 100 > 1000 ? dim * 100 : 1000;
+    cfg->n_initial = dim * 100 > 500 ? dim * 100 : 500;
     cfg->wave_size = dim * 20 > 100 ? dim * 20 : 100;
     cfg->n_neighbours = cfg->wave_size;
     cfg->target_ess = 1000;
     cfg->max_evaluations = 50000;
-    cfg->stall_waves = 10;
+    cfg->stall_waves = 20;
     cfg->seed = 1;
 }
 
@@ -105,8 +105,9 @@ int cs_calib_imis_config_check(const cs_calib_imis_config *cfg, cs_error *err)
         bad += cs_error_set(err, CS_EINVAL,
                             "calibration: max_evaluations %zu is below the %zu initial points",
                             cfg->max_evaluations, cfg->n_initial) != 0;
-    if (cfg->stall_waves < 1)
-        bad += cs_error_set(err, CS_EINVAL, "calibration: stall_waves must be at least 1") != 0;
+    if (cfg->stall_waves < 1 || cfg->stall_waves > CS_CALIB_MAX_STALL_WAVES)
+        bad += cs_error_set(err, CS_EINVAL, "calibration: stall_waves %zu is not in 1 .. %d",
+                            cfg->stall_waves, CS_CALIB_MAX_STALL_WAVES) != 0;
     return bad ? CS_EINVAL : CS_OK;
 }
 
@@ -281,11 +282,14 @@ static int stalled(const cs_calib_imis *m)
     size_t W = m->waves - 1, S = m->cfg.stall_waves;
     if (W < S)
         return 0;
-    double early = 0;
-    for (size_t v = 0; v <= W - S; v++)
-        if (m->ess_hist[v] > early)
-            early = m->ess_hist[v];
-    return m->ess_hist[W] < CS_CALIB_STALL_ESS_GAIN * early &&
+    double early = 0, all = 0; /* the highest ESS up to wave W - S, and up to W */
+    for (size_t v = 0; v <= W; v++) {
+        if (m->ess_hist[v] > all)
+            all = m->ess_hist[v];
+        if (v == W - S)
+            early = all;
+    }
+    return all < CS_CALIB_STALL_ESS_GAIN * early &&
            m->best_hist[W] < m->best_hist[W - S] + CS_CALIB_STALL_LOGPOST_GAIN;
 }
 
@@ -323,8 +327,9 @@ static void write_message(cs_calib_imis *m)
     case CS_CALIB_STALLED:
         snprintf(buf, len,
                  "stopped: the importance weights collapsed. Over the last %zu waves the "
-                 "effective sample size stayed at %.1f (target %.0f) and the best fit did not "
-                 "improve, after %zu evaluations: a few points carry almost all the weight. "
+                 "effective sample size did not grow (it is %.1f, target %.0f) and the best fit "
+                 "did not improve, after %zu evaluations: a few points carry almost all the "
+                 "weight. "
                  "Usually the simulation noise is large next to the precision of the targets "
                  "(raise --scale), or the targets conflict with each other or with the priors "
                  "(check their units and unit_factor; widen the priors).",

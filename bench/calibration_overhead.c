@@ -77,7 +77,7 @@ int main(int argc, char **argv)
         cfg.wave_size = cfg.n_neighbours = strtoul(argv[3], NULL, 10);
     cfg.target_ess = 1e12;
     cfg.max_evaluations = max_points;
-    cfg.stall_waves = 1000000;
+    cfg.stall_waves = CS_CALIB_MAX_STALL_WAVES;
     printf("calibration_overhead: D = %zu, N0 = %zu, B = %zu, up to %zu points (%s; %s)\n", dim,
            cfg.n_initial, cfg.wave_size, max_points, CS_BENCH_BUILD_TYPE, CS_BENCH_FLAGS);
     cs_calib_imis *m = NULL;
