@@ -285,6 +285,68 @@ START_TEST(bimodal_moments)
 }
 END_TEST
 
+/* A banana: prior N(0, I_2) and z1 + b (z0^2 - 1) observed as c with sd s.
+ * Integrating z1 out, z0 has density proportional to
+ *   g(z0) = phi(z0) N(c - b (z0^2 - 1); 0, 1 + s^2),
+ * and z1 | z0 ~ N(mu(z0) / (1 + s^2), s^2 / (1 + s^2)) with
+ * mu = c - b (z0^2 - 1), so E z1 = E mu / (1 + s^2) and
+ * Var z1 = s^2 / (1 + s^2) + Var mu / (1 + s^2)^2. The z0 integrals are done
+ * by the trapezoid rule on [-10, 10] with step 1e-3 (exact to ~1e-12 for
+ * these Gaussian-tailed integrands, far below the Monte Carlo error). */
+struct banana {
+    double b, c, s;
+};
+
+static double banana_loglik(const double *z, size_t dim, const void *ctx)
+{
+    const struct banana *p = ctx;
+    (void)dim;
+    double r = (z[1] + p->b * (z[0] * z[0] - 1) - p->c) / p->s;
+    return -0.5 * r * r;
+}
+
+START_TEST(banana_moments)
+{
+    const struct banana p = {1.0, 0.3, 0.1};
+    const double v = 1 + p.s * p.s, h = 1e-3;
+    double m[6] = {0}; /* sums of g, g z0, g z0^2, g mu, g mu^2 */
+    for (double z0 = -10; z0 <= 10 + h / 2; z0 += h) {
+        double mu = p.c - p.b * (z0 * z0 - 1);
+        double g = exp(-0.5 * z0 * z0 - 0.5 * mu * mu / v);
+        m[0] += g;
+        m[1] += g * z0;
+        m[2] += g * z0 * z0;
+        m[3] += g * mu;
+        m[4] += g * mu * mu;
+    }
+    double e0 = m[1] / m[0], var0 = m[2] / m[0] - e0 * e0;
+    double emu = m[3] / m[0], varmu = m[4] / m[0] - emu * emu;
+    double e1 = emu / v, var1 = p.s * p.s / v + varmu / (v * v);
+    cs_calib_imis_config cfg;
+    config(&cfg, 2, 1000, 12);
+    cs_calib_imis *mm = run(&cfg, banana_loglik, &p);
+    ck_assert_msg(cs_calib_imis_status(mm) == CS_CALIB_CONVERGED, "%s", cs_calib_imis_message(mm));
+    cs_calib_imis_result r;
+    cs_calib_imis_get_result(mm, &r);
+    cs_calib_marginal s0, s1;
+    cs_calib_marginal_summary(r.z, 2, r.weight, r.n_points, 1, &s0, NULL);
+    cs_calib_marginal_summary(r.z + 1, 2, r.weight, r.n_points, 1, &s1, NULL);
+    ck_assert_double_eq_tol(s0.mean, e0, NSE * sqrt(var0 / r.ess));
+    ck_assert_double_eq_tol(s1.mean, e1, NSE * sqrt(var1 / r.ess));
+    /* SE of a variance: var sqrt((kurtosis - 1) / ESS), with z0's kurtosis
+     * from the same quadrature (z0 is bimodal here, so not 3). */
+    double k0 = 0;
+    for (double z0 = -10; z0 <= 10 + h / 2; z0 += h) {
+        double mu = p.c - p.b * (z0 * z0 - 1);
+        double g = exp(-0.5 * z0 * z0 - 0.5 * mu * mu / v), d = z0 - e0;
+        k0 += g * d * d * d * d;
+    }
+    k0 = k0 / m[0] / (var0 * var0);
+    ck_assert_double_eq_tol(s0.variance, var0, NSE * var0 * sqrt((k0 - 1) / r.ess));
+    cs_calib_imis_free(mm);
+}
+END_TEST
+
 /* A posterior 50 times narrower than the prior, off-centre: IMIS must home in
  * without the stall rule firing while the ESS is still near 1. */
 START_TEST(narrow_posterior_homes_in)
@@ -572,6 +634,7 @@ int main(void)
     tcase_add_test(tc, conjugate_beta_binomial);
     tcase_add_test(tc, conjugate_beta_binomial_noisy_scale);
     tcase_add_test(tc, bimodal_moments);
+    tcase_add_test(tc, banana_moments);
     tcase_add_test(tc, narrow_posterior_homes_in);
     tcase_add_test(tc, stops_at_max_evaluations);
     tcase_add_test(tc, stalls_when_weights_collapse);

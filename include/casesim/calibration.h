@@ -39,9 +39,11 @@
  * their log-likelihoods and the Gaussian components, which saves to a file
  * and restores exactly; (4) with likelihoods that absorb the simulation noise
  * (below) there is no tolerance schedule to tune, which is what ABC users
- * complain about. Its known weakness — a posterior far narrower than the prior
- * takes several waves to find — is met by the stall rule, which stops and says
- * so instead of running on.
+ * complain about. Its known weaknesses — several waves to find a posterior far
+ * narrower than the prior, and weights that collapse onto a few lucky points
+ * when the likelihood is very noisy — are watched by the stall rule, which
+ * tells homing in (the best fit improves) from collapse (nothing improves) and
+ * stops, saying so, in the second case.
  *
  * DETERMINISM. Every random number comes from a keyed PCG stream: proposal j of
  * wave w from the key {seed, purpose CS_STREAM_CALIBRATION, replicate w,
@@ -51,8 +53,17 @@
  * restored from its saved state after any finished wave ends exactly like an
  * uninterrupted one.
  *
+ * PARALLEL USE. The sampler runs on one thread between waves and costs a few
+ * milliseconds per wave (bench/calibration_overhead.c). With MPI every rank may
+ * keep its own copy: copies told the same values stay identical, so each rank
+ * evaluates its contiguous block of the wave, the log-likelihoods are gathered
+ * on every rank (MPI_Allgatherv), and every rank tells the whole wave.
+ *
  * All functions are thread-safe on distinct objects; none prints or exits.
- * Library code never relies on GSL's abort handler: GSL statuses are checked.
+ * GSL statuses are checked, but GSL calls its error handler before returning
+ * them (e.g. on a covariance that is not positive definite): the program must
+ * switch GSL's aborting default handler off (gsl_set_error_handler_off), as
+ * casesim's main does.
  */
 #ifndef CASESIM_CALIBRATION_H
 #define CASESIM_CALIBRATION_H
@@ -79,12 +90,15 @@ extern "C" {
 /* ======================================================================
  * Likelihoods of observed targets given simulated results.
  *
- * Each absorbs the simulation's own noise — the simulated figure is itself an
- * estimate — so that more simulated volume (a larger --scale K) only sharpens
- * the likelihood, never biases it. Every function is pure, returns the natural
- * log of the probability (mass or density) of the OBSERVED value, -INFINITY
- * when the observation is impossible under the simulated result, and NaN when
- * an argument is invalid (negative count, x > n, non-positive scale, ...).
+ * The target likelihoods (counts, shares, ratios, durations) absorb the
+ * simulation's own noise — the simulated figure is itself an estimate — so
+ * that more simulated volume (a larger --scale K) only sharpens them, never
+ * biases them; the plain pmfs (Poisson, negative binomial, binomial,
+ * beta-binomial) are their building blocks. Every cs_calib_loglik_* function
+ * is pure and returns the natural log of the probability (mass or density) of
+ * the OBSERVED value, -INFINITY when the observation is impossible under the
+ * simulated result, and NaN when an argument is invalid (negative count,
+ * x > n, non-positive scale, ...).
  * ====================================================================== */
 
 /* log Poisson(y | mu) = y ln(mu) - mu - ln(y!), y a whole number >= 0, mu >= 0
@@ -109,8 +123,9 @@ double cs_calib_loglik_betabinomial(double x, double n, double a, double b);
  * units per simulated unit (unit_factor) and c the coefficient of variation of
  * the observation beyond Poisson (c = 0: Poisson observation).
  *
- * Derivation. x ~ Poisson(K lambda) with a flat prior on the simulated rate
- * lambda gives lambda | x ~ Gamma(shape a = x + 1, rate K): expected rate
+ * Derivation. Treat the simulated count as x ~ Poisson(K lambda) (the events
+ * of a large run are nearly independent); a flat prior on the simulated rate
+ * lambda then gives lambda | x ~ Gamma(shape a = x + 1, rate K): expected rate
  * (x + 1) / K. The observation is y ~ Poisson(u lambda e) with reporting
  * noise e ~ Gamma(shape 1/c^2, rate 1/c^2) (mean 1, cv c; e = 1 when c = 0).
  *   c = 0:  integrating lambda out gives exactly the negative binomial
@@ -183,7 +198,8 @@ typedef struct cs_calib_target {
                            cs_calib_log_sd_* helpers); NORMAL: sd > 0; else unused */
     double unit_factor; /* count families: published units per simulated unit, > 0
                            (1 if the scenario gives none); multiplies the simulated
-                           count; unused by the other families */
+                           count; unused by the other families. An uncertain
+                           factor is one more z coordinate, mapped by the caller */
     double weight;      /* >= 0 (1 if none); multiplies the log-likelihood;
                            0 leaves the target out */
 } cs_calib_target;
@@ -292,15 +308,16 @@ typedef struct cs_calib_imis cs_calib_imis;
 /* Starts a run: its first wave is the N0 first Sobol points, mapped to z
  * through Phi^-1. The sequence's own first point, all zeros, is left out
  * (Phi^-1(0) is -infinity; GSL's gsl_qrng_sobol already starts at the next
- * one, (1/2, ..., 1/2), which is z = 0: the prior median of every input). *out owns everything;
- * free with cs_calib_imis_free. Returns CS_OK, CS_EINVAL (bad cfg) or CS_ENOMEM. */
+ * one, (1/2, ..., 1/2), which is z = 0: the prior median of every input).
+ * *out owns everything; free with cs_calib_imis_free. Returns CS_OK, CS_EINVAL
+ * (bad cfg) or CS_ENOMEM. */
 int cs_calib_imis_alloc(const cs_calib_imis_config *cfg, cs_calib_imis **out, cs_error *err);
 
 /* Frees m. NULL is a no-op. */
 void cs_calib_imis_free(cs_calib_imis *m);
 
 /* The wave waiting to be evaluated: *n points at *z (row-major, n x D), owned
- * by m and valid until the next tell, restore or free. Calling it again
+ * by m and valid until the next tell or free. Calling it again
  * returns the same points. *n = 0 (and *z = NULL) once the run has stopped.
  * Returns the wave's index (0 = the Sobol sample). */
 size_t cs_calib_imis_ask(const cs_calib_imis *m, const double **z, size_t *n);
@@ -310,14 +327,15 @@ size_t cs_calib_imis_ask(const cs_calib_imis *m, const double **z, size_t *n);
  * produce the targets); NaN and +INFINITY are not. Updates the weights and the
  * ESS, applies the stopping rules and, if the run goes on, prepares the next
  * wave. Returns CS_OK; CS_EINVAL (wrong n, a NaN or +INFINITY, or the run has
- * stopped) leaving m unchanged; CS_ENOMEM leaving m unusable but freeable. */
+ * stopped) leaving m unchanged; CS_ENOMEM, or CS_EINTERNAL if a new component's
+ * covariance cannot be made positive definite, leaving m unusable but freeable. */
 int cs_calib_imis_tell(cs_calib_imis *m, const double *loglik, size_t n, cs_error *err);
 
 cs_calib_status cs_calib_imis_status(const cs_calib_imis *m);
 
 /* One plain-English sentence or paragraph on where the run is or why it
  * stopped (how far it got and, when it stopped short, what to do). Owned by
- * m, valid until the next tell, restore or free. */
+ * m, valid until the next tell or free. */
 const char *cs_calib_imis_message(const cs_calib_imis *m);
 
 /* The weighted sample so far (committed points only). Pointers owned by m,
@@ -444,7 +462,9 @@ void cs_calib_optim_result_free(cs_calib_optim_result *r);
  * ====================================================================== */
 
 /* Kish's effective sample size (sum w)^2 / sum w^2; n when w is NULL; 0 when
- * all weights are 0. */
+ * all weights are 0. The Monte Carlo standard error of a weighted mean is
+ * about sd / sqrt(ESS) (in trials of IMIS on posteriors known in closed form,
+ * 1 to 6 inputs, the root-mean-square error was 0.5 to 1.2 times that). */
 double cs_calib_ess(const double *w, size_t n);
 
 /* Weighted quantiles at probabilities p[0..np) (each in [0, 1]) into q[0..np).
@@ -530,17 +550,21 @@ int cs_calib_predictive_check(const double *y, size_t stride, const double *w, s
  *     x y w is observed, no pair need reach 0.8).
  *  2. Tied inputs are grouped: i and j go together when |rho_ij| > 0.8 or
  *     their partial correlation given all other inputs exceeds
- *     CS_CALIB_PARTIAL_LINK in magnitude.
+ *     CS_CALIB_PARTIAL_LINK in magnitude (between inputs that no target
+ *     connects it is near 0, within 1/sqrt(ESS); between inputs of which only
+ *     a combination is observed it approaches 1; 0.5 sits well between).
  *  3. For each group, the eigen-decomposition of its block of C (relative to
  *     the prior: eigenvalue = posterior / prior variance along the direction).
  *     If some direction keeps at least CS_CALIB_FREE_VARIANCE of its prior
- *     variance, the targets do not separate the group: a ridge (warning,
+ *     variance (the targets removed less than half of what was unknown along
+ *     it, while the group's best-informed combination is tight, since its
+ *     inputs are tied), the targets do not separate the group: a ridge (warning,
  *     CS_CALIB_UNSEPARATED). Otherwise the inputs are correlated but each is
  *     constrained (note, CS_CALIB_CORRELATED).
  *  4. An input that is not tied and keeps more than CS_CALIB_UNINFORMED of its
  *     prior variance (shrinkage below 10%: about twice the Monte Carlo error
  *     of a variance estimated at ESS 1000) is barely informed by the targets
- *     (note, CS_CALIB_UNINFORMED).
+ *     (note, CS_CALIB_UNINFORMED_INPUT).
  * ---------------------------------------------------------------------- */
 #define CS_CALIB_RHO_STRONG 0.8
 #define CS_CALIB_PARTIAL_LINK 0.5
@@ -565,7 +589,8 @@ typedef struct cs_calib_finding {
     double ridge[CS_CALIB_MAX_DIM];  /* [dim] unit z-direction of free_variance
                                         (sign: first involved input positive) */
     double fixed[CS_CALIB_MAX_DIM];  /* [dim] unit z-direction of fixed_variance */
-    char text[768];                  /* the finding in plain words */
+    char text[2048];                 /* the finding in plain words (cut, never
+                                        overrun, if the names are very long) */
 } cs_calib_finding;
 
 /* Runs the check on the posterior covariance cov (dim x dim, z-space) and
