@@ -36,10 +36,14 @@ static double partial(const struct ident *a, size_t i, size_t j)
 static int analyse(struct ident *a, cs_error *err)
 {
     size_t d = a->d;
-    for (size_t i = 0; i < d * d; i++)
-        if (!isfinite(a->cov[i]) || a->cov[i] != a->cov[(i % d) * d + i / d])
+    /* Symmetric to rounding (only the lower triangle is used below). */
+    for (size_t i = 0; i < d * d; i++) {
+        size_t r = i / d, c = i % d;
+        double tol = 1e-9 * sqrt(fabs(a->cov[r * d + r] * a->cov[c * d + c]));
+        if (!isfinite(a->cov[i]) || fabs(a->cov[i] - a->cov[c * d + r]) > tol)
             return cs_error_set(err, CS_EINVAL,
                                 "identifiability: the covariance is not finite and symmetric");
+    }
     memcpy(a->prec, a->cov, d * d * sizeof *a->prec);
     gsl_matrix_view P = gsl_matrix_view_array(a->prec, d, d);
     if (gsl_linalg_cholesky_decomp1(&P.matrix) != 0 || gsl_linalg_cholesky_invert(&P.matrix) != 0)
