@@ -3,6 +3,8 @@
  * include/casesim/calibration.h). */
 #include "casesim/calibration.h"
 
+#include <gsl/gsl_randist.h>
+#include <limits.h>
 #include <math.h>
 
 #include "calib_internal.h"
@@ -89,17 +91,20 @@ double cs_calib_loglik_betabinomial(double x, double n, double a, double b)
     return lnchoose(n, x) + lnpoch(a, x) + lnpoch(b, n - x) - lnpoch(a + b, n);
 }
 
+/* The shape r of cs_calib_loglik_count's negative binomial. */
+static double count_shape(double x, double c)
+{
+    double a = x + 1, c2 = c * c;
+    return c == 0 ? a : 1 / (c2 + (1 + c2) / a);
+}
+
 double cs_calib_loglik_count(double y, double x, double K, double u, double c)
 {
     if (!(x >= 0) || !isfinite(x) || !(K > 0) || !isfinite(K) || !(u > 0) || !isfinite(u) ||
         !(c >= 0) || !isfinite(c))
         return NAN;
-    double a = x + 1; /* gamma shape of the simulated rate */
-    double m = u * a / K;
-    if (c == 0)
-        return cs_calib_loglik_negbin(y, m, a); /* exact gamma-Poisson */
-    double c2 = c * c;
-    return cs_calib_loglik_negbin(y, m, 1 / (c2 + (1 + c2) / a));
+    /* Shape x + 1 when c = 0: the exact gamma-Poisson. */
+    return cs_calib_loglik_negbin(y, u * (x + 1) / K, count_shape(x, c));
 }
 
 double cs_calib_loglik_share(double x, double n, double x_sim, double n_sim)
@@ -240,4 +245,51 @@ double cs_calib_loglik(const cs_calib_target *t, const cs_calib_simulated *s)
     if (isnan(ll))
         return NAN;
     return t->weight == 0 ? 0 : t->weight * ll;
+}
+
+static double draw_count(const cs_calib_target *t, const cs_calib_simulated *s, gsl_rng *r)
+{
+    double c = t->family == CS_CALIB_NEGBIN ? t->spread : 0;
+    if (isnan(cs_calib_loglik_count(0, s->value, s->n, t->unit_factor, c)))
+        return NAN;
+    double m = t->unit_factor * (s->value + 1) / s->n, shape = count_shape(s->value, c);
+    return (double)gsl_ran_poisson(r, gsl_ran_gamma(r, shape, m / shape));
+}
+
+static double draw_share(const cs_calib_target *t, const cs_calib_simulated *s, gsl_rng *r)
+{
+    if (!is_whole(s->value) || !is_whole(s->n) || s->value > s->n || t->observed_n > UINT_MAX)
+        return NAN;
+    double p;
+    if (t->family == CS_CALIB_BINOMIAL) {
+        if (!(s->n > 0))
+            return NAN;
+        p = s->value / s->n;
+    } else {
+        p = gsl_ran_beta(r, s->value + 1, s->n - s->value + 1);
+    }
+    return (double)gsl_ran_binomial(r, p, (unsigned)t->observed_n);
+}
+
+double cs_calib_predictive_draw(const cs_calib_target *t, const cs_calib_simulated *s, gsl_rng *r)
+{
+    if (cs_calib_target_check(t, NULL, NULL) != CS_OK)
+        return NAN;
+    switch (t->family) {
+    case CS_CALIB_POISSON:
+    case CS_CALIB_NEGBIN:
+        return draw_count(t, s, r);
+    case CS_CALIB_BINOMIAL:
+    case CS_CALIB_BETABINOMIAL:
+        return draw_share(t, s, r);
+    case CS_CALIB_LOGNORMAL:
+        if (isnan(cs_calib_loglik_lognormal(t->observed, t->spread, s->value, s->se)))
+            return NAN;
+        return s->value * exp(gsl_ran_gaussian(r, hypot(t->spread, s->se)));
+    case CS_CALIB_NORMAL:
+        if (isnan(cs_calib_loglik_normal(t->observed, t->spread, s->value, s->se)))
+            return NAN;
+        return s->value + gsl_ran_gaussian(r, hypot(t->spread, s->se));
+    }
+    return NAN;
 }

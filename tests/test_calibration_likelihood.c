@@ -3,6 +3,7 @@
  * large --scale limits. */
 #include <check.h>
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include <gsl/gsl_errno.h>
@@ -10,6 +11,7 @@
 #include <gsl/gsl_randist.h>
 
 #include "casesim/calibration.h"
+#include "casesim/rng.h"
 
 /* Exact probabilities, worked by hand:
  *  Poisson(3 | 2.5)            = e^-2.5 2.5^3 / 3!                = ln -> -1.5428872736055899
@@ -228,6 +230,84 @@ START_TEST(target_dispatch_weight_and_checks)
 }
 END_TEST
 
+/* Predictive draws against the exact moments of each family's observation
+ * model: 40000 draws; the mean within 4 SE (sd / sqrt(n)) and the variance
+ * within 4 SE (sqrt((m4 - var^2) / n), m4 the sample's fourth central
+ * moment); false alarm 6e-5 per check. */
+struct draw_stats {
+    double mean, var, se_var;
+};
+
+static struct draw_stats draw(const cs_calib_target *t, const cs_calib_simulated *s, uint64_t seed)
+{
+    enum { N = 40000 };
+    gsl_rng *r = gsl_rng_alloc(cs_gsl_rng_pcg32);
+    ck_assert_ptr_nonnull(r);
+    cs_stream_key key = {seed, 0, 0, 0, 0, CS_STREAM_ANALYSIS};
+    cs_pcg32_from_key(cs_gsl_pcg32_state(r), &key);
+    static double y[N];
+    double m = 0;
+    for (size_t i = 0; i < N; i++) {
+        y[i] = cs_calib_predictive_draw(t, s, r);
+        m += y[i] / N;
+    }
+    gsl_rng_free(r);
+    double v = 0, m4 = 0;
+    for (size_t i = 0; i < N; i++) {
+        double d = y[i] - m;
+        v += d * d / (N - 1);
+        m4 += d * d * d * d / N;
+    }
+    return (struct draw_stats){m, v, sqrt((m4 - v * v) / N)};
+}
+
+static void check_draws(const cs_calib_target *t, const cs_calib_simulated *s, double mean,
+                        double var, uint64_t seed)
+{
+    struct draw_stats d = draw(t, s, seed);
+    ck_assert_double_eq_tol(d.mean, mean, 4 * sqrt(var / 40000));
+    ck_assert_double_eq_tol(d.var, var, 4 * d.se_var);
+}
+
+START_TEST(predictive_draws_match_moments)
+{
+    /* Counts: mean m = u (x + 1) / K, variance m + m^2 / r. */
+    cs_calib_target nb = {CS_CALIB_NEGBIN, 1887, 0, 0.1, 2, 1};
+    cs_calib_simulated cs = {900, 10, 0};
+    double m = 2 * 901 / 10.0, r = 1 / (0.01 + 1.01 / 901);
+    check_draws(&nb, &cs, m, m + m * m / r, 1);
+    /* A deliberately wrong variance (the observation's noise without the
+     * simulation's: shape 1/c^2) is outside the tolerance. */
+    struct draw_stats d = draw(&nb, &cs, 1);
+    ck_assert_double_gt(fabs(d.var - (m + m * m * 0.01)), 4 * d.se_var);
+    cs_calib_target po = {CS_CALIB_POISSON, 11, 0, 0, 1, 1};
+    cs_calib_simulated ps = {30, 2, 0};
+    check_draws(&po, &ps, 15.5, 15.5 + 15.5 * 15.5 / 31, 2);
+    /* Shares: beta-binomial n a / (a + b), n a b (a + b + n) / ((a + b)^2 (a + b + 1)). */
+    cs_calib_target bb = {CS_CALIB_BETABINOMIAL, 34, 409, 0, 1, 1};
+    cs_calib_simulated ss = {70, 800, 0};
+    double a = 71, b = 731, n = 409;
+    check_draws(&bb, &ss, n * a / (a + b),
+                n * a * b * (a + b + n) / ((a + b) * (a + b) * (a + b + 1)), 3);
+    bb.family = CS_CALIB_BINOMIAL;
+    check_draws(&bb, &ss, n * 70 / 800, n * (70 / 800.0) * (730 / 800.0), 4);
+    /* Ratios: lognormal rho e^{s^2/2}, (e^{s^2} - 1) rho^2 e^{s^2}. */
+    cs_calib_target ln = {CS_CALIB_LOGNORMAL, 0.33, 0, 0.15, 1, 1};
+    cs_calib_simulated ls = {0.4, 0, 0.1};
+    double s2 = 0.15 * 0.15 + 0.1 * 0.1;
+    check_draws(&ln, &ls, 0.4 * exp(s2 / 2), expm1(s2) * 0.16 * exp(s2), 5);
+    /* Durations: normal, variance sd^2 + se^2. */
+    cs_calib_target du = {CS_CALIB_NORMAL, 230, 0, 30, 1, 1};
+    cs_calib_simulated ds = {250, 0, 10};
+    check_draws(&du, &ds, 250, 1000, 6);
+    /* Invalid input: NaN. */
+    cs_calib_simulated bad = {900, 0, 0};
+    gsl_rng *g = gsl_rng_alloc(cs_gsl_rng_pcg32);
+    ck_assert(isnan(cs_calib_predictive_draw(&nb, &bad, g)));
+    gsl_rng_free(g);
+}
+END_TEST
+
 int main(void)
 {
     gsl_set_error_handler_off();
@@ -241,6 +321,7 @@ int main(void)
     tcase_add_test(tc, count_large_scale_limits);
     tcase_add_test(tc, ratio_and_duration_hand_values);
     tcase_add_test(tc, target_dispatch_weight_and_checks);
+    tcase_add_test(tc, predictive_draws_match_moments);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -71,6 +71,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <gsl/gsl_rng.h>
+
 #include "casesim/error.h"
 #include "casesim/rng.h"
 
@@ -224,6 +226,17 @@ int cs_calib_target_check(const cs_calib_target *t, const char *name, cs_error *
  * cs_calib_target_check) or s is (negative or NaN counts, x_sim > n_sim,
  * K <= 0, negative se); -INFINITY when the observation is impossible. */
 double cs_calib_loglik(const cs_calib_target *t, const cs_calib_simulated *s);
+
+/* One draw of the OBSERVED figure from t's likelihood given s — what the
+ * publication would show if the simulated system were the real one — for the
+ * posterior predictive check (cs_calib_predictive_check): counts
+ * NegBin(mean m, shape r) of cs_calib_loglik_count (drawn as Poisson of a
+ * gamma), shares BetaBinomial(n, x_sim + 1, n_sim - x_sim + 1) (Binomial(n,
+ * x_sim / n_sim) for BINOMIAL), ratios exp(N(ln rho, s^2)), durations
+ * N(mu, s^2). The weight plays no part. r is any GSL generator (casesim loads
+ * a keyed stream into a cs_gsl_rng_pcg32). Returns NaN when t or s is invalid
+ * (as cs_calib_loglik) or a share's n exceeds UINT_MAX. */
+double cs_calib_predictive_draw(const cs_calib_target *t, const cs_calib_simulated *s, gsl_rng *r);
 
 /* ======================================================================
  * IMIS: ask for a wave of points, tell their log-likelihoods, repeat.
