@@ -61,25 +61,28 @@ static int check_pair(const cs_unc_set *s, const cs_unc_work *w, cs_error *err)
     return CS_OK;
 }
 
-/* Point d + 1 of the Sobol sequence into u, walking w's generator. */
+/* Output d of GSL's Sobol generator into u, walking w's generator. GSL
+ * never returns the origin (point 0 of the sequence): its first output is
+ * (1/2, ..., 1/2), so output d is point d + 1 and nothing needs skipping;
+ * dropping one more would discard the centre point and break the
+ * stratification of the first 2^m - 1 draws. */
 static int sobol_point(cs_unc_work *w, uint64_t d, double *u, cs_error *err)
 {
     if (d > CS_UNC_MAX_SOBOL_DRAWS)
         return cs_error_set(
             err, CS_ELIMIT,
             "sampling: sobol: draw %llu is beyond the %llu points GSL's sequence has",
-            (unsigned long long)d, (unsigned long long)CS_UNC_MAX_SOBOL_DRAWS);
-    uint64_t target = d + 1; /* point 0 is all zeros */
-    if (w->sobol_next > target) {
+            (unsigned long long)d, (unsigned long long)CS_UNC_MAX_SOBOL_DRAWS + 1);
+    if (w->sobol_next > d) {
         gsl_qrng_init(w->sobol);
         w->sobol_next = 0;
     }
     int st = GSL_SUCCESS;
-    for (; st == GSL_SUCCESS && w->sobol_next <= target; w->sobol_next++)
+    for (; st == GSL_SUCCESS && w->sobol_next <= d; w->sobol_next++)
         st = gsl_qrng_get(w->sobol, u);
     if (st != GSL_SUCCESS)
         return cs_error_set(err, CS_EINTERNAL, "sampling: sobol: GSL failed at point %llu",
-                            (unsigned long long)(w->sobol_next - 1));
+                            (unsigned long long)w->sobol_next);
     return CS_OK;
 }
 

@@ -54,7 +54,7 @@ struct cs_unc_set {
 struct cs_unc_work {
     const cs_unc_set *set;
     gsl_qrng *sobol;     /* NULL in random mode or when D = 0 */
-    uint64_t sobol_next; /* index of the point the next gsl_qrng_get returns */
+    uint64_t sobol_next; /* outputs of the generator consumed since its start */
     double *y;           /* n_corr normal scores */
     double *p, *q;       /* D lower and upper tails */
 };
