@@ -81,10 +81,11 @@ static int not_pd_message(const cs_unc_set *s, const bool *in, size_t n, cs_unc_
                                  LABEL_SHOWN, s->entries[e].label);
         shown++;
     }
-    return unc_msg(msg, CS_EINVAL, -1,
-                   "correlations: the correlations among entries %s cannot hold together (their "
-                   "matrix is not positive definite): weaken at least one",
-                   list);
+    return cs_unc_fail(
+        msg, CS_EINVAL, -1,
+        "correlations: the correlations among entries %s cannot hold together (their "
+        "matrix is not positive definite): weaken at least one",
+        list);
 }
 
 /* Rows of the correlated entries, in entry order. */
@@ -129,20 +130,20 @@ static int diagnose(const cs_unc_set *s, const gsl_matrix *r, cs_unc_msg *msg)
 fail:
     free(in);
     gsl_matrix_free(w);
-    return st == CS_ENOMEM ? unc_msg(msg, CS_ENOMEM, -1, "out of memory") : st;
+    return st == CS_ENOMEM ? cs_unc_fail(msg, CS_ENOMEM, -1, "out of memory") : st;
 }
 
-int unc_copula_build(cs_unc_set *s, cs_unc_msg *msg)
+int cs_unc_copula_build(cs_unc_set *s, cs_unc_msg *msg)
 {
     if (s->n_pairs == 0)
         return CS_OK;
     if (assign_rows(s) != CS_OK)
-        return unc_msg(msg, CS_ENOMEM, -1, "out of memory");
+        return cs_unc_fail(msg, CS_ENOMEM, -1, "out of memory");
     gsl_matrix *r = gsl_matrix_alloc(s->n_corr, s->n_corr);
     s->chol = gsl_matrix_alloc(s->n_corr, s->n_corr);
     if (!r || !s->chol) {
         gsl_matrix_free(r);
-        return unc_msg(msg, CS_ENOMEM, -1, "out of memory");
+        return cs_unc_fail(msg, CS_ENOMEM, -1, "out of memory");
     }
     fill_matrix(s, r);
     gsl_matrix_memcpy(s->chol, r);

@@ -15,7 +15,7 @@
 
 #include "unc_internal.h"
 
-void unc_beta_cdf(double x, double a, double b, double *P, double *Q)
+void cs_unc_beta_cdf(double x, double a, double b, double *P, double *Q)
 {
     if (x <= 0.5) {
         *P = gsl_cdf_beta_P(x, a, b);
@@ -27,12 +27,12 @@ void unc_beta_cdf(double x, double a, double b, double *P, double *Q)
     }
 }
 
-void unc_base_cdf(const cs_unc_dist *d, double x, double *P, double *Q)
+void cs_unc_base_cdf(const cs_unc_dist *d, double x, double *P, double *Q)
 {
     const double *p = d->p;
     switch (d->family) {
     case CS_UNC_BETA:
-        unc_beta_cdf(x, p[0], p[1], P, Q);
+        cs_unc_beta_cdf(x, p[0], p[1], P, Q);
         return;
     case CS_UNC_GAMMA:
         *P = gsl_cdf_gamma_P(x, p[0], p[1]);
@@ -81,18 +81,18 @@ static double triangular_quantile(const double *p3, double p, double q)
     return c - sqrt(q * (c - a) * (c - m));
 }
 
-double unc_base_quantile(const cs_unc_dist *d, double p, double q)
+double cs_unc_base_quantile(const cs_unc_dist *d, double p, double q)
 {
     const double *pr = d->p;
     switch (d->family) {
     case CS_UNC_BETA:
-        return unc_beta_quantile(pr[0], pr[1], p, q);
+        return cs_unc_beta_quantile(pr[0], pr[1], p, q);
     case CS_UNC_GAMMA:
-        return pr[1] * unc_gamma_quantile(pr[0], p, q);
+        return pr[1] * cs_unc_gamma_quantile(pr[0], p, q);
     case CS_UNC_LOGNORMAL:
-        return exp(pr[0] + pr[1] * unc_normal_score(p, q));
+        return exp(pr[0] + pr[1] * cs_unc_normal_score(p, q));
     case CS_UNC_NORMAL:
-        return pr[0] + pr[1] * unc_normal_score(p, q);
+        return pr[0] + pr[1] * cs_unc_normal_score(p, q);
     case CS_UNC_UNIFORM:
         return p <= q ? pr[0] + p * (pr[1] - pr[0]) : pr[1] - q * (pr[1] - pr[0]);
     case CS_UNC_TRIANGULAR:
@@ -102,7 +102,7 @@ double unc_base_quantile(const cs_unc_dist *d, double p, double q)
     }
 }
 
-double unc_inside(const cs_unc_dist *d, double x)
+double cs_unc_inside(const cs_unc_dist *d, double x)
 {
     if (x <= d->lo)
         return nextafter(d->lo, INFINITY);
@@ -111,14 +111,14 @@ double unc_inside(const cs_unc_dist *d, double x)
     return x;
 }
 
-double unc_quantile_pq(const cs_unc_dist *d, double p, double q)
+double cs_unc_quantile_pq(const cs_unc_dist *d, double p, double q)
 {
     double tp = d->f_lo + p * d->mass, tq = d->s_hi + q * d->mass;
-    double x = unc_base_quantile(d, tp, tq);
-    return isnan(x) ? x : unc_inside(d, x);
+    double x = cs_unc_base_quantile(d, tp, tq);
+    return isnan(x) ? x : cs_unc_inside(d, x);
 }
 
-void unc_cdf_pq(const cs_unc_dist *d, double x, double *P, double *Q)
+void cs_unc_cdf_pq(const cs_unc_dist *d, double x, double *P, double *Q)
 {
     if (!(x > d->lo)) {
         *P = 0.0, *Q = 1.0;
@@ -129,7 +129,7 @@ void unc_cdf_pq(const cs_unc_dist *d, double x, double *P, double *Q)
         return;
     }
     double bp, bq;
-    unc_base_cdf(d, x, &bp, &bq);
+    cs_unc_base_cdf(d, x, &bp, &bq);
     /* Each tail from differences of small numbers where possible: above a
      * lower bound in the upper tail, F(x) - F(lo) = S(lo) - S(x). */
     double kp = d->f_lo <= 0.5 ? bp - d->f_lo : d->s_lo - bq;
@@ -173,7 +173,7 @@ static double base_logpdf(const cs_unc_dist *d, double x)
     }
 }
 
-double unc_base_logpdf(const cs_unc_dist *d, double x)
+double cs_unc_base_logpdf(const cs_unc_dist *d, double x)
 {
     return base_logpdf(d, x);
 }
@@ -197,7 +197,7 @@ double cs_unc_dist_cdf(const cs_unc_dist *d, double x)
     if (d->family == CS_UNC_DIRICHLET || isnan(x))
         return NAN;
     double P, Q;
-    unc_cdf_pq(d, x, &P, &Q);
+    cs_unc_cdf_pq(d, x, &P, &Q);
     return P;
 }
 
@@ -206,7 +206,7 @@ double cs_unc_dist_sf(const cs_unc_dist *d, double x)
     if (d->family == CS_UNC_DIRICHLET || isnan(x))
         return NAN;
     double P, Q;
-    unc_cdf_pq(d, x, &P, &Q);
+    cs_unc_cdf_pq(d, x, &P, &Q);
     return Q;
 }
 
@@ -218,7 +218,7 @@ double cs_unc_dist_quantile(const cs_unc_dist *d, double u)
         return d->lo;
     if (u == 1.0)
         return d->hi;
-    return unc_quantile_pq(d, u, 1.0 - u);
+    return cs_unc_quantile_pq(d, u, 1.0 - u);
 }
 
 int cs_unc_dist_marginal(const cs_unc_dist *d, size_t i, cs_unc_dist *out, cs_error *err)
@@ -236,16 +236,16 @@ int cs_unc_dist_marginal(const cs_unc_dist *d, size_t i, cs_unc_dist *out, cs_er
     /* Not through cs_unc_dist_init: sum - count_i may exceed
      * CS_UNC_MAX_SHAPE, which limits what a scenario may write, not the
      * marginal of counts that are each within it. */
-    unc_beta_set(out, d->counts[i], sum - d->counts[i]);
+    cs_unc_beta_set(out, d->counts[i], sum - d->counts[i]);
     return CS_OK;
 }
 
-int unc_dirichlet_values(const cs_unc_dist *d, const double *p, const double *q, double *x)
+int cs_unc_dirichlet_values(const cs_unc_dist *d, const double *p, const double *q, double *x)
 {
     double sum = 0.0;
     size_t big = 0;
     for (size_t i = 0; i < d->k; i++) {
-        x[i] = unc_gamma_quantile(d->counts[i], p[i], q[i]);
+        x[i] = cs_unc_gamma_quantile(d->counts[i], p[i], q[i]);
         if (!(x[i] >= 0.0 && isfinite(x[i])))
             return CS_EINTERNAL;
         sum += x[i];
@@ -256,7 +256,7 @@ int unc_dirichlet_values(const cs_unc_dist *d, const double *p, const double *q,
         return CS_EINTERNAL;
     double total = 0.0;
     for (size_t i = 0; i < d->k; i++) {
-        x[i] = unc_inside(d, x[i] / sum);
+        x[i] = cs_unc_inside(d, x[i] / sum);
         total += x[i];
     }
     /* Division leaves the sum off 1 by a few units in the last place: the
@@ -279,26 +279,26 @@ static const char *yaml_number(double v, char *buf, size_t size)
 
 bool cs_unc_dist_fits(const cs_unc_dist *d, const cs_unc_range *valid, cs_unc_msg *msg)
 {
-    unc_msg_ok(msg);
+    cs_unc_ok(msg);
     if (d->lo >= valid->lo && d->hi <= valid->hi)
         return true;
     char a[32], b[32], lo[32], hi[32];
     const char *what = valid->what ? valid->what : "the number it replaces";
     double t_lo = fmax(valid->lo, d->lo), t_hi = fmin(valid->hi, d->hi);
     if (!(t_lo < t_hi)) {
-        unc_msg(msg, CS_EINVAL, -1,
-                "a %s distribution lies outside %c%s, %s%c, the valid range of %s",
-                cs_unc_family_name(d->family), valid->lo_open ? '(' : '[',
-                yaml_number(valid->lo, a, sizeof a), yaml_number(valid->hi, b, sizeof b),
-                valid->hi_open ? ')' : ']', what);
+        cs_unc_fail(msg, CS_EINVAL, -1,
+                    "a %s distribution lies outside %c%s, %s%c, the valid range of %s",
+                    cs_unc_family_name(d->family), valid->lo_open ? '(' : '[',
+                    yaml_number(valid->lo, a, sizeof a), yaml_number(valid->hi, b, sizeof b),
+                    valid->hi_open ? ')' : ']', what);
         return false;
     }
-    unc_msg(msg, CS_EINVAL, -1,
-            "a %s distribution can leave %c%s, %s%c, the valid range of %s: add truncate: [%s, "
-            "%s]",
-            cs_unc_family_name(d->family), valid->lo_open ? '(' : '[',
-            yaml_number(valid->lo, a, sizeof a), yaml_number(valid->hi, b, sizeof b),
-            valid->hi_open ? ')' : ']', what, yaml_number(t_lo, lo, sizeof lo),
-            yaml_number(t_hi, hi, sizeof hi));
+    cs_unc_fail(msg, CS_EINVAL, -1,
+                "a %s distribution can leave %c%s, %s%c, the valid range of %s: add truncate: [%s, "
+                "%s]",
+                cs_unc_family_name(d->family), valid->lo_open ? '(' : '[',
+                yaml_number(valid->lo, a, sizeof a), yaml_number(valid->hi, b, sizeof b),
+                valid->hi_open ? ')' : ']', what, yaml_number(t_lo, lo, sizeof lo),
+                yaml_number(t_hi, hi, sizeof hi));
     return false;
 }

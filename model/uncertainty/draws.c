@@ -107,16 +107,16 @@ int cs_unc_uniforms(const cs_unc_set *s, cs_unc_work *w, uint64_t seed, uint64_t
 static int quantiles(const cs_unc_set *s, const cs_unc_work *w, double *values, cs_error *err)
 {
     for (size_t e = 0; e < s->n_entries; e++) {
-        const unc_entry *en = &s->entries[e];
+        const cs_unc_entry *en = &s->entries[e];
         size_t o = en->offset;
         if (en->dist.family == CS_UNC_DIRICHLET) {
-            if (unc_dirichlet_values(&en->dist, w->p + o, w->q + o, values + o) != CS_OK)
+            if (cs_unc_dirichlet_values(&en->dist, w->p + o, w->q + o, values + o) != CS_OK)
                 return cs_error_set(err, CS_EINTERNAL,
                                     "uncertain input %zu (`%s`): a gamma quantile failed", e,
                                     en->label);
             continue;
         }
-        values[o] = unc_quantile_pq(&en->dist, w->p[o], w->q[o]);
+        values[o] = cs_unc_quantile_pq(&en->dist, w->p[o], w->q[o]);
         if (isnan(values[o]))
             return cs_error_set(err, CS_EINTERNAL,
                                 "uncertain input %zu (`%s`): the quantile at %.17g failed", e,
@@ -157,7 +157,7 @@ int cs_unc_from_uniform(const cs_unc_set *s, cs_unc_work *w, const double *u, do
     }
     for (size_t r = 0; r < s->n_corr; r++) {
         size_t o = s->entries[s->corr_ent[r]].offset;
-        w->y[r] = unc_normal_score(w->p[o], w->q[o]);
+        w->y[r] = cs_unc_normal_score(w->p[o], w->q[o]);
     }
     correlate_rows(s, w);
     return quantiles(s, w, values, err);

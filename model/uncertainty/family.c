@@ -53,7 +53,7 @@ bool cs_unc_family_parse(const char *name, enum cs_unc_family *out)
 
 /* ------------------------------------------------------------- messages */
 
-void unc_msg_ok(cs_unc_msg *m)
+void cs_unc_ok(cs_unc_msg *m)
 {
     if (!m)
         return;
@@ -62,7 +62,7 @@ void unc_msg_ok(cs_unc_msg *m)
     m->text[0] = '\0';
 }
 
-int unc_msg(cs_unc_msg *m, int status, int param, const char *fmt, ...)
+int cs_unc_fail(cs_unc_msg *m, int status, int param, const char *fmt, ...)
 {
     if (!m)
         return status;
@@ -114,7 +114,7 @@ static int pick_set(const struct family_info *fi, const cs_unc_param *pr, size_t
     char sets[96];
     describe_sets(fi, sets, sizeof sets);
     if (n == 0) {
-        unc_msg(msg, CS_EINVAL, -1, "%s: parameters missing: give %s", fi->name, sets);
+        cs_unc_fail(msg, CS_EINVAL, -1, "%s: parameters missing: give %s", fi->name, sets);
         return -1;
     }
     int chosen = -1, first = -1;
@@ -124,33 +124,34 @@ static int pick_set(const struct family_info *fi, const cs_unc_param *pr, size_t
         int ip = (int)i;
         const char *nm = pr[i].name ? pr[i].name : "(null)";
         if (s < 0) {
-            unc_msg(msg, CS_EINVAL, ip, "%s: unknown parameter `%s` (give %s)", fi->name, nm, sets);
+            cs_unc_fail(msg, CS_EINVAL, ip, "%s: unknown parameter `%s` (give %s)", fi->name, nm,
+                        sets);
             return -1;
         }
         if (chosen < 0) {
             chosen = s;
             first = ip;
         } else if (s != chosen) {
-            unc_msg(msg, CS_EINVAL, ip, "%s: give either %s, not `%s` with `%s`", fi->name, sets,
-                    pr[first].name, nm);
+            cs_unc_fail(msg, CS_EINVAL, ip, "%s: give either %s, not `%s` with `%s`", fi->name,
+                        sets, pr[first].name, nm);
             return -1;
         }
         if (seen[slot]) {
-            unc_msg(msg, CS_EINVAL, ip, "%s: `%s` given twice", fi->name, nm);
+            cs_unc_fail(msg, CS_EINVAL, ip, "%s: `%s` given twice", fi->name, nm);
             return -1;
         }
         seen[slot] = true;
         bool wants_list = strcmp(nm, "counts") == 0;
         if (wants_list && !pr[i].list) {
-            unc_msg(msg, CS_EINVAL, ip, "%s: `%s` must be a list of numbers", fi->name, nm);
+            cs_unc_fail(msg, CS_EINVAL, ip, "%s: `%s` must be a list of numbers", fi->name, nm);
             return -1;
         }
         if (!wants_list && pr[i].list) {
-            unc_msg(msg, CS_EINVAL, ip, "%s: `%s` must be a number, not a list", fi->name, nm);
+            cs_unc_fail(msg, CS_EINVAL, ip, "%s: `%s` must be a number, not a list", fi->name, nm);
             return -1;
         }
         if (!wants_list && !isfinite(pr[i].value)) {
-            unc_msg(msg, CS_EINVAL, ip, "%s: `%s` must be a finite number", fi->name, nm);
+            cs_unc_fail(msg, CS_EINVAL, ip, "%s: `%s` must be a finite number", fi->name, nm);
             return -1;
         }
         val[slot] = pr[i].value;
@@ -159,8 +160,8 @@ static int pick_set(const struct family_info *fi, const cs_unc_param *pr, size_t
     }
     for (int k = 0; k < 3 && fi->sets[chosen][k]; k++)
         if (!seen[k]) {
-            unc_msg(msg, CS_EINVAL, -1, "%s: `%s` missing (give %s)", fi->name, fi->sets[chosen][k],
-                    sets);
+            cs_unc_fail(msg, CS_EINVAL, -1, "%s: `%s` missing (give %s)", fi->name,
+                        fi->sets[chosen][k], sets);
             return -1;
         }
     return chosen;
@@ -184,27 +185,29 @@ static bool shape_ok(double v)
 static int shape_error(cs_unc_msg *msg, int param, const char *family, const char *what, double v)
 {
     if (v <= 0.0)
-        return unc_msg(msg, CS_EINVAL, param, "%s: %s must be positive, not %g", family, what, v);
-    return unc_msg(msg, CS_EINVAL, param,
-                   "%s: %s %g is outside [%g, %g], the shapes this module computes accurately "
-                   "(%s)",
-                   family, what, v, CS_UNC_MIN_SHAPE, CS_UNC_MAX_SHAPE,
-                   v < CS_UNC_MIN_SHAPE ? "almost all the probability would sit closer to an end "
-                                          "than a double resolves"
-                                        : "the distribution is too narrow to be uncertain: use a "
-                                          "fixed value");
+        return cs_unc_fail(msg, CS_EINVAL, param, "%s: %s must be positive, not %g", family, what,
+                           v);
+    return cs_unc_fail(msg, CS_EINVAL, param,
+                       "%s: %s %g is outside [%g, %g], the shapes this module computes accurately "
+                       "(%s)",
+                       family, what, v, CS_UNC_MIN_SHAPE, CS_UNC_MAX_SHAPE,
+                       v < CS_UNC_MIN_SHAPE
+                           ? "almost all the probability would sit closer to an end "
+                             "than a double resolves"
+                           : "the distribution is too narrow to be uncertain: use a "
+                             "fixed value");
 }
 
 static int positive(cs_unc_msg *msg, int param, const char *family, const char *what, double v)
 {
     if (v > 0.0)
         return CS_OK;
-    return unc_msg(msg, CS_EINVAL, param, "%s: %s must be positive, not %g", family, what, v);
+    return cs_unc_fail(msg, CS_EINVAL, param, "%s: %s must be positive, not %g", family, what, v);
 }
 
 /* ------------------------------------------------------------- families */
 
-void unc_beta_set(cs_unc_dist *d, double a, double b)
+void cs_unc_beta_set(cs_unc_dist *d, double a, double b)
 {
     memset(d, 0, sizeof *d);
     d->family = CS_UNC_BETA;
@@ -227,21 +230,22 @@ static int init_beta(cs_unc_dist *d, int set, const double v[3], const cs_unc_pa
     if (set == 0) {
         double m = v[0], sd = v[1];
         if (!(m > 0.0 && m < 1.0))
-            return unc_msg(msg, CS_EINVAL, index_of(pr, n, "mean"),
-                           "beta: mean %g must lie strictly between 0 and 1", m);
+            return cs_unc_fail(msg, CS_EINVAL, index_of(pr, n, "mean"),
+                               "beta: mean %g must lie strictly between 0 and 1", m);
         if (positive(msg, index_of(pr, n, "sd"), "beta", "sd", sd))
             return CS_EINVAL;
         double limit = sqrt(m * (1.0 - m));
         if (!(sd < limit))
-            return unc_msg(msg, CS_EINVAL, index_of(pr, n, "sd"),
-                           "beta: sd %g is too large for mean %g (sd must be below sqrt(mean (1 - "
-                           "mean)) = %.3g)",
-                           sd, m, limit);
+            return cs_unc_fail(
+                msg, CS_EINVAL, index_of(pr, n, "sd"),
+                "beta: sd %g is too large for mean %g (sd must be below sqrt(mean (1 - "
+                "mean)) = %.3g)",
+                sd, m, limit);
         double f = m * (1.0 - m) / (sd * sd) - 1.0; /* alpha + beta */
         a = m * f;
         b = (1.0 - m) * f;
         if (!shape_ok(a) || !shape_ok(b))
-            return unc_msg(
+            return cs_unc_fail(
                 msg, CS_EINVAL, -1,
                 "beta: mean %g and sd %g give alpha = %g and beta = %g; both must lie in "
                 "[%g, %g] (%s)",
@@ -255,7 +259,7 @@ static int init_beta(cs_unc_dist *d, int set, const double v[3], const cs_unc_pa
         if (!shape_ok(b))
             return shape_error(msg, index_of(pr, n, "beta"), "beta", "beta", b);
     }
-    unc_beta_set(d, a, b);
+    cs_unc_beta_set(d, a, b);
     return CS_OK;
 }
 
@@ -271,13 +275,13 @@ static int init_gamma(cs_unc_dist *d, int set, const double v[3], const cs_unc_p
         k = (m / sd) * (m / sd);
         theta = sd * sd / m;
         if (!shape_ok(k) || !(theta > 0.0 && isfinite(theta)))
-            return unc_msg(msg, CS_EINVAL, -1,
-                           "gamma: mean %g and sd %g give shape = (mean/sd)^2 = %g, outside [%g, "
-                           "%g] (%s)",
-                           m, sd, k, CS_UNC_MIN_SHAPE, CS_UNC_MAX_SHAPE,
-                           k < CS_UNC_MIN_SHAPE
-                               ? "sd more than 10 times the mean"
-                               : "sd too small to be uncertain: use a fixed value");
+            return cs_unc_fail(
+                msg, CS_EINVAL, -1,
+                "gamma: mean %g and sd %g give shape = (mean/sd)^2 = %g, outside [%g, "
+                "%g] (%s)",
+                m, sd, k, CS_UNC_MIN_SHAPE, CS_UNC_MAX_SHAPE,
+                k < CS_UNC_MIN_SHAPE ? "sd more than 10 times the mean"
+                                     : "sd too small to be uncertain: use a fixed value");
     } else {
         if (!shape_ok(k))
             return shape_error(msg, index_of(pr, n, "shape"), "gamma", "shape", k);
@@ -303,8 +307,8 @@ static int init_lognormal(cs_unc_dist *d, int set, const double v[3], const cs_u
         if (positive(msg, index_of(pr, n, "median"), "lognormal", "median", med))
             return CS_EINVAL;
         if (!(p95 > med))
-            return unc_msg(msg, CS_EINVAL, index_of(pr, n, "p95"),
-                           "lognormal: p95 %g must be above the median %g", p95, med);
+            return cs_unc_fail(msg, CS_EINVAL, index_of(pr, n, "p95"),
+                               "lognormal: p95 %g must be above the median %g", p95, med);
         mu = log(med);
         sigma = log(p95 / med) / gsl_cdf_ugaussian_Pinv(0.95);
     } else {
@@ -317,8 +321,8 @@ static int init_lognormal(cs_unc_dist *d, int set, const double v[3], const cs_u
         sigma = sqrt(s2);
     }
     if (!(sigma > 0.0 && isfinite(mu)))
-        return unc_msg(msg, CS_EINVAL, -1, "lognormal: the parameters give no spread (sigma %g)",
-                       sigma);
+        return cs_unc_fail(msg, CS_EINVAL, -1,
+                           "lognormal: the parameters give no spread (sigma %g)", sigma);
     d->p[0] = mu;
     d->p[1] = sigma;
     d->lo = 0.0;
@@ -349,8 +353,8 @@ static int init_uniform(cs_unc_dist *d, const double v[3], const cs_unc_param *p
 {
     double a = v[0], b = v[1];
     if (!(a < b) || !isfinite(b - a))
-        return unc_msg(msg, CS_EINVAL, index_of(pr, n, "max"),
-                       "uniform: min %g must be below max %g", a, b);
+        return cs_unc_fail(msg, CS_EINVAL, index_of(pr, n, "max"),
+                           "uniform: min %g must be below max %g", a, b);
     d->p[0] = a;
     d->p[1] = b;
     d->lo = a;
@@ -366,11 +370,11 @@ static int init_triangular(cs_unc_dist *d, const double v[3], const cs_unc_param
 {
     double a = v[0], m = v[1], c = v[2];
     if (!(a < c) || !isfinite(c - a))
-        return unc_msg(msg, CS_EINVAL, index_of(pr, n, "max"),
-                       "triangular: min %g must be below max %g", a, c);
+        return cs_unc_fail(msg, CS_EINVAL, index_of(pr, n, "max"),
+                           "triangular: min %g must be below max %g", a, c);
     if (!(a <= m && m <= c))
-        return unc_msg(msg, CS_EINVAL, index_of(pr, n, "mode"),
-                       "triangular: mode %g must lie between min %g and max %g", m, a, c);
+        return cs_unc_fail(msg, CS_EINVAL, index_of(pr, n, "mode"),
+                           "triangular: mode %g must lie between min %g and max %g", m, a, c);
     d->p[0] = a;
     d->p[1] = m;
     d->p[2] = c;
@@ -387,26 +391,27 @@ static int init_dirichlet(cs_unc_dist *d, const cs_unc_param *list, cs_unc_msg *
     int ip = 0; /* pick_set guarantees counts is the only parameter */
     size_t k = list->n_list;
     if (k < 2)
-        return unc_msg(msg, CS_EINVAL, ip,
-                       "dirichlet: counts needs at least 2 numbers (one per share), not %zu", k);
+        return cs_unc_fail(msg, CS_EINVAL, ip,
+                           "dirichlet: counts needs at least 2 numbers (one per share), not %zu",
+                           k);
     if (k > CS_UNC_MAX_COMPONENTS)
-        return unc_msg(msg, CS_ELIMIT, ip, "dirichlet: %zu counts; at most %d are supported", k,
-                       CS_UNC_MAX_COMPONENTS);
+        return cs_unc_fail(msg, CS_ELIMIT, ip, "dirichlet: %zu counts; at most %d are supported", k,
+                           CS_UNC_MAX_COMPONENTS);
     double sum = 0.0;
     for (size_t i = 0; i < k; i++) {
         double c = list->list[i];
         if (!isfinite(c) || !shape_ok(c))
-            return unc_msg(msg, CS_EINVAL, ip,
-                           "dirichlet: count %g (number %zu of counts) must lie in [%g, %g]", c,
-                           i + 1, CS_UNC_MIN_SHAPE, CS_UNC_MAX_SHAPE);
+            return cs_unc_fail(msg, CS_EINVAL, ip,
+                               "dirichlet: count %g (number %zu of counts) must lie in [%g, %g]", c,
+                               i + 1, CS_UNC_MIN_SHAPE, CS_UNC_MAX_SHAPE);
         d->counts[i] = c;
         sum += c;
     }
     if (sum > CS_UNC_MAX_SHAPE)
-        return unc_msg(msg, CS_EINVAL, ip,
-                       "dirichlet: the counts sum to %g, above %g: shares known so precisely "
-                       "(sd below 0.0016) are not uncertain; use fixed values",
-                       sum, CS_UNC_MAX_SHAPE);
+        return cs_unc_fail(msg, CS_EINVAL, ip,
+                           "dirichlet: the counts sum to %g, above %g: shares known so precisely "
+                           "(sd below 0.0016) are not uncertain; use fixed values",
+                           sum, CS_UNC_MAX_SHAPE);
     d->k = k;
     d->lo = 0.0;
     d->hi = 1.0;
@@ -424,9 +429,9 @@ static int init_dirichlet(cs_unc_dist *d, const cs_unc_param *list, cs_unc_msg *
 int cs_unc_dist_init(cs_unc_dist *d, enum cs_unc_family f, const cs_unc_param *params, size_t n,
                      cs_unc_msg *msg)
 {
-    unc_msg_ok(msg);
+    cs_unc_ok(msg);
     if ((unsigned)f >= CS_UNC_N_FAMILIES || (n > 0 && !params))
-        return unc_msg(msg, CS_EINVAL, -1, "unknown distribution family %d", (int)f);
+        return cs_unc_fail(msg, CS_EINVAL, -1, "unknown distribution family %d", (int)f);
     memset(d, 0, sizeof *d);
     d->family = f;
     d->k = 1;

@@ -28,8 +28,8 @@ static int dirichlet_scores(const cs_unc_dist *d, const double *x, double *z, si
                             e, sum);
     for (size_t i = 0; i < d->k; i++) {
         double g = x[i] / sum * d->dir_median_s;
-        z[i] = unc_normal_score(gsl_cdf_gamma_P(g, d->counts[i], 1.0),
-                                gsl_cdf_gamma_Q(g, d->counts[i], 1.0));
+        z[i] = cs_unc_normal_score(gsl_cdf_gamma_P(g, d->counts[i], 1.0),
+                                   gsl_cdf_gamma_Q(g, d->counts[i], 1.0));
         if (!isfinite(z[i]))
             return cs_error_set(err, CS_EINVAL,
                                 "uncertain input %zu: share %zu (%g) lies too far in a tail to "
@@ -48,8 +48,8 @@ static int scalar_score(const cs_unc_dist *d, double x, double *z, size_t e, cs_
                             "distribution lies",
                             e, x, d->lo, d->hi, cs_unc_family_name(d->family));
     double P, Q;
-    unc_cdf_pq(d, x, &P, &Q);
-    *z = unc_normal_score(P, Q);
+    cs_unc_cdf_pq(d, x, &P, &Q);
+    *z = cs_unc_normal_score(P, Q);
     if (!isfinite(*z))
         return cs_error_set(err, CS_EINVAL,
                             "uncertain input %zu: %g lies too far in a tail of its %s "
@@ -64,7 +64,7 @@ int cs_unc_to_normal(const cs_unc_set *s, cs_unc_work *w, const double *values, 
     if (!s->finalized || !w || w->set != s)
         return cs_error_set(err, CS_EINVAL, "uncertain inputs: workspace of another set");
     for (size_t e = 0; e < s->n_entries; e++) {
-        const unc_entry *en = &s->entries[e];
+        const cs_unc_entry *en = &s->entries[e];
         size_t o = en->offset;
         int st = en->dist.family == CS_UNC_DIRICHLET
                      ? dirichlet_scores(&en->dist, values + o, z + o, e, err)
@@ -85,15 +85,15 @@ int cs_unc_to_normal(const cs_unc_set *s, cs_unc_work *w, const double *values, 
 }
 
 /* The p-quantile of the marginal of value i of entry en. */
-static double marginal_quantile(const unc_entry *en, size_t i, double p)
+static double marginal_quantile(const cs_unc_entry *en, size_t i, double p)
 {
     const cs_unc_dist *d = &en->dist;
     if (d->family != CS_UNC_DIRICHLET)
-        return unc_quantile_pq(d, p, 1.0 - p);
+        return cs_unc_quantile_pq(d, p, 1.0 - p);
     double sum = 0.0;
     for (size_t j = 0; j < d->k; j++)
         sum += d->counts[j];
-    return unc_inside(d, unc_beta_quantile(d->counts[i], sum - d->counts[i], p, 1.0 - p));
+    return cs_unc_inside(d, cs_unc_beta_quantile(d->counts[i], sum - d->counts[i], p, 1.0 - p));
 }
 
 int cs_unc_percentiles(const cs_unc_set *s, double p, double *values, cs_error *err)
@@ -101,7 +101,7 @@ int cs_unc_percentiles(const cs_unc_set *s, double p, double *values, cs_error *
     if (!(p > 0.0 && p < 1.0))
         return cs_error_set(err, CS_EINVAL, "percentile %g must lie strictly between 0 and 1", p);
     for (size_t e = 0; e < s->n_entries; e++) {
-        const unc_entry *en = &s->entries[e];
+        const cs_unc_entry *en = &s->entries[e];
         for (size_t i = 0; i < en->dist.k; i++) {
             values[en->offset + i] = marginal_quantile(en, i, p);
             if (isnan(values[en->offset + i]))
@@ -120,7 +120,7 @@ static int centre_point(const cs_unc_set *s, double *values, cs_error *err)
         const cs_unc_dist *d = &s->entries[e].dist;
         double *v = values + s->entries[e].offset;
         if (d->family != CS_UNC_DIRICHLET) {
-            v[0] = unc_quantile_pq(d, 0.5, 0.5);
+            v[0] = cs_unc_quantile_pq(d, 0.5, 0.5);
             if (isnan(v[0]))
                 return cs_error_set(err, CS_EINTERNAL, "uncertain input %zu: median failed", e);
             continue;
@@ -146,7 +146,7 @@ int cs_unc_oneway(const cs_unc_set *s, size_t which, double p, double *values, c
     size_t e = 0;
     while (e + 1 < s->n_entries && s->entries[e + 1].offset <= which)
         e++;
-    const unc_entry *en = &s->entries[e];
+    const cs_unc_entry *en = &s->entries[e];
     size_t i = which - en->offset;
     double x = marginal_quantile(en, i, p);
     if (isnan(x))

@@ -99,7 +99,7 @@ static double solve(const tail_fn *fn, double log_g, double t0, double t_min, do
     return have_lo && have_hi ? 0.5 * (lo + hi) : NAN;
 }
 
-double unc_normal_score(double p, double q)
+double cs_unc_normal_score(double p, double q)
 {
     return p <= q ? gsl_cdf_ugaussian_Pinv(p) : -gsl_cdf_ugaussian_Pinv(q);
 }
@@ -107,7 +107,7 @@ double unc_normal_score(double p, double q)
 /* Start: Wilson and Hilferty's cube-root normal approximation
  * x = a (1 - 1/(9a) + z / (3 sqrt a))^3 where it is positive and the shape
  * is not small; else the lower tail's leading term P ~ x^a / Gamma(a + 1). */
-double unc_gamma_quantile(double shape, double p, double q)
+double cs_unc_gamma_quantile(double shape, double p, double q)
 {
     if (!(p > 0.0))
         return 0.0;
@@ -115,7 +115,7 @@ double unc_gamma_quantile(double shape, double p, double q)
         return INFINITY;
     tail_fn fn = {0, p > q, shape, 0.0, -gsl_sf_lngamma(shape)};
     double g = fn.upper ? q : p;
-    double z = unc_normal_score(p, q);
+    double z = cs_unc_normal_score(p, q);
     double c = 1.0 - 1.0 / (9.0 * shape) + z / (3.0 * sqrt(shape));
     double t0;
     if (c > 0.0 && (shape >= 1.0 || fn.upper))
@@ -139,7 +139,7 @@ static double beta_small_side(double a, double b, double p, double q)
     double lnb = gsl_sf_lnbeta(a, b);
     tail_fn fn = {1, q < p, a, b, -lnb};
     double m = a / (a + b), sd = sqrt(a * b / ((a + b) * (a + b) * (a + b + 1.0)));
-    double x0 = m + sd * unc_normal_score(p, q);
+    double x0 = m + sd * cs_unc_normal_score(p, q);
     double t_max = -LN2, t0;
     if (a >= 1.0 && b >= 1.0 && x0 > 0.0 && x0 < 0.5)
         t0 = log(x0);
@@ -150,14 +150,14 @@ static double beta_small_side(double a, double b, double p, double q)
     return solve(&fn, log(fn.upper ? q : p), t0, T_MIN, t_max);
 }
 
-double unc_beta_quantile(double a, double b, double p, double q)
+double cs_unc_beta_quantile(double a, double b, double p, double q)
 {
     if (!(p > 0.0))
         return 0.0;
     if (!(q > 0.0))
         return 1.0;
     double half_p, half_q;
-    unc_beta_cdf(0.5, a, b, &half_p, &half_q);
+    cs_unc_beta_cdf(0.5, a, b, &half_p, &half_q);
     if (p <= q ? p <= half_p : q >= half_q)
         return exp(beta_small_side(a, b, p, q));
     /* Above 1/2: y = 1 - x ~ Beta(b, a), P(y) = q, Q(y) = p. */

@@ -30,7 +30,7 @@ void cs_unc_set_free(cs_unc_set *s)
 
 static int finalized_error(cs_unc_msg *msg)
 {
-    return unc_msg(msg, CS_EINVAL, -1, "the set of uncertain inputs is already finalised");
+    return cs_unc_fail(msg, CS_EINVAL, -1, "the set of uncertain inputs is already finalised");
 }
 
 /* Doubles *cap (from 8) until it exceeds n; reallocates *items. */
@@ -63,33 +63,34 @@ static char *label_copy(const char *label, size_t index)
 
 static int sobol_error(cs_unc_msg *msg, size_t values)
 {
-    return unc_msg(msg, CS_ELIMIT, -1,
-                   "sampling: sobol handles at most %d values per draw (GSL's limit) and the "
-                   "uncertain inputs need %zu (a dirichlet needs one per share): use sampling: "
-                   "random",
-                   CS_UNC_MAX_SOBOL_DIM, values);
+    return cs_unc_fail(msg, CS_ELIMIT, -1,
+                       "sampling: sobol handles at most %d values per draw (GSL's limit) and the "
+                       "uncertain inputs need %zu (a dirichlet needs one per share): use sampling: "
+                       "random",
+                       CS_UNC_MAX_SOBOL_DIM, values);
 }
 
 int cs_unc_set_add(cs_unc_set *s, const cs_unc_dist *d, const char *label, cs_unc_msg *msg)
 {
-    unc_msg_ok(msg);
+    cs_unc_ok(msg);
     if (s->finalized)
         return finalized_error(msg);
     if (s->n_entries >= CS_UNC_MAX_ENTRIES)
-        return unc_msg(msg, CS_ELIMIT, -1, "uncertain: at most %d entries are supported",
-                       CS_UNC_MAX_ENTRIES);
+        return cs_unc_fail(msg, CS_ELIMIT, -1, "uncertain: at most %d entries are supported",
+                           CS_UNC_MAX_ENTRIES);
     size_t values = s->n_values + d->k;
     if (values > CS_UNC_MAX_VALUES)
-        return unc_msg(msg, CS_ELIMIT, -1, "uncertain: at most %d values per draw are supported",
-                       CS_UNC_MAX_VALUES);
+        return cs_unc_fail(msg, CS_ELIMIT, -1,
+                           "uncertain: at most %d values per draw are supported",
+                           CS_UNC_MAX_VALUES);
     if (s->sampling == CS_UNC_SOBOL && values > CS_UNC_MAX_SOBOL_DIM)
         return sobol_error(msg, values);
     if (grow((void **)&s->entries, &s->cap_entries, s->n_entries, sizeof *s->entries))
-        return unc_msg(msg, CS_ENOMEM, -1, "out of memory");
-    unc_entry *e = &s->entries[s->n_entries];
+        return cs_unc_fail(msg, CS_ENOMEM, -1, "out of memory");
+    cs_unc_entry *e = &s->entries[s->n_entries];
     e->label = label_copy(label, s->n_entries);
     if (!e->label)
-        return unc_msg(msg, CS_ENOMEM, -1, "out of memory");
+        return cs_unc_fail(msg, CS_ENOMEM, -1, "out of memory");
     e->dist = *d;
     e->offset = s->n_values;
     e->corr_ix = SIZE_MAX;
@@ -100,45 +101,48 @@ int cs_unc_set_add(cs_unc_set *s, const cs_unc_dist *d, const char *label, cs_un
 
 int cs_unc_set_correlate(cs_unc_set *s, size_t i, size_t j, double rho, cs_unc_msg *msg)
 {
-    unc_msg_ok(msg);
+    cs_unc_ok(msg);
     if (s->finalized)
         return finalized_error(msg);
     size_t n = s->n_entries;
     if (i >= n || j >= n)
-        return unc_msg(msg, CS_EINVAL, -1,
-                       "correlations: between [%zu, %zu] names no entry %zu (the %zu entries of "
-                       "uncertain: are numbered from 0)",
-                       i, j, i >= n ? i : j, n);
+        return cs_unc_fail(
+            msg, CS_EINVAL, -1,
+            "correlations: between [%zu, %zu] names no entry %zu (the %zu entries of "
+            "uncertain: are numbered from 0)",
+            i, j, i >= n ? i : j, n);
     if (i == j)
-        return unc_msg(msg, CS_EINVAL, -1,
-                       "correlations: between [%zu, %zu] correlates an entry with itself", i, j);
+        return cs_unc_fail(msg, CS_EINVAL, -1,
+                           "correlations: between [%zu, %zu] correlates an entry with itself", i,
+                           j);
     for (int k = 0; k < 2; k++) {
         size_t e = k ? j : i;
         if (s->entries[e].dist.family == CS_UNC_DIRICHLET)
-            return unc_msg(msg, CS_EINVAL, -1,
-                           "correlations: entry %zu (`%s`) is a dirichlet; only entries with one "
-                           "value may be correlated (a dirichlet's shares are already tied "
-                           "through their sum)",
-                           e, s->entries[e].label);
+            return cs_unc_fail(
+                msg, CS_EINVAL, -1,
+                "correlations: entry %zu (`%s`) is a dirichlet; only entries with one "
+                "value may be correlated (a dirichlet's shares are already tied "
+                "through their sum)",
+                e, s->entries[e].label);
     }
     if (!(rho > -1.0 && rho < 1.0))
-        return unc_msg(msg, CS_EINVAL, -1,
-                       "correlations: rho %g must lie strictly between -1 and 1", rho);
+        return cs_unc_fail(msg, CS_EINVAL, -1,
+                           "correlations: rho %g must lie strictly between -1 and 1", rho);
     for (size_t k = 0; k < s->n_pairs; k++) {
-        const unc_pair *p = &s->pairs[k];
+        const cs_unc_pair *p = &s->pairs[k];
         if ((p->i == i && p->j == j) || (p->i == j && p->j == i))
-            return unc_msg(msg, CS_EINVAL, -1,
-                           "correlations: entries %zu and %zu are correlated twice", i, j);
+            return cs_unc_fail(msg, CS_EINVAL, -1,
+                               "correlations: entries %zu and %zu are correlated twice", i, j);
     }
     if (grow((void **)&s->pairs, &s->cap_pairs, s->n_pairs, sizeof *s->pairs))
-        return unc_msg(msg, CS_ENOMEM, -1, "out of memory");
-    s->pairs[s->n_pairs++] = (unc_pair){i, j, rho};
+        return cs_unc_fail(msg, CS_ENOMEM, -1, "out of memory");
+    s->pairs[s->n_pairs++] = (cs_unc_pair){i, j, rho};
     return CS_OK;
 }
 
 int cs_unc_set_use_sobol(cs_unc_set *s, cs_unc_msg *msg)
 {
-    unc_msg_ok(msg);
+    cs_unc_ok(msg);
     if (s->finalized)
         return finalized_error(msg);
     if (s->n_values > CS_UNC_MAX_SOBOL_DIM)
@@ -149,10 +153,10 @@ int cs_unc_set_use_sobol(cs_unc_set *s, cs_unc_msg *msg)
 
 int cs_unc_set_finalize(cs_unc_set *s, cs_unc_msg *msg)
 {
-    unc_msg_ok(msg);
+    cs_unc_ok(msg);
     if (s->finalized)
         return CS_OK;
-    int st = unc_copula_build(s, msg);
+    int st = cs_unc_copula_build(s, msg);
     if (st != CS_OK) {
         /* Leave s as it was, so that a corrected set could be finalised. */
         free(s->corr_ent);

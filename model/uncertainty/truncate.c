@@ -35,7 +35,7 @@ static double integrand(double s, void *v)
 {
     const quad_ctx *c = v;
     double x = c->base + c->span * s;
-    double w = exp(unc_base_logpdf(c->d, x)) * c->span;
+    double w = exp(cs_unc_base_logpdf(c->d, x)) * c->span;
     double y = (x - c->center) / c->scale;
     return c->power == 1 ? y * w : y * y * w;
 }
@@ -84,7 +84,7 @@ static void normal_moments(cs_unc_dist *d)
     d->var = sd * sd * (1.0 + (apa - bpb) / d->mass - r * r);
 }
 
-int unc_truncated_moments(cs_unc_dist *d, cs_unc_msg *msg)
+int cs_unc_truncated_moments(cs_unc_dist *d, cs_unc_msg *msg)
 {
     if (d->family == CS_UNC_UNIFORM) {
         d->mean = 0.5 * d->lo + 0.5 * d->hi;
@@ -97,12 +97,12 @@ int unc_truncated_moments(cs_unc_dist *d, cs_unc_msg *msg)
     }
     gsl_integration_workspace *ws = gsl_integration_workspace_alloc(QUAD_LIMIT);
     if (!ws)
-        return unc_msg(msg, CS_ENOMEM, -1, "out of memory");
+        return cs_unc_fail(msg, CS_ENOMEM, -1, "out of memory");
     double scale = sqrt(d->var); /* still the untruncated variance */
     if (isfinite(d->hi) && d->hi - d->lo < scale)
         scale = d->hi - d->lo;
-    double cut[5] = {d->lo, unc_quantile_pq(d, 0.01, 0.99), unc_quantile_pq(d, 0.5, 0.5),
-                     unc_quantile_pq(d, 0.99, 0.01), d->hi};
+    double cut[5] = {d->lo, cs_unc_quantile_pq(d, 0.01, 0.99), cs_unc_quantile_pq(d, 0.5, 0.5),
+                     cs_unc_quantile_pq(d, 0.99, 0.01), d->hi};
     quad_ctx c = {d, 0.0, 1.0, d->mean, scale, 1};
     double m1 = 0.0, m2 = 0.0;
     int st = GSL_EFAILED;
@@ -115,9 +115,9 @@ int unc_truncated_moments(cs_unc_dist *d, cs_unc_msg *msg)
     }
     gsl_integration_workspace_free(ws);
     if (st != GSL_SUCCESS || !isfinite(m1) || !isfinite(m2))
-        return unc_msg(msg, CS_EINTERNAL, -1,
-                       "truncate: the moments of the truncated %s could not be integrated (%s)",
-                       cs_unc_family_name(d->family), gsl_strerror(st));
+        return cs_unc_fail(msg, CS_EINTERNAL, -1,
+                           "truncate: the moments of the truncated %s could not be integrated (%s)",
+                           cs_unc_family_name(d->family), gsl_strerror(st));
     d->mean = c.center;
     d->var = scale * scale * m2 / d->mass;
     return CS_OK;
@@ -127,8 +127,8 @@ int unc_truncated_moments(cs_unc_dist *d, cs_unc_msg *msg)
  * them, from the tail that keeps the digits. */
 static void set_tails(cs_unc_dist *t)
 {
-    unc_base_cdf(t, t->lo, &t->f_lo, &t->s_lo);
-    unc_base_cdf(t, t->hi, &t->f_hi, &t->s_hi);
+    cs_unc_base_cdf(t, t->lo, &t->f_lo, &t->s_lo);
+    cs_unc_base_cdf(t, t->hi, &t->f_hi, &t->s_hi);
     if (isinf(t->lo))
         t->f_lo = 0.0, t->s_lo = 1.0;
     if (isinf(t->hi))
@@ -138,23 +138,24 @@ static void set_tails(cs_unc_dist *t)
 
 int cs_unc_dist_truncate(cs_unc_dist *d, double lo, double hi, cs_unc_msg *msg)
 {
-    unc_msg_ok(msg);
+    cs_unc_ok(msg);
     const char *fam = cs_unc_family_name(d->family);
     if (d->family == CS_UNC_DIRICHLET)
-        return unc_msg(msg, CS_EINVAL, -1,
-                       "truncate: a dirichlet cannot be truncated (its values must sum to 1): "
-                       "shape it through its counts");
+        return cs_unc_fail(msg, CS_EINVAL, -1,
+                           "truncate: a dirichlet cannot be truncated (its values must sum to 1): "
+                           "shape it through its counts");
     if (isnan(lo) || isnan(hi))
-        return unc_msg(msg, CS_EINVAL, -1, "truncate: the bounds must be numbers");
+        return cs_unc_fail(msg, CS_EINVAL, -1, "truncate: the bounds must be numbers");
     if (!(lo < hi))
-        return unc_msg(msg, CS_EINVAL, -1,
-                       "truncate: the lower bound %g must be below the upper bound %g", lo, hi);
+        return cs_unc_fail(msg, CS_EINVAL, -1,
+                           "truncate: the lower bound %g must be below the upper bound %g", lo, hi);
     double nlo = fmax(lo, d->lo), nhi = fmin(hi, d->hi);
     if (!(nlo < nhi))
-        return unc_msg(msg, CS_EINVAL, -1,
-                       "truncate: [%g, %g] does not overlap (%g, %g), where the %s distribution "
-                       "lies",
-                       lo, hi, d->lo, d->hi, fam);
+        return cs_unc_fail(
+            msg, CS_EINVAL, -1,
+            "truncate: [%g, %g] does not overlap (%g, %g), where the %s distribution "
+            "lies",
+            lo, hi, d->lo, d->hi, fam);
     if (nlo == d->lo && nhi == d->hi)
         return CS_OK; /* the bounds contain the support: nothing is cut */
     cs_unc_dist t = *d;
@@ -164,11 +165,12 @@ int cs_unc_dist_truncate(cs_unc_dist *d, double lo, double hi, cs_unc_msg *msg)
     set_tails(&t);
     double mass = t.mass;
     if (!(mass >= CS_UNC_MIN_MASS))
-        return unc_msg(msg, CS_EINVAL, -1,
-                       "truncate: [%g, %g] keeps only %.3g of the probability of the %s "
-                       "distribution (at least %g is required): check the bounds and their units",
-                       lo, hi, mass > 0.0 ? mass : 0.0, fam, CS_UNC_MIN_MASS);
-    int st = unc_truncated_moments(&t, msg);
+        return cs_unc_fail(
+            msg, CS_EINVAL, -1,
+            "truncate: [%g, %g] keeps only %.3g of the probability of the %s "
+            "distribution (at least %g is required): check the bounds and their units",
+            lo, hi, mass > 0.0 ? mass : 0.0, fam, CS_UNC_MIN_MASS);
+    int st = cs_unc_truncated_moments(&t, msg);
     if (st != CS_OK)
         return st;
     *d = t;

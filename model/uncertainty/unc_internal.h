@@ -25,24 +25,24 @@
 #define CS_UNC_U_MIN 0x1.0p-53
 
 /* One entry of a set. */
-typedef struct unc_entry {
+typedef struct cs_unc_entry {
     cs_unc_dist dist;
     char *label;    /* owned; never NULL once added */
     size_t offset;  /* index of its first value in a draw */
     size_t corr_ix; /* row in the correlation matrix, or SIZE_MAX if uncorrelated */
-} unc_entry;
+} cs_unc_entry;
 
 /* One `{between: [i, j], rho}`. */
-typedef struct unc_pair {
+typedef struct cs_unc_pair {
     size_t i, j;
     double rho;
-} unc_pair;
+} cs_unc_pair;
 
 struct cs_unc_set {
-    unc_entry *entries;
+    cs_unc_entry *entries;
     size_t n_entries, cap_entries;
     size_t n_values;
-    unc_pair *pairs;
+    cs_unc_pair *pairs;
     size_t n_pairs, cap_pairs;
     enum cs_unc_sampling sampling;
     bool finalized;
@@ -60,54 +60,54 @@ struct cs_unc_work {
 };
 
 /* Writes a verdict into m (which may be NULL) and returns status. */
-int unc_msg(cs_unc_msg *m, int status, int param, const char *fmt, ...)
+int cs_unc_fail(cs_unc_msg *m, int status, int param, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-void unc_msg_ok(cs_unc_msg *m);
+void cs_unc_ok(cs_unc_msg *m);
 
 /* The untruncated distribution function of univariate d at x: *P = F(x) and
  * *Q = 1 - F(x), each computed directly. */
-void unc_base_cdf(const cs_unc_dist *d, double x, double *P, double *Q);
+void cs_unc_base_cdf(const cs_unc_dist *d, double x, double *P, double *Q);
 
 /* Beta(a, b) tails at x, evaluated at whichever of x and 1 - x is at most
  * 1/2: GSL's incomplete beta function fails to converge (returns NaN) near
  * 1 for a large and b small, e.g. beta(1e4, 0.01), but not near 0 for the
  * mirrored law. */
-void unc_beta_cdf(double x, double a, double b, double *P, double *Q);
+void cs_unc_beta_cdf(double x, double a, double b, double *P, double *Q);
 
 /* The untruncated quantile at (p, q), solved on the smaller tail. */
-double unc_base_quantile(const cs_unc_dist *d, double p, double q);
+double cs_unc_base_quantile(const cs_unc_dist *d, double p, double q);
 
 /* The (truncated) quantile of univariate d at (p, q), strictly inside the
  * support. NaN only if the inversion failed. */
-double unc_quantile_pq(const cs_unc_dist *d, double p, double q);
+double cs_unc_quantile_pq(const cs_unc_dist *d, double p, double q);
 
 /* The (truncated) distribution function of univariate d at x as (P, Q). */
-void unc_cdf_pq(const cs_unc_dist *d, double x, double *P, double *Q);
+void cs_unc_cdf_pq(const cs_unc_dist *d, double x, double *P, double *Q);
 
 /* Unit-scale gamma and beta quantiles at (p, q) (invert.c); NaN on failure. */
-double unc_gamma_quantile(double shape, double p, double q);
-double unc_beta_quantile(double a, double b, double p, double q);
+double cs_unc_gamma_quantile(double shape, double p, double q);
+double cs_unc_beta_quantile(double a, double b, double p, double q);
 
 /* The normal score of (p, q): Phi^-1(p), from the smaller tail. */
-double unc_normal_score(double p, double q);
+double cs_unc_normal_score(double p, double q);
 
 /* Moments of the truncated distribution into d->mean, d->var (truncate.c). */
-int unc_truncated_moments(cs_unc_dist *d, cs_unc_msg *msg);
+int cs_unc_truncated_moments(cs_unc_dist *d, cs_unc_msg *msg);
 
 /* Sets *d to an untruncated Beta(a, b) without checking the shape limits. */
-void unc_beta_set(cs_unc_dist *d, double a, double b);
+void cs_unc_beta_set(cs_unc_dist *d, double a, double b);
 
 /* The untruncated log-density of univariate d (-INFINITY outside). */
-double unc_base_logpdf(const cs_unc_dist *d, double x);
+double cs_unc_base_logpdf(const cs_unc_dist *d, double x);
 
 /* Moves x strictly inside d's support (lo, hi). */
-double unc_inside(const cs_unc_dist *d, double x);
+double cs_unc_inside(const cs_unc_dist *d, double x);
 
 /* The k values of Dirichlet d from the tail pairs of its k gammas. Returns
  * CS_OK or CS_EINTERNAL if a quantile failed. */
-int unc_dirichlet_values(const cs_unc_dist *d, const double *p, const double *q, double *x);
+int cs_unc_dirichlet_values(const cs_unc_dist *d, const double *p, const double *q, double *x);
 
 /* The Cholesky factor of the set's correlations (copula.c). */
-int unc_copula_build(cs_unc_set *s, cs_unc_msg *msg);
+int cs_unc_copula_build(cs_unc_set *s, cs_unc_msg *msg);
 
 #endif
