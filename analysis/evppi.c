@@ -271,13 +271,22 @@ static void fitted_means(struct fitted *f)
 }
 
 /* EVPPI at lambda: mean_d max(0, max_j g_j(d)) - max(0, max_j mean g_j),
- * g_j = lambda ge_j - gc_j; with se != NULL also the Monte Carlo SE of the
- * outer mean (from the per-draw loss max - g_best). The loops run over
- * draws innermost, so that they vectorise. */
+ * g_j = lambda ge_j - gc_j, computed as the mean of the per-draw loss
+ * max_j g_j(d) - g_best(d), best the variant of highest mean: each term is
+ * >= 0 exactly (the max includes the same product), so EVPPI is never
+ * negative, not even by rounding. With se != NULL also the Monte Carlo SE of
+ * that mean. The loops run over draws innermost, so that they vectorise. */
 static double evppi_at(const struct fitted *f, double lambda, double *se)
 {
     size_t n = f->n, best = f->J; /* J stands for the reference */
     double *top = f->top, best_mean = 0;
+    for (size_t j = 0; j < f->J; j++) {
+        double m = lambda * f->mean[2 * j] - f->mean[2 * j + 1];
+        if (m > best_mean) {
+            best_mean = m;
+            best = j;
+        }
+    }
     memset(top, 0, n * sizeof *top); /* the reference: increment 0 */
     for (size_t j = 0; j < f->J; j++) {
         const double *ge = f->g[2 * j], *gc = f->g[2 * j + 1];
@@ -285,20 +294,17 @@ static double evppi_at(const struct fitted *f, double lambda, double *se)
             double nb = lambda * ge[d] - gc[d];
             top[d] = nb > top[d] ? nb : top[d]; /* not fmax: a library call */
         }
-        double m = lambda * f->mean[2 * j] - f->mean[2 * j + 1];
-        if (m > best_mean) {
-            best_mean = m;
-            best = j;
-        }
     }
-    double value = sum4(top, n) / (double)n - best_mean;
+    if (best < f->J) {
+        const double *ge = f->g[2 * best], *gc = f->g[2 * best + 1];
+        for (size_t d = 0; d < n; d++)
+            top[d] -= lambda * ge[d] - gc[d];
+    }
+    double value = sum4(top, n) / (double)n;
     if (se) {
         double ss = 0;
-        for (size_t d = 0; d < n; d++) {
-            double chosen = best < f->J ? lambda * f->g[2 * best][d] - f->g[2 * best + 1][d] : 0;
-            double dev = top[d] - chosen - value;
-            ss += dev * dev;
-        }
+        for (size_t d = 0; d < n; d++)
+            ss += (top[d] - value) * (top[d] - value);
         *se = sqrt(ss / (double)(n - 1) / (double)n);
     }
     return value;

@@ -113,13 +113,17 @@
  *    keyed by opt->key with replicate = set, group = sample, incident =
  *    output); se = sqrt(se_mc^2 + se_fit^2).
  *    Guarantees: the fits keep the sample mean (an unpenalised intercept),
- *    so the second term is exactly EVPI's. For every lambda EVPPI >= 0
- *    holds by construction, but EVPPI <= EVPI and EVPPI(A) <= EVPPI(B) for
- *    A a subset of B can fail in a finite sample (a fit that keeps noise
- *    turns it into spurious value through the max; two fits differ by
- *    sampling error). Nothing is clamped: every failure is listed in
- *    `violations` with its size in standard errors, so that a report can say
- *    so (a large z means the regression overfits).
+ *    so the second term is EVPI's up to rounding. EVPPI >= 0 holds exactly
+ *    (it is computed as the mean of per-draw losses max_v g_v - g_v*, each
+ *    >= 0). EVPPI <= EVPI and EVPPI(A) <= EVPPI(B) for A a subset of B can
+ *    fail in a finite sample: a fit that keeps noise or rings (a spline
+ *    fitted to a step) turns it into spurious value through the max, and
+ *    two fits differ by sampling error; a set that explains the outputs
+ *    fully has EVPPI = EVPI up to its fit error, on either side. Nothing is
+ *    clamped: every failure larger than rounding (1e-9 of the largest
+ *    |incremental NB|) is listed in `violations` with its size in standard
+ *    errors. A z below about 2 is sampling error; a large z means the
+ *    regression misfits, and a report should say so.
  *
  * 5. Rankings and bundles (cs_decision_nb_ranking): variants ranked by ENB
  *    at one lambda, with p_best, frontier status, and for each bundle the
