@@ -20,16 +20,23 @@
  *     where an input the data do not need has a long length-scale.
  *     BFGS with the analytic gradient and a backtracking line search.
  * (3) The amount: the fit on all n draws is the subset-of-regressors
- *     approximation with the first m draws as inducing points, f = Kt_nm w
- *     with w ~ N(0, sf2 Kt_mm^-1) (Kt the kernel correlations), i.e. the
- *     penalised regression of y on Z = [H, Kt_nm] with penalty
- *     rho blockdiag(0, Kt_mm). The likelihood gives rho0 = sn2 / sf2 from m draws; the
- *     rho used is the one of rho0 10^(k/2), k = -4..8, with the lowest GCV on
- *     all n draws, or the plain linear fit when its GCV is lower still. This
- *     is the spline's rule, and it guards against hyperparameters that m
- *     draws determined poorly. The posterior of the fitted values is
- *     N(Z c, s^2 Z A^-1 Z'), A = Z'Z + penalty, s^2 = RSS / (n - edf). With
- *     n <= m the approximation is the exact GP; it costs O(n m^2).
+ *     (Nystrom) approximation with the first m draws as inducing points.
+ *     With Kt the kernel correlations and Kt_mm = U Lambda U', the features
+ *     Phi = Kt_nm U Lambda^-1/2 (eigenvalues below 1e-8 of the largest
+ *     dropped: rounding of a smooth kernel) carry f = Phi v, v ~ N(0, sf2 I).
+ *     With the linear part projected out (M = I - Q Q'), the eigen-
+ *     decomposition (M Phi)'(M Phi) = V D V' turns the fit into a ridge
+ *     regression on W = M Phi V with diagonal Gram matrix D:
+ *       fitted = Q Q'y + W diag(1 / (d + rho)) W'y,
+ *       RSS(rho) = |My|^2 - sum_j b_j^2 (d_j + 2 rho) / (d_j + rho)^2,
+ *       edf(rho) = h + sum_j d_j / (d_j + rho),  b = W'y,
+ *     so GCV(rho) costs O(r) and rho is searched like the spline's weight
+ *     (rho -> infinity is the linear fit, which wins when its GCV is
+ *     lower). The likelihood's own sn2 / sf2, from m draws, is not used:
+ *     GCV on all n draws decides how much to smooth, and guards against
+ *     hyperparameters that m draws determined poorly. Posterior of the
+ *     fitted values: s^2 (Q Q' + W diag(1 / (d + rho)) W'), s^2 = RSS /
+ *     (n - edf). With n <= m this is the exact GP; it costs O(n m^2 + m^3).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -502,13 +509,9 @@ static size_t nystrom(const struct ev_gp *gp, const double *knm, double *phi, in
                 t[b * m + r] = u[b * m + k] / sqrt(lam[k]);
             r++;
         }
-    for (size_t i = 0; i < n; i++)
-        for (size_t k = 0; k < r; k++) {
-            double acc = 0;
-            for (size_t b = 0; b < m; b++)
-                acc += knm[i * m + b] * t[b * m + k];
-            phi[i * r + k] = acc;
-        }
+    for (size_t b = 0; b < m; b++) /* compact T to m x r */
+        memmove(t + b * r, t + b * m, r * sizeof *t);
+    ev_matmul(knm, t, n, m, r, phi);
 done:
     free(kmm);
     free(u);
@@ -525,14 +528,12 @@ static int project_out(const struct ev_gp *gp, double *phi, size_t r)
     double *pq = calloc(h * r, sizeof *pq);
     if (!pq)
         return CS_ENOMEM;
+    for (size_t i = 0; i < n; i++) /* Q'Phi, accumulated row by row */
+        for (size_t j = 0; j < h; j++)
+            ev_axpy(pq + j * r, gp->Q[i * h + j], phi + i * r, r);
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < h; j++)
-            for (size_t k = 0; k < r; k++)
-                pq[j * r + k] += gp->Q[i * h + j] * phi[i * r + k];
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < h; j++)
-            for (size_t k = 0; k < r; k++)
-                phi[i * r + k] -= gp->Q[i * h + j] * pq[j * r + k];
+            ev_axpy(phi + i * r, -gp->Q[i * h + j], pq + j * r, r);
     free(pq);
     return CS_OK;
 }
@@ -552,13 +553,7 @@ static int rotate(const struct ev_gp *gp, const double *mphi, const double *resi
         goto done;
     for (size_t j = 0; j < r; j++)
         k->d[j] = fmax(k->d[j], 0); /* a Gram matrix: negatives are rounding */
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < r; j++) {
-            double acc = 0;
-            for (size_t a = 0; a < r; a++)
-                acc += mphi[i * r + a] * v[a * r + j];
-            k->W[i * r + j] = acc;
-        }
+    ev_matmul(mphi, v, n, r, r, k->W);
     ev_matvec_t(k->W, n, r, resid, k->b);
 done:
     free(c);
@@ -634,16 +629,40 @@ static double choose_ridge(const struct kpart *k, double rr, size_t n, size_t h,
     return fm < fb ? mid : best;
 }
 
+/* The sampling basis [Q, W_kept] (n x q) and its weights: W's directions
+ * are kept when they carry at least 1e-6 of a degree of freedom
+ * (d / (d + rho)); the rest are shrunk to nothing by the ridge, and leaving
+ * them out of posterior draws changes their variance by less than r 1e-6
+ * degrees of freedom in all. Returns q. */
+static size_t sampling_basis(const struct ev_gp *gp, const struct kpart *k, double rho,
+                             double *basis, double *w)
+{
+    size_t n = gp->n, h = gp->h, q = h;
+    for (size_t j = 0; j < h; j++)
+        w[j] = 1;
+    for (size_t j = 0; j < k->r; j++)
+        if (k->d[j] / (k->d[j] + rho) >= 1e-6)
+            w[q++] = 1 / sqrt(k->d[j] + rho);
+    for (size_t i = 0; i < n; i++) {
+        double *row = basis + i * q;
+        memcpy(row, gp->Q + i * h, h * sizeof *row);
+        for (size_t j = 0, c = h; j < k->r; j++)
+            if (k->d[j] / (k->d[j] + rho) >= 1e-6)
+                row[c++] = k->W[i * k->r + j];
+    }
+    return q;
+}
+
 /* The GP fit with ridge weight rho: fitted = (y - r) + W (b / (d + rho));
  * posterior s^2 (Q Q' + W diag(1 / (d + rho)) W'), drawn in the diagonal
  * form over the basis [Q, W]. */
 static int kernel_fit(const struct ev_gp *gp, const double *y, const double *r,
                       const struct kpart *k, double rho, double tss, struct ev_fit *fit)
 {
-    size_t n = gp->n, h = gp->h, q = h + k->r;
+    size_t n = gp->n, h = gp->h, qmax = h + k->r;
     fit->fitted = malloc(n * sizeof *fit->fitted);
-    fit->own_basis = malloc(n * q * sizeof *fit->own_basis);
-    fit->w = malloc(q * sizeof *fit->w);
+    fit->own_basis = malloc(n * qmax * sizeof *fit->own_basis);
+    fit->w = malloc(qmax * sizeof *fit->w);
     double *s = malloc((k->r ? k->r : 1) * sizeof *s);
     if (!fit->fitted || !fit->own_basis || !fit->w || !s) {
         free(s);
@@ -653,20 +672,15 @@ static int kernel_fit(const struct ev_gp *gp, const double *y, const double *r,
     for (size_t j = 0; j < k->r; j++) {
         s[j] = k->b[j] / (k->d[j] + rho);
         edf += k->d[j] / (k->d[j] + rho);
-        fit->w[h + j] = 1 / sqrt(k->d[j] + rho);
     }
-    for (size_t j = 0; j < h; j++)
-        fit->w[j] = 1;
     ev_matvec(k->W, n, k->r, s, fit->fitted);
     for (size_t i = 0; i < n; i++) {
         fit->fitted[i] += y[i] - r[i];
         rss += (y[i] - fit->fitted[i]) * (y[i] - fit->fitted[i]);
-        memcpy(fit->own_basis + i * q, gp->Q + i * h, h * sizeof *fit->own_basis);
-        memcpy(fit->own_basis + i * q + h, k->W + i * k->r, k->r * sizeof *fit->own_basis);
     }
     free(s);
     fit->n = n;
-    fit->q = q;
+    fit->q = sampling_basis(gp, k, rho, fit->own_basis, fit->w);
     fit->basis = fit->own_basis;
     fit->scale = (double)n > edf ? sqrt(rss / ((double)n - edf)) : 0;
     fit->info = (cs_evppi_fit_info){CS_EVPPI_GP, edf, tss > 0 ? 1 - rss / tss : 0, fit->scale};

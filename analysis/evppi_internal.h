@@ -35,6 +35,13 @@ void ev_solve_lt(const double *l, size_t n, double *b);
 /* inv = (L L')^-1, the full symmetric matrix; work holds n x n doubles. */
 void ev_chol_inverse(const double *l, size_t n, double *inv, double *work);
 
+/* y += a x over n entries (four lanes a step, so that -O2 vectorises). */
+void ev_axpy(double *restrict y, double a, const double *restrict x, size_t n);
+
+/* c = a b for a of n x k and b of k x m (c n x m, not overlapping them),
+ * row by row as axpys along contiguous rows. */
+void ev_matmul(const double *a, const double *b, size_t n, size_t k, size_t m, double *c);
+
 /* c = a' a (q x q, both triangles) for a of n rows and q columns. */
 void ev_gram(const double *a, size_t n, size_t q, double *c);
 

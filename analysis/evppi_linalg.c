@@ -29,6 +29,27 @@ static double dot(const double *a, const double *b, size_t n)
     return (s0 + s1) + (s2 + s3);
 }
 
+void ev_axpy(double *restrict y, double a, const double *restrict x, size_t n)
+{
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        y[i] += a * x[i];
+        y[i + 1] += a * x[i + 1];
+        y[i + 2] += a * x[i + 2];
+        y[i + 3] += a * x[i + 3];
+    }
+    for (; i < n; i++)
+        y[i] += a * x[i];
+}
+
+void ev_matmul(const double *a, const double *b, size_t n, size_t k, size_t m, double *c)
+{
+    memset(c, 0, n * m * sizeof *c);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < k; j++)
+            ev_axpy(c + i * m, a[i * k + j], b + j * m, m);
+}
+
 int ev_chol(double *a, size_t n)
 {
     /* Cholesky-Banachiewicz, row by row: every inner product runs along two

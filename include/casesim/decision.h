@@ -83,35 +83,47 @@
  *    costs are fitted separately because NB is linear in lambda: one fit
  *    serves every lambda. With g_v = lambda ge_v - gc_v and g_r = 0,
  *        EVPPI(lambda) = E_d[max_v g_v(theta_d)] - max_v E_d[g_v(theta_d)].
- *    One input: a cubic B-spline (GSL's gsl_bspline) with breakpoints at
- *    quantiles of the input, penalised by the squared second divided
- *    differences of its coefficients at their Greville abscissae (so the
- *    penalty approximates the integral of g''^2 and leaves straight lines
- *    unpenalised), the penalty weight chosen by GCV (a log grid refined by
- *    golden section; Demmler-Reinsch basis, one decomposition per input
- *    shared by all outputs).
- *    Several inputs: a Gaussian process with a squared-exponential kernel,
- *    one length-scale per input (standardised inputs), a signal and a noise
- *    variance, and an explicit linear mean (intercept and slopes, flat
- *    prior). Hyperparameters: maximum of the marginal likelihood of the
- *    residuals of the linear fit on the first m draws (m = gp_points),
- *    under a weak N(log sqrt(p), 3^2) prior on each log length-scale, by
- *    BFGS with the analytic gradient. The fit on all D draws is the
- *    subset-of-regressors approximation with those m draws as inducing
- *    points (exact when D <= m): a penalised regression on [1, theta, K_Dm]
- *    with penalty sigma_n^2 K_mm. An output that the linear part fits
- *    exactly skips the kernel. Limits: a stationary kernel (one smoothness
- *    per input over its whole range); hyperparameters from m draws; cost
- *    O(m^3) per likelihood evaluation and O(D m^2) per fit, so keep m at a
- *    few hundred; more inputs than about 20, or fewer draws than about
- *    20 per input, give poorly determined length-scales.
+ *    One input: a cubic B-spline (GSL's gsl_bspline, about spline_basis
+ *    basis functions) with breakpoints at quantiles of the input, penalised
+ *    by the squared second divided differences of its coefficients at their
+ *    Greville abscissae (so the penalty approximates the integral of g''^2
+ *    and leaves straight lines unpenalised, also on unequal knots), the
+ *    penalty weight chosen by GCV (a log grid refined by golden section, in
+ *    a Demmler-Reinsch basis: one decomposition per input serves all outputs
+ *    and weights).
+ *    Several inputs: a Gaussian process, g(x) = linear(x) + f(x), with a
+ *    squared-exponential kernel with one length-scale per (standardised)
+ *    input, and a flat prior on the linear part. Its shape (length-scales,
+ *    signal and noise variance) maximises the marginal likelihood of the
+ *    residuals of the linear fit on the first m = gp_points draws, times a
+ *    penalty 1 / sqrt(l) on each length-scale (the form of a
+ *    penalised-complexity prior: it grows without bound as l shrinks and is
+ *    flat for long l, so the search cannot drift into the corner where a
+ *    tiny length-scale makes a signal look like noise, and an input the data
+ *    do not need ends with a long one); BFGS with the analytic gradient. The
+ *    fit on all D draws is the subset-of-regressors (Nystrom) approximation
+ *    with those m draws as inducing points (exact GP when D <= m): a ridge
+ *    regression on kernel features after the linear part is projected out,
+ *    whose ridge weight is chosen by GCV on all D draws, the linear fit
+ *    winning when its GCV is lower. So, as for the spline, the amount of
+ *    smoothing is decided on every draw, and hyperparameters that m draws
+ *    determined poorly cannot overfit. An output that the linear part fits
+ *    exactly skips the kernel (method LINEAR, as when GCV prefers it).
+ *    Limits: one smoothness per input over its whole range (stationary
+ *    kernel); the shape is learnt from m draws; each likelihood evaluation
+ *    costs O(m^3) and a fit O(D m^2 + m^3), so m stays at a few hundred;
+ *    more than about 20 inputs in one set, or fewer than about 20 draws per
+ *    input, leave the length-scales poorly determined; non-smooth responses
+ *    (steps) are smoothed, and the spline may ring beside a step.
  *    Standard errors: se_mc = sd_d(max_v g_v - g_v*)/sqrt(D), the Monte
  *    Carlo error of the outer mean for fixed fits (as for EVPI); se_fit = the
  *    standard deviation of EVPPI recomputed from se_samples draws of the
- *    fitted values from their approximate posterior N(ghat, sigma^2
- *    Z A^-1 Z') (Strong et al. 2014, section 2.4; normals from the stream
- *    keyed by opt->key with replicate = set, group = sample, incident =
- *    output); se = sqrt(se_mc^2 + se_fit^2).
+ *    fitted values from their approximate posterior N(ghat, s^2 S), S the
+ *    hat matrix of the fit and s^2 = RSS / (D - edf) (Strong et al. 2014,
+ *    section 2.4; normals from the stream keyed by opt->key with
+ *    replicate = set, group = draw, incident = output). The two sources are
+ *    independent to first order: se = sqrt(se_mc^2 + se_fit^2). Checked in
+ *    the tests against the spread of EVPPI over repeated data sets.
  *    Guarantees: the fits keep the sample mean (an unpenalised intercept),
  *    so the second term is EVPI's up to rounding. EVPPI >= 0 holds exactly
  *    (it is computed as the mean of per-draw losses max_v g_v - g_v*, each
@@ -278,9 +290,9 @@ typedef struct cs_evppi_set {
 /* Options of cs_decision_evppi; cs_evppi_options_default fills them. */
 typedef struct cs_evppi_options {
     size_t reference;    /* variant the increments are taken against (default 0) */
-    size_t spline_basis; /* B-spline basis functions for one input (default 16, >= 4) */
+    size_t spline_basis; /* B-spline basis functions for one input (default 16; 4..200) */
     size_t gp_points;    /* m, draws for the GP hyperparameters and inducing points
-                            (default 200, >= 10) */
+                            (default 200; 10..1000; time O(m^3), memory O(m^2 p)) */
     size_t se_samples;   /* posterior draws of the fits for se_fit (default 100; 0 = none,
                             then se_fit = 0 and se = se_mc) */
     cs_stream_key key;   /* base key for those draws (purpose CS_STREAM_DECISION) */
@@ -293,7 +305,7 @@ void cs_evppi_options_default(cs_evppi_options *o, uint64_t seed);
 /* How one output was fitted. */
 typedef enum cs_evppi_method {
     CS_EVPPI_CONSTANT = 0, /* the output or the inputs do not vary: fitted = mean */
-    CS_EVPPI_LINEAR = 1,   /* a linear function of the inputs fits exactly */
+    CS_EVPPI_LINEAR = 1,   /* linear in the inputs: exactly, or GCV preferred it to the GP */
     CS_EVPPI_SPLINE = 2,   /* penalised B-spline, one input */
     CS_EVPPI_GP = 3        /* Gaussian process, several inputs */
 } cs_evppi_method;
