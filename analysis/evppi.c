@@ -62,9 +62,9 @@ struct job {
 
 /* One set's working state. */
 struct set_work {
-    struct ev_spline *sp;
-    struct ev_gp *gp;
-    struct ev_fit *fits; /* [O] */
+    struct cs_ev_spline *sp;
+    struct cs_ev_gp *gp;
+    struct cs_ev_fit *fits; /* [O] */
     int status;
     char msg[200];
 };
@@ -199,11 +199,11 @@ static void build_set(const struct job *jb, size_t s, struct set_work *w)
     const cs_evppi_set *set = &jb->sets[s];
     int st;
     if (set->n_inputs == 1)
-        st = ev_spline_alloc(jb->theta + set->inputs[0], jb->n_inputs, jb->n, jb->opt->spline_basis,
-                             &w->sp);
+        st = cs_ev_spline_alloc(jb->theta + set->inputs[0], jb->n_inputs, jb->n,
+                                jb->opt->spline_basis, &w->sp);
     else
-        st = ev_gp_alloc(jb->theta, jb->n_inputs, set->inputs, set->n_inputs, jb->n,
-                         jb->opt->gp_points, &w->gp);
+        st = cs_ev_gp_alloc(jb->theta, jb->n_inputs, set->inputs, set->n_inputs, jb->n,
+                            jb->opt->gp_points, &w->gp);
     w->fits = calloc(jb->O, sizeof *w->fits);
     if (st == CS_OK && !w->fits)
         st = CS_ENOMEM;
@@ -219,12 +219,12 @@ static void fit_output(const struct job *jb, size_t s, size_t o, struct set_work
 {
     const double *y = jb->y + o * jb->n;
     int st;
-    if (ev_is_constant(y, jb->n) || (!w->sp && !w->gp))
-        st = ev_fit_constant(y, jb->n, &w->fits[o]);
+    if (cs_ev_is_constant(y, jb->n) || (!w->sp && !w->gp))
+        st = cs_ev_fit_constant(y, jb->n, &w->fits[o]);
     else if (w->sp)
-        st = ev_spline_fit(w->sp, y, &w->fits[o]);
+        st = cs_ev_spline_fit(w->sp, y, &w->fits[o]);
     else
-        st = ev_gp_fit(w->gp, y, &w->fits[o]);
+        st = cs_ev_gp_fit(w->gp, y, &w->fits[o]);
     if (st != CS_OK) {
         /* Several outputs of one set may fail at once; any one message will
          * do, and it is written under a critical section. */
@@ -248,7 +248,8 @@ struct fitted {
     size_t J, n;
 };
 
-/* A sum in four fixed-order partial sums (see ev's dot product). */
+/* A sum in four fixed-order partial sums, for the reason given at the dot
+ * product in evppi_linalg.c. */
 static double sum4(const double *x, size_t n)
 {
     double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
@@ -367,7 +368,7 @@ static int fit_se(const struct job *jb, size_t s, const struct set_work *w, doub
             key.incident = o;
             cs_pcg32 gen;
             cs_pcg32_from_key(&gen, &key);
-            ev_fit_sample(&w->fits[o], &gen, u, draw + o * n);
+            cs_ev_fit_sample(&w->fits[o], &gen, u, draw + o * n);
         }
         fitted_means(&f);
         for (size_t l = 0; l < L; l++) { /* Welford: one pass, stable */
@@ -428,10 +429,10 @@ static void set_work_clear(struct set_work *w, size_t O)
 {
     if (w->fits)
         for (size_t o = 0; o < O; o++)
-            ev_fit_clear(&w->fits[o]);
+            cs_ev_fit_clear(&w->fits[o]);
     free(w->fits);
-    ev_spline_free(w->sp);
-    ev_gp_free(w->gp);
+    cs_ev_spline_free(w->sp);
+    cs_ev_gp_free(w->gp);
 }
 
 /* Runs the three phases over all sets; returns the first failure in set

@@ -55,14 +55,14 @@
 #define GP_MAX_ITER 60
 #define GP_LENGTH_PENALTY 1.0
 
-struct ev_gp {
+struct cs_ev_gp {
     size_t n, p, m, h; /* h = p + 1 columns of the linear basis */
     double *H;         /* [n h]: 1 and the standardised inputs */
     double *Q;         /* [n h]: H L^-T with L L' = H'H, orthonormal columns */
     double *d2;        /* [m (m - 1) / 2 pairs][p]: squared differences of the first m rows */
 };
 
-void ev_gp_free(struct ev_gp *gp)
+void cs_ev_gp_free(struct cs_ev_gp *gp)
 {
     if (!gp)
         return;
@@ -106,34 +106,34 @@ static void compact(double *H, size_t n, size_t from, size_t to)
 
 /* gp->Q = H L^-T, L L' = H'H (with a ridge only when inputs are collinear),
  * so that Q Q' y is the least-squares fit on the linear basis. */
-static int orthonormal_basis(struct ev_gp *gp)
+static int orthonormal_basis(struct cs_ev_gp *gp)
 {
     size_t n = gp->n, h = gp->h;
     double *l = malloc(h * h * sizeof *l), *copy = malloc(h * h * sizeof *copy);
     int st = CS_ENOMEM;
     if (l && copy) {
-        ev_gram(gp->H, n, h, l);
-        st = ev_chol_ridged(l, h, h, copy) == 0 ? CS_OK : CS_EINTERNAL;
+        cs_ev_gram(gp->H, n, h, l);
+        st = cs_ev_chol_ridged(l, h, h, copy) == 0 ? CS_OK : CS_EINTERNAL;
     }
     for (size_t i = 0; st == CS_OK && i < n; i++) {
         memcpy(gp->Q + i * h, gp->H + i * h, h * sizeof *gp->Q);
-        ev_solve_l(l, h, gp->Q + i * h); /* row i of Q = (L^-1 h_i)' */
+        cs_ev_solve_l(l, h, gp->Q + i * h); /* row i of Q = (L^-1 h_i)' */
     }
     free(l);
     free(copy);
     return st;
 }
 
-int ev_gp_alloc(const double *theta, size_t n_inputs, const size_t *cols, size_t n_cols, size_t n,
-                size_t m, struct ev_gp **out)
+int cs_ev_gp_alloc(const double *theta, size_t n_inputs, const size_t *cols, size_t n_cols,
+                   size_t n, size_t m, struct cs_ev_gp **out)
 {
     *out = NULL;
-    struct ev_gp *gp = calloc(1, sizeof *gp);
+    struct cs_ev_gp *gp = calloc(1, sizeof *gp);
     if (!gp || !(gp->H = malloc(n * (n_cols + 1) * sizeof *gp->H)))
         goto nomem;
     size_t p = standardise(theta, n_inputs, cols, n_cols, n, gp->H);
     if (p == 0) {
-        ev_gp_free(gp);
+        cs_ev_gp_free(gp);
         return CS_OK; /* every input constant: *out stays NULL */
     }
     compact(gp->H, n, n_cols + 1, p + 1);
@@ -148,7 +148,7 @@ int ev_gp_alloc(const double *theta, size_t n_inputs, const size_t *cols, size_t
         goto nomem;
     int st = orthonormal_basis(gp);
     if (st != CS_OK) {
-        ev_gp_free(gp);
+        cs_ev_gp_free(gp);
         return st;
     }
     size_t k = 0;
@@ -161,13 +161,13 @@ int ev_gp_alloc(const double *theta, size_t n_inputs, const size_t *cols, size_t
     *out = gp;
     return CS_OK;
 nomem:
-    ev_gp_free(gp);
+    cs_ev_gp_free(gp);
     return CS_ENOMEM;
 }
 
 /* The marginal-likelihood search: data and scratch. */
 struct ml {
-    const struct ev_gp *gp;
+    const struct cs_ev_gp *gp;
     const double *t; /* [m] standardised residuals */
     double *K;       /* [m m] covariance, then its factor */
     double *Kinv;    /* [m m] */
@@ -246,7 +246,7 @@ static double ml_eval(struct ml *s, const double *eta, double *grad)
     size_t p = s->gp->p, m = s->gp->m;
     double half_inv_l2[p];
     build_k(s, eta, half_inv_l2);
-    if (ev_chol(s->K, m) != 0) {
+    if (cs_ev_chol(s->K, m) != 0) {
         if (grad)
             memset(grad, 0, (p + 2) * sizeof *grad);
         return 1e300;
@@ -255,12 +255,12 @@ static double ml_eval(struct ml *s, const double *eta, double *grad)
     for (size_t a = 0; a < m; a++)
         logdet += 2 * log(s->K[a * m + a]);
     memcpy(s->alpha, s->t, m * sizeof *s->alpha);
-    ev_solve_l(s->K, m, s->alpha);
+    cs_ev_solve_l(s->K, m, s->alpha);
     for (size_t a = 0; a < m; a++)
         quad += s->alpha[a] * s->alpha[a]; /* t'K^-1 t = |L^-1 t|^2 */
-    ev_solve_lt(s->K, m, s->alpha);
+    cs_ev_solve_lt(s->K, m, s->alpha);
     if (grad) {
-        ev_chol_inverse(s->K, m, s->Kinv, s->work);
+        cs_ev_chol_inverse(s->K, m, s->Kinv, s->work);
         ml_gradient(s, eta, half_inv_l2, grad);
     }
     return 0.5 * (quad + logdet) + prior(eta, p, grad);
@@ -366,7 +366,7 @@ static void bfgs(struct ml *s, double *x, size_t n, double *work)
 }
 
 /* Hyperparameters eta[p + 2] for the standardised residuals t[m]. */
-static int fit_hyper(const struct ev_gp *gp, const double *t, double *eta)
+static int fit_hyper(const struct cs_ev_gp *gp, const double *t, double *eta)
 {
     size_t p = gp->p, m = gp->m, pairs = m * (m - 1) / 2, n = p + 2;
     struct ml s = {.gp = gp, .t = t};
@@ -398,11 +398,11 @@ static int fit_hyper(const struct ev_gp *gp, const double *t, double *eta)
 
 /* The residual r = y - Q Q'y of the least-squares fit on the linear basis
  * and its sum of squares. */
-static double least_squares(const struct ev_gp *gp, const double *y, double *qy, double *r)
+static double least_squares(const struct cs_ev_gp *gp, const double *y, double *qy, double *r)
 {
     size_t n = gp->n, h = gp->h;
-    ev_matvec_t(gp->Q, n, h, y, qy);
-    ev_matvec(gp->Q, n, h, qy, r);
+    cs_ev_matvec_t(gp->Q, n, h, y, qy);
+    cs_ev_matvec(gp->Q, n, h, qy, r);
     double rss = 0;
     for (size_t i = 0; i < n; i++) {
         r[i] = y[i] - r[i];
@@ -412,8 +412,8 @@ static double least_squares(const struct ev_gp *gp, const double *y, double *qy,
 }
 
 /* The linear fit: fitted = y - r, posterior s^2 Q Q'. */
-static int linear_fit(const struct ev_gp *gp, const double *y, const double *r, double rss,
-                      double tss, struct ev_fit *fit)
+static int linear_fit(const struct cs_ev_gp *gp, const double *y, const double *r, double rss,
+                      double tss, struct cs_ev_fit *fit)
 {
     size_t n = gp->n, h = gp->h;
     fit->fitted = malloc(n * sizeof *fit->fitted);
@@ -466,7 +466,7 @@ static void kpart_free(struct kpart *k)
 
 /* Kt_nm (n x m) for length-scales eta[0..p): kernel correlations with the
  * first m draws. */
-static void cross_kernel(const struct ev_gp *gp, const double *eta, double *knm)
+static void cross_kernel(const struct cs_ev_gp *gp, const double *eta, double *knm)
 {
     size_t n = gp->n, p = gp->p, h = gp->h, m = gp->m;
     double half_inv_l2[p];
@@ -488,7 +488,7 @@ static void cross_kernel(const struct ev_gp *gp, const double *eta, double *knm)
  * keeping the eigenvalues above 1e-8 of the largest (the rest are rounding
  * of a smooth kernel and would only amplify it). Writes Phi (n x r) over the
  * first n r doubles of phi; returns r, or 0 on failure (*st says why). */
-static size_t nystrom(const struct ev_gp *gp, const double *knm, double *phi, int *st)
+static size_t nystrom(const struct cs_ev_gp *gp, const double *knm, double *phi, int *st)
 {
     size_t n = gp->n, m = gp->m, r = 0;
     double *kmm = malloc(m * m * sizeof *kmm), *u = malloc(m * m * sizeof *u);
@@ -511,7 +511,7 @@ static size_t nystrom(const struct ev_gp *gp, const double *knm, double *phi, in
         }
     for (size_t b = 0; b < m; b++) /* compact T to m x r */
         memmove(t + b * r, t + b * m, r * sizeof *t);
-    ev_matmul(knm, t, n, m, r, phi);
+    cs_ev_matmul(knm, t, n, m, r, phi);
 done:
     free(kmm);
     free(u);
@@ -522,7 +522,7 @@ done:
 
 /* M Phi = Phi - Q (Q' Phi) in place (n x r): the features with the linear
  * part projected out. */
-static int project_out(const struct ev_gp *gp, double *phi, size_t r)
+static int project_out(const struct cs_ev_gp *gp, double *phi, size_t r)
 {
     size_t n = gp->n, h = gp->h;
     double *pq = calloc(h * r, sizeof *pq);
@@ -530,31 +530,32 @@ static int project_out(const struct ev_gp *gp, double *phi, size_t r)
         return CS_ENOMEM;
     for (size_t i = 0; i < n; i++) /* Q'Phi, accumulated row by row */
         for (size_t j = 0; j < h; j++)
-            ev_axpy(pq + j * r, gp->Q[i * h + j], phi + i * r, r);
+            cs_ev_axpy(pq + j * r, gp->Q[i * h + j], phi + i * r, r);
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < h; j++)
-            ev_axpy(phi + i * r, -gp->Q[i * h + j], pq + j * r, r);
+            cs_ev_axpy(phi + i * r, -gp->Q[i * h + j], pq + j * r, r);
     free(pq);
     return CS_OK;
 }
 
 /* W = (M Phi) V and d from the eigen-decomposition (M Phi)'(M Phi) = V D V',
  * and b = W' resid. */
-static int rotate(const struct ev_gp *gp, const double *mphi, const double *resid, struct kpart *k)
+static int rotate(const struct cs_ev_gp *gp, const double *mphi, const double *resid,
+                  struct kpart *k)
 {
     size_t n = gp->n, r = k->r;
     double *c = malloc(r * r * sizeof *c), *v = malloc(r * r * sizeof *v);
     int st = CS_ENOMEM;
     if (!c || !v)
         goto done;
-    ev_gram(mphi, n, r, c);
+    cs_ev_gram(mphi, n, r, c);
     st = eigen(c, r, k->d, v);
     if (st != CS_OK)
         goto done;
     for (size_t j = 0; j < r; j++)
         k->d[j] = fmax(k->d[j], 0); /* a Gram matrix: negatives are rounding */
-    ev_matmul(mphi, v, n, r, r, k->W);
-    ev_matvec_t(k->W, n, r, resid, k->b);
+    cs_ev_matmul(mphi, v, n, r, r, k->W);
+    cs_ev_matvec_t(k->W, n, r, resid, k->b);
 done:
     free(c);
     free(v);
@@ -562,7 +563,7 @@ done:
 }
 
 /* The kernel part for length-scales eta and the linear-fit residual. */
-static int kernel_part(const struct ev_gp *gp, const double *eta, const double *resid,
+static int kernel_part(const struct cs_ev_gp *gp, const double *eta, const double *resid,
                        struct kpart *k)
 {
     size_t n = gp->n, m = gp->m;
@@ -634,7 +635,7 @@ static double choose_ridge(const struct kpart *k, double rr, size_t n, size_t h,
  * (d / (d + rho)); the rest are shrunk to nothing by the ridge, and leaving
  * them out of posterior draws changes their variance by less than r 1e-6
  * degrees of freedom in all. Returns q. */
-static size_t sampling_basis(const struct ev_gp *gp, const struct kpart *k, double rho,
+static size_t sampling_basis(const struct cs_ev_gp *gp, const struct kpart *k, double rho,
                              double *basis, double *w)
 {
     size_t n = gp->n, h = gp->h, q = h;
@@ -656,8 +657,8 @@ static size_t sampling_basis(const struct ev_gp *gp, const struct kpart *k, doub
 /* The GP fit with ridge weight rho: fitted = (y - r) + W (b / (d + rho));
  * posterior s^2 (Q Q' + W diag(1 / (d + rho)) W'), drawn in the diagonal
  * form over the basis [Q, W]. */
-static int kernel_fit(const struct ev_gp *gp, const double *y, const double *r,
-                      const struct kpart *k, double rho, double tss, struct ev_fit *fit)
+static int kernel_fit(const struct cs_ev_gp *gp, const double *y, const double *r,
+                      const struct kpart *k, double rho, double tss, struct cs_ev_fit *fit)
 {
     size_t n = gp->n, h = gp->h, qmax = h + k->r;
     fit->fitted = malloc(n * sizeof *fit->fitted);
@@ -673,7 +674,7 @@ static int kernel_fit(const struct ev_gp *gp, const double *y, const double *r,
         s[j] = k->b[j] / (k->d[j] + rho);
         edf += k->d[j] / (k->d[j] + rho);
     }
-    ev_matvec(k->W, n, k->r, s, fit->fitted);
+    cs_ev_matvec(k->W, n, k->r, s, fit->fitted);
     for (size_t i = 0; i < n; i++) {
         fit->fitted[i] += y[i] - r[i];
         rss += (y[i] - fit->fitted[i]) * (y[i] - fit->fitted[i]);
@@ -689,8 +690,8 @@ static int kernel_fit(const struct ev_gp *gp, const double *y, const double *r,
 
 /* Hyperparameters, kernel part and ridge weight for the residual r of the
  * linear fit; falls back to the linear fit when GCV prefers it. */
-static int gp_kernel(const struct ev_gp *gp, const double *y, const double *r, double rss,
-                     double tss, struct ev_fit *fit)
+static int gp_kernel(const struct cs_ev_gp *gp, const double *y, const double *r, double rss,
+                     double tss, struct cs_ev_fit *fit)
 {
     size_t n = gp->n, h = gp->h, m = gp->m;
     double s_r = sqrt(rss / (double)(n - h)), gbest;
@@ -719,7 +720,7 @@ done:
     return st;
 }
 
-int ev_gp_fit(const struct ev_gp *gp, const double *y, struct ev_fit *fit)
+int cs_ev_gp_fit(const struct cs_ev_gp *gp, const double *y, struct cs_ev_fit *fit)
 {
     memset(fit, 0, sizeof *fit);
     size_t n = gp->n, h = gp->h;
@@ -740,7 +741,7 @@ int ev_gp_fit(const struct ev_gp *gp, const double *y, struct ev_fit *fit)
         st = linear_fit(gp, y, r, rss, tss, fit);
 done:
     if (st != CS_OK)
-        ev_fit_clear(fit);
+        cs_ev_fit_clear(fit);
     free(qy);
     free(r);
     return st;

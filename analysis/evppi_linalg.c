@@ -29,7 +29,7 @@ static double dot(const double *a, const double *b, size_t n)
     return (s0 + s1) + (s2 + s3);
 }
 
-void ev_axpy(double *restrict y, double a, const double *restrict x, size_t n)
+void cs_ev_axpy(double *restrict y, double a, const double *restrict x, size_t n)
 {
     size_t i = 0;
     for (; i + 4 <= n; i += 4) {
@@ -42,15 +42,15 @@ void ev_axpy(double *restrict y, double a, const double *restrict x, size_t n)
         y[i] += a * x[i];
 }
 
-void ev_matmul(const double *a, const double *b, size_t n, size_t k, size_t m, double *c)
+void cs_ev_matmul(const double *a, const double *b, size_t n, size_t k, size_t m, double *c)
 {
     memset(c, 0, n * m * sizeof *c);
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < k; j++)
-            ev_axpy(c + i * m, a[i * k + j], b + j * m, m);
+            cs_ev_axpy(c + i * m, a[i * k + j], b + j * m, m);
 }
 
-int ev_chol(double *a, size_t n)
+int cs_ev_chol(double *a, size_t n)
 {
     /* Cholesky-Banachiewicz, row by row: every inner product runs along two
      * rows, contiguous in memory. */
@@ -69,10 +69,10 @@ int ev_chol(double *a, size_t n)
     return 0;
 }
 
-int ev_chol_ridged(double *a, size_t n, size_t h, double *copy)
+int cs_ev_chol_ridged(double *a, size_t n, size_t h, double *copy)
 {
     memcpy(copy, a, n * n * sizeof *a);
-    if (ev_chol(a, n) == 0)
+    if (cs_ev_chol(a, n) == 0)
         return 0;
     memcpy(a, copy, n * n * sizeof *a);
     double tr = 0;
@@ -80,16 +80,16 @@ int ev_chol_ridged(double *a, size_t n, size_t h, double *copy)
         tr += a[j * n + j];
     for (size_t j = 0; j < h; j++)
         a[j * n + j] += 1e-10 * tr / (double)h;
-    return ev_chol(a, n);
+    return cs_ev_chol(a, n);
 }
 
-void ev_solve_l(const double *l, size_t n, double *b)
+void cs_ev_solve_l(const double *l, size_t n, double *b)
 {
     for (size_t i = 0; i < n; i++)
         b[i] = (b[i] - dot(l + i * n, b, i)) / l[i * n + i];
 }
 
-void ev_solve_lt(const double *l, size_t n, double *b)
+void cs_ev_solve_lt(const double *l, size_t n, double *b)
 {
     for (size_t i = n; i-- > 0;) {
         double s = b[i];
@@ -99,7 +99,7 @@ void ev_solve_lt(const double *l, size_t n, double *b)
     }
 }
 
-void ev_chol_inverse(const double *l, size_t n, double *inv, double *work)
+void cs_ev_chol_inverse(const double *l, size_t n, double *inv, double *work)
 {
     /* work row c = column c of L^-1 (zero above c), by forward
      * substitution; then inv = L^-T L^-1, inv[a][b] = sum_i X[i][a] X[i][b]
@@ -119,7 +119,7 @@ void ev_chol_inverse(const double *l, size_t n, double *inv, double *work)
         }
 }
 
-void ev_gram(const double *a, size_t n, size_t q, double *c)
+void cs_ev_gram(const double *a, size_t n, size_t q, double *c)
 {
     memset(c, 0, q * q * sizeof *c);
     for (size_t r = 0; r < n; r++) {
@@ -138,13 +138,13 @@ void ev_gram(const double *a, size_t n, size_t q, double *c)
             c[j * q + i] = c[i * q + j];
 }
 
-void ev_matvec(const double *a, size_t n, size_t q, const double *x, double *y)
+void cs_ev_matvec(const double *a, size_t n, size_t q, const double *x, double *y)
 {
     for (size_t r = 0; r < n; r++)
         y[r] = dot(a + r * q, x, q);
 }
 
-void ev_matvec_t(const double *a, size_t n, size_t q, const double *x, double *y)
+void cs_ev_matvec_t(const double *a, size_t n, size_t q, const double *x, double *y)
 {
     memset(y, 0, q * sizeof *y);
     for (size_t r = 0; r < n; r++)
@@ -152,12 +152,12 @@ void ev_matvec_t(const double *a, size_t n, size_t q, const double *x, double *y
             y[j] += a[r * q + j] * x[r];
 }
 
-double ev_normal(cs_pcg32 *g)
+double cs_ev_normal(cs_pcg32 *g)
 {
     return gsl_cdf_ugaussian_Pinv(cs_pcg32_uniform_pos(g));
 }
 
-void ev_fit_clear(struct ev_fit *fit)
+void cs_ev_fit_clear(struct cs_ev_fit *fit)
 {
     free(fit->fitted);
     free(fit->own_basis);
@@ -165,7 +165,7 @@ void ev_fit_clear(struct ev_fit *fit)
     memset(fit, 0, sizeof *fit);
 }
 
-int ev_is_constant(const double *y, size_t n)
+int cs_ev_is_constant(const double *y, size_t n)
 {
     double lo = y[0], hi = y[0];
     for (size_t i = 1; i < n; i++) {
@@ -177,7 +177,7 @@ int ev_is_constant(const double *y, size_t n)
     return hi - lo <= 8 * 0x1p-52 * fmax(fabs(lo), fabs(hi));
 }
 
-int ev_fit_constant(const double *y, size_t n, struct ev_fit *fit)
+int cs_ev_fit_constant(const double *y, size_t n, struct cs_ev_fit *fit)
 {
     memset(fit, 0, sizeof *fit);
     fit->fitted = malloc(n * sizeof *fit->fitted);
@@ -197,7 +197,7 @@ int ev_fit_constant(const double *y, size_t n, struct ev_fit *fit)
     return CS_OK;
 }
 
-void ev_fit_sample(const struct ev_fit *fit, cs_pcg32 *g, double *u, double *out)
+void cs_ev_fit_sample(const struct cs_ev_fit *fit, cs_pcg32 *g, double *u, double *out)
 {
     size_t n = fit->n, q = fit->q;
     if (!fit->w) {
@@ -205,7 +205,7 @@ void ev_fit_sample(const struct ev_fit *fit, cs_pcg32 *g, double *u, double *out
         return;
     }
     for (size_t j = 0; j < q; j++)
-        u[j] = fit->w[j] * ev_normal(g);
+        u[j] = fit->w[j] * cs_ev_normal(g);
     for (size_t i = 0; i < n; i++)
         out[i] = fit->fitted[i] + fit->scale * dot(fit->basis + i * q, u, q);
 }

@@ -26,14 +26,14 @@
 
 #include "evppi_internal.h"
 
-struct ev_spline {
+struct cs_ev_spline {
     size_t n, q;
     double *F;   /* [n q] Z L^-T U */
     double *C;   /* [q q] F'F (the identity up to delta) */
     double *eig; /* [q] eigenvalues e_j >= 0 */
 };
 
-void ev_spline_free(struct ev_spline *sp)
+void cs_ev_spline_free(struct cs_ev_spline *sp)
 {
     if (!sp)
         return;
@@ -144,7 +144,7 @@ static void lower_inverse(const double *l, size_t q, double *x, double *col)
     for (size_t c = 0; c < q; c++) {
         memset(col, 0, q * sizeof *col);
         col[c] = 1;
-        ev_solve_l(l, q, col);
+        cs_ev_solve_l(l, q, col);
         for (size_t i = 0; i < q; i++)
             x[i * q + c] = col[i];
     }
@@ -170,12 +170,12 @@ static int eigen(double *m, size_t q, double *eig, double *u)
 
 /* From the basis z[n q] and penalty s[q q]: sp->F, sp->C, sp->eig. work
  * holds 4 q q doubles. */
-static int decompose(const double *z, const double *s, struct ev_spline *sp, double *work)
+static int decompose(const double *z, const double *s, struct cs_ev_spline *sp, double *work)
 {
     size_t n = sp->n, q = sp->q;
     double *g = work, *x = work + q * q, *m = work + 2 * q * q, *u = work + 3 * q * q;
-    ev_gram(z, n, q, g);
-    if (ev_chol_ridged(g, q, q, m) != 0) /* m: scratch until the congruence */
+    cs_ev_gram(z, n, q, g);
+    if (cs_ev_chol_ridged(g, q, q, m) != 0) /* m: scratch until the congruence */
         return CS_EINTERNAL;
     lower_inverse(g, q, x, m);
     congruence(x, s, q, g, m); /* g is free again: scratch */
@@ -197,16 +197,16 @@ static int decompose(const double *z, const double *s, struct ev_spline *sp, dou
                 acc += z[r * q + k] * m[k * q + j];
             sp->F[r * q + j] = acc;
         }
-    ev_gram(sp->F, n, q, sp->C);
+    cs_ev_gram(sp->F, n, q, sp->C);
     return CS_OK;
 }
 
-int ev_spline_alloc(const double *x, size_t stride, size_t n, size_t q_target,
-                    struct ev_spline **out)
+int cs_ev_spline_alloc(const double *x, size_t stride, size_t n, size_t q_target,
+                       struct cs_ev_spline **out)
 {
     *out = NULL;
     int st = CS_ENOMEM;
-    struct ev_spline *sp = calloc(1, sizeof *sp);
+    struct cs_ev_spline *sp = calloc(1, sizeof *sp);
     double *xs = malloc(n * sizeof *xs), *breaks = malloc(q_target * sizeof *breaks);
     double *z = NULL, *t = NULL, *s = NULL, *work = NULL;
     if (!sp || !xs || !breaks)
@@ -241,7 +241,7 @@ int ev_spline_alloc(const double *x, size_t stride, size_t n, size_t q_target,
         sp = NULL;
     }
 done:
-    ev_spline_free(sp);
+    cs_ev_spline_free(sp);
     free(xs);
     free(breaks);
     free(z);
@@ -252,8 +252,8 @@ done:
 }
 
 /* GCV score at log weight la, given z = F'y (centred y), yy = |y|^2. */
-static double gcv_at(const struct ev_spline *sp, const double *z, double yy, double la, double *s,
-                     double *edf_out)
+static double gcv_at(const struct cs_ev_spline *sp, const double *z, double yy, double la,
+                     double *s, double *edf_out)
 {
     size_t q = sp->q;
     double alpha = exp(la), edf = 0, fy = 0, ff = 0;
@@ -275,7 +275,7 @@ static double gcv_at(const struct ev_spline *sp, const double *z, double yy, dou
 /* The log weight minimising GCV: a grid of step 0.25 in ln alpha from where
  * every s_j is about 1 to where only the straight lines remain, then golden
  * section between the grid neighbours of the best point. */
-static double choose_weight(const struct ev_spline *sp, const double *z, double yy, double *s)
+static double choose_weight(const struct cs_ev_spline *sp, const double *z, double yy, double *s)
 {
     double emax = 0, emin = INFINITY, edf;
     for (size_t j = 0; j < sp->q; j++)
@@ -309,7 +309,7 @@ static double choose_weight(const struct ev_spline *sp, const double *z, double 
     return gcv_at(sp, z, yy, mid, s, &edf) < fbest ? mid : best;
 }
 
-int ev_spline_fit(const struct ev_spline *sp, const double *y, struct ev_fit *fit)
+int cs_ev_spline_fit(const struct cs_ev_spline *sp, const double *y, struct cs_ev_fit *fit)
 {
     size_t n = sp->n, q = sp->q;
     memset(fit, 0, sizeof *fit);
@@ -319,7 +319,7 @@ int ev_spline_fit(const struct ev_spline *sp, const double *y, struct ev_fit *fi
     if (!yc || !z || !fit->fitted || !fit->w) {
         free(yc);
         free(z);
-        ev_fit_clear(fit);
+        cs_ev_fit_clear(fit);
         return CS_ENOMEM;
     }
     double mean = 0, yy = 0, rss = 0, edf = 0;
@@ -329,12 +329,12 @@ int ev_spline_fit(const struct ev_spline *sp, const double *y, struct ev_fit *fi
         yc[i] = y[i] - mean; /* centred: the constant is in the span anyway */
         yy += yc[i] * yc[i];
     }
-    ev_matvec_t(sp->F, n, q, yc, z);
+    cs_ev_matvec_t(sp->F, n, q, yc, z);
     double la = choose_weight(sp, z, yy, fit->w);
     gcv_at(sp, z, yy, la, fit->w, &edf); /* leaves s in fit->w */
     for (size_t j = 0; j < q; j++)
         z[j] *= fit->w[j];
-    ev_matvec(sp->F, n, q, z, fit->fitted);
+    cs_ev_matvec(sp->F, n, q, z, fit->fitted);
     for (size_t i = 0; i < n; i++) {
         rss += (yc[i] - fit->fitted[i]) * (yc[i] - fit->fitted[i]);
         fit->fitted[i] += mean;
