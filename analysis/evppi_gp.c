@@ -42,8 +42,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gsl/gsl_eigen.h>
-
 #include "evppi_internal.h"
 
 /* A floor on sn2 (in units of the residual variance) and a relative jitter
@@ -433,21 +431,6 @@ static int linear_fit(const struct cs_ev_gp *gp, const double *y, const double *
     return CS_OK;
 }
 
-/* Eigen-decomposes the symmetric q x q matrix a (destroyed): eigenvalues in
- * eig, eigenvectors in the columns of u. */
-static int eigen(double *a, size_t q, double *eig, double *u)
-{
-    gsl_eigen_symmv_workspace *w = gsl_eigen_symmv_alloc(q);
-    if (!w)
-        return CS_ENOMEM;
-    gsl_matrix_view av = gsl_matrix_view_array(a, q, q);
-    gsl_matrix_view uv = gsl_matrix_view_array(u, q, q);
-    gsl_vector_view ev = gsl_vector_view_array(eig, q);
-    int st = gsl_eigen_symmv(&av.matrix, &ev.vector, &uv.matrix, w);
-    gsl_eigen_symmv_free(w);
-    return st ? CS_EINTERNAL : CS_OK;
-}
-
 /* The kernel part of the fit, after the linear part is projected out:
  * W = M Phi V (n x r, orthogonal columns with |W_j|^2 = d_j), b = W'r. */
 struct kpart {
@@ -497,7 +480,7 @@ static size_t nystrom(const struct cs_ev_gp *gp, const double *knm, double *phi,
     if (!kmm || !u || !lam || !t)
         goto done;
     memcpy(kmm, knm, m * m * sizeof *kmm); /* rows b < m of Kt_nm are Kt_mm */
-    *st = eigen(kmm, m, lam, u);
+    *st = cs_ev_eigen(kmm, m, lam, u);
     if (*st != CS_OK)
         goto done;
     double top = 0;
@@ -549,7 +532,7 @@ static int rotate(const struct cs_ev_gp *gp, const double *mphi, const double *r
     if (!c || !v)
         goto done;
     cs_ev_gram(mphi, n, r, c);
-    st = eigen(c, r, k->d, v);
+    st = cs_ev_eigen(c, r, k->d, v);
     if (st != CS_OK)
         goto done;
     for (size_t j = 0; j < r; j++)

@@ -42,6 +42,15 @@ void cs_ev_axpy(double *restrict y, double a, const double *restrict x, size_t n
  * row by row as axpys along contiguous rows. */
 void cs_ev_matmul(const double *a, const double *b, size_t n, size_t k, size_t m, double *c);
 
+/* t = a' for a of n x m (t m x n). */
+void cs_ev_transpose(const double *a, size_t n, size_t m, double *t);
+
+/* Eigen-decomposition of the symmetric q x q matrix a (destroyed; GSL's
+ * symmv, whose only error, a size mismatch, cannot arise here):
+ * eigenvalues in eig, eigenvectors in the columns of u. Returns CS_OK,
+ * CS_ENOMEM or CS_EINTERNAL. */
+int cs_ev_eigen(double *a, size_t q, double *eig, double *u);
+
 /* c = a' a (q x q, both triangles) for a of n rows and q columns. */
 void cs_ev_gram(const double *a, size_t n, size_t q, double *c);
 

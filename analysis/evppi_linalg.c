@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <gsl/gsl_cdf.h>
+#include <gsl/gsl_eigen.h>
 
 #include "evppi_internal.h"
 
@@ -48,6 +49,26 @@ void cs_ev_matmul(const double *a, const double *b, size_t n, size_t k, size_t m
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < k; j++)
             cs_ev_axpy(c + i * m, a[i * k + j], b + j * m, m);
+}
+
+void cs_ev_transpose(const double *a, size_t n, size_t m, double *t)
+{
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < m; j++)
+            t[j * n + i] = a[i * m + j];
+}
+
+int cs_ev_eigen(double *a, size_t q, double *eig, double *u)
+{
+    gsl_eigen_symmv_workspace *w = gsl_eigen_symmv_alloc(q);
+    if (!w)
+        return CS_ENOMEM;
+    gsl_matrix_view av = gsl_matrix_view_array(a, q, q);
+    gsl_matrix_view uv = gsl_matrix_view_array(u, q, q);
+    gsl_vector_view ev = gsl_vector_view_array(eig, q);
+    int st = gsl_eigen_symmv(&av.matrix, &ev.vector, &uv.matrix, w);
+    gsl_eigen_symmv_free(w);
+    return st ? CS_EINTERNAL : CS_OK;
 }
 
 int cs_ev_chol(double *a, size_t n)

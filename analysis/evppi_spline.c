@@ -22,7 +22,6 @@
 #include <string.h>
 
 #include <gsl/gsl_bspline.h>
-#include <gsl/gsl_eigen.h>
 
 #include "evppi_internal.h"
 
@@ -117,25 +116,6 @@ static void penalty(const double *t, size_t q, double *s)
     }
 }
 
-/* m = X S X' for X = L^-1 (lower, from work), all q x q; tmp is q x q. */
-static void congruence(const double *x, const double *s, size_t q, double *tmp, double *m)
-{
-    for (size_t i = 0; i < q; i++)
-        for (size_t j = 0; j < q; j++) {
-            double acc = 0;
-            for (size_t k = 0; k < q; k++)
-                acc += x[i * q + k] * s[k * q + j];
-            tmp[i * q + j] = acc;
-        }
-    for (size_t i = 0; i < q; i++)
-        for (size_t j = 0; j < q; j++) {
-            double acc = 0;
-            for (size_t k = 0; k < q; k++)
-                acc += tmp[i * q + k] * x[j * q + k];
-            m[i * q + j] = acc;
-        }
-}
-
 /* L^-1 of the lower factor l, as a full q x q lower matrix in x; col is a
  * scratch vector of q doubles. */
 static void lower_inverse(const double *l, size_t q, double *x, double *col)
@@ -150,24 +130,6 @@ static void lower_inverse(const double *l, size_t q, double *x, double *col)
     }
 }
 
-/* Eigen-decomposes m (q x q, destroyed) into eig[q] and u[q q] (columns). */
-static int eigen(double *m, size_t q, double *eig, double *u)
-{
-    gsl_eigen_symmv_workspace *w = gsl_eigen_symmv_alloc(q);
-    if (!w)
-        return CS_ENOMEM;
-    gsl_matrix_view mv = gsl_matrix_view_array(m, q, q);
-    gsl_matrix_view uv = gsl_matrix_view_array(u, q, q);
-    gsl_vector_view ev = gsl_vector_view_array(eig, q);
-    int st = gsl_eigen_symmv(&mv.matrix, &ev.vector, &uv.matrix, w);
-    gsl_eigen_symmv_free(w);
-    if (st)
-        return CS_EINTERNAL;
-    for (size_t j = 0; j < q; j++)
-        eig[j] = fmax(eig[j], 0); /* a positive semidefinite penalty: rounding only */
-    return CS_OK;
-}
-
 /* From the basis z[n q] and penalty s[q q]: sp->F, sp->C, sp->eig. work
  * holds 4 q q doubles. */
 static int decompose(const double *z, const double *s, struct cs_ev_spline *sp, double *work)
@@ -175,28 +137,20 @@ static int decompose(const double *z, const double *s, struct cs_ev_spline *sp, 
     size_t n = sp->n, q = sp->q;
     double *g = work, *x = work + q * q, *m = work + 2 * q * q, *u = work + 3 * q * q;
     cs_ev_gram(z, n, q, g);
-    if (cs_ev_chol_ridged(g, q, q, m) != 0) /* m: scratch until the congruence */
+    if (cs_ev_chol_ridged(g, q, q, m) != 0) /* m: scratch */
         return CS_EINTERNAL;
-    lower_inverse(g, q, x, m);
-    congruence(x, s, q, g, m); /* g is free again: scratch */
-    int st = eigen(m, q, sp->eig, u);
+    lower_inverse(g, q, x, m);              /* X = L^-1 */
+    cs_ev_transpose(x, q, q, u);            /* X' */
+    cs_ev_matmul(s, u, q, q, q, g);         /* S X' */
+    cs_ev_matmul(x, g, q, q, q, m);         /* M = X S X' */
+    int st = cs_ev_eigen(m, q, sp->eig, u); /* M = U diag(e) U' */
     if (st != CS_OK)
         return st;
-    /* T = X' U (q x q) into m, then F = Z T. */
-    for (size_t i = 0; i < q; i++)
-        for (size_t j = 0; j < q; j++) {
-            double acc = 0;
-            for (size_t k = 0; k < q; k++)
-                acc += x[k * q + i] * u[k * q + j];
-            m[i * q + j] = acc;
-        }
-    for (size_t r = 0; r < n; r++)
-        for (size_t j = 0; j < q; j++) {
-            double acc = 0;
-            for (size_t k = 0; k < q; k++)
-                acc += z[r * q + k] * m[k * q + j];
-            sp->F[r * q + j] = acc;
-        }
+    for (size_t j = 0; j < q; j++)
+        sp->eig[j] = fmax(sp->eig[j], 0); /* a semidefinite penalty: negatives are rounding */
+    cs_ev_transpose(x, q, q, g);
+    cs_ev_matmul(g, u, q, q, q, m);     /* T = X' U */
+    cs_ev_matmul(z, m, n, q, q, sp->F); /* F = Z T */
     cs_ev_gram(sp->F, n, q, sp->C);
     return CS_OK;
 }
