@@ -45,14 +45,14 @@
  *    horizon = EVPI x population_years (so is its SE).
  *    Simulation noise: max is convex, so noise in the draw means inflates
  *    E_d[max_v NB] and therefore EVPI. With k >= 2 the bound
- *        bias <= lambda * min( sum_v s_v / sqrt(2 pi),
- *                              max_v s_v * sqrt(2 ln V) ),
+ *        bias <= |lambda| * min( sum_v s_v / sqrt(2 pi),
+ *                                max_v s_v * sqrt(2 ln V) ),
  *    s_v^2 = within-draw variance of (e_v - e_0) / k, is reported as
  *    evpi_noise_bound (a bound for Gaussian noise, and a loose one: the true
  *    bias accrues only in draws near a decision boundary). With k = 1 the
  *    noise cannot be separated from parameter uncertainty and the bound is
- *    NaN. EVPPI of all inputs together (4.) is free of that noise and is the
- *    better EVPI estimate when the two differ.
+ *    NaN. EVPPI of all inputs together (4.) regresses the noise away (up to
+ *    its own fit error) and is the better EVPI estimate when the two differ.
  *
  * 2. Frontier (cs_decision_frontier), on mean effects and costs, as
  *    dampack's calculate_icers and BCEA: options sorted by cost (ties: the
