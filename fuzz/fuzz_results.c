@@ -5,7 +5,7 @@
  * report` and `merge` use: cs_results_open (format, version, name lists,
  * variants, the /summary, /comparison and /ranking tables), then
  * cs_results_read_measures for every variant, then cs_results_close. Then
- * the same file goes through `casesim report` itself (model/cli_report.c is
+ * the same file goes through `casesim report` itself (model/cli/report.c is
  * compiled into this target) in text and csv form, with stdout sent to
  * /dev/null, so that everything the report assumes about an opened file is
  * exercised too.
@@ -26,10 +26,10 @@
 
 #include "casesim/error.h"
 #include "casesim/results.h"
-#include "cli.h"
+#include "cli/cli.h"
 
 /* `casesim report` first reads the file in a child process
- * (model/cli_probe.c), so that a crash or endless loop inside HDF5 becomes an
+ * (model/cli/probe.c), so that a crash or endless loop inside HDF5 becomes an
  * error message. Here the probe is replaced by a pass-through: the fuzzer
  * must see such failures itself (scripts/fuzz.sh sorts them into HDF5's and
  * ours), and coverage feedback works only in this process. */

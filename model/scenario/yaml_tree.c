@@ -13,7 +13,7 @@
  * "billion laughs" expansion attacks instead of bounding it; the message says
  * so. Anchors alone are harmless and ignored.
  */
-#include "yaml_tree.h"
+#include "scenario/yaml_tree.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* h5util.c — HDF5 helpers for the results module (see h5util.h). */
-#include "h5util.h"
+#include "results/h5util.h"
 
 #include <stdarg.h>
 #include <stdio.h>

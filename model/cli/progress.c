@@ -1,6 +1,6 @@
-/* cli_progress.c — the progress bar and progress lines of `casesim run`
- * (see cli_progress.h). */
-#include "cli_progress.h"
+/* cli/progress.c — the progress bar and progress lines of `casesim run`
+ * (see cli/progress.h). */
+#include "cli/progress.h"
 
 #include <time.h>
 #include <unistd.h>

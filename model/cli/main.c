@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "casesim/error.h"
-#include "cli.h"
+#include "cli/cli.h"
 
 static const cs_cli_command commands[] = {
     /* subcommands are added here as their cli_*.c modules land */

@@ -1,5 +1,5 @@
 /*
- * results_join.c — copying finished replicates of existing results files into
+ * results/join.c — copying finished replicates of existing results files into
  * a new one, for `casesim merge` and `casesim run --resume` (see
  * casesim/results_join.h).
  *
@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include "casesim/results_join.h"
-#include "h5util.h"
-#include "results_internal.h"
+#include "results/h5util.h"
+#include "results/internal.h"
 
 /* The per-replicate datasets of /runs/<variant>, as the writer lays them out:
  * dims after the replicate axis, and where the row goes in a result. */

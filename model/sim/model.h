@@ -1,5 +1,5 @@
 /*
- * model_internal.h — the compiled model: a variant's scenario flattened into
+ * sim/model.h — the compiled model: a variant's scenario flattened into
  * the tables the engine's hot loop reads (private to model.c, engine.c and
  * work.c; the public handle is the opaque cs_model of casesim/engine.h).
  *

@@ -1,8 +1,8 @@
 /*
- * scenario_internal.h — what the loader's files share (internal).
+ * scenario/internal.h — what the loader's files share (internal).
  *
- * scenario_load.c converts a YAML tree into a cs_scenario and checks every
- * rule; scenario_patch.c applies interventions to a copy of the tree;
+ * scenario/load.c converts a YAML tree into a cs_scenario and checks every
+ * rule; scenario/patch.c applies interventions to a copy of the tree;
  * scenario.c frees, copies and looks things up. Errors go through one
  * reporting function so that, when a variant's patched tree is converted, an
  * error is told in terms of the intervention change that caused it.
@@ -14,7 +14,7 @@
 #include <stdbool.h>
 
 #include "casesim/scenario.h"
-#include "yaml_tree.h"
+#include "scenario/yaml_tree.h"
 
 /* One change applied to a variant's tree, for messages. */
 typedef struct cs_applied_change {

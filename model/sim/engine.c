@@ -65,8 +65,8 @@
 
 #include "casesim/engine.h"
 #include "casesim/rng.h"
-#include "event_queue.h"
-#include "model_internal.h"
+#include "sim/event_queue.h"
+#include "sim/model.h"
 
 #define NIL UINT32_MAX
 

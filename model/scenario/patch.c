@@ -1,5 +1,5 @@
 /*
- * scenario_patch.c — applies an intervention's changes to a copy of the tree.
+ * scenario/patch.c — applies an intervention's changes to a copy of the tree.
  *
  * A change is `path` plus `set: V` or `scale: F`. The path walks the YAML
  * tree: in a mapping a segment is a key; in a list a segment is the `name` of
@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "scenario_internal.h"
+#include "scenario/internal.h"
 
 #define MAX_SEGMENTS 64
 

@@ -1,5 +1,5 @@
 /*
- * cli_report.c — `casesim report RESULTS.h5 [--format text|csv|markdown]`:
+ * cli/report.c — `casesim report RESULTS.h5 [--format text|csv|markdown]`:
  * the tables an expert reads first. For each variant the headline measures
  * by victim group with 95% confidence intervals; each intervention's and
  * bundle's change against the baseline (paired over the same simulated
@@ -17,7 +17,7 @@
 #include "casesim/measures.h"
 #include "casesim/results.h"
 #include "casesim/stats.h"
-#include "cli.h"
+#include "cli/cli.h"
 
 typedef enum { FMT_TEXT, FMT_CSV, FMT_MARKDOWN } report_format;
 
@@ -742,7 +742,7 @@ int cs_cli_report(int argc, char **argv)
     static cs_error err;
     cs_error_clear(&err);
     cs_results *r = NULL;
-    /* A damaged file must not crash or hang the report (cli_probe.c). */
+    /* A damaged file must not crash or hang the report (cli/probe.c). */
     int st = cs_cli_probe_results(argv[optind], false, &err);
     if (st == CS_OK)
         st = cs_results_open(argv[optind], &r, &err);

@@ -1,5 +1,5 @@
 /*
- * results_write.c — writes the HDF5 results file as replicates finish
+ * results/write.c — writes the HDF5 results file as replicates finish
  * (see casesim/results.h; the layout is documented in analysis/README.md).
  *
  * Per-replicate datasets are chunked along the replicate axis, compressed
@@ -15,8 +15,8 @@
 
 #include "casesim/results.h"
 #include "casesim/stats.h"
-#include "h5util.h"
-#include "results_internal.h"
+#include "results/h5util.h"
+#include "results/internal.h"
 
 /* The per-replicate datasets of a variant, in this order. */
 enum {

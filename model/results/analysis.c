@@ -1,5 +1,5 @@
 /*
- * results_analysis.c — the analysis tables of a results file: /summary,
+ * results/analysis.c — the analysis tables of a results file: /summary,
  * /comparison and /ranking, computed from the per-replicate measures under
  * /runs with the statistics of casesim/stats.h. The method is explained in
  * analysis/README.md.
@@ -15,8 +15,8 @@
 #include "casesim/results.h"
 #include "casesim/rng.h"
 #include "casesim/stats.h"
-#include "h5util.h"
-#include "results_internal.h"
+#include "results/h5util.h"
+#include "results/internal.h"
 
 /* Compound type of a row struct: strings are variable-length UTF-8. */
 #define ADD_STR(t, st, f, s) H5Tinsert(t, #f, HOFFSET(st, f), s)

@@ -2,7 +2,7 @@
  * event_queue.c — the cold parts of the event queue (see event_queue.h):
  * set-up, growth and release. Push, peek and pop are inline in the header.
  */
-#include "event_queue.h"
+#include "sim/event_queue.h"
 
 #include <stdlib.h>
 

@@ -1,5 +1,5 @@
 /*
- * cli_merge.c — `casesim merge A.h5 B.h5 ... -o ALL.h5`: joins results files
+ * cli/merge.c — `casesim merge A.h5 B.h5 ... -o ALL.h5`: joins results files
  * of replicate ranges of one run (e.g. the tasks of a job array, each run
  * with --first-replicate K --replicates N) into one file, as if one run had
  * computed every replicate, with /summary, /comparison and /ranking
@@ -13,7 +13,7 @@
 
 #include "casesim/results_join.h"
 #include "casesim/safe_file.h"
-#include "cli.h"
+#include "cli/cli.h"
 
 static void usage(FILE *to)
 {
@@ -136,7 +136,7 @@ int cs_cli_merge(int argc, char **argv)
     }
     /* The inputs are untrusted: each is read first in a child process, and
      * the join itself runs in one, so that HDF5 crashing or looping on a
-     * damaged file becomes an error (cli_probe.c). */
+     * damaged file becomes an error (cli/probe.c). */
     int st = CS_OK;
     for (int i = optind; i < argc && st == CS_OK; i++)
         st = cs_cli_probe_results(argv[i], true, &err);

@@ -1,5 +1,5 @@
 /*
- * scenario_load.c — a YAML tree to a validated cs_scenario.
+ * scenario/load.c — a YAML tree to a validated cs_scenario.
  *
  * cs_scenario_convert walks the tree once, reads every key of the contract
  * (../shared/spec/SCENARIO.md, scenarios/README.md), resolves names to
@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "scenario_internal.h"
+#include "scenario/internal.h"
 
 #define Z_0_9 1.2815515655446004 /* 90% quantile of the standard normal */
 #define SHARE_TOLERANCE 1e-9

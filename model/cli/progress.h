@@ -1,5 +1,5 @@
 /*
- * cli_progress.h — progress of a long run on stderr (part of the command-line
+ * cli/progress.h — progress of a long run on stderr (part of the command-line
  * program, not of libcasesim, because it prints).
  *
  * On a terminal: one line redrawn in place, at most ten times a second, with

@@ -1,5 +1,5 @@
 /*
- * cli_check.c — `casesim check SCENARIO.yaml`: validates a scenario and
+ * cli/check.c — `casesim check SCENARIO.yaml`: validates a scenario and
  * prints its network in words, for the expert who wrote it.
  *
  * Exit 0 with the summary on stdout when the file is valid; exit 2 with every
@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "casesim/scenario.h"
-#include "cli.h"
+#include "cli/cli.h"
 
 static void check_usage(FILE *to)
 {

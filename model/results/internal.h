@@ -1,5 +1,5 @@
 /*
- * results_internal.h — what the results writer, reader and analysis share
+ * results/internal.h — what the results writer, reader and analysis share
  * inside libcasesim (not a public header).
  */
 #ifndef CASESIM_RESULTS_INTERNAL_H

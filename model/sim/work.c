@@ -19,7 +19,7 @@
 #include <time.h>
 
 #include "casesim/engine.h"
-#include "model_internal.h"
+#include "sim/model.h"
 
 typedef struct run_state {
     const cs_run_config *cfg;

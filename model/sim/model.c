@@ -1,6 +1,6 @@
 /*
  * model.c — cs_model_compile: one variant's scenario flattened into the tables
- * the engine's hot loop reads (see model_internal.h), so that a branch choice
+ * the engine's hot loop reads (see sim/model.h), so that a branch choice
  * is a table lookup (plus one exp per branch where an evidence slope is
  * given) and no decision re-derives a probability from the scenario.
  *
@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "casesim/engine.h"
-#include "model_internal.h"
+#include "sim/model.h"
 
 void cs_model_free(cs_model *m)
 {

@@ -1,5 +1,5 @@
 /*
- * cli_run.c — `casesim run SCENARIO.yaml -o RESULTS.h5`: loads and validates
+ * cli/run.c — `casesim run SCENARIO.yaml -o RESULTS.h5`: loads and validates
  * the scenario, runs every selected variant's replicates in parallel, writes
  * each finished replicate to a temporary file beside RESULTS.h5, and
  * publishes it under its name once closed. SIGINT/SIGTERM stop the run
@@ -30,8 +30,8 @@
 #include "casesim/results_join.h"
 #include "casesim/safe_file.h"
 #include "casesim/scenario.h"
-#include "cli.h"
-#include "cli_progress.h"
+#include "cli/cli.h"
+#include "cli/progress.h"
 #ifdef CASESIM_HAVE_MPI
 #include "casesim/engine_mpi.h"
 #endif

@@ -1,5 +1,5 @@
 /*
- * cli_probe.c — reads an untrusted results file once in a child process
+ * cli/probe.c — reads an untrusted results file once in a child process
  * before the command itself touches it.
  *
  * Results files travel between experts, NGOs and governments, so `report`
@@ -31,7 +31,7 @@
 #include <unistd.h>
 
 #include "casesim/results.h"
-#include "cli.h"
+#include "cli/cli.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define PROBE_UNDER_ASAN 1

@@ -3,8 +3,8 @@
  * freeing and looking up (see include/casesim/scenario.h).
  *
  * cs_scenario_load_string: text -> YAML tree (yaml_tree.c) -> validated base
- * scenario (scenario_load.c); then for every variant a copy of the tree is
- * patched (scenario_patch.c) and converted again, so that each variant is an
+ * scenario (scenario/load.c); then for every variant a copy of the tree is
+ * patched (scenario/patch.c) and converted again, so that each variant is an
  * independent, fully validated cs_scenario. Errors of the base file and of
  * every variant are all collected before returning.
  */
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "scenario_internal.h"
+#include "scenario/internal.h"
 
 void cs_scenario_release(cs_scenario *s)
 {

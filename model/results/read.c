@@ -1,5 +1,5 @@
 /*
- * results_read.c — opens a results file, checks its format and major
+ * results/read.c — opens a results file, checks its format and major
  * version, and loads what a report needs (see casesim/results.h).
  */
 #include <errno.h>
@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "casesim/results.h"
-#include "h5util.h"
-#include "results_internal.h"
+#include "results/h5util.h"
+#include "results/internal.h"
 
 /* Reads a compound table into a new array of n rows of row_size bytes, then
  * replaces its variable-length strings (at the given offsets) by copies the
