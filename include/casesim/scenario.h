@@ -49,12 +49,6 @@ extern "C" {
 #define CS_MAX_COST 1.0e15 /* |annual_cost| of an intervention: 64 of them cannot overflow */
 #define CS_MAX_YAML_DEPTH 64
 
-/* A position in the scenario file, for error messages (1-based; 0 unknown). */
-typedef struct cs_pos {
-    int line;
-    int column;
-} cs_pos;
-
 typedef enum cs_duration_kind {
     CS_DUR_NONE = 0,    /* instantaneous decision */
     CS_DUR_FIXED,       /* a = days */

@@ -28,37 +28,6 @@ static void check_usage(FILE *to)
                 "as FILE:LINE:COLUMN: message). Nothing is written.\n");
 }
 
-/* 4000000 -> "4,000,000"; fractions keep two decimals. */
-static const char *money(double v, char *buf, size_t size)
-{
-    char digits[64];
-    double a = fabs(v);
-    bool whole = a == floor(a) && a < 1e15;
-    if (whole)
-        snprintf(digits, sizeof digits, "%.0f", a);
-    else if (a < 1e15)
-        snprintf(digits, sizeof digits, "%.2f", a);
-    else {
-        snprintf(buf, size, "%g", v);
-        return buf;
-    }
-    char *dot = strchr(digits, '.');
-    size_t int_len = dot ? (size_t)(dot - digits) : strlen(digits);
-    size_t o = 0;
-    if (v < 0 && o + 1 < size)
-        buf[o++] = '-';
-    for (size_t i = 0; i < int_len && o + 2 < size; i++) {
-        if (i > 0 && (int_len - i) % 3 == 0)
-            buf[o++] = ',';
-        buf[o++] = digits[i];
-    }
-    if (dot)
-        for (const char *p = dot; *p && o + 1 < size; p++)
-            buf[o++] = *p;
-    buf[o] = '\0';
-    return buf;
-}
-
 /* Prints text in lines of at most ~78 columns, each starting with indent. */
 static void print_wrapped(const char *text, const char *indent)
 {
@@ -207,7 +176,7 @@ static void print_summary(const cs_scenario *s)
     for (size_t g = 0; g < s->n_groups; g++) {
         const cs_group *gr = &s->groups[g];
         printf("  %-20s %s incidents a year", gr->name,
-               money(gr->incidents_per_year, buf, sizeof buf));
+               cs_cli_money(buf, sizeof buf, gr->incidents_per_year, 1));
         if (strcmp(gr->label, gr->name) != 0)
             printf(" (%s)", gr->label);
         printf("\n");
@@ -255,7 +224,8 @@ static void print_summary(const cs_scenario *s)
         printf("\nInterventions:\n");
         for (size_t i = 0; i < s->n_interventions; i++) {
             const cs_intervention *iv = &s->interventions[i];
-            printf("  %s: costs %s a year\n", iv->name, money(iv->annual_cost, buf, sizeof buf));
+            printf("  %s: costs %s a year\n", iv->name,
+                   cs_cli_money(buf, sizeof buf, iv->annual_cost, 1));
             print_wrapped(iv->description, "    ");
             for (size_t j = 0; j < iv->n_changes; j++) {
                 const cs_change *c = &iv->changes[j];
@@ -274,7 +244,7 @@ static void print_summary(const cs_scenario *s)
             printf("  %s: ", bd->name);
             for (size_t j = 0; j < bd->n_interventions; j++)
                 printf("%s%s", j ? " + " : "", s->interventions[bd->interventions[j]].name);
-            printf("; costs %s a year\n", money(v->annual_cost, buf, sizeof buf));
+            printf("; costs %s a year\n", cs_cli_money(buf, sizeof buf, v->annual_cost, 1));
             print_wrapped(bd->description, "    ");
         }
     }
@@ -301,9 +271,7 @@ int cs_cli_check(int argc, char **argv)
             quiet = true;
             break;
         default:
-            fprintf(stderr, "casesim check: unknown option '%s'\n", argv[optind - 1]);
-            check_usage(stderr);
-            return CS_EXIT_USAGE;
+            return cs_cli_bad_option("check", ch, argv, check_usage);
         }
     }
     if (argc - optind != 1) {
@@ -317,9 +285,7 @@ int cs_cli_check(int argc, char **argv)
     cs_scenario *s = NULL;
     int st = cs_scenario_load(path, &s, &err);
     if (st != CS_OK) {
-        fputs(err.text, stderr);
-        if (err.dropped)
-            fprintf(stderr, "... and %zu more errors not shown\n", err.dropped);
+        cs_cli_print_error("check", &err);
         fprintf(stderr, "casesim check: %s is not valid (%zu error%s)\n", path, err.count,
                 err.count == 1 ? "" : "s");
         /* An unreadable file is invalid input too; only running out of memory

@@ -14,12 +14,7 @@
 #include <stddef.h>
 
 #include "casesim/error.h"
-
-#define CS_EXIT_OK 0
-#define CS_EXIT_FAILURE 1
-#define CS_EXIT_USAGE 2
-#define CS_EXIT_SIGINT 130
-#define CS_EXIT_SIGTERM 143
+#include "cli/common.h"
 
 typedef struct cs_cli_command {
     const char *name;
@@ -59,8 +54,5 @@ int cs_cli_probe_results(const char *path, bool measures, cs_error *err);
  * (model/cli/probe.c) */
 int cs_cli_isolated(int (*fn)(void *ctx, cs_error *err), void *ctx, const char *const *inputs,
                     size_t n_inputs, const char *subject, const char *doing, cs_error *err);
-
-/* Maps a library status to an exit code (CS_EINVAL -> 2, ...). */
-int cs_cli_exit_code(int status);
 
 #endif

@@ -28,21 +28,6 @@ static void usage(FILE *to)
     fprintf(to, "\n'casesim COMMAND --help' describes a command.\n");
 }
 
-int cs_cli_exit_code(int status)
-{
-    switch (status) {
-    case CS_OK:
-        return CS_EXIT_OK;
-    case CS_EINVAL:
-    case CS_EUSAGE:
-    case CS_ELIMIT:
-    case CS_EFORMAT:
-        return CS_EXIT_USAGE;
-    default:
-        return CS_EXIT_FAILURE;
-    }
-}
-
 int main(int argc, char **argv)
 {
     /* GSL's default handler calls abort(); our code checks return values. */

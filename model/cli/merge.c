@@ -38,21 +38,6 @@ static void usage(FILE *to)
                 "written); 1 a failure while writing (nothing written).\n");
 }
 
-/* The command line as one string (for the file's provenance). */
-static char *join_args(int argc, char **argv)
-{
-    size_t n = strlen("casesim") + 1;
-    for (int i = 0; i < argc; i++)
-        n += strlen(argv[i]) + 3;
-    char *s = malloc(n);
-    if (!s)
-        return NULL;
-    char *p = s + sprintf(s, "casesim");
-    for (int i = 0; i < argc; i++)
-        p += sprintf(p, " %s", argv[i]);
-    return s;
-}
-
 typedef struct merge_job {
     const char *const *inputs;
     size_t n;
@@ -99,13 +84,8 @@ int cs_cli_merge(int argc, char **argv)
         case 'h':
             usage(stdout);
             return CS_EXIT_OK;
-        case ':':
-            fprintf(stderr, "casesim merge: %s needs a value\n", argv[optind - 1]);
-            return CS_EXIT_USAGE;
         default:
-            fprintf(stderr, "casesim merge: unknown option '%s'\n", argv[optind - 1]);
-            usage(stderr);
-            return CS_EXIT_USAGE;
+            return cs_cli_bad_option("merge", c, argv, usage);
         }
     }
     int n = argc - optind;
@@ -128,7 +108,7 @@ int cs_cli_merge(int argc, char **argv)
     static cs_error err; /* large: keep it off the stack */
     cs_error_clear(&err);
     cs_safe_file *out = NULL;
-    char *command_line = join_args(argc, argv);
+    char *command_line = cs_cli_command_line(argc, argv);
     int rc = CS_EXIT_OK;
     if (!command_line) {
         fprintf(stderr, "casesim merge: out of memory\n");
@@ -151,7 +131,7 @@ int cs_cli_merge(int argc, char **argv)
     if (st == CS_OK)
         st = cs_safe_file_publish(out, &err);
     if (st != CS_OK) {
-        fputs(err.text, stderr);
+        cs_cli_print_error("merge", &err);
         fprintf(stderr, "casesim merge: nothing was written to %s\n", output);
         rc = cs_cli_exit_code(st);
     } else {

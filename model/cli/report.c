@@ -204,30 +204,6 @@ static void fmt_ci(char *buf, size_t n, double mean, double lo, double hi, show_
     snprintf(buf, n, "%s [%s, %s]", a, b, c);
 }
 
-/* A money amount with thousands separators (no currency: the scenario's). */
-static void fmt_money(char *buf, size_t n, double v)
-{
-    if (isnan(v)) {
-        snprintf(buf, n, "n/a");
-        return;
-    }
-    if (isinf(v)) {
-        snprintf(buf, n, "unbounded");
-        return;
-    }
-    char digits[64];
-    snprintf(digits, sizeof digits, "%.0f", fabs(v));
-    size_t len = strlen(digits), o = 0;
-    if (v < 0 && o + 1 < n)
-        buf[o++] = '-';
-    for (size_t i = 0; i < len && o + 2 < n; i++) {
-        if (i && (len - i) % 3 == 0)
-            buf[o++] = ',';
-        buf[o++] = digits[i];
-    }
-    buf[o] = '\0';
-}
-
 static void fmt_prob(char *buf, size_t n, double p)
 {
     if (isnan(p))
@@ -412,7 +388,7 @@ static void print_cost_line(const report *rp, const cs_results_variant *v)
 {
     const cs_results_ranking_row *k = ranking_of(rp->r, v->name);
     char cost[64], cpp[64], lo[64], hi[64];
-    fmt_money(cost, sizeof cost, v->annual_cost);
+    cs_cli_money(cost, sizeof cost, v->annual_cost, 0);
     if (!k) {
         para(rp, "Annual cost: %s.", cost);
         return;
@@ -433,9 +409,9 @@ static void print_cost_line(const report *rp, const cs_results_variant *v)
              who, k->reduction_points, k->reduction_ci_low, k->reduction_ci_high);
         return;
     }
-    fmt_money(cpp, sizeof cpp, k->cost_per_point);
-    fmt_money(lo, sizeof lo, k->cost_per_point_low);
-    fmt_money(hi, sizeof hi, k->cost_per_point_high);
+    cs_cli_money(cpp, sizeof cpp, k->cost_per_point, 0);
+    cs_cli_money(lo, sizeof lo, k->cost_per_point_low, 0);
+    cs_cli_money(hi, sizeof hi, k->cost_per_point_high, 0);
     para(rp,
          "Annual cost: %s. Impunity of %s falls by %.1f percentage points (95%% CI %.1f to "
          "%.1f), so each percentage point of impunity removed costs %s a year (95%% CI %s to "
@@ -459,7 +435,7 @@ static int print_ranking(const report *rp)
     for (size_t i = 0; rc == 0 && i < r->n_ranking; i++) {
         const cs_results_ranking_row *k = &r->ranking[i];
         char cost[64], imp[128], ir[16], ip[16], rat[128], rr[16], rpb[16];
-        fmt_money(cost, sizeof cost, k->annual_cost);
+        cs_cli_money(cost, sizeof cost, k->annual_cost, 0);
         fmt_ci(imp, sizeof imp, k->impunity_mean, k->impunity_ci_low, k->impunity_ci_high,
                SHOW_PERCENT, false);
         snprintf(ir, sizeof ir, k->impunity_rank ? "%d" : "-", (int)k->impunity_rank);
@@ -725,13 +701,8 @@ int cs_cli_report(int argc, char **argv)
         case 'h':
             usage(stdout);
             return CS_EXIT_OK;
-        case ':':
-            fprintf(stderr, "casesim report: %s needs a value\n", argv[optind - 1]);
-            return CS_EXIT_USAGE;
         default:
-            fprintf(stderr, "casesim report: unknown option '%s'\n", argv[optind - 1]);
-            usage(stderr);
-            return CS_EXIT_USAGE;
+            return cs_cli_bad_option("report", c, argv, usage);
         }
     }
     if (optind != argc - 1) {
@@ -747,7 +718,7 @@ int cs_cli_report(int argc, char **argv)
     if (st == CS_OK)
         st = cs_results_open(argv[optind], &r, &err);
     if (st != CS_OK) {
-        fputs(err.text, stderr);
+        cs_cli_print_error("report", &err);
         return st == CS_EIO ? CS_EXIT_FAILURE : CS_EXIT_USAGE;
     }
     report rp = {r, f, stdout, 0};

@@ -81,62 +81,6 @@ static void usage(FILE *to)
     );
 }
 
-/* Parses a whole unsigned decimal number in [lo, hi]. */
-static int parse_u64(const char *opt, const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
-{
-    char *end = NULL;
-    errno = 0;
-    if (!s || !*s || *s == '-' || *s == '+') {
-        fprintf(stderr, "casesim run: %s needs a whole number, got '%s'\n", opt, s ? s : "");
-        return -1;
-    }
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || *end || v < lo || v > hi) {
-        fprintf(stderr, "casesim run: %s must be a whole number from %llu to %llu, got '%s'\n", opt,
-                (unsigned long long)lo, (unsigned long long)hi, s);
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
-
-/* The command line as one string, arguments with special characters in
- * single quotes (for the results file's provenance). Returns a new string or
- * NULL. */
-static char *join_command_line(int argc, char **argv)
-{
-    size_t n = strlen("casesim") + 1;
-    for (int i = 0; i < argc; i++)
-        n += 4 * strlen(argv[i]) + 3;
-    char *s = malloc(n);
-    if (!s)
-        return NULL;
-    char *p = s;
-    p += sprintf(p, "casesim");
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        bool plain = *a != '\0' && strspn(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                             "0123456789-_./=,:+@%") == strlen(a);
-        *p++ = ' ';
-        if (plain) {
-            p += sprintf(p, "%s", a);
-            continue;
-        }
-        *p++ = '\'';
-        for (; *a; a++) {
-            if (*a == '\'') {
-                memcpy(p, "'\\''", 4);
-                p += 4;
-            } else {
-                *p++ = *a;
-            }
-        }
-        *p++ = '\'';
-        *p = '\0';
-    }
-    return s;
-}
-
 /* Resolves --only into increasing variant indices, the baseline first. */
 static int select_variants(const cs_scenario *s, const char *only, size_t **out, size_t *n)
 {
@@ -195,13 +139,6 @@ static int sink(void *ctx, const cs_replicate_result *r, cs_error *err)
     if (st == CS_OK)
         cs_progress_update(&rs->progress, cs_results_writer_replicates(rs->writer));
     return st;
-}
-
-static void print_error(const cs_error *err)
-{
-    fputs(err->text, stderr);
-    if (err->dropped)
-        fprintf(stderr, "casesim run: (%zu more messages not shown)\n", err->dropped);
 }
 
 /* What every rank needs to run its share (sent by rank 0 in the MPI build). */
@@ -433,29 +370,31 @@ static int run_main(int argc, char **argv)
             output = optarg;
             break;
         case 'n':
-            if (parse_u64("--replicates", optarg, 1, CS_MAX_REPLICATES, &o.replicates))
+            if (cs_cli_parse_u64("run", "--replicates", optarg, 1, CS_MAX_REPLICATES,
+                                 &o.replicates))
                 return CS_EXIT_USAGE;
             o.have_replicates = true;
             break;
         case 's':
-            if (parse_u64("--seed", optarg, 0, UINT64_MAX, &o.seed))
+            if (cs_cli_parse_u64("run", "--seed", optarg, 0, UINT64_MAX, &o.seed))
                 return CS_EXIT_USAGE;
             o.have_seed = true;
             break;
         case 't':
-            if (parse_u64("--threads", optarg, 1, 4096, &threads))
+            if (cs_cli_parse_u64("run", "--threads", optarg, 1, 4096, &threads))
                 return CS_EXIT_USAGE;
             break;
         case OPT_ONLY:
             only = optarg;
             break;
         case OPT_CASES:
-            if (parse_u64("--case-records", optarg, 0, CS_MAX_REPLICATES, &o.case_records))
+            if (cs_cli_parse_u64("run", "--case-records", optarg, 0, CS_MAX_REPLICATES,
+                                 &o.case_records))
                 return CS_EXIT_USAGE;
             o.have_case_records = true;
             break;
         case OPT_FIRST:
-            if (parse_u64("--first-replicate", optarg, 0, UINT64_MAX / 2, &o.first))
+            if (cs_cli_parse_u64("run", "--first-replicate", optarg, 0, UINT64_MAX / 2, &o.first))
                 return CS_EXIT_USAGE;
             o.have_first = true;
             break;
@@ -471,13 +410,8 @@ static int run_main(int argc, char **argv)
         case 'h':
             usage(stdout);
             return CS_EXIT_OK;
-        case ':':
-            fprintf(stderr, "casesim run: %s needs a value\n", argv[optind - 1]);
-            return CS_EXIT_USAGE;
         default:
-            fprintf(stderr, "casesim run: unknown option '%s'\n", argv[optind - 1]);
-            usage(stderr);
-            return CS_EXIT_USAGE;
+            return cs_cli_bad_option("run", c, argv, usage);
         }
     }
     if (optind != argc - 1) {
@@ -509,7 +443,7 @@ static int run_main(int argc, char **argv)
     cs_scenario *s = NULL;
     int st = cs_scenario_load(scenario_path, &s, &err);
     if (st != CS_OK) {
-        print_error(&err);
+        cs_cli_print_error("run", &err);
         fprintf(stderr, "casesim run: %s is not a valid scenario; nothing was written\n",
                 scenario_path);
         return cs_cli_exit_code(st);
@@ -539,7 +473,7 @@ static int run_main(int argc, char **argv)
         if (st == CS_OK)
             st = resume_options(old, s, &o, &done, &err);
         if (st != CS_OK) {
-            print_error(&err);
+            cs_cli_print_error("run", &err);
             fprintf(stderr, "casesim run: cannot resume %s; it was left untouched\n", output);
             rc = cs_cli_exit_code(st);
             goto done;
@@ -559,7 +493,7 @@ static int run_main(int argc, char **argv)
         if (o.case_records > o.replicates)
             o.case_records = o.replicates;
     }
-    command_line = join_command_line(argc, argv);
+    command_line = cs_cli_command_line(argc, argv);
     if (!command_line) {
         fprintf(stderr, "casesim run: out of memory\n");
         rc = CS_EXIT_FAILURE;
@@ -568,7 +502,7 @@ static int run_main(int argc, char **argv)
 
     st = cs_safe_file_begin(output, overwrite || resume, &out, &err);
     if (st != CS_OK) {
-        print_error(&err);
+        cs_cli_print_error("run", &err);
         rc = cs_cli_exit_code(st);
         goto done;
     }
@@ -586,7 +520,7 @@ static int run_main(int argc, char **argv)
         old = NULL;
     }
     if (st != CS_OK) {
-        print_error(&err);
+        cs_cli_print_error("run", &err);
         fprintf(stderr, "casesim run: cannot write %s; nothing was written\n", output);
         rc = CS_EXIT_FAILURE;
         goto done;
@@ -629,7 +563,7 @@ static int run_main(int argc, char **argv)
         if (cst == CS_OK)
             cst = cs_safe_file_publish(out, &err);
         if (cst != CS_OK) {
-            print_error(&err);
+            cs_cli_print_error("run", &err);
             fprintf(stderr, "casesim run: cannot write %s; %s\n", output,
                     resume ? "it was left as it was" : "nothing was written");
             rc = cst == CS_EUSAGE ? CS_EXIT_USAGE : CS_EXIT_FAILURE;
@@ -646,7 +580,7 @@ static int run_main(int argc, char **argv)
             rc = stop_signal == SIGINT ? CS_EXIT_SIGINT : CS_EXIT_SIGTERM;
         }
     } else {
-        print_error(&err);
+        cs_cli_print_error("run", &err);
         fprintf(stderr, "casesim run: the run failed (%s); %s %s\n", cs_status_name(st),
                 resume ? "nothing was changed in" : "nothing was written to", output);
         rc = CS_EXIT_FAILURE;

@@ -1,4 +1,5 @@
 /* h5util.c — HDF5 helpers for the results module (see h5util.h). */
+#include "core/alloc.h"
 #include "results/h5util.h"
 
 #include <stdarg.h>
@@ -204,17 +205,6 @@ int cs_h5_write_strings(hid_t loc, const char *name, const char *const *values, 
     return st;
 }
 
-char *cs_h5_strdup(const char *s)
-{
-    if (!s)
-        return NULL;
-    size_t n = strlen(s) + 1;
-    char *c = malloc(n);
-    if (c)
-        memcpy(c, s, n);
-    return c;
-}
-
 /* Opens attribute name of loc, or reports it missing. */
 static hid_t open_attr(hid_t loc, const char *name, cs_error *err)
 {
@@ -246,7 +236,7 @@ int cs_h5_read_attr_string(hid_t loc, const char *name, char **out, cs_error *er
         if (mt < 0 || H5Aread(a, mt, &v) < 0) {
             st = cs_h5_fail(err, CS_EFORMAT, "cannot read attribute '%s'", name);
         } else {
-            *out = cs_h5_strdup(v ? v : "");
+            *out = cs_xstrdup(v ? v : "");
             if (!*out)
                 st = cs_error_set(err, CS_ENOMEM, "out of memory");
             H5Dvlen_reclaim(mt, space, H5P_DEFAULT, &v);
@@ -319,7 +309,7 @@ static int copy_strings(char **raw, size_t count, char ***out, const char *name,
     if (!copy)
         return cs_error_set(err, CS_ENOMEM, "out of memory reading '%s'", name);
     for (size_t i = 0; i < count; i++) {
-        copy[i] = cs_h5_strdup(raw[i] ? raw[i] : "");
+        copy[i] = cs_xstrdup(raw[i] ? raw[i] : "");
         if (!copy[i]) {
             cs_h5_free_strings(copy, i);
             return cs_error_set(err, CS_ENOMEM, "out of memory reading '%s'", name);

@@ -80,7 +80,4 @@ int cs_h5_read_strings(hid_t loc, const char *name, char ***out, size_t *n, cs_e
 /* Frees n strings and the array. NULL is a no-op. */
 void cs_h5_free_strings(char **s, size_t n);
 
-/* A new copy of s (free()), or NULL when out of memory or s is NULL. */
-char *cs_h5_strdup(const char *s);
-
 #endif

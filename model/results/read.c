@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "casesim/results.h"
+#include "core/alloc.h"
 #include "results/h5util.h"
 #include "results/internal.h"
 
@@ -67,7 +68,7 @@ static int read_table(hid_t file, const char *name, hid_t mtype, size_t row_size
             for (size_t k = 0; k < n_str && st == CS_OK; k++) {
                 char **src = (char **)(raw + i * row_size + str_off[k]);
                 char **dst = (char **)(copy + i * row_size + str_off[k]);
-                *dst = cs_h5_strdup(*src ? *src : "");
+                *dst = cs_xstrdup(*src ? *src : "");
                 if (!*dst)
                     st = cs_error_set(err, CS_ENOMEM, "out of memory reading %s", name);
             }
@@ -110,7 +111,7 @@ static int read_source(hid_t file, char **out, cs_error *err)
     if (d < 0 || t < 0 || sp < 0 || H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, &v) < 0) {
         st = cs_h5_fail(err, CS_EFORMAT, "cannot read /scenario/source");
     } else {
-        *out = cs_h5_strdup(v ? v : "");
+        *out = cs_xstrdup(v ? v : "");
         if (!*out)
             st = cs_error_set(err, CS_ENOMEM, "out of memory");
         H5Dvlen_reclaim(t, sp, H5P_DEFAULT, &v);
@@ -125,7 +126,7 @@ static int read_variant(hid_t file, const char *name, cs_results_variant *v, cs_
 {
     char path[CS_MAX_NAME_LEN + 32];
     snprintf(path, sizeof path, "/runs/%s", name);
-    v->name = cs_h5_strdup(name);
+    v->name = cs_xstrdup(name);
     if (!v->name)
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     hid_t g = H5Gopen2(file, path, H5P_DEFAULT);
@@ -232,7 +233,7 @@ int cs_results_open(const char *path, cs_results **out, cs_error *err)
     char **variant_names = NULL;
     size_t n_vn = 0;
     hid_t mt = H5I_INVALID_HID, sc = H5I_INVALID_HID, rk = H5I_INVALID_HID;
-    r->path = cs_h5_strdup(path);
+    r->path = cs_xstrdup(path);
     if (!r->path) {
         st = cs_error_set(err, CS_ENOMEM, "out of memory");
         goto fail;

@@ -15,6 +15,7 @@
 
 #include "casesim/results.h"
 #include "casesim/stats.h"
+#include "core/alloc.h"
 #include "results/h5util.h"
 #include "results/internal.h"
 
@@ -323,17 +324,17 @@ static int build_measure_names(cs_results_writer *w, cs_error *err)
         cs_measure_name(w->s, i, buf, sizeof buf);
         if (i < CS_M_FIXED_COUNT) {
             snprintf(desc, sizeof desc, "%s", cs_measure_table[i].description);
-            w->munits[i] = cs_h5_strdup(cs_measure_table[i].units);
+            w->munits[i] = cs_xstrdup(cs_measure_table[i].units);
         } else {
             size_t c = i - CS_M_FIXED_COUNT;
             snprintf(desc, sizeof desc,
                      "Share of well-founded cohort incidents with at least one accountability "
                      "outcome of category '%s'.",
                      c < w->s->n_categories ? w->s->categories[c] : "?");
-            w->munits[i] = cs_h5_strdup(cs_measure_table[CS_M_ACCOUNTABILITY].units);
+            w->munits[i] = cs_xstrdup(cs_measure_table[CS_M_ACCOUNTABILITY].units);
         }
-        w->mnames[i] = cs_h5_strdup(buf);
-        w->mdescs[i] = cs_h5_strdup(desc);
+        w->mnames[i] = cs_xstrdup(buf);
+        w->mdescs[i] = cs_xstrdup(desc);
         if (!w->mnames[i] || !w->munits[i] || !w->mdescs[i])
             return cs_error_set(err, CS_ENOMEM, "out of memory");
     }

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "scenario/internal.h"
 
 #define Z_0_9 1.2815515655446004 /* 90% quantile of the standard normal */
@@ -367,7 +368,7 @@ static bool get_text(cs_conv *c, const cs_ynode *n, const char *what, char **out
         fail(c, n, "`%s` must be text, got %s", what, cs_ynode_kind_name(n));
         return false;
     }
-    *out = strdup(n->value);
+    *out = cs_xstrdup(n->value);
     if (!*out) {
         cs_conv_fail(c, CS_ENOMEM, n, n->pos, "out of memory");
         return false;
@@ -450,19 +451,10 @@ static bool is_list(cs_conv *c, const cs_ynode *n, const char *what, size_t max,
     return true;
 }
 
-static char *xstrdup(cs_conv *c, const char *s)
+/* Returns p, reporting "out of memory" when it is NULL (every allocation of
+ * the conversion goes through cs_xcalloc or cs_xstrdup and then here). */
+static void *conv_mem(cs_conv *c, void *p)
 {
-    char *d = strdup(s);
-    if (!d) {
-        cs_pos none = {0, 0};
-        cs_conv_fail(c, CS_ENOMEM, NULL, none, "out of memory");
-    }
-    return d;
-}
-
-static void *xcalloc(cs_conv *c, size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size);
     if (!p) {
         cs_pos none = {0, 0};
         cs_conv_fail(c, CS_ENOMEM, NULL, none, "out of memory");
@@ -612,7 +604,7 @@ static void read_groups(cs_conv *c, const cs_ynode *root, cs_scenario *s)
     const cs_ynode *l = need(c, root, "groups", "the scenario");
     if (!l || !is_list(c, l, "groups", CS_MAX_GROUPS, "CS_MAX_GROUPS"))
         return;
-    s->groups = xcalloc(c, l->n, sizeof *s->groups);
+    s->groups = conv_mem(c, cs_xcalloc(l->n, sizeof *s->groups));
     if (!s->groups)
         return;
     s->n_groups = l->n;
@@ -638,7 +630,7 @@ static void read_groups(cs_conv *c, const cs_ynode *root, cs_scenario *s)
         if (n)
             get_short_text(c, n, "label", CS_MAX_TEXT_LEN, &g->label);
         if (!g->label && g->name)
-            g->label = xstrdup(c, g->name);
+            g->label = conv_mem(c, cs_xstrdup(g->name));
         n = need(c, m, "incidents_per_year", "a group");
         if (n &&
             get_num_in(c, n, "incidents_per_year", 0, false, CS_MAX_RATE, &g->incidents_per_year))
@@ -655,7 +647,7 @@ static void read_violations(cs_conv *c, const cs_ynode *root, cs_scenario *s)
     const cs_ynode *l = need(c, root, "violations", "the scenario");
     if (!l || !is_list(c, l, "violations", CS_MAX_VIOLATIONS, "CS_MAX_VIOLATIONS"))
         return;
-    s->violations = xcalloc(c, l->n, sizeof *s->violations);
+    s->violations = conv_mem(c, cs_xcalloc(l->n, sizeof *s->violations));
     if (!s->violations)
         return;
     s->n_violations = l->n;
@@ -665,7 +657,7 @@ static void read_violations(cs_conv *c, const cs_ynode *root, cs_scenario *s)
         cs_violation *v = &s->violations[i];
         v->pos = m->pos;
         v->priority = (int)i + 1;
-        v->share = xcalloc(c, s->n_groups, sizeof *v->share);
+        v->share = conv_mem(c, cs_xcalloc(s->n_groups, sizeof *v->share));
         if (!v->share || !is_map(c, m, "a violation")) {
             shares_ok = false;
             continue;
@@ -941,8 +933,8 @@ static bool read_branch(cs_conv *c, const names *nm, const cs_ynode *m, cs_scena
     bool ok = true;
     b->pos = m->pos;
     b->unfounded_odds_ratio = 1;
-    b->p = xcalloc(c, s->n_groups, sizeof *b->p);
-    b->kind_odds_ratio = xcalloc(c, s->n_violations, sizeof *b->kind_odds_ratio);
+    b->p = conv_mem(c, cs_xcalloc(s->n_groups, sizeof *b->p));
+    b->kind_odds_ratio = conv_mem(c, cs_xcalloc(s->n_violations, sizeof *b->kind_odds_ratio));
     if (!b->p || !b->kind_odds_ratio)
         return false;
     for (size_t k = 0; k < s->n_violations; k++)
@@ -961,7 +953,7 @@ static bool read_branch(cs_conv *c, const names *nm, const cs_ynode *m, cs_scena
                            CS_MAX_FORK);
                 ok = false;
             } else {
-                b->to = xcalloc(c, to->n, sizeof *b->to);
+                b->to = conv_mem(c, cs_xcalloc(to->n, sizeof *b->to));
                 if (!b->to)
                     return false;
                 b->n_to = to->n;
@@ -979,7 +971,7 @@ static bool read_branch(cs_conv *c, const names *nm, const cs_ynode *m, cs_scena
                 }
             }
         } else {
-            b->to = xcalloc(c, 1, sizeof *b->to);
+            b->to = conv_mem(c, cs_xcalloc(1, sizeof *b->to));
             if (!b->to)
                 return false;
             b->n_to = 1;
@@ -1141,7 +1133,7 @@ static bool read_stage(cs_conv *c, const names *nm, const cs_ynode *m, cs_scenar
     const cs_ynode *bl = need(c, m, "branches", "a stage");
     if (!bl || !is_list(c, bl, "branches", CS_MAX_BRANCHES, "CS_MAX_BRANCHES"))
         return false;
-    st->branches = xcalloc(c, bl->n, sizeof *st->branches);
+    st->branches = conv_mem(c, cs_xcalloc(bl->n, sizeof *st->branches));
     if (!st->branches)
         return false;
     st->n_branches = bl->n;
@@ -1212,11 +1204,11 @@ static bool read_stage(cs_conv *c, const names *nm, const cs_ynode *m, cs_scenar
 
 static void read_outcomes(cs_conv *c, const cs_ynode *m, cs_scenario *s)
 {
-    s->outcomes = xcalloc(c, m->n, sizeof *s->outcomes);
+    s->outcomes = conv_mem(c, cs_xcalloc(m->n, sizeof *s->outcomes));
     if (!s->outcomes)
         return;
     s->n_outcomes = m->n;
-    s->categories = xcalloc(c, m->n, sizeof *s->categories);
+    s->categories = conv_mem(c, cs_xcalloc(m->n, sizeof *s->categories));
     if (!s->categories)
         return;
     for (size_t i = 0; i < m->n; i++) {
@@ -1375,7 +1367,7 @@ static void read_network(cs_conv *c, const cs_ynode *root, cs_scenario *s)
     }
     if (!stages_ok)
         return;
-    s->stages = xcalloc(c, sl->n, sizeof *s->stages);
+    s->stages = conv_mem(c, cs_xcalloc(sl->n, sizeof *s->stages));
     if (!s->stages)
         return;
     s->n_stages = sl->n;
@@ -1484,7 +1476,7 @@ static void read_interventions(cs_conv *c, const cs_ynode *root, cs_scenario *s)
         return;
     if (!is_list(c, l, "interventions", CS_MAX_INTERVENTIONS, "CS_MAX_INTERVENTIONS"))
         return;
-    s->interventions = xcalloc(c, l->n, sizeof *s->interventions);
+    s->interventions = conv_mem(c, cs_xcalloc(l->n, sizeof *s->interventions));
     if (!s->interventions)
         return;
     s->n_interventions = l->n;
@@ -1501,13 +1493,13 @@ static void read_interventions(cs_conv *c, const cs_ynode *root, cs_scenario *s)
         if ((n = cs_ynode_get(m, "description")))
             get_text(c, n, "description", &iv->description);
         if (!iv->description)
-            iv->description = xstrdup(c, "");
+            iv->description = conv_mem(c, cs_xstrdup(""));
         if ((n = cs_ynode_get(m, "annual_cost")))
             get_num_in(c, n, "annual_cost", -CS_MAX_COST, false, CS_MAX_COST, &iv->annual_cost);
         const cs_ynode *cl = need(c, m, "changes", "an intervention");
         if (!cl || !is_list(c, cl, "changes", CS_MAX_CHANGES, "CS_MAX_CHANGES"))
             continue;
-        iv->changes = xcalloc(c, cl->n, sizeof *iv->changes);
+        iv->changes = conv_mem(c, cs_xcalloc(cl->n, sizeof *iv->changes));
         if (!iv->changes)
             continue;
         iv->n_changes = cl->n;
@@ -1548,7 +1540,7 @@ static void read_bundles(cs_conv *c, const cs_ynode *root, cs_scenario *s)
         return;
     if (!is_list(c, l, "bundles", CS_MAX_BUNDLES, "CS_MAX_BUNDLES"))
         return;
-    s->bundles = xcalloc(c, l->n, sizeof *s->bundles);
+    s->bundles = conv_mem(c, cs_xcalloc(l->n, sizeof *s->bundles));
     if (!s->bundles)
         return;
     s->n_bundles = l->n;
@@ -1568,11 +1560,11 @@ static void read_bundles(cs_conv *c, const cs_ynode *root, cs_scenario *s)
         if ((n = cs_ynode_get(m, "description")))
             get_text(c, n, "description", &bd->description);
         if (!bd->description)
-            bd->description = xstrdup(c, "");
+            bd->description = conv_mem(c, cs_xstrdup(""));
         const cs_ynode *il = need(c, m, "interventions", "a bundle");
         if (!il || !is_list(c, il, "interventions", CS_MAX_INTERVENTIONS, "CS_MAX_INTERVENTIONS"))
             continue;
-        bd->interventions = xcalloc(c, il->n, sizeof *bd->interventions);
+        bd->interventions = conv_mem(c, cs_xcalloc(il->n, sizeof *bd->interventions));
         if (!bd->interventions)
             continue;
         bd->n_interventions = il->n;
@@ -1630,7 +1622,7 @@ int cs_scenario_convert(cs_conv *c, const cs_ynode *root, bool with_intervention
     if ((n = cs_ynode_get(root, "description")))
         get_text(c, n, "description", &s->description);
     if (!s->description)
-        s->description = xstrdup(c, "");
+        s->description = conv_mem(c, cs_xstrdup(""));
     read_time(c, root, s);
     read_run(c, root, s);
     read_groups(c, root, s);

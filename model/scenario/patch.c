@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "scenario/internal.h"
 
 #define MAX_SEGMENTS 64
@@ -94,7 +95,7 @@ static bool change_scalar(cs_ynode *n, const cs_change *ch, int index)
     }
     char buf[64];
     snprintf(buf, sizeof buf, "%.17g", v);
-    char *t = strdup(buf);
+    char *t = cs_xstrdup(buf);
     if (!t)
         return false;
     free(n->value);

@@ -14,7 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "scenario/internal.h"
+
+_Static_assert(CS_YAML_MAX_DEPTH == CS_MAX_YAML_DEPTH,
+               "the YAML tree enforces the documented limit");
 
 void cs_scenario_release(cs_scenario *s)
 {
@@ -154,7 +158,7 @@ static int build_variant(const cs_scenario *base, const cs_ynode *tree, const ch
         } else {
             status = cs_scenario_convert(&c, copy, false, vs);
             if (status == CS_OK) {
-                vs->path = strdup(file);
+                vs->path = cs_xstrdup(file);
                 if (!vs->path)
                     status = cs_error_set(err, CS_ENOMEM, "%s: out of memory", file);
             }
@@ -198,8 +202,8 @@ static int build_variants(cs_scenario *s, const cs_ynode *tree, const char *file
             desc = bd->description;
             v->n_applied = bd->n_interventions;
         }
-        v->name = strdup(name);
-        v->description = strdup(desc);
+        v->name = cs_xstrdup(name);
+        v->description = cs_xstrdup(desc);
         v->applied = calloc(v->n_applied ? v->n_applied : 1, sizeof *v->applied);
         if (!v->name || !v->description || !v->applied)
             return cs_error_set(err, CS_ENOMEM, "%s: out of memory", file);
@@ -311,7 +315,7 @@ int cs_scenario_load_string(const char *text, size_t len, const char *name, cs_s
     cs_conv c = {.err = err, .file = file};
     st = cs_scenario_convert(&c, tree, true, s);
     if (st == CS_OK) {
-        s->path = strdup(file);
+        s->path = cs_xstrdup(file);
         s->source = malloc(len + 1);
         if (!s->path || !s->source) {
             st = cs_error_set(err, CS_ENOMEM, "%s: out of memory", file);

@@ -5,7 +5,7 @@
  * only after the whole stream is parsed (too late to stop an alias bomb or a
  * 10,000-deep nesting), and its nodes are awkward to patch and copy. Here each
  * event is checked as it arrives: the nesting depth against
- * CS_MAX_YAML_DEPTH, the node count against CS_YAML_MAX_NODES, so hostile
+ * CS_YAML_MAX_DEPTH, the node count against CS_YAML_MAX_NODES, so hostile
  * input fails fast and in bounded memory.
  *
  * Aliases are refused outright. A scenario never needs them, an expert can
@@ -13,6 +13,7 @@
  * "billion laughs" expansion attacks instead of bounding it; the message says
  * so. Anchors alone are harmless and ignored.
  */
+#include "core/alloc.h"
 #include "scenario/yaml_tree.h"
 
 #include <stdint.h>
@@ -29,7 +30,7 @@ cs_ynode *cs_ynode_new(cs_ynode_kind kind, cs_pos pos, const char *value)
     n->pos = pos;
     n->patched_by = -1;
     if (kind == CS_YNODE_SCALAR) {
-        n->value = strdup(value ? value : "");
+        n->value = cs_xstrdup(value ? value : "");
         if (!n->value) {
             free(n);
             return NULL;
@@ -233,8 +234,8 @@ typedef struct builder {
     const char *file;
     cs_error *err;
     cs_ynode *root;
-    cs_ynode *stack[CS_MAX_YAML_DEPTH];
-    cs_ynode *pending[CS_MAX_YAML_DEPTH]; /* a mapping's key awaiting its value */
+    cs_ynode *stack[CS_YAML_MAX_DEPTH];
+    cs_ynode *pending[CS_YAML_MAX_DEPTH]; /* a mapping's key awaiting its value */
     int depth;
     size_t nodes;
     int documents;
@@ -357,9 +358,9 @@ static int on_event(builder *b, const yaml_event_t *ev, bool *done)
                                                                        : ev->data.mapping_start.tag;
         if (check_tag(b, tag, ev->start_mark, false, &is_str) != CS_OK)
             return CS_EINVAL;
-        if (b->depth >= CS_MAX_YAML_DEPTH)
+        if (b->depth >= CS_YAML_MAX_DEPTH)
             return cs_error_at(b->err, CS_ELIMIT, b->file, pos.line, pos.column,
-                               "nesting deeper than %d levels (the limit)", CS_MAX_YAML_DEPTH);
+                               "nesting deeper than %d levels (the limit)", CS_YAML_MAX_DEPTH);
         n = cs_ynode_new(ev->type == YAML_SEQUENCE_START_EVENT ? CS_YNODE_SEQ : CS_YNODE_MAP, pos,
                          NULL);
         if (!n)

@@ -7,7 +7,7 @@
  * parser refuses, with a positioned message: bytes that are not UTF-8, NUL
  * bytes, empty input, more than one document, aliases (see yaml_tree.c for
  * why), tags other than !!str, non-scalar or duplicate mapping keys, nesting
- * deeper than CS_MAX_YAML_DEPTH and more than CS_YAML_MAX_NODES nodes.
+ * deeper than CS_YAML_MAX_DEPTH and more than CS_YAML_MAX_NODES nodes.
  */
 #ifndef CASESIM_YAML_TREE_H
 #define CASESIM_YAML_TREE_H
@@ -16,8 +16,10 @@
 #include <stddef.h>
 
 #include "casesim/error.h"
-#include "casesim/scenario.h"
 
+/* Nesting depth of one document (casesim/scenario.h states the same limit
+ * to scenario authors as CS_MAX_YAML_DEPTH). */
+#define CS_YAML_MAX_DEPTH 64
 /* Node budget of one document: far above any real scenario (a large one has
  * a few thousand nodes), far below what would exhaust memory. */
 #define CS_YAML_MAX_NODES 200000u

@@ -65,8 +65,10 @@
 
 #include "casesim/engine.h"
 #include "casesim/rng.h"
+#include "core/assert.h"
 #include "sim/event_queue.h"
 #include "sim/model.h"
+#include "sim/pool.h"
 
 #define NIL UINT32_MAX
 
@@ -147,14 +149,12 @@ typedef struct ws {
     cs_pcg32 *rs; /* the state inside rng */
     cs_event_queue q;
 
-    icase *cases;
-    uint32_t *case_free;
-    size_t cases_cap, n_case_free, cases_live, peak_cases;
+    cs_pool case_pool; /* of icase */
+    icase *cases;      /* case_pool.items */
 
-    track *tracks;
-    uint8_t *visits; /* [track][n_visit_slots] */
-    uint32_t *track_free;
-    size_t tracks_cap, n_track_free, tracks_live, peak_tracks;
+    cs_pool track_pool; /* of track */
+    track *tracks;      /* track_pool.items */
+    uint8_t *visits;    /* [track][n_visit_slots] */
 
     uint32_t *entering; /* tracks about to enter a stage now */
     size_t n_entering, entering_cap;
@@ -199,108 +199,74 @@ static bool grow(void **p, size_t *cap, size_t elem, size_t min_cap)
     return true;
 }
 
-/* As grow, for pools of cache-line-sized elements (cases, tracks): the
- * storage is aligned to 64 bytes, which realloc does not promise. */
-static bool grow_lines(void **p, size_t *cap, size_t elem, size_t min_cap)
+/* Grows the case pool (its new slots not live). */
+static bool grow_cases(ws *w)
 {
-    size_t ncap = *cap ? *cap * 2 : min_cap;
-    if (ncap > UINT32_MAX - 1 || ncap > SIZE_MAX / elem)
+    size_t old = cs_pool_grow(&w->case_pool, 1024);
+    if (old == SIZE_MAX) {
+        w->status = cs_error_set(w->err, CS_ENOMEM, "engine: out of memory (cases)");
         return false;
-    void *np = aligned_alloc(64, ncap * elem); /* elem is a multiple of 64 */
-    if (!np)
-        return false;
-    if (*cap)
-        memcpy(np, *p, *cap * elem);
-    free(*p);
-    *p = np;
-    *cap = ncap;
+    }
+    w->cases = w->case_pool.items;
+    for (size_t i = old; i < w->case_pool.cap; i++)
+        w->cases[i].live = 0;
     return true;
 }
 
 static uint32_t case_alloc(ws *w)
 {
-    if (w->n_case_free == 0) {
-        size_t old = w->cases_cap, cap = old;
-        void *c = w->cases;
-        if (!grow_lines(&c, &cap, sizeof(icase), 1024)) {
-            w->status = cs_error_set(w->err, CS_ENOMEM, "engine: out of memory (cases)");
-            return NIL;
-        }
-        w->cases = c;
-        size_t fcap = old;
-        void *f = w->case_free;
-        if (!grow(&f, &fcap, sizeof(uint32_t), 1024)) {
-            w->status = cs_error_set(w->err, CS_ENOMEM, "engine: out of memory (cases)");
-            return NIL;
-        }
-        w->case_free = f;
-        w->cases_cap = cap;
-        /* Push the new slots so that the lowest index comes out first. */
-        for (size_t i = cap; i-- > old;) {
-            w->cases[i].live = 0;
-            w->case_free[w->n_case_free++] = (uint32_t)i;
-        }
-    }
-    uint32_t c = w->case_free[--w->n_case_free];
-    w->cases_live++;
-    if (w->cases_live > w->peak_cases)
-        w->peak_cases = w->cases_live;
-    return c;
+    if (w->case_pool.n_free == 0 && !grow_cases(w))
+        return NIL;
+    return cs_pool_take(&w->case_pool);
 }
 
 static void case_release(ws *w, uint32_t c)
 {
+    CS_ASSERT(w->cases[c].live && w->cases[c].open_tracks == 0);
     w->cases[c].live = 0;
-    w->case_free[w->n_case_free++] = c;
-    w->cases_live--;
+    cs_pool_put(&w->case_pool, c);
+}
+
+/* Grows the track pool and the visit counters with it (new slots free). */
+static bool grow_tracks(ws *w)
+{
+    size_t old = cs_pool_grow(&w->track_pool, 1024);
+    if (old == SIZE_MAX) {
+        w->status = cs_error_set(w->err, CS_ENOMEM, "engine: out of memory (tracks)");
+        return false;
+    }
+    w->tracks = w->track_pool.items;
+    size_t cap = w->track_pool.cap, nv = w->m->n_visit_slots;
+    if (nv) {
+        uint8_t *v = realloc(w->visits, cap * nv);
+        if (!v) {
+            w->status = cs_error_set(w->err, CS_ENOMEM, "engine: out of memory (tracks)");
+            return false;
+        }
+        w->visits = v;
+    }
+    for (size_t i = old; i < cap; i++) {
+        w->tracks[i].state = TR_FREE;
+        w->tracks[i].gen = 0;
+    }
+    return true;
 }
 
 static uint32_t track_alloc(ws *w)
 {
-    if (w->n_track_free == 0) {
-        size_t old = w->tracks_cap, cap = old;
-        void *t = w->tracks;
-        if (!grow_lines(&t, &cap, sizeof(track), 1024)) {
-            w->status = cs_error_set(w->err, CS_ENOMEM, "engine: out of memory (tracks)");
-            return NIL;
-        }
-        w->tracks = t;
-        size_t fcap = old;
-        void *f = w->track_free;
-        if (!grow(&f, &fcap, sizeof(uint32_t), 1024)) {
-            w->status = cs_error_set(w->err, CS_ENOMEM, "engine: out of memory (tracks)");
-            return NIL;
-        }
-        w->track_free = f;
-        size_t nv = w->m->n_visit_slots;
-        if (nv) {
-            uint8_t *v = realloc(w->visits, cap * nv);
-            if (!v) {
-                w->status = cs_error_set(w->err, CS_ENOMEM, "engine: out of memory (tracks)");
-                return NIL;
-            }
-            w->visits = v;
-        }
-        w->tracks_cap = cap;
-        for (size_t i = cap; i-- > old;) {
-            w->tracks[i].state = TR_FREE;
-            w->tracks[i].gen = 0;
-            w->track_free[w->n_track_free++] = (uint32_t)i;
-        }
-    }
-    uint32_t t = w->track_free[--w->n_track_free];
-    w->tracks_live++;
-    if (w->tracks_live > w->peak_tracks)
-        w->peak_tracks = w->tracks_live;
+    if (w->track_pool.n_free == 0 && !grow_tracks(w))
+        return NIL;
+    uint32_t t = cs_pool_take(&w->track_pool);
+    CS_ASSERT(w->tracks[t].state == TR_FREE);
     return t;
 }
 
 static void track_release(ws *w, uint32_t t)
 {
+    CS_ASSERT(w->tracks[t].state != TR_FREE);
     w->tracks[t].state = TR_FREE;
     w->tracks[t].gen++;
-    w->track_free[w->n_track_free++] = t;
-    w->tracks_live--;
+    cs_pool_put(&w->track_pool, t);
 }
 
 static void push_event(ws *w, double time, uint32_t slot, uint8_t type)
@@ -491,6 +457,7 @@ static void track_end(ws *w, uint32_t t, size_t o, double now)
         w->out->outcome_counts[w->m->n_groups * w->m->n_outcomes + o]++;
     }
     c->outcome_mask |= UINT64_C(1) << o;
+    CS_ASSERT(c->live && c->open_tracks > 0);
     track_release(w, t);
     if (--c->open_tracks == 0) {
         if (c->cohort)
@@ -616,6 +583,8 @@ static void serve_waiting(ws *w, size_t s, double now)
         uint32_t r = (uint32_t)__builtin_ctz(st->nonempty);
         uint32_t h = st->head[r];
         track *ht = &w->tracks[h];
+        CS_ASSERT(h != NIL && ht->state == TR_WAITING && ht->prev == NIL && ht->rank == r);
+        CS_ASSERT(st->waiting > 0);
         st->head[r] = ht->next;
         if (ht->next != NIL)
             w->tracks[ht->next].prev = NIL;
@@ -641,6 +610,9 @@ static void deadline_leave(ws *w, uint32_t t, double now)
     if (tr->state == TR_WAITING) {
         /* Unlink from the rank's FIFO. */
         uint32_t r = tr->rank;
+        CS_ASSERT(tr->prev == NIL ? st->head[r] == t : w->tracks[tr->prev].next == t);
+        CS_ASSERT(tr->next == NIL ? st->tail[r] == t : w->tracks[tr->next].prev == t);
+        CS_ASSERT(st->waiting > 0);
         if (tr->prev != NIL)
             w->tracks[tr->prev].next = tr->next;
         else
@@ -655,6 +627,7 @@ static void deadline_leave(ws *w, uint32_t t, double now)
         if (entered_in_window)
             st->wait_sum += now - tr->t_enter;
     } else {
+        CS_ASSERT(tr->state == TR_SERVICE && st->busy > 0);
         st->busy--;
     }
     if (in_window(w->m, now))
@@ -671,6 +644,7 @@ static void complete(ws *w, uint32_t t, double now)
     size_t s = tr->stage;
     stage_rt *st = &w->st[s];
     stage_advance(w, s, now);
+    CS_ASSERT(tr->state == TR_SERVICE && st->busy > 0);
     st->busy--;
     if (in_window(w->m, tr->t_enter)) {
         st->service_sum += now - tr->t_start;
@@ -916,11 +890,9 @@ static void ws_free(ws *w)
     if (w->rng)
         gsl_rng_free(w->rng);
     cs_event_queue_free(&w->q);
-    free(w->cases);
-    free(w->case_free);
-    free(w->tracks);
+    cs_pool_release(&w->case_pool);
+    cs_pool_release(&w->track_pool);
     free(w->visits);
-    free(w->track_free);
     free(w->entering);
     free(w->st);
     free(w->backlog);
@@ -940,6 +912,8 @@ static int ws_init(ws *w, const cs_model *m, uint64_t seed, uint64_t replicate,
     w->err = err;
     w->status = CS_OK;
     cs_event_queue_init(&w->q);
+    cs_pool_init(&w->case_pool, sizeof(icase));
+    cs_pool_init(&w->track_pool, sizeof(track));
     w->n_months = out->dims.n_months;
     w->n_years = out->dims.n_years;
     w->inv_month = 1.0 / m->month_days;
@@ -1077,18 +1051,41 @@ static int record_cmp(const void *pa, const void *pb)
     return a->incident < b->incident ? -1 : a->incident > b->incident;
 }
 
+/* Whether the pools' counts and the stages' counts agree with the elements
+ * themselves (for CS_ASSERT at the end of a replicate: O(pool size)). */
+static inline bool counts_consistent(const ws *w)
+{
+    size_t live_cases = 0, live_tracks = 0;
+    for (size_t c = 0; c < w->case_pool.cap; c++)
+        live_cases += w->cases[c].live;
+    uint64_t busy[CS_MAX_STAGES] = {0}, waiting[CS_MAX_STAGES] = {0};
+    for (size_t t = 0; t < w->track_pool.cap; t++) {
+        const track *tr = &w->tracks[t];
+        live_tracks += tr->state != TR_FREE;
+        if (tr->state == TR_SERVICE)
+            busy[tr->stage]++;
+        else if (tr->state == TR_WAITING)
+            waiting[tr->stage]++;
+    }
+    bool ok = live_cases == w->case_pool.live && live_tracks == w->track_pool.live;
+    for (size_t s = 0; s < w->m->n_stages; s++)
+        ok = ok && busy[s] == w->st[s].busy && waiting[s] == w->st[s].waiting;
+    return ok;
+}
+
 /* Closes the run at t_end: integrals, waits still open, pending cases. */
 static void finish(ws *w)
 {
     const cs_model *m = w->m;
+    CS_ASSERT(counts_consistent(w));
     for (size_t s = 0; s < m->n_stages; s++)
         stage_advance(w, s, m->t_end);
-    for (size_t t = 0; t < w->tracks_cap; t++) {
+    for (size_t t = 0; t < w->track_pool.cap; t++) {
         const track *tr = &w->tracks[t];
         if (tr->state == TR_WAITING && in_window(m, tr->t_enter))
             w->st[tr->stage].wait_sum += m->t_end - tr->t_enter;
     }
-    for (size_t c = 0; c < w->cases_cap && w->status == CS_OK; c++)
+    for (size_t c = 0; c < w->case_pool.cap && w->status == CS_OK; c++)
         if (w->cases[c].live && w->cases[c].cohort)
             case_finalize(w, &w->cases[c], false, m->t_end);
     if (w->records && w->out->n_cases > 1)
@@ -1130,20 +1127,26 @@ int cs_sim_replicate(const cs_model *m, uint64_t seed, uint64_t replicate, bool 
          * time order, not memory order: while this event is processed, fetch
          * the track and the case the next event will touch. */
         uint32_t next, next_case;
-        if (cs_event_queue_peek_slot(&w.q, &next, &next_case) && next < w.tracks_cap &&
-            next_case < w.cases_cap) {
+        if (cs_event_queue_peek_slot(&w.q, &next, &next_case) && next < w.track_pool.cap &&
+            next_case < w.case_pool.cap) {
             __builtin_prefetch(&w.tracks[next]);
             __builtin_prefetch(&w.cases[next_case]);
         }
         w.events++;
-        if ((w.events & 4095u) == 0 && stop && *stop) {
-            w.status = CS_EINTERRUPTED;
-            break;
+        if ((w.events & 4095u) == 0) {
+            CS_ASSERT(cs_event_queue_valid(&w.q));
+            if (stop && *stop) {
+                w.status = CS_EINTERRUPTED;
+                break;
+            }
         }
         if (e.type == CS_EV_ARRIVAL) {
             arrival(&w, e.slot, e.incident, e.time);
         } else {
             track *tr = &w.tracks[e.slot];
+            /* An event carries its track's generation when it was scheduled:
+             * never one the track has not reached yet. */
+            CS_ASSERT((uint32_t)(tr->gen - e.gen) < UINT32_C(0x80000000));
             if (tr->gen != e.gen)
                 continue; /* stale: the track moved on */
             switch (e.type) {
@@ -1170,8 +1173,8 @@ int cs_sim_replicate(const cs_model *m, uint64_t seed, uint64_t replicate, bool 
     out->replicate = replicate;
     out->events = w.events;
     out->incidents_total = w.incidents_total;
-    out->peak_cases = w.peak_cases;
-    out->peak_tracks = w.peak_tracks;
+    out->peak_cases = w.case_pool.peak;
+    out->peak_tracks = w.track_pool.peak;
     out->peak_events = w.q.peak;
     rc = w.status;
     ws_free(&w);

@@ -72,3 +72,29 @@ int cs_event_queue_grow(cs_event_queue *q)
     q->cap = cap;
     return 0;
 }
+
+bool cs_event_queue_valid(const cs_event_queue *q)
+{
+    if (q->n + q->n_free != q->cap || q->n_heap > q->n)
+        return false;
+    for (size_t i = 1; i < q->n_heap; i++) {
+        const cs_heap_entry *parent = &q->heap[(i - 1) / CS_EQ_ARITY];
+        if (cs_eq_entry_before_(q, &q->heap[i], parent))
+            return false;
+        if (q->heap[i].time != q->ev[q->heap[i].idx].time)
+            return false;
+    }
+    /* Events waiting in buckets: each in a bucket after the current one, and
+     * as many as the queue holds outside the heap. (Skipped for very large
+     * queues, so that a periodic check stays cheap next to the run.) */
+    if (q->n > 65536)
+        return true;
+    size_t bucketed = 0;
+    for (size_t b = 0; b < q->n_buckets; b++)
+        for (uint32_t idx = q->bucket_head[b]; idx != CS_EQ_NIL; idx = q->next[idx]) {
+            if (b <= q->cur || idx >= q->cap || cs_eq_bucket_of_(q, q->ev[idx].time) != b ||
+                ++bucketed > q->n)
+                return false;
+        }
+    return bucketed + q->n_heap == q->n;
+}

@@ -23,6 +23,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "core/assert.h"
+
 enum cs_event_type {
     CS_EV_SERVICE_END = 0, /* class 0 */
     CS_EV_DEADLINE = 1,    /* class 0; after a service end of the same track */
@@ -105,6 +107,12 @@ int cs_event_queue_setup(cs_event_queue *q, double horizon, size_t n_buckets);
 /* Frees q's storage and leaves it empty. */
 void cs_event_queue_free(cs_event_queue *q);
 
+/* Whether q's invariants hold: every payload slot either in the queue or
+ * free, the heap in order, every bucketed event after the heap's buckets.
+ * O(size of q) (the buckets are walked only while q holds at most 65536
+ * events): for CS_ASSERT at intervals, not at every operation. */
+bool cs_event_queue_valid(const cs_event_queue *q);
+
 /* Doubles q's storage, the new slots free. Returns 0 or -1 (no memory; q
  * unchanged but for the arrays already grown). */
 int cs_event_queue_grow(cs_event_queue *q);
@@ -162,6 +170,7 @@ static inline int cs_event_queue_push(cs_event_queue *q, const cs_event *e)
     }
     if (++q->n + q->n_extra > q->peak)
         q->peak = q->n + q->n_extra;
+    CS_ASSERT(q->n + q->n_free == q->cap);
     return 0;
 }
 
@@ -194,7 +203,9 @@ static inline const cs_event *cs_event_queue_peek(cs_event_queue *q)
 /* Removes the first event into *e. q must not be empty. */
 static inline void cs_event_queue_pop(cs_event_queue *q, cs_event *e)
 {
+    CS_ASSERT(q->n > 0);
     cs_eq_refill_(q);
+    CS_ASSERT(q->n_heap > 0);
     uint32_t top = q->heap[0].idx;
     *e = q->ev[top];
     q->free[q->n_free++] = top;

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "casesim/engine.h"
+#include "core/alloc.h"
 #include "sim/model.h"
 
 void cs_model_free(cs_model *m)
@@ -33,13 +34,6 @@ void cs_model_free(cs_model *m)
     free(m->cum);
     free(m->category_mask);
     free(m);
-}
-
-/* calloc of n * size with an overflow check (calloc checks too, but we also
- * want at least one element so that NULL always means failure). */
-static void *xcalloc(size_t n, size_t size)
-{
-    return calloc(n ? n : 1, size);
 }
 
 /* Depth-first search for a cycle through stages with max_visits == 1 only.
@@ -246,12 +240,12 @@ int cs_model_compile(const cs_scenario *s, cs_model **out, cs_error *err)
         return cs_error_set(err, CS_EINVAL, "model: the run must last a positive time");
     }
 
-    m->rate_per_day = xcalloc(G, sizeof *m->rate_per_day);
-    m->kind_cum = xcalloc(G * V, sizeof *m->kind_cum);
-    m->well_founded = xcalloc(V, sizeof *m->well_founded);
-    m->kind_rank = xcalloc(V, sizeof *m->kind_rank);
-    m->stages = xcalloc(S, sizeof *m->stages);
-    m->category_mask = xcalloc(s->n_categories, sizeof *m->category_mask);
+    m->rate_per_day = cs_xcalloc(G, sizeof *m->rate_per_day);
+    m->kind_cum = cs_xcalloc(G * V, sizeof *m->kind_cum);
+    m->well_founded = cs_xcalloc(V, sizeof *m->well_founded);
+    m->kind_rank = cs_xcalloc(V, sizeof *m->kind_rank);
+    m->stages = cs_xcalloc(S, sizeof *m->stages);
+    m->category_mask = cs_xcalloc(s->n_categories, sizeof *m->category_mask);
     size_t nbt = 0, ntt = 0, ntab = 0;
     for (size_t i = 0; i < S; i++) {
         nbt += s->stages[i].n_branches;
@@ -260,12 +254,12 @@ int cs_model_compile(const cs_scenario *s, cs_model **out, cs_error *err)
         ntab += G * V * 2 * s->stages[i].n_branches; /* <= 16*32*2*16*64: no overflow */
     }
     m->n_branches_total = nbt;
-    m->slope = xcalloc(nbt, sizeof *m->slope);
-    m->n_to = xcalloc(nbt, sizeof *m->n_to);
-    m->to0 = xcalloc(nbt, sizeof *m->to0);
-    m->targets = xcalloc(ntt, sizeof *m->targets);
-    m->odds = xcalloc(ntab, sizeof *m->odds);
-    m->cum = xcalloc(ntab, sizeof *m->cum);
+    m->slope = cs_xcalloc(nbt, sizeof *m->slope);
+    m->n_to = cs_xcalloc(nbt, sizeof *m->n_to);
+    m->to0 = cs_xcalloc(nbt, sizeof *m->to0);
+    m->targets = cs_xcalloc(ntt, sizeof *m->targets);
+    m->odds = cs_xcalloc(ntab, sizeof *m->odds);
+    m->cum = cs_xcalloc(ntab, sizeof *m->cum);
     if (!m->rate_per_day || !m->kind_cum || !m->well_founded || !m->kind_rank || !m->stages ||
         !m->category_mask || !m->slope || !m->n_to || !m->to0 || !m->targets || !m->odds ||
         !m->cum) {
