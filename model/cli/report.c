@@ -21,24 +21,10 @@
 
 typedef enum { FMT_TEXT, FMT_CSV, FMT_MARKDOWN } report_format;
 
-/* How a headline measure is shown. */
-typedef enum { SHOW_PERCENT, SHOW_RATIO, SHOW_DAYS } show_kind;
-
-typedef struct headline {
-    int measure; /* enum cs_measure */
-    const char *label;
-    show_kind show;
-} headline;
-
-static const headline headlines[] = {
-    {CS_M_IMPUNITY, "Impunity", SHOW_PERCENT},
-    {CS_M_ACCOUNTABILITY, "Accountability", SHOW_PERCENT},
-    {CS_M_REDRESS, "Redress", SHOW_PERCENT},
-    {CS_M_ACCOUNTABILITY_RATIO, "Disparity ratio", SHOW_RATIO},
-    {CS_M_TIME_MEDIAN, "Median days to end of case", SHOW_DAYS},
-    {CS_M_PENDING, "Cases still open at the end", SHOW_PERCENT},
-};
-#define N_HEADLINES (sizeof headlines / sizeof *headlines)
+/* The headline measures and how each is shown come from the results schema
+ * (CS_HEADLINE_MEASURES in casesim/schema.h), the list the HTML page reads
+ * from the file too. */
+#define N_HEADLINES ((size_t)CS_SCHEMA_N_HEADLINES)
 
 /* ------------------------------------------------------------ a text table */
 
@@ -167,27 +153,28 @@ static void table_print(const table *t, report_format f, FILE *o)
 /* --------------------------------------------------------------- numbers */
 
 /* Formats v for kind k ("n/a" for NaN). Percent values are shares. */
-static void fmt_value(char *buf, size_t n, double v, show_kind k, bool points)
+static void fmt_value(char *buf, size_t n, double v, cs_display k, bool points)
 {
     if (isnan(v)) {
         snprintf(buf, n, "n/a");
         return;
     }
     switch (k) {
-    case SHOW_PERCENT:
+    case CS_SHOW_PERCENT:
         snprintf(buf, n, points ? "%+.1f" : "%.1f%%", 100 * v);
         break;
-    case SHOW_RATIO:
+    case CS_SHOW_RATIO:
         snprintf(buf, n, points ? "%+.3f" : "%.3f", v);
         break;
-    case SHOW_DAYS:
+    case CS_SHOW_DAYS:
         snprintf(buf, n, points ? "%+.0f" : "%.0f", v);
         break;
     }
 }
 
 /* "mean [low, high]" in the measure's display units. */
-static void fmt_ci(char *buf, size_t n, double mean, double lo, double hi, show_kind k, bool points)
+static void fmt_ci(char *buf, size_t n, double mean, double lo, double hi, cs_display k,
+                   bool points)
 {
     char a[32], b[32], c[32];
     fmt_value(a, sizeof a, mean, k, points);
@@ -195,9 +182,9 @@ static void fmt_ci(char *buf, size_t n, double mean, double lo, double hi, show_
         snprintf(buf, n, "%s", a);
         return;
     }
-    double s = k == SHOW_PERCENT ? 100 : 1;
-    const char *f = k == SHOW_RATIO ? (points ? "%+.3f" : "%.3f") : (points ? "%+.1f" : "%.1f");
-    if (k == SHOW_DAYS)
+    double s = k == CS_SHOW_PERCENT ? 100 : 1;
+    const char *f = k == CS_SHOW_RATIO ? (points ? "%+.3f" : "%.3f") : (points ? "%+.1f" : "%.1f");
+    if (k == CS_SHOW_DAYS)
         f = points ? "%+.0f" : "%.0f";
     snprintf(b, sizeof b, f, s * lo);
     snprintf(c, sizeof c, f, s * hi);
@@ -222,17 +209,18 @@ typedef struct report {
     const cs_results *r;
     report_format f;
     FILE *o;
-    size_t mag; /* index of the most affected group; the reference (0) if it is alone */
+    size_t mag;     /* index of the most affected group; the reference (0) if it is alone */
+    char level[16]; /* the file's confidence level as a percentage: "95%" */
 } report;
 
 static const char *group_label(const report *rp, size_t g)
 {
-    return g < rp->r->n_groups ? rp->r->group_labels[g] : "All victims";
+    return g < rp->r->n_groups ? rp->r->groups[g].label : "All victims";
 }
 
 static const char *group_key(const report *rp, size_t g)
 {
-    return g < rp->r->n_groups ? rp->r->groups[g] : "all";
+    return g < rp->r->n_groups ? rp->r->groups[g].name : "all";
 }
 
 static void heading(const report *rp, int level, const char *fmt, ...)
@@ -290,79 +278,61 @@ static void para(const report *rp, const char *fmt, ...)
     fputs("\n\n", rp->o);
 }
 
-static int print_headlines(const report *rp, const cs_results_variant *v)
+/* The cell of headline h for group g (G1 - 1: all groups) of variant v: its
+ * summary (mean and interval) or, with change, its comparison with the
+ * baseline. The disparity ratio has no value of its own for the reference
+ * group and for all groups together. */
+static void headline_cell(const report *rp, const cs_results_variant *v, size_t h, size_t g,
+                          bool change, char *cell, size_t n)
 {
-    const cs_results *r = rp->r;
-    size_t G1 = r->n_groups + 1;
-    table t;
-    table_init(&t, G1 + 1);
-    const char **row = calloc(G1 + 1, sizeof *row);
-    char(*cells)[128] = calloc(G1 + 1, sizeof *cells);
-    int rc = 0;
-    if (!row || !cells)
-        rc = -1;
-    for (size_t g = 0; rc == 0 && g <= G1; g++)
-        row[g] = g == 0 ? "Mean [95% CI]" : group_label(rp, g - 1);
-    if (rc == 0)
-        rc = table_row(&t, row);
-    for (size_t h = 0; rc == 0 && h < N_HEADLINES; h++) {
-        row[0] = headlines[h].label;
-        const char *mname = cs_measure_table[headlines[h].measure].name;
-        for (size_t g = 0; g < G1; g++) {
-            const cs_results_summary_row *s =
-                cs_results_find_summary(r, v->name, group_key(rp, g), mname);
-            if (headlines[h].measure == CS_M_ACCOUNTABILITY_RATIO && g == 0)
-                snprintf(cells[g + 1], sizeof cells[g + 1], "1 (reference)");
-            else if (headlines[h].measure == CS_M_ACCOUNTABILITY_RATIO && g == G1 - 1)
-                snprintf(cells[g + 1], sizeof cells[g + 1], "-");
-            else if (!s)
-                snprintf(cells[g + 1], sizeof cells[g + 1], "missing");
-            else
-                fmt_ci(cells[g + 1], sizeof cells[g + 1], s->mean, s->ci_low, s->ci_high,
-                       headlines[h].show, false);
-            row[g + 1] = cells[g + 1];
-        }
-        rc = table_row(&t, row);
+    const cs_schema_headline *hl = &cs_schema_headlines[h];
+    size_t G1 = rp->r->n_groups + 1;
+    const char *mname = cs_measure_table[hl->measure].name;
+    bool ratio = hl->measure == CS_M_ACCOUNTABILITY_RATIO;
+    if (ratio && (g == G1 - 1 || (g == 0 && change))) {
+        snprintf(cell, n, "-");
+    } else if (ratio && g == 0) {
+        snprintf(cell, n, "1 (reference)");
+    } else if (change) {
+        const cs_results_comparison_row *c =
+            cs_results_find_comparison(rp->r, v->name, group_key(rp, g), mname);
+        if (c)
+            fmt_ci(cell, n, c->diff_mean, c->diff_ci_low, c->diff_ci_high, hl->display, true);
+        else
+            snprintf(cell, n, "missing");
+    } else {
+        const cs_results_summary_row *s =
+            cs_results_find_summary(rp->r, v->name, group_key(rp, g), mname);
+        if (s)
+            fmt_ci(cell, n, s->mean, s->ci_low, s->ci_high, hl->display, false);
+        else
+            snprintf(cell, n, "missing");
     }
-    if (rc == 0)
-        table_print(&t, rp->f, rp->o);
-    table_free(&t);
-    free(row);
-    free(cells);
-    return rc;
 }
 
-static int print_comparison(const report *rp, const cs_results_variant *v)
+/* The headline measures of variant v by group: their means with intervals,
+ * or (change) their paired differences from the baseline. */
+static int print_headlines(const report *rp, const cs_results_variant *v, bool change)
 {
-    const cs_results *r = rp->r;
-    size_t G1 = r->n_groups + 1;
+    size_t G1 = rp->r->n_groups + 1;
     table t;
     table_init(&t, G1 + 1);
     const char **row = calloc(G1 + 1, sizeof *row);
     char(*cells)[128] = calloc(G1 + 1, sizeof *cells);
-    int rc = 0;
-    if (!row || !cells)
-        rc = -1;
+    char head[64], label[160];
+    snprintf(head, sizeof head, "%s [%s CI]", change ? "Change" : "Mean", rp->level);
+    int rc = row && cells ? 0 : -1;
     for (size_t g = 0; rc == 0 && g <= G1; g++)
-        row[g] = g == 0 ? "Change [95% CI]" : group_label(rp, g - 1);
+        row[g] = g == 0 ? head : group_label(rp, g - 1);
     if (rc == 0)
         rc = table_row(&t, row);
     for (size_t h = 0; rc == 0 && h < N_HEADLINES; h++) {
-        char label[160];
-        snprintf(label, sizeof label, "%s%s", headlines[h].label,
-                 headlines[h].show == SHOW_PERCENT ? " (points)" : "");
+        const cs_schema_headline *hl = &cs_schema_headlines[h];
+        snprintf(label, sizeof label, "%s%s", hl->label,
+                 change && hl->display == CS_SHOW_PERCENT ? " (points)" : "");
         row[0] = label;
-        const char *mname = cs_measure_table[headlines[h].measure].name;
         for (size_t g = 0; g < G1; g++) {
-            const cs_results_comparison_row *c =
-                cs_results_find_comparison(r, v->name, group_key(rp, g), mname);
-            if (headlines[h].measure == CS_M_ACCOUNTABILITY_RATIO && (g == 0 || g == G1 - 1))
-                snprintf(cells[g + 1], sizeof cells[g + 1], "-");
-            else if (!c)
-                snprintf(cells[g + 1], sizeof cells[g + 1], "missing");
-            else
-                fmt_ci(cells[g + 1], sizeof cells[g + 1], c->diff_mean, c->diff_ci_low,
-                       c->diff_ci_high, headlines[h].show, true);
+            headline_cell(rp, v, h, g, change, cells[g + 1], sizeof cells[g + 1]);
             row[g + 1] = cells[g + 1];
         }
         rc = table_row(&t, row);
@@ -397,26 +367,28 @@ static void print_cost_line(const report *rp, const cs_results_variant *v)
     if (isnan(k->cost_per_point)) {
         para(rp,
              "Annual cost: %s. Impunity of %s does not fall (change %+.1f percentage points, "
-             "95%% CI %+.1f to %+.1f), so a cost per percentage point of impunity removed is "
+             "%s CI %+.1f to %+.1f), so a cost per percentage point of impunity removed is "
              "not defined.",
-             cost, who, -k->reduction_points, -k->reduction_ci_high, -k->reduction_ci_low);
+             cost, who, -k->reduction_points, rp->level, -k->reduction_ci_high,
+             -k->reduction_ci_low);
         return;
     }
     if (v->annual_cost == 0) {
         para(rp,
              "No annual cost is given for it. Impunity of %s falls by %.1f percentage points "
-             "(95%% CI %.1f to %.1f) at no cost.",
-             who, k->reduction_points, k->reduction_ci_low, k->reduction_ci_high);
+             "(%s CI %.1f to %.1f) at no cost.",
+             who, k->reduction_points, rp->level, k->reduction_ci_low, k->reduction_ci_high);
         return;
     }
     cs_cli_money(cpp, sizeof cpp, k->cost_per_point, 0);
     cs_cli_money(lo, sizeof lo, k->cost_per_point_low, 0);
     cs_cli_money(hi, sizeof hi, k->cost_per_point_high, 0);
     para(rp,
-         "Annual cost: %s. Impunity of %s falls by %.1f percentage points (95%% CI %.1f to "
-         "%.1f), so each percentage point of impunity removed costs %s a year (95%% CI %s to "
+         "Annual cost: %s. Impunity of %s falls by %.1f percentage points (%s CI %.1f to "
+         "%.1f), so each percentage point of impunity removed costs %s a year (%s CI %s to "
          "%s)%s.",
-         cost, who, k->reduction_points, k->reduction_ci_low, k->reduction_ci_high, cpp, lo, hi,
+         cost, who, k->reduction_points, rp->level, k->reduction_ci_low, k->reduction_ci_high, cpp,
+         rp->level, lo, hi,
          isinf(k->cost_per_point_high)
              ? "; the upper bound is unbounded because the data do not exclude that impunity "
                "does not fall at all"
@@ -428,19 +400,21 @@ static int print_ranking(const report *rp)
     const cs_results *r = rp->r;
     table t;
     table_init(&t, 8);
-    const char *head[8] = {"Variant", "Annual cost",      "Impunity [95% CI]",
-                           "Rank",    "Probability best", "Disparity ratio [95% CI]",
-                           "Rank",    "Probability best"};
+    char imp_head[64], ratio_head[64];
+    snprintf(imp_head, sizeof imp_head, "Impunity [%s CI]", rp->level);
+    snprintf(ratio_head, sizeof ratio_head, "Disparity ratio [%s CI]", rp->level);
+    const char *head[8] = {"Variant",          "Annual cost", imp_head, "Rank",
+                           "Probability best", ratio_head,    "Rank",   "Probability best"};
     int rc = table_row(&t, head);
     for (size_t i = 0; rc == 0 && i < r->n_ranking; i++) {
         const cs_results_ranking_row *k = &r->ranking[i];
         char cost[64], imp[128], ir[16], ip[16], rat[128], rr[16], rpb[16];
         cs_cli_money(cost, sizeof cost, k->annual_cost, 0);
         fmt_ci(imp, sizeof imp, k->impunity_mean, k->impunity_ci_low, k->impunity_ci_high,
-               SHOW_PERCENT, false);
+               CS_SHOW_PERCENT, false);
         snprintf(ir, sizeof ir, k->impunity_rank ? "%d" : "-", (int)k->impunity_rank);
         fmt_prob(ip, sizeof ip, k->impunity_p_best);
-        fmt_ci(rat, sizeof rat, k->ratio_mean, k->ratio_ci_low, k->ratio_ci_high, SHOW_RATIO,
+        fmt_ci(rat, sizeof rat, k->ratio_mean, k->ratio_ci_low, k->ratio_ci_high, CS_SHOW_RATIO,
                false);
         snprintf(rr, sizeof rr, k->ratio_rank ? "%d" : "-", (int)k->ratio_rank);
         fmt_prob(rpb, sizeof rpb, k->ratio_p_best);
@@ -471,7 +445,8 @@ static void variant_heading(const report *rp, const cs_results_variant *v)
     heading(rp, 3, "%s%s%s%s", v->name, applied, v->description[0] ? ": " : "", v->description);
 }
 
-static int report_human(const report *rp)
+/* The title, the file's provenance and how to read the figures. */
+static void report_intro(const report *rp)
 {
     const cs_results *r = rp->r;
     heading(rp, 1, "casesim report: %s", r->scenario_name);
@@ -487,12 +462,12 @@ static int report_human(const report *rp)
              (unsigned long long)r->replicates);
     para(rp,
          "How to read this: every figure is the mean over the simulated replicates, followed by "
-         "its 95%% confidence interval in brackets [low, high], which reflects the simulation's "
+         "its %s confidence interval in brackets [low, high], which reflects the simulation's "
          "own randomness only, not the uncertainty of the scenario's input figures. Rates are "
          "shares of well-founded incidents (violations that really happened and were unlawful) "
          "among the incidents that arrived in the measurement window. n/a means not defined "
-         "(for example, no well-founded incidents in a group).");
-
+         "(for example, no well-founded incidents in a group).",
+         rp->level);
     para(rp,
          "Measures: Impunity = share of well-founded incidents without any accountability "
          "outcome (criminal conviction, disciplinary sanction or another outcome the "
@@ -507,17 +482,21 @@ static int report_human(const report *rp)
          "the end = share of all incidents whose case had not ended when the simulation "
          "stopped.",
          group_label(rp, 0));
+}
 
+/* Section 1: the headline measures of every variant. */
+static int report_headlines(const report *rp)
+{
+    const cs_results *r = rp->r;
     heading(rp, 2, "1. Headline measures by victim group");
     for (size_t v = 0; v < r->n_variants; v++) {
         const cs_results_variant *cv = &r->variants[v];
         variant_heading(rp, cv);
-        if (print_headlines(rp, cv))
+        if (print_headlines(rp, cv, false))
             return -1;
         if (rp->f == FMT_TEXT)
             fputc('\n', rp->o);
     }
-
     for (size_t g = 0; g <= r->n_groups; g++) {
         const cs_results_summary_row *s = cs_results_find_summary(
             r, "baseline", group_key(rp, g), cs_measure_table[CS_M_TIME_MEDIAN].name);
@@ -529,26 +508,39 @@ static int report_human(const report *rp)
             break;
         }
     }
+    return 0;
+}
 
+/* Section 2: each intervention's and bundle's change, and its cost. */
+static int report_changes(const report *rp)
+{
+    const cs_results *r = rp->r;
     heading(rp, 2, "2. Change against the baseline");
     para(rp,
          "Each intervention and bundle met the same simulated incidents as the baseline (common "
          "random numbers), so the change is measured replicate by replicate: mean difference "
-         "(variant minus baseline) with its 95%% confidence interval. For rates the difference "
+         "(variant minus baseline) with its %s confidence interval. For rates the difference "
          "is in percentage points: -5.0 means 5 points less. An interval that excludes 0 "
-         "indicates a change larger than the simulation's noise.");
+         "indicates a change larger than the simulation's noise.",
+         rp->level);
     if (r->n_variants < 2)
         para(rp, "This file holds only the baseline: there is nothing to compare.");
     for (size_t v = 1; v < r->n_variants; v++) {
         const cs_results_variant *cv = &r->variants[v];
         variant_heading(rp, cv);
-        if (print_comparison(rp, cv))
+        if (print_headlines(rp, cv, true))
             return -1;
         if (rp->f == FMT_TEXT)
             fputc('\n', rp->o);
         print_cost_line(rp, cv);
     }
+    return 0;
+}
 
+/* Section 3: the ranking and how sure it is. */
+static int report_ranking(const report *rp)
+{
+    const cs_results *r = rp->r;
     heading(rp, 2, "3. Ranking");
     if (r->n_groups < 2) {
         para(rp, "The scenario has a single victim group: the impunity ranking uses it, and "
@@ -559,15 +551,24 @@ static int report_human(const report *rp)
              "baseline: (a) impunity, lower is better; (b) the accountability disparity ratio "
              "(this group's accountability rate divided by that of %s), closer to 1 is better. "
              "Rank 1 is best on the means. 'Probability best' says how sure the ranking is: the "
-             "share of 2000 bootstrap resamples of the replicates (the same replicates for every "
+             "share of %llu bootstrap resamples of the replicates (the same replicates for every "
              "variant) in which the variant came out best.",
-             group_label(rp, rp->mag), group_label(rp, 0));
+             group_label(rp, rp->mag), group_label(rp, 0),
+             (unsigned long long)r->bootstrap_resamples);
     }
     if (print_ranking(rp))
         return -1;
     fputc('\n', rp->o);
     para(rp, "Costs are per year in the scenario's currency. Scenario figures are the scenario "
              "author's; check them before relying on these results.");
+    return 0;
+}
+
+static int report_human(const report *rp)
+{
+    report_intro(rp);
+    if (report_headlines(rp) || report_changes(rp) || report_ranking(rp))
+        return -1;
     return 0;
 }
 
@@ -639,7 +640,7 @@ static int report_csv(const report *rp)
         csv_row(o, "difference_vs_baseline", c->variant, c->group, c->measure, c->units,
                 c->diff_mean, c->diff_ci_low, c->diff_ci_high, (long long)c->n, c->rank, c->p_best);
     }
-    const char *g = r->groups[rp->mag];
+    const char *g = r->groups[rp->mag].name;
     long long reps = (long long)r->replicates;
     for (size_t i = 0; i < r->n_ranking; i++) {
         const cs_results_ranking_row *k = &r->ranking[i];
@@ -721,9 +722,10 @@ int cs_cli_report(int argc, char **argv)
         cs_cli_print_error("report", &err);
         return st == CS_EIO ? CS_EXIT_FAILURE : CS_EXIT_USAGE;
     }
-    report rp = {r, f, stdout, 0};
+    report rp = {.r = r, .f = f, .o = stdout, .mag = 0};
+    snprintf(rp.level, sizeof rp.level, "%g%%", 100 * r->confidence_level);
     for (size_t g = 0; g < r->n_groups; g++)
-        if (!strcmp(r->groups[g], r->most_affected_group))
+        if (!strcmp(r->groups[g].name, r->most_affected_group))
             rp.mag = g;
     int rc = f == FMT_CSV ? report_csv(&rp) : report_human(&rp);
     if (fflush(stdout) != 0 || ferror(stdout))

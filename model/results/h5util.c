@@ -1,11 +1,13 @@
 /* h5util.c — HDF5 helpers for the results module (see h5util.h). */
-#include "core/alloc.h"
 #include "results/h5util.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "core/alloc.h"
 
 void cs_h5_quiet(void)
 {
@@ -424,6 +426,134 @@ done:
     cs_h5_close(&mt);
     cs_h5_close(&space);
     cs_h5_close(&ft);
+    cs_h5_close(&d);
+    return st;
+}
+
+/* Rows per chunk: about 64 KiB per chunk, at least 1 and at most 1024 rows. */
+static hsize_t chunk_rows(size_t row_bytes)
+{
+    size_t rows = row_bytes ? (64u << 10) / row_bytes : 1024;
+    if (rows < 1)
+        rows = 1;
+    if (rows > 1024)
+        rows = 1024;
+    return rows;
+}
+
+hid_t cs_h5_create_rows(hid_t loc, const char *name, hid_t ftype, int rank,
+                        const hsize_t *row_shape, size_t row_bytes, cs_error *err)
+{
+    hsize_t cur[1 + CS_H5_MAX_ROW_RANK] = {0}, max[1 + CS_H5_MAX_ROW_RANK],
+                    chunk[1 + CS_H5_MAX_ROW_RANK];
+    max[0] = H5S_UNLIMITED;
+    for (int i = 0; i < rank; i++) {
+        if (row_shape[i] == 0) {
+            cs_error_set(err, CS_EINVAL, "dataset '%s' would have an empty dimension", name);
+            return H5I_INVALID_HID;
+        }
+        cur[1 + i] = max[1 + i] = chunk[1 + i] = row_shape[i];
+        row_bytes *= (size_t)row_shape[i];
+    }
+    chunk[0] = chunk_rows(row_bytes);
+    hid_t space = H5Screate_simple(1 + rank, cur, max);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    hid_t ds = H5I_INVALID_HID;
+    if (space >= 0 && dcpl >= 0 && H5Pset_chunk(dcpl, 1 + rank, chunk) >= 0) {
+        /* An HDF5 without zlib stores the data uncompressed. */
+        bool ok = H5Zfilter_avail(H5Z_FILTER_DEFLATE) <= 0 ||
+                  (H5Pset_shuffle(dcpl) >= 0 && H5Pset_deflate(dcpl, 4) >= 0);
+        if (ok)
+            ds = H5Dcreate2(loc, name, ftype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    }
+    if (ds < 0)
+        cs_h5_fail(err, CS_EIO, "cannot create dataset '%s'", name);
+    cs_h5_close(&dcpl);
+    cs_h5_close(&space);
+    return ds;
+}
+
+/* Selects rows [at, at + n) of ds in *fs and makes the matching memory
+ * space *ms. */
+static bool select_rows(hid_t ds, int rank, const hsize_t *row_shape, uint64_t at, uint64_t n,
+                        hid_t *fs, hid_t *ms)
+{
+    hsize_t start[1 + CS_H5_MAX_ROW_RANK] = {at}, count[1 + CS_H5_MAX_ROW_RANK] = {n};
+    for (int i = 0; i < rank; i++)
+        count[1 + i] = row_shape[i];
+    *fs = H5Dget_space(ds);
+    *ms = H5Screate_simple(1 + rank, count, NULL);
+    return *fs >= 0 && *ms >= 0 &&
+           H5Sselect_hyperslab(*fs, H5S_SELECT_SET, start, NULL, count, NULL) >= 0;
+}
+
+int cs_h5_append_rows(hid_t ds, hid_t mtype, int rank, const hsize_t *row_shape, uint64_t at,
+                      uint64_t n, const void *buf, const char *what, cs_error *err)
+{
+    hsize_t ext[1 + CS_H5_MAX_ROW_RANK] = {at + n};
+    for (int i = 0; i < rank; i++)
+        ext[1 + i] = row_shape[i];
+    hid_t fs = H5I_INVALID_HID, ms = H5I_INVALID_HID;
+    int st = CS_OK;
+    if (H5Dset_extent(ds, ext) < 0 || !select_rows(ds, rank, row_shape, at, n, &fs, &ms) ||
+        H5Dwrite(ds, mtype, ms, fs, H5P_DEFAULT, buf) < 0)
+        st = cs_h5_fail(err, CS_EIO, "cannot append to %s", what);
+    cs_h5_close(&ms);
+    cs_h5_close(&fs);
+    return st;
+}
+
+int cs_h5_read_rows(hid_t ds, hid_t mtype, int rank, const hsize_t *row_shape, uint64_t first,
+                    uint64_t n, void *buf, const char *what, cs_error *err)
+{
+    if (n == 0)
+        return CS_OK;
+    hid_t fs = H5I_INVALID_HID, ms = H5I_INVALID_HID;
+    int st = CS_OK;
+    if (!select_rows(ds, rank, row_shape, first, n, &fs, &ms) ||
+        H5Dread(ds, mtype, ms, fs, H5P_DEFAULT, buf) < 0)
+        st = cs_h5_fail(err, CS_EIO, "cannot read %s", what);
+    cs_h5_close(&ms);
+    cs_h5_close(&fs);
+    return st;
+}
+
+int cs_h5_shrink_rows(hid_t ds, uint64_t rows, const char *what, cs_error *err)
+{
+    hid_t fs = H5Dget_space(ds);
+    hsize_t dims[1 + CS_H5_MAX_ROW_RANK] = {0};
+    int rank = fs < 0 ? -1 : H5Sget_simple_extent_ndims(fs);
+    bool ok = rank >= 1 && rank <= 1 + CS_H5_MAX_ROW_RANK &&
+              H5Sget_simple_extent_dims(fs, dims, NULL) >= 0;
+    cs_h5_close(&fs);
+    if (!ok)
+        return cs_h5_fail(err, CS_EIO, "cannot read the shape of %s", what);
+    if (dims[0] <= rows)
+        return CS_OK;
+    dims[0] = rows;
+    if (H5Dset_extent(ds, dims) < 0)
+        return cs_h5_fail(err, CS_EIO, "cannot shrink %s", what);
+    return CS_OK;
+}
+
+int cs_h5_count(hid_t loc, const char *path, size_t *n, cs_error *err)
+{
+    *n = 0;
+    if (H5Lexists(loc, path, H5P_DEFAULT) <= 0) {
+        H5Eclear2(H5E_DEFAULT);
+        return cs_error_set(err, CS_EFORMAT, "dataset '%s' is missing", path);
+    }
+    hid_t d = H5Dopen2(loc, path, H5P_DEFAULT);
+    hid_t s = d < 0 ? H5I_INVALID_HID : H5Dget_space(d);
+    hsize_t dim = 0;
+    int st = CS_OK;
+    if (s < 0 || H5Sget_simple_extent_ndims(s) != 1 ||
+        H5Sget_simple_extent_dims(s, &dim, NULL) < 0 || dim > CS_H5_MAX_STRINGS)
+        st = cs_h5_fail(err, CS_EFORMAT, "dataset '%s' is not a list of at most %d entries", path,
+                        CS_H5_MAX_STRINGS);
+    else
+        *n = (size_t)dim;
+    cs_h5_close(&s);
     cs_h5_close(&d);
     return st;
 }

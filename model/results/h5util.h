@@ -68,6 +68,11 @@ int cs_h5_read_attr_strings(hid_t loc, const char *name, char ***out, size_t *n,
  * (free with cs_h5_free_strings). Returns CS_OK, CS_EFORMAT or CS_ENOMEM. */
 int cs_h5_read_strings(hid_t loc, const char *name, char ***out, size_t *n, cs_error *err);
 
+/* The number of entries of the 1-D dataset loc/path into *n, without
+ * reading them. Returns CS_OK, or CS_EFORMAT (missing, not 1-D, or more than
+ * CS_H5_MAX_STRINGS entries; err may be NULL). */
+int cs_h5_count(hid_t loc, const char *path, size_t *n, cs_error *err);
+
 /* The most entries a string list of a results file may have (the longest,
  * /scenario/variants, has at most 1 + 64 + 64): a damaged file claiming more
  * is refused before anything is allocated for it. */
@@ -76,6 +81,34 @@ int cs_h5_read_strings(hid_t loc, const char *name, char ***out, size_t *n, cs_e
 /* The longest fixed-length string attribute read (the scenario's own text,
  * at most CS_MAX_FILE_BYTES, is the longest string a results file holds). */
 #define CS_H5_MAX_STRING_BYTES (8 << 20)
+
+/* ------------------------------------------- datasets that grow by rows
+ *
+ * A dataset of rows: axis 0 counts rows (unlimited), the other `rank` axes
+ * have the fixed lengths row_shape[0 .. rank - 1] (rank 0: one value per
+ * row). At most CS_H5_MAX_ROW_RANK axes after the first. */
+#define CS_H5_MAX_ROW_RANK 4
+
+/* Creates loc/name with file type ftype and no rows, chunked along axis 0
+ * (about 64 KiB per chunk, at most 1024 rows), shuffled and deflated when
+ * HDF5 has zlib. row_bytes is one row's size in memory. Returns the open
+ * dataset, or H5I_INVALID_HID with err (CS_EINVAL for an empty axis, CS_EIO). */
+hid_t cs_h5_create_rows(hid_t loc, const char *name, hid_t ftype, int rank,
+                        const hsize_t *row_shape, size_t row_bytes, cs_error *err);
+
+/* Extends ds to at + n rows and writes rows [at, at + n) from buf, of memory
+ * type mtype. what names ds in messages. Returns CS_OK or CS_EIO. */
+int cs_h5_append_rows(hid_t ds, hid_t mtype, int rank, const hsize_t *row_shape, uint64_t at,
+                      uint64_t n, const void *buf, const char *what, cs_error *err);
+
+/* Reads rows [first, first + n) of ds into buf (memory type mtype; ds's
+ * rows must have row_shape). Returns CS_OK or CS_EIO. */
+int cs_h5_read_rows(hid_t ds, hid_t mtype, int rank, const hsize_t *row_shape, uint64_t first,
+                    uint64_t n, void *buf, const char *what, cs_error *err);
+
+/* Shrinks ds along axis 0 to rows (no-op if it has no more). Returns CS_OK
+ * or CS_EIO. */
+int cs_h5_shrink_rows(hid_t ds, uint64_t rows, const char *what, cs_error *err);
 
 /* Frees n strings and the array. NULL is a no-op. */
 void cs_h5_free_strings(char **s, size_t n);

@@ -1,6 +1,13 @@
 /*
  * results/read.c — opens a results file, checks its format and major
  * version, and loads what a report needs (see casesim/results.h).
+ *
+ * Results files travel between experts, so everything read is checked
+ * before it is used or sized from: name lists (count, names, repeats),
+ * table row counts (bounded by the name lists), and every per-replicate
+ * dataset against the results schema (results/schema.c: shape, rows, and
+ * stored bytes). The reader knows nothing of the analysis that wrote the
+ * tables.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -11,95 +18,106 @@
 #include "casesim/results.h"
 #include "core/alloc.h"
 #include "results/h5util.h"
-#include "results/internal.h"
+#include "results/schema.h"
 
-/* Reads a compound table into a new array of n rows of row_size bytes, then
- * replaces its variable-length strings (at the given offsets) by copies the
- * caller owns (HDF5's own buffers are reclaimed here). A missing table is
- * CS_EFORMAT. */
-static int read_table(hid_t file, const char *name, hid_t mtype, size_t row_size,
-                      const size_t *str_off, size_t n_str, size_t max_rows, void **out, size_t *n,
+static hid_t file_of(const cs_results *r)
+{
+    return (hid_t)r->file_id;
+}
+
+/* ------------------------------------------------------ analysis tables */
+
+/* Replaces the variable-length strings of n rows in rows (read by HDF5) by
+ * copies in a new array *out; HDF5's own strings stay for the caller to
+ * reclaim. */
+static int copy_rows(const cs_schema_table *t, const unsigned char *raw, size_t n, void **out,
+                     cs_error *err)
+{
+    unsigned char *copy = cs_xcalloc(n, t->row_size);
+    if (!copy)
+        return cs_error_set(err, CS_ENOMEM, "out of memory reading %s", t->path);
+    memcpy(copy, raw, n * t->row_size);
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < t->n_fields; k++)
+            if (t->fields[k].type == CS_TYPE_STRING)
+                *(char **)(copy + i * t->row_size + t->fields[k].offset) = NULL;
+    int st = CS_OK;
+    for (size_t i = 0; i < n && st == CS_OK; i++)
+        for (size_t k = 0; k < t->n_fields && st == CS_OK; k++) {
+            if (t->fields[k].type != CS_TYPE_STRING)
+                continue;
+            const char *src = *(char *const *)(raw + i * t->row_size + t->fields[k].offset);
+            char **dst = (char **)(copy + i * t->row_size + t->fields[k].offset);
+            *dst = cs_xstrdup(src ? src : "");
+            if (!*dst)
+                st = cs_error_set(err, CS_ENOMEM, "out of memory reading %s", t->path);
+        }
+    if (st != CS_OK) {
+        for (size_t i = 0; i < n; i++)
+            for (size_t k = 0; k < t->n_fields; k++)
+                if (t->fields[k].type == CS_TYPE_STRING)
+                    free(*(char **)(copy + i * t->row_size + t->fields[k].offset));
+        free(copy);
+        return st;
+    }
+    *out = copy;
+    return CS_OK;
+}
+
+/* Frees n rows of table t with their strings. */
+static void free_rows(const cs_schema_table *t, void *rows, size_t n)
+{
+    for (size_t i = 0; rows && i < n; i++)
+        for (size_t k = 0; k < t->n_fields; k++)
+            if (t->fields[k].type == CS_TYPE_STRING)
+                free(*(char **)((unsigned char *)rows + i * t->row_size + t->fields[k].offset));
+    free(rows);
+}
+
+/* Reads table t into a new array of *n rows (at most max_rows) whose strings
+ * the caller owns. A missing table is CS_EFORMAT. */
+static int read_table(hid_t file, const cs_schema_table *t, size_t max_rows, void **out, size_t *n,
                       cs_error *err)
 {
     *out = NULL;
     *n = 0;
-    if (H5Lexists(file, name, H5P_DEFAULT) <= 0) {
+    if (H5Lexists(file, t->path, H5P_DEFAULT) <= 0) {
         H5Eclear2(H5E_DEFAULT);
-        return cs_error_set(err, CS_EFORMAT, "the table %s is missing", name);
+        return cs_error_set(err, CS_EFORMAT, "the table %s is missing", t->path);
     }
-    hid_t d = H5Dopen2(file, name, H5P_DEFAULT);
+    hid_t d = H5Dopen2(file, t->path, H5P_DEFAULT);
     hid_t space = d < 0 ? H5I_INVALID_HID : H5Dget_space(d);
+    hid_t mt = cs_h5_compound(t->fields, t->n_fields, t->row_size);
+    hssize_t np = space < 0 ? -1 : H5Sget_simple_extent_npoints(space);
     unsigned char *raw = NULL;
     int st = CS_OK;
-    hssize_t np = space < 0 ? -1 : H5Sget_simple_extent_npoints(space);
-    if (d < 0 || np < 0) {
-        st = cs_h5_fail(err, CS_EFORMAT, "cannot open the table %s", name);
-        goto done;
-    }
-    if ((uint64_t)np > max_rows) {
-        /* Checked before allocating: the row count comes from the file. */
+    if (d < 0 || np < 0 || mt < 0)
+        st = cs_h5_fail(err, CS_EFORMAT, "cannot open the table %s", t->path);
+    else if ((uint64_t)np > max_rows) /* checked before allocating: the count is the file's */
         st = cs_error_set(err, CS_EFORMAT,
-                          "the table %s has %lld rows; the name lists allow at most %zu", name,
+                          "the table %s has %lld rows; the name lists allow at most %zu", t->path,
                           (long long)np, max_rows);
-        goto done;
-    }
-    raw = calloc(np ? (size_t)np : 1, row_size);
-    if (!raw) {
-        st = cs_error_set(err, CS_ENOMEM, "out of memory reading %s", name);
-        goto done;
-    }
-    if (np > 0 && H5Dread(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) < 0) {
-        st = cs_h5_fail(err, CS_EFORMAT, "cannot read the table %s (is it of this version?)", name);
-        /* Free the strings of rows converted before the failure (raw was
-         * zeroed, so the other rows' strings are NULL). */
-        H5Dvlen_reclaim(mtype, space, H5P_DEFAULT, raw);
-        goto done;
-    }
-    /* Copy the strings, then let HDF5 free its own. */
-    unsigned char *copy = calloc(np ? (size_t)np : 1, row_size);
-    if (!copy) {
-        st = cs_error_set(err, CS_ENOMEM, "out of memory reading %s", name);
-    } else {
-        memcpy(copy, raw, (size_t)np * row_size);
-        for (size_t i = 0; i < (size_t)np; i++)
-            for (size_t k = 0; k < n_str; k++)
-                *(char **)(copy + i * row_size + str_off[k]) = NULL;
-        for (size_t i = 0; i < (size_t)np && st == CS_OK; i++) {
-            for (size_t k = 0; k < n_str && st == CS_OK; k++) {
-                char **src = (char **)(raw + i * row_size + str_off[k]);
-                char **dst = (char **)(copy + i * row_size + str_off[k]);
-                *dst = cs_xstrdup(*src ? *src : "");
-                if (!*dst)
-                    st = cs_error_set(err, CS_ENOMEM, "out of memory reading %s", name);
-            }
-        }
-        if (st == CS_OK) {
-            *out = copy;
-            *n = (size_t)np;
-        } else {
-            for (size_t i = 0; i < (size_t)np; i++)
-                for (size_t k = 0; k < n_str; k++)
-                    free(*(char **)(copy + i * row_size + str_off[k]));
-            free(copy);
-        }
-    }
-    if (np > 0)
-        H5Dvlen_reclaim(mtype, space, H5P_DEFAULT, raw);
-done:
+    else if (!(raw = cs_xcalloc((size_t)np, t->row_size)))
+        st = cs_error_set(err, CS_ENOMEM, "out of memory reading %s", t->path);
+    else if (np > 0 && H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) < 0)
+        st = cs_h5_fail(err, CS_EFORMAT, "cannot read the table %s (is it of this version?)",
+                        t->path);
+    if (st == CS_OK)
+        st = copy_rows(t, raw, (size_t)np, out, err);
+    if (st == CS_OK)
+        *n = (size_t)np;
+    /* HDF5's strings (of the rows converted before a failure too: raw was
+     * zeroed, so the others are NULL). */
+    if (raw && np > 0)
+        H5Dvlen_reclaim(mt, space, H5P_DEFAULT, raw);
     free(raw);
+    cs_h5_close(&mt);
     cs_h5_close(&space);
     cs_h5_close(&d);
     return st;
 }
 
-static const size_t summary_str[] = {
-    offsetof(cs_results_summary_row, variant), offsetof(cs_results_summary_row, group),
-    offsetof(cs_results_summary_row, measure), offsetof(cs_results_summary_row, units)};
-static const size_t comparison_str[] = {
-    offsetof(cs_results_comparison_row, variant), offsetof(cs_results_comparison_row, group),
-    offsetof(cs_results_comparison_row, measure), offsetof(cs_results_comparison_row, units)};
-static const size_t ranking_str[] = {offsetof(cs_results_ranking_row, variant),
-                                     offsetof(cs_results_ranking_row, kind)};
+/* --------------------------------------------------- /scenario and /runs */
 
 static int read_source(hid_t file, char **out, cs_error *err)
 {
@@ -122,6 +140,23 @@ static int read_source(hid_t file, char **out, cs_error *err)
     return st;
 }
 
+/* The rows of a variant's measures (the shape is checked when they are read). */
+static int read_replicates(hid_t g, const char *path, uint64_t *rows, cs_error *err)
+{
+    const cs_schema_array *a = &cs_schema_arrays[CS_ARRAY_measures];
+    hid_t d = H5Dopen2(g, a->name, H5P_DEFAULT);
+    hid_t s = d < 0 ? H5I_INVALID_HID : H5Dget_space(d);
+    hsize_t dims[1 + CS_SCHEMA_MAX_RANK] = {0};
+    int st = CS_OK;
+    if (s < 0 || H5Sget_simple_extent_ndims(s) != 1 + a->rank ||
+        H5Sget_simple_extent_dims(s, dims, NULL) < 0)
+        st = cs_h5_fail(err, CS_EFORMAT, "cannot read the shape of %s/%s", path, a->name);
+    *rows = dims[0];
+    cs_h5_close(&s);
+    cs_h5_close(&d);
+    return st;
+}
+
 static int read_variant(hid_t file, const char *name, cs_results_variant *v, cs_error *err)
 {
     char path[CS_MAX_NAME_LEN + 32];
@@ -140,17 +175,8 @@ static int read_variant(hid_t file, const char *name, cs_results_variant *v, cs_
     if (st == CS_OK)
         st = cs_h5_read_attr_strings(g, "interventions", &v->interventions, &v->n_interventions,
                                      err);
-    if (st == CS_OK) {
-        hid_t d = H5Dopen2(g, "measures", H5P_DEFAULT);
-        hid_t s = d < 0 ? H5I_INVALID_HID : H5Dget_space(d);
-        hsize_t dims[3] = {0, 0, 0};
-        if (s < 0 || H5Sget_simple_extent_ndims(s) != 3 ||
-            H5Sget_simple_extent_dims(s, dims, NULL) < 0)
-            st = cs_h5_fail(err, CS_EFORMAT, "cannot read the shape of %s/measures", path);
-        v->replicates = dims[0];
-        cs_h5_close(&s);
-        cs_h5_close(&d);
-    }
+    if (st == CS_OK)
+        st = read_replicates(g, path, &v->replicates, err);
     cs_h5_close(&g);
     if (st != CS_OK)
         cs_error_set(err, st, "in %s", path);
@@ -190,16 +216,62 @@ static int check_list(const char *path, const char *what, char *const *names, si
     return CS_OK;
 }
 
-/* Everything later code indexes by: the name lists' sizes and contents. */
-static int check_names(const cs_results *r, const char *path, char *const *variants,
-                       size_t n_variants, cs_error *err)
+/* The name lists of /scenario as read, before they are checked and become
+ * arrays of structs: each list with its own count. */
+typedef struct lists {
+    char **groups, **labels, **measures, **units, **descriptions, **variants;
+    size_t n_groups, n_labels, n_measures, n_units, n_descriptions, n_variants;
+} lists;
+
+static void lists_free(lists *l)
 {
+    cs_h5_free_strings(l->groups, l->n_groups);
+    cs_h5_free_strings(l->labels, l->n_labels);
+    cs_h5_free_strings(l->measures, l->n_measures);
+    cs_h5_free_strings(l->units, l->n_units);
+    cs_h5_free_strings(l->descriptions, l->n_descriptions);
+    cs_h5_free_strings(l->variants, l->n_variants);
+    memset(l, 0, sizeof *l);
+}
+
+static int read_lists(hid_t sc, cs_results *r, lists *l, cs_error *err)
+{
+    int st = cs_h5_read_strings(sc, "groups", &l->groups, &l->n_groups, err);
+    if (st == CS_OK)
+        st = cs_h5_read_strings(sc, "group_labels", &l->labels, &l->n_labels, err);
+    if (st == CS_OK)
+        st = cs_h5_read_strings(sc, "measures", &l->measures, &l->n_measures, err);
+    if (st == CS_OK)
+        st = cs_h5_read_strings(sc, "measure_units", &l->units, &l->n_units, err);
+    if (st == CS_OK)
+        st = cs_h5_read_strings(sc, "measure_descriptions", &l->descriptions, &l->n_descriptions,
+                                err);
+    if (st == CS_OK)
+        st = cs_h5_read_strings(sc, "stages", &r->stages, &r->n_stages, err);
+    if (st == CS_OK)
+        st = cs_h5_read_strings(sc, "outcomes", &r->outcomes, &r->n_outcomes, err);
+    if (st == CS_OK)
+        st = cs_h5_read_strings(sc, "variants", &l->variants, &l->n_variants, err);
+    return st;
+}
+
+/* Everything later code indexes by: the name lists' sizes and contents. */
+static int check_lists(const cs_results *r, const lists *l, cs_error *err)
+{
+    const char *path = r->path;
+    if (l->n_labels != l->n_groups || l->n_units != l->n_measures ||
+        l->n_descriptions != l->n_measures)
+        return cs_error_set(err, CS_EFORMAT,
+                            "%s: /scenario name lists disagree (%zu groups, %zu labels, %zu "
+                            "measures, %zu units, %zu descriptions)",
+                            path, l->n_groups, l->n_labels, l->n_measures, l->n_units,
+                            l->n_descriptions);
     /* Measures are named after categories too (accountability_rate_<category>). */
     const size_t measure_len = 2 * CS_MAX_NAME_LEN;
     int st =
-        check_list(path, "groups", r->groups, r->n_groups, CS_MAX_GROUPS, CS_MAX_NAME_LEN, err);
+        check_list(path, "groups", l->groups, l->n_groups, CS_MAX_GROUPS, CS_MAX_NAME_LEN, err);
     if (st == CS_OK)
-        st = check_list(path, "measures", r->measures, r->n_measures, 256, measure_len, err);
+        st = check_list(path, "measures", l->measures, l->n_measures, 256, measure_len, err);
     if (st == CS_OK)
         st =
             check_list(path, "stages", r->stages, r->n_stages, CS_MAX_STAGES, CS_MAX_NAME_LEN, err);
@@ -207,16 +279,159 @@ static int check_names(const cs_results *r, const char *path, char *const *varia
         st = check_list(path, "outcomes", r->outcomes, r->n_outcomes, CS_MAX_OUTCOMES,
                         CS_MAX_NAME_LEN, err);
     if (st == CS_OK)
-        st = check_list(path, "variants", variants, n_variants,
+        st = check_list(path, "variants", l->variants, l->n_variants,
                         1 + CS_MAX_INTERVENTIONS + CS_MAX_BUNDLES, CS_MAX_NAME_LEN, err);
-    if (st == CS_OK && strcmp(variants[0], "baseline") != 0)
+    if (st == CS_OK && strcmp(l->variants[0], "baseline") != 0)
         st = cs_error_set(err, CS_EFORMAT,
                           "%s: /scenario/variants starts with `%s`, not with `baseline`", path,
-                          variants[0]);
-    for (size_t g = 0; st == CS_OK && g < r->n_groups; g++)
-        if (strlen(r->group_labels[g]) > CS_MAX_TEXT_LEN)
+                          l->variants[0]);
+    for (size_t g = 0; st == CS_OK && g < l->n_groups; g++)
+        if (strlen(l->labels[g]) > CS_MAX_TEXT_LEN)
             st = cs_error_set(err, CS_EFORMAT, "%s: /scenario/group_labels[%zu] is too long", path,
                               g);
+    return st;
+}
+
+/* Moves the checked lists into r's arrays of structs (l keeps the
+ * variants, which read_variants consumes). */
+static int adopt_lists(cs_results *r, lists *l, cs_error *err)
+{
+    r->groups = cs_xcalloc(l->n_groups, sizeof *r->groups);
+    r->measures = cs_xcalloc(l->n_measures, sizeof *r->measures);
+    if (!r->groups || !r->measures)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    r->n_groups = l->n_groups;
+    for (size_t g = 0; g < l->n_groups; g++) {
+        r->groups[g] = (cs_results_group){.name = l->groups[g], .label = l->labels[g]};
+        l->groups[g] = l->labels[g] = NULL;
+    }
+    r->n_measures = l->n_measures;
+    for (size_t m = 0; m < l->n_measures; m++) {
+        r->measures[m] = (cs_results_measure){
+            .name = l->measures[m], .units = l->units[m], .description = l->descriptions[m]};
+        l->measures[m] = l->units[m] = l->descriptions[m] = NULL;
+    }
+    return CS_OK;
+}
+
+/* The lengths of the labelled dimensions: their label lists' (plus an extra
+ * label), 0 for numbered axes and lists the file lacks. */
+static void read_dims(hid_t file, cs_results *r)
+{
+    memset(&r->dims, 0, sizeof r->dims);
+    r->dims.n_groups = r->n_groups;
+    for (int k = 0; k < CS_DIM_COUNT; k++) {
+        const cs_schema_dim *d = &cs_schema_dims[k];
+        size_t n = 0;
+        if (d->labels[0] && cs_h5_count(file, d->labels, &n, NULL) == CS_OK && n > 0)
+            n += d->extra ? 1 : 0;
+        memcpy((char *)&r->dims + d->offset, &n, sizeof n);
+    }
+}
+
+static int read_variants(hid_t file, cs_results *r, const lists *l, cs_error *err)
+{
+    r->variants = cs_xcalloc(l->n_variants, sizeof *r->variants);
+    if (!r->variants)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    r->n_variants = l->n_variants;
+    int st = CS_OK;
+    for (size_t v = 0; v < l->n_variants && st == CS_OK; v++)
+        st = read_variant(file, l->variants[v], &r->variants[v], err);
+    return st;
+}
+
+static int read_scenario(hid_t file, cs_results *r, cs_error *err)
+{
+    hid_t sc = H5Gopen2(file, "/scenario", H5P_DEFAULT);
+    if (sc < 0)
+        return cs_h5_fail(err, CS_EFORMAT, "%s: the group /scenario is missing", r->path);
+    lists l;
+    memset(&l, 0, sizeof l);
+    int st = cs_h5_read_attr_string(sc, "name", &r->scenario_name, err);
+    if (st == CS_OK)
+        st = cs_h5_read_attr_string(sc, "description", &r->scenario_description, err);
+    if (st == CS_OK)
+        st = read_source(file, &r->source, err);
+    if (st == CS_OK)
+        st = read_lists(sc, r, &l, err);
+    if (st == CS_OK)
+        st = check_lists(r, &l, err);
+    if (st == CS_OK)
+        st = adopt_lists(r, &l, err);
+    if (st == CS_OK)
+        st = read_variants(file, r, &l, err);
+    if (st == CS_OK)
+        read_dims(file, r);
+    lists_free(&l);
+    cs_h5_close(&sc);
+    return st;
+}
+
+/* ------------------------------------------------------- root and tables */
+
+static int read_root(hid_t f, cs_results *r, cs_error *err)
+{
+    int st = cs_results_check_format(f, r->path, &r->version_major, &r->version_minor, err);
+    if (st == CS_OK)
+        st = cs_h5_read_attr_string(f, "casesim_version", &r->casesim_version, err);
+    if (st == CS_OK)
+        st = cs_h5_read_attr_string(f, "created", &r->created, err);
+    if (st == CS_OK)
+        st = cs_h5_read_attr_string(f, "status", &r->status, err);
+    if (st == CS_OK)
+        st = cs_h5_read_attr_string(f, "command_line", &r->command_line, err);
+    if (st == CS_OK)
+        st = cs_h5_read_attr_u64(f, "seed", &r->seed, err);
+    if (st == CS_OK)
+        st = cs_h5_read_attr_u64(f, "first_replicate", &r->first_replicate, err);
+    if (st == CS_OK)
+        st = cs_h5_read_attr_u64(f, "replicates", &r->replicates, err);
+    if (st == CS_OK)
+        st = cs_h5_read_attr_double(f, "confidence_level", &r->confidence_level, err);
+    return st;
+}
+
+/* /ranking's attributes: the most affected group (one of /scenario/groups,
+ * or "" for a single group) and the bootstrap resamples. */
+static int read_ranking_attrs(hid_t f, cs_results *r, cs_error *err)
+{
+    hid_t rk = H5Dopen2(f, "/ranking", H5P_DEFAULT);
+    if (rk < 0)
+        return cs_h5_fail(err, CS_EFORMAT, "cannot open /ranking");
+    int st = cs_h5_read_attr_string(rk, "most_affected_group", &r->most_affected_group, err);
+    if (st == CS_OK)
+        st = cs_h5_read_attr_u64(rk, "bootstrap_resamples", &r->bootstrap_resamples, err);
+    cs_h5_close(&rk);
+    bool known = st != CS_OK || r->most_affected_group[0] == '\0';
+    for (size_t g = 0; !known && g < r->n_groups; g++)
+        known = strcmp(r->groups[g].name, r->most_affected_group) == 0;
+    if (!known)
+        st = cs_error_set(err, CS_EFORMAT,
+                          "%s: /ranking names `%.64s` as the most affected group, which is not "
+                          "in /scenario/groups",
+                          r->path, r->most_affected_group);
+    return st;
+}
+
+static int read_tables(hid_t f, cs_results *r, cs_error *err)
+{
+    /* One row per (variant, group or all, measure) at most; one per variant
+     * in /ranking. The lists are bounded, so the product cannot overflow. */
+    size_t max_rows = r->n_variants * (r->n_groups + 1) * r->n_measures;
+    void *rows = NULL;
+    int st = read_table(f, &cs_schema_summary, max_rows, &rows, &r->n_summary, err);
+    r->summary = rows;
+    if (st == CS_OK)
+        st = read_table(f, &cs_schema_comparison, max_rows, &rows, &r->n_comparison, err);
+    if (st == CS_OK)
+        r->comparison = rows;
+    if (st == CS_OK)
+        st = read_table(f, &cs_schema_ranking, r->n_variants, &rows, &r->n_ranking, err);
+    if (st == CS_OK)
+        r->ranking = rows;
+    if (st == CS_OK)
+        st = read_ranking_attrs(f, r, err);
     return st;
 }
 
@@ -229,10 +444,6 @@ int cs_results_open(const char *path, cs_results **out, cs_error *err)
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     r->file_id = H5I_INVALID_HID;
     int st = CS_OK;
-    size_t n_labels = 0, n_units = 0, n_descs = 0;
-    char **variant_names = NULL;
-    size_t n_vn = 0;
-    hid_t mt = H5I_INVALID_HID, sc = H5I_INVALID_HID, rk = H5I_INVALID_HID;
     r->path = cs_xstrdup(path);
     if (!r->path) {
         st = cs_error_set(err, CS_ENOMEM, "out of memory");
@@ -250,189 +461,82 @@ int cs_results_open(const char *path, cs_results **out, cs_error *err)
         goto fail;
     }
     r->file_id = f;
-    st = cs_results_check_format(f, path, &r->version_major, &r->version_minor, err);
+    st = read_root(f, r, err);
+    if (st == CS_OK)
+        st = read_scenario(f, r, err);
+    if (st == CS_OK)
+        st = read_tables(f, r, err);
     if (st != CS_OK)
         goto fail;
-    st = cs_h5_read_attr_string(f, "casesim_version", &r->casesim_version, err);
-    if (st == CS_OK)
-        st = cs_h5_read_attr_string(f, "created", &r->created, err);
-    if (st == CS_OK)
-        st = cs_h5_read_attr_string(f, "status", &r->status, err);
-    if (st == CS_OK)
-        st = cs_h5_read_attr_string(f, "command_line", &r->command_line, err);
-    if (st == CS_OK)
-        st = cs_h5_read_attr_u64(f, "seed", &r->seed, err);
-    if (st == CS_OK)
-        st = cs_h5_read_attr_u64(f, "first_replicate", &r->first_replicate, err);
-    if (st == CS_OK)
-        st = cs_h5_read_attr_u64(f, "replicates", &r->replicates, err);
-    if (st != CS_OK)
-        goto fail;
-
-    sc = H5Gopen2(f, "/scenario", H5P_DEFAULT);
-    if (sc < 0) {
-        st = cs_h5_fail(err, CS_EFORMAT, "%s: the group /scenario is missing", path);
-        goto fail;
-    }
-    st = cs_h5_read_attr_string(sc, "name", &r->scenario_name, err);
-    if (st == CS_OK)
-        st = cs_h5_read_attr_string(sc, "description", &r->scenario_description, err);
-    if (st == CS_OK)
-        st = read_source(f, &r->source, err);
-    if (st == CS_OK)
-        st = cs_h5_read_strings(sc, "groups", &r->groups, &r->n_groups, err);
-    if (st == CS_OK)
-        st = cs_h5_read_strings(sc, "group_labels", &r->group_labels, &n_labels, err);
-    if (st == CS_OK)
-        st = cs_h5_read_strings(sc, "measures", &r->measures, &r->n_measures, err);
-    if (st == CS_OK)
-        st = cs_h5_read_strings(sc, "measure_units", &r->measure_units, &n_units, err);
-    if (st == CS_OK)
-        st =
-            cs_h5_read_strings(sc, "measure_descriptions", &r->measure_descriptions, &n_descs, err);
-    if (st == CS_OK)
-        st = cs_h5_read_strings(sc, "stages", &r->stages, &r->n_stages, err);
-    if (st == CS_OK)
-        st = cs_h5_read_strings(sc, "outcomes", &r->outcomes, &r->n_outcomes, err);
-    if (st == CS_OK)
-        st = cs_h5_read_strings(sc, "variants", &variant_names, &n_vn, err);
-    if (st != CS_OK)
-        goto fail;
-    if (n_labels != r->n_groups || n_units != r->n_measures || n_descs != r->n_measures) {
-        st = cs_error_set(err, CS_EFORMAT,
-                          "%s: /scenario name lists disagree (%zu groups, %zu labels, %zu "
-                          "measures, %zu units, %zu descriptions)",
-                          path, r->n_groups, n_labels, r->n_measures, n_units, n_descs);
-        goto fail;
-    }
-    st = check_names(r, path, variant_names, n_vn, err);
-    if (st != CS_OK)
-        goto fail;
-    r->variants = calloc(n_vn ? n_vn : 1, sizeof *r->variants);
-    if (!r->variants) {
-        st = cs_error_set(err, CS_ENOMEM, "out of memory");
-        goto fail;
-    }
-    r->n_variants = n_vn;
-    for (size_t v = 0; v < n_vn && st == CS_OK; v++)
-        st = read_variant(f, variant_names[v], &r->variants[v], err);
-    if (st != CS_OK)
-        goto fail;
-
-    /* One row per (variant, group or all, measure) at most; one per variant
-     * in /ranking. The lists are bounded, so the product cannot overflow. */
-    size_t max_rows = n_vn * (r->n_groups + 1) * r->n_measures;
-    void *rows = NULL;
-    mt = cs_results_summary_mtype();
-    st = read_table(f, "/summary", mt, sizeof(cs_results_summary_row), summary_str, 4, max_rows,
-                    &rows, &r->n_summary, err);
-    r->summary = rows;
-    cs_h5_close(&mt);
-    if (st == CS_OK) {
-        mt = cs_results_comparison_mtype();
-        st = read_table(f, "/comparison", mt, sizeof(cs_results_comparison_row), comparison_str, 4,
-                        max_rows, &rows, &r->n_comparison, err);
-        r->comparison = rows;
-        cs_h5_close(&mt);
-    }
-    if (st == CS_OK) {
-        mt = cs_results_ranking_mtype();
-        st = read_table(f, "/ranking", mt, sizeof(cs_results_ranking_row), ranking_str, 2, n_vn,
-                        &rows, &r->n_ranking, err);
-        r->ranking = rows;
-        cs_h5_close(&mt);
-    }
-    if (st == CS_OK) {
-        rk = H5Dopen2(f, "/ranking", H5P_DEFAULT);
-        if (rk < 0)
-            st = cs_h5_fail(err, CS_EFORMAT, "cannot open /ranking");
-        else
-            st = cs_h5_read_attr_string(rk, "most_affected_group", &r->most_affected_group, err);
-    }
-    if (st == CS_OK && r->most_affected_group[0] != '\0' &&
-        find_name(r->groups, r->n_groups, r->most_affected_group) < 0)
-        st = cs_error_set(err, CS_EFORMAT,
-                          "%s: /ranking names `%.64s` as the most affected group, which is not "
-                          "in /scenario/groups",
-                          path, r->most_affected_group);
-    if (st != CS_OK)
-        goto fail;
-    cs_h5_close(&rk);
-    cs_h5_close(&sc);
-    cs_h5_free_strings(variant_names, n_vn);
     *out = r;
     return CS_OK;
 fail:
-    /* These three lists may be longer or shorter than the lists whose counts
-     * cs_results_close uses (a later read failed before the agreement was
-     * checked): free them with their own counts. */
-    cs_h5_free_strings(r->group_labels, n_labels);
-    cs_h5_free_strings(r->measure_units, n_units);
-    cs_h5_free_strings(r->measure_descriptions, n_descs);
-    r->group_labels = r->measure_units = r->measure_descriptions = NULL;
-    cs_h5_close(&mt);
-    cs_h5_close(&rk);
-    cs_h5_close(&sc);
-    cs_h5_free_strings(variant_names, n_vn);
     cs_results_close(r);
     return st;
 }
 
-/* No dataset decompresses to more than this many times its stored size
- * (deflate's limit is about 1032:1; shuffle does not change sizes). */
-#define MAX_INFLATION 1100.0
+/* ------------------------------------------------- per-replicate arrays */
+
+int cs_results_read_array(const cs_results *r, size_t v, const char *name, cs_results_array *out,
+                          cs_error *err)
+{
+    memset(out, 0, sizeof *out);
+    const cs_schema_array *a = cs_schema_find_array(name);
+    if (v >= r->n_variants || !a)
+        return cs_error_set(err, CS_EINVAL, "%s: no variant %zu or no dataset '%s'", r->path, v,
+                            name);
+    char vpath[CS_MAX_NAME_LEN + 16];
+    snprintf(vpath, sizeof vpath, "/runs/%s", r->variants[v].name);
+    uint64_t rows = r->variants[v].replicates;
+    if (rows != r->replicates)
+        return cs_error_set(
+            err, CS_EFORMAT, "%s: %s/%s has %llu rows, but the file records %llu replicates",
+            r->path, vpath, a->name, (unsigned long long)rows, (unsigned long long)r->replicates);
+    cs_schema_open o;
+    int st = cs_schema_open_array(file_of(r), vpath, a, &r->dims, rows, rows, &o, err);
+    if (st != CS_OK) {
+        cs_error_set(err, st, "in %s", r->path);
+        return st;
+    }
+    /* o.rows * o.row_elems * a->size fits size_t (checked on opening). */
+    void *data = cs_xcalloc((size_t)o.rows * o.row_elems, a->size);
+    char what[CS_MAX_NAME_LEN + 64];
+    snprintf(what, sizeof what, "%s/%s", vpath, a->name);
+    if (!data)
+        st = cs_error_set(err, CS_ENOMEM, "out of memory reading %s", what);
+    else
+        st = cs_schema_read_rows(&o, a, 0, o.rows, data, what, err);
+    cs_h5_close(&o.ds);
+    if (st != CS_OK) {
+        free(data);
+        return st;
+    }
+    *out = (cs_results_array){.schema = a, .data = data, .rows = o.rows};
+    memcpy(out->shape, o.shape, sizeof out->shape);
+    return CS_OK;
+}
+
+void cs_results_array_free(cs_results_array *a)
+{
+    free(a->data);
+    memset(a, 0, sizeof *a);
+}
 
 int cs_results_read_measures(const cs_results *r, size_t v, double **out, uint64_t *n_replicates,
                              cs_error *err)
 {
     *out = NULL;
     *n_replicates = 0;
-    if (v >= r->n_variants)
-        return cs_error_set(err, CS_EINVAL, "no variant %zu in %s", v, r->path);
-    char path[CS_MAX_NAME_LEN + 32];
-    snprintf(path, sizeof path, "/runs/%s/measures", r->variants[v].name);
-    hid_t d = H5Dopen2((hid_t)r->file_id, path, H5P_DEFAULT);
-    hid_t s = d < 0 ? H5I_INVALID_HID : H5Dget_space(d);
-    hsize_t dims[3] = {0, 0, 0};
-    int st = CS_OK;
-    if (s < 0 || H5Sget_simple_extent_ndims(s) != 3 ||
-        H5Sget_simple_extent_dims(s, dims, NULL) < 0) {
-        st = cs_h5_fail(err, CS_EFORMAT, "%s: cannot open %s", r->path, path);
-    } else if (dims[1] != r->n_groups + 1 || dims[2] != r->n_measures) {
-        st = cs_error_set(err, CS_EFORMAT, "%s: %s does not match /scenario's name lists", r->path,
-                          path);
-    } else if (dims[0] != r->variants[v].replicates || dims[0] != r->replicates) {
-        st = cs_error_set(err, CS_EFORMAT,
-                          "%s: %s has %llu rows, but the file records %llu replicates", r->path,
-                          path, (unsigned long long)dims[0], (unsigned long long)r->replicates);
-    } else if (dims[0] > SIZE_MAX / (dims[1] * dims[2] * sizeof(double)) ||
-               (double)dims[0] * (double)(dims[1] * dims[2] * sizeof(double)) >
-                   MAX_INFLATION * (double)H5Dget_storage_size(d) + (double)(1 << 20)) {
-        /* Rows the file claims but does not store would be read as fill
-         * values: a few bytes of damaged file must not cost gigabytes. */
-        st = cs_error_set(err, CS_EFORMAT,
-                          "%s: %s claims %llu rows but stores only %llu bytes: the file is "
-                          "damaged",
-                          r->path, path, (unsigned long long)dims[0],
-                          (unsigned long long)H5Dget_storage_size(d));
-    } else {
-        size_t n = (size_t)(dims[0] * dims[1] * dims[2]);
-        double *buf = malloc((n ? n : 1) * sizeof *buf);
-        if (!buf)
-            st = cs_error_set(err, CS_ENOMEM, "out of memory");
-        else if (n && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
-            st = cs_h5_fail(err, CS_EIO, "%s: cannot read %s", r->path, path);
-        if (st == CS_OK) {
-            *out = buf;
-            *n_replicates = dims[0];
-        } else {
-            free(buf);
-        }
-    }
-    cs_h5_close(&s);
-    cs_h5_close(&d);
-    return st;
+    cs_results_array a;
+    int st = cs_results_read_array(r, v, "measures", &a, err);
+    if (st != CS_OK)
+        return st;
+    *out = a.data;
+    *n_replicates = a.rows;
+    return CS_OK;
 }
+
+/* -------------------------------------------------------------- lookups */
 
 const cs_results_summary_row *cs_results_find_summary(const cs_results *r, const char *variant,
                                                       const char *group, const char *measure)
@@ -463,7 +567,7 @@ void cs_results_close(cs_results *r)
 {
     if (!r)
         return;
-    hid_t f = (hid_t)r->file_id;
+    hid_t f = file_of(r);
     cs_h5_close(&f);
     free(r->path);
     free(r->casesim_version);
@@ -473,11 +577,17 @@ void cs_results_close(cs_results *r)
     free(r->scenario_name);
     free(r->scenario_description);
     free(r->source);
-    cs_h5_free_strings(r->groups, r->n_groups);
-    cs_h5_free_strings(r->group_labels, r->n_groups);
-    cs_h5_free_strings(r->measures, r->n_measures);
-    cs_h5_free_strings(r->measure_units, r->n_measures);
-    cs_h5_free_strings(r->measure_descriptions, r->n_measures);
+    for (size_t g = 0; r->groups && g < r->n_groups; g++) {
+        free(r->groups[g].name);
+        free(r->groups[g].label);
+    }
+    free(r->groups);
+    for (size_t m = 0; r->measures && m < r->n_measures; m++) {
+        free(r->measures[m].name);
+        free(r->measures[m].units);
+        free(r->measures[m].description);
+    }
+    free(r->measures);
     cs_h5_free_strings(r->stages, r->n_stages);
     cs_h5_free_strings(r->outcomes, r->n_outcomes);
     for (size_t v = 0; v < r->n_variants; v++) {
@@ -488,25 +598,9 @@ void cs_results_close(cs_results *r)
         cs_h5_free_strings(x->interventions, x->n_interventions);
     }
     free(r->variants);
-    for (size_t i = 0; i < r->n_summary; i++) {
-        free(r->summary[i].variant);
-        free(r->summary[i].group);
-        free(r->summary[i].measure);
-        free(r->summary[i].units);
-    }
-    free(r->summary);
-    for (size_t i = 0; i < r->n_comparison; i++) {
-        free(r->comparison[i].variant);
-        free(r->comparison[i].group);
-        free(r->comparison[i].measure);
-        free(r->comparison[i].units);
-    }
-    free(r->comparison);
-    for (size_t i = 0; i < r->n_ranking; i++) {
-        free(r->ranking[i].variant);
-        free(r->ranking[i].kind);
-    }
-    free(r->ranking);
+    free_rows(&cs_schema_summary, r->summary, r->n_summary);
+    free_rows(&cs_schema_comparison, r->comparison, r->n_comparison);
+    free_rows(&cs_schema_ranking, r->ranking, r->n_ranking);
     free(r->most_affected_group);
     free(r);
 }

@@ -1,7 +1,8 @@
 /*
- * measures.c — the names, units and descriptions of what one replicate
- * measures (the single source for the results file and the report), the
- * shapes of a replicate's arrays, and the result object's alloc/reset/free.
+ * sim/measures.c — the names, units and descriptions of what one replicate
+ * measures (the single source for the results file and the report), and
+ * the result object's alloc/reset/free, walking the schema's table of
+ * per-replicate arrays (casesim/schema.h).
  */
 #include "casesim/measures.h"
 
@@ -9,6 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "core/alloc.h"
+#include "core/assert.h"
 
 const cs_measure_info cs_measure_table[CS_M_FIXED_COUNT] = {
     [CS_M_INCIDENTS] = {"incidents", "incidents", "Incidents that arrived in the cohort window."},
@@ -87,21 +91,6 @@ const cs_measure_info cs_stage_stat_table[CS_SS_COUNT] = {
                             "Tracks entering the stage per day during the cohort window."},
 };
 
-void cs_result_dims_of(const cs_scenario *s, cs_result_dims *d)
-{
-    double years = s->warmup_years + s->cohort_years + s->follow_up_years;
-    d->n_groups = s->n_groups;
-    d->n_categories = s->n_categories;
-    d->n_measures = CS_M_FIXED_COUNT + s->n_categories;
-    d->n_outcomes = s->n_outcomes;
-    d->n_stages = s->n_stages;
-    /* years <= CS_MAX_YEARS (checked by the loader), so these fit easily. */
-    double months = ceil(years * 12.0 - 1e-9);
-    double whole = ceil(years - 1e-9);
-    d->n_months = months < 1.0 ? 1u : (size_t)months;
-    d->n_years = whole < 1.0 ? 1u : (size_t)whole;
-}
-
 const char *cs_measure_name(const cs_scenario *s, size_t m, char *buf, size_t bufsize)
 {
     if (!buf || bufsize == 0)
@@ -115,41 +104,32 @@ const char *cs_measure_name(const cs_scenario *s, size_t m, char *buf, size_t bu
     return buf;
 }
 
-/* n * m with overflow check; false on overflow. */
-static bool mul_ok(size_t n, size_t m, size_t *out)
-{
-    if (m != 0 && n > SIZE_MAX / m)
-        return false;
-    *out = n * m;
-    return true;
-}
-
 int cs_replicate_result_alloc(const cs_result_dims *d, cs_replicate_result **out, cs_error *err)
 {
     *out = NULL;
-    size_t rows = d->n_groups + 1;
-    size_t n_meas, n_oc, n_se, n_ss, n_bl, n_pe, n_po;
-    if (!mul_ok(rows, d->n_measures, &n_meas) || !mul_ok(rows, d->n_outcomes, &n_oc) ||
-        !mul_ok(rows, d->n_stages, &n_se) || !mul_ok(d->n_stages, CS_SS_COUNT, &n_ss) ||
-        !mul_ok(d->n_stages, d->n_months, &n_bl) || !mul_ok(d->n_years, d->n_stages, &n_pe) ||
-        !mul_ok(d->n_years, d->n_outcomes, &n_po))
-        return cs_error_set(err, CS_ELIMIT, "result arrays too large");
     cs_replicate_result *r = calloc(1, sizeof *r);
     if (!r)
         return cs_error_set(err, CS_ENOMEM, "out of memory allocating a replicate result");
     r->dims = *d;
-    /* calloc(0) may return NULL: allocate at least one element everywhere. */
-    r->measures = calloc(n_meas ? n_meas : 1, sizeof *r->measures);
-    r->outcome_counts = calloc(n_oc ? n_oc : 1, sizeof *r->outcome_counts);
-    r->stage_entries = calloc(n_se ? n_se : 1, sizeof *r->stage_entries);
-    r->stage_stats = calloc(n_ss ? n_ss : 1, sizeof *r->stage_stats);
-    r->backlog = calloc(n_bl ? n_bl : 1, sizeof *r->backlog);
-    r->period_entries = calloc(n_pe ? n_pe : 1, sizeof *r->period_entries);
-    r->period_outcomes = calloc(n_po ? n_po : 1, sizeof *r->period_outcomes);
-    if (!r->measures || !r->outcome_counts || !r->stage_entries || !r->stage_stats || !r->backlog ||
-        !r->period_entries || !r->period_outcomes) {
+    int st = CS_OK;
+    for (size_t i = 0; i < CS_SCHEMA_N_ARRAYS && st == CS_OK; i++) {
+        const cs_schema_array *a = &cs_schema_arrays[i];
+        size_t n = 0;
+        if (a->scalar)
+            continue;
+        if (!cs_schema_array_count(a, d, &n) || n > SIZE_MAX / a->size) {
+            st = cs_error_set(err, CS_ELIMIT, "result array %s too large", a->name);
+            break;
+        }
+        /* At least one element everywhere: NULL then always means failure. */
+        void *p = cs_xcalloc(n, a->size);
+        if (!p)
+            st = cs_error_set(err, CS_ENOMEM, "out of memory allocating a replicate result");
+        memcpy((char *)r + a->offset, &p, sizeof p);
+    }
+    if (st != CS_OK) {
         cs_replicate_result_free(r);
-        return cs_error_set(err, CS_ENOMEM, "out of memory allocating a replicate result");
+        return st;
     }
     *out = r;
     return CS_OK;
@@ -157,19 +137,16 @@ int cs_replicate_result_alloc(const cs_result_dims *d, cs_replicate_result **out
 
 void cs_replicate_result_reset(cs_replicate_result *r)
 {
-    const cs_result_dims *d = &r->dims;
-    size_t rows = d->n_groups + 1;
-    memset(r->measures, 0, rows * d->n_measures * sizeof *r->measures);
-    memset(r->outcome_counts, 0, rows * d->n_outcomes * sizeof *r->outcome_counts);
-    memset(r->stage_entries, 0, rows * d->n_stages * sizeof *r->stage_entries);
-    memset(r->stage_stats, 0, d->n_stages * CS_SS_COUNT * sizeof *r->stage_stats);
-    memset(r->backlog, 0, d->n_stages * d->n_months * sizeof *r->backlog);
-    memset(r->period_entries, 0, d->n_years * d->n_stages * sizeof *r->period_entries);
-    memset(r->period_outcomes, 0, d->n_years * d->n_outcomes * sizeof *r->period_outcomes);
+    for (size_t i = 0; i < CS_SCHEMA_N_ARRAYS; i++) {
+        const cs_schema_array *a = &cs_schema_arrays[i];
+        size_t n = 1;
+        /* The count was checked when r was allocated. */
+        bool ok = cs_schema_array_count(a, &r->dims, &n);
+        CS_ASSERT(ok);
+        (void)ok;
+        memset(cs_schema_array_data(a, r), 0, n * a->size);
+    }
     r->variant = 0;
-    r->replicate = 0;
-    r->events = 0;
-    r->incidents_total = 0;
     r->peak_cases = 0;
     r->peak_tracks = 0;
     r->peak_events = 0;
@@ -180,13 +157,9 @@ void cs_replicate_result_free(cs_replicate_result *r)
 {
     if (!r)
         return;
-    free(r->measures);
-    free(r->outcome_counts);
-    free(r->stage_entries);
-    free(r->stage_stats);
-    free(r->backlog);
-    free(r->period_entries);
-    free(r->period_outcomes);
+    for (size_t i = 0; i < CS_SCHEMA_N_ARRAYS; i++)
+        if (!cs_schema_arrays[i].scalar)
+            free(cs_schema_array_data(&cs_schema_arrays[i], r));
     free(r->cases);
     free(r);
 }

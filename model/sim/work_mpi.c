@@ -32,60 +32,21 @@
 #include <time.h>
 
 #include "casesim/engine_mpi.h"
+#include "sim/pack.h"
 
 enum { TAG_DATA = 71, TAG_STOP = 72 };
 enum { KIND_RESULT = 1, KIND_END = 2 };
 
 /* Message header (all fields 8 bytes so the payload that follows is aligned
- * for every type it holds). */
+ * for every type it holds). A KIND_RESULT payload is the result packed by
+ * cs_result_pack (sim/pack.h): every array and value of the results schema,
+ * then the case records. */
 typedef struct msg_header {
     int64_t kind;
     int64_t status;
-    uint64_t replicate;
     uint64_t variant;
-    uint64_t events;
-    uint64_t incidents_total;
-    uint64_t n_cases; /* KIND_END: bytes of error text */
+    uint64_t n_text; /* KIND_END: bytes of error text */
 } msg_header;
-
-/* Byte sizes of a result's arrays, in message order. */
-typedef struct layout {
-    size_t part[7];
-    size_t fixed; /* header + arrays */
-} layout;
-
-static int layout_of(const cs_result_dims *d, layout *l, cs_error *err)
-{
-    size_t g1 = d->n_groups + 1;
-    size_t counts[7][3] = {
-        {g1, d->n_measures, sizeof(double)},         {g1, d->n_outcomes, sizeof(int64_t)},
-        {g1, d->n_stages, sizeof(int64_t)},          {d->n_stages, CS_SS_COUNT, sizeof(double)},
-        {d->n_stages, d->n_months, sizeof(float)},   {d->n_years, d->n_stages, sizeof(int64_t)},
-        {d->n_years, d->n_outcomes, sizeof(int64_t)}};
-    l->fixed = sizeof(msg_header);
-    for (int i = 0; i < 7; i++) {
-        size_t a = counts[i][0], b = counts[i][1], c = counts[i][2];
-        if ((b != 0 && a > SIZE_MAX / b) || (a * b != 0 && c > SIZE_MAX / (a * b)))
-            return cs_error_set(err, CS_ELIMIT, "mpi: result too large to send");
-        l->part[i] = a * b * c;
-        if (l->part[i] > SIZE_MAX - l->fixed)
-            return cs_error_set(err, CS_ELIMIT, "mpi: result too large to send");
-        l->fixed += l->part[i];
-    }
-    return CS_OK;
-}
-
-static void **parts_of(cs_replicate_result *r, void *p[7])
-{
-    p[0] = r->measures;
-    p[1] = r->outcome_counts;
-    p[2] = r->stage_entries;
-    p[3] = r->stage_stats;
-    p[4] = r->backlog;
-    p[5] = r->period_entries;
-    p[6] = r->period_outcomes;
-    return p;
-}
 
 /* A growable message buffer. */
 typedef struct buffer {
@@ -107,62 +68,33 @@ static int reserve(buffer *b, size_t n, cs_error *err)
     return CS_OK;
 }
 
-/* Packs r into b; *n gets the message size. */
-static int pack(const layout *l, const cs_replicate_result *r, buffer *b, size_t *n, cs_error *err)
+/* Packs r into b after a header; *n gets the message size. size is the
+ * packed size of a result without case records (cs_result_packed_size). */
+static int pack(size_t size, const cs_replicate_result *r, buffer *b, size_t *n, cs_error *err)
 {
-    if (r->n_cases > (SIZE_MAX - l->fixed) / sizeof(cs_case_record))
+    size_t head = sizeof(msg_header);
+    if (r->n_cases > (SIZE_MAX - head - size) / sizeof(cs_case_record))
         return cs_error_set(err, CS_ELIMIT, "mpi: too many case records to send");
-    *n = l->fixed + r->n_cases * sizeof(cs_case_record);
+    *n = head + size + r->n_cases * sizeof(cs_case_record);
     int st = reserve(b, *n, err);
     if (st != CS_OK)
         return st;
-    msg_header h = {KIND_RESULT,        CS_OK,     r->replicate, r->variant, r->events,
-                    r->incidents_total, r->n_cases};
+    msg_header h = {.kind = KIND_RESULT, .status = CS_OK, .variant = r->variant};
     memcpy(b->p, &h, sizeof h);
-    size_t at = sizeof h;
-    void *p[7];
-    parts_of((cs_replicate_result *)r, p);
-    for (int i = 0; i < 7; i++) {
-        memcpy(b->p + at, p[i], l->part[i]);
-        at += l->part[i];
-    }
-    if (r->n_cases)
-        memcpy(b->p + at, r->cases, r->n_cases * sizeof(cs_case_record));
+    cs_result_pack(r, size, b->p + head);
     return CS_OK;
 }
 
 /* Unpacks a KIND_RESULT message of n bytes into r. */
-static int unpack(const layout *l, const unsigned char *m, size_t n, cs_replicate_result *r,
+static int unpack(size_t size, const unsigned char *m, size_t n, cs_replicate_result *r,
                   cs_error *err)
 {
     msg_header h;
     memcpy(&h, m, sizeof h);
-    if (n < l->fixed || h.n_cases > (n - l->fixed) / sizeof(cs_case_record) ||
-        n != l->fixed + h.n_cases * sizeof(cs_case_record))
-        return cs_error_set(err, CS_EINTERNAL, "mpi: a result message of the wrong size");
-    r->replicate = h.replicate;
+    int st = cs_result_unpack(m + sizeof h, n - sizeof h, size, r, err);
     r->variant = (size_t)h.variant;
-    r->events = h.events;
-    r->incidents_total = h.incidents_total;
-    size_t at = sizeof h;
-    void *p[7];
-    parts_of(r, p);
-    for (int i = 0; i < 7; i++) {
-        memcpy(p[i], m + at, l->part[i]);
-        at += l->part[i];
-    }
-    r->n_cases = 0;
-    if (h.n_cases > r->cap_cases) {
-        cs_case_record *c = realloc(r->cases, h.n_cases * sizeof *c);
-        if (!c)
-            return cs_error_set(err, CS_ENOMEM, "mpi: out of memory");
-        r->cases = c;
-        r->cap_cases = h.n_cases;
-    }
-    if (h.n_cases)
-        memcpy(r->cases, m + at, h.n_cases * sizeof(cs_case_record));
-    r->n_cases = h.n_cases;
-    return CS_OK;
+    return st == CS_EINTERNAL ? cs_error_set(err, st, "mpi: a result message of the wrong size")
+                              : st;
 }
 
 static void nap(void)
@@ -211,7 +143,7 @@ static void copy_lines(cs_error *err, int status, int rank, const char *text, si
  * results ahead of rank 0 (MPI_Issend completes only once received). */
 typedef struct worker_ctx {
     MPI_Comm comm;
-    layout l;
+    size_t packed; /* size of a packed result without case records */
     size_t window;
     buffer *b;        /* [window] */
     MPI_Request *req; /* [window] */
@@ -254,7 +186,7 @@ static int worker_sink(void *ctx, const cs_replicate_result *r, cs_error *err)
         nap();
     }
     size_t n = 0;
-    int st = pack(&w->l, r, &w->b[slot], &n, err);
+    int st = pack(w->packed, r, &w->b[slot], &n, err);
     if (st != CS_OK)
         return st;
     if (MPI_Issend(w->b[slot].p, (int)n, MPI_BYTE, 0, TAG_DATA, w->comm, &w->req[slot]) !=
@@ -268,10 +200,10 @@ static int send_end(MPI_Comm comm, int status, const cs_error *err)
 {
     size_t tl = status == CS_OK || !err ? 0 : strlen(err->text);
     unsigned char *m = malloc(sizeof(msg_header) + tl + 1);
-    msg_header h = {KIND_END, status, 0, 0, 0, 0, tl};
+    msg_header h = {.kind = KIND_END, .status = status, .n_text = tl};
     if (!m) {
         /* Still end the protocol: an END without text. */
-        h.n_cases = 0;
+        h.n_text = 0;
         MPI_Send(&h, (int)sizeof h, MPI_BYTE, 0, TAG_DATA, comm);
         return CS_ENOMEM;
     }
@@ -290,7 +222,7 @@ typedef struct root_ctx {
     int size;
     const cs_run_config *cfg;
     size_t nv;
-    layout l;
+    size_t packed; /* size of a packed result without case records */
     buffer b;
     cs_replicate_result *res;
     uint64_t next_rep; /* relative index of the next replicate to deliver */
@@ -338,7 +270,7 @@ static int take_end(root_ctx *rc, int src, size_t n, cs_error *err)
     rc->ended[src] = 1;
     if (h.status == CS_OK)
         return CS_OK;
-    size_t tl = h.n_cases <= n - sizeof h ? (size_t)h.n_cases : n - sizeof h;
+    size_t tl = h.n_text <= n - sizeof h ? (size_t)h.n_text : n - sizeof h;
     copy_lines(err, (int)h.status, src, (const char *)rc->b.p + sizeof h, tl);
     return (int)h.status;
 }
@@ -366,7 +298,7 @@ static int deliver_remote(root_ctx *rc, uint64_t rel, cs_error *err)
                                   (unsigned long long)rep);
             return st;
         }
-        st = unpack(&rc->l, rc->b.p, n, rc->res, err);
+        st = unpack(rc->packed, rc->b.p, n, rc->res, err);
         if (st == CS_OK && rc->res->replicate != rep)
             st = cs_error_set(err, CS_EINTERNAL,
                               "mpi: rank %d sent replicate %llu where %llu was due", src,
@@ -471,7 +403,7 @@ static int run_root(const cs_scenario *s, const cs_run_config *cfg, MPI_Comm com
     rc.nv = nv;
     cs_result_dims dims;
     cs_result_dims_of(s->n_variants ? s->variants[0].scenario : s, &dims);
-    int st = layout_of(&dims, &rc.l, err);
+    int st = cs_result_packed_size(&dims, &rc.packed, err);
     rc.ended = calloc((size_t)size, sizeof *rc.ended);
     rc.stop_sent = calloc((size_t)size, sizeof *rc.stop_sent);
     rc.stop_req = malloc((size_t)size * sizeof *rc.stop_req);
@@ -533,7 +465,7 @@ static int run_worker(const cs_scenario *s, const cs_run_config *cfg, MPI_Comm c
     w.comm = comm;
     cs_result_dims dims;
     cs_result_dims_of(s->n_variants ? s->variants[0].scenario : s, &dims);
-    int st = layout_of(&dims, &w.l, err);
+    int st = cs_result_packed_size(&dims, &w.packed, err);
     /* A few replicates of every variant in flight (each a few KB). */
     w.window = nv > 256 ? 1024 : (4 * nv < 8 ? 8 : 4 * nv);
     w.b = calloc(w.window, sizeof *w.b);
