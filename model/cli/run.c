@@ -43,6 +43,29 @@ static void on_signal(int sig)
     stop_signal = sig;
 }
 
+/* The signal handlers of a run: SIGINT and SIGTERM set stop_signal (and a
+ * second signal ends the program at once). */
+typedef struct signals {
+    struct sigaction old_int, old_term;
+} signals;
+
+static void signals_catch(signals *sv)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESETHAND;
+    sigaction(SIGINT, &sa, &sv->old_int);
+    sigaction(SIGTERM, &sa, &sv->old_term);
+}
+
+static void signals_restore(const signals *sv)
+{
+    sigaction(SIGINT, &sv->old_int, NULL);
+    sigaction(SIGTERM, &sv->old_term, NULL);
+}
+
 static void usage(FILE *to)
 {
     fprintf(
@@ -225,13 +248,8 @@ static int mpi_follow(void)
         }
     }
     if (st == CS_OK) {
-        struct sigaction sa, old_int, old_term;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = on_signal;
-        sigemptyset(&sa.sa_mask);
-        sa.sa_flags = SA_RESETHAND;
-        sigaction(SIGINT, &sa, &old_int);
-        sigaction(SIGTERM, &sa, &old_term);
+        signals sv;
+        signals_catch(&sv);
         cs_run_config cfg = {.seed = q.seed,
                              .first_replicate = q.first,
                              .n_replicates = q.n,
@@ -241,8 +259,7 @@ static int mpi_follow(void)
                              .case_record_replicates = q.case_records,
                              .stop = &stop_signal};
         cs_sim_run_mpi(s, &cfg, MPI_COMM_WORLD, &err);
-        sigaction(SIGINT, &old_int, NULL);
-        sigaction(SIGTERM, &old_term, NULL);
+        signals_restore(&sv);
     }
     /* Rank 0's exit status, after it has published (or not) the file. */
     int rc = CS_EXIT_FAILURE;
@@ -339,9 +356,72 @@ static int resume_options(const cs_results *old, const cs_scenario *s, run_opts 
     return st;
 }
 
-static int run_main(int argc, char **argv)
+/* The long options without a short form. */
+enum { OPT_ONLY = 256, OPT_CASES, OPT_FIRST, OPT_OVERWRITE, OPT_RESUME };
+
+/* The command line of `casesim run`, parsed. */
+typedef struct run_args {
+    const char *scenario_path, *output, *only;
+    run_opts o;
+    uint64_t threads;
+    bool overwrite, quiet, resume;
+} run_args;
+
+/* Applies option c (with its value optarg) to a. Returns -1 to go on, or
+ * the exit status (for --help or a bad value). */
+static int take_option(int c, run_args *a, char **argv)
 {
-    enum { OPT_ONLY = 256, OPT_CASES, OPT_FIRST, OPT_OVERWRITE, OPT_RESUME };
+    run_opts *o = &a->o;
+    switch (c) {
+    case 'o':
+        a->output = optarg;
+        return -1;
+    case 'n':
+        o->have_replicates = true;
+        return cs_cli_parse_u64("run", "--replicates", optarg, 1, CS_MAX_REPLICATES, &o->replicates)
+                   ? CS_EXIT_USAGE
+                   : -1;
+    case 's':
+        o->have_seed = true;
+        return cs_cli_parse_u64("run", "--seed", optarg, 0, UINT64_MAX, &o->seed) ? CS_EXIT_USAGE
+                                                                                  : -1;
+    case 't':
+        return cs_cli_parse_u64("run", "--threads", optarg, 1, 4096, &a->threads) ? CS_EXIT_USAGE
+                                                                                  : -1;
+    case OPT_ONLY:
+        a->only = optarg;
+        return -1;
+    case OPT_CASES:
+        o->have_case_records = true;
+        return cs_cli_parse_u64("run", "--case-records", optarg, 0, CS_MAX_REPLICATES,
+                                &o->case_records)
+                   ? CS_EXIT_USAGE
+                   : -1;
+    case OPT_FIRST:
+        o->have_first = true;
+        return cs_cli_parse_u64("run", "--first-replicate", optarg, 0, UINT64_MAX / 2, &o->first)
+                   ? CS_EXIT_USAGE
+                   : -1;
+    case OPT_OVERWRITE:
+        a->overwrite = true;
+        return -1;
+    case OPT_RESUME:
+        a->resume = true;
+        return -1;
+    case 'q':
+        a->quiet = true;
+        return -1;
+    case 'h':
+        usage(stdout);
+        return CS_EXIT_OK;
+    default:
+        return cs_cli_bad_option("run", c, argv, usage);
+    }
+}
+
+/* Parses argv into a. Returns -1 to run, or the exit status. */
+static int parse_args(int argc, char **argv, run_args *a)
+{
     static const struct option longopts[] = {
         {"output", required_argument, NULL, 'o'},
         {"replicates", required_argument, NULL, 'n'},
@@ -356,243 +436,236 @@ static int run_main(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *output = NULL, *only = NULL;
-    run_opts o;
-    memset(&o, 0, sizeof o);
-    uint64_t threads = 0;
-    bool overwrite = false, quiet = false, resume = false;
-    int c;
+    memset(a, 0, sizeof *a);
     optind = 0; /* GNU getopt: reinitialise, since argv starts at "run" */
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":o:n:s:t:qh", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'o':
-            output = optarg;
-            break;
-        case 'n':
-            if (cs_cli_parse_u64("run", "--replicates", optarg, 1, CS_MAX_REPLICATES,
-                                 &o.replicates))
-                return CS_EXIT_USAGE;
-            o.have_replicates = true;
-            break;
-        case 's':
-            if (cs_cli_parse_u64("run", "--seed", optarg, 0, UINT64_MAX, &o.seed))
-                return CS_EXIT_USAGE;
-            o.have_seed = true;
-            break;
-        case 't':
-            if (cs_cli_parse_u64("run", "--threads", optarg, 1, 4096, &threads))
-                return CS_EXIT_USAGE;
-            break;
-        case OPT_ONLY:
-            only = optarg;
-            break;
-        case OPT_CASES:
-            if (cs_cli_parse_u64("run", "--case-records", optarg, 0, CS_MAX_REPLICATES,
-                                 &o.case_records))
-                return CS_EXIT_USAGE;
-            o.have_case_records = true;
-            break;
-        case OPT_FIRST:
-            if (cs_cli_parse_u64("run", "--first-replicate", optarg, 0, UINT64_MAX / 2, &o.first))
-                return CS_EXIT_USAGE;
-            o.have_first = true;
-            break;
-        case OPT_OVERWRITE:
-            overwrite = true;
-            break;
-        case OPT_RESUME:
-            resume = true;
-            break;
-        case 'q':
-            quiet = true;
-            break;
-        case 'h':
-            usage(stdout);
-            return CS_EXIT_OK;
-        default:
-            return cs_cli_bad_option("run", c, argv, usage);
-        }
-    }
+    int c, rc = -1;
+    while (rc < 0 && (c = getopt_long(argc, argv, ":o:n:s:t:qh", longopts, NULL)) != -1)
+        rc = take_option(c, a, argv);
+    if (rc >= 0)
+        return rc;
     if (optind != argc - 1) {
         fprintf(stderr, "casesim run: %s\n",
                 optind >= argc ? "no scenario file given" : "give exactly one scenario file");
         usage(stderr);
         return CS_EXIT_USAGE;
     }
-    const char *scenario_path = argv[optind];
-    if (!output) {
-        fprintf(stderr, "casesim run: name the results file with -o RESULTS.h5\n");
-        return CS_EXIT_USAGE;
-    }
-    if (resume && overwrite) {
-        fprintf(stderr, "casesim run: --resume continues RESULTS.h5 and --overwrite replaces "
-                        "it: give one of them\n");
-        return CS_EXIT_USAGE;
-    }
-    if (cs_same_file(scenario_path, output)) {
+    a->scenario_path = argv[optind];
+    return -1;
+}
+
+/* Usage errors that need no file read. Returns -1 or CS_EXIT_USAGE. */
+static int check_args(const run_args *a)
+{
+    const char *msg = NULL;
+    if (!a->output)
+        msg = "name the results file with -o RESULTS.h5";
+    else if (a->resume && a->overwrite)
+        msg = "--resume continues RESULTS.h5 and --overwrite replaces it: give one of them";
+    else if (cs_same_file(a->scenario_path, a->output)) {
         fprintf(stderr,
                 "casesim run: the results file %s is the scenario file itself; "
                 "choose another name\n",
-                output);
+                a->output);
         return CS_EXIT_USAGE;
     }
+    if (msg) {
+        fprintf(stderr, "casesim run: %s\n", msg);
+        return CS_EXIT_USAGE;
+    }
+    return -1;
+}
 
+/* --resume: opens the file to continue, and takes the run's options from it
+ * (refusing those that differ). *done gets its finished replicates. Returns
+ * -1 to go on, CS_EXIT_OK when there is nothing left to do, or an exit
+ * status (the file is left untouched). */
+static int prepare_resume(run_args *a, const cs_scenario *s, cs_results **old, uint64_t *done,
+                          cs_error *err)
+{
+    if (access(a->output, F_OK) != 0) {
+        fprintf(stderr,
+                "casesim run: --resume: %s does not exist; there is nothing to resume (run "
+                "without --resume)\n",
+                a->output);
+        return CS_EXIT_USAGE;
+    }
+    int st = cs_results_open(a->output, old, err);
+    if (st == CS_OK)
+        st = resume_options(*old, s, &a->o, done, err);
+    if (st != CS_OK) {
+        cs_cli_print_error("run", err);
+        fprintf(stderr, "casesim run: cannot resume %s; it was left untouched\n", a->output);
+        return cs_cli_exit_code(st);
+    }
+    if (*done == a->o.replicates && strcmp((*old)->status, "complete") == 0) {
+        if (!a->quiet)
+            fprintf(stderr, "casesim run: %s already holds all %llu replicates; nothing to do\n",
+                    a->output, (unsigned long long)*done);
+        return CS_EXIT_OK;
+    }
+    return -1;
+}
+
+/* The options a run takes from the scenario when not given. */
+static void default_options(run_opts *o, const cs_scenario *s)
+{
+    if (!o->have_replicates)
+        o->replicates = s->replicates;
+    if (!o->have_seed)
+        o->seed = s->seed;
+    if (o->case_records > o->replicates)
+        o->case_records = o->replicates;
+}
+
+/* Starts the output: the temporary file beside it and the writer, with the
+ * replicates of the resumed file (old, closed here) copied in. Returns -1
+ * to go on, or an exit status. */
+static int open_output(const run_args *a, const cs_scenario *s, const char *command_line,
+                       cs_results **old, uint64_t done, cs_safe_file **out, run_sink *rs,
+                       cs_error *err)
+{
+    int st = cs_safe_file_begin(a->output, a->overwrite || a->resume, out, err);
+    if (st != CS_OK) {
+        cs_cli_print_error("run", err);
+        return cs_cli_exit_code(st);
+    }
+    const run_opts *o = &a->o;
+    cs_results_options opt = {.command_line = command_line,
+                              .seed = o->seed,
+                              .first_replicate = o->first,
+                              .n_replicates = o->replicates,
+                              .n_variants = o->n_variants,
+                              .variants = o->variants,
+                              .case_record_replicates = o->case_records};
+    st = cs_results_writer_open((*out)->tmp, s, &opt, &rs->writer, err);
+    if (st == CS_OK && *old)
+        st = cs_results_copy_replicates(*old, s, done, o->case_records > 0, rs->writer, err);
+    cs_results_close(*old);
+    *old = NULL;
+    if (st != CS_OK) {
+        cs_cli_print_error("run", err);
+        fprintf(stderr, "casesim run: cannot write %s; nothing was written\n", a->output);
+        return CS_EXIT_FAILURE;
+    }
+    return -1;
+}
+
+/* Closes the writer and publishes the file after a run that ended with st
+ * (CS_OK or CS_EINTERRUPTED), and says what was written. Returns the exit
+ * status. */
+static int publish(const run_args *a, const cs_scenario *s, uint64_t done, int st,
+                   cs_safe_file *out, run_sink *rs, cs_error *err)
+{
+    uint64_t finished = cs_results_writer_replicates(rs->writer);
+    bool complete = st == CS_OK;
+    if (!complete)
+        fprintf(stderr,
+                "casesim run: %s: stopping; keeping the %llu finished replicate%s of %llu\n",
+                stop_signal == SIGTERM ? "terminated"
+                : stop_signal != 0     ? "interrupted"
+                                       : "another rank was signalled",
+                (unsigned long long)finished, finished == 1 ? "" : "s",
+                (unsigned long long)a->o.replicates);
+    cs_error_clear(err);
+    int cst = cs_results_writer_close(rs->writer, complete, err);
+    rs->writer = NULL;
+    if (cst == CS_OK)
+        cst = cs_safe_file_publish(out, err);
+    if (cst != CS_OK) {
+        cs_cli_print_error("run", err);
+        fprintf(stderr, "casesim run: cannot write %s; %s\n", a->output,
+                a->resume ? "it was left as it was" : "nothing was written");
+        return cst == CS_EUSAGE ? CS_EXIT_USAGE : CS_EXIT_FAILURE;
+    }
+    if (!complete) {
+        fprintf(stderr, "casesim run: wrote %s with status \"incomplete\"\n", a->output);
+        return stop_signal == SIGINT ? CS_EXIT_SIGINT : CS_EXIT_SIGTERM;
+    }
+    size_t nv = a->o.n_variants ? a->o.n_variants : s->n_variants;
+    if (!a->quiet)
+        fprintf(stderr, "casesim run: wrote %llu replicate%s of %zu variant%s to %s%s\n",
+                (unsigned long long)finished, finished == 1 ? "" : "s", nv, nv == 1 ? "" : "s",
+                a->output, done ? " (resumed: the missing replicates were run)" : "");
+    return CS_EXIT_OK;
+}
+
+/* Runs the replicates not yet done, with the signal handlers installed and
+ * progress shown, then publishes (or reports the failure). Returns the exit
+ * status. */
+static int run_and_publish(const run_args *a, const cs_scenario *s, uint64_t done,
+                           cs_safe_file *out, run_sink *rs, cs_error *err)
+{
+    const run_opts *o = &a->o;
+    signals sv;
+    signals_catch(&sv);
+    cs_progress_init(&rs->progress, o->replicates, a->quiet);
+    run_params p = {.seed = o->seed,
+                    .first = o->first + done,
+                    .n = o->replicates - done,
+                    .case_records = o->case_records > done ? o->case_records - done : 0,
+                    .threads = a->threads,
+                    .n_variants = o->n_variants};
+    int st = execute(s, &p, o->variants, rs, err);
+    cs_progress_finish(&rs->progress);
+    /* A signal that arrives after the last replicate finished loses nothing:
+     * the run is complete and reported as such. */
+    int rc;
+    if (st == CS_OK || st == CS_EINTERRUPTED) {
+        rc = publish(a, s, done, st, out, rs, err);
+    } else {
+        cs_cli_print_error("run", err);
+        fprintf(stderr, "casesim run: the run failed (%s); %s %s\n", cs_status_name(st),
+                a->resume ? "nothing was changed in" : "nothing was written to", a->output);
+        rc = CS_EXIT_FAILURE;
+    }
+    signals_restore(&sv);
+    return rc;
+}
+
+static int run_main(int argc, char **argv)
+{
+    run_args a;
+    int rc = parse_args(argc, argv, &a);
+    if (rc < 0)
+        rc = check_args(&a);
+    if (rc >= 0)
+        return rc;
     static cs_error err; /* large: keep it off the stack */
     cs_error_clear(&err);
     cs_scenario *s = NULL;
-    int st = cs_scenario_load(scenario_path, &s, &err);
+    int st = cs_scenario_load(a.scenario_path, &s, &err);
     if (st != CS_OK) {
         cs_cli_print_error("run", &err);
         fprintf(stderr, "casesim run: %s is not a valid scenario; nothing was written\n",
-                scenario_path);
+                a.scenario_path);
         return cs_cli_exit_code(st);
     }
-
-    int rc = CS_EXIT_OK;
     char *command_line = NULL;
     cs_safe_file *out = NULL;
     cs_results *old = NULL;
     run_sink rs = {NULL, {0}};
     uint64_t done = 0; /* replicates carried over from the file resumed */
-    if (only) {
-        rc = select_variants(s, only, &o.variants, &o.n_variants);
-        if (rc != CS_EXIT_OK)
-            goto done;
-    }
-    if (resume) {
-        if (access(output, F_OK) != 0) {
-            fprintf(stderr,
-                    "casesim run: --resume: %s does not exist; there is nothing to "
-                    "resume (run without --resume)\n",
-                    output);
-            rc = CS_EXIT_USAGE;
-            goto done;
-        }
-        st = cs_results_open(output, &old, &err);
-        if (st == CS_OK)
-            st = resume_options(old, s, &o, &done, &err);
-        if (st != CS_OK) {
-            cs_cli_print_error("run", &err);
-            fprintf(stderr, "casesim run: cannot resume %s; it was left untouched\n", output);
-            rc = cs_cli_exit_code(st);
-            goto done;
-        }
-        if (done == o.replicates && strcmp(old->status, "complete") == 0) {
-            if (!quiet)
-                fprintf(stderr,
-                        "casesim run: %s already holds all %llu replicates; nothing to do\n",
-                        output, (unsigned long long)done);
-            goto done;
-        }
-    } else {
-        if (!o.have_replicates)
-            o.replicates = s->replicates;
-        if (!o.have_seed)
-            o.seed = s->seed;
-        if (o.case_records > o.replicates)
-            o.case_records = o.replicates;
-    }
-    command_line = cs_cli_command_line(argc, argv);
-    if (!command_line) {
+    rc = a.only ? select_variants(s, a.only, &a.o.variants, &a.o.n_variants) : -1;
+    if (rc == CS_EXIT_OK)
+        rc = -1;
+    if (rc < 0 && a.resume)
+        rc = prepare_resume(&a, s, &old, &done, &err);
+    else if (rc < 0)
+        default_options(&a.o, s);
+    if (rc < 0 && !(command_line = cs_cli_command_line(argc, argv))) {
         fprintf(stderr, "casesim run: out of memory\n");
         rc = CS_EXIT_FAILURE;
-        goto done;
     }
-
-    st = cs_safe_file_begin(output, overwrite || resume, &out, &err);
-    if (st != CS_OK) {
-        cs_cli_print_error("run", &err);
-        rc = cs_cli_exit_code(st);
-        goto done;
-    }
-    cs_results_options opt = {.command_line = command_line,
-                              .seed = o.seed,
-                              .first_replicate = o.first,
-                              .n_replicates = o.replicates,
-                              .n_variants = o.n_variants,
-                              .variants = o.variants,
-                              .case_record_replicates = o.case_records};
-    st = cs_results_writer_open(out->tmp, s, &opt, &rs.writer, &err);
-    if (st == CS_OK && old) {
-        st = cs_results_copy_replicates(old, s, done, o.case_records > 0, rs.writer, &err);
-        cs_results_close(old);
-        old = NULL;
-    }
-    if (st != CS_OK) {
-        cs_cli_print_error("run", &err);
-        fprintf(stderr, "casesim run: cannot write %s; nothing was written\n", output);
-        rc = CS_EXIT_FAILURE;
-        goto done;
-    }
-
-    struct sigaction sa, old_int, old_term;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESETHAND; /* a second signal ends the program at once */
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
-
-    cs_progress_init(&rs.progress, o.replicates, quiet);
-    run_params p = {.seed = o.seed,
-                    .first = o.first + done,
-                    .n = o.replicates - done,
-                    .case_records = o.case_records > done ? o.case_records - done : 0,
-                    .threads = threads,
-                    .n_variants = o.n_variants};
-    st = execute(s, &p, o.variants, &rs, &err);
-    cs_progress_finish(&rs.progress);
-    /* A signal that arrives after the last replicate finished loses nothing:
-     * the run is complete and reported as such. */
-
-    if (st == CS_OK || st == CS_EINTERRUPTED) {
-        uint64_t finished = cs_results_writer_replicates(rs.writer);
-        bool complete = st == CS_OK;
-        if (!complete)
-            fprintf(stderr,
-                    "casesim run: %s: stopping; keeping the %llu finished replicate%s of %llu\n",
-                    stop_signal == SIGTERM ? "terminated"
-                    : stop_signal != 0     ? "interrupted"
-                                           : "another rank was signalled",
-                    (unsigned long long)finished, finished == 1 ? "" : "s",
-                    (unsigned long long)o.replicates);
-        cs_error_clear(&err);
-        int cst = cs_results_writer_close(rs.writer, complete, &err);
-        rs.writer = NULL;
-        if (cst == CS_OK)
-            cst = cs_safe_file_publish(out, &err);
-        if (cst != CS_OK) {
-            cs_cli_print_error("run", &err);
-            fprintf(stderr, "casesim run: cannot write %s; %s\n", output,
-                    resume ? "it was left as it was" : "nothing was written");
-            rc = cst == CS_EUSAGE ? CS_EXIT_USAGE : CS_EXIT_FAILURE;
-        } else if (complete) {
-            size_t nv = o.n_variants ? o.n_variants : s->n_variants;
-            if (!quiet)
-                fprintf(stderr, "casesim run: wrote %llu replicate%s of %zu variant%s to %s%s\n",
-                        (unsigned long long)finished, finished == 1 ? "" : "s", nv,
-                        nv == 1 ? "" : "s", output,
-                        done ? " (resumed: the missing replicates were run)" : "");
-            rc = CS_EXIT_OK;
-        } else {
-            fprintf(stderr, "casesim run: wrote %s with status \"incomplete\"\n", output);
-            rc = stop_signal == SIGINT ? CS_EXIT_SIGINT : CS_EXIT_SIGTERM;
-        }
-    } else {
-        cs_cli_print_error("run", &err);
-        fprintf(stderr, "casesim run: the run failed (%s); %s %s\n", cs_status_name(st),
-                resume ? "nothing was changed in" : "nothing was written to", output);
-        rc = CS_EXIT_FAILURE;
-    }
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
-done:
+    if (rc < 0)
+        rc = open_output(&a, s, command_line, &old, done, &out, &rs, &err);
+    if (rc < 0)
+        rc = run_and_publish(&a, s, done, out, &rs, &err);
     cs_results_close(old);
     cs_results_writer_free(rs.writer);
     cs_safe_file_free(out);
     free(command_line);
-    free(o.variants);
+    free(a.o.variants);
     cs_scenario_free(s);
     return rc;
 }

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "scenario/graph.h"
 #include "scenario/internal.h"
 
 #define Z_0_9 1.2815515655446004 /* 90% quantile of the standard normal */
@@ -1243,16 +1244,14 @@ static void read_outcomes(cs_conv *c, const cs_ynode *m, cs_scenario *s)
     }
 }
 
-/* Every stage reachable from the entry; every outcome reached; cycles only
- * through stages that allow revisits. */
-static void check_graph(cs_conv *c, const cs_ynode *stages_node, const cs_ynode *outcomes_node,
-                        cs_scenario *s)
+/* reach[i][j]: stage j can be reached from stage i; used[o]: some branch or
+ * deadline leads to outcome o. */
+static void reachability(const cs_scenario *s, bool reach[CS_MAX_STAGES][CS_MAX_STAGES],
+                         bool used[CS_MAX_OUTCOMES])
 {
     size_t n = s->n_stages;
-    static const size_t NONE = SIZE_MAX;
-    bool reach[CS_MAX_STAGES][CS_MAX_STAGES];
-    memset(reach, 0, sizeof reach);
-    bool outcome_used[CS_MAX_OUTCOMES] = {false};
+    memset(reach, 0, sizeof(bool) * CS_MAX_STAGES * CS_MAX_STAGES);
+    memset(used, 0, sizeof(bool) * CS_MAX_OUTCOMES);
     for (size_t i = 0; i < n; i++) {
         const cs_stage *st = &s->stages[i];
         for (size_t b = 0; b < st->n_branches; b++)
@@ -1261,22 +1260,47 @@ static void check_graph(cs_conv *c, const cs_ynode *stages_node, const cs_ynode 
                 if (tg.is_stage)
                     reach[i][tg.index] = true;
                 else
-                    outcome_used[tg.index] = true;
+                    used[tg.index] = true;
             }
         if (st->has_deadline)
-            outcome_used[st->deadline_outcome] = true;
+            used[st->deadline_outcome] = true;
     }
-    /* direct edges, kept for cycle paths */
-    bool edge[CS_MAX_STAGES][CS_MAX_STAGES];
-    memcpy(edge, reach, sizeof edge);
     for (size_t k = 0; k < n; k++)
         for (size_t i = 0; i < n; i++)
             if (reach[i][k])
                 for (size_t j = 0; j < n; j++)
                     if (reach[k][j])
                         reach[i][j] = true;
+}
+
+/* Reports stage i on a cycle (a case could return to it) unless it allows
+ * revisits, naming the shortest such cycle. */
+static void check_cycle(cs_conv *c, const cs_ynode *stages_node, const cs_scenario *s, size_t i)
+{
+    size_t path[CS_MAX_STAGES];
+    size_t len = s->stages[i].max_visits >= 2 ? 0 : cs_stage_cycle(s, i, path);
+    if (len == 0)
+        return;
+    char buf[512];
+    size_t used = (size_t)snprintf(buf, sizeof buf, "%s", s->stages[i].name);
+    for (size_t k = 1; k <= len && used < sizeof buf; k++)
+        used += (size_t)snprintf(buf + used, sizeof buf - used, " -> %s",
+                                 s->stages[path[k % len]].name);
+    fail(c, stages_node->items[i],
+         "stage `%s` is on a cycle (%s): a case could return to it; give it `max_visits` "
+         "(2 or more) to allow this",
+         s->stages[i].name, buf);
+}
+
+/* Every stage reachable from the entry; every outcome reached; cycles only
+ * through stages that allow revisits. */
+static void check_graph(cs_conv *c, const cs_ynode *stages_node, const cs_ynode *outcomes_node,
+                        cs_scenario *s)
+{
+    bool reach[CS_MAX_STAGES][CS_MAX_STAGES], outcome_used[CS_MAX_OUTCOMES];
+    reachability(s, reach, outcome_used);
     size_t e = s->entry_stage;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < s->n_stages; i++)
         if (i != e && !reach[e][i])
             fail(c, stages_node->items[i],
                  "stage `%s` is unreachable: no branch leads to it from the entry stage `%s`",
@@ -1287,44 +1311,8 @@ static void check_graph(cs_conv *c, const cs_ynode *stages_node, const cs_ynode 
             fail(c, outcomes_node->keys[o],
                  "outcome `%s` is never reached: no branch or deadline leads to it",
                  s->outcomes[o].name ? s->outcomes[o].name : "?");
-    for (size_t i = 0; i < n; i++) {
-        if (!reach[i][i] || s->stages[i].max_visits >= 2)
-            continue;
-        /* Shortest path i -> ... -> i by breadth-first search, for the message. */
-        size_t prev[CS_MAX_STAGES], queue[CS_MAX_STAGES], head = 0, tail = 0;
-        for (size_t j = 0; j < n; j++)
-            prev[j] = NONE;
-        for (size_t j = 0; j < n; j++)
-            if (edge[i][j] && prev[j] == NONE) {
-                prev[j] = i;
-                queue[tail++] = j;
-            }
-        while (head < tail && prev[i] == NONE) {
-            size_t u = queue[head++];
-            for (size_t j = 0; j < n; j++)
-                if (edge[u][j] && prev[j] == NONE) {
-                    prev[j] = u;
-                    queue[tail++] = j;
-                }
-        }
-        size_t path[CS_MAX_STAGES + 1], len = 0;
-        size_t u = i;
-        do {
-            path[len++] = u;
-            u = prev[u];
-        } while (u != i && u != NONE && len < n);
-        char buf[512];
-        size_t used = 0;
-        buf[0] = '\0';
-        used += (size_t)snprintf(buf, sizeof buf, "%s", s->stages[i].name);
-        for (size_t k = len; k-- > 0 && used < sizeof buf;)
-            used +=
-                (size_t)snprintf(buf + used, sizeof buf - used, " -> %s", s->stages[path[k]].name);
-        fail(c, stages_node->items[i],
-             "stage `%s` is on a cycle (%s): a case could return to it; give it `max_visits` "
-             "(2 or more) to allow this",
-             s->stages[i].name, buf);
-    }
+    for (size_t i = 0; i < s->n_stages; i++)
+        check_cycle(c, stages_node, s, i);
 }
 
 static void read_network(cs_conv *c, const cs_ynode *root, cs_scenario *s)

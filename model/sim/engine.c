@@ -738,7 +738,7 @@ static void enter_stage(ws *w, uint32_t t, size_t s, double now)
                 w->status = cs_error_set(w->err, CS_EINVAL,
                                          "engine: the reference branches of stages whose "
                                          "max_visits are used up form a cycle (stage %s)",
-                                         m->s->stages[s].name);
+                                         m->stage_names[s]);
                 return;
             }
             tr->stage = (uint16_t)s;
@@ -956,12 +956,10 @@ static double ratio_or_nan(double x, double ref)
     return x / ref;
 }
 
-static void compute_measures(ws *w)
+/* The "all groups" accumulators and histogram: sums in group order. */
+static void sum_groups(ws *w)
 {
-    const cs_model *m = w->m;
-    cs_replicate_result *r = w->out;
-    size_t G = m->n_groups, nm = r->dims.n_measures, C = m->n_categories;
-    /* The "all" row: sums in group order. */
+    size_t G = w->m->n_groups, C = w->m->n_categories;
     group_acc *all = &w->acc[G];
     uint64_t *hall = &w->hist[G * N_BINS];
     for (size_t g = 0; g < G; g++) {
@@ -980,32 +978,41 @@ static void compute_measures(ws *w)
         for (size_t b = 0; b < N_BINS; b++)
             hall[b] += w->hist[g * N_BINS + b];
     }
-    for (size_t g = 0; g <= G; g++) {
-        const group_acc *a = &w->acc[g];
-        double *x = &r->measures[g * nm];
-        double wf = (double)a->well_founded;
-        x[CS_M_INCIDENTS] = (double)a->incidents;
-        x[CS_M_WELL_FOUNDED] = wf;
-        x[CS_M_ACCOUNTABILITY] = wf > 0 ? (double)a->acc_wf / wf : NAN;
-        x[CS_M_IMPUNITY] = wf > 0 ? 1.0 - x[CS_M_ACCOUNTABILITY] : NAN;
-        x[CS_M_REDRESS] = wf > 0 ? (double)a->red_wf / wf : NAN;
-        x[CS_M_WRONGFUL_SANCTION] =
-            a->unfounded > 0 ? (double)a->acc_unf / (double)a->unfounded : NAN;
-        x[CS_M_TIME_MEAN] = a->ended > 0 ? a->time_sum / (double)a->ended : NAN;
-        x[CS_M_TIME_MEDIAN] = hist_quantile(&w->hist[g * N_BINS], a->ended, 0.5);
-        x[CS_M_TIME_P90] = hist_quantile(&w->hist[g * N_BINS], a->ended, 0.9);
-        x[CS_M_PENDING] = a->incidents > 0 ? (double)a->pending / (double)a->incidents : NAN;
-        for (size_t k = 0; k < C; k++)
-            x[CS_M_FIXED_COUNT + k] = wf > 0 ? (double)a->cat_wf[k] / wf : NAN;
-    }
-    const double *ref = &r->measures[0];
+}
+
+/* The measures of row g (a group, or G for all) from its accumulators. */
+static void group_measures(ws *w, size_t g)
+{
+    const group_acc *a = &w->acc[g];
+    double *x = &w->out->measures[g * w->out->dims.n_measures];
+    double wf = (double)a->well_founded;
+    x[CS_M_INCIDENTS] = (double)a->incidents;
+    x[CS_M_WELL_FOUNDED] = wf;
+    x[CS_M_ACCOUNTABILITY] = wf > 0 ? (double)a->acc_wf / wf : NAN;
+    x[CS_M_IMPUNITY] = wf > 0 ? 1.0 - x[CS_M_ACCOUNTABILITY] : NAN;
+    x[CS_M_REDRESS] = wf > 0 ? (double)a->red_wf / wf : NAN;
+    x[CS_M_WRONGFUL_SANCTION] = a->unfounded > 0 ? (double)a->acc_unf / (double)a->unfounded : NAN;
+    x[CS_M_TIME_MEAN] = a->ended > 0 ? a->time_sum / (double)a->ended : NAN;
+    x[CS_M_TIME_MEDIAN] = hist_quantile(&w->hist[g * N_BINS], a->ended, 0.5);
+    x[CS_M_TIME_P90] = hist_quantile(&w->hist[g * N_BINS], a->ended, 0.9);
+    x[CS_M_PENDING] = a->incidents > 0 ? (double)a->pending / (double)a->incidents : NAN;
+    for (size_t k = 0; k < w->m->n_categories; k++)
+        x[CS_M_FIXED_COUNT + k] = wf > 0 ? (double)a->cat_wf[k] / wf : NAN;
+}
+
+/* Each group's disparity measures against the reference group (row 0);
+ * undefined for all groups together. */
+static void disparity_measures(ws *w)
+{
     static const int pairs[4][3] = {
         {CS_M_ACCOUNTABILITY, CS_M_ACCOUNTABILITY_RATIO, CS_M_ACCOUNTABILITY_DIFF},
         {CS_M_IMPUNITY, CS_M_IMPUNITY_RATIO, CS_M_IMPUNITY_DIFF},
         {CS_M_REDRESS, CS_M_REDRESS_RATIO, CS_M_REDRESS_DIFF},
         {CS_M_TIME_MEDIAN, CS_M_TIME_MEDIAN_RATIO, CS_M_TIME_MEDIAN_DIFF}};
+    size_t G = w->m->n_groups, nm = w->out->dims.n_measures;
+    const double *ref = &w->out->measures[0];
     for (size_t g = 0; g <= G; g++) {
-        double *x = &r->measures[g * nm];
+        double *x = &w->out->measures[g * nm];
         for (int i = 0; i < 4; i++) {
             if (g == G) {
                 x[pairs[i][1]] = NAN;
@@ -1016,31 +1023,44 @@ static void compute_measures(ws *w)
             }
         }
     }
-    /* Stage statistics. */
+}
+
+/* Stage s's statistics over the cohort window and its monthly backlog. */
+static void stage_measures(ws *w, size_t s)
+{
+    const cs_model *m = w->m;
+    const stage_rt *st = &w->st[s];
+    const cs_mstage *ms = &m->stages[s];
     double T = m->t_cohort_end - m->t_warmup;
-    for (size_t s = 0; s < m->n_stages; s++) {
-        const stage_rt *st = &w->st[s];
-        const cs_mstage *ms = &m->stages[s];
-        double *y = &r->stage_stats[s * CS_SS_COUNT];
-        y[CS_SS_ENTRIES] = (double)st->entries;
-        y[CS_SS_MEAN_WAIT] = st->entries ? st->wait_sum / (double)st->entries : NAN;
-        y[CS_SS_MEAN_SERVICE] = st->service_n ? st->service_sum / (double)st->service_n : NAN;
-        y[CS_SS_UTILISATION] = ms->has_capacity && ms->capacity > 0 && T > 0
-                                   ? st->area_busy / ((double)ms->capacity * T)
-                                   : NAN;
-        y[CS_SS_DEADLINE_LOSSES] = (double)st->losses;
-        y[CS_SS_MEAN_QUEUE] = T > 0 ? st->area_wait / T : NAN;
-        y[CS_SS_MEAN_IN_SERVICE] = T > 0 ? st->area_busy / T : NAN;
-        y[CS_SS_ARRIVAL_RATE] = T > 0 ? (double)st->entries / T : NAN;
-        for (size_t mo = 0; mo < w->n_months; mo++) {
-            double lo = (double)mo * m->month_days;
-            double hi = (double)(mo + 1) * m->month_days;
-            if (hi > m->t_end)
-                hi = m->t_end;
-            r->backlog[s * w->n_months + mo] =
-                hi > lo ? (float)(w->backlog[s * w->n_months + mo] / (hi - lo)) : 0.0f;
-        }
+    double *y = &w->out->stage_stats[s * CS_SS_COUNT];
+    y[CS_SS_ENTRIES] = (double)st->entries;
+    y[CS_SS_MEAN_WAIT] = st->entries ? st->wait_sum / (double)st->entries : NAN;
+    y[CS_SS_MEAN_SERVICE] = st->service_n ? st->service_sum / (double)st->service_n : NAN;
+    y[CS_SS_UTILISATION] = ms->has_capacity && ms->capacity > 0 && T > 0
+                               ? st->area_busy / ((double)ms->capacity * T)
+                               : NAN;
+    y[CS_SS_DEADLINE_LOSSES] = (double)st->losses;
+    y[CS_SS_MEAN_QUEUE] = T > 0 ? st->area_wait / T : NAN;
+    y[CS_SS_MEAN_IN_SERVICE] = T > 0 ? st->area_busy / T : NAN;
+    y[CS_SS_ARRIVAL_RATE] = T > 0 ? (double)st->entries / T : NAN;
+    for (size_t mo = 0; mo < w->n_months; mo++) {
+        double lo = (double)mo * m->month_days;
+        double hi = (double)(mo + 1) * m->month_days;
+        if (hi > m->t_end)
+            hi = m->t_end;
+        w->out->backlog[s * w->n_months + mo] =
+            hi > lo ? (float)(w->backlog[s * w->n_months + mo] / (hi - lo)) : 0.0f;
     }
+}
+
+static void compute_measures(ws *w)
+{
+    sum_groups(w);
+    for (size_t g = 0; g <= w->m->n_groups; g++)
+        group_measures(w, g);
+    disparity_measures(w);
+    for (size_t s = 0; s < w->m->n_stages; s++)
+        stage_measures(w, s);
 }
 
 static int record_cmp(const void *pa, const void *pb)
@@ -1093,90 +1113,104 @@ static void finish(ws *w)
     compute_measures(w);
 }
 
+/* Handles one event of a track (not an arrival), unless it is stale: its
+ * track has moved on since it was scheduled, or is not in the state the
+ * event expects. */
+static inline void track_event(ws *w, const cs_event *e)
+{
+    track *tr = &w->tracks[e->slot];
+    /* An event carries its track's generation when it was scheduled:
+     * never one the track has not reached yet. */
+    CS_ASSERT((uint32_t)(tr->gen - e->gen) < UINT32_C(0x80000000));
+    if (tr->gen != e->gen)
+        return;
+    switch (e->type) {
+    case CS_EV_SERVICE_END:
+        if (tr->state == TR_SERVICE)
+            complete(w, e->slot, e->time);
+        break;
+    case CS_EV_DEADLINE:
+        if (tr->state == TR_SERVICE || tr->state == TR_WAITING)
+            deadline_leave(w, e->slot, e->time);
+        break;
+    case CS_EV_ENTER:
+        if (tr->state == TR_ENTERING)
+            enter_stage(w, e->slot, tr->stage, e->time);
+        break;
+    default:
+        break;
+    }
+}
+
+/* The next event before the end of the run into *e: the earliest pending
+ * arrival or the queue's first. Returns false when there is none. */
+static inline bool next_event(ws *w, cs_event *e)
+{
+    const cs_event *top = cs_event_queue_peek(&w->q);
+    if (w->arr_first != NIL && (!top || cs_event_before(&w->arr[w->arr_first], top)))
+        *e = w->arr[w->arr_first];
+    else if (top)
+        cs_event_queue_pop(&w->q, e);
+    else
+        return false;
+    if (!(e->time < w->m->t_end))
+        return false;
+    /* The pools are far larger than the caches and events reach them in
+     * time order, not memory order: while this event is processed, fetch
+     * the track and the case the next event will touch. */
+    uint32_t next, next_case;
+    if (cs_event_queue_peek_slot(&w->q, &next, &next_case) && next < w->track_pool.cap &&
+        next_case < w->case_pool.cap) {
+        __builtin_prefetch(&w->tracks[next]);
+        __builtin_prefetch(&w->cases[next_case]);
+    }
+    return true;
+}
+
+/* The event loop: every event before the end of the run, in order, until
+ * an error or a stop (*stop polled every 4096 events). */
+static void run_events(ws *w, volatile sig_atomic_t *stop)
+{
+    for (size_t g = 0; g < w->m->n_groups; g++)
+        schedule_arrival(w, g, 0.0, 0);
+    cs_event e;
+    while (w->status == CS_OK && next_event(w, &e)) {
+        w->events++;
+        if ((w->events & 4095u) == 0) {
+            CS_ASSERT(cs_event_queue_valid(&w->q));
+            if (stop && *stop) {
+                w->status = CS_EINTERRUPTED;
+                break;
+            }
+        }
+        if (e.type == CS_EV_ARRIVAL)
+            arrival(w, e.slot, e.incident, e.time);
+        else
+            track_event(w, &e);
+        drain(w, e.time);
+    }
+}
+
 int cs_sim_replicate(const cs_model *m, uint64_t seed, uint64_t replicate, bool case_records,
                      volatile sig_atomic_t *stop, cs_replicate_result *out, cs_error *err)
 {
     cs_replicate_result_reset(out);
-    cs_result_dims md;
-    cs_result_dims_of(m->s, &md);
-    if (out->dims.n_groups != m->n_groups || out->dims.n_stages != m->n_stages ||
-        out->dims.n_outcomes != m->n_outcomes || out->dims.n_categories != m->n_categories ||
-        out->dims.n_months != md.n_months || out->dims.n_years != md.n_years)
+    if (memcmp(&out->dims, &m->dims, sizeof m->dims) != 0)
         return cs_error_set(err, CS_EINVAL, "engine: result dimensions do not match the model");
     ws w;
     int rc = ws_init(&w, m, seed, replicate, out, case_records, err);
-    if (rc != CS_OK) {
-        ws_free(&w);
-        return rc;
+    if (rc == CS_OK) {
+        run_events(&w, stop);
+        if (w.status == CS_OK)
+            finish(&w);
+        rc = w.status;
     }
-    for (size_t g = 0; g < m->n_groups; g++)
-        schedule_arrival(&w, g, 0.0, 0);
-    cs_event e;
-    while (w.status == CS_OK) {
-        /* The next event: the earliest pending arrival or the queue's first. */
-        const cs_event *top = cs_event_queue_peek(&w.q);
-        if (w.arr_first != NIL && (!top || cs_event_before(&w.arr[w.arr_first], top)))
-            e = w.arr[w.arr_first];
-        else if (top)
-            cs_event_queue_pop(&w.q, &e);
-        else
-            break;
-        if (!(e.time < m->t_end))
-            break;
-        /* The pools are far larger than the caches and events reach them in
-         * time order, not memory order: while this event is processed, fetch
-         * the track and the case the next event will touch. */
-        uint32_t next, next_case;
-        if (cs_event_queue_peek_slot(&w.q, &next, &next_case) && next < w.track_pool.cap &&
-            next_case < w.case_pool.cap) {
-            __builtin_prefetch(&w.tracks[next]);
-            __builtin_prefetch(&w.cases[next_case]);
-        }
-        w.events++;
-        if ((w.events & 4095u) == 0) {
-            CS_ASSERT(cs_event_queue_valid(&w.q));
-            if (stop && *stop) {
-                w.status = CS_EINTERRUPTED;
-                break;
-            }
-        }
-        if (e.type == CS_EV_ARRIVAL) {
-            arrival(&w, e.slot, e.incident, e.time);
-        } else {
-            track *tr = &w.tracks[e.slot];
-            /* An event carries its track's generation when it was scheduled:
-             * never one the track has not reached yet. */
-            CS_ASSERT((uint32_t)(tr->gen - e.gen) < UINT32_C(0x80000000));
-            if (tr->gen != e.gen)
-                continue; /* stale: the track moved on */
-            switch (e.type) {
-            case CS_EV_SERVICE_END:
-                if (tr->state == TR_SERVICE)
-                    complete(&w, e.slot, e.time);
-                break;
-            case CS_EV_DEADLINE:
-                if (tr->state == TR_SERVICE || tr->state == TR_WAITING)
-                    deadline_leave(&w, e.slot, e.time);
-                break;
-            case CS_EV_ENTER:
-                if (tr->state == TR_ENTERING)
-                    enter_stage(&w, e.slot, tr->stage, e.time);
-                break;
-            default:
-                break;
-            }
-        }
-        drain(&w, e.time);
-    }
-    if (w.status == CS_OK)
-        finish(&w);
     out->replicate = replicate;
     out->events = w.events;
     out->incidents_total = w.incidents_total;
     out->peak_cases = w.case_pool.peak;
     out->peak_tracks = w.track_pool.peak;
     out->peak_events = w.q.peak;
-    rc = w.status;
     ws_free(&w);
     if (rc == CS_EINTERRUPTED)
         cs_error_set(err, rc, "engine: interrupted");

@@ -7,7 +7,9 @@
  * It also re-checks the few structural facts the engine relies on and that
  * would make it loop or index out of range if a scenario broke them (the
  * loader enforces them too): targets in range, one reference branch with
- * p_ref > 0, and no cycle of stages that lacks a stage with max_visits > 1.
+ * p_ref > 0, and no stage with max_visits 1 on a cycle (scenario/graph.h,
+ * the loader's own check). The model copies what it needs (its dimensions,
+ * the stage names for messages): it keeps no pointer to the scenario.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -15,6 +17,7 @@
 
 #include "casesim/engine.h"
 #include "core/alloc.h"
+#include "scenario/graph.h"
 #include "sim/model.h"
 
 void cs_model_free(cs_model *m)
@@ -33,50 +36,10 @@ void cs_model_free(cs_model *m)
     free(m->odds);
     free(m->cum);
     free(m->category_mask);
+    for (size_t i = 0; m->stage_names && i < m->n_stages; i++)
+        free(m->stage_names[i]);
+    free(m->stage_names);
     free(m);
-}
-
-/* Depth-first search for a cycle through stages with max_visits == 1 only.
- * colour: 0 unvisited, 1 on the stack, 2 done. Returns true on a cycle. */
-static bool cycle_from(const cs_scenario *s, size_t v, uint8_t *colour, size_t *stack)
-{
-    /* Iterative DFS: stack holds (stage, next branch*CS_MAX_FORK + target). */
-    size_t depth = 0;
-    stack[0] = v;
-    stack[1] = 0;
-    colour[v] = 1;
-    while (true) {
-        size_t u = stack[2 * depth];
-        size_t pos = stack[2 * depth + 1];
-        const cs_stage *st = &s->stages[u];
-        bool pushed = false;
-        while (pos < st->n_branches * CS_MAX_FORK) {
-            size_t b = pos / CS_MAX_FORK, j = pos % CS_MAX_FORK;
-            pos++;
-            if (j >= st->branches[b].n_to)
-                continue;
-            const cs_target *t = &st->branches[b].to[j];
-            if (!t->is_stage || s->stages[t->index].max_visits > 1)
-                continue;
-            if (colour[t->index] == 1)
-                return true;
-            if (colour[t->index] == 0) {
-                stack[2 * depth + 1] = pos;
-                depth++;
-                stack[2 * depth] = t->index;
-                stack[2 * depth + 1] = 0;
-                colour[t->index] = 1;
-                pushed = true;
-                break;
-            }
-        }
-        if (pushed)
-            continue;
-        colour[u] = 2;
-        if (depth == 0)
-            return false;
-        depth--;
-    }
 }
 
 static int check_structure(const cs_scenario *s, cs_error *err)
@@ -117,14 +80,12 @@ static int check_structure(const cs_scenario *s, cs_error *err)
         if (s->outcomes[o].category >= (int)s->n_categories)
             return cs_error_set(err, CS_EINVAL, "model: outcome %s: bad category",
                                 s->outcomes[o].name);
-    /* A cycle through stages that may be visited only once would make the
-     * engine loop; every cycle must contain a stage with max_visits > 1. */
-    uint8_t colour[CS_MAX_STAGES] = {0};
-    size_t stack[2 * (CS_MAX_STAGES + 1)];
-    for (size_t i = 0; i < s->n_stages; i++)
-        if (colour[i] == 0 && s->stages[i].max_visits == 1 && cycle_from(s, i, colour, stack))
-            return cs_error_set(err, CS_EINVAL,
-                                "model: a cycle of stages has no stage with max_visits > 1");
+    /* A stage on a cycle that may be visited only once would make the
+     * engine loop (the loader's rule, checked by the same function). */
+    size_t on_cycle = 0;
+    if (cs_stage_cycle_unbounded(s, &on_cycle))
+        return cs_error_set(err, CS_EINVAL, "model: stage %s is on a cycle but has max_visits 1",
+                            s->stages[on_cycle].name);
     return CS_OK;
 }
 
@@ -213,16 +174,12 @@ static int compile_branch_tables(const cs_scenario *s, size_t i, cs_model *m, cs
     return CS_OK;
 }
 
-int cs_model_compile(const cs_scenario *s, cs_model **out, cs_error *err)
+/* A model with every table allocated (zeroed) for scenario s, or NULL. */
+static cs_model *model_alloc(const cs_scenario *s)
 {
-    *out = NULL;
-    int rc = check_structure(s, err);
-    if (rc != CS_OK)
-        return rc;
     cs_model *m = calloc(1, sizeof *m);
     if (!m)
-        return cs_error_set(err, CS_ENOMEM, "out of memory compiling the model");
-    m->s = s;
+        return NULL;
     size_t G = s->n_groups, V = s->n_violations, S = s->n_stages;
     m->n_groups = G;
     m->n_kinds = V;
@@ -230,22 +187,6 @@ int cs_model_compile(const cs_scenario *s, cs_model **out, cs_error *err)
     m->n_outcomes = s->n_outcomes;
     m->n_categories = s->n_categories;
     m->entry_stage = s->entry_stage;
-    m->year_days = CS_DAYS_PER_YEAR;
-    m->month_days = CS_DAYS_PER_YEAR / 12.0;
-    m->t_warmup = s->warmup_years * CS_DAYS_PER_YEAR;
-    m->t_cohort_end = (s->warmup_years + s->cohort_years) * CS_DAYS_PER_YEAR;
-    m->t_end = (s->warmup_years + s->cohort_years + s->follow_up_years) * CS_DAYS_PER_YEAR;
-    if (!(m->t_end > 0.0) || !isfinite(m->t_end) || !(s->cohort_years >= 0.0)) {
-        cs_model_free(m);
-        return cs_error_set(err, CS_EINVAL, "model: the run must last a positive time");
-    }
-
-    m->rate_per_day = cs_xcalloc(G, sizeof *m->rate_per_day);
-    m->kind_cum = cs_xcalloc(G * V, sizeof *m->kind_cum);
-    m->well_founded = cs_xcalloc(V, sizeof *m->well_founded);
-    m->kind_rank = cs_xcalloc(V, sizeof *m->kind_rank);
-    m->stages = cs_xcalloc(S, sizeof *m->stages);
-    m->category_mask = cs_xcalloc(s->n_categories, sizeof *m->category_mask);
     size_t nbt = 0, ntt = 0, ntab = 0;
     for (size_t i = 0; i < S; i++) {
         nbt += s->stages[i].n_branches;
@@ -254,40 +195,77 @@ int cs_model_compile(const cs_scenario *s, cs_model **out, cs_error *err)
         ntab += G * V * 2 * s->stages[i].n_branches; /* <= 16*32*2*16*64: no overflow */
     }
     m->n_branches_total = nbt;
+    m->rate_per_day = cs_xcalloc(G, sizeof *m->rate_per_day);
+    m->kind_cum = cs_xcalloc(G * V, sizeof *m->kind_cum);
+    m->well_founded = cs_xcalloc(V, sizeof *m->well_founded);
+    m->kind_rank = cs_xcalloc(V, sizeof *m->kind_rank);
+    m->stages = cs_xcalloc(S, sizeof *m->stages);
+    m->category_mask = cs_xcalloc(s->n_categories, sizeof *m->category_mask);
     m->slope = cs_xcalloc(nbt, sizeof *m->slope);
     m->n_to = cs_xcalloc(nbt, sizeof *m->n_to);
     m->to0 = cs_xcalloc(nbt, sizeof *m->to0);
     m->targets = cs_xcalloc(ntt, sizeof *m->targets);
     m->odds = cs_xcalloc(ntab, sizeof *m->odds);
     m->cum = cs_xcalloc(ntab, sizeof *m->cum);
-    if (!m->rate_per_day || !m->kind_cum || !m->well_founded || !m->kind_rank || !m->stages ||
-        !m->category_mask || !m->slope || !m->n_to || !m->to0 || !m->targets || !m->odds ||
-        !m->cum) {
+    m->stage_names = cs_xcalloc(S, sizeof *m->stage_names);
+    bool ok = m->rate_per_day && m->kind_cum && m->well_founded && m->kind_rank && m->stages &&
+              m->category_mask && m->slope && m->n_to && m->to0 && m->targets && m->odds &&
+              m->cum && m->stage_names;
+    for (size_t i = 0; ok && i < S; i++)
+        ok = (m->stage_names[i] = cs_xstrdup(s->stages[i].name)) != NULL;
+    if (!ok) {
         cs_model_free(m);
-        return cs_error_set(err, CS_ENOMEM, "out of memory compiling the model");
+        return NULL;
     }
+    return m;
+}
 
-    /* Incidents. */
-    for (size_t g = 0; g < G; g++) {
-        double rate = s->groups[g].incidents_per_year;
-        if (!(rate >= 0.0) || !isfinite(rate)) {
-            cs_model_free(m);
-            return cs_error_set(err, CS_EINVAL, "model: group %s: invalid rate", s->groups[g].name);
-        }
-        m->rate_per_day[g] = rate / CS_DAYS_PER_YEAR;
-        double acc = 0.0;
-        for (size_t k = 0; k < V; k++) {
-            acc += s->violations[k].share[g];
-            m->kind_cum[g * V + k] = acc;
-        }
-        /* The loader checks the shares sum to 1 within 1e-9; make the last
-         * cumulative value exactly 1 so that a uniform draw always lands, and
-         * trailing kinds with share 0 can never be drawn. */
-        for (size_t k = V; k-- > 0;) {
-            m->kind_cum[g * V + k] = 1.0;
-            if (s->violations[k].share[g] > 0.0)
-                break;
-        }
+/* The run's time window, in days, and the shapes of its results. */
+static int compile_time(const cs_scenario *s, cs_model *m, cs_error *err)
+{
+    m->year_days = CS_DAYS_PER_YEAR;
+    m->month_days = CS_DAYS_PER_YEAR / 12.0;
+    m->t_warmup = s->warmup_years * CS_DAYS_PER_YEAR;
+    m->t_cohort_end = (s->warmup_years + s->cohort_years) * CS_DAYS_PER_YEAR;
+    m->t_end = (s->warmup_years + s->cohort_years + s->follow_up_years) * CS_DAYS_PER_YEAR;
+    if (!(m->t_end > 0.0) || !isfinite(m->t_end) || !(s->cohort_years >= 0.0))
+        return cs_error_set(err, CS_EINVAL, "model: the run must last a positive time");
+    cs_result_dims_of(s, &m->dims);
+    return CS_OK;
+}
+
+/* Group g's arrival rate and cumulative kind shares. */
+static int compile_group(const cs_scenario *s, size_t g, cs_model *m, cs_error *err)
+{
+    size_t V = m->n_kinds;
+    double rate = s->groups[g].incidents_per_year;
+    if (!(rate >= 0.0) || !isfinite(rate))
+        return cs_error_set(err, CS_EINVAL, "model: group %s: invalid rate", s->groups[g].name);
+    m->rate_per_day[g] = rate / CS_DAYS_PER_YEAR;
+    double acc = 0.0;
+    for (size_t k = 0; k < V; k++) {
+        acc += s->violations[k].share[g];
+        m->kind_cum[g * V + k] = acc;
+    }
+    /* The loader checks the shares sum to 1 within 1e-9; make the last
+     * cumulative value exactly 1 so that a uniform draw always lands, and
+     * trailing kinds with share 0 can never be drawn. */
+    for (size_t k = V; k-- > 0;) {
+        m->kind_cum[g * V + k] = 1.0;
+        if (s->violations[k].share[g] > 0.0)
+            break;
+    }
+    return CS_OK;
+}
+
+/* Incidents: rates, kinds, well-foundedness, queue ranks, evidence. */
+static int compile_incidents(const cs_scenario *s, cs_model *m, cs_error *err)
+{
+    size_t V = m->n_kinds;
+    for (size_t g = 0; g < m->n_groups; g++) {
+        int rc = compile_group(s, g, m, err);
+        if (rc != CS_OK)
+            return rc;
     }
     for (size_t k = 0; k < V; k++)
         m->well_founded[k] = s->violations[k].well_founded;
@@ -311,65 +289,67 @@ int cs_model_compile(const cs_scenario *s, cs_model **out, cs_error *err)
     m->beta_b[1] = s->evidence.well_founded_b;
     for (int i = 0; i < 2; i++)
         if (!(m->beta_a[i] > 0.0) || !(m->beta_b[i] > 0.0) || !isfinite(m->beta_a[i]) ||
-            !isfinite(m->beta_b[i])) {
-            cs_model_free(m);
+            !isfinite(m->beta_b[i]))
             return cs_error_set(err, CS_EINVAL, "model: invalid evidence Beta parameters");
-        }
+    return CS_OK;
+}
 
-    /* Stages. */
-    size_t bi = 0, ti = 0, tab = 0;
-    for (size_t i = 0; i < S; i++) {
-        const cs_stage *st = &s->stages[i];
-        cs_mstage *ms = &m->stages[i];
-        ms->has_capacity = st->has_staff;
-        ms->capacity = st->capacity;
-        rc = compile_duration(st, ms, err);
-        if (rc != CS_OK) {
-            cs_model_free(m);
-            return rc;
-        }
-        ms->has_deadline = st->has_deadline;
-        ms->deadline_from_stage = st->deadline_from == CS_FROM_STAGE;
-        ms->deadline_days = st->deadline_days;
-        ms->deadline_outcome = (int32_t)st->deadline_outcome;
-        if (st->has_deadline && (!(st->deadline_days >= 0.0) || isnan(st->deadline_days))) {
-            cs_model_free(m);
-            return cs_error_set(err, CS_EINVAL, "model: stage %s: invalid deadline", st->name);
-        }
-        ms->max_visits = st->max_visits;
-        ms->visit_slot = -1;
-        if (st->max_visits > 1)
-            ms->visit_slot = (int32_t)m->n_visit_slots++;
-        ms->priority = st->queue == CS_QUEUE_PRIORITY;
-        ms->n_branches = (uint32_t)st->n_branches;
-        ms->reference = (uint32_t)st->reference_branch;
-        ms->branch0 = bi;
-        ms->table0 = tab;
-        for (size_t b = 0; b < st->n_branches; b++, bi++) {
-            const cs_branch *br = &st->branches[b];
-            m->slope[bi] = b == st->reference_branch ? 0.0 : br->evidence_slope;
-            if (!isfinite(m->slope[bi])) {
-                cs_model_free(m);
-                return cs_error_set(err, CS_EINVAL, "model: stage %s: invalid evidence slope",
-                                    st->name);
-            }
-            if (m->slope[bi] != 0.0)
-                ms->has_slope = true;
-            m->n_to[bi] = (uint32_t)br->n_to;
-            m->to0[bi] = ti;
-            for (size_t j = 0; j < br->n_to; j++, ti++)
-                m->targets[ti] = br->to[j].is_stage ? (cs_mtarget)br->to[j].index
-                                                    : -(cs_mtarget)br->to[j].index - 1;
-        }
-        tab += G * V * 2 * st->n_branches;
-        rc = compile_branch_tables(s, i, m, err);
-        if (rc != CS_OK) {
-            cs_model_free(m);
-            return rc;
-        }
+/* Stage i's capacity, deadline, visits and queue, and its branches' slopes
+ * and targets from *bi and *ti on (advanced past them). */
+static int compile_stage(const cs_scenario *s, size_t i, cs_model *m, size_t *bi, size_t *ti,
+                         cs_error *err)
+{
+    const cs_stage *st = &s->stages[i];
+    cs_mstage *ms = &m->stages[i];
+    ms->has_capacity = st->has_staff;
+    ms->capacity = st->capacity;
+    ms->has_deadline = st->has_deadline;
+    ms->deadline_from_stage = st->deadline_from == CS_FROM_STAGE;
+    ms->deadline_days = st->deadline_days;
+    ms->deadline_outcome = (int32_t)st->deadline_outcome;
+    if (st->has_deadline && (!(st->deadline_days >= 0.0) || isnan(st->deadline_days)))
+        return cs_error_set(err, CS_EINVAL, "model: stage %s: invalid deadline", st->name);
+    ms->max_visits = st->max_visits;
+    ms->visit_slot = st->max_visits > 1 ? (int32_t)m->n_visit_slots++ : -1;
+    ms->priority = st->queue == CS_QUEUE_PRIORITY;
+    ms->n_branches = (uint32_t)st->n_branches;
+    ms->reference = (uint32_t)st->reference_branch;
+    ms->branch0 = *bi;
+    for (size_t b = 0; b < st->n_branches; b++, (*bi)++) {
+        const cs_branch *br = &st->branches[b];
+        m->slope[*bi] = b == st->reference_branch ? 0.0 : br->evidence_slope;
+        if (!isfinite(m->slope[*bi]))
+            return cs_error_set(err, CS_EINVAL, "model: stage %s: invalid evidence slope",
+                                st->name);
+        ms->has_slope |= m->slope[*bi] != 0.0;
+        m->n_to[*bi] = (uint32_t)br->n_to;
+        m->to0[*bi] = *ti;
+        for (size_t j = 0; j < br->n_to; j++, (*ti)++)
+            m->targets[*ti] =
+                br->to[j].is_stage ? (cs_mtarget)br->to[j].index : -(cs_mtarget)br->to[j].index - 1;
     }
+    return compile_duration(st, ms, err);
+}
 
-    /* Outcomes. */
+/* Every stage: its flat description, then its branch tables. */
+static int compile_stages(const cs_scenario *s, cs_model *m, cs_error *err)
+{
+    size_t bi = 0, ti = 0, tab = 0;
+    for (size_t i = 0; i < m->n_stages; i++) {
+        m->stages[i].table0 = tab;
+        int rc = compile_stage(s, i, m, &bi, &ti, err);
+        if (rc == CS_OK)
+            rc = compile_branch_tables(s, i, m, err);
+        if (rc != CS_OK)
+            return rc;
+        tab += m->n_groups * m->n_kinds * 2 * s->stages[i].n_branches;
+    }
+    return CS_OK;
+}
+
+/* The outcomes' accountability, category and redress bit masks. */
+static void compile_outcomes(const cs_scenario *s, cs_model *m)
+{
     for (size_t o = 0; o < s->n_outcomes; o++) {
         if (s->outcomes[o].category >= 0) {
             m->accountability_mask |= UINT64_C(1) << o;
@@ -378,6 +358,29 @@ int cs_model_compile(const cs_scenario *s, cs_model **out, cs_error *err)
         if (s->outcomes[o].redress)
             m->redress_mask |= UINT64_C(1) << o;
     }
+}
+
+int cs_model_compile(const cs_scenario *s, cs_model **out, cs_error *err)
+{
+    *out = NULL;
+    cs_model *m = NULL;
+    int rc = check_structure(s, err);
+    if (rc != CS_OK)
+        return rc;
+    m = model_alloc(s);
+    if (!m)
+        return cs_error_set(err, CS_ENOMEM, "out of memory compiling the model");
+    rc = compile_time(s, m, err);
+    if (rc == CS_OK)
+        rc = compile_incidents(s, m, err);
+    if (rc == CS_OK)
+        rc = compile_stages(s, m, err);
+    if (rc != CS_OK)
+        goto fail;
+    compile_outcomes(s, m);
     *out = m;
     return CS_OK;
+fail:
+    cs_model_free(m);
+    return rc;
 }

@@ -38,10 +38,13 @@ typedef struct cs_mstage {
     size_t table0;      /* offset of this stage in odds[] and cum[] */
 } cs_mstage;
 
+/* Everything the engine reads, owned by the model: it keeps no pointer to the
+ * scenario it was compiled from. */
 struct cs_model {
-    const cs_scenario *s;
+    cs_result_dims dims; /* the shapes of its results */
     size_t n_groups, n_kinds, n_stages, n_outcomes, n_categories;
     size_t entry_stage;
+    char **stage_names; /* [S], for messages */
 
     /* Time, in days. */
     double t_warmup;     /* cohort window starts */

@@ -136,96 +136,127 @@ static void worker(run_state *rs, cs_model *const *models, const size_t *variant
     }
 }
 
-int cs_sim_run(const cs_scenario *s, const cs_run_config *cfg, cs_error *err)
+/* The number of variants cfg selects of s into *nv, and checks the
+ * replicate range: CS_OK, CS_EINVAL or CS_ELIMIT. */
+static int check_config(const cs_scenario *s, const cs_run_config *cfg, size_t *nv, cs_error *err)
 {
     if (!s || !cfg || !cfg->sink)
         return cs_error_set(err, CS_EINVAL, "cs_sim_run: missing scenario, configuration or sink");
     size_t n_all = s->n_variants ? s->n_variants : 1;
-    size_t nv = cfg->variants ? cfg->n_variants : (cfg->n_variants ? cfg->n_variants : n_all);
-    if (nv == 0 || nv > n_all)
-        return cs_error_set(err, CS_EINVAL, "cs_sim_run: %zu variants selected of %zu", nv, n_all);
-    if (cfg->n_replicates == 0)
-        return CS_OK;
+    *nv = cfg->variants ? cfg->n_variants : (cfg->n_variants ? cfg->n_variants : n_all);
+    if (*nv == 0 || *nv > n_all)
+        return cs_error_set(err, CS_EINVAL, "cs_sim_run: %zu variants selected of %zu", *nv, n_all);
     uint64_t stride = cfg->replicate_stride > 1 ? cfg->replicate_stride : 1;
-    if (cfg->n_replicates > UINT64_MAX / nv || cfg->n_replicates - 1 > UINT64_MAX / stride ||
-        cfg->first_replicate > UINT64_MAX - (cfg->n_replicates - 1) * stride)
+    if (cfg->n_replicates > 0 &&
+        (cfg->n_replicates > UINT64_MAX / *nv || cfg->n_replicates - 1 > UINT64_MAX / stride ||
+         cfg->first_replicate > UINT64_MAX - (cfg->n_replicates - 1) * stride))
         return cs_error_set(err, CS_ELIMIT, "cs_sim_run: too many replicates");
+    return CS_OK;
+}
 
+/* Resolves the nv selected variants into vindex and compiles their models.
+ * Every result has the baseline's shape, and a paired comparison needs the
+ * same cohort window: a variant that changed `time` is refused. */
+static int compile_models(const cs_scenario *s, const cs_run_config *cfg, size_t nv, size_t *vindex,
+                          cs_model **models, cs_error *err)
+{
+    size_t n_all = s->n_variants ? s->n_variants : 1;
+    for (size_t i = 0; i < nv; i++) {
+        vindex[i] = cfg->variants ? cfg->variants[i] : i;
+        if (vindex[i] >= n_all || (i > 0 && vindex[i] <= vindex[i - 1]))
+            return cs_error_set(err, CS_EINVAL,
+                                "cs_sim_run: variant indices must be increasing and < %zu", n_all);
+        const cs_scenario *vs = s->n_variants ? s->variants[vindex[i]].scenario : s;
+        if (vs->warmup_years != s->warmup_years || vs->cohort_years != s->cohort_years ||
+            vs->follow_up_years != s->follow_up_years)
+            return cs_error_set(err, CS_EINVAL,
+                                "cs_sim_run: variant `%s` changes the time window (warmup, cohort "
+                                "or follow-up years); variants must share the baseline's",
+                                s->variants[vindex[i]].name);
+        int rc = cs_model_compile(vs, &models[i], err);
+        if (rc != CS_OK)
+            return rc;
+    }
+    return CS_OK;
+}
+
+/* The reorder buffer: K = 2 x threads slots, each a result of the models'
+ * dimensions. */
+static int state_alloc(run_state *rs, const cs_model *model, int threads, cs_error *err)
+{
+    rs->K = 2u * (uint64_t)threads;
+    rs->res = calloc(rs->K, sizeof *rs->res);
+    rs->slot_err = calloc(rs->K, sizeof *rs->slot_err);
+    rs->slot_status = calloc(rs->K, sizeof *rs->slot_status);
+    rs->ready = calloc(rs->K, sizeof *rs->ready);
+    if (!rs->res || !rs->slot_err || !rs->slot_status || !rs->ready)
+        return cs_error_set(err, CS_ENOMEM, "cs_sim_run: out of memory");
     int rc = CS_OK;
+    for (uint64_t k = 0; k < rs->K && rc == CS_OK; k++)
+        rc = cs_replicate_result_alloc(&model->dims, &rs->res[k], err);
+    return rc;
+}
+
+static void state_free(run_state *rs)
+{
+    for (uint64_t k = 0; rs->res && k < rs->K; k++)
+        cs_replicate_result_free(rs->res[k]);
+    free(rs->res);
+    free(rs->slot_err);
+    free(rs->slot_status);
+    free(rs->ready);
+}
+
+/* Runs every item on `threads` threads and delivers what is left. */
+static int run_parallel(run_state *rs, cs_model *const *models, const size_t *vindex, int threads,
+                        cs_error *err)
+{
+    omp_init_lock(&rs->lock);
+#pragma omp parallel num_threads(threads)
+    worker(rs, models, vindex);
+    /* Every item taken has finished: deliver what is left, in order. */
+    try_deliver(rs);
+    omp_destroy_lock(&rs->lock);
+    if (rs->first_status != CS_OK)
+        return rs->first_status;
+    if (rs->delivered < rs->total)
+        return cs_error_set(err, CS_EINTERRUPTED, "run interrupted after %llu of %llu items",
+                            (unsigned long long)rs->delivered, (unsigned long long)rs->total);
+    return CS_OK;
+}
+
+int cs_sim_run(const cs_scenario *s, const cs_run_config *cfg, cs_error *err)
+{
+    size_t nv = 0;
+    int rc = check_config(s, cfg, &nv, err);
+    if (rc != CS_OK || cfg->n_replicates == 0)
+        return rc;
+    run_state rs;
+    memset(&rs, 0, sizeof rs);
     size_t *vindex = calloc(nv, sizeof *vindex);
     cs_model **models = calloc(nv, sizeof *models);
     if (!vindex || !models) {
-        free(vindex);
-        free(models);
-        return cs_error_set(err, CS_ENOMEM, "cs_sim_run: out of memory");
+        rc = cs_error_set(err, CS_ENOMEM, "cs_sim_run: out of memory");
+        goto done;
     }
-    for (size_t i = 0; i < nv && rc == CS_OK; i++) {
-        vindex[i] = cfg->variants ? cfg->variants[i] : i;
-        if (vindex[i] >= n_all || (i > 0 && vindex[i] <= vindex[i - 1])) {
-            rc = cs_error_set(err, CS_EINVAL,
-                              "cs_sim_run: variant indices must be increasing and < %zu", n_all);
-            break;
-        }
-        const cs_scenario *vs = s->n_variants ? s->variants[vindex[i]].scenario : s;
-        /* Every result has the baseline's shape, and a paired comparison needs
-         * the same cohort window: a variant that changed `time` is refused. */
-        if (vs->warmup_years != s->warmup_years || vs->cohort_years != s->cohort_years ||
-            vs->follow_up_years != s->follow_up_years) {
-            rc = cs_error_set(err, CS_EINVAL,
-                              "cs_sim_run: variant `%s` changes the time window (warmup, cohort "
-                              "or follow-up years); variants must share the baseline's",
-                              s->variants[vindex[i]].name);
-            break;
-        }
-        rc = cs_model_compile(vs, &models[i], err);
-    }
-
-    run_state rs;
-    memset(&rs, 0, sizeof rs);
+    rc = compile_models(s, cfg, nv, vindex, models, err);
     rs.cfg = cfg;
     rs.nv = nv;
     rs.total = cfg->n_replicates * nv;
-    rs.stride = stride;
+    rs.stride = cfg->replicate_stride > 1 ? cfg->replicate_stride : 1;
     rs.err = err;
     int threads = cfg->threads > 0 ? cfg->threads : omp_get_max_threads();
     if (threads < 1)
         threads = 1;
     if ((uint64_t)threads > rs.total)
         threads = (int)rs.total;
-    rs.K = 2u * (uint64_t)threads;
-    if (rc == CS_OK) {
-        rs.res = calloc(rs.K, sizeof *rs.res);
-        rs.slot_err = calloc(rs.K, sizeof *rs.slot_err);
-        rs.slot_status = calloc(rs.K, sizeof *rs.slot_status);
-        rs.ready = calloc(rs.K, sizeof *rs.ready);
-        if (!rs.res || !rs.slot_err || !rs.slot_status || !rs.ready)
-            rc = cs_error_set(err, CS_ENOMEM, "cs_sim_run: out of memory");
-        cs_result_dims dims;
-        cs_result_dims_of(s->n_variants ? s->variants[0].scenario : s, &dims);
-        for (uint64_t k = 0; k < rs.K && rc == CS_OK; k++)
-            rc = cs_replicate_result_alloc(&dims, &rs.res[k], err);
-    }
-    if (rc == CS_OK) {
-        omp_init_lock(&rs.lock);
-#pragma omp parallel num_threads(threads)
-        worker(&rs, models, vindex);
-        /* Every item taken has finished: deliver what is left, in order. */
-        try_deliver(&rs);
-        omp_destroy_lock(&rs.lock);
-        if (rs.first_status != CS_OK)
-            rc = rs.first_status;
-        else if (rs.delivered < rs.total)
-            rc = cs_error_set(err, CS_EINTERRUPTED, "run interrupted after %llu of %llu items",
-                              (unsigned long long)rs.delivered, (unsigned long long)rs.total);
-    }
-    if (rs.res)
-        for (uint64_t k = 0; k < rs.K; k++)
-            cs_replicate_result_free(rs.res[k]);
-    free(rs.res);
-    free(rs.slot_err);
-    free(rs.slot_status);
-    free(rs.ready);
-    for (size_t i = 0; i < nv; i++)
+    if (rc == CS_OK)
+        rc = state_alloc(&rs, models[0], threads, err);
+    if (rc == CS_OK)
+        rc = run_parallel(&rs, models, vindex, threads, err);
+done:
+    state_free(&rs);
+    for (size_t i = 0; models && i < nv; i++)
         cs_model_free(models[i]);
     free(models);
     free(vindex);
