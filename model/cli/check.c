@@ -160,9 +160,8 @@ static void print_stage(const cs_scenario *s, size_t i)
     }
 }
 
-static void print_summary(const cs_scenario *s)
+static void print_header(const cs_scenario *s)
 {
-    char buf[64];
     printf("Scenario %s (%s)\n", s->name, s->path);
     print_wrapped(s->description, "  ");
     printf("\nTime: %g year%s of warm-up (not measured), %g year%s of incidents measured "
@@ -171,7 +170,12 @@ static void print_summary(const cs_scenario *s)
            s->cohort_years == 1 ? "" : "s", s->follow_up_years, s->follow_up_years == 1 ? "" : "s");
     printf("Run: %llu replicates, seed %llu\n", (unsigned long long)s->replicates,
            (unsigned long long)s->seed);
+}
 
+/* Groups, violation kinds and the evidence model: who the incidents happen to. */
+static void print_incidents(const cs_scenario *s)
+{
+    char buf[64];
     printf("\nVictims' groups (the first is the reference for disparities):\n");
     for (size_t g = 0; g < s->n_groups; g++) {
         const cs_group *gr = &s->groups[g];
@@ -181,7 +185,6 @@ static void print_summary(const cs_scenario *s)
             printf(" (%s)", gr->label);
         printf("\n");
     }
-
     printf("\nViolations (share of each group's incidents; probability the allegation is "
            "true; queue priority):\n");
     for (size_t k = 0; k < s->n_violations; k++) {
@@ -196,11 +199,10 @@ static void print_summary(const cs_scenario *s)
            e->well_founded_a, e->well_founded_b,
            e->well_founded_a / (e->well_founded_a + e->well_founded_b), e->unfounded_a,
            e->unfounded_b, e->unfounded_a / (e->unfounded_a + e->unfounded_b));
+}
 
-    printf("\nStages (probabilities are for a well-founded case with evidence 0.5):\n");
-    for (size_t i = 0; i < s->n_stages; i++)
-        print_stage(s, i);
-
+static void print_outcomes(const cs_scenario *s)
+{
     printf("\nOutcomes:\n");
     int width = 20; /* widen the name column for long names so they never run into the text */
     for (size_t o = 0; o < s->n_outcomes; o++) {
@@ -219,39 +221,52 @@ static void print_summary(const cs_scenario *s)
             printf(" neither accountability nor redress");
         printf("\n");
     }
+}
 
-    if (s->n_interventions) {
+/* Interventions, bundles and the variants a run will simulate. */
+static void print_variants(const cs_scenario *s)
+{
+    char buf[64];
+    if (s->n_interventions)
         printf("\nInterventions:\n");
-        for (size_t i = 0; i < s->n_interventions; i++) {
-            const cs_intervention *iv = &s->interventions[i];
-            printf("  %s: costs %s a year\n", iv->name,
-                   cs_cli_money(buf, sizeof buf, iv->annual_cost, 1));
-            print_wrapped(iv->description, "    ");
-            for (size_t j = 0; j < iv->n_changes; j++) {
-                const cs_change *c = &iv->changes[j];
-                if (c->op == CS_CHANGE_SET)
-                    printf("    sets %s to %g\n", c->path, c->value);
-                else
-                    printf("    multiplies %s by %g\n", c->path, c->value);
-            }
+    for (size_t i = 0; i < s->n_interventions; i++) {
+        const cs_intervention *iv = &s->interventions[i];
+        printf("  %s: costs %s a year\n", iv->name,
+               cs_cli_money(buf, sizeof buf, iv->annual_cost, 1));
+        print_wrapped(iv->description, "    ");
+        for (size_t j = 0; j < iv->n_changes; j++) {
+            const cs_change *c = &iv->changes[j];
+            printf(c->op == CS_CHANGE_SET ? "    sets %s to %g\n" : "    multiplies %s by %g\n",
+                   c->path, c->value);
         }
     }
-    if (s->n_bundles) {
+    if (s->n_bundles)
         printf("\nBundles:\n");
-        for (size_t i = 0; i < s->n_bundles; i++) {
-            const cs_bundle *bd = &s->bundles[i];
-            const cs_variant *v = &s->variants[1 + s->n_interventions + i];
-            printf("  %s: ", bd->name);
-            for (size_t j = 0; j < bd->n_interventions; j++)
-                printf("%s%s", j ? " + " : "", s->interventions[bd->interventions[j]].name);
-            printf("; costs %s a year\n", cs_cli_money(buf, sizeof buf, v->annual_cost, 1));
-            print_wrapped(bd->description, "    ");
-        }
+    for (size_t i = 0; i < s->n_bundles; i++) {
+        const cs_bundle *bd = &s->bundles[i];
+        const cs_variant *v = &s->variants[1 + s->n_interventions + i];
+        printf("  %s: ", bd->name);
+        for (size_t j = 0; j < bd->n_interventions; j++)
+            printf("%s%s", j ? " + " : "", s->interventions[bd->interventions[j]].name);
+        printf("; costs %s a year\n", cs_cli_money(buf, sizeof buf, v->annual_cost, 1));
+        print_wrapped(bd->description, "    ");
     }
     printf("\nVariants that `casesim run` will simulate (%zu):", s->n_variants);
     for (size_t v = 0; v < s->n_variants; v++)
         printf("%s %s", v ? "," : "", s->variants[v].name);
-    printf("\n\nThe scenario is valid.\n");
+    printf("\n");
+}
+
+static void print_summary(const cs_scenario *s)
+{
+    print_header(s);
+    print_incidents(s);
+    printf("\nStages (probabilities are for a well-founded case with evidence 0.5):\n");
+    for (size_t i = 0; i < s->n_stages; i++)
+        print_stage(s, i);
+    print_outcomes(s);
+    print_variants(s);
+    printf("\nThe scenario is valid.\n");
 }
 
 int cs_cli_check(int argc, char **argv)

@@ -59,7 +59,9 @@ static int run_merge(void *ctx, cs_error *err)
     return st;
 }
 
-int cs_cli_merge(int argc, char **argv)
+/* Parses the options: the output and --overwrite. Returns -1 to go on (the
+ * inputs are argv[optind ..]), or the exit status. */
+static int parse_args(int argc, char **argv, const char **output, bool *overwrite)
 {
     enum { OPT_OVERWRITE = 256 };
     static const struct option longopts[] = {
@@ -68,76 +70,87 @@ int cs_cli_merge(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *output = NULL;
-    bool overwrite = false;
     int c;
     optind = 0;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":o:h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'o':
-            output = optarg;
-            break;
-        case OPT_OVERWRITE:
-            overwrite = true;
-            break;
-        case 'h':
+        if (c == 'o') {
+            *output = optarg;
+        } else if (c == OPT_OVERWRITE) {
+            *overwrite = true;
+        } else if (c == 'h') {
             usage(stdout);
             return CS_EXIT_OK;
-        default:
+        } else {
             return cs_cli_bad_option("merge", c, argv, usage);
         }
     }
-    int n = argc - optind;
-    if (!output || n < 2) {
+    if (!*output || argc - optind < 2) {
         fprintf(stderr, "casesim merge: %s\n",
-                !output ? "name the joined file with -o ALL.h5"
-                        : "give at least two results files to join");
+                !*output ? "name the joined file with -o ALL.h5"
+                         : "give at least two results files to join");
         usage(stderr);
         return CS_EXIT_USAGE;
     }
-    for (int i = optind; i < argc; i++) {
-        if (cs_same_file(argv[i], output)) {
+    for (int i = optind; i < argc; i++)
+        if (cs_same_file(argv[i], *output)) {
             fprintf(stderr,
-                    "casesim merge: the output %s is one of the inputs; choose another "
-                    "name\n",
-                    output);
+                    "casesim merge: the output %s is one of the inputs; choose another name\n",
+                    *output);
             return CS_EXIT_USAGE;
         }
+    return -1;
+}
+
+/* Probes the inputs, joins them into a temporary file beside the output and
+ * publishes it. The inputs are untrusted: each is read first in a child
+ * process, and the join itself runs in one, so that HDF5 crashing or
+ * looping on a damaged file becomes an error (cli/probe.c). */
+static int merge_files(merge_job *job, const char *output, bool overwrite, cs_error *err)
+{
+    cs_safe_file *out = NULL;
+    int st = CS_OK;
+    for (size_t i = 0; i < job->n && st == CS_OK; i++)
+        st = cs_cli_probe_results(job->inputs[i], true, err);
+    if (st == CS_OK)
+        st = cs_safe_file_begin(output, overwrite, &out, err);
+    if (st == CS_OK) {
+        job->out_path = out->tmp;
+        st = cs_cli_isolated(run_merge, job, job->inputs, job->n, "casesim merge: a damaged input",
+                             "while joining the files", err);
     }
+    if (st == CS_OK)
+        st = cs_safe_file_publish(out, err);
+    cs_safe_file_free(out);
+    return st;
+}
+
+int cs_cli_merge(int argc, char **argv)
+{
+    const char *output = NULL;
+    bool overwrite = false;
+    int rc = parse_args(argc, argv, &output, &overwrite);
+    if (rc >= 0)
+        return rc;
     static cs_error err; /* large: keep it off the stack */
     cs_error_clear(&err);
-    cs_safe_file *out = NULL;
     char *command_line = cs_cli_command_line(argc, argv);
-    int rc = CS_EXIT_OK;
     if (!command_line) {
         fprintf(stderr, "casesim merge: out of memory\n");
         return CS_EXIT_FAILURE;
     }
-    /* The inputs are untrusted: each is read first in a child process, and
-     * the join itself runs in one, so that HDF5 crashing or looping on a
-     * damaged file becomes an error (cli/probe.c). */
-    int st = CS_OK;
-    for (int i = optind; i < argc && st == CS_OK; i++)
-        st = cs_cli_probe_results(argv[i], true, &err);
-    if (st == CS_OK)
-        st = cs_safe_file_begin(output, overwrite, &out, &err);
-    merge_job job = {(const char *const *)argv + optind, (size_t)n, NULL, command_line};
-    if (st == CS_OK) {
-        job.out_path = out->tmp;
-        st = cs_cli_isolated(run_merge, &job, job.inputs, job.n, "casesim merge: a damaged input",
-                             "while joining the files", &err);
-    }
-    if (st == CS_OK)
-        st = cs_safe_file_publish(out, &err);
+    merge_job job = {.inputs = (const char *const *)argv + optind,
+                     .n = (size_t)(argc - optind),
+                     .command_line = command_line};
+    int st = merge_files(&job, output, overwrite, &err);
     if (st != CS_OK) {
         cs_cli_print_error("merge", &err);
         fprintf(stderr, "casesim merge: nothing was written to %s\n", output);
         rc = cs_cli_exit_code(st);
     } else {
-        fprintf(stderr, "casesim merge: joined %d files into %s\n", n, output);
+        fprintf(stderr, "casesim merge: joined %zu files into %s\n", job.n, output);
+        rc = CS_EXIT_OK;
     }
-    cs_safe_file_free(out);
     free(command_line);
     return rc;
 }

@@ -139,6 +139,201 @@ static size_t element_names(const cs_ynode *l, const char **names, size_t max)
     return k;
 }
 
+/* A walk down the tree along a change's path. */
+typedef struct walk {
+    cs_conv *c;
+    const cs_scenario *s;
+    const cs_change *ch;
+    int index;           /* the change's patched_by number */
+    const char *context; /* "intervention `x`, change 2", for messages */
+    cs_ynode *cur;       /* the node reached */
+    const char *prev_key;
+    char where[512]; /* the path walked so far, as the messages name it */
+    cs_ynode *stack[MAX_SEGMENTS + 1];
+    size_t depth;
+} walk;
+
+/* Interventions change the system, not the experiment: a variant with
+ * another time window, seed or replicate count could not be paired with
+ * the baseline replicate by replicate. */
+static bool changeable(const segment *first)
+{
+    static const char *const allowed[] = {"groups", "violations", "evidence", "stages"};
+    for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++)
+        if (first->name && strcmp(first->name, allowed[i]) == 0)
+            return true;
+    return false;
+}
+
+/* `[i]`: element i of a list. */
+static int step_index(walk *w, const segment *sg)
+{
+    if (w->cur->kind != CS_YNODE_SEQ) {
+        path_fail(w->c, w->ch, w->context, "`[%zu]`: %s is not a list", sg->index, w->where);
+        return CS_EINVAL;
+    }
+    if (sg->index >= w->cur->n) {
+        path_fail(w->c, w->ch, w->context,
+                  "index %zu is out of range: %s has %zu elements (indices start at 0)", sg->index,
+                  w->where, w->cur->n);
+        return CS_EINVAL;
+    }
+    w->cur = w->cur->items[sg->index];
+    size_t len = strlen(w->where);
+    snprintf(w->where + len, sizeof w->where - len, "[%zu]", sg->index);
+    return CS_OK;
+}
+
+/* `.name` in a mapping: the key's value; a `set` of the last segment
+ * creates the key (validation then judges whether it belongs there). */
+static int step_map(walk *w, const segment *sg, bool last, cs_ynode **next)
+{
+    cs_ynode *cur = w->cur;
+    *next = cs_ynode_get(cur, sg->name);
+    if (*next)
+        return CS_OK;
+    if (last && w->ch->op == CS_CHANGE_SET) {
+        cs_ynode *k = cs_ynode_new(CS_YNODE_SCALAR, w->ch->pos, sg->name);
+        cs_ynode *v = cs_ynode_new(CS_YNODE_SCALAR, w->ch->pos, "0");
+        if (!k || !v || cs_ynode_append(cur, k, v) != CS_OK) {
+            cs_ynode_free(k);
+            cs_ynode_free(v);
+            return CS_ENOMEM;
+        }
+        k->patched_by = w->index;
+        *next = v;
+        return CS_OK;
+    }
+    /* keys created by earlier `set`s may exceed the parser's limit */
+    const char *keys[CS_YAML_MAX_KEYS];
+    size_t n_keys = cur->n < CS_YAML_MAX_KEYS ? cur->n : CS_YAML_MAX_KEYS;
+    for (size_t k = 0; k < n_keys; k++)
+        keys[k] = cur->keys[k]->value;
+    const char *near = cs_nearest(sg->name, keys, n_keys);
+    if (near)
+        path_fail(w->c, w->ch, w->context, "%s has no `%s`; did you mean `%s`?", w->where, sg->name,
+                  near);
+    else
+        path_fail(w->c, w->ch, w->context, "%s has no `%s`%s", w->where, sg->name,
+                  w->ch->op == CS_CHANGE_SCALE ? " to scale" : "");
+    return CS_EINVAL;
+}
+
+/* `.name` in a list: the element whose `name` it is. */
+static int step_list(walk *w, const segment *sg, cs_ynode **next)
+{
+    cs_ynode *cur = w->cur;
+    for (size_t k = 0; k < cur->n && !*next; k++) {
+        const cs_ynode *nn = cs_ynode_get(cur->items[k], "name");
+        if (nn && nn->kind == CS_YNODE_SCALAR && strcmp(nn->value, sg->name) == 0)
+            *next = cur->items[k];
+    }
+    if (*next)
+        return CS_OK;
+    const char *names[256];
+    size_t k = element_names(cur, names, 256);
+    const char *near = cs_nearest(sg->name, names, k);
+    if (near)
+        path_fail(w->c, w->ch, w->context, "%s has no element named `%s`; did you mean `%s`?",
+                  w->where, sg->name, near);
+    else
+        path_fail(w->c, w->ch, w->context,
+                  "%s has no element named `%s` (use a name, or an index like `[0]`)", w->where,
+                  sg->name);
+    return CS_EINVAL;
+}
+
+/* `p.group` where p is one number for all groups: expanded to a per-group
+ * mapping first. */
+static int step_group(walk *w, const segment *sg, cs_ynode **next)
+{
+    const cs_scenario *s = w->s;
+    const char *names[CS_MAX_GROUPS];
+    bool known = false;
+    for (size_t g = 0; g < s->n_groups; g++) {
+        names[g] = s->groups[g].name;
+        known |= strcmp(names[g], sg->name) == 0;
+    }
+    if (!known) {
+        const char *near = cs_nearest(sg->name, names, s->n_groups);
+        path_fail(w->c, w->ch, w->context, "`%s` is not a group%s%s%s", sg->name,
+                  near ? "; did you mean `" : "", near ? near : "", near ? "`?" : "");
+        return CS_EINVAL;
+    }
+    int st = expand_per_group(w->cur, s);
+    if (st == CS_OK)
+        *next = cs_ynode_get(w->cur, sg->name);
+    return st;
+}
+
+/* Adds `.name` to the path in messages. */
+static void extend_where(walk *w, const char *name)
+{
+    size_t len = strlen(w->where);
+    if (strcmp(w->where, "the scenario") == 0)
+        snprintf(w->where, sizeof w->where, "`%s`", name);
+    else if (len > 0 && w->where[len - 1] == '`')
+        snprintf(w->where + len - 1, sizeof w->where - len + 1, ".%s`", name);
+    else
+        snprintf(w->where + len, sizeof w->where - len, ".%s", name);
+}
+
+/* One named segment: a key, a list element, or a group of a single p. */
+static int step_name(walk *w, const segment *sg, bool last)
+{
+    cs_ynode *next = NULL;
+    int st;
+    if (w->cur->kind == CS_YNODE_MAP) {
+        st = step_map(w, sg, last, &next);
+    } else if (w->cur->kind == CS_YNODE_SEQ) {
+        st = step_list(w, sg, &next);
+    } else if (w->prev_key && strcmp(w->prev_key, "p") == 0 && !cs_ynode_is_null(w->cur)) {
+        st = step_group(w, sg, &next);
+    } else {
+        path_fail(w->c, w->ch, w->context, "%s is a single value; it has no `%s`", w->where,
+                  sg->name);
+        st = CS_EINVAL;
+    }
+    if (st != CS_OK)
+        return st;
+    w->prev_key = sg->name;
+    w->cur = next;
+    extend_where(w, sg->name);
+    return CS_OK;
+}
+
+/* The change itself, on the node reached: a number, or a mapping of
+ * numbers (one per group), each set or scaled. */
+static int change_node(walk *w)
+{
+    cs_ynode *cur = w->cur;
+    if (cur->kind == CS_YNODE_SCALAR) {
+        if (change_scalar(cur, w->ch, w->index))
+            return CS_OK;
+        path_fail(w->c, w->ch, w->context, "cannot scale `%.40s`: it is not a number", cur->value);
+        return CS_EINVAL;
+    }
+    if (cur->kind != CS_YNODE_MAP || cur->n == 0) {
+        path_fail(w->c, w->ch, w->context, "it names %s; name a number inside it",
+                  cs_ynode_kind_name(cur));
+        return CS_EINVAL;
+    }
+    int st = CS_OK;
+    for (size_t k = 0; k < cur->n && st == CS_OK; k++)
+        if (cur->items[k]->kind != CS_YNODE_SCALAR) {
+            path_fail(w->c, w->ch, w->context,
+                      "it names a mapping of more than numbers; name a number inside it");
+            st = CS_EINVAL;
+        }
+    for (size_t k = 0; k < cur->n && st == CS_OK; k++)
+        if (!change_scalar(cur->items[k], w->ch, w->index)) {
+            path_fail(w->c, w->ch, w->context, "cannot scale `%.40s`: it is not a number",
+                      cur->items[k]->value);
+            st = CS_EINVAL;
+        }
+    return st;
+}
+
 static int apply_one(cs_conv *c, cs_ynode *root, const cs_scenario *s, const cs_change *ch,
                      int index, const char *context)
 {
@@ -150,171 +345,34 @@ static int apply_one(cs_conv *c, cs_ynode *root, const cs_scenario *s, const cs_
     strcpy(path, ch->path);
     segment seg[MAX_SEGMENTS];
     size_t n_seg;
+    walk w = {.c = c,
+              .s = s,
+              .ch = ch,
+              .index = index,
+              .context = context,
+              .cur = root,
+              .where = "the scenario"};
+    int st = CS_OK;
     if (!split_path(path, seg, &n_seg)) {
         path_fail(c, ch, context, "the path has more than %d segments", MAX_SEGMENTS);
-        free(path);
-        return CS_EINVAL;
-    }
-    /* Interventions change the system, not the experiment: a variant with
-     * another time window, seed or replicate count could not be paired with
-     * the baseline replicate by replicate. */
-    static const char *const changeable[] = {"groups", "violations", "evidence", "stages"};
-    bool allowed = false;
-    for (size_t i = 0; i < sizeof changeable / sizeof changeable[0]; i++)
-        allowed = allowed || (seg[0].name && strcmp(seg[0].name, changeable[i]) == 0);
-    if (!allowed) {
+        st = CS_EINVAL;
+    } else if (n_seg == 0 || !changeable(&seg[0])) {
         path_fail(c, ch, context,
                   "an intervention may change only `groups`, `violations`, `evidence` or "
                   "`stages` (time, run and outcomes are the same for every variant so that "
                   "variants can be compared replicate by replicate)");
-        free(path);
-        return CS_EINVAL;
+        st = CS_EINVAL;
     }
-    cs_ynode *stack[MAX_SEGMENTS + 1];
-    size_t depth = 0;
-    cs_ynode *cur = root;
-    const char *prev_key = NULL;
-    char where[512] = "the scenario";
-    int st = CS_OK;
     for (size_t i = 0; i < n_seg && st == CS_OK; i++) {
-        stack[depth++] = cur;
-        const segment *sg = &seg[i];
-        bool last = i + 1 == n_seg;
-        if (!sg->name) {
-            if (cur->kind != CS_YNODE_SEQ) {
-                path_fail(c, ch, context, "`[%zu]`: %s is not a list", sg->index, where);
-                st = CS_EINVAL;
-                break;
-            }
-            if (sg->index >= cur->n) {
-                path_fail(c, ch, context,
-                          "index %zu is out of range: %s has %zu elements (indices start at 0)",
-                          sg->index, where, cur->n);
-                st = CS_EINVAL;
-                break;
-            }
-            cur = cur->items[sg->index];
-            size_t len = strlen(where);
-            snprintf(where + len, sizeof where - len, "[%zu]", sg->index);
-            continue;
-        }
-        cs_ynode *next = NULL;
-        if (cur->kind == CS_YNODE_MAP) {
-            next = cs_ynode_get(cur, sg->name);
-            if (!next && last && ch->op == CS_CHANGE_SET) {
-                /* create the key; validation judges whether it belongs here */
-                cs_ynode *k = cs_ynode_new(CS_YNODE_SCALAR, ch->pos, sg->name);
-                cs_ynode *v = cs_ynode_new(CS_YNODE_SCALAR, ch->pos, "0");
-                if (!k || !v || cs_ynode_append(cur, k, v) != CS_OK) {
-                    cs_ynode_free(k);
-                    cs_ynode_free(v);
-                    st = CS_ENOMEM;
-                    break;
-                }
-                k->patched_by = index;
-                next = v;
-            } else if (!next) {
-                /* keys created by earlier `set`s may exceed the parser's limit */
-                const char *keys[CS_YAML_MAX_KEYS];
-                size_t n_keys = cur->n < CS_YAML_MAX_KEYS ? cur->n : CS_YAML_MAX_KEYS;
-                for (size_t k = 0; k < n_keys; k++)
-                    keys[k] = cur->keys[k]->value;
-                const char *near = cs_nearest(sg->name, keys, n_keys);
-                if (near)
-                    path_fail(c, ch, context, "%s has no `%s`; did you mean `%s`?", where, sg->name,
-                              near);
-                else
-                    path_fail(c, ch, context, "%s has no `%s`%s", where, sg->name,
-                              ch->op == CS_CHANGE_SCALE ? " to scale" : "");
-                st = CS_EINVAL;
-                break;
-            }
-        } else if (cur->kind == CS_YNODE_SEQ) {
-            for (size_t k = 0; k < cur->n && !next; k++) {
-                const cs_ynode *nn = cs_ynode_get(cur->items[k], "name");
-                if (nn && nn->kind == CS_YNODE_SCALAR && strcmp(nn->value, sg->name) == 0)
-                    next = cur->items[k];
-            }
-            if (!next) {
-                const char *names[256];
-                size_t k = element_names(cur, names, 256);
-                const char *near = cs_nearest(sg->name, names, k);
-                if (near)
-                    path_fail(c, ch, context, "%s has no element named `%s`; did you mean `%s`?",
-                              where, sg->name, near);
-                else
-                    path_fail(c, ch, context,
-                              "%s has no element named `%s` (use a name, or an index like "
-                              "`[0]`)",
-                              where, sg->name);
-                st = CS_EINVAL;
-                break;
-            }
-        } else if (prev_key && strcmp(prev_key, "p") == 0 && !cs_ynode_is_null(cur)) {
-            /* one p for all groups: expand to a per-group mapping first */
-            bool known = false;
-            for (size_t g = 0; g < s->n_groups; g++)
-                known |= strcmp(s->groups[g].name, sg->name) == 0;
-            if (!known) {
-                const char *names[CS_MAX_GROUPS];
-                for (size_t g = 0; g < s->n_groups; g++)
-                    names[g] = s->groups[g].name;
-                const char *near = cs_nearest(sg->name, names, s->n_groups);
-                path_fail(c, ch, context, "`%s` is not a group%s%s%s", sg->name,
-                          near ? "; did you mean `" : "", near ? near : "", near ? "`?" : "");
-                st = CS_EINVAL;
-                break;
-            }
-            st = expand_per_group(cur, s);
-            if (st != CS_OK)
-                break;
-            next = cs_ynode_get(cur, sg->name);
-        } else {
-            path_fail(c, ch, context, "%s is a single value; it has no `%s`", where, sg->name);
-            st = CS_EINVAL;
-            break;
-        }
-        prev_key = sg->name;
-        cur = next;
-        size_t len = strlen(where);
-        if (strcmp(where, "the scenario") == 0)
-            snprintf(where, sizeof where, "`%s`", sg->name);
-        else if (len > 0 && where[len - 1] == '`')
-            snprintf(where + len - 1, sizeof where - len + 1, ".%s`", sg->name);
-        else
-            snprintf(where + len, sizeof where - len, ".%s", sg->name);
+        w.stack[w.depth++] = w.cur;
+        st = seg[i].name ? step_name(&w, &seg[i], i + 1 == n_seg) : step_index(&w, &seg[i]);
     }
+    if (st == CS_OK)
+        st = change_node(&w);
     if (st == CS_OK) {
-        if (cur->kind == CS_YNODE_SCALAR) {
-            if (!change_scalar(cur, ch, index)) {
-                path_fail(c, ch, context, "cannot scale `%.40s`: it is not a number", cur->value);
-                st = CS_EINVAL;
-            }
-        } else if (cur->kind == CS_YNODE_MAP && cur->n > 0) {
-            bool all_scalars = true;
-            for (size_t k = 0; k < cur->n; k++)
-                all_scalars &= cur->items[k]->kind == CS_YNODE_SCALAR;
-            if (!all_scalars) {
-                path_fail(c, ch, context,
-                          "it names a mapping of more than numbers; name a number inside it");
-                st = CS_EINVAL;
-            }
-            for (size_t k = 0; k < cur->n && st == CS_OK; k++)
-                if (!change_scalar(cur->items[k], ch, index)) {
-                    path_fail(c, ch, context, "cannot scale `%.40s`: it is not a number",
-                              cur->items[k]->value);
-                    st = CS_EINVAL;
-                }
-        } else {
-            path_fail(c, ch, context, "it names %s; name a number inside it",
-                      cs_ynode_kind_name(cur));
-            st = CS_EINVAL;
-        }
-    }
-    if (st == CS_OK) {
-        cur->patched_by = index;
-        for (size_t k = 0; k < depth; k++)
-            stack[k]->patched_by = index;
+        w.cur->patched_by = index;
+        for (size_t k = 0; k < w.depth; k++)
+            w.stack[k]->patched_by = index;
     }
     free(path);
     return st;
