@@ -105,6 +105,53 @@ static unsigned long long file_bytes(const char *path)
     return stat(path, &sb) == 0 && sb.st_size > 0 ? (unsigned long long)sb.st_size : 0;
 }
 
+/* Reads what the child writes to fd into text (at most size - 1 bytes,
+ * NUL-terminated) until it closes it; returns the bytes read. */
+static size_t read_all(int fd, char *text, size_t size)
+{
+    size_t used = 0;
+    for (;;) {
+        ssize_t n = read(fd, text + used, size - 1 - used);
+        if (n > 0) {
+            used += (size_t)n;
+            if (used == size - 1)
+                break;
+        } else if (n == 0 || errno != EINTR) {
+            break;
+        }
+    }
+    text[used] = '\0';
+    return used;
+}
+
+/* The child's failure with exit status st and messages text (used bytes),
+ * each line into err, prefixed unless it starts with prefix already. */
+static int child_failed(int st, char *text, size_t used, const char *subject, const char *doing,
+                        const char *prefix, cs_error *err)
+{
+    if (st == PROBE_SANITIZER_EXIT)
+        return cs_error_set(err, CS_EFORMAT,
+                            "%s: the HDF5 library crashed %s (a memory error caught by "
+                            "AddressSanitizer)",
+                            subject, doing);
+    if (used > 0 && text[used - 1] == '\n')
+        text[used - 1] = '\0';
+    if (used == 0)
+        return cs_error_set(err, st == CS_ENOMEM ? CS_ENOMEM : CS_EFORMAT, "%s: %s failed (%s)",
+                            subject, doing, st == CS_ENOMEM ? "out of memory" : "no message");
+    size_t plen = prefix ? strlen(prefix) : 0;
+    for (char *line = text, *next; line && *line; line = next) {
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        if (!prefix || (strncmp(line, prefix, plen) == 0 && line[plen] == ':'))
+            cs_error_set(err, st, "%s", line);
+        else
+            cs_error_set(err, st, "%s: %s", prefix, line);
+    }
+    return st;
+}
+
 /* Runs fn(ctx, err) in a child process (see cs_cli_isolated). subject and
  * doing word the messages of a crash or a timeout; prefix, if not NULL, is
  * put before each of the child's messages that does not already start
@@ -128,61 +175,23 @@ static int isolate(int (*fn)(void *ctx, cs_error *err), void *ctx, unsigned seco
         child(fn, ctx, fds[1], seconds, input_bytes);
     }
     close(fds[1]);
-    /* The child's messages (at most CS_ERROR_TEXT_MAX bytes). */
-    char text[CS_ERROR_TEXT_MAX];
-    size_t used = 0;
-    for (;;) {
-        ssize_t n = read(fds[0], text + used, sizeof text - 1 - used);
-        if (n > 0) {
-            used += (size_t)n;
-            if (used == sizeof text - 1)
-                break;
-        } else if (n == 0 || errno != EINTR) {
-            break;
-        }
-    }
-    text[used] = '\0';
+    char text[CS_ERROR_TEXT_MAX]; /* the child's messages */
+    size_t used = read_all(fds[0], text, sizeof text);
     close(fds[0]);
     int status;
-    while (waitpid(pid, &status, 0) < 0) {
+    while (waitpid(pid, &status, 0) < 0)
         if (errno != EINTR)
             return cs_error_set(err, CS_EIO, "cannot wait for a process: %s", strerror(errno));
-    }
-    if (WIFSIGNALED(status)) {
-        int sig = WTERMSIG(status);
-        if (sig == SIGALRM)
-            return cs_error_set(err, CS_EFORMAT,
-                                "%s: %s did not finish in %u seconds (the HDF5 library loops on "
-                                "some damaged files)",
-                                subject, doing, seconds);
-        return cs_error_set(err, CS_EFORMAT, "%s: the HDF5 library crashed %s (%s)", subject, doing,
-                            strsignal(sig));
-    }
-    int st = WIFEXITED(status) ? WEXITSTATUS(status) : CS_EINTERNAL;
-    if (st == CS_OK)
-        return CS_OK;
-    if (st == PROBE_SANITIZER_EXIT)
+    if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM)
         return cs_error_set(err, CS_EFORMAT,
-                            "%s: the HDF5 library crashed %s (a memory error caught by "
-                            "AddressSanitizer)",
-                            subject, doing);
-    if (used > 0 && text[used - 1] == '\n')
-        text[used - 1] = '\0';
-    if (used == 0)
-        return cs_error_set(err, st == CS_ENOMEM ? CS_ENOMEM : CS_EFORMAT, "%s: %s failed (%s)",
-                            subject, doing, st == CS_ENOMEM ? "out of memory" : "no message");
-    /* Each line of the child's messages. */
-    size_t plen = prefix ? strlen(prefix) : 0;
-    for (char *line = text, *next; line && *line; line = next) {
-        next = strchr(line, '\n');
-        if (next)
-            *next++ = '\0';
-        if (!prefix || (strncmp(line, prefix, plen) == 0 && line[plen] == ':'))
-            cs_error_set(err, st, "%s", line);
-        else
-            cs_error_set(err, st, "%s: %s", prefix, line);
-    }
-    return st;
+                            "%s: %s did not finish in %u seconds (the HDF5 library loops on "
+                            "some damaged files)",
+                            subject, doing, seconds);
+    if (WIFSIGNALED(status))
+        return cs_error_set(err, CS_EFORMAT, "%s: the HDF5 library crashed %s (%s)", subject, doing,
+                            strsignal(WTERMSIG(status)));
+    int st = WIFEXITED(status) ? WEXITSTATUS(status) : CS_EINTERNAL;
+    return st == CS_OK ? CS_OK : child_failed(st, text, used, subject, doing, prefix, err);
 }
 
 static unsigned time_limit(void)

@@ -672,45 +672,53 @@ static void usage(FILE *to)
                 "  -h, --help       this help\n");
 }
 
-int cs_cli_report(int argc, char **argv)
+/* Parses the options into *f. Returns -1 to go on, or the exit status. */
+static int parse_args(int argc, char **argv, report_format *f)
 {
     static const struct option longopts[] = {
         {"format", required_argument, NULL, 'f'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    report_format f = FMT_TEXT;
+    static const struct {
+        const char *name;
+        report_format f;
+    } formats[] = {
+        {"text", FMT_TEXT}, {"csv", FMT_CSV}, {"markdown", FMT_MARKDOWN}, {"md", FMT_MARKDOWN}};
     int c;
     optind = 0;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":f:h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'f':
-            if (!strcmp(optarg, "text"))
-                f = FMT_TEXT;
-            else if (!strcmp(optarg, "csv"))
-                f = FMT_CSV;
-            else if (!strcmp(optarg, "markdown") || !strcmp(optarg, "md"))
-                f = FMT_MARKDOWN;
-            else {
-                fprintf(stderr,
-                        "casesim report: --format must be text, csv or markdown, not '%s'\n",
-                        optarg);
-                return CS_EXIT_USAGE;
-            }
-            break;
-        case 'h':
+        if (c == 'h') {
             usage(stdout);
             return CS_EXIT_OK;
-        default:
-            return cs_cli_bad_option("report", c, argv, usage);
         }
+        if (c != 'f')
+            return cs_cli_bad_option("report", c, argv, usage);
+        size_t i = 0;
+        while (i < sizeof formats / sizeof *formats && strcmp(optarg, formats[i].name) != 0)
+            i++;
+        if (i == sizeof formats / sizeof *formats) {
+            fprintf(stderr, "casesim report: --format must be text, csv or markdown, not '%s'\n",
+                    optarg);
+            return CS_EXIT_USAGE;
+        }
+        *f = formats[i].f;
     }
     if (optind != argc - 1) {
         fprintf(stderr, "casesim report: give exactly one results file\n");
         usage(stderr);
         return CS_EXIT_USAGE;
     }
+    return -1;
+}
+
+int cs_cli_report(int argc, char **argv)
+{
+    report_format f = FMT_TEXT;
+    int prc = parse_args(argc, argv, &f);
+    if (prc >= 0)
+        return prc;
     static cs_error err;
     cs_error_clear(&err);
     cs_results *r = NULL;

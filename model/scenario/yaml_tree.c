@@ -321,60 +321,45 @@ static int check_tag(builder *b, const yaml_char_t *tag, yaml_mark_t m, bool sca
                        "YAML tags such as `%s` are not supported: write the value plainly", t);
 }
 
-static int on_event(builder *b, const yaml_event_t *ev, bool *done)
+/* A scalar event as a new node in *out. */
+static int scalar_node(builder *b, const yaml_event_t *ev, cs_pos pos, cs_ynode **out)
 {
-    cs_pos pos = mark_pos(ev->start_mark);
-    cs_ynode *n = NULL;
     bool is_str;
-    switch (ev->type) {
-    case YAML_STREAM_END_EVENT:
-        *done = true;
-        return CS_OK;
-    case YAML_DOCUMENT_START_EVENT:
-        if (++b->documents > 1)
-            return cs_error_at(b->err, CS_EINVAL, b->file, pos.line, pos.column,
-                               "a second YAML document (`---`): a scenario file holds one");
-        return CS_OK;
-    case YAML_ALIAS_EVENT:
+    if (check_tag(b, ev->data.scalar.tag, ev->start_mark, true, &is_str) != CS_OK)
+        return CS_EINVAL;
+    cs_ynode *n = cs_ynode_new(CS_YNODE_SCALAR, pos, (const char *)ev->data.scalar.value);
+    if (!n)
+        return cs_error_set(b->err, CS_ENOMEM, "%s: out of memory", b->file);
+    if (strlen(n->value) != ev->data.scalar.length) {
+        cs_ynode_free(n);
         return cs_error_at(b->err, CS_EINVAL, b->file, pos.line, pos.column,
-                           "YAML aliases (`*%s`) are not supported: write the value out in full",
-                           (const char *)ev->data.alias.anchor);
-    case YAML_SCALAR_EVENT:
-        if (check_tag(b, ev->data.scalar.tag, ev->start_mark, true, &is_str) != CS_OK)
-            return CS_EINVAL;
-        n = cs_ynode_new(CS_YNODE_SCALAR, pos, (const char *)ev->data.scalar.value);
-        if (!n)
-            return cs_error_set(b->err, CS_ENOMEM, "%s: out of memory", b->file);
-        if (strlen(n->value) != ev->data.scalar.length) {
-            cs_ynode_free(n);
-            return cs_error_at(b->err, CS_EINVAL, b->file, pos.line, pos.column,
-                               "a value contains a NUL character");
-        }
-        n->quoted = is_str || ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
-        break;
-    case YAML_SEQUENCE_START_EVENT:
-    case YAML_MAPPING_START_EVENT: {
-        const yaml_char_t *tag = ev->type == YAML_SEQUENCE_START_EVENT ? ev->data.sequence_start.tag
-                                                                       : ev->data.mapping_start.tag;
-        if (check_tag(b, tag, ev->start_mark, false, &is_str) != CS_OK)
-            return CS_EINVAL;
-        if (b->depth >= CS_YAML_MAX_DEPTH)
-            return cs_error_at(b->err, CS_ELIMIT, b->file, pos.line, pos.column,
-                               "nesting deeper than %d levels (the limit)", CS_YAML_MAX_DEPTH);
-        n = cs_ynode_new(ev->type == YAML_SEQUENCE_START_EVENT ? CS_YNODE_SEQ : CS_YNODE_MAP, pos,
-                         NULL);
-        if (!n)
-            return cs_error_set(b->err, CS_ENOMEM, "%s: out of memory", b->file);
-        break;
+                           "a value contains a NUL character");
     }
-    case YAML_SEQUENCE_END_EVENT:
-    case YAML_MAPPING_END_EVENT:
-        if (b->depth > 0)
-            b->depth--;
-        return CS_OK;
-    default:
-        return CS_OK;
-    }
+    n->quoted = is_str || ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
+    *out = n;
+    return CS_OK;
+}
+
+/* A sequence or mapping start event as a new (empty) node in *out. */
+static int collection_node(builder *b, const yaml_event_t *ev, cs_pos pos, cs_ynode **out)
+{
+    bool seq = ev->type == YAML_SEQUENCE_START_EVENT, is_str;
+    const yaml_char_t *tag = seq ? ev->data.sequence_start.tag : ev->data.mapping_start.tag;
+    if (check_tag(b, tag, ev->start_mark, false, &is_str) != CS_OK)
+        return CS_EINVAL;
+    if (b->depth >= CS_YAML_MAX_DEPTH)
+        return cs_error_at(b->err, CS_ELIMIT, b->file, pos.line, pos.column,
+                           "nesting deeper than %d levels (the limit)", CS_YAML_MAX_DEPTH);
+    *out = cs_ynode_new(seq ? CS_YNODE_SEQ : CS_YNODE_MAP, pos, NULL);
+    if (!*out)
+        return cs_error_set(b->err, CS_ENOMEM, "%s: out of memory", b->file);
+    return CS_OK;
+}
+
+/* Attaches the new node n to the tree (counted against the node budget),
+ * and opens it if it is a collection. */
+static int add_node(builder *b, cs_ynode *n, cs_pos pos)
+{
     if (++b->nodes > CS_YAML_MAX_NODES) {
         cs_ynode_free(n);
         return cs_error_at(b->err, CS_ELIMIT, b->file, pos.line, pos.column,
@@ -389,6 +374,41 @@ static int on_event(builder *b, const yaml_event_t *ev, bool *done)
         b->stack[b->depth++] = n;
     }
     return CS_OK;
+}
+
+static int on_event(builder *b, const yaml_event_t *ev, bool *done)
+{
+    cs_pos pos = mark_pos(ev->start_mark);
+    cs_ynode *n = NULL;
+    int st;
+    switch (ev->type) {
+    case YAML_STREAM_END_EVENT:
+        *done = true;
+        return CS_OK;
+    case YAML_DOCUMENT_START_EVENT:
+        if (++b->documents > 1)
+            return cs_error_at(b->err, CS_EINVAL, b->file, pos.line, pos.column,
+                               "a second YAML document (`---`): a scenario file holds one");
+        return CS_OK;
+    case YAML_ALIAS_EVENT:
+        return cs_error_at(b->err, CS_EINVAL, b->file, pos.line, pos.column,
+                           "YAML aliases (`*%s`) are not supported: write the value out in full",
+                           (const char *)ev->data.alias.anchor);
+    case YAML_SCALAR_EVENT:
+        st = scalar_node(b, ev, pos, &n);
+        return st == CS_OK ? add_node(b, n, pos) : st;
+    case YAML_SEQUENCE_START_EVENT:
+    case YAML_MAPPING_START_EVENT:
+        st = collection_node(b, ev, pos, &n);
+        return st == CS_OK ? add_node(b, n, pos) : st;
+    case YAML_SEQUENCE_END_EVENT:
+    case YAML_MAPPING_END_EVENT:
+        if (b->depth > 0)
+            b->depth--;
+        return CS_OK;
+    default:
+        return CS_OK;
+    }
 }
 
 /* Keys whose value never arrived (only after an error) are owned by no node. */

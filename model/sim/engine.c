@@ -722,6 +722,46 @@ static void draw_visit(ws *w, track *tr, const icase *c, size_t s)
     tr->dur = d > 0.0 ? d : 0.0;
 }
 
+/* Track t waits at the tail of stage s's queue for its rank (violation
+ * priority under queue: priority), its deadline scheduled. */
+static inline void enqueue(ws *w, uint32_t t, size_t s, const icase *c, double now)
+{
+    const cs_mstage *ms = &w->m->stages[s];
+    stage_rt *st = &w->st[s];
+    track *tr = &w->tracks[t];
+    stage_advance(w, s, now);
+    uint32_t r = ms->priority ? w->m->kind_rank[c->kind] : 0;
+    tr->rank = (uint8_t)r;
+    tr->state = TR_WAITING;
+    tr->next = NIL;
+    tr->prev = st->tail[r];
+    if (st->tail[r] != NIL)
+        w->tracks[st->tail[r]].next = t;
+    else
+        st->head[r] = t;
+    st->tail[r] = t;
+    st->nonempty |= UINT32_C(1) << r;
+    st->waiting++;
+    if (isfinite(tr->deadline)) {
+        tr->deadline_pending = 1;
+        push_event(w, tr->deadline, t, CS_EV_DEADLINE);
+    }
+}
+
+/* Counts a track's entry into stage s (in the cohort window, by calendar
+ * year, and by group for a cohort case). */
+static inline void count_entry(ws *w, size_t s, const icase *c, double now)
+{
+    const cs_model *m = w->m;
+    if (in_window(m, now))
+        w->st[s].entries++;
+    w->out->period_entries[year_of(w, now) * m->n_stages + s]++;
+    if (c->cohort) {
+        w->out->stage_entries[(size_t)c->group * m->n_stages + s]++;
+        w->out->stage_entries[m->n_groups * m->n_stages + s]++;
+    }
+}
+
 /* Track t enters stage s at time now (or, past max_visits, takes its
  * reference branch at once). */
 static void enter_stage(ws *w, uint32_t t, size_t s, double now)
@@ -756,44 +796,19 @@ static void enter_stage(ws *w, uint32_t t, size_t s, double now)
     tr->deadline = INFINITY;
     if (ms->has_deadline)
         tr->deadline = (ms->deadline_from_stage ? now : c->t_arrival) + ms->deadline_days;
-    stage_rt *st = &w->st[s];
-    if (in_window(m, now))
-        st->entries++;
-    w->out->period_entries[year_of(w, now) * m->n_stages + s]++;
-    if (c->cohort) {
-        w->out->stage_entries[(size_t)c->group * m->n_stages + s]++;
-        w->out->stage_entries[m->n_groups * m->n_stages + s]++;
-    }
+    count_entry(w, s, c, now);
     draw_visit(w, tr, c, s);
     if (tr->deadline < now) {
         /* The incident-based deadline passed before the track got here. */
         tr->state = TR_WAITING; /* not linked: deadline_leave must not unlink it */
         if (in_window(m, now))
-            st->losses++;
+            w->st[s].losses++;
         track_end(w, t, (size_t)ms->deadline_outcome, now);
-        return;
+    } else if (ms->has_capacity && w->st[s].busy >= ms->capacity) {
+        enqueue(w, t, s, c, now);
+    } else {
+        start_service(w, t, now);
     }
-    if (ms->has_capacity && st->busy >= ms->capacity) {
-        stage_advance(w, s, now);
-        uint32_t r = ms->priority ? m->kind_rank[c->kind] : 0;
-        tr->rank = (uint8_t)r;
-        tr->state = TR_WAITING;
-        tr->next = NIL;
-        tr->prev = st->tail[r];
-        if (st->tail[r] != NIL)
-            w->tracks[st->tail[r]].next = t;
-        else
-            st->head[r] = t;
-        st->tail[r] = t;
-        st->nonempty |= UINT32_C(1) << r;
-        st->waiting++;
-        if (isfinite(tr->deadline)) {
-            tr->deadline_pending = 1;
-            push_event(w, tr->deadline, t, CS_EV_DEADLINE);
-        }
-        return;
-    }
-    start_service(w, t, now);
 }
 
 /* Processes the tracks routed to a stage at time now: into a stage without
