@@ -9,7 +9,7 @@ MAKEFLAGS  += --no-print-directory
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 600
 
-.PHONY: all deps configure build demo test test-sanitize sanitize bench fuzz format clean
+.PHONY: all deps configure build demo test quick test-sanitize sanitize bench fuzz format clean
 
 all: build
 
@@ -30,6 +30,11 @@ demo: build
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# The fast local loop: unit and command-line tests, no fuzzing, valgrind or
+# MPI (ctest -L quick; `make test` runs everything).
+quick: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L quick
 
 sanitize test-sanitize: deps
 	cmake -S . -B $(SAN_BUILD) -DCASESIM_WERROR=ON -DCASESIM_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug $(CMAKE_ARGS)

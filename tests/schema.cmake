@@ -23,5 +23,6 @@ if(TARGET test_schema)
   target_compile_definitions(test_schema_extra PRIVATE ${HDF5_C_DEFINITIONS})
   target_link_libraries(test_schema_extra PRIVATE casesim_lib_schema_test PkgConfig::CHECK)
   add_test(NAME test_schema_extra COMMAND test_schema_extra)
-  set_tests_properties(test_schema_extra PROPERTIES ENVIRONMENT "${CASESIM_TEST_ENV}")
+  set_tests_properties(test_schema_extra PROPERTIES ENVIRONMENT "${CASESIM_TEST_ENV}"
+                       LABELS "quick;unit")
 endif()

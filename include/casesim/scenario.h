@@ -1,8 +1,8 @@
 /*
  * casesim/scenario.h — a validated scenario, and the variants it defines.
  *
- * cs_scenario_load reads a YAML scenario file (see scenarios/README.md and
- * ../shared/spec/SCENARIO.md), checks every rule, resolves every name to an
+ * cs_scenario_load reads a YAML scenario file (its format: scenarios/README.md;
+ * what it means: docs/MODEL.md), checks every rule, resolves every name to an
  * index, and builds one fully patched and re-validated copy of the scenario
  * per variant: the baseline, each intervention, each bundle. The result is
  * immutable; the engine compiles each variant's scenario into flat tables.

@@ -30,6 +30,7 @@
 #ifndef CASESIM_SCHEMA_H
 #define CASESIM_SCHEMA_H
 
+#include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -81,10 +82,22 @@ typedef enum cs_type {
     X(STAGE, n_stages, "stage", (s)->n_stages, "/scenario/stages", NULL, "stage")                  \
     X(STAGE_STAT, n_stage_stats, "stage_stat", CS_SS_COUNT, "/scenario/stage_stats", NULL,         \
       "statistic of a stage")                                                                      \
-    X(MONTH, n_months, "month", cs_run_months(s), "", NULL,                                        \
+    X(MONTH, n_months, "month", cs_schema_count(CS_RUN_YEARS_(s) * 12.0), "", NULL,                \
       "month of the run; month 0 starts at the beginning of the warm-up")                          \
-    X(YEAR, n_years, "year", cs_run_years(s), "", NULL,                                            \
+    X(YEAR, n_years, "year", cs_schema_count(CS_RUN_YEARS_(s)), "", NULL,                          \
       "year of the run; year 0 starts at the beginning of the warm-up")
+
+/* The years of a run (warm-up, cohort and follow-up; at most CS_MAX_YEARS,
+ * checked by the loader). */
+#define CS_RUN_YEARS_(s) ((s)->warmup_years + (s)->cohort_years + (s)->follow_up_years)
+
+/* ceil(x) as a count, at least 1; x within 1e-9 above a whole number (the
+ * rounding of years * 12) counts as that number. */
+static inline size_t cs_schema_count(double x)
+{
+    double c = ceil(x - 1e-9);
+    return c < 1.0 ? 1u : (size_t)c;
+}
 
 typedef enum cs_dim {
 #define CS_DIM_ENUM_(ID, ...) CS_DIM_##ID,

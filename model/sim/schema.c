@@ -18,23 +18,6 @@
 #include "core/alloc.h"
 #include "core/assert.h"
 
-/* Months and whole years of the run (warm-up, cohort and follow-up),
- * at least 1 each: the lengths of the MONTH and YEAR dimensions. */
-static size_t cs_run_months(const cs_scenario *s)
-{
-    /* years <= CS_MAX_YEARS (checked by the loader), so this fits easily. */
-    double years = s->warmup_years + s->cohort_years + s->follow_up_years;
-    double months = ceil(years * 12.0 - 1e-9);
-    return months < 1.0 ? 1u : (size_t)months;
-}
-
-static size_t cs_run_years(const cs_scenario *s)
-{
-    double years = s->warmup_years + s->cohort_years + s->follow_up_years;
-    double whole = ceil(years - 1e-9);
-    return whole < 1.0 ? 1u : (size_t)whole;
-}
-
 void cs_result_dims_of(const cs_scenario *s, cs_result_dims *d)
 {
     memset(d, 0, sizeof *d);
