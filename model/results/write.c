@@ -576,8 +576,11 @@ int cs_results_writer_append(cs_results_writer *w, const cs_replicate_result *r,
         return st;
     var_out *v = &w->vars[w->slot[r->variant]];
     const char *name = w->s->variants[v->index].name;
+    /* A variant's case starts are recorded for each of its first replicates. */
+    CS_ASSERT(v->n_case_start == (v->rows < w->case_reps ? v->rows : w->case_reps));
     for (int k = 0; k < CS_SCHEMA_N_ARRAYS && st == CS_OK; k++) {
         const cs_schema_array *a = &cs_schema_arrays[k];
+        CS_ASSERT(v->d[k] >= 0); /* every dataset of the schema was created */
         char what[CS_MAX_NAME_LEN + 64];
         snprintf(what, sizeof what, "/runs/%s/%s", name, a->name);
         st = cs_schema_append(v->d[k], a, &w->dims, v->rows, 1, cs_schema_array_cdata(a, r), what,
@@ -616,6 +619,7 @@ static int drop_partial_replicates(cs_results_writer *w, uint64_t done, cs_error
     for (size_t i = 0; i < w->n_vars && st == CS_OK; i++) {
         var_out *v = &w->vars[i];
         const char *name = w->s->variants[v->index].name;
+        CS_ASSERT(v->rows >= done && v->rows <= done + 1);
         /* Unconditionally: a failed append may have left a partial row. */
         for (int k = 0; k < CS_SCHEMA_N_ARRAYS && st == CS_OK; k++)
             st = cs_h5_shrink_rows(v->d[k], done, name, err);
