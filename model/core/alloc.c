@@ -6,7 +6,11 @@
 
 void *cs_xcalloc(size_t n, size_t size)
 {
-    /* calloc checks n * size for overflow itself. */
+    /* calloc checks n * size too, but a sanitizer reports an overflowing
+     * request as an error instead of returning NULL: refuse it here. */
+    size_t bytes;
+    if (!cs_size_mul(n, size, &bytes))
+        return NULL;
     return calloc(n ? n : 1, size ? size : 1);
 }
 
