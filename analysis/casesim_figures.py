@@ -12,7 +12,12 @@ Writes into OUTDIR (default: RESULTS_figures/ beside the results file):
     report.html   one self-contained page (figures embedded) with the tables
 
 Needs only Debian's python3-h5py, python3-numpy and python3-matplotlib. The
-layout of the results file is documented in analysis/README.md.
+layout of the results file is documented in analysis/README.md. What the file
+states about itself is read from it, never restated here: the headline
+measures (attributes of /summary), the confidence level and the bootstrap
+resamples (attributes of /ranking), and the name of each axis of the
+per-replicate arrays with where its labels are (`dimensions` attributes and
+/scenario's `dimension_*` attributes, format 1.1).
 """
 
 import argparse
@@ -33,6 +38,16 @@ import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first
 FORMAT = "casesim-results"
 MAJOR = 1
 
+# Files of format 1.0 do not record their headline measures; they were
+# written by a casesim whose report showed these (format 1.1 files carry
+# their own list in /summary's attributes, which is what is used).
+HEADLINES_1_0 = [("impunity_rate", "Impunity", "percent"),
+                 ("accountability_rate", "Accountability", "percent"),
+                 ("redress_rate", "Redress", "percent"),
+                 ("accountability_ratio", "Disparity ratio", "ratio"),
+                 ("time_to_end_median", "Median days to end of case", "days"),
+                 ("pending_share", "Cases still open at the end", "percent")]
+
 # Colours distinguishable with the common colour-vision deficiencies
 # (Okabe & Ito 2008).
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#F0E442"]
@@ -47,22 +62,45 @@ def strings(ds):
     return [text(x) for x in ds[()]]
 
 
+class NotResults(Exception):
+    """The file is not a casesim results file this tool can read."""
+
+
 class Results:
-    """What the figures and the page need from a results file."""
+    """What the figures and the page need from a results file. The small
+    tables are read at once; the per-replicate arrays when asked for, so the
+    file stays open: use `with Results(path) as res:` (or call close()).
+    Raises NotResults for a file of another kind or major version."""
 
     def __init__(self, path):
         self.path = path
-        f = h5py.File(path, "r")
-        self.file = f
+        try:
+            self.file = h5py.File(path, "r")
+        except OSError as e:
+            raise NotResults(f"{path}: not an HDF5 file, or a damaged one ({e})") from None
+        try:
+            self._read(self.file)
+        except BaseException:
+            self.file.close()
+            raise
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        self.file.close()
+
+    def _read(self, f):
         fmt = text(f.attrs.get("format", b""))
         if fmt != FORMAT:
-            raise SystemExit(f"{path}: not a casesim results file (format {fmt!r})")
+            raise NotResults(f"{self.path}: not a casesim results file (format {fmt!r})")
         version = [int(v) for v in f.attrs["format_version"]]
         if version[0] != MAJOR:
-            raise SystemExit(
-                f"{path}: results format version {version[0]}.{version[1]}; "
-                f"this tool reads version {MAJOR}.x"
-            )
+            raise NotResults(f"{self.path}: results format version {version[0]}.{version[1]}; "
+                             f"this tool reads version {MAJOR}.x")
         a = f.attrs
         self.status = text(a["status"])
         self.replicates = int(a["replicates"])
@@ -70,6 +108,7 @@ class Results:
         self.created = text(a["created"])
         self.version = text(a["casesim_version"])
         self.command_line = text(a["command_line"])
+        self.level = float(a["confidence_level"])
         sc = f["scenario"]
         self.name = text(sc.attrs["name"])
         self.description = text(sc.attrs["description"]).strip()
@@ -92,6 +131,16 @@ class Results:
         self.comparison = self._table("comparison")
         self.ranking = self._table("ranking")
         self.mag = text(f["ranking"].attrs["most_affected_group"])
+        self.resamples = int(f["ranking"].attrs["bootstrap_resamples"])
+        self.headlines = self._headlines(f["summary"].attrs)
+
+    @staticmethod
+    def _headlines(attrs):
+        """(measure, label, display) of the headline measures, as the file lists them."""
+        if "headline_measures" not in attrs:
+            return HEADLINES_1_0
+        return list(zip(*(list(map(text, attrs[k])) for k in
+                          ("headline_measures", "headline_labels", "headline_display"))))
 
     def _table(self, name):
         """A compound table as a list of dicts with str for strings."""
@@ -99,6 +148,26 @@ class Results:
         names = rows.dtype.names
         return [{k: (text(r[k]) if isinstance(r[k], (bytes, str)) else r[k].item()) for k in names}
                 for r in rows]
+
+    def axis_labels(self, variant, dataset):
+        """The labels of each axis after the replicate axis of a per-replicate
+        array, from the file's own description of its dimensions (format 1.1),
+        else from the layout of format 1.0."""
+        ds = self.file["runs"][variant][dataset]
+        sc = self.file["scenario"].attrs
+        if "dimensions" not in ds.attrs or "dimension_names" not in sc:
+            known = {"measures": (self.groups + ["all"], self.measures),
+                     "stage_entries": (self.groups + ["all"], self.stages),
+                     "outcome_counts": (self.groups + ["all"], self.outcomes)}
+            return known[dataset]
+        where = dict(zip(map(text, sc["dimension_names"]), map(text, sc["dimension_labels"])))
+        extra = dict(zip(map(text, sc["dimension_names"]), map(text, sc["dimension_extra_labels"])))
+        labels = []
+        for dim, n in zip(map(text, ds.attrs["dimensions"][1:]), ds.shape[1:]):
+            path = where.get(dim, "")
+            names = strings(self.file[path]) if path.startswith("/") else [str(i) for i in range(n)]
+            labels.append(names + ([extra[dim]] if extra.get(dim) else []))
+        return tuple(labels)
 
     def label(self, group):
         return "All victims" if group == "all" else self.labels[self.groups.index(group)]
@@ -131,7 +200,10 @@ def funnel(res, outdir):
     entries = res.runs("baseline", "stage_entries").astype(float)  # [rep, group+1, stage]
     outcomes = res.runs("baseline", "outcome_counts").astype(float)
     meas = res.runs("baseline", "measures")
-    incidents = meas[:, :, res.measures.index("incidents")]  # [rep, group+1]
+    _, measure_names = res.axis_labels("baseline", "measures")
+    _, stage_names = res.axis_labels("baseline", "stage_entries")
+    _, outcome_names = res.axis_labels("baseline", "outcome_counts")
+    incidents = meas[:, :, measure_names.index("incidents")]  # [rep, group+1]
     n_groups = len(res.groups)
     with np.errstate(invalid="ignore", divide="ignore"):
         per_stage = np.nanmean(100 * entries / incidents[:, :, None], axis=0)
@@ -139,8 +211,8 @@ def funnel(res, outdir):
     fig, axes = plt.subplots(1, 2, figsize=(12, 0.5 * max(len(res.stages), len(res.outcomes)) + 2))
     h = 0.8 / n_groups
     for ax, values, names, title in (
-        (axes[0], per_stage, res.stages, "Cases reaching each stage"),
-        (axes[1], per_outcome, res.outcomes, "Tracks ending in each outcome"),
+        (axes[0], per_stage, stage_names, "Cases reaching each stage"),
+        (axes[1], per_outcome, outcome_names, "Tracks ending in each outcome"),
     ):
         y = np.arange(len(names))
         for g in range(n_groups):
@@ -159,7 +231,7 @@ def funnel(res, outdir):
 
 
 def effects(res, outdir):
-    """Forest plot: paired change against the baseline, with 95% CIs."""
+    """Forest plot: paired change against the baseline, with confidence intervals."""
     others = [v for v in res.variants if v != "baseline"]
     panels = [("impunity_rate", 100, "Change in impunity (percentage points)\nnegative = less impunity"),
               ("redress_rate", 100, "Change in redress (percentage points)\npositive = more redress")]
@@ -196,7 +268,7 @@ def effects(res, outdir):
     fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=9,
                bbox_to_anchor=(0.5, -0.02), frameon=False)
     fig.suptitle("Effect of each intervention and bundle against the baseline "
-                 "(mean paired difference, 95% confidence interval)")
+                 f"(mean paired difference, {percent_level(res)} confidence interval)")
     fig.tight_layout(rect=(0, 0.06, 1, 1))
     return save(fig, outdir, "effects.png")
 
@@ -267,21 +339,22 @@ def money(x):
     return f"{x:,.0f}"
 
 
-HEADLINES = [
-    ("impunity_rate", "Impunity", 100, 1, "%"),
-    ("accountability_rate", "Accountability", 100, 1, "%"),
-    ("redress_rate", "Redress", 100, 1, "%"),
-    ("accountability_ratio", "Disparity ratio (1 = parity)", 1, 3, ""),
-    ("time_to_end_median", "Median days to end of case", 1, 0, ""),
-]
+# How each display kind of the file's headline list is shown: scale, digits, unit.
+DISPLAY = {"percent": (100, 1, "%"), "ratio": (1, 3, ""), "days": (1, 0, "")}
+
+
+def percent_level(res):
+    """The file's confidence level as a percentage: "95%"."""
+    return f"{100 * res.level:g}%"
 
 
 def headline_table(res, variant):
     groups = res.groups + ["all"]
-    out = ["<table><tr><th>Mean [95% CI]</th>"]
+    out = [f"<table><tr><th>Mean [{percent_level(res)} CI]</th>"]
     out += [f"<th>{html.escape(res.label(g))}</th>" for g in groups]
     out.append("</tr>")
-    for m, label, scale, digits, unit in HEADLINES:
+    for m, label, display in res.headlines:
+        scale, digits, unit = DISPLAY.get(display, (1, 3, ""))
         out.append(f"<tr><th class=row>{html.escape(label)}</th>")
         for gi, g in enumerate(groups):
             if m == "accountability_ratio" and gi == 0:
@@ -326,10 +399,11 @@ def comparison_table(res):
 
 
 def ranking_table(res):
-    out = ["<table><tr><th>Variant</th><th>Annual cost</th><th>Impunity [95% CI]</th>"
+    ci_head = f"[{percent_level(res)} CI]"
+    out = [f"<table><tr><th>Variant</th><th>Annual cost</th><th>Impunity {ci_head}</th>"
            "<th>Rank</th><th>Probability best</th>"]
     if len(res.groups) > 1:
-        out.append("<th>Disparity ratio [95% CI]</th><th>Rank</th><th>Probability best</th>")
+        out.append(f"<th>Disparity ratio {ci_head}</th><th>Rank</th><th>Probability best</th>")
     out.append("</tr>")
     for r in sorted(res.ranking, key=lambda r: (r["impunity_rank"] or 99, r["variant"])):
         out.append(
@@ -378,7 +452,7 @@ def page(res, figs):
                  f"{res.replicates} replicates that finished.</p>")
     p.append(
         "<p class=note><b>How to read this page.</b> Each figure is the mean over the simulated "
-        "replicates, with its 95% confidence interval in grey brackets [low, high]. The interval "
+        f"replicates, with its {percent_level(res)} confidence interval in grey brackets [low, high]. The interval "
         "shows the simulation's own randomness only: it does not include the uncertainty of the "
         "figures the scenario was built from. <b>Impunity</b> is the share of well-founded "
         "incidents (violations that really happened and were unlawful) without any "
@@ -404,7 +478,7 @@ def page(res, figs):
             cost = res.cost[b["variant"]]
             words += (f"The lowest impunity comes with <b>{e(b['variant'].replace('_', ' '))}</b>, "
                       f"which lowers it by {-100 * imp['diff_mean']:.1f} percentage points "
-                      f"(95% confidence interval {-100 * imp['diff_ci_high']:.1f} to "
+                      f"({percent_level(res)} confidence interval {-100 * imp['diff_ci_high']:.1f} to "
                       f"{-100 * imp['diff_ci_low']:.1f})"
                       + (f" for an annual cost of {money(cost)}" if cost > 0 else "")
                       + f". It comes out best in {pct(b['impunity_p_best'])} of the bootstrap "
@@ -441,12 +515,13 @@ def page(res, figs):
             f"the percentage points of impunity removed for {e(res.label(mag))}.</p>")
         p.append(comparison_table(res))
         p.append(f"<figure><img alt='Forest plot of effects' src='data:image/png;base64,{figs['effects']}'>"
-                 "<figcaption>Each dot is the mean change against the baseline; the bar is its 95% "
+                 "<figcaption>Each dot is the mean change against the baseline; the bar is its "
+                 f"{percent_level(res)} "
                  "confidence interval. Left of the vertical line: less impunity.</figcaption></figure>")
         p.append("<h2>3. Ranking, and how sure it is</h2>")
         p.append(
             f"<p>Variants ranked for {e(res.label(mag))}: on impunity (lower is better) and on the "
-            "disparity ratio (closer to 1 is better). <b>Probability best</b> is the share of 2000 "
+            f"disparity ratio (closer to 1 is better). <b>Probability best</b> is the share of {res.resamples} "
             "bootstrap resamples of the replicates in which the variant came out best: close to "
             "100% means the ranking is clear; several variants with similar shares means the "
             "simulation cannot tell them apart.</p>")
@@ -475,17 +550,8 @@ def page(res, figs):
     return "\n".join(p)
 
 
-def main(argv=None):
-    ap = argparse.ArgumentParser(description="Figures and an HTML page from a casesim results file.")
-    ap.add_argument("results", help="the results file (casesim run -o RESULTS.h5)")
-    ap.add_argument("-o", "--outdir", help="directory for the figures and report.html "
-                    "(default: RESULTS_figures beside the results file)")
-    args = ap.parse_args(argv)
-    if not os.path.exists(args.results):
-        sys.exit(f"casesim_figures: {args.results}: no such file")
-    res = Results(args.results)
-    outdir = args.outdir or os.path.splitext(args.results)[0] + "_figures"
-    os.makedirs(outdir, exist_ok=True)
+def write_all(res, outdir):
+    """The figures and the page into outdir; returns the paths written."""
     figs = {}
     written = []
     for name, fn in (("funnel", funnel), ("effects", effects), ("backlog", backlog)):
@@ -498,6 +564,26 @@ def main(argv=None):
     with open(html_path, "w", encoding="utf-8") as fh:
         fh.write(page(res, figs))
     written.append(html_path)
+    return written
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description="Figures and an HTML page from a casesim results file.")
+    ap.add_argument("results", help="the results file (casesim run -o RESULTS.h5)")
+    ap.add_argument("-o", "--outdir", help="directory for the figures and report.html "
+                    "(default: RESULTS_figures beside the results file)")
+    args = ap.parse_args(argv)
+    if not os.path.exists(args.results):
+        print(f"casesim_figures: {args.results}: no such file", file=sys.stderr)
+        return 2
+    outdir = args.outdir or os.path.splitext(args.results)[0] + "_figures"
+    try:
+        with Results(args.results) as res:
+            os.makedirs(outdir, exist_ok=True)
+            written = write_all(res, outdir)
+    except NotResults as e:
+        print(f"casesim_figures: {e}", file=sys.stderr)
+        return 2
     for w in written:
         print(w)
     return 0

@@ -4,6 +4,7 @@
 
 #include <gsl/gsl_cdf.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 double cs_stats_t_critical(double level, double df)
@@ -212,6 +213,48 @@ static double score_on(const double *vals, size_t n, const uint32_t *idx, cs_ran
     return m ? score_of(sum / (double)m, score) : NAN;
 }
 
+/* Competition ranking of r's scores: 1 + the number of strictly better
+ * scores; 0 for an undefined score. */
+static void rank_scores(cs_ranking *r)
+{
+    for (size_t v = 0; v < r->n_variants; v++) {
+        if (isnan(r->score[v])) {
+            r->rank[v] = 0;
+            continue;
+        }
+        uint32_t better = 0;
+        for (size_t u = 0; u < r->n_variants; u++)
+            if (!isnan(r->score[u]) && r->score[u] < r->score[v])
+                better++;
+        r->rank[v] = better + 1;
+    }
+}
+
+/* One bootstrap resample (replicate indices idx): scores every variant into
+ * s and credits the best in r->p_best (ties split equally). Returns whether
+ * some variant was defined on it. */
+static bool credit_best(const double *values, size_t n_replicates, const uint32_t *idx,
+                        cs_rank_score score, double *s, cs_ranking *r)
+{
+    double best = INFINITY;
+    size_t n_best = 0;
+    for (size_t v = 0; v < r->n_variants; v++) {
+        s[v] = score_on(values + v * n_replicates, n_replicates, idx, score);
+        if (isnan(s[v]))
+            continue;
+        if (s[v] < best || n_best == 0) {
+            best = s[v];
+            n_best = 1;
+        } else if (s[v] == best) {
+            n_best++;
+        }
+    }
+    for (size_t v = 0; n_best && v < r->n_variants; v++)
+        if (!isnan(s[v]) && s[v] == best)
+            r->p_best[v] += 1.0 / (double)n_best;
+    return n_best > 0;
+}
+
 int cs_stats_rank(const double *values, size_t n_variants, size_t n_replicates, cs_rank_score score,
                   const cs_stream_key *key, size_t n_boot, cs_ranking *r, cs_error *err)
 {
@@ -224,24 +267,11 @@ int cs_stats_rank(const double *values, size_t n_variants, size_t n_replicates, 
                             n_replicates, n_boot);
     if (n_variants > SIZE_MAX / n_replicates)
         return cs_error_set(err, CS_ELIMIT, "ranking: too many values");
-
     for (size_t v = 0; v < n_variants; v++) {
         r->score[v] = score_on(values + v * n_replicates, n_replicates, NULL, score);
         r->p_best[v] = 0;
     }
-    /* Competition ranking: 1 + the number of strictly better scores. */
-    for (size_t v = 0; v < n_variants; v++) {
-        if (isnan(r->score[v])) {
-            r->rank[v] = 0;
-            continue;
-        }
-        uint32_t better = 0;
-        for (size_t u = 0; u < n_variants; u++)
-            if (!isnan(r->score[u]) && r->score[u] < r->score[v])
-                better++;
-        r->rank[v] = better + 1;
-    }
-
+    rank_scores(r);
     uint32_t *idx = malloc(n_replicates * sizeof *idx);
     double *s = malloc((n_variants ? n_variants : 1) * sizeof *s);
     if (!idx || !s) {
@@ -255,25 +285,7 @@ int cs_stats_rank(const double *values, size_t n_variants, size_t n_replicates, 
     for (size_t b = 0; b < n_boot; b++) {
         for (size_t i = 0; i < n_replicates; i++)
             idx[i] = cs_stats_uniform_index(&g, (uint32_t)n_replicates);
-        double best = INFINITY;
-        size_t n_best = 0;
-        for (size_t v = 0; v < n_variants; v++) {
-            s[v] = score_on(values + v * n_replicates, n_replicates, idx, score);
-            if (isnan(s[v]))
-                continue;
-            if (s[v] < best || n_best == 0) {
-                best = s[v];
-                n_best = 1;
-            } else if (s[v] == best) {
-                n_best++;
-            }
-        }
-        if (n_best == 0)
-            continue; /* no variant defined on this resample */
-        credited++;
-        for (size_t v = 0; v < n_variants; v++)
-            if (!isnan(s[v]) && s[v] == best)
-                r->p_best[v] += 1.0 / (double)n_best;
+        credited += credit_best(values, n_replicates, idx, score, s, r);
     }
     for (size_t v = 0; v < n_variants; v++)
         r->p_best[v] = credited ? r->p_best[v] / (double)credited : NAN;

@@ -2,15 +2,17 @@
  * result_hash.c — a fingerprint of everything a run computes, for checking
  * that an optimisation of the engine changes no result.
  *
- * Usage: result_hash SCENARIO.yaml [REPLICATES [SEED]]
+ * Usage: result_hash [--per-array] SCENARIO.yaml [REPLICATES [SEED]]
  *
  * Runs every variant of the scenario (default 2 replicates, seed 99, two
  * threads, case records for the first replicate) and prints a 64-bit FNV-1a
- * hash of every array of every result (measures, outcome counts, stage
- * entries, stage statistics, backlog, period counts, events, incidents, case
- * records), in delivery order. Run it before and after a change to the
- * engine: the same hash means the same bits. (Results do not depend on the
- * thread count, so neither does the hash.)
+ * hash of every array of every result — the per-replicate arrays of the
+ * results schema (casesim/schema.h) in the table's order, then the events,
+ * the incidents and the case records — in delivery order. Run it before and
+ * after a change to the engine: the same hash means the same bits. (Results
+ * do not depend on the thread count, so neither does the hash.) An array
+ * added to the schema is hashed too; --per-array also prints one hash per
+ * array, to show that a change left the other arrays as they were.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -20,6 +22,13 @@
 #include <gsl/gsl_errno.h>
 
 #include "casesim/engine.h"
+
+#define FNV_OFFSET UINT64_C(14695981039346656037)
+
+typedef struct hashes {
+    uint64_t all;
+    uint64_t array[CS_SCHEMA_N_ARRAYS]; /* per array, with --per-array */
+} hashes;
 
 static void fnv(uint64_t *h, const void *p, size_t n)
 {
@@ -33,16 +42,17 @@ static void fnv(uint64_t *h, const void *p, size_t n)
 static int sink(void *ctx, const cs_replicate_result *r, cs_error *err)
 {
     (void)err;
-    uint64_t *h = ctx;
-    const cs_result_dims *d = &r->dims;
-    size_t G = d->n_groups + 1;
-    fnv(h, r->measures, G * d->n_measures * sizeof *r->measures);
-    fnv(h, r->outcome_counts, G * d->n_outcomes * sizeof *r->outcome_counts);
-    fnv(h, r->stage_entries, G * d->n_stages * sizeof *r->stage_entries);
-    fnv(h, r->stage_stats, d->n_stages * CS_SS_COUNT * sizeof *r->stage_stats);
-    fnv(h, r->backlog, d->n_stages * d->n_months * sizeof *r->backlog);
-    fnv(h, r->period_entries, d->n_years * d->n_stages * sizeof *r->period_entries);
-    fnv(h, r->period_outcomes, d->n_years * d->n_outcomes * sizeof *r->period_outcomes);
+    hashes *hs = ctx;
+    uint64_t *h = &hs->all;
+    /* The arrays (not the per-replicate values, hashed below as before). */
+    for (size_t k = 0; k < CS_SCHEMA_N_ARRAYS; k++) {
+        const cs_schema_array *a = &cs_schema_arrays[k];
+        size_t n = 0;
+        if (a->scalar || !cs_schema_array_count(a, &r->dims, &n))
+            continue;
+        fnv(h, cs_schema_array_cdata(a, r), n * a->size);
+        fnv(&hs->array[k], cs_schema_array_cdata(a, r), n * a->size);
+    }
     fnv(h, &r->events, sizeof r->events);
     fnv(h, &r->incidents_total, sizeof r->incidents_total);
     for (size_t i = 0; i < r->n_cases; i++) {
@@ -65,8 +75,11 @@ static int sink(void *ctx, const cs_replicate_result *r, cs_error *err)
 int main(int argc, char **argv)
 {
     gsl_set_error_handler_off();
+    int per_array = argc > 1 && strcmp(argv[1], "--per-array") == 0;
+    argc -= per_array;
+    argv += per_array;
     if (argc < 2 || argc > 4) {
-        fprintf(stderr, "usage: %s SCENARIO.yaml [REPLICATES [SEED]]\n", argv[0]);
+        fprintf(stderr, "usage: result_hash [--per-array] SCENARIO.yaml [REPLICATES [SEED]]\n");
         return 2;
     }
     static cs_error err;
@@ -76,7 +89,9 @@ int main(int argc, char **argv)
         fputs(err.text, stderr);
         return 2;
     }
-    uint64_t h = UINT64_C(14695981039346656037);
+    hashes h = {.all = FNV_OFFSET};
+    for (size_t k = 0; k < CS_SCHEMA_N_ARRAYS; k++)
+        h.array[k] = FNV_OFFSET;
     cs_run_config cfg;
     memset(&cfg, 0, sizeof cfg);
     cfg.n_replicates = argc > 2 ? strtoull(argv[2], NULL, 10) : 2;
@@ -91,8 +106,11 @@ int main(int argc, char **argv)
         cs_scenario_free(s);
         return 1;
     }
-    printf("%016llx  %s (%llu replicates, seed %llu, every variant)\n", (unsigned long long)h,
+    printf("%016llx  %s (%llu replicates, seed %llu, every variant)\n", (unsigned long long)h.all,
            argv[1], (unsigned long long)cfg.n_replicates, (unsigned long long)cfg.seed);
+    for (size_t k = 0; per_array && k < CS_SCHEMA_N_ARRAYS; k++)
+        if (!cs_schema_arrays[k].scalar)
+            printf("%016llx    %s\n", (unsigned long long)h.array[k], cs_schema_arrays[k].name);
     cs_scenario_free(s);
     return 0;
 }

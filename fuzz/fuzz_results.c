@@ -4,8 +4,9 @@
  * Writes the input bytes to a temporary file and gives it to what `casesim
  * report` and `merge` use: cs_results_open (format, version, name lists,
  * variants, the /summary, /comparison and /ranking tables), then
- * cs_results_read_measures for every variant, then cs_results_close. Then
- * the same file goes through `casesim report` itself (model/cli_report.c is
+ * cs_results_read_measures and cs_results_read_array (every per-replicate
+ * dataset of the results schema) for every variant, then cs_results_close. Then
+ * the same file goes through `casesim report` itself (model/cli/report.c is
  * compiled into this target) in text and csv form, with stdout sent to
  * /dev/null, so that everything the report assumes about an opened file is
  * exercised too.
@@ -26,10 +27,10 @@
 
 #include "casesim/error.h"
 #include "casesim/results.h"
-#include "cli.h"
+#include "cli/cli.h"
 
 /* `casesim report` first reads the file in a child process
- * (model/cli_probe.c), so that a crash or endless loop inside HDF5 becomes an
+ * (model/cli/probe.c), so that a crash or endless loop inside HDF5 becomes an
  * error message. Here the probe is replaced by a pass-through: the fuzzer
  * must see such failures itself (scripts/fuzz.sh sorts them into HDF5's and
  * ours), and coverage feedback works only in this process. */
@@ -106,6 +107,24 @@ static void read_everything(void)
             require(m == NULL && err.count > 0);
         }
         free(m);
+        /* Every other per-replicate dataset of the schema, read whole. */
+        for (size_t k = 0; k < CS_SCHEMA_N_ARRAYS; k++) {
+            cs_results_array a;
+            cs_error_clear(&err);
+            rc = cs_results_read_array(r, v, cs_schema_arrays[k].name, &a, &err);
+            if (rc == CS_OK) {
+                size_t bytes = (size_t)a.rows * a.schema->size;
+                for (int i = 0; i < a.schema->rank; i++)
+                    bytes *= a.shape[i];
+                volatile unsigned char sink = 0;
+                for (size_t i = 0; i < bytes; i++)
+                    sink ^= ((const unsigned char *)a.data)[i];
+                (void)sink;
+            } else {
+                require(a.data == NULL && err.count > 0);
+            }
+            cs_results_array_free(&a);
+        }
     }
     for (size_t i = 0; i < r->n_summary; i++) {
         const cs_results_summary_row *row = &r->summary[i];

@@ -9,9 +9,11 @@ if(NOT CASESIM_SANITIZE AND NOT CASESIM_FUZZ)
   set(fuzz_dir ${PROJECT_BINARY_DIR}/fuzz-build)
   set(fuzz_sh ${PROJECT_SOURCE_DIR}/scripts/fuzz.sh)
   add_test(NAME fuzz_build COMMAND bash ${fuzz_sh} build ${fuzz_dir})
-  set_tests_properties(fuzz_build PROPERTIES FIXTURES_SETUP fuzz_targets TIMEOUT 1200)
+  set_tests_properties(fuzz_build PROPERTIES FIXTURES_SETUP fuzz_targets TIMEOUT 1200
+                       LABELS "fuzz;slow")
   add_test(NAME fuzz_replay COMMAND bash ${fuzz_sh} replay ${fuzz_dir})
-  set_tests_properties(fuzz_replay PROPERTIES FIXTURES_REQUIRED fuzz_targets TIMEOUT 600)
+  set_tests_properties(fuzz_replay PROPERTIES FIXTURES_REQUIRED fuzz_targets TIMEOUT 600
+                       LABELS "fuzz;slow")
   file(GLOB fuzz_sources CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/fuzz/fuzz_*.c)
   math(EXPR fuzz_timeout "${CASESIM_FUZZ_SECONDS} + 300")
   foreach(src ${fuzz_sources})
@@ -20,6 +22,6 @@ if(NOT CASESIM_SANITIZE AND NOT CASESIM_FUZZ)
     add_test(NAME fuzz_run_${target}
              COMMAND bash ${fuzz_sh} run ${fuzz_dir} ${CASESIM_FUZZ_SECONDS} ${target})
     set_tests_properties(fuzz_run_${target} PROPERTIES FIXTURES_REQUIRED fuzz_targets
-                         TIMEOUT ${fuzz_timeout})
+                         TIMEOUT ${fuzz_timeout} LABELS "fuzz;slow")
   endforeach()
 endif()

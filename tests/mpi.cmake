@@ -21,12 +21,12 @@ set(CASESIM_MPI_ENV
 
 add_test(NAME mpi_build COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/mpi/build.sh)
 set_tests_properties(mpi_build PROPERTIES ENVIRONMENT "${CASESIM_MPI_ENV}"
-                     FIXTURES_SETUP casesim_mpi TIMEOUT 900 RUN_SERIAL TRUE)
+                     FIXTURES_SETUP casesim_mpi TIMEOUT 900 RUN_SERIAL TRUE LABELS "mpi;slow")
 
 file(GLOB MPI_TESTS CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/mpi/*_test.sh)
 foreach(script ${MPI_TESTS})
   get_filename_component(name ${script} NAME_WE)
   add_test(NAME mpi_${name} COMMAND bash ${script})
   set_tests_properties(mpi_${name} PROPERTIES ENVIRONMENT "${CASESIM_MPI_ENV}"
-                       FIXTURES_REQUIRED casesim_mpi TIMEOUT 120)
+                       FIXTURES_REQUIRED casesim_mpi TIMEOUT 120 LABELS "mpi;slow")
 endforeach()

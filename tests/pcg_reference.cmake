@@ -18,4 +18,5 @@ target_include_directories(test_rng_reference PRIVATE ${PROJECT_SOURCE_DIR}/mode
 # Linking a C++ static library makes CMake link with the C++ driver (libstdc++).
 target_link_libraries(test_rng_reference PRIVATE pcg_reference casesim_lib PkgConfig::CHECK)
 add_test(NAME test_rng_reference COMMAND test_rng_reference)
-set_tests_properties(test_rng_reference PROPERTIES ENVIRONMENT "${CASESIM_TEST_ENV}")
+set_tests_properties(test_rng_reference PROPERTIES ENVIRONMENT "${CASESIM_TEST_ENV}"
+                     LABELS "quick;unit")

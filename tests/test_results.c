@@ -216,11 +216,13 @@ START_TEST(round_trip)
     ck_assert_str_eq(res->source, source_text);
     ck_assert_str_eq(res->scenario_name, "synthetic");
     ck_assert_uint_eq(res->n_groups, 2);
-    ck_assert_str_eq(res->group_labels[1], "People of African descent");
+    ck_assert_str_eq(res->groups[1].label, "People of African descent");
     ck_assert_uint_eq(res->n_measures, CS_M_FIXED_COUNT + 1);
-    ck_assert_str_eq(res->measures[CS_M_FIXED_COUNT], "accountability_rate_disciplinary");
-    ck_assert_str_eq(res->measure_units[CS_M_TIME_MEDIAN],
+    ck_assert_str_eq(res->measures[CS_M_FIXED_COUNT].name, "accountability_rate_disciplinary");
+    ck_assert_str_eq(res->measures[CS_M_TIME_MEDIAN].units,
                      cs_measure_table[CS_M_TIME_MEDIAN].units);
+    ck_assert_double_eq(res->confidence_level, CS_STATS_LEVEL);
+    ck_assert_uint_eq(res->bootstrap_resamples, CS_STATS_BOOTSTRAP);
     ck_assert_uint_eq(res->n_variants, 3);
     ck_assert_str_eq(res->variants[2].kind, "bundle");
     ck_assert_double_eq(res->variants[1].annual_cost, 2e6);

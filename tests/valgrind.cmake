@@ -6,6 +6,7 @@ if(NOT CASESIM_SANITIZE AND NOT CASESIM_FUZZ)
   foreach(script ${valgrind_tests})
     get_filename_component(name ${script} NAME_WE)
     add_test(NAME valgrind_${name} COMMAND bash ${script})
-    set_tests_properties(valgrind_${name} PROPERTIES ENVIRONMENT "${CASESIM_TEST_ENV}" TIMEOUT 600)
+    set_tests_properties(valgrind_${name} PROPERTIES ENVIRONMENT "${CASESIM_TEST_ENV}" TIMEOUT 600
+                         LABELS "valgrind;slow")
   endforeach()
 endif()

@@ -40,6 +40,12 @@ typedef struct cs_error {
     char text[CS_ERROR_TEXT_MAX]; /* messages, each ending in '\n' */
 } cs_error;
 
+/* A position in an input file, for error messages (1-based; 0 unknown). */
+typedef struct cs_pos {
+    int line;
+    int column;
+} cs_pos;
+
 /* Clears err (status CS_OK, no messages). err may be NULL. */
 void cs_error_clear(cs_error *err);
 

@@ -3,7 +3,8 @@
  *
  * The names, units and descriptions here are the single source for the
  * results file's name lists and attributes and for the report, so that a
- * measure is described once. Rates are shares in [0, 1]; times are days;
+ * measure is described once; the arrays a replicate fills are declared in
+ * casesim/schema.h. Rates are shares in [0, 1]; times are days;
  * a measure that is undefined in a replicate (e.g. a rate over zero
  * well-founded incidents) is NaN, and statistics skip NaNs and report n.
  */
@@ -15,6 +16,7 @@
 
 #include "casesim/error.h"
 #include "casesim/scenario.h"
+#include "casesim/schema.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -73,65 +75,45 @@ extern const cs_measure_info cs_measure_table[CS_M_FIXED_COUNT];
 /* The stage statistics' descriptions, indexed by enum cs_stage_stat. */
 extern const cs_measure_info cs_stage_stat_table[CS_SS_COUNT];
 
-/* The shapes of one replicate's arrays for a scenario. */
-typedef struct cs_result_dims {
-    size_t n_groups;     /* groups; arrays indexed by group have n_groups + 1 rows (last = all) */
-    size_t n_categories; /* accountability categories */
-    size_t n_measures;   /* CS_M_FIXED_COUNT + n_categories */
-    size_t n_outcomes;
-    size_t n_stages;
-    size_t n_months; /* ceil(total simulated years * 12) */
-    size_t n_years;  /* ceil(total simulated years) */
-} cs_result_dims;
-
-/* Fills d for scenario s (any variant: all share the dimensions). */
-void cs_result_dims_of(const cs_scenario *s, cs_result_dims *d);
-
 /* The name of measure m of scenario s (m < n_measures) written into buf:
  * the fixed names, then "accountability_rate_<category>". Returns buf. */
 const char *cs_measure_name(const cs_scenario *s, size_t m, char *buf, size_t bufsize);
 
-/* One case-level record (written only with --case-records). */
+/* One case-level record (written only with --case-records): the columns of
+ * CS_CASE_RECORD_FIELDS (casesim/schema.h). end_day is NaN if the case was
+ * pending at the end; bit o of outcome_mask is set if a track ended in
+ * outcome o; incident is the number within its group and replicate. */
 typedef struct cs_case_record {
-    uint64_t replicate;
-    uint32_t group;
-    uint64_t incident; /* number within its group and replicate */
-    double arrival_day;
-    uint32_t violation;
-    uint8_t well_founded;
-    double evidence;
-    double end_day; /* NaN if pending at the end */
-    uint32_t n_tracks;
-    uint64_t outcome_mask; /* bit o set if a track ended in outcome o */
+    CS_CASE_RECORD_FIELDS(CS_SCHEMA_MEMBER)
 } cs_case_record;
 
-/* What one (variant, replicate) run measures. All arrays row-major. */
+/* What one (variant, replicate) run measures. The arrays and per-replicate
+ * values are those of CS_REPLICATE_ARRAYS (casesim/schema.h): e.g.
+ * double *measures, [n_group_rows][n_measures] row-major, and uint64_t
+ * replicate, the replicate number. */
 typedef struct cs_replicate_result {
     cs_result_dims dims;
     size_t variant;
-    uint64_t replicate;
-    double *measures;         /* [n_groups + 1][n_measures] */
-    int64_t *outcome_counts;  /* [n_groups + 1][n_outcomes], cohort tracks ending in each */
-    int64_t *stage_entries;   /* [n_groups + 1][n_stages], cohort tracks entering each */
-    double *stage_stats;      /* [n_stages][CS_SS_COUNT] */
-    float *backlog;           /* [n_stages][n_months], time-average cases waiting */
-    int64_t *period_entries;  /* [n_years][n_stages], all incidents, by calendar year */
-    int64_t *period_outcomes; /* [n_years][n_outcomes], all incidents, by calendar year */
-    uint64_t events;          /* discrete events processed (for benchmarks) */
-    uint64_t incidents_total; /* incidents simulated over the whole horizon */
-    size_t peak_cases;        /* most cases in flight at once (memory high-water mark) */
-    size_t peak_tracks;       /* most tracks in flight at once */
-    size_t peak_events;       /* largest event-queue size */
-    size_t n_cases;           /* case records held (0 unless asked for) */
+#define CS_RESULT_ARRAY_(member, ctype, ...) ctype *member;
+#define CS_RESULT_SCALAR_(member, ctype, ...) ctype member;
+    CS_REPLICATE_ARRAYS(CS_RESULT_ARRAY_, CS_RESULT_SCALAR_)
+#undef CS_RESULT_ARRAY_
+#undef CS_RESULT_SCALAR_
+    size_t peak_cases;  /* most cases in flight at once (memory high-water mark) */
+    size_t peak_tracks; /* most tracks in flight at once */
+    size_t peak_events; /* largest event-queue size */
+    size_t n_cases;     /* case records held (0 unless asked for) */
     size_t cap_cases;
     cs_case_record *cases;
 } cs_replicate_result;
 
-/* Allocates a zeroed result for dims d. Returns CS_OK or CS_ENOMEM; free with
+/* Allocates a zeroed result for dims d: every array of the schema. Returns
+ * CS_OK, CS_ELIMIT (an array too large to address) or CS_ENOMEM; free with
  * cs_replicate_result_free. */
 int cs_replicate_result_alloc(const cs_result_dims *d, cs_replicate_result **out, cs_error *err);
 
-/* Resets every array of r to zero and drops its case records (keeps memory). */
+/* Resets every array and per-replicate value of r to zero and drops its
+ * case records (keeps memory). */
 void cs_replicate_result_reset(cs_replicate_result *r);
 
 /* Frees r. NULL is a no-op. */

@@ -3,8 +3,8 @@
  * finish, analysing it (summary, comparison with the baseline, ranking), and
  * reading it back.
  *
- * The layout is the contract of ../shared/spec/OUTPUTS.md and is documented,
- * group by group and attribute by attribute, in analysis/README.md. Format
+ * The layout is declared in casesim/schema.h and documented, group by group
+ * and attribute by attribute, in analysis/README.md. Format
  * "casesim-results", version {major, minor}: a reader refuses another major
  * version; minor versions only add.
  *
@@ -30,14 +30,11 @@
 #include "casesim/error.h"
 #include "casesim/measures.h"
 #include "casesim/scenario.h"
+#include "casesim/schema.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-#define CS_RESULTS_FORMAT "casesim-results"
-#define CS_RESULTS_VERSION_MAJOR 1
-#define CS_RESULTS_VERSION_MINOR 0
 
 /* ------------------------------------------------------------------ writing */
 
@@ -109,38 +106,38 @@ typedef struct cs_results_variant {
     uint64_t replicates;  /* rows in its datasets */
 } cs_results_variant;
 
-/* One row of /summary. */
+/* One row of /summary: CS_SUMMARY_FIELDS (casesim/schema.h), e.g.
+ * variant, group, measure, units, mean, sd, ci_low, ci_high, n. */
 typedef struct cs_results_summary_row {
-    char *variant, *group, *measure, *units;
-    double mean, sd, ci_low, ci_high;
-    int64_t n;
+    CS_SUMMARY_FIELDS(CS_SCHEMA_MEMBER)
 } cs_results_summary_row;
 
-/* One row of /comparison (variant minus baseline, replicate by replicate). */
+/* One row of /comparison (variant minus baseline, replicate by replicate):
+ * CS_COMPARISON_FIELDS. rank is 0 and p_best NaN where the row is not a
+ * ranking criterion. */
 typedef struct cs_results_comparison_row {
-    char *variant, *group, *measure, *units;
-    double baseline_mean, variant_mean;
-    double diff_mean, diff_ci_low, diff_ci_high;
-    int64_t n;
-    double relative_change;
-    double cost_per_point, cost_per_point_low, cost_per_point_high;
-    int32_t rank;  /* 0 where the row is not a ranking criterion */
-    double p_best; /* NaN where the row is not a ranking criterion */
+    CS_COMPARISON_FIELDS(CS_SCHEMA_MEMBER)
 } cs_results_comparison_row;
 
-/* One row of /ranking: one per variant, the baseline included. */
+/* One row of /ranking, one per variant, the baseline included:
+ * CS_RANKING_FIELDS (impunity of the most affected group, the impunity
+ * reduction and its cost per point, the accountability disparity ratio). */
 typedef struct cs_results_ranking_row {
-    char *variant, *kind;
-    double annual_cost;
-    double impunity_mean, impunity_ci_low, impunity_ci_high; /* most affected group */
-    double reduction_points, reduction_ci_low, reduction_ci_high;
-    double cost_per_point, cost_per_point_low, cost_per_point_high;
-    int32_t impunity_rank;
-    double impunity_p_best;
-    double ratio_mean, ratio_ci_low, ratio_ci_high; /* accountability disparity ratio */
-    int32_t ratio_rank;
-    double ratio_p_best;
+    CS_RANKING_FIELDS(CS_SCHEMA_MEMBER)
 } cs_results_ranking_row;
+
+/* A victim group of a results file. */
+typedef struct cs_results_group {
+    char *name;  /* as in the scenario: a key of every table */
+    char *label; /* human-readable */
+} cs_results_group;
+
+/* A measure of a results file. */
+typedef struct cs_results_measure {
+    char *name; /* a key of /summary and /comparison */
+    char *units;
+    char *description;
+} cs_results_measure;
 
 /* A results file opened for reading, with its small tables loaded. */
 typedef struct cs_results {
@@ -148,16 +145,21 @@ typedef struct cs_results {
     int version_major, version_minor;
     char *casesim_version, *created, *status, *command_line;
     uint64_t seed, first_replicate, replicates;
+    double confidence_level;      /* of every interval in the tables (e.g. 0.95) */
+    uint64_t bootstrap_resamples; /* of the ranking's probabilities (0: no replicates) */
     char *scenario_name, *scenario_description;
     char *source;    /* the scenario file's text */
     size_t n_groups; /* victim groups, without "all" */
-    char **groups, **group_labels;
+    cs_results_group *groups;
     size_t n_measures;
-    char **measures, **measure_units, **measure_descriptions;
+    cs_results_measure *measures;
     size_t n_stages;
     char **stages;
     size_t n_outcomes;
     char **outcomes;
+    cs_result_dims dims; /* lengths of the labelled dimensions (from /scenario's
+                            name lists); 0 for the numbered ones (months, years),
+                            which each dataset states itself */
     size_t n_variants;
     cs_results_variant *variants; /* in run order: baseline first */
     char *most_affected_group;    /* "" if the scenario has a single group */
@@ -170,6 +172,14 @@ typedef struct cs_results {
     int64_t file_id; /* the open HDF5 file (hid_t); internal */
 } cs_results;
 
+/* One per-replicate dataset of a variant, read whole. */
+typedef struct cs_results_array {
+    const cs_schema_array *schema; /* its line of the results schema */
+    void *data;    /* [rows][shape...] of schema->type (free: cs_results_array_free) */
+    uint64_t rows; /* replicates */
+    size_t shape[CS_SCHEMA_MAX_RANK]; /* the axes after the replicate axis */
+} cs_results_array;
+
 /* Opens the results file at path read-only, checks `format` and the major
  * version, and loads attributes, name lists, variants and the /summary,
  * /comparison and /ranking tables. On success *out owns the result (free
@@ -179,9 +189,23 @@ typedef struct cs_results {
  * CS_ENOMEM. */
 int cs_results_open(const char *path, cs_results **out, cs_error *err);
 
+/* Reads the per-replicate dataset `name` (a dataset of the results schema,
+ * e.g. "measures" or "backlog") of variant v (index into r->variants) whole
+ * into *out. Checks, before allocating, that its shape matches the schema
+ * and /scenario's name lists, that it holds as many rows as the file
+ * records replicates, and that it stores the bytes it claims (a damaged file
+ * must not make the reader allocate gigabytes of fill values). Returns
+ * CS_OK; CS_EINVAL (bad index or a name the schema does not have);
+ * CS_EFORMAT (the message says what is wrong); CS_EIO; CS_ENOMEM. */
+int cs_results_read_array(const cs_results *r, size_t v, const char *name, cs_results_array *out,
+                          cs_error *err);
+
+/* Frees a->data and zeroes a. */
+void cs_results_array_free(cs_results_array *a);
+
 /* Reads the measures of variant v (index into r->variants) as a new array
  * [replicates][n_groups + 1][n_measures] (free()); *n_replicates gets the row
- * count. Returns CS_OK, CS_EINVAL (bad index), CS_EFORMAT or CS_ENOMEM. */
+ * count. As cs_results_read_array of "measures". */
 int cs_results_read_measures(const cs_results *r, size_t v, double **out, uint64_t *n_replicates,
                              cs_error *err);
 

@@ -1,8 +1,8 @@
 /*
  * casesim/scenario.h — a validated scenario, and the variants it defines.
  *
- * cs_scenario_load reads a YAML scenario file (see scenarios/README.md and
- * ../shared/spec/SCENARIO.md), checks every rule, resolves every name to an
+ * cs_scenario_load reads a YAML scenario file (its format: scenarios/README.md;
+ * what it means: docs/MODEL.md), checks every rule, resolves every name to an
  * index, and builds one fully patched and re-validated copy of the scenario
  * per variant: the baseline, each intervention, each bundle. The result is
  * immutable; the engine compiles each variant's scenario into flat tables.
@@ -48,12 +48,6 @@ extern "C" {
 #define CS_MAX_RATE 1.0e8  /* incidents per year per group */
 #define CS_MAX_COST 1.0e15 /* |annual_cost| of an intervention: 64 of them cannot overflow */
 #define CS_MAX_YAML_DEPTH 64
-
-/* A position in the scenario file, for error messages (1-based; 0 unknown). */
-typedef struct cs_pos {
-    int line;
-    int column;
-} cs_pos;
 
 typedef enum cs_duration_kind {
     CS_DUR_NONE = 0,    /* instantaneous decision */

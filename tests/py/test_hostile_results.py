@@ -9,7 +9,7 @@ flipped across the file, a non-casesim HDF5 file, another major format
 version, missing groups, datasets and attributes, wrong shapes, types and
 names, and two damaged global heaps on which the HDF5 library itself loops
 forever or crashes (found by fuzz/fuzz_results.c; `report` and `merge` read
-each file first in a child process, model/cli_probe.c). merge also refuses an
+each file first in a child process, model/cli/probe.c). merge also refuses an
 output that is one of its inputs or lies in a missing directory."""
 
 import os

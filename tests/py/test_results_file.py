@@ -51,7 +51,7 @@ for path, threads in ((a, "1"), (b, "2")):
 f = h5py.File(a, "r")
 at = f.attrs
 check(at["format"] == "casesim-results", "format attribute")
-check(list(at["format_version"]) == [1, 0], "format_version is {1, 0}")
+check(list(at["format_version"]) == [1, 1], "format_version is {1, 1}")
 check(at["status"] == "complete", "status complete")
 check(int(at["replicates"]) == REPLICATES, "replicates attribute")
 check(int(at["seed"]) == 5 and int(at["first_replicate"]) == 0, "seed and first_replicate")
@@ -95,6 +95,27 @@ for v in variants:
     check(g["measures"].maxshape[0] is None, f"{v} extensible along replicates")
     cases = g["cases"][:]
     check(len(cases) > 0 and set(cases["replicate"]) == {0, 1}, f"{v} case records of 2 replicates")
+# Every per-replicate dataset names its axes, and /scenario says where each
+# axis's labels are: the labels resolved that way match the shape.
+sc = f["scenario"].attrs
+dim_labels = dict(zip(sc["dimension_names"], sc["dimension_labels"]))
+dim_extra = dict(zip(sc["dimension_names"], sc["dimension_extra_labels"]))
+for v in variants:
+    g = f["runs"][v]
+    for name, ds in g.items():
+        if name == "cases":
+            continue
+        dims = list(ds.attrs.get("dimensions", []))
+        check(len(dims) == ds.ndim and dims[0] == "replicate", f"{v}/{name} dimensions {dims}")
+        for axis, dim in enumerate(dims[1:], start=1):
+            where = dim_labels.get(dim, None)
+            check(where is not None, f"{v}/{name}: axis {dim} unknown to /scenario")
+            if where:
+                n = len(f[where]) + (1 if dim_extra[dim] else 0)
+                check(n == ds.shape[axis], f"{v}/{name}: {dim} labels {n} != {ds.shape[axis]}")
+check(list(f["summary"].attrs["headline_measures"])[:2] == ["impunity_rate", "accountability_rate"]
+      and len(f["summary"].attrs["headline_labels"]) == len(f["summary"].attrs["headline_display"]),
+      "headline measures recorded on /summary")
 check(f["runs/more_investigators"].attrs["annual_cost"] == 150000, "annual_cost")
 check(list(f["runs/more_investigators"].attrs["interventions"]) == ["more_investigators"],
       "interventions applied")

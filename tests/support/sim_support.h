@@ -2,8 +2,10 @@
  * sim_support.h — helpers shared by the engine's Check suites: scenarios from
  * YAML text, sequential replicate runs, and simple statistics.
  *
- * Nothing here starts an OpenMP region (Check forks after main; see
- * ../shared/STYLE.md), so any suite may call these from its test bodies.
+ * Nothing here starts an OpenMP region: Check forks a child for every test
+ * after main has run, and if the parent has run an OpenMP region before the
+ * fork, every OpenMP region in the children hangs (libgomp is not fork-safe).
+ * So any suite may call these from its test bodies.
  */
 #ifndef CASESIM_TEST_SIM_SUPPORT_H
 #define CASESIM_TEST_SIM_SUPPORT_H

@@ -1,0 +1,380 @@
+/*
+ * casesim/schema.h — the results file's layout, declared once.
+ *
+ * Everything a results file holds per replicate, and the row types of its
+ * tables, is listed here, and only here. The lists are X-macros: each line
+ * names one dataset (or column, or dimension) with its C type, file type,
+ * shape, units and description, and every piece of code that touches the
+ * data is generated from them or walks a table generated from them:
+ *
+ *   the members of cs_replicate_result, cs_case_record and the row structs
+ *   of casesim/results.h;                          (this header's users)
+ *   allocation, reset and free of a replicate's result, and its packing into
+ *   an MPI message;                                (model/sim/)
+ *   the writer's datasets, appends and attributes (units, description,
+ *   dimensions), the reader's shape and size checks, the join of files;
+ *                                                  (model/results/)
+ *   the names of the dimensions and the headline measures the Python tools
+ *   read from the file.                            (analysis/)
+ *
+ * Adding a per-replicate array is one ARRAY line below plus the code that
+ * computes it (in the engine); adding a named dimension is one line of
+ * CS_RESULT_DIMENSIONS. Nothing else changes: tests/test_schema.c checks
+ * that the written file, the reader, the join and the MPI packing follow
+ * the table, and tests/test_schema_extra.c builds the library with one more
+ * (test-only) array and finds it everywhere.
+ *
+ * The file format itself is documented, dataset by dataset, in
+ * analysis/README.md.
+ */
+#ifndef CASESIM_SCHEMA_H
+#define CASESIM_SCHEMA_H
+
+#include <math.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The file's `format` attribute and `format_version` {major, minor}: a
+ * reader refuses another major version; minor versions only add (1.1: the
+ * `dimensions` attributes and the headline list). */
+#define CS_RESULTS_FORMAT "casesim-results"
+#define CS_RESULTS_VERSION_MAJOR 1
+#define CS_RESULTS_VERSION_MINOR 1
+
+/* Element types. The C type of each is stated next to it in the lists; the
+ * file stores numbers little-endian and strings as variable-length UTF-8. */
+typedef enum cs_type {
+    CS_TYPE_F64 = 0, /* double */
+    CS_TYPE_F32,     /* float */
+    CS_TYPE_I64,     /* int64_t */
+    CS_TYPE_U64,     /* uint64_t */
+    CS_TYPE_I32,     /* int32_t */
+    CS_TYPE_U32,     /* uint32_t */
+    CS_TYPE_U8,      /* uint8_t */
+    CS_TYPE_STRING   /* char * */
+} cs_type;
+
+/* ------------------------------------------------------ named dimensions
+ *
+ * X(ID, field, name, size, labels, extra, description)
+ *   ID      enum cs_dim value CS_DIM_<ID>
+ *   field   the member of cs_result_dims that holds its length
+ *   name    its name in the file (the `dimensions` attribute of a dataset)
+ *   size    its length: an expression of `s`, the scenario (const
+ *           cs_scenario *), evaluated once when a model is compiled
+ *   labels  the string dataset whose entries label it ("": a numbered axis)
+ *   extra   a label after those (NULL: none)
+ *
+ * Every per-replicate dataset has one more axis in front, "replicate",
+ * labelled by the dataset replicate_index beside it.
+ */
+#define CS_RESULT_DIMENSIONS(X)                                                                    \
+    X(GROUP, n_group_rows, "group", (s)->n_groups + 1, "/scenario/groups", "all",                  \
+      "victim group; the last row is all groups together")                                         \
+    X(MEASURE, n_measures, "measure", CS_M_FIXED_COUNT + (s)->n_categories, "/scenario/measures",  \
+      NULL, "measure of the cohort")                                                               \
+    X(OUTCOME, n_outcomes, "outcome", (s)->n_outcomes, "/scenario/outcomes", NULL, "outcome")      \
+    X(STAGE, n_stages, "stage", (s)->n_stages, "/scenario/stages", NULL, "stage")                  \
+    X(STAGE_STAT, n_stage_stats, "stage_stat", CS_SS_COUNT, "/scenario/stage_stats", NULL,         \
+      "statistic of a stage")                                                                      \
+    X(MONTH, n_months, "month", cs_schema_count(CS_RUN_YEARS_(s) * 12.0), "", NULL,                \
+      "month of the run; month 0 starts at the beginning of the warm-up")                          \
+    X(YEAR, n_years, "year", cs_schema_count(CS_RUN_YEARS_(s)), "", NULL,                          \
+      "year of the run; year 0 starts at the beginning of the warm-up")
+
+/* The years of a run (warm-up, cohort and follow-up; at most CS_MAX_YEARS,
+ * checked by the loader). */
+#define CS_RUN_YEARS_(s) ((s)->warmup_years + (s)->cohort_years + (s)->follow_up_years)
+
+/* ceil(x) as a count, at least 1; x within 1e-9 above a whole number (the
+ * rounding of years * 12) counts as that number. */
+static inline size_t cs_schema_count(double x)
+{
+    double c = ceil(x - 1e-9);
+    return c < 1.0 ? 1u : (size_t)c;
+}
+
+typedef enum cs_dim {
+#define CS_DIM_ENUM_(ID, ...) CS_DIM_##ID,
+    CS_RESULT_DIMENSIONS(CS_DIM_ENUM_)
+#undef CS_DIM_ENUM_
+        CS_DIM_COUNT
+} cs_dim;
+
+/* The lengths of a scenario's dimensions: the shapes of its results. */
+typedef struct cs_result_dims {
+    size_t n_groups;     /* victim groups, without "all" (n_group_rows - 1) */
+    size_t n_categories; /* accountability categories */
+#define CS_DIM_FIELD_(ID, field, ...) size_t field;
+    CS_RESULT_DIMENSIONS(CS_DIM_FIELD_)
+#undef CS_DIM_FIELD_
+} cs_result_dims;
+
+/* ------------------------------------------------ per-replicate datasets
+ *
+ * ARRAY(member, ctype, type, units, description, dims...)
+ *   An array of ctype, row-major over dims (CS_DIM_..., at most
+ *   CS_SCHEMA_MAX_RANK); cs_replicate_result.member points to one
+ *   replicate's values; the file's /runs/<variant>/<member> holds
+ *   [replicate, dims...]. units NULL: one unit per entry of the last
+ *   dimension (measure_units, stage_stat_units under /scenario), written as
+ *   a list in the dataset's `units` attribute.
+ * SCALAR(member, ctype, type, dataset, units, description)
+ *   One value per replicate: cs_replicate_result.member, the file's
+ *   /runs/<variant>/<dataset> holds [replicate].
+ *
+ * The order is the order of the datasets in the file and of an MPI message.
+ */
+#define CS_REPLICATE_ARRAYS(ARRAY, SCALAR)                                                         \
+    ARRAY(measures, double, CS_TYPE_F64, NULL,                                                     \
+          "Cohort measures of each replicate: [replicate, group, measure]. Groups are "            \
+          "/scenario/groups then 'all groups together'; measures are /scenario/measures, with "    \
+          "units per measure in this attribute 'units' (and /scenario/measure_units). NaN where "  \
+          "a measure is undefined in a replicate (e.g. a rate over zero well-founded incidents).", \
+          CS_DIM_GROUP, CS_DIM_MEASURE)                                                            \
+    ARRAY(outcome_counts, int64_t, CS_TYPE_I64, "tracks",                                          \
+          "Tracks of cohort incidents ending in each outcome: [replicate, group (last: all), "     \
+          "outcome] (outcomes in /scenario/outcomes). A forked case has several tracks.",          \
+          CS_DIM_GROUP, CS_DIM_OUTCOME)                                                            \
+    ARRAY(stage_entries, int64_t, CS_TYPE_I64, "tracks",                                           \
+          "Tracks of cohort incidents entering each stage: [replicate, group (last: all), "        \
+          "stage] (stages in /scenario/stages): the attrition funnel.",                            \
+          CS_DIM_GROUP, CS_DIM_STAGE)                                                              \
+    ARRAY(stage_stats, double, CS_TYPE_F64, NULL,                                                  \
+          "Statistics of each stage over the cohort window (all incidents in that time): "         \
+          "[replicate, stage, statistic] (statistics in /scenario/stage_stats, units per "         \
+          "statistic in this attribute 'units').",                                                 \
+          CS_DIM_STAGE, CS_DIM_STAGE_STAT)                                                         \
+    ARRAY(backlog, float, CS_TYPE_F32, "cases",                                                    \
+          "Time-average number of cases waiting at each stage in each month of the run: "          \
+          "[replicate, stage, month]; month 0 starts at the beginning of the warm-up.",            \
+          CS_DIM_STAGE, CS_DIM_MONTH)                                                              \
+    ARRAY(period_entries, int64_t, CS_TYPE_I64, "tracks",                                          \
+          "Tracks entering each stage per calendar year of the run, all incidents (not only the "  \
+          "cohort): [replicate, year, stage]; year 0 starts at the beginning of the warm-up. "     \
+          "Comparable with published same-year statistics.",                                       \
+          CS_DIM_YEAR, CS_DIM_STAGE)                                                               \
+    ARRAY(period_outcomes, int64_t, CS_TYPE_I64, "tracks",                                         \
+          "Tracks ending in each outcome per calendar year of the run, all incidents: "            \
+          "[replicate, year, outcome].",                                                           \
+          CS_DIM_YEAR, CS_DIM_OUTCOME)                                                             \
+    SCALAR(replicate, uint64_t, CS_TYPE_U64, "replicate_index", "replicate number",                \
+           "The replicate number each row holds (its random streams are keyed by it), so that "    \
+           "files of different replicate ranges can be joined.")                                   \
+    SCALAR(incidents_total, uint64_t, CS_TYPE_U64, "incidents_simulated", "incidents",             \
+           "Incidents simulated over the whole horizon (warm-up, cohort and follow-up).")          \
+    SCALAR(events, uint64_t, CS_TYPE_U64, "events", "events",                                      \
+           "Discrete events the engine processed (a measure of computational work).")              \
+    CS_SCHEMA_TEST_ARRAYS_(ARRAY, SCALAR)
+
+/* One more array, only in the library that tests/schema.cmake builds with
+ * CASESIM_SCHEMA_TEST_ARRAY defined: proof that a line here is all it takes. */
+#ifdef CASESIM_SCHEMA_TEST_ARRAY
+#define CS_SCHEMA_TEST_ARRAYS_(ARRAY, SCALAR)                                                      \
+    ARRAY(test_counts, int64_t, CS_TYPE_I64, "tracks",                                             \
+          "A test-only array: [replicate, group, stage, outcome].", CS_DIM_GROUP, CS_DIM_STAGE,    \
+          CS_DIM_OUTCOME)
+#else
+#define CS_SCHEMA_TEST_ARRAYS_(ARRAY, SCALAR)
+#endif
+
+/* The position of each per-replicate array in cs_schema_arrays, as
+ * CS_ARRAY_<member> (CS_ARRAY_measures, ...), and their number. */
+enum cs_schema_array_index {
+#define CS_ARRAY_INDEX_(member, ...) CS_ARRAY_##member,
+    CS_REPLICATE_ARRAYS(CS_ARRAY_INDEX_, CS_ARRAY_INDEX_)
+#undef CS_ARRAY_INDEX_
+        CS_SCHEMA_N_ARRAYS
+};
+
+/* --------------------------------------------------------- case records
+ *
+ * X(member, ctype, type, units): the columns of /runs/<variant>/cases (one
+ * row per cohort incident of the first replicates, with --case-records),
+ * in order; cs_case_record (casesim/measures.h) has these members.
+ */
+#define CS_CASE_RECORD_FIELDS(X)                                                                   \
+    X(replicate, uint64_t, CS_TYPE_U64, "replicate number")                                        \
+    X(group, uint32_t, CS_TYPE_U32, "index into /scenario/groups")                                 \
+    X(incident, uint64_t, CS_TYPE_U64, "incident number")                                          \
+    X(arrival_day, double, CS_TYPE_F64, "days")                                                    \
+    X(violation, uint32_t, CS_TYPE_U32, "index into /scenario/violations")                         \
+    X(well_founded, uint8_t, CS_TYPE_U8, "1 = well-founded, 0 = unfounded")                        \
+    X(evidence, double, CS_TYPE_F64, "share (0 to 1)")                                             \
+    X(end_day, double, CS_TYPE_F64, "days (NaN: pending at the end)")                              \
+    X(n_tracks, uint32_t, CS_TYPE_U32, "tracks")                                                   \
+    X(outcome_mask, uint64_t, CS_TYPE_U64, "bit o set: a track ended in outcome o")
+
+enum cs_case_field_index {
+#define CS_CASE_INDEX_(member, ...) CS_CASE_FIELD_##member,
+    CS_CASE_RECORD_FIELDS(CS_CASE_INDEX_)
+#undef CS_CASE_INDEX_
+        CS_CASE_N_FIELDS
+};
+
+/* ----------------------------------------------------- the analysis tables
+ *
+ * X(member, ctype, type): the columns of /summary, /comparison and /ranking
+ * in order; the row structs of casesim/results.h have these members (strings
+ * as char *). Their meaning is documented in analysis/README.md.
+ */
+#define CS_SUMMARY_FIELDS(X)                                                                       \
+    X(variant, char *, CS_TYPE_STRING)                                                             \
+    X(group, char *, CS_TYPE_STRING)                                                               \
+    X(measure, char *, CS_TYPE_STRING)                                                             \
+    X(units, char *, CS_TYPE_STRING)                                                               \
+    X(mean, double, CS_TYPE_F64)                                                                   \
+    X(sd, double, CS_TYPE_F64)                                                                     \
+    X(ci_low, double, CS_TYPE_F64)                                                                 \
+    X(ci_high, double, CS_TYPE_F64)                                                                \
+    X(n, int64_t, CS_TYPE_I64)
+
+#define CS_COMPARISON_FIELDS(X)                                                                    \
+    X(variant, char *, CS_TYPE_STRING)                                                             \
+    X(group, char *, CS_TYPE_STRING)                                                               \
+    X(measure, char *, CS_TYPE_STRING)                                                             \
+    X(units, char *, CS_TYPE_STRING)                                                               \
+    X(baseline_mean, double, CS_TYPE_F64)                                                          \
+    X(variant_mean, double, CS_TYPE_F64)                                                           \
+    X(diff_mean, double, CS_TYPE_F64)                                                              \
+    X(diff_ci_low, double, CS_TYPE_F64)                                                            \
+    X(diff_ci_high, double, CS_TYPE_F64)                                                           \
+    X(n, int64_t, CS_TYPE_I64)                                                                     \
+    X(relative_change, double, CS_TYPE_F64)                                                        \
+    X(cost_per_point, double, CS_TYPE_F64)                                                         \
+    X(cost_per_point_low, double, CS_TYPE_F64)                                                     \
+    X(cost_per_point_high, double, CS_TYPE_F64)                                                    \
+    X(rank, int32_t, CS_TYPE_I32)                                                                  \
+    X(p_best, double, CS_TYPE_F64)
+
+#define CS_RANKING_FIELDS(X)                                                                       \
+    X(variant, char *, CS_TYPE_STRING)                                                             \
+    X(kind, char *, CS_TYPE_STRING)                                                                \
+    X(annual_cost, double, CS_TYPE_F64)                                                            \
+    X(impunity_mean, double, CS_TYPE_F64)                                                          \
+    X(impunity_ci_low, double, CS_TYPE_F64)                                                        \
+    X(impunity_ci_high, double, CS_TYPE_F64)                                                       \
+    X(reduction_points, double, CS_TYPE_F64)                                                       \
+    X(reduction_ci_low, double, CS_TYPE_F64)                                                       \
+    X(reduction_ci_high, double, CS_TYPE_F64)                                                      \
+    X(cost_per_point, double, CS_TYPE_F64)                                                         \
+    X(cost_per_point_low, double, CS_TYPE_F64)                                                     \
+    X(cost_per_point_high, double, CS_TYPE_F64)                                                    \
+    X(impunity_rank, int32_t, CS_TYPE_I32)                                                         \
+    X(impunity_p_best, double, CS_TYPE_F64)                                                        \
+    X(ratio_mean, double, CS_TYPE_F64)                                                             \
+    X(ratio_ci_low, double, CS_TYPE_F64)                                                           \
+    X(ratio_ci_high, double, CS_TYPE_F64)                                                          \
+    X(ratio_rank, int32_t, CS_TYPE_I32)                                                            \
+    X(ratio_p_best, double, CS_TYPE_F64)
+
+/* A struct member of each kind of list. */
+#define CS_SCHEMA_MEMBER(member, ctype, ...) ctype member;
+
+/* ---------------------------------------------------- headline measures
+ *
+ * X(measure, label, display): the measures an expert reads first, in
+ * order, as `casesim report` and the HTML page show them (measure: enum
+ * cs_measure of casesim/measures.h). Written to the file (attributes of
+ * /summary), so that other tools show the same list.
+ */
+typedef enum cs_display {
+    CS_SHOW_PERCENT = 0, /* a share, shown as a percentage */
+    CS_SHOW_RATIO,       /* a ratio, three decimals */
+    CS_SHOW_DAYS         /* days, whole */
+} cs_display;
+
+#define CS_HEADLINE_MEASURES(X)                                                                    \
+    X(CS_M_IMPUNITY, "Impunity", CS_SHOW_PERCENT)                                                  \
+    X(CS_M_ACCOUNTABILITY, "Accountability", CS_SHOW_PERCENT)                                      \
+    X(CS_M_REDRESS, "Redress", CS_SHOW_PERCENT)                                                    \
+    X(CS_M_ACCOUNTABILITY_RATIO, "Disparity ratio", CS_SHOW_RATIO)                                 \
+    X(CS_M_TIME_MEDIAN, "Median days to end of case", CS_SHOW_DAYS)                                \
+    X(CS_M_PENDING, "Cases still open at the end", CS_SHOW_PERCENT)
+
+#define CS_HEADLINE_COUNT_(...) +1
+enum { CS_SCHEMA_N_HEADLINES = 0 CS_HEADLINE_MEASURES(CS_HEADLINE_COUNT_) };
+#undef CS_HEADLINE_COUNT_
+
+/* ----------------------------------------------- the tables, as data
+ *
+ * The same lists as arrays of descriptors, for code that walks them
+ * (model/sim/schema.c; the analysis tables' descriptors are in
+ * model/results/schema.c).
+ */
+#define CS_SCHEMA_MAX_RANK 4 /* axes of a per-replicate array, after the replicate axis */
+
+typedef struct cs_schema_dim {
+    const char *name;
+    const char *labels; /* "" for a numbered axis */
+    const char *extra;  /* NULL, or a label after those of `labels` */
+    const char *description;
+    size_t offset; /* of its length in cs_result_dims */
+} cs_schema_dim;
+
+typedef struct cs_schema_array {
+    const char *name; /* the dataset under /runs/<variant> */
+    cs_type type;
+    size_t size;   /* bytes per element (sizeof ctype) */
+    size_t offset; /* of the member in cs_replicate_result */
+    bool scalar;   /* the member is the value; otherwise a pointer to the values */
+    int rank;      /* axes after the replicate axis (0 for a scalar) */
+    cs_dim dims[CS_SCHEMA_MAX_RANK];
+    const char *units; /* NULL: one unit per entry of the last axis */
+    const char *description;
+} cs_schema_array;
+
+typedef struct cs_schema_field {
+    const char *name;
+    cs_type type;
+    size_t offset;
+    const char *units; /* case records only; NULL in the analysis tables */
+} cs_schema_field;
+
+typedef struct cs_schema_headline {
+    int measure; /* enum cs_measure */
+    const char *label;
+    cs_display display;
+} cs_schema_headline;
+
+extern const cs_schema_dim cs_schema_dims[CS_DIM_COUNT];
+extern const cs_schema_array cs_schema_arrays[CS_SCHEMA_N_ARRAYS];
+extern const cs_schema_field cs_schema_case_fields[CS_CASE_N_FIELDS];
+extern const cs_schema_headline cs_schema_headlines[CS_SCHEMA_N_HEADLINES];
+
+struct cs_scenario;
+struct cs_replicate_result;
+
+/* Fills d with the lengths of scenario s's dimensions (any variant of a
+ * scenario: they share them). */
+void cs_result_dims_of(const struct cs_scenario *s, cs_result_dims *d);
+
+/* The length of dimension k in d. */
+size_t cs_result_dim(const cs_result_dims *d, cs_dim k);
+
+/* Bytes of one element of type t (sizeof(char *) for a string). */
+size_t cs_type_size(cs_type t);
+
+/* Elements of array a in one replicate of dims d (1 for a scalar), into *n.
+ * Returns false if the count overflows size_t (*n untouched). */
+bool cs_schema_array_count(const cs_schema_array *a, const cs_result_dims *d, size_t *n);
+
+/* Where a's values of result r are (the member itself for a scalar). */
+void *cs_schema_array_data(const cs_schema_array *a, struct cs_replicate_result *r);
+const void *cs_schema_array_cdata(const cs_schema_array *a, const struct cs_replicate_result *r);
+
+/* The per-replicate array whose dataset is called name; NULL if none. */
+const cs_schema_array *cs_schema_find_array(const char *name);
+
+/* "percent", "ratio" or "days". */
+const char *cs_display_name(cs_display d);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

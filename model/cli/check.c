@@ -1,0 +1,314 @@
+/*
+ * cli/check.c — `casesim check SCENARIO.yaml`: validates a scenario and
+ * prints its network in words, for the expert who wrote it.
+ *
+ * Exit 0 with the summary on stdout when the file is valid; exit 2 with every
+ * error on stderr (FILE:LINE:COLUMN: message) when it is not or cannot be
+ * read. Writes no file.
+ */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "casesim/scenario.h"
+#include "cli/cli.h"
+
+static void check_usage(FILE *to)
+{
+    fprintf(to, "usage: casesim check [--quiet] SCENARIO.yaml\n\n"
+                "Reads a scenario file, checks every rule of the format (scenarios/README.md)\n"
+                "and every intervention and bundle, and prints the network it describes:\n"
+                "groups, violations, stages with their staff, durations, deadlines and\n"
+                "branches, outcomes, interventions and bundles.\n\n"
+                "options:\n"
+                "  -q, --quiet   print nothing when the file is valid (errors still go to stderr)\n"
+                "  -h, --help    show this help\n\n"
+                "exit status: 0 valid; 2 invalid or unreadable (every error is listed on stderr\n"
+                "as FILE:LINE:COLUMN: message). Nothing is written.\n");
+}
+
+/* Prints text in lines of at most ~78 columns, each starting with indent. */
+static void print_wrapped(const char *text, const char *indent)
+{
+    size_t col = 0;
+    const char *p = text;
+    while (*p) {
+        while (*p == ' ' || *p == '\n')
+            p++;
+        if (!*p)
+            break;
+        size_t w = strcspn(p, " \n");
+        if (col > 0 && col + 1 + w > 78) {
+            printf("\n");
+            col = 0;
+        }
+        if (col == 0) {
+            printf("%s", indent);
+            col = strlen(indent);
+        } else {
+            printf(" ");
+            col++;
+        }
+        printf("%.*s", (int)w, p);
+        col += w;
+        p += w;
+    }
+    if (col > 0)
+        printf("\n");
+}
+
+static void print_per_group(const cs_scenario *s, const double *v, bool percent)
+{
+    bool same = true;
+    for (size_t g = 1; g < s->n_groups; g++)
+        same &= v[g] == v[0];
+    if (same) {
+        if (percent)
+            printf("%g%% for every group", 100 * v[0]);
+        else
+            printf("%g for every group", v[0]);
+        return;
+    }
+    for (size_t g = 0; g < s->n_groups; g++) {
+        if (percent)
+            printf("%s%s %g%%", g ? ", " : "", s->groups[g].name, 100 * v[g]);
+        else
+            printf("%s%s %g", g ? ", " : "", s->groups[g].name, v[g]);
+    }
+}
+
+static const char *target_name(const cs_scenario *s, cs_target t)
+{
+    return t.is_stage ? s->stages[t.index].name : s->outcomes[t.index].name;
+}
+
+static void print_duration(const cs_duration *d)
+{
+    switch (d->kind) {
+    case CS_DUR_NONE:
+        printf("instantaneous (no duration given)");
+        break;
+    case CS_DUR_FIXED:
+        printf("always %g days", d->a);
+        break;
+    case CS_DUR_EXPONENTIAL:
+        printf("exponential, mean %g days", d->a);
+        break;
+    case CS_DUR_GAMMA:
+        printf("gamma, mean %g days, coefficient of variation %g (shape %g, scale %g)", d->mean,
+               1.0 / sqrt(d->a), d->a, d->b);
+        break;
+    case CS_DUR_LOGNORMAL:
+        printf("lognormal, median %.4g days, 90%% finish within %.4g days, mean %.4g days",
+               exp(d->a), exp(d->a + 1.2815515655446004 * d->b), d->mean);
+        break;
+    case CS_DUR_UNIFORM:
+        printf("uniform between %g and %g days, mean %g days", d->a, d->b, d->mean);
+        break;
+    case CS_DUR_WEIBULL:
+        printf("weibull, shape %g, scale %g days, mean %.4g days", d->a, d->b, d->mean);
+        break;
+    }
+}
+
+static void print_stage(const cs_scenario *s, size_t i)
+{
+    const cs_stage *st = &s->stages[i];
+    printf("\n  %s%s\n", st->name,
+           i == s->entry_stage ? "  (entry: every incident starts here)" : "");
+    if (st->has_staff)
+        printf("    staff: %g x caseload %u = %llu cases at once; queue: %s\n", st->staff,
+               (unsigned)st->caseload, (unsigned long long)st->capacity,
+               st->queue == CS_QUEUE_PRIORITY ? "by violation priority"
+                                              : "first come, first served");
+    else
+        printf("    staff: not limited (no queue)\n");
+    printf("    duration: ");
+    print_duration(&st->duration);
+    printf("\n");
+    if (st->has_deadline)
+        printf("    deadline: %g days from the %s; cases not finished by then end as %s\n",
+               st->deadline_days,
+               st->deadline_from == CS_FROM_INCIDENT ? "incident" : "arrival at this stage",
+               s->outcomes[st->deadline_outcome].name);
+    if (st->max_visits > 1)
+        printf("    a case may come here up to %u times\n", (unsigned)st->max_visits);
+    printf("    then:\n");
+    for (size_t b = 0; b < st->n_branches; b++) {
+        const cs_branch *br = &st->branches[b];
+        printf("      -> ");
+        for (size_t t = 0; t < br->n_to; t++)
+            printf("%s%s", t ? " and " : "", target_name(s, br->to[t]));
+        if (br->n_to > 1)
+            printf(" (in parallel)");
+        printf(": ");
+        print_per_group(s, br->p, true);
+        if (br->is_reference)
+            printf(" (the rest)");
+        printf("\n");
+        if (br->evidence_slope != 0)
+            printf("         evidence slope %g: each 0.1 of extra evidence multiplies the odds "
+                   "by %.3g\n",
+                   br->evidence_slope, exp(br->evidence_slope * 0.1));
+        if (br->unfounded_odds_ratio != 1)
+            printf("         odds x%g when the allegation is unfounded\n",
+                   br->unfounded_odds_ratio);
+        for (size_t k = 0; k < s->n_violations; k++)
+            if (br->kind_odds_ratio[k] != 1)
+                printf("         odds x%g for %s\n", br->kind_odds_ratio[k], s->violations[k].name);
+    }
+}
+
+static void print_header(const cs_scenario *s)
+{
+    printf("Scenario %s (%s)\n", s->name, s->path);
+    print_wrapped(s->description, "  ");
+    printf("\nTime: %g year%s of warm-up (not measured), %g year%s of incidents measured "
+           "(the cohort),\n      %g year%s of follow-up for them to finish\n",
+           s->warmup_years, s->warmup_years == 1 ? "" : "s", s->cohort_years,
+           s->cohort_years == 1 ? "" : "s", s->follow_up_years, s->follow_up_years == 1 ? "" : "s");
+    printf("Run: %llu replicates, seed %llu\n", (unsigned long long)s->replicates,
+           (unsigned long long)s->seed);
+}
+
+/* Groups, violation kinds and the evidence model: who the incidents happen to. */
+static void print_incidents(const cs_scenario *s)
+{
+    char buf[64];
+    printf("\nVictims' groups (the first is the reference for disparities):\n");
+    for (size_t g = 0; g < s->n_groups; g++) {
+        const cs_group *gr = &s->groups[g];
+        printf("  %-20s %s incidents a year", gr->name,
+               cs_cli_money(buf, sizeof buf, gr->incidents_per_year, 1));
+        if (strcmp(gr->label, gr->name) != 0)
+            printf(" (%s)", gr->label);
+        printf("\n");
+    }
+    printf("\nViolations (share of each group's incidents; probability the allegation is "
+           "true; queue priority):\n");
+    for (size_t k = 0; k < s->n_violations; k++) {
+        const cs_violation *v = &s->violations[k];
+        printf("  %-20s ", v->name);
+        print_per_group(s, v->share, true);
+        printf("; well-founded %g%%; priority %d\n", 100 * v->well_founded, v->priority);
+    }
+    const cs_evidence *e = &s->evidence;
+    printf("\nEvidence strength (0..1): well-founded Beta(%g, %g), mean %.2f; unfounded "
+           "Beta(%g, %g), mean %.2f\n",
+           e->well_founded_a, e->well_founded_b,
+           e->well_founded_a / (e->well_founded_a + e->well_founded_b), e->unfounded_a,
+           e->unfounded_b, e->unfounded_a / (e->unfounded_a + e->unfounded_b));
+}
+
+static void print_outcomes(const cs_scenario *s)
+{
+    printf("\nOutcomes:\n");
+    int width = 20; /* widen the name column for long names so they never run into the text */
+    for (size_t o = 0; o < s->n_outcomes; o++) {
+        size_t len = strlen(s->outcomes[o].name);
+        if (len + 1 > (size_t)width)
+            width = (int)len + 1;
+    }
+    for (size_t o = 0; o < s->n_outcomes; o++) {
+        const cs_outcome *oc = &s->outcomes[o];
+        printf("  %-*s", width, oc->name);
+        if (oc->category >= 0)
+            printf(" accountability (%s)", s->categories[oc->category]);
+        if (oc->redress)
+            printf("%s redress", oc->category >= 0 ? "," : "");
+        if (oc->category < 0 && !oc->redress)
+            printf(" neither accountability nor redress");
+        printf("\n");
+    }
+}
+
+/* Interventions, bundles and the variants a run will simulate. */
+static void print_variants(const cs_scenario *s)
+{
+    char buf[64];
+    if (s->n_interventions)
+        printf("\nInterventions:\n");
+    for (size_t i = 0; i < s->n_interventions; i++) {
+        const cs_intervention *iv = &s->interventions[i];
+        printf("  %s: costs %s a year\n", iv->name,
+               cs_cli_money(buf, sizeof buf, iv->annual_cost, 1));
+        print_wrapped(iv->description, "    ");
+        for (size_t j = 0; j < iv->n_changes; j++) {
+            const cs_change *c = &iv->changes[j];
+            printf(c->op == CS_CHANGE_SET ? "    sets %s to %g\n" : "    multiplies %s by %g\n",
+                   c->path, c->value);
+        }
+    }
+    if (s->n_bundles)
+        printf("\nBundles:\n");
+    for (size_t i = 0; i < s->n_bundles; i++) {
+        const cs_bundle *bd = &s->bundles[i];
+        const cs_variant *v = &s->variants[1 + s->n_interventions + i];
+        printf("  %s: ", bd->name);
+        for (size_t j = 0; j < bd->n_interventions; j++)
+            printf("%s%s", j ? " + " : "", s->interventions[bd->interventions[j]].name);
+        printf("; costs %s a year\n", cs_cli_money(buf, sizeof buf, v->annual_cost, 1));
+        print_wrapped(bd->description, "    ");
+    }
+    printf("\nVariants that `casesim run` will simulate (%zu):", s->n_variants);
+    for (size_t v = 0; v < s->n_variants; v++)
+        printf("%s %s", v ? "," : "", s->variants[v].name);
+    printf("\n");
+}
+
+static void print_summary(const cs_scenario *s)
+{
+    print_header(s);
+    print_incidents(s);
+    printf("\nStages (probabilities are for a well-founded case with evidence 0.5):\n");
+    for (size_t i = 0; i < s->n_stages; i++)
+        print_stage(s, i);
+    print_outcomes(s);
+    print_variants(s);
+    printf("\nThe scenario is valid.\n");
+}
+
+int cs_cli_check(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"help", no_argument, NULL, 'h'}, {"quiet", no_argument, NULL, 'q'}, {NULL, 0, NULL, 0}};
+    bool quiet = false;
+    optind = 1;
+    opterr = 0;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "+hq", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'h':
+            check_usage(stdout);
+            return CS_EXIT_OK;
+        case 'q':
+            quiet = true;
+            break;
+        default:
+            return cs_cli_bad_option("check", ch, argv, check_usage);
+        }
+    }
+    if (argc - optind != 1) {
+        fprintf(stderr, "casesim check: expected one scenario file, got %d\n", argc - optind);
+        check_usage(stderr);
+        return CS_EXIT_USAGE;
+    }
+    const char *path = argv[optind];
+    static cs_error err; /* large; one per process */
+    cs_error_clear(&err);
+    cs_scenario *s = NULL;
+    int st = cs_scenario_load(path, &s, &err);
+    if (st != CS_OK) {
+        cs_cli_print_error("check", &err);
+        fprintf(stderr, "casesim check: %s is not valid (%zu error%s)\n", path, err.count,
+                err.count == 1 ? "" : "s");
+        /* An unreadable file is invalid input too; only running out of memory
+         * is a failure of casesim itself. */
+        return st == CS_ENOMEM || st == CS_EINTERNAL ? CS_EXIT_FAILURE : CS_EXIT_USAGE;
+    }
+    if (!quiet)
+        print_summary(s);
+    cs_scenario_free(s);
+    return CS_EXIT_OK;
+}

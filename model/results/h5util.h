@@ -1,0 +1,116 @@
+/*
+ * h5util.h — small HDF5 helpers shared by the results writer, reader and
+ * analysis (internal to libcasesim; not a public header).
+ *
+ * Conventions: every hid_t starts as H5I_INVALID_HID and is released with
+ * cs_h5_close, which accepts invalid ids, so that one cleanup block at the end
+ * of a function closes whatever was opened. HDF5's automatic error printing is
+ * switched off (cs_h5_quiet); failures become cs_error messages through
+ * cs_h5_fail, which appends HDF5's own innermost description.
+ */
+#ifndef CASESIM_H5UTIL_H
+#define CASESIM_H5UTIL_H
+
+#include <hdf5.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "casesim/error.h"
+
+/* Silences HDF5's printing of its error stack and skips its exit-time
+ * cleanup (see h5util.c for why); process-wide, idempotent. */
+void cs_h5_quiet(void);
+
+/* Records a printf-style message, followed by HDF5's description of the
+ * innermost error on its stack (if any), clears the stack, returns status. */
+int cs_h5_fail(cs_error *err, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Closes *id whatever its kind (file, group, dataset, dataspace, datatype,
+ * attribute, property list) and sets it to H5I_INVALID_HID. An invalid id is
+ * a no-op. Returns 0, or a negative value if HDF5 failed to close it. */
+int cs_h5_close(hid_t *id);
+
+/* A new variable-length UTF-8 string type (close with cs_h5_close). */
+hid_t cs_h5_string_type(void);
+
+/* Attribute writers on object loc (a file, group or dataset). Each returns
+ * CS_OK or CS_EIO with err. */
+int cs_h5_attr_string(hid_t loc, const char *name, const char *value, cs_error *err);
+int cs_h5_attr_strings(hid_t loc, const char *name, const char *const *values, size_t n,
+                       cs_error *err);
+int cs_h5_attr_double(hid_t loc, const char *name, double value, cs_error *err);
+int cs_h5_attr_u64(hid_t loc, const char *name, uint64_t value, cs_error *err);
+int cs_h5_attr_ints(hid_t loc, const char *name, const int *values, size_t n, cs_error *err);
+
+/* Writes `units` and `description` attributes (the documentation every
+ * numeric dataset carries). */
+int cs_h5_document(hid_t loc, const char *units, const char *description, cs_error *err);
+
+/* Writes a 1-D dataset of n variable-length UTF-8 strings at loc/name. */
+int cs_h5_write_strings(hid_t loc, const char *name, const char *const *values, size_t n,
+                        cs_error *err);
+
+/* Attribute readers. cs_h5_read_attr_string allocates *out (free()); it
+ * accepts fixed- or variable-length strings. The numeric readers convert to
+ * the requested type (HDF5 refuses out-of-range values). Each returns CS_OK,
+ * CS_EFORMAT (missing or of the wrong kind, with err naming it) or CS_ENOMEM. */
+int cs_h5_read_attr_string(hid_t loc, const char *name, char **out, cs_error *err);
+int cs_h5_read_attr_u64(hid_t loc, const char *name, uint64_t *out, cs_error *err);
+int cs_h5_read_attr_double(hid_t loc, const char *name, double *out, cs_error *err);
+int cs_h5_read_attr_ints(hid_t loc, const char *name, int *out, size_t n, cs_error *err);
+
+/* Reads a 1-D attribute of variable-length strings into a new array of *n new
+ * strings (free with cs_h5_free_strings). */
+int cs_h5_read_attr_strings(hid_t loc, const char *name, char ***out, size_t *n, cs_error *err);
+
+/* Reads the 1-D string dataset loc/name into a new array of n new strings
+ * (free with cs_h5_free_strings). Returns CS_OK, CS_EFORMAT or CS_ENOMEM. */
+int cs_h5_read_strings(hid_t loc, const char *name, char ***out, size_t *n, cs_error *err);
+
+/* The number of entries of the 1-D dataset loc/path into *n, without
+ * reading them. Returns CS_OK, or CS_EFORMAT (missing, not 1-D, or more than
+ * CS_H5_MAX_STRINGS entries; err may be NULL). */
+int cs_h5_count(hid_t loc, const char *path, size_t *n, cs_error *err);
+
+/* The most entries a string list of a results file may have (the longest,
+ * /scenario/variants, has at most 1 + 64 + 64): a damaged file claiming more
+ * is refused before anything is allocated for it. */
+#define CS_H5_MAX_STRINGS 4096
+
+/* The longest fixed-length string attribute read (the scenario's own text,
+ * at most CS_MAX_FILE_BYTES, is the longest string a results file holds). */
+#define CS_H5_MAX_STRING_BYTES (8 << 20)
+
+/* ------------------------------------------- datasets that grow by rows
+ *
+ * A dataset of rows: axis 0 counts rows (unlimited), the other `rank` axes
+ * have the fixed lengths row_shape[0 .. rank - 1] (rank 0: one value per
+ * row). At most CS_H5_MAX_ROW_RANK axes after the first. */
+#define CS_H5_MAX_ROW_RANK 4
+
+/* Creates loc/name with file type ftype and no rows, chunked along axis 0
+ * (about 64 KiB per chunk, at most 1024 rows), shuffled and deflated when
+ * HDF5 has zlib. row_bytes is one row's size in memory. Returns the open
+ * dataset, or H5I_INVALID_HID with err (CS_EINVAL for an empty axis, CS_EIO). */
+hid_t cs_h5_create_rows(hid_t loc, const char *name, hid_t ftype, int rank,
+                        const hsize_t *row_shape, size_t row_bytes, cs_error *err);
+
+/* Extends ds to at + n rows and writes rows [at, at + n) from buf, of memory
+ * type mtype. what names ds in messages. Returns CS_OK or CS_EIO. */
+int cs_h5_append_rows(hid_t ds, hid_t mtype, int rank, const hsize_t *row_shape, uint64_t at,
+                      uint64_t n, const void *buf, const char *what, cs_error *err);
+
+/* Reads rows [first, first + n) of ds into buf (memory type mtype; ds's
+ * rows must have row_shape). Returns CS_OK or CS_EIO. */
+int cs_h5_read_rows(hid_t ds, hid_t mtype, int rank, const hsize_t *row_shape, uint64_t first,
+                    uint64_t n, void *buf, const char *what, cs_error *err);
+
+/* Shrinks ds along axis 0 to rows (no-op if it has no more). Returns CS_OK
+ * or CS_EIO. */
+int cs_h5_shrink_rows(hid_t ds, uint64_t rows, const char *what, cs_error *err);
+
+/* Frees n strings and the array. NULL is a no-op. */
+void cs_h5_free_strings(char **s, size_t n);
+
+#endif

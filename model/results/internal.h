@@ -1,0 +1,68 @@
+/*
+ * results/internal.h — what the results writer, reader, join and analysis
+ * share inside libcasesim (not a public header).
+ *
+ * The analysis tables (/summary, /comparison, /ranking) are computed by a
+ * pure function from the per-replicate measures (cs_analysis_compute: no
+ * HDF5, testable on arrays in memory), then written (cs_results_write_analysis
+ * reads its input from an open file and writes the tables into it).
+ */
+#ifndef CASESIM_RESULTS_INTERNAL_H
+#define CASESIM_RESULTS_INTERNAL_H
+
+#include <hdf5.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "casesim/error.h"
+#include "casesim/results.h"
+
+/* What the analysis reads: the name lists and, through load, the measures. */
+typedef struct cs_analysis_input {
+    size_t n_groups;             /* victim groups, without "all" (>= 1) */
+    size_t n_measures;           /* >= 1 */
+    size_t n_variants;           /* >= 1; variants[0] is the baseline */
+    const char *const *groups;   /* [n_groups] */
+    const char *const *measures; /* [n_measures] */
+    const char *const *units;    /* [n_measures] */
+    const char *const *variants; /* [n_variants] */
+    const char *const *kinds;    /* [n_variants]: "baseline", ... */
+    const double *annual_cost;   /* [n_variants] */
+    uint64_t replicates;         /* of every variant */
+    uint64_t seed;               /* keys the bootstrap (CS_STREAM_ANALYSIS) */
+    /* Writes variant v's measures, [replicates][n_groups + 1][n_measures],
+     * into buf; returns CS_OK or an error status (with err). */
+    int (*load)(void *ctx, size_t v, double *buf, cs_error *err);
+    void *ctx;
+} cs_analysis_input;
+
+/* The analysis tables. Their strings point into the input's lists (not
+ * owned): the input must outlive them. */
+typedef struct cs_analysis_tables {
+    size_t n_summary, n_comparison, n_ranking;
+    cs_results_summary_row *summary;       /* (variant, group, measure), in that order */
+    cs_results_comparison_row *comparison; /* (variant > 0, group, measure) */
+    cs_results_ranking_row *ranking;       /* one per variant */
+    size_t most_affected;                  /* group index (0 if there is one group) */
+    uint64_t bootstrap_resamples;          /* CS_STATS_BOOTSTRAP, 0 without replicates */
+} cs_analysis_tables;
+
+/* Computes the analysis tables of in into *out (zeroed first; free with
+ * cs_analysis_tables_free, also after a failure). Holds at most two
+ * variants' measures at a time. Returns CS_OK; CS_EFORMAT if the measures
+ * lack impunity_rate or accountability_ratio; CS_ELIMIT; CS_ENOMEM; or
+ * in->load's error. */
+int cs_analysis_compute(const cs_analysis_input *in, cs_analysis_tables *out, cs_error *err);
+
+/* Frees the rows of t (not the strings they point to) and zeroes it. */
+void cs_analysis_tables_free(cs_analysis_tables *t);
+
+/* Computes /summary, /comparison and /ranking from the /runs data of the open
+ * results file `file` (replacing those tables if present) and writes them,
+ * with the headline measures of the schema as attributes of /summary.
+ * Reads the name lists of /scenario, the attributes of /runs/<variant> and the
+ * root attribute `seed` (which keys the bootstrap). Returns CS_OK, CS_EFORMAT,
+ * CS_EIO or CS_ENOMEM. */
+int cs_results_write_analysis(hid_t file, cs_error *err);
+
+#endif

@@ -1,0 +1,606 @@
+/*
+ * results/read.c — opens a results file, checks its format and major
+ * version, and loads what a report needs (see casesim/results.h).
+ *
+ * Results files travel between experts, so everything read is checked
+ * before it is used or sized from: name lists (count, names, repeats),
+ * table row counts (bounded by the name lists), and every per-replicate
+ * dataset against the results schema (results/schema.c: shape, rows, and
+ * stored bytes). The reader knows nothing of the analysis that wrote the
+ * tables.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "casesim/results.h"
+#include "core/alloc.h"
+#include "results/h5util.h"
+#include "results/schema.h"
+
+static hid_t file_of(const cs_results *r)
+{
+    return (hid_t)r->file_id;
+}
+
+/* ------------------------------------------------------ analysis tables */
+
+/* Replaces the variable-length strings of n rows in rows (read by HDF5) by
+ * copies in a new array *out; HDF5's own strings stay for the caller to
+ * reclaim. */
+static int copy_rows(const cs_schema_table *t, const unsigned char *raw, size_t n, void **out,
+                     cs_error *err)
+{
+    unsigned char *copy = cs_xcalloc(n, t->row_size);
+    if (!copy)
+        return cs_error_set(err, CS_ENOMEM, "out of memory reading %s", t->path);
+    memcpy(copy, raw, n * t->row_size);
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < t->n_fields; k++)
+            if (t->fields[k].type == CS_TYPE_STRING)
+                *(char **)(copy + i * t->row_size + t->fields[k].offset) = NULL;
+    int st = CS_OK;
+    for (size_t i = 0; i < n && st == CS_OK; i++)
+        for (size_t k = 0; k < t->n_fields && st == CS_OK; k++) {
+            if (t->fields[k].type != CS_TYPE_STRING)
+                continue;
+            const char *src = *(char *const *)(raw + i * t->row_size + t->fields[k].offset);
+            char **dst = (char **)(copy + i * t->row_size + t->fields[k].offset);
+            *dst = cs_xstrdup(src ? src : "");
+            if (!*dst)
+                st = cs_error_set(err, CS_ENOMEM, "out of memory reading %s", t->path);
+        }
+    if (st != CS_OK) {
+        for (size_t i = 0; i < n; i++)
+            for (size_t k = 0; k < t->n_fields; k++)
+                if (t->fields[k].type == CS_TYPE_STRING)
+                    free(*(char **)(copy + i * t->row_size + t->fields[k].offset));
+        free(copy);
+        return st;
+    }
+    *out = copy;
+    return CS_OK;
+}
+
+/* Frees n rows of table t with their strings. */
+static void free_rows(const cs_schema_table *t, void *rows, size_t n)
+{
+    for (size_t i = 0; rows && i < n; i++)
+        for (size_t k = 0; k < t->n_fields; k++)
+            if (t->fields[k].type == CS_TYPE_STRING)
+                free(*(char **)((unsigned char *)rows + i * t->row_size + t->fields[k].offset));
+    free(rows);
+}
+
+/* Reads table t into a new array of *n rows (at most max_rows) whose strings
+ * the caller owns. A missing table is CS_EFORMAT. */
+static int read_table(hid_t file, const cs_schema_table *t, size_t max_rows, void **out, size_t *n,
+                      cs_error *err)
+{
+    *out = NULL;
+    *n = 0;
+    if (H5Lexists(file, t->path, H5P_DEFAULT) <= 0) {
+        H5Eclear2(H5E_DEFAULT);
+        return cs_error_set(err, CS_EFORMAT, "the table %s is missing", t->path);
+    }
+    hid_t d = H5Dopen2(file, t->path, H5P_DEFAULT);
+    hid_t space = d < 0 ? H5I_INVALID_HID : H5Dget_space(d);
+    hid_t mt = cs_h5_compound(t->fields, t->n_fields, t->row_size);
+    hssize_t np = space < 0 ? -1 : H5Sget_simple_extent_npoints(space);
+    unsigned char *raw = NULL;
+    int st = CS_OK;
+    if (d < 0 || np < 0 || mt < 0)
+        st = cs_h5_fail(err, CS_EFORMAT, "cannot open the table %s", t->path);
+    else if ((uint64_t)np > max_rows) /* checked before allocating: the count is the file's */
+        st = cs_error_set(err, CS_EFORMAT,
+                          "the table %s has %lld rows; the name lists allow at most %zu", t->path,
+                          (long long)np, max_rows);
+    else if (!(raw = cs_xcalloc((size_t)np, t->row_size)))
+        st = cs_error_set(err, CS_ENOMEM, "out of memory reading %s", t->path);
+    else if (np > 0 && H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) < 0)
+        st = cs_h5_fail(err, CS_EFORMAT, "cannot read the table %s (is it of this version?)",
+                        t->path);
+    if (st == CS_OK)
+        st = copy_rows(t, raw, (size_t)np, out, err);
+    if (st == CS_OK)
+        *n = (size_t)np;
+    /* HDF5's strings (of the rows converted before a failure too: raw was
+     * zeroed, so the others are NULL). */
+    if (raw && np > 0)
+        H5Dvlen_reclaim(mt, space, H5P_DEFAULT, raw);
+    free(raw);
+    cs_h5_close(&mt);
+    cs_h5_close(&space);
+    cs_h5_close(&d);
+    return st;
+}
+
+/* --------------------------------------------------- /scenario and /runs */
+
+static int read_source(hid_t file, char **out, cs_error *err)
+{
+    *out = NULL;
+    hid_t d = H5Dopen2(file, "/scenario/source", H5P_DEFAULT);
+    hid_t t = cs_h5_string_type(), sp = H5Screate(H5S_SCALAR);
+    char *v = NULL;
+    int st = CS_OK;
+    if (d < 0 || t < 0 || sp < 0 || H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, &v) < 0) {
+        st = cs_h5_fail(err, CS_EFORMAT, "cannot read /scenario/source");
+    } else {
+        *out = cs_xstrdup(v ? v : "");
+        if (!*out)
+            st = cs_error_set(err, CS_ENOMEM, "out of memory");
+        H5Dvlen_reclaim(t, sp, H5P_DEFAULT, &v);
+    }
+    cs_h5_close(&sp);
+    cs_h5_close(&t);
+    cs_h5_close(&d);
+    return st;
+}
+
+/* The rows of a variant's measures (the shape is checked when they are read). */
+static int read_replicates(hid_t g, const char *path, uint64_t *rows, cs_error *err)
+{
+    const cs_schema_array *a = &cs_schema_arrays[CS_ARRAY_measures];
+    hid_t d = H5Dopen2(g, a->name, H5P_DEFAULT);
+    hid_t s = d < 0 ? H5I_INVALID_HID : H5Dget_space(d);
+    hsize_t dims[1 + CS_SCHEMA_MAX_RANK] = {0};
+    int st = CS_OK;
+    if (s < 0 || H5Sget_simple_extent_ndims(s) != 1 + a->rank ||
+        H5Sget_simple_extent_dims(s, dims, NULL) < 0)
+        st = cs_h5_fail(err, CS_EFORMAT, "cannot read the shape of %s/%s", path, a->name);
+    *rows = dims[0];
+    cs_h5_close(&s);
+    cs_h5_close(&d);
+    return st;
+}
+
+static int read_variant(hid_t file, const char *name, cs_results_variant *v, cs_error *err)
+{
+    char path[CS_MAX_NAME_LEN + 32];
+    snprintf(path, sizeof path, "/runs/%s", name);
+    v->name = cs_xstrdup(name);
+    if (!v->name)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    hid_t g = H5Gopen2(file, path, H5P_DEFAULT);
+    if (g < 0)
+        return cs_h5_fail(err, CS_EFORMAT, "cannot open %s", path);
+    int st = cs_h5_read_attr_string(g, "kind", &v->kind, err);
+    if (st == CS_OK)
+        st = cs_h5_read_attr_string(g, "description", &v->description, err);
+    if (st == CS_OK)
+        st = cs_h5_read_attr_double(g, "annual_cost", &v->annual_cost, err);
+    if (st == CS_OK)
+        st = cs_h5_read_attr_strings(g, "interventions", &v->interventions, &v->n_interventions,
+                                     err);
+    if (st == CS_OK)
+        st = read_replicates(g, path, &v->replicates, err);
+    cs_h5_close(&g);
+    if (st != CS_OK)
+        cs_error_set(err, st, "in %s", path);
+    return st;
+}
+
+static long find_name(char *const *names, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(names[i], name) == 0)
+            return (long)i;
+    return -1;
+}
+
+/* A name list of /scenario: count within [1, max], every entry a name of
+ * lower-case letters, digits and `_`, at most max_len bytes, none repeated.
+ * The names become HDF5 paths (/runs/<variant>) and keys of every table. */
+static int check_list(const char *path, const char *what, char *const *names, size_t n, size_t max,
+                      size_t max_len, cs_error *err)
+{
+    if (n < 1 || n > max)
+        return cs_error_set(err, CS_EFORMAT, "%s: /scenario/%s has %zu entries; expected 1 to %zu",
+                            path, what, n, max);
+    for (size_t i = 0; i < n; i++) {
+        const char *s = names[i];
+        size_t len = strlen(s);
+        bool ok = len >= 1 && len <= max_len && s[0] >= 'a' && s[0] <= 'z';
+        for (size_t k = 0; ok && k < len; k++)
+            ok = (s[k] >= 'a' && s[k] <= 'z') || (s[k] >= '0' && s[k] <= '9') || s[k] == '_';
+        if (!ok)
+            return cs_error_set(err, CS_EFORMAT,
+                                "%s: /scenario/%s[%zu] is not a valid name (`%.64s%s`)", path, what,
+                                i, s, len > 64 ? "..." : "");
+        if (find_name(names, i, s) >= 0)
+            return cs_error_set(err, CS_EFORMAT, "%s: /scenario/%s repeats `%s`", path, what, s);
+    }
+    return CS_OK;
+}
+
+/* The name lists of /scenario as read, before they are checked and become
+ * arrays of structs: each list with its own count. */
+typedef struct lists {
+    char **groups, **labels, **measures, **units, **descriptions, **variants;
+    size_t n_groups, n_labels, n_measures, n_units, n_descriptions, n_variants;
+} lists;
+
+static void lists_free(lists *l)
+{
+    cs_h5_free_strings(l->groups, l->n_groups);
+    cs_h5_free_strings(l->labels, l->n_labels);
+    cs_h5_free_strings(l->measures, l->n_measures);
+    cs_h5_free_strings(l->units, l->n_units);
+    cs_h5_free_strings(l->descriptions, l->n_descriptions);
+    cs_h5_free_strings(l->variants, l->n_variants);
+    memset(l, 0, sizeof *l);
+}
+
+static int read_lists(hid_t sc, cs_results *r, lists *l, cs_error *err)
+{
+    int st = cs_h5_read_strings(sc, "groups", &l->groups, &l->n_groups, err);
+    if (st == CS_OK)
+        st = cs_h5_read_strings(sc, "group_labels", &l->labels, &l->n_labels, err);
+    if (st == CS_OK)
+        st = cs_h5_read_strings(sc, "measures", &l->measures, &l->n_measures, err);
+    if (st == CS_OK)
+        st = cs_h5_read_strings(sc, "measure_units", &l->units, &l->n_units, err);
+    if (st == CS_OK)
+        st = cs_h5_read_strings(sc, "measure_descriptions", &l->descriptions, &l->n_descriptions,
+                                err);
+    if (st == CS_OK)
+        st = cs_h5_read_strings(sc, "stages", &r->stages, &r->n_stages, err);
+    if (st == CS_OK)
+        st = cs_h5_read_strings(sc, "outcomes", &r->outcomes, &r->n_outcomes, err);
+    if (st == CS_OK)
+        st = cs_h5_read_strings(sc, "variants", &l->variants, &l->n_variants, err);
+    return st;
+}
+
+/* Everything later code indexes by: the name lists' sizes and contents. */
+static int check_lists(const cs_results *r, const lists *l, cs_error *err)
+{
+    const char *path = r->path;
+    if (l->n_labels != l->n_groups || l->n_units != l->n_measures ||
+        l->n_descriptions != l->n_measures)
+        return cs_error_set(err, CS_EFORMAT,
+                            "%s: /scenario name lists disagree (%zu groups, %zu labels, %zu "
+                            "measures, %zu units, %zu descriptions)",
+                            path, l->n_groups, l->n_labels, l->n_measures, l->n_units,
+                            l->n_descriptions);
+    /* Measures are named after categories too (accountability_rate_<category>). */
+    const size_t measure_len = 2 * CS_MAX_NAME_LEN;
+    int st =
+        check_list(path, "groups", l->groups, l->n_groups, CS_MAX_GROUPS, CS_MAX_NAME_LEN, err);
+    if (st == CS_OK)
+        st = check_list(path, "measures", l->measures, l->n_measures, 256, measure_len, err);
+    if (st == CS_OK)
+        st =
+            check_list(path, "stages", r->stages, r->n_stages, CS_MAX_STAGES, CS_MAX_NAME_LEN, err);
+    if (st == CS_OK)
+        st = check_list(path, "outcomes", r->outcomes, r->n_outcomes, CS_MAX_OUTCOMES,
+                        CS_MAX_NAME_LEN, err);
+    if (st == CS_OK)
+        st = check_list(path, "variants", l->variants, l->n_variants,
+                        1 + CS_MAX_INTERVENTIONS + CS_MAX_BUNDLES, CS_MAX_NAME_LEN, err);
+    if (st == CS_OK && strcmp(l->variants[0], "baseline") != 0)
+        st = cs_error_set(err, CS_EFORMAT,
+                          "%s: /scenario/variants starts with `%s`, not with `baseline`", path,
+                          l->variants[0]);
+    for (size_t g = 0; st == CS_OK && g < l->n_groups; g++)
+        if (strlen(l->labels[g]) > CS_MAX_TEXT_LEN)
+            st = cs_error_set(err, CS_EFORMAT, "%s: /scenario/group_labels[%zu] is too long", path,
+                              g);
+    return st;
+}
+
+/* Moves the checked lists into r's arrays of structs (l keeps the
+ * variants, which read_variants consumes). */
+static int adopt_lists(cs_results *r, lists *l, cs_error *err)
+{
+    r->groups = cs_xcalloc(l->n_groups, sizeof *r->groups);
+    r->measures = cs_xcalloc(l->n_measures, sizeof *r->measures);
+    if (!r->groups || !r->measures)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    r->n_groups = l->n_groups;
+    for (size_t g = 0; g < l->n_groups; g++) {
+        r->groups[g] = (cs_results_group){.name = l->groups[g], .label = l->labels[g]};
+        l->groups[g] = l->labels[g] = NULL;
+    }
+    r->n_measures = l->n_measures;
+    for (size_t m = 0; m < l->n_measures; m++) {
+        r->measures[m] = (cs_results_measure){
+            .name = l->measures[m], .units = l->units[m], .description = l->descriptions[m]};
+        l->measures[m] = l->units[m] = l->descriptions[m] = NULL;
+    }
+    return CS_OK;
+}
+
+/* The lengths of the labelled dimensions: their label lists' (plus an extra
+ * label), 0 for numbered axes and lists the file lacks. */
+static void read_dims(hid_t file, cs_results *r)
+{
+    memset(&r->dims, 0, sizeof r->dims);
+    r->dims.n_groups = r->n_groups;
+    for (int k = 0; k < CS_DIM_COUNT; k++) {
+        const cs_schema_dim *d = &cs_schema_dims[k];
+        size_t n = 0;
+        if (d->labels[0] && cs_h5_count(file, d->labels, &n, NULL) == CS_OK && n > 0)
+            n += d->extra ? 1 : 0;
+        memcpy((char *)&r->dims + d->offset, &n, sizeof n);
+    }
+}
+
+static int read_variants(hid_t file, cs_results *r, const lists *l, cs_error *err)
+{
+    r->variants = cs_xcalloc(l->n_variants, sizeof *r->variants);
+    if (!r->variants)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    r->n_variants = l->n_variants;
+    int st = CS_OK;
+    for (size_t v = 0; v < l->n_variants && st == CS_OK; v++)
+        st = read_variant(file, l->variants[v], &r->variants[v], err);
+    return st;
+}
+
+static int read_scenario(hid_t file, cs_results *r, cs_error *err)
+{
+    hid_t sc = H5Gopen2(file, "/scenario", H5P_DEFAULT);
+    if (sc < 0)
+        return cs_h5_fail(err, CS_EFORMAT, "%s: the group /scenario is missing", r->path);
+    lists l;
+    memset(&l, 0, sizeof l);
+    int st = cs_h5_read_attr_string(sc, "name", &r->scenario_name, err);
+    if (st == CS_OK)
+        st = cs_h5_read_attr_string(sc, "description", &r->scenario_description, err);
+    if (st == CS_OK)
+        st = read_source(file, &r->source, err);
+    if (st == CS_OK)
+        st = read_lists(sc, r, &l, err);
+    if (st == CS_OK)
+        st = check_lists(r, &l, err);
+    if (st == CS_OK)
+        st = adopt_lists(r, &l, err);
+    if (st == CS_OK)
+        st = read_variants(file, r, &l, err);
+    if (st == CS_OK)
+        read_dims(file, r);
+    lists_free(&l);
+    cs_h5_close(&sc);
+    return st;
+}
+
+/* ------------------------------------------------------- root and tables */
+
+static int read_root(hid_t f, cs_results *r, cs_error *err)
+{
+    int st = cs_results_check_format(f, r->path, &r->version_major, &r->version_minor, err);
+    if (st == CS_OK)
+        st = cs_h5_read_attr_string(f, "casesim_version", &r->casesim_version, err);
+    if (st == CS_OK)
+        st = cs_h5_read_attr_string(f, "created", &r->created, err);
+    if (st == CS_OK)
+        st = cs_h5_read_attr_string(f, "status", &r->status, err);
+    if (st == CS_OK)
+        st = cs_h5_read_attr_string(f, "command_line", &r->command_line, err);
+    if (st == CS_OK)
+        st = cs_h5_read_attr_u64(f, "seed", &r->seed, err);
+    if (st == CS_OK)
+        st = cs_h5_read_attr_u64(f, "first_replicate", &r->first_replicate, err);
+    if (st == CS_OK)
+        st = cs_h5_read_attr_u64(f, "replicates", &r->replicates, err);
+    if (st == CS_OK)
+        st = cs_h5_read_attr_double(f, "confidence_level", &r->confidence_level, err);
+    return st;
+}
+
+/* /ranking's attributes: the most affected group (one of /scenario/groups,
+ * or "" for a single group) and the bootstrap resamples. */
+static int read_ranking_attrs(hid_t f, cs_results *r, cs_error *err)
+{
+    hid_t rk = H5Dopen2(f, "/ranking", H5P_DEFAULT);
+    if (rk < 0)
+        return cs_h5_fail(err, CS_EFORMAT, "cannot open /ranking");
+    int st = cs_h5_read_attr_string(rk, "most_affected_group", &r->most_affected_group, err);
+    if (st == CS_OK)
+        st = cs_h5_read_attr_u64(rk, "bootstrap_resamples", &r->bootstrap_resamples, err);
+    cs_h5_close(&rk);
+    bool known = st != CS_OK || r->most_affected_group[0] == '\0';
+    for (size_t g = 0; !known && g < r->n_groups; g++)
+        known = strcmp(r->groups[g].name, r->most_affected_group) == 0;
+    if (!known)
+        st = cs_error_set(err, CS_EFORMAT,
+                          "%s: /ranking names `%.64s` as the most affected group, which is not "
+                          "in /scenario/groups",
+                          r->path, r->most_affected_group);
+    return st;
+}
+
+static int read_tables(hid_t f, cs_results *r, cs_error *err)
+{
+    /* One row per (variant, group or all, measure) at most; one per variant
+     * in /ranking. The lists are bounded, so the product cannot overflow. */
+    size_t max_rows = r->n_variants * (r->n_groups + 1) * r->n_measures;
+    void *rows = NULL;
+    int st = read_table(f, &cs_schema_summary, max_rows, &rows, &r->n_summary, err);
+    r->summary = rows;
+    if (st == CS_OK)
+        st = read_table(f, &cs_schema_comparison, max_rows, &rows, &r->n_comparison, err);
+    if (st == CS_OK)
+        r->comparison = rows;
+    if (st == CS_OK)
+        st = read_table(f, &cs_schema_ranking, r->n_variants, &rows, &r->n_ranking, err);
+    if (st == CS_OK)
+        r->ranking = rows;
+    if (st == CS_OK)
+        st = read_ranking_attrs(f, r, err);
+    return st;
+}
+
+int cs_results_open(const char *path, cs_results **out, cs_error *err)
+{
+    *out = NULL;
+    cs_h5_quiet();
+    cs_results *r = calloc(1, sizeof *r);
+    if (!r)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    r->file_id = H5I_INVALID_HID;
+    int st = CS_OK;
+    r->path = cs_xstrdup(path);
+    if (!r->path) {
+        st = cs_error_set(err, CS_ENOMEM, "out of memory");
+        goto fail;
+    }
+    FILE *probe = fopen(path, "rb");
+    if (!probe) {
+        st = cs_error_set(err, CS_EIO, "%s: cannot open: %s", path, strerror(errno));
+        goto fail;
+    }
+    fclose(probe);
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0) {
+        st = cs_h5_fail(err, CS_EFORMAT, "%s: not an HDF5 file, or a damaged one", path);
+        goto fail;
+    }
+    r->file_id = f;
+    st = read_root(f, r, err);
+    if (st == CS_OK)
+        st = read_scenario(f, r, err);
+    if (st == CS_OK)
+        st = read_tables(f, r, err);
+    if (st != CS_OK)
+        goto fail;
+    *out = r;
+    return CS_OK;
+fail:
+    cs_results_close(r);
+    return st;
+}
+
+/* ------------------------------------------------- per-replicate arrays */
+
+int cs_results_read_array(const cs_results *r, size_t v, const char *name, cs_results_array *out,
+                          cs_error *err)
+{
+    memset(out, 0, sizeof *out);
+    const cs_schema_array *a = cs_schema_find_array(name);
+    if (v >= r->n_variants || !a)
+        return cs_error_set(err, CS_EINVAL, "%s: no variant %zu or no dataset '%s'", r->path, v,
+                            name);
+    char vpath[CS_MAX_NAME_LEN + 16];
+    snprintf(vpath, sizeof vpath, "/runs/%s", r->variants[v].name);
+    uint64_t rows = r->variants[v].replicates;
+    if (rows != r->replicates)
+        return cs_error_set(
+            err, CS_EFORMAT, "%s: %s/%s has %llu rows, but the file records %llu replicates",
+            r->path, vpath, a->name, (unsigned long long)rows, (unsigned long long)r->replicates);
+    cs_schema_open o;
+    int st = cs_schema_open_array(file_of(r), vpath, a, &r->dims, rows, rows, &o, err);
+    if (st != CS_OK) {
+        cs_error_set(err, st, "in %s", r->path);
+        return st;
+    }
+    /* o.rows * o.row_elems * a->size fits size_t (checked on opening). */
+    void *data = cs_xcalloc((size_t)o.rows * o.row_elems, a->size);
+    char what[CS_MAX_NAME_LEN + 64];
+    snprintf(what, sizeof what, "%s/%s", vpath, a->name);
+    if (!data)
+        st = cs_error_set(err, CS_ENOMEM, "out of memory reading %s", what);
+    else
+        st = cs_schema_read_rows(&o, a, 0, o.rows, data, what, err);
+    cs_h5_close(&o.ds);
+    if (st != CS_OK) {
+        free(data);
+        return st;
+    }
+    *out = (cs_results_array){.schema = a, .data = data, .rows = o.rows};
+    memcpy(out->shape, o.shape, sizeof out->shape);
+    return CS_OK;
+}
+
+void cs_results_array_free(cs_results_array *a)
+{
+    free(a->data);
+    memset(a, 0, sizeof *a);
+}
+
+int cs_results_read_measures(const cs_results *r, size_t v, double **out, uint64_t *n_replicates,
+                             cs_error *err)
+{
+    *out = NULL;
+    *n_replicates = 0;
+    cs_results_array a;
+    int st = cs_results_read_array(r, v, "measures", &a, err);
+    if (st != CS_OK)
+        return st;
+    *out = a.data;
+    *n_replicates = a.rows;
+    return CS_OK;
+}
+
+/* -------------------------------------------------------------- lookups */
+
+const cs_results_summary_row *cs_results_find_summary(const cs_results *r, const char *variant,
+                                                      const char *group, const char *measure)
+{
+    for (size_t i = 0; i < r->n_summary; i++) {
+        const cs_results_summary_row *s = &r->summary[i];
+        if (!strcmp(s->variant, variant) && !strcmp(s->group, group) &&
+            !strcmp(s->measure, measure))
+            return s;
+    }
+    return NULL;
+}
+
+const cs_results_comparison_row *cs_results_find_comparison(const cs_results *r,
+                                                            const char *variant, const char *group,
+                                                            const char *measure)
+{
+    for (size_t i = 0; i < r->n_comparison; i++) {
+        const cs_results_comparison_row *c = &r->comparison[i];
+        if (!strcmp(c->variant, variant) && !strcmp(c->group, group) &&
+            !strcmp(c->measure, measure))
+            return c;
+    }
+    return NULL;
+}
+
+void cs_results_close(cs_results *r)
+{
+    if (!r)
+        return;
+    hid_t f = file_of(r);
+    cs_h5_close(&f);
+    free(r->path);
+    free(r->casesim_version);
+    free(r->created);
+    free(r->status);
+    free(r->command_line);
+    free(r->scenario_name);
+    free(r->scenario_description);
+    free(r->source);
+    for (size_t g = 0; r->groups && g < r->n_groups; g++) {
+        free(r->groups[g].name);
+        free(r->groups[g].label);
+    }
+    free(r->groups);
+    for (size_t m = 0; r->measures && m < r->n_measures; m++) {
+        free(r->measures[m].name);
+        free(r->measures[m].units);
+        free(r->measures[m].description);
+    }
+    free(r->measures);
+    cs_h5_free_strings(r->stages, r->n_stages);
+    cs_h5_free_strings(r->outcomes, r->n_outcomes);
+    for (size_t v = 0; v < r->n_variants; v++) {
+        cs_results_variant *x = &r->variants[v];
+        free(x->name);
+        free(x->kind);
+        free(x->description);
+        cs_h5_free_strings(x->interventions, x->n_interventions);
+    }
+    free(r->variants);
+    free_rows(&cs_schema_summary, r->summary, r->n_summary);
+    free_rows(&cs_schema_comparison, r->comparison, r->n_comparison);
+    free_rows(&cs_schema_ranking, r->ranking, r->n_ranking);
+    free(r->most_affected_group);
+    free(r);
+}

@@ -1,0 +1,316 @@
+/*
+ * results/schema.c — the results schema in HDF5 terms (see
+ * results/schema.h): types, the analysis tables' columns, and the
+ * per-replicate datasets, all derived from casesim/schema.h.
+ */
+#include "results/schema.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "casesim/measures.h"
+#include "casesim/results.h"
+#include "core/assert.h"
+#include "results/h5util.h"
+
+/* The most a dataset may decompress to, per stored byte (deflate's limit is
+ * about 1032:1; shuffle does not change sizes). */
+#define MAX_INFLATION 1100.0
+
+hid_t cs_h5_file_type(cs_type t)
+{
+    switch (t) {
+    case CS_TYPE_F64:
+        return H5T_IEEE_F64LE;
+    case CS_TYPE_F32:
+        return H5T_IEEE_F32LE;
+    case CS_TYPE_I64:
+        return H5T_STD_I64LE;
+    case CS_TYPE_U64:
+        return H5T_STD_U64LE;
+    case CS_TYPE_I32:
+        return H5T_STD_I32LE;
+    case CS_TYPE_U32:
+        return H5T_STD_U32LE;
+    case CS_TYPE_U8:
+        return H5T_STD_U8LE;
+    case CS_TYPE_STRING:
+        break;
+    }
+    return H5I_INVALID_HID;
+}
+
+hid_t cs_h5_mem_type(cs_type t)
+{
+    switch (t) {
+    case CS_TYPE_F64:
+        return H5T_NATIVE_DOUBLE;
+    case CS_TYPE_F32:
+        return H5T_NATIVE_FLOAT;
+    case CS_TYPE_I64:
+        return H5T_NATIVE_INT64;
+    case CS_TYPE_U64:
+        return H5T_NATIVE_UINT64;
+    case CS_TYPE_I32:
+        return H5T_NATIVE_INT32;
+    case CS_TYPE_U32:
+        return H5T_NATIVE_UINT32;
+    case CS_TYPE_U8:
+        return H5T_NATIVE_UINT8;
+    case CS_TYPE_STRING:
+        break;
+    }
+    return H5I_INVALID_HID;
+}
+
+/* ------------------------------------------------------ analysis tables */
+
+#define FIELD_(row, member, ctype, type_)                                                          \
+    {.name = #member, .type = type_, .offset = offsetof(row, member), .units = NULL},
+#define SUMMARY_(member, ctype, type_) FIELD_(cs_results_summary_row, member, ctype, type_)
+#define COMPARISON_(member, ctype, type_) FIELD_(cs_results_comparison_row, member, ctype, type_)
+#define RANKING_(member, ctype, type_) FIELD_(cs_results_ranking_row, member, ctype, type_)
+
+static const cs_schema_field summary_fields[] = {CS_SUMMARY_FIELDS(SUMMARY_)};
+static const cs_schema_field comparison_fields[] = {CS_COMPARISON_FIELDS(COMPARISON_)};
+static const cs_schema_field ranking_fields[] = {CS_RANKING_FIELDS(RANKING_)};
+
+#define N_OF(a) (sizeof(a) / sizeof *(a))
+
+const cs_schema_table cs_schema_summary = {
+    .path = "/summary",
+    .row_size = sizeof(cs_results_summary_row),
+    .fields = summary_fields,
+    .n_fields = N_OF(summary_fields),
+    .description = "One row per (variant, group, measure): mean over replicates, sample standard "
+                   "deviation, t-based 95% confidence interval of the mean, and n, the "
+                   "replicates where the measure is defined. Group 'all' is all groups together."};
+
+const cs_schema_table cs_schema_comparison = {
+    .path = "/comparison",
+    .row_size = sizeof(cs_results_comparison_row),
+    .fields = comparison_fields,
+    .n_fields = N_OF(comparison_fields),
+    .description =
+        "One row per (intervention or bundle, group, measure): the paired difference variant "
+        "minus baseline over common-random-number replicates with its t-based 95% confidence "
+        "interval, the relative change, the cost per percentage point of impunity removed (on "
+        "the row of the most affected group's impunity rate) and the variant's rank with its "
+        "probability of being best (on the rows of the two ranking criteria)."};
+
+const cs_schema_table cs_schema_ranking = {
+    .path = "/ranking",
+    .row_size = sizeof(cs_results_ranking_row),
+    .fields = ranking_fields,
+    .n_fields = N_OF(ranking_fields),
+    .description =
+        "One row per variant (baseline included): the two ranking criteria for the most "
+        "affected group (impunity rate, lower is better; accountability disparity ratio, closer "
+        "to 1 is better), each variant's rank (1 = best) and its bootstrap probability of being "
+        "best, and the impunity reduction in percentage points with the cost per point."};
+
+hid_t cs_h5_compound(const cs_schema_field *fields, size_t n, size_t row_size)
+{
+    hid_t str = cs_h5_string_type();
+    hid_t t = H5Tcreate(H5T_COMPOUND, row_size);
+    bool ok = str >= 0 && t >= 0;
+    for (size_t i = 0; ok && i < n; i++) {
+        const cs_schema_field *f = &fields[i];
+        hid_t mt = f->type == CS_TYPE_STRING ? str : cs_h5_mem_type(f->type);
+        ok = H5Tinsert(t, f->name, f->offset, mt) >= 0;
+    }
+    if (!ok)
+        cs_h5_close(&t);
+    cs_h5_close(&str);
+    return t;
+}
+
+hid_t cs_schema_case_mtype(void)
+{
+    return cs_h5_compound(cs_schema_case_fields, CS_CASE_N_FIELDS, sizeof(cs_case_record));
+}
+
+int cs_results_check_format(hid_t file, const char *path, int *major, int *minor, cs_error *err)
+{
+    char *format = NULL;
+    int v[2] = {0, 0};
+    cs_error local;
+    cs_error_clear(&local);
+    if (cs_h5_read_attr_string(file, "format", &format, &local) != CS_OK ||
+        strcmp(format, CS_RESULTS_FORMAT) != 0) {
+        int st = cs_error_set(err, CS_EFORMAT,
+                              "%s: not a casesim results file (its attribute 'format' is %s%s%s, "
+                              "expected \"%s\")",
+                              path, format ? "\"" : "", format ? format : "missing",
+                              format ? "\"" : "", CS_RESULTS_FORMAT);
+        free(format);
+        return st;
+    }
+    free(format);
+    if (cs_h5_read_attr_ints(file, "format_version", v, 2, &local) != CS_OK)
+        return cs_error_set(err, CS_EFORMAT,
+                            "%s: the attribute 'format_version' is missing or is not "
+                            "{major, minor}",
+                            path);
+    if (major)
+        *major = v[0];
+    if (minor)
+        *minor = v[1];
+    if (v[0] != CS_RESULTS_VERSION_MAJOR)
+        return cs_error_set(err, CS_EFORMAT,
+                            "%s: results format version %d.%d cannot be read by this casesim "
+                            "(%s), which reads version %d.x; use a casesim of the matching "
+                            "major version",
+                            path, v[0], v[1], CASESIM_VERSION_STRING, CS_RESULTS_VERSION_MAJOR);
+    return CS_OK;
+}
+
+/* ------------------------------------------------ per-replicate datasets */
+
+/* The file shape of a's dataset for dims d: [rows, axes...]; returns the
+ * file rank. */
+static int file_shape(const cs_schema_array *a, const cs_result_dims *d, uint64_t rows,
+                      hsize_t shape[1 + CS_SCHEMA_MAX_RANK])
+{
+    shape[0] = rows;
+    for (int i = 0; i < a->rank; i++)
+        shape[1 + i] = cs_result_dim(d, a->dims[i]);
+    return 1 + a->rank;
+}
+
+/* The empty, extensible, chunked and compressed dataset of a. */
+static hid_t create_extensible(hid_t g, const cs_schema_array *a, const cs_result_dims *d,
+                               cs_error *err)
+{
+    hsize_t shape[1 + CS_SCHEMA_MAX_RANK];
+    int rank = file_shape(a, d, 0, shape);
+    return cs_h5_create_rows(g, a->name, cs_h5_file_type(a->type), rank - 1, shape + 1, a->size,
+                             err);
+}
+
+/* The units, description and dimensions attributes of a's dataset. */
+static int document_array(hid_t ds, const cs_schema_array *a, const cs_result_dims *d,
+                          const char *const *index_units, cs_error *err)
+{
+    int st;
+    if (a->units)
+        st = cs_h5_attr_string(ds, "units", a->units, err);
+    else if (index_units && a->rank > 0)
+        st = cs_h5_attr_strings(ds, "units", index_units, cs_result_dim(d, a->dims[a->rank - 1]),
+                                err);
+    else
+        st = cs_error_set(err, CS_EINVAL, "dataset '%s' needs units per entry", a->name);
+    if (st == CS_OK)
+        st = cs_h5_attr_string(ds, "description", a->description, err);
+    const char *axes[1 + CS_SCHEMA_MAX_RANK] = {"replicate"};
+    for (int i = 0; i < a->rank; i++)
+        axes[1 + i] = cs_schema_dims[a->dims[i]].name;
+    if (st == CS_OK)
+        st = cs_h5_attr_strings(ds, "dimensions", axes, (size_t)(1 + a->rank), err);
+    return st;
+}
+
+hid_t cs_schema_create_array(hid_t g, const cs_schema_array *a, const cs_result_dims *d,
+                             const char *const *index_units, cs_error *err)
+{
+    hid_t ds = create_extensible(g, a, d, err);
+    if (ds < 0)
+        return ds;
+    if (document_array(ds, a, d, index_units, err) != CS_OK)
+        cs_h5_close(&ds);
+    return ds;
+}
+
+int cs_schema_append(hid_t ds, const cs_schema_array *a, const cs_result_dims *d, uint64_t at,
+                     uint64_t n, const void *buf, const char *what, cs_error *err)
+{
+    hsize_t shape[1 + CS_SCHEMA_MAX_RANK];
+    int rank = file_shape(a, d, 0, shape);
+    return cs_h5_append_rows(ds, cs_h5_mem_type(a->type), rank - 1, shape + 1, at, n, buf, what,
+                             err);
+}
+
+/* Checks the shape got[] of a's dataset against d (0 in d: any length) and
+ * fills o's shape. */
+static bool shape_ok(const cs_schema_array *a, const cs_result_dims *d, const hsize_t *got,
+                     cs_schema_open *o)
+{
+    o->row_elems = 1;
+    for (int i = 0; i < a->rank; i++) {
+        size_t want = cs_result_dim(d, a->dims[i]);
+        if (got[1 + i] == 0 || (want != 0 && got[1 + i] != want) ||
+            got[1 + i] > SIZE_MAX / o->row_elems)
+            return false;
+        o->shape[i] = (size_t)got[1 + i];
+        o->row_elems *= o->shape[i];
+    }
+    return o->row_elems <= SIZE_MAX / a->size;
+}
+
+/* Whether rows of row_bytes each can be stored in ds: a damaged file may
+ * claim rows it does not store, which would be read as fill values. */
+static bool stored_ok(hid_t ds, uint64_t rows, size_t row_bytes)
+{
+    double claimed = (double)rows * (double)row_bytes;
+    return claimed <= MAX_INFLATION * (double)H5Dget_storage_size(ds) + (double)(1 << 20);
+}
+
+/* The message for a dataset whose row count is outside [min_rows, max_rows]. */
+static int rows_fail(const char *path, uint64_t rows, uint64_t min_rows, uint64_t max_rows,
+                     cs_error *err)
+{
+    if (min_rows == max_rows)
+        return cs_error_set(err, CS_EFORMAT,
+                            "%s has %llu rows, but the file records %llu replicates", path,
+                            (unsigned long long)rows, (unsigned long long)min_rows);
+    return cs_error_set(err, CS_EFORMAT, "%s has %llu rows; expected %llu to %llu", path,
+                        (unsigned long long)rows, (unsigned long long)min_rows,
+                        (unsigned long long)max_rows);
+}
+
+int cs_schema_open_array(hid_t file, const char *vpath, const cs_schema_array *a,
+                         const cs_result_dims *d, uint64_t min_rows, uint64_t max_rows,
+                         cs_schema_open *o, cs_error *err)
+{
+    char path[CS_MAX_NAME_LEN + 96];
+    snprintf(path, sizeof path, "%s/%s", vpath, a->name);
+    memset(o, 0, sizeof *o);
+    o->ds = H5Dopen2(file, path, H5P_DEFAULT);
+    hid_t fs = o->ds < 0 ? H5I_INVALID_HID : H5Dget_space(o->ds);
+    hsize_t got[1 + CS_SCHEMA_MAX_RANK] = {0};
+    int nd = fs < 0 ? -1 : H5Sget_simple_extent_ndims(fs);
+    bool ok = nd == 1 + a->rank && H5Sget_simple_extent_dims(fs, got, NULL) >= 0 &&
+              shape_ok(a, d, got, o);
+    cs_h5_close(&fs);
+    int st = CS_OK;
+    size_t row_bytes = o->row_elems * a->size;
+    if (!ok)
+        st = cs_h5_fail(err, CS_EFORMAT,
+                        "%s is missing, or its shape does not match the scenario's dimensions",
+                        path);
+    else if (got[0] < min_rows || got[0] > max_rows)
+        st = rows_fail(path, got[0], min_rows, max_rows, err);
+    else if (got[0] > SIZE_MAX / row_bytes || !stored_ok(o->ds, got[0], row_bytes))
+        st = cs_error_set(
+            err, CS_EFORMAT, "%s claims %llu rows but stores only %llu bytes: the file is damaged",
+            path, (unsigned long long)got[0], (unsigned long long)H5Dget_storage_size(o->ds));
+    if (st != CS_OK) {
+        cs_h5_close(&o->ds);
+        return st;
+    }
+    o->rows = got[0];
+    return CS_OK;
+}
+
+int cs_schema_read_rows(const cs_schema_open *o, const cs_schema_array *a, uint64_t first,
+                        uint64_t n, void *buf, const char *what, cs_error *err)
+{
+    CS_ASSERT(first + n <= o->rows);
+    hsize_t shape[CS_SCHEMA_MAX_RANK];
+    for (int i = 0; i < a->rank; i++)
+        shape[i] = o->shape[i];
+    return cs_h5_read_rows(o->ds, cs_h5_mem_type(a->type), a->rank, shape, first, n, buf, what,
+                           err);
+}

@@ -1,0 +1,153 @@
+/*
+ * scenario/internal.h — what the loader's files share (internal).
+ *
+ * scenario/load.c converts a YAML tree into a cs_scenario and checks every
+ * rule, with a file per section (groups_load.c, network_load.c,
+ * interventions_load.c) and the helpers of convert.c; scenario/patch.c
+ * applies interventions to a copy of the tree; scenario.c loads a file end
+ * to end, builds the variants, frees and looks things up. Errors go through one
+ * reporting function so that, when a variant's patched tree is converted, an
+ * error is told in terms of the intervention change that caused it.
+ */
+#ifndef CASESIM_SCENARIO_INTERNAL_H
+#define CASESIM_SCENARIO_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "casesim/scenario.h"
+#include "scenario/yaml_tree.h"
+
+/* One change applied to a variant's tree, for messages. */
+typedef struct cs_applied_change {
+    const char *intervention; /* its name */
+    const cs_change *change;
+} cs_applied_change;
+
+/* Conversion context: where errors go and how they are phrased. */
+typedef struct cs_conv {
+    cs_error *err;
+    const char *file;
+    size_t errors; /* errors reported through this context */
+    /* Variant mode (NULL/0 for the base scenario): the variant's name and the
+     * changes applied to its tree, indexed by cs_ynode.patched_by. */
+    const char *variant;
+    const cs_applied_change *changes;
+    size_t n_changes;
+} cs_conv;
+
+/* Reports an error about node `at` (may be NULL: then at pos). In variant
+ * mode the message is placed at the change that altered `at` (or the
+ * variant's last change) and names the intervention and path. */
+void cs_conv_fail(cs_conv *c, int status, const cs_ynode *at, cs_pos pos, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* Converts the tree rooted at root into s (zeroed by the caller; on failure
+ * partly filled, to be released with cs_scenario_release). With
+ * with_interventions, also reads interventions and bundles; otherwise their
+ * keys are accepted but skipped (a variant's scenario has none). Returns CS_OK
+ * if no error was reported. */
+int cs_scenario_convert(cs_conv *c, const cs_ynode *root, bool with_interventions, cs_scenario *s);
+
+/* Frees everything s owns (not s itself) and zeroes it. */
+void cs_scenario_release(cs_scenario *s);
+
+/* Applies the changes of intervention iv (of base scenario s) to tree root.
+ * first_index is the patched_by value given to the first change's nodes (the
+ * changes of a bundle are numbered consecutively). Errors (paths that resolve
+ * to nothing, a scale of a non-number, ...) are reported through c; returns
+ * CS_OK if none. */
+int cs_patch_apply(cs_conv *c, cs_ynode *root, const cs_scenario *s, const cs_intervention *iv,
+                   int first_index);
+
+/* The candidate nearest to word by edit distance, if near enough to be a
+ * likely misspelling; else NULL. */
+const char *cs_nearest(const char *word, const char *const *cands, size_t n);
+
+/* Parses a number written in a file: decimal, optional fraction and
+ * exponent. Refuses NaN, infinities, hexadecimal and overflow. Returns NULL
+ * on success (*out set), else a static string saying why the text is not a
+ * number ("is too large (it overflows a double)", ...; *out untouched). */
+const char *cs_parse_number(const char *text, double *out);
+
+/* Whether name matches [a-z][a-z0-9_]* and is at most CS_MAX_NAME_LEN bytes. */
+bool cs_name_ok(const char *name);
+
+/* ------------------------------------------- conversion helpers (convert.c)
+ *
+ * Each reads one node of the tree as what a key needs and, when it is not,
+ * reports an error at the node through c (cs_conv_fail) and returns false:
+ * callers carry on, so that one pass reports every mistake. `what` names
+ * the key in the message. */
+
+/* Reports an error (CS_EINVAL) or a size limit (CS_ELIMIT) at node at. */
+void cs_conv_error(cs_conv *c, const cs_ynode *at, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void cs_conv_limit(cs_conv *c, const cs_ynode *at, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Reports "unknown WHAT `word`WHERE" with the nearest of cands as a
+ * suggestion, or the list of them. */
+void cs_conv_unknown(cs_conv *c, const cs_ynode *at, const char *what, const char *where,
+                     const char *word, const char *const *cands, size_t n);
+
+/* Reports every key of map that is not one of allowed[0 .. n-1]. */
+void cs_conv_check_keys(cs_conv *c, const cs_ynode *map, const char *where,
+                        const char *const *allowed, size_t n);
+
+/* A finite number; one in [lo, hi] (open at lo when lo_open); a whole number
+ * in [lo, hi] (digits read exactly; with a fraction or exponent, a whole
+ * value up to 2^53); true or false. */
+bool cs_conv_num(cs_conv *c, const cs_ynode *n, const char *what, double *out);
+bool cs_conv_num_in(cs_conv *c, const cs_ynode *n, const char *what, double lo, bool lo_open,
+                    double hi, double *out);
+bool cs_conv_whole(cs_conv *c, const cs_ynode *n, const char *what, uint64_t lo, uint64_t hi,
+                   uint64_t *out);
+bool cs_conv_bool(cs_conv *c, const cs_ynode *n, const char *what, bool *out);
+
+/* Text (a new string in *out); text of at most max bytes (longer is a
+ * limit error); a name ([a-z][a-z0-9_]*, at most CS_MAX_NAME_LEN bytes; a
+ * bad name is reported but still copied, so that references to it do not
+ * cascade into more errors). */
+bool cs_conv_text(cs_conv *c, const cs_ynode *n, const char *what, char **out);
+bool cs_conv_short_text(cs_conv *c, const cs_ynode *n, const char *what, size_t max, char **out);
+bool cs_conv_name(cs_conv *c, const cs_ynode *n, const char *what, char **out);
+
+/* The value of a required key of map, or NULL after reporting it missing. */
+const cs_ynode *cs_conv_need(cs_conv *c, const cs_ynode *map, const char *key, const char *where);
+
+/* Whether n is a mapping; a list of 1 .. max items (more is a limit error
+ * naming limit_name). */
+bool cs_conv_is_map(cs_conv *c, const cs_ynode *n, const char *what);
+bool cs_conv_is_list(cs_conv *c, const cs_ynode *n, const char *what, size_t max,
+                     const char *limit_name);
+
+/* Returns p, reporting "out of memory" when it is NULL: every allocation of
+ * the conversion is cs_conv_mem(c, cs_xcalloc(...)) or of cs_xstrdup. */
+void *cs_conv_mem(cs_conv *c, void *p);
+
+/* The names of s's groups into names[0 .. n_groups - 1]. */
+void cs_conv_group_names(const cs_scenario *s, const char **names);
+
+/* One number for every group, or a mapping group -> number, each in
+ * [lo, hi], into out[0 .. n_groups - 1]. */
+bool cs_conv_per_group(cs_conv *c, const cs_ynode *n, const char *what, const cs_scenario *s,
+                       double lo, double hi, double *out);
+
+/* The number of elements of an array. */
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ------------------------------------------- the sections of a scenario
+ *
+ * Each reads its keys of the root mapping into s, reporting through c;
+ * later sections use what earlier ones read (groups before violations,
+ * both before the network). */
+void cs_load_groups(cs_conv *c, const cs_ynode *root, cs_scenario *s);
+void cs_load_violations(cs_conv *c, const cs_ynode *root, cs_scenario *s);
+void cs_load_evidence(cs_conv *c, const cs_ynode *root, cs_scenario *s); /* groups_load.c */
+void cs_load_network(cs_conv *c, const cs_ynode *root, cs_scenario *s);  /* network_load.c */
+void cs_load_interventions(cs_conv *c, const cs_ynode *root, cs_scenario *s);
+void cs_load_bundles(cs_conv *c, const cs_ynode *root, cs_scenario *s); /* interventions_load.c */
+
+#endif

@@ -1,0 +1,398 @@
+/*
+ * scenario/patch.c — applies an intervention's changes to a copy of the tree.
+ *
+ * A change is `path` plus `set: V` or `scale: F`. The path walks the YAML
+ * tree: in a mapping a segment is a key; in a list a segment is the `name` of
+ * an element (`stages.investigation`) and `[i]` is the element at index i
+ * (`branches[0]`). Patching the tree rather than the structs means every
+ * variant goes through exactly the same conversion and validation as the
+ * file itself, so a change can never produce a scenario the loader would
+ * refuse.
+ *
+ * Conveniences, documented in scenarios/README.md:
+ * - a path that ends at a mapping of numbers (a per-group `p`, a `share`, a
+ *   `kind_odds_ratio`) applies the change to each of its numbers;
+ * - `p.GROUP` where `p` is one number for all groups first expands `p` into a
+ *   per-group mapping (every group keeping the old value), then changes GROUP;
+ * - `set` may create a key that is missing in an existing mapping (e.g. give a
+ *   stage without staff a `staff`); the result is validated like any key.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "scenario/internal.h"
+
+#define MAX_SEGMENTS 64
+
+typedef struct segment {
+    const char *name; /* NULL for an index */
+    size_t index;
+} segment;
+
+/* Splits path (modified in place) into segments. Syntax was checked when the
+ * intervention was read, so only the count can fail here. */
+static bool split_path(char *path, segment *seg, size_t *n)
+{
+    *n = 0;
+    char *q = path;
+    while (*q) {
+        if (*q == '.') {
+            q++;
+            continue;
+        }
+        if (*n == MAX_SEGMENTS)
+            return false;
+        if (*q == '[') {
+            q++;
+            seg[*n].name = NULL;
+            seg[*n].index = (size_t)strtoull(q, &q, 10);
+            (*n)++;
+            if (*q == ']')
+                q++;
+            continue;
+        }
+        seg[*n].name = q;
+        while (*q && *q != '.' && *q != '[')
+            q++;
+        (*n)++;
+        if (*q == '.') {
+            *q++ = '\0';
+        } else if (*q == '[') {
+            /* terminate the name, keep the bracket for the next round */
+            memmove(q + 1, q, strlen(q) + 1);
+            *q++ = '\0';
+        }
+    }
+    return true;
+}
+
+static void path_fail(cs_conv *c, const cs_change *ch, const char *context, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void path_fail(cs_conv *c, const cs_change *ch, const char *context, const char *fmt, ...)
+{
+    char msg[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    c->errors++;
+    cs_error_at(c->err, CS_EINVAL, c->file, ch->pos.line, ch->pos.column, "%s, path `%s`: %s",
+                context, ch->path, msg);
+}
+
+/* Replaces scalar n's text by the result of the change; false if n is not a
+ * number that can be scaled. */
+static bool change_scalar(cs_ynode *n, const cs_change *ch, int index)
+{
+    double v = ch->value;
+    if (ch->op == CS_CHANGE_SCALE) {
+        double old;
+        if (n->quoted || cs_parse_number(n->value, &old) != NULL)
+            return false;
+        v = old * ch->value;
+    }
+    char buf[64];
+    snprintf(buf, sizeof buf, "%.17g", v);
+    char *t = cs_xstrdup(buf);
+    if (!t)
+        return false;
+    free(n->value);
+    n->value = t;
+    n->quoted = false;
+    n->patched_by = index;
+    return true;
+}
+
+/* Turns scalar p into a mapping {group: p, ...} over the base's groups. */
+static int expand_per_group(cs_ynode *n, const cs_scenario *s)
+{
+    char *text = n->value;
+    n->value = NULL;
+    n->kind = CS_YNODE_MAP;
+    for (size_t g = 0; g < s->n_groups; g++) {
+        cs_ynode *k = cs_ynode_new(CS_YNODE_SCALAR, n->pos, s->groups[g].name);
+        cs_ynode *v = cs_ynode_new(CS_YNODE_SCALAR, n->pos, text);
+        if (!k || !v || cs_ynode_append(n, k, v) != CS_OK) {
+            cs_ynode_free(k);
+            cs_ynode_free(v);
+            free(text);
+            return CS_ENOMEM;
+        }
+        v->quoted = n->quoted;
+    }
+    n->quoted = false;
+    free(text);
+    return CS_OK;
+}
+
+/* Names of the elements of list l (those that have a scalar `name`). */
+static size_t element_names(const cs_ynode *l, const char **names, size_t max)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < l->n && k < max; i++) {
+        const cs_ynode *nn = cs_ynode_get(l->items[i], "name");
+        if (nn && nn->kind == CS_YNODE_SCALAR)
+            names[k++] = nn->value;
+    }
+    return k;
+}
+
+/* A walk down the tree along a change's path. */
+typedef struct walk {
+    cs_conv *c;
+    const cs_scenario *s;
+    const cs_change *ch;
+    int index;           /* the change's patched_by number */
+    const char *context; /* "intervention `x`, change 2", for messages */
+    cs_ynode *cur;       /* the node reached */
+    const char *prev_key;
+    char where[512]; /* the path walked so far, as the messages name it */
+    cs_ynode *stack[MAX_SEGMENTS + 1];
+    size_t depth;
+} walk;
+
+/* Interventions change the system, not the experiment: a variant with
+ * another time window, seed or replicate count could not be paired with
+ * the baseline replicate by replicate. */
+static bool changeable(const segment *first)
+{
+    static const char *const allowed[] = {"groups", "violations", "evidence", "stages"};
+    for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++)
+        if (first->name && strcmp(first->name, allowed[i]) == 0)
+            return true;
+    return false;
+}
+
+/* `[i]`: element i of a list. */
+static int step_index(walk *w, const segment *sg)
+{
+    if (w->cur->kind != CS_YNODE_SEQ) {
+        path_fail(w->c, w->ch, w->context, "`[%zu]`: %s is not a list", sg->index, w->where);
+        return CS_EINVAL;
+    }
+    if (sg->index >= w->cur->n) {
+        path_fail(w->c, w->ch, w->context,
+                  "index %zu is out of range: %s has %zu elements (indices start at 0)", sg->index,
+                  w->where, w->cur->n);
+        return CS_EINVAL;
+    }
+    w->cur = w->cur->items[sg->index];
+    size_t len = strlen(w->where);
+    snprintf(w->where + len, sizeof w->where - len, "[%zu]", sg->index);
+    return CS_OK;
+}
+
+/* `.name` in a mapping: the key's value; a `set` of the last segment
+ * creates the key (validation then judges whether it belongs there). */
+static int step_map(walk *w, const segment *sg, bool last, cs_ynode **next)
+{
+    cs_ynode *cur = w->cur;
+    *next = cs_ynode_get(cur, sg->name);
+    if (*next)
+        return CS_OK;
+    if (last && w->ch->op == CS_CHANGE_SET) {
+        cs_ynode *k = cs_ynode_new(CS_YNODE_SCALAR, w->ch->pos, sg->name);
+        cs_ynode *v = cs_ynode_new(CS_YNODE_SCALAR, w->ch->pos, "0");
+        if (!k || !v || cs_ynode_append(cur, k, v) != CS_OK) {
+            cs_ynode_free(k);
+            cs_ynode_free(v);
+            return CS_ENOMEM;
+        }
+        k->patched_by = w->index;
+        *next = v;
+        return CS_OK;
+    }
+    /* keys created by earlier `set`s may exceed the parser's limit */
+    const char *keys[CS_YAML_MAX_KEYS];
+    size_t n_keys = cur->n < CS_YAML_MAX_KEYS ? cur->n : CS_YAML_MAX_KEYS;
+    for (size_t k = 0; k < n_keys; k++)
+        keys[k] = cur->keys[k]->value;
+    const char *near = cs_nearest(sg->name, keys, n_keys);
+    if (near)
+        path_fail(w->c, w->ch, w->context, "%s has no `%s`; did you mean `%s`?", w->where, sg->name,
+                  near);
+    else
+        path_fail(w->c, w->ch, w->context, "%s has no `%s`%s", w->where, sg->name,
+                  w->ch->op == CS_CHANGE_SCALE ? " to scale" : "");
+    return CS_EINVAL;
+}
+
+/* `.name` in a list: the element whose `name` it is. */
+static int step_list(walk *w, const segment *sg, cs_ynode **next)
+{
+    cs_ynode *cur = w->cur;
+    for (size_t k = 0; k < cur->n && !*next; k++) {
+        const cs_ynode *nn = cs_ynode_get(cur->items[k], "name");
+        if (nn && nn->kind == CS_YNODE_SCALAR && strcmp(nn->value, sg->name) == 0)
+            *next = cur->items[k];
+    }
+    if (*next)
+        return CS_OK;
+    const char *names[256];
+    size_t k = element_names(cur, names, 256);
+    const char *near = cs_nearest(sg->name, names, k);
+    if (near)
+        path_fail(w->c, w->ch, w->context, "%s has no element named `%s`; did you mean `%s`?",
+                  w->where, sg->name, near);
+    else
+        path_fail(w->c, w->ch, w->context,
+                  "%s has no element named `%s` (use a name, or an index like `[0]`)", w->where,
+                  sg->name);
+    return CS_EINVAL;
+}
+
+/* `p.group` where p is one number for all groups: expanded to a per-group
+ * mapping first. */
+static int step_group(walk *w, const segment *sg, cs_ynode **next)
+{
+    const cs_scenario *s = w->s;
+    const char *names[CS_MAX_GROUPS];
+    bool known = false;
+    for (size_t g = 0; g < s->n_groups; g++) {
+        names[g] = s->groups[g].name;
+        known |= strcmp(names[g], sg->name) == 0;
+    }
+    if (!known) {
+        const char *near = cs_nearest(sg->name, names, s->n_groups);
+        path_fail(w->c, w->ch, w->context, "`%s` is not a group%s%s%s", sg->name,
+                  near ? "; did you mean `" : "", near ? near : "", near ? "`?" : "");
+        return CS_EINVAL;
+    }
+    int st = expand_per_group(w->cur, s);
+    if (st == CS_OK)
+        *next = cs_ynode_get(w->cur, sg->name);
+    return st;
+}
+
+/* Adds `.name` to the path in messages. */
+static void extend_where(walk *w, const char *name)
+{
+    size_t len = strlen(w->where);
+    if (strcmp(w->where, "the scenario") == 0)
+        snprintf(w->where, sizeof w->where, "`%s`", name);
+    else if (len > 0 && w->where[len - 1] == '`')
+        snprintf(w->where + len - 1, sizeof w->where - len + 1, ".%s`", name);
+    else
+        snprintf(w->where + len, sizeof w->where - len, ".%s", name);
+}
+
+/* One named segment: a key, a list element, or a group of a single p. */
+static int step_name(walk *w, const segment *sg, bool last)
+{
+    cs_ynode *next = NULL;
+    int st;
+    if (w->cur->kind == CS_YNODE_MAP) {
+        st = step_map(w, sg, last, &next);
+    } else if (w->cur->kind == CS_YNODE_SEQ) {
+        st = step_list(w, sg, &next);
+    } else if (w->prev_key && strcmp(w->prev_key, "p") == 0 && !cs_ynode_is_null(w->cur)) {
+        st = step_group(w, sg, &next);
+    } else {
+        path_fail(w->c, w->ch, w->context, "%s is a single value; it has no `%s`", w->where,
+                  sg->name);
+        st = CS_EINVAL;
+    }
+    if (st != CS_OK)
+        return st;
+    w->prev_key = sg->name;
+    w->cur = next;
+    extend_where(w, sg->name);
+    return CS_OK;
+}
+
+/* The change itself, on the node reached: a number, or a mapping of
+ * numbers (one per group), each set or scaled. */
+static int change_node(walk *w)
+{
+    cs_ynode *cur = w->cur;
+    if (cur->kind == CS_YNODE_SCALAR) {
+        if (change_scalar(cur, w->ch, w->index))
+            return CS_OK;
+        path_fail(w->c, w->ch, w->context, "cannot scale `%.40s`: it is not a number", cur->value);
+        return CS_EINVAL;
+    }
+    if (cur->kind != CS_YNODE_MAP || cur->n == 0) {
+        path_fail(w->c, w->ch, w->context, "it names %s; name a number inside it",
+                  cs_ynode_kind_name(cur));
+        return CS_EINVAL;
+    }
+    int st = CS_OK;
+    for (size_t k = 0; k < cur->n && st == CS_OK; k++)
+        if (cur->items[k]->kind != CS_YNODE_SCALAR) {
+            path_fail(w->c, w->ch, w->context,
+                      "it names a mapping of more than numbers; name a number inside it");
+            st = CS_EINVAL;
+        }
+    for (size_t k = 0; k < cur->n && st == CS_OK; k++)
+        if (!change_scalar(cur->items[k], w->ch, w->index)) {
+            path_fail(w->c, w->ch, w->context, "cannot scale `%.40s`: it is not a number",
+                      cur->items[k]->value);
+            st = CS_EINVAL;
+        }
+    return st;
+}
+
+static int apply_one(cs_conv *c, cs_ynode *root, const cs_scenario *s, const cs_change *ch,
+                     int index, const char *context)
+{
+    if (!ch->path)
+        return CS_EINVAL;
+    char *path = malloc(strlen(ch->path) * 2 + 2);
+    if (!path)
+        return CS_ENOMEM;
+    strcpy(path, ch->path);
+    segment seg[MAX_SEGMENTS];
+    size_t n_seg;
+    walk w = {.c = c,
+              .s = s,
+              .ch = ch,
+              .index = index,
+              .context = context,
+              .cur = root,
+              .where = "the scenario"};
+    int st = CS_OK;
+    if (!split_path(path, seg, &n_seg)) {
+        path_fail(c, ch, context, "the path has more than %d segments", MAX_SEGMENTS);
+        st = CS_EINVAL;
+    } else if (n_seg == 0 || !changeable(&seg[0])) {
+        path_fail(c, ch, context,
+                  "an intervention may change only `groups`, `violations`, `evidence` or "
+                  "`stages` (time, run and outcomes are the same for every variant so that "
+                  "variants can be compared replicate by replicate)");
+        st = CS_EINVAL;
+    }
+    for (size_t i = 0; i < n_seg && st == CS_OK; i++) {
+        w.stack[w.depth++] = w.cur;
+        st = seg[i].name ? step_name(&w, &seg[i], i + 1 == n_seg) : step_index(&w, &seg[i]);
+    }
+    if (st == CS_OK)
+        st = change_node(&w);
+    if (st == CS_OK) {
+        w.cur->patched_by = index;
+        for (size_t k = 0; k < w.depth; k++)
+            w.stack[k]->patched_by = index;
+    }
+    free(path);
+    return st;
+}
+
+int cs_patch_apply(cs_conv *c, cs_ynode *root, const cs_scenario *s, const cs_intervention *iv,
+                   int first_index)
+{
+    char context[160];
+    if (c->variant && strcmp(c->variant, iv->name) != 0)
+        snprintf(context, sizeof context, "bundle `%s`, intervention `%s`", c->variant, iv->name);
+    else
+        snprintf(context, sizeof context, "intervention `%s`", iv->name);
+    int status = CS_OK;
+    for (size_t j = 0; j < iv->n_changes; j++) {
+        int st = apply_one(c, root, s, &iv->changes[j], first_index + (int)j, context);
+        if (st == CS_ENOMEM)
+            return cs_error_set(c->err, CS_ENOMEM, "%s: out of memory", c->file);
+        if (st != CS_OK)
+            status = st;
+    }
+    return status;
+}

@@ -1,0 +1,1233 @@
+/*
+ * engine.c — the discrete-event simulation of one (variant, replicate):
+ * cs_sim_replicate. MODEL.md is the contract; the choices it leaves open are
+ * stated here and in docs/ENGINE.md.
+ *
+ * Entities. A case (one incident) owns one or more tracks; a track moves
+ * through stages until it reaches an outcome; a fork ends the track and starts
+ * one child track per target. Cases and tracks live in pools with free lists
+ * (indices, not pointers, so pools can grow), so that memory follows the
+ * number in flight and nothing is allocated per event once the pools have
+ * grown to their high-water marks. Incidents arrive lazily: each group has
+ * exactly one pending arrival event.
+ *
+ * Randomness (casesim/rng.h). Arrival gaps of group g come from the stream
+ * (seed, replicate, g, 0, 0, ARRIVALS). Incident n of group g draws its kind,
+ * its well-foundedness and its evidence, in that order, from (seed,
+ * replicate, g, n, 0, INCIDENT). Every stage visit of a track draws its
+ * branch uniform and then its duration from its own stream (seed, replicate,
+ * g, n, mix(track id, stage, visit), TRACK): keying by stage and visit, not
+ * only by track, means that a change at one stage (say a longer duration, or
+ * a different sampler) cannot shift the numbers any later stage draws, and
+ * drawing the branch uniform first means it cannot shift that stage's own
+ * decision either, so that common random numbers hold stage by stage across
+ * variants. The root
+ * track's id is 0; the child in fork slot j of a track with id p has id
+ * mix(mix(p) ^ (j + 1)) — a function of the parent and the slot only, not of
+ * the order in which events happened.
+ *
+ * Events and their order. See event_queue.h: at equal times departures (a
+ * service end, then a deadline) come before arrivals (a new incident, a track
+ * entering a staffed stage); remaining ties go by (group, incident, track
+ * id, type, slot), all functions of the simulation, never of addresses. A
+ * place freed at time t goes at once to the head of the stage's queue;
+ * tracks arriving at t come after it. A track moving into a stage without
+ * staff enters it at once (no queue: the order cannot matter there).
+ *
+ * Stage rules.
+ *  - A staffed stage serves at most `capacity` tracks; the others wait in
+ *    FIFO order, or by violation priority (then FIFO) with queue: priority.
+ *  - The duration is drawn at entry; service takes it once a place is free.
+ *  - A deadline (from the incident, or from arrival at the stage) applies to
+ *    a track that has not finished by then: it leaves at that moment, from the
+ *    queue or from service (freeing its place), for the deadline's outcome.
+ *    A service finishing exactly at the deadline counts as finished. A track
+ *    arriving after its incident-based deadline has passed enters the stage
+ *    and leaves at once (an entry and a deadline loss, wait 0).
+ *  - max_visits: a track that would enter a stage for the (max_visits+1)-th
+ *    time does not enter it; it takes that stage's reference branch at once
+ *    (the stage's "default" decision), without a duration.
+ *
+ * Measures. See casesim/measures.h and compute_measures() below: cohort
+ * incidents are those arriving in [warmup, warmup + cohort); a case's
+ * accountability counts every accountability outcome reached by the end of
+ * the run (also by a track of a case still pending); a pending case without
+ * one counts as not (yet) accountable. Times from incident to case end go
+ * into a fixed histogram (exact 0; 0.5-day bins below 2048 days; 64 bins per
+ * doubling above), so quantiles are within 0.5 day (below 2048 days) or 1.1%
+ * (above) and memory does not grow with the cohort; the mean is exact.
+ */
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "casesim/engine.h"
+#include "casesim/rng.h"
+#include "core/assert.h"
+#include "sim/event_queue.h"
+#include "sim/model.h"
+#include "sim/pool.h"
+
+#define NIL UINT32_MAX
+
+/* Time histogram: bin 0 is exactly 0; then LIN_BINS bins of LIN_WIDTH days;
+ * then LOG_BINS bins of 1/LOG_PER_OCTAVE doubling from LIN_LIMIT days. */
+#define LIN_WIDTH 0.5
+#define LIN_BINS 4096
+#define LIN_LIMIT (LIN_WIDTH * LIN_BINS)
+#define LOG_PER_OCTAVE 64
+#define LOG_OCTAVES 8 /* up to 2048 * 2^8 days > CS_MAX_YEARS */
+#define LOG_BINS (LOG_PER_OCTAVE * LOG_OCTAVES)
+#define N_BINS (1 + LIN_BINS + LOG_BINS)
+
+enum track_state { TR_FREE = 0, TR_ENTERING, TR_WAITING, TR_SERVICE };
+
+/* Cases and tracks are one cache line each (64 bytes, aligned): with tens of
+ * thousands in flight they live in memory, not in cache, and an event's case
+ * and track are two misses rather than up to four (bench/README.md). */
+typedef struct icase {
+    _Alignas(64) uint64_t incident;
+    uint64_t track_prefix; /* key prefix of its track streams (see draw_visit) */
+    double t_arrival;
+    double evidence;
+    uint64_t outcome_mask;
+    uint32_t open_tracks;
+    uint32_t n_tracks;
+    uint16_t kind;
+    uint8_t group;
+    uint8_t well_founded;
+    uint8_t cohort;
+    uint8_t live;
+} icase;
+_Static_assert(sizeof(icase) == 64, "a case is one cache line");
+
+typedef struct track {
+    _Alignas(64) uint64_t id;
+    double t_enter;  /* arrival at the current stage */
+    double deadline; /* absolute deadline at the current stage (INFINITY: none) */
+    union {
+        double dur;     /* drawn duration of the current visit, until service starts */
+        double t_start; /* then the service start (dur is no longer needed) */
+    };
+    double u_branch; /* drawn uniform for the branch choice of the current visit */
+    uint32_t case_slot;
+    uint32_t gen;        /* bumped at every stage entry and release: stale-event check */
+    uint32_t prev, next; /* stage queue links */
+    uint16_t stage;
+    uint8_t state;
+    uint8_t visit;
+    uint8_t deadline_pending; /* a deadline event for this visit is in the heap */
+    uint8_t rank;             /* queue rank at the current stage */
+    uint8_t skips;            /* consecutive max_visits skips (loop guard) */
+} track;
+_Static_assert(sizeof(track) == 64, "a track is one cache line");
+
+typedef struct stage_rt {
+    uint64_t busy, waiting;
+    uint32_t head[CS_MAX_VIOLATIONS], tail[CS_MAX_VIOLATIONS];
+    uint32_t nonempty; /* bit r: rank r has waiting tracks */
+    double t_last;     /* time the counts were last integrated to */
+    /* cohort-window accumulators */
+    double area_wait, area_busy, wait_sum, service_sum;
+    uint64_t entries, service_n, losses;
+} stage_rt;
+
+typedef struct group_acc {
+    uint64_t incidents, well_founded, unfounded;
+    uint64_t acc_wf, acc_unf, red_wf;
+    uint64_t cat_wf[CS_MAX_OUTCOMES];
+    uint64_t ended, pending;
+    double time_sum;
+} group_acc;
+
+typedef struct ws {
+    const cs_model *m;
+    uint64_t seed, replicate;
+    gsl_rng *rng;
+    cs_pcg32 *rs; /* the state inside rng */
+    cs_event_queue q;
+
+    cs_pool case_pool; /* of icase */
+    icase *cases;      /* case_pool.items */
+
+    cs_pool track_pool; /* of track */
+    track *tracks;      /* track_pool.items */
+    uint8_t *visits;    /* [track][n_visit_slots] */
+
+    uint32_t *entering; /* tracks about to enter a stage now */
+    size_t n_entering, entering_cap;
+
+    stage_rt *st;    /* [S] */
+    double *backlog; /* [S][n_months] waiting-count area per month */
+    group_acc *acc;  /* [G + 1] (last = all, filled at the end) */
+    uint64_t *hist;  /* [G + 1][N_BINS]; 64-bit: one bin can hold every cohort case */
+    cs_pcg32 arrivals[CS_MAX_GROUPS];
+    /* Key prefixes (seed, purpose, replicate, group) of the incident and track
+     * streams of each group (casesim/rng.h, cs_stream_prefix). */
+    uint64_t incident_prefix[CS_MAX_GROUPS], track_prefix[CS_MAX_GROUPS];
+    /* Each group's next arrival (time INFINITY: none before the end). They
+     * are kept out of the event queue, which would only sort what is known to
+     * be one event per group; arr_first is the earliest by cs_event_before,
+     * so events are taken in exactly the order of one queue holding them. */
+    cs_event arr[CS_MAX_GROUPS];
+    uint32_t arr_first; /* NIL when no arrival is pending */
+    double inv_month, inv_year;
+    size_t n_months, n_years;
+
+    cs_replicate_result *out;
+    bool records;
+    uint64_t events;
+    uint64_t incidents_total;
+    int status;
+    cs_error *err;
+} ws;
+
+/* ---- pools ----------------------------------------------------------------------- */
+
+static bool grow(void **p, size_t *cap, size_t elem, size_t min_cap)
+{
+    size_t ncap = *cap ? *cap * 2 : min_cap;
+    if (ncap > UINT32_MAX - 1 || ncap > SIZE_MAX / elem)
+        return false;
+    void *np = realloc(*p, ncap * elem);
+    if (!np)
+        return false;
+    *p = np;
+    *cap = ncap;
+    return true;
+}
+
+/* Grows the case pool (its new slots not live). */
+static bool grow_cases(ws *w)
+{
+    size_t old = cs_pool_grow(&w->case_pool, 1024);
+    if (old == SIZE_MAX) {
+        w->status = cs_error_set(w->err, CS_ENOMEM, "engine: out of memory (cases)");
+        return false;
+    }
+    w->cases = w->case_pool.items;
+    for (size_t i = old; i < w->case_pool.cap; i++)
+        w->cases[i].live = 0;
+    return true;
+}
+
+static uint32_t case_alloc(ws *w)
+{
+    if (w->case_pool.n_free == 0 && !grow_cases(w))
+        return NIL;
+    return cs_pool_take(&w->case_pool);
+}
+
+static void case_release(ws *w, uint32_t c)
+{
+    CS_ASSERT(w->cases[c].live && w->cases[c].open_tracks == 0);
+    w->cases[c].live = 0;
+    cs_pool_put(&w->case_pool, c);
+}
+
+/* Grows the track pool and the visit counters with it (new slots free). */
+static bool grow_tracks(ws *w)
+{
+    size_t old = cs_pool_grow(&w->track_pool, 1024);
+    if (old == SIZE_MAX) {
+        w->status = cs_error_set(w->err, CS_ENOMEM, "engine: out of memory (tracks)");
+        return false;
+    }
+    w->tracks = w->track_pool.items;
+    size_t cap = w->track_pool.cap, nv = w->m->n_visit_slots;
+    if (nv) {
+        uint8_t *v = realloc(w->visits, cap * nv);
+        if (!v) {
+            w->status = cs_error_set(w->err, CS_ENOMEM, "engine: out of memory (tracks)");
+            return false;
+        }
+        w->visits = v;
+    }
+    for (size_t i = old; i < cap; i++) {
+        w->tracks[i].state = TR_FREE;
+        w->tracks[i].gen = 0;
+    }
+    return true;
+}
+
+static uint32_t track_alloc(ws *w)
+{
+    if (w->track_pool.n_free == 0 && !grow_tracks(w))
+        return NIL;
+    uint32_t t = cs_pool_take(&w->track_pool);
+    CS_ASSERT(w->tracks[t].state == TR_FREE);
+    return t;
+}
+
+static void track_release(ws *w, uint32_t t)
+{
+    CS_ASSERT(w->tracks[t].state != TR_FREE);
+    w->tracks[t].state = TR_FREE;
+    w->tracks[t].gen++;
+    cs_pool_put(&w->track_pool, t);
+}
+
+static void push_event(ws *w, double time, uint32_t slot, uint8_t type)
+{
+    cs_event e;
+    e.time = time;
+    e.type = type;
+    e.slot = slot;
+    if (type == CS_EV_ARRIVAL) {
+        e.incident = 0; /* set by the caller */
+        e.track_id = 0;
+        e.gen = 0;
+        e.aux = 0;
+        e.order = (uint8_t)(1u << 4 | slot);
+    } else {
+        const track *tr = &w->tracks[slot];
+        const icase *c = &w->cases[tr->case_slot];
+        e.incident = c->incident;
+        e.track_id = tr->id;
+        e.gen = tr->gen;
+        e.aux = tr->case_slot;
+        e.order = (uint8_t)((type == CS_EV_ENTER ? 1u : 0u) << 4 | c->group);
+    }
+    if (cs_event_queue_push(&w->q, &e) != 0)
+        w->status = cs_error_set(w->err, CS_ENOMEM, "engine: out of memory (events)");
+}
+
+/* ---- time integrals -------------------------------------------------------------- */
+
+static inline double window_overlap(const cs_model *m, double a, double b)
+{
+    double lo = a > m->t_warmup ? a : m->t_warmup;
+    double hi = b < m->t_cohort_end ? b : m->t_cohort_end;
+    return hi > lo ? hi - lo : 0.0;
+}
+
+static inline bool in_window(const cs_model *m, double t)
+{
+    return t >= m->t_warmup && t < m->t_cohort_end;
+}
+
+/* Integrates stage s's waiting and busy counts from its last change to t. */
+static void stage_advance(ws *w, size_t s, double t)
+{
+    stage_rt *st = &w->st[s];
+    double t0 = st->t_last;
+    if (!(t > t0))
+        return;
+    st->t_last = t;
+    if (st->waiting) {
+        double q = (double)st->waiting;
+        st->area_wait += q * window_overlap(w->m, t0, t);
+        size_t mo = (size_t)(t0 * w->inv_month);
+        double cur = t0;
+        double *bl = &w->backlog[s * w->n_months];
+        while (cur < t && mo < w->n_months) {
+            double mend = (double)(mo + 1) * w->m->month_days;
+            double seg = t < mend ? t : mend;
+            if (seg > cur)
+                bl[mo] += q * (seg - cur);
+            cur = seg;
+            mo++;
+        }
+    }
+    if (st->busy)
+        st->area_busy += (double)st->busy * window_overlap(w->m, t0, t);
+}
+
+static inline size_t year_of(const ws *w, double t)
+{
+    size_t y = (size_t)(t * w->inv_year);
+    return y < w->n_years ? y : w->n_years - 1;
+}
+
+/* ---- the time histogram ---------------------------------------------------------- */
+
+static size_t hist_bin(double t)
+{
+    if (!(t > 0.0))
+        return 0;
+    if (t < LIN_LIMIT)
+        return 1 + (size_t)(t * (1.0 / LIN_WIDTH));
+    double x = floor(log2(t / LIN_LIMIT) * LOG_PER_OCTAVE);
+    size_t i = x < (double)(LOG_BINS - 1) ? (size_t)x : LOG_BINS - 1;
+    return 1 + LIN_BINS + i;
+}
+
+static void hist_bin_range(size_t b, double *lo, double *hi)
+{
+    if (b == 0) {
+        *lo = *hi = 0.0;
+    } else if (b <= LIN_BINS) {
+        *lo = (double)(b - 1) * LIN_WIDTH;
+        *hi = *lo + LIN_WIDTH;
+    } else {
+        size_t i = b - 1 - LIN_BINS;
+        *lo = LIN_LIMIT * exp2((double)i / LOG_PER_OCTAVE);
+        *hi = LIN_LIMIT * exp2((double)(i + 1) / LOG_PER_OCTAVE);
+    }
+}
+
+/* The q-quantile (inverse empirical CDF, rank ceil(q n)) from a histogram of
+ * n values, interpolated within its bin; NaN if n == 0. */
+static double hist_quantile(const uint64_t *h, uint64_t n, double q)
+{
+    if (n == 0)
+        return NAN;
+    double rank = ceil(q * (double)n);
+    if (rank < 1.0)
+        rank = 1.0;
+    uint64_t cum = 0;
+    for (size_t b = 0; b < N_BINS; b++) {
+        if (!h[b])
+            continue;
+        if ((double)(cum + h[b]) >= rank) {
+            double lo, hi;
+            hist_bin_range(b, &lo, &hi);
+            return lo + (hi - lo) * (rank - (double)cum - 0.5) / (double)h[b];
+        }
+        cum += h[b];
+    }
+    return NAN;
+}
+
+/* ---- cases ----------------------------------------------------------------------- */
+
+/* Adds cohort case c (ended at t, or pending if !ended) to the accumulators
+ * and, if asked, to the case records. */
+static void case_finalize(ws *w, const icase *c, bool ended, double t)
+{
+    const cs_model *m = w->m;
+    group_acc *a = &w->acc[c->group];
+    bool acc = (c->outcome_mask & m->accountability_mask) != 0;
+    a->incidents++;
+    if (c->well_founded) {
+        a->well_founded++;
+        a->acc_wf += acc;
+        a->red_wf += (c->outcome_mask & m->redress_mask) != 0;
+        for (size_t k = 0; k < m->n_categories; k++)
+            a->cat_wf[k] += (c->outcome_mask & m->category_mask[k]) != 0;
+    } else {
+        a->unfounded++;
+        a->acc_unf += acc;
+    }
+    if (ended) {
+        double dt = t - c->t_arrival;
+        a->ended++;
+        a->time_sum += dt;
+        w->hist[(size_t)c->group * N_BINS + hist_bin(dt)]++;
+    } else {
+        a->pending++;
+    }
+    if (w->records) {
+        cs_replicate_result *r = w->out;
+        if (r->n_cases == r->cap_cases) {
+            size_t cap = r->cap_cases;
+            void *p = r->cases;
+            if (!grow(&p, &cap, sizeof(cs_case_record), 256)) {
+                w->status = cs_error_set(w->err, CS_ENOMEM, "engine: out of memory (records)");
+                return;
+            }
+            r->cases = p;
+            r->cap_cases = cap;
+        }
+        cs_case_record *rec = &r->cases[r->n_cases++];
+        rec->replicate = w->replicate;
+        rec->group = c->group;
+        rec->incident = c->incident;
+        rec->arrival_day = c->t_arrival;
+        rec->violation = c->kind;
+        rec->well_founded = c->well_founded;
+        rec->evidence = c->evidence;
+        rec->end_day = ended ? t : NAN;
+        rec->n_tracks = c->n_tracks;
+        rec->outcome_mask = c->outcome_mask;
+    }
+}
+
+/* Track t reaches outcome o at time now: counts it, frees the track and, if
+ * it was its case's last open track, ends the case. */
+static void track_end(ws *w, uint32_t t, size_t o, double now)
+{
+    uint32_t cs = w->tracks[t].case_slot;
+    icase *c = &w->cases[cs];
+    w->out->period_outcomes[year_of(w, now) * w->m->n_outcomes + o]++;
+    if (c->cohort) {
+        w->out->outcome_counts[(size_t)c->group * w->m->n_outcomes + o]++;
+        w->out->outcome_counts[w->m->n_groups * w->m->n_outcomes + o]++;
+    }
+    c->outcome_mask |= UINT64_C(1) << o;
+    CS_ASSERT(c->live && c->open_tracks > 0);
+    track_release(w, t);
+    if (--c->open_tracks == 0) {
+        if (c->cohort)
+            case_finalize(w, c, true, now);
+        case_release(w, cs);
+    }
+}
+
+/* ---- stages ---------------------------------------------------------------------- */
+
+static void entering_push(ws *w, uint32_t t)
+{
+    if (w->n_entering == w->entering_cap) {
+        void *p = w->entering;
+        if (!grow(&p, &w->entering_cap, sizeof(uint32_t), 64)) {
+            w->status = cs_error_set(w->err, CS_ENOMEM, "engine: out of memory");
+            return;
+        }
+        w->entering = p;
+    }
+    w->entering[w->n_entering++] = t;
+}
+
+/* Sends track t to target tg at time now. */
+static void route(ws *w, uint32_t t, cs_mtarget tg, double now)
+{
+    if (tg < 0) {
+        track_end(w, t, (size_t)(-tg - 1), now);
+        return;
+    }
+    track *tr = &w->tracks[t];
+    tr->stage = (uint16_t)tg;
+    tr->state = TR_ENTERING;
+    entering_push(w, t);
+}
+
+/* Track t follows branch b (global index) of its stage at time now: to one
+ * target, or forks into one child track per target. */
+static void follow_branch(ws *w, uint32_t t, size_t b, double now)
+{
+    const cs_model *m = w->m;
+    uint32_t n = m->n_to[b];
+    const cs_mtarget *to = &m->targets[m->to0[b]];
+    if (n == 1) {
+        route(w, t, to[0], now);
+        return;
+    }
+    uint32_t kids[CS_MAX_FORK];
+    uint64_t parent_id = w->tracks[t].id;
+    uint64_t pmix = cs_mix64(parent_id);
+    kids[0] = t;
+    for (uint32_t j = 1; j < n; j++) {
+        kids[j] = track_alloc(w);
+        if (kids[j] == NIL) {
+            for (uint32_t i = 1; i < j; i++)
+                track_release(w, kids[i]);
+            return;
+        }
+    }
+    size_t nv = m->n_visit_slots;
+    for (uint32_t j = 0; j < n; j++) {
+        track *k = &w->tracks[kids[j]];
+        if (j > 0) {
+            const track *p = &w->tracks[t];
+            k->case_slot = p->case_slot;
+            k->skips = p->skips; /* a fork must not reset the max_visits loop guard */
+            if (nv)
+                memcpy(&w->visits[(size_t)kids[j] * nv], &w->visits[(size_t)t * nv], nv);
+        }
+        k->id = cs_mix64(pmix ^ (uint64_t)(j + 1));
+    }
+    icase *c = &w->cases[w->tracks[t].case_slot];
+    c->open_tracks += n - 1;
+    c->n_tracks += n - 1;
+    for (uint32_t j = 0; j < n; j++)
+        route(w, kids[j], to[j], now);
+}
+
+/* Chooses the branch of track t at its stage with its drawn uniform. */
+static size_t choose_branch(const ws *w, const track *tr)
+{
+    const cs_model *m = w->m;
+    const cs_mstage *ms = &m->stages[tr->stage];
+    const icase *c = &w->cases[tr->case_slot];
+    size_t nb = ms->n_branches;
+    size_t off =
+        ms->table0 + (((size_t)c->group * m->n_kinds + c->kind) * 2 + c->well_founded) * nb;
+    double u = tr->u_branch;
+    if (!ms->has_slope) {
+        const double *cum = &m->cum[off];
+        for (size_t b = 0; b + 1 < nb; b++)
+            if (u < cum[b])
+                return ms->branch0 + b;
+        return ms->branch0 + nb - 1;
+    }
+    /* odds_b = base_b * exp(slope_b * (evidence - 0.5)); P_b = odds_b / sum. */
+    double odds[CS_MAX_BRANCHES], total = 0.0;
+    const double *base = &m->odds[off];
+    const double *slope = &m->slope[ms->branch0];
+    double x = c->evidence - 0.5;
+    for (size_t b = 0; b < nb; b++) {
+        odds[b] = slope[b] != 0.0 ? base[b] * exp(slope[b] * x) : base[b];
+        total += odds[b];
+    }
+    double target = u * total, acc = 0.0;
+    for (size_t b = 0; b + 1 < nb; b++) {
+        acc += odds[b];
+        if (target < acc)
+            return ms->branch0 + b;
+    }
+    return ms->branch0 + nb - 1;
+}
+
+static void start_service(ws *w, uint32_t t, double now);
+
+/* Gives the free places of stage s to the heads of its queue (highest
+ * priority rank first), at time now. */
+static void serve_waiting(ws *w, size_t s, double now)
+{
+    stage_rt *st = &w->st[s];
+    const cs_mstage *ms = &w->m->stages[s];
+    while (ms->has_capacity && st->nonempty && st->busy < ms->capacity && w->status == CS_OK) {
+        uint32_t r = (uint32_t)__builtin_ctz(st->nonempty);
+        uint32_t h = st->head[r];
+        track *ht = &w->tracks[h];
+        CS_ASSERT(h != NIL && ht->state == TR_WAITING && ht->prev == NIL && ht->rank == r);
+        CS_ASSERT(st->waiting > 0);
+        st->head[r] = ht->next;
+        if (ht->next != NIL)
+            w->tracks[ht->next].prev = NIL;
+        else {
+            st->tail[r] = NIL;
+            st->nonempty &= ~(UINT32_C(1) << r);
+        }
+        st->waiting--;
+        start_service(w, h, now);
+    }
+}
+
+/* Track t leaves its stage at its deadline (time now) from the queue or from
+ * service. */
+static void deadline_leave(ws *w, uint32_t t, double now)
+{
+    track *tr = &w->tracks[t];
+    size_t s = tr->stage;
+    stage_rt *st = &w->st[s];
+    const cs_mstage *ms = &w->m->stages[s];
+    stage_advance(w, s, now);
+    bool entered_in_window = in_window(w->m, tr->t_enter);
+    if (tr->state == TR_WAITING) {
+        /* Unlink from the rank's FIFO. */
+        uint32_t r = tr->rank;
+        CS_ASSERT(tr->prev == NIL ? st->head[r] == t : w->tracks[tr->prev].next == t);
+        CS_ASSERT(tr->next == NIL ? st->tail[r] == t : w->tracks[tr->next].prev == t);
+        CS_ASSERT(st->waiting > 0);
+        if (tr->prev != NIL)
+            w->tracks[tr->prev].next = tr->next;
+        else
+            st->head[r] = tr->next;
+        if (tr->next != NIL)
+            w->tracks[tr->next].prev = tr->prev;
+        else
+            st->tail[r] = tr->prev;
+        if (st->head[r] == NIL)
+            st->nonempty &= ~(UINT32_C(1) << r);
+        st->waiting--;
+        if (entered_in_window)
+            st->wait_sum += now - tr->t_enter;
+    } else {
+        CS_ASSERT(tr->state == TR_SERVICE && st->busy > 0);
+        st->busy--;
+    }
+    if (in_window(w->m, now))
+        st->losses++;
+    track_end(w, t, (size_t)ms->deadline_outcome, now);
+    /* The place (if it was in service) goes to the head of the queue. */
+    serve_waiting(w, s, now);
+}
+
+/* Track t completes service at its stage at time now. */
+static void complete(ws *w, uint32_t t, double now)
+{
+    track *tr = &w->tracks[t];
+    size_t s = tr->stage;
+    stage_rt *st = &w->st[s];
+    stage_advance(w, s, now);
+    CS_ASSERT(tr->state == TR_SERVICE && st->busy > 0);
+    st->busy--;
+    if (in_window(w->m, tr->t_enter)) {
+        st->service_sum += now - tr->t_start;
+        st->service_n++;
+    }
+    size_t b = choose_branch(w, tr);
+    follow_branch(w, t, b, now);
+    serve_waiting(w, s, now);
+}
+
+/* Track t takes a place (or, without staff, simply starts) at time now. */
+static void start_service(ws *w, uint32_t t, double now)
+{
+    track *tr = &w->tracks[t];
+    size_t s = tr->stage;
+    stage_rt *st = &w->st[s];
+    stage_advance(w, s, now);
+    double dur = tr->dur; /* read before t_start takes its place */
+    tr->state = TR_SERVICE;
+    tr->t_start = now;
+    st->busy++;
+    if (in_window(w->m, tr->t_enter))
+        st->wait_sum += now - tr->t_enter;
+    double finish = now + dur;
+    if (finish > tr->deadline) {
+        if (!tr->deadline_pending) {
+            tr->deadline_pending = 1;
+            push_event(w, tr->deadline, t, CS_EV_DEADLINE);
+        }
+    } else if (dur > 0.0) {
+        push_event(w, finish, t, CS_EV_SERVICE_END);
+    } else {
+        complete(w, t, now);
+    }
+}
+
+/* Draws the branch uniform and then the duration of track t's visit to stage s. */
+static void draw_visit(ws *w, track *tr, const icase *c, size_t s)
+{
+    const cs_mstage *ms = &w->m->stages[s];
+    /* The stream keyed (seed, replicate, group, incident, track word, TRACK),
+     * from the case's kept prefix: see cs_pcg32_from_prefix. */
+    cs_pcg32_from_prefix(
+        w->rs, c->track_prefix,
+        cs_mix64(tr->id ^ cs_mix64((uint64_t)s * (CS_MAX_VISITS + 1) + tr->visit)));
+    /* The branch uniform comes first: duration samplers use a number of
+     * uniforms that depends on their parameters (GSL's gamma takes one more
+     * below shape 1; fixed takes none), so drawing it after the duration
+     * would let a change of duration law redraw this stage's decision. */
+    tr->u_branch = cs_pcg32_uniform(w->rs);
+    double d = 0.0;
+    switch (ms->dur) {
+    case CS_DUR_NONE:
+        d = 0.0;
+        break;
+    case CS_DUR_FIXED:
+        d = ms->dur_a;
+        break;
+    case CS_DUR_EXPONENTIAL:
+        d = gsl_ran_exponential(w->rng, ms->dur_a);
+        break;
+    case CS_DUR_GAMMA:
+        d = gsl_ran_gamma(w->rng, ms->dur_a, ms->dur_b);
+        break;
+    case CS_DUR_LOGNORMAL:
+        d = gsl_ran_lognormal(w->rng, ms->dur_a, ms->dur_b);
+        break;
+    case CS_DUR_UNIFORM:
+        d = gsl_ran_flat(w->rng, ms->dur_a, ms->dur_b);
+        break;
+    case CS_DUR_WEIBULL:
+        d = gsl_ran_weibull(w->rng, ms->dur_a, ms->dur_b);
+        break;
+    }
+    tr->dur = d > 0.0 ? d : 0.0;
+}
+
+/* Track t waits at the tail of stage s's queue for its rank (violation
+ * priority under queue: priority), its deadline scheduled. */
+static inline void enqueue(ws *w, uint32_t t, size_t s, const icase *c, double now)
+{
+    const cs_mstage *ms = &w->m->stages[s];
+    stage_rt *st = &w->st[s];
+    track *tr = &w->tracks[t];
+    stage_advance(w, s, now);
+    uint32_t r = ms->priority ? w->m->kind_rank[c->kind] : 0;
+    tr->rank = (uint8_t)r;
+    tr->state = TR_WAITING;
+    tr->next = NIL;
+    tr->prev = st->tail[r];
+    if (st->tail[r] != NIL)
+        w->tracks[st->tail[r]].next = t;
+    else
+        st->head[r] = t;
+    st->tail[r] = t;
+    st->nonempty |= UINT32_C(1) << r;
+    st->waiting++;
+    if (isfinite(tr->deadline)) {
+        tr->deadline_pending = 1;
+        push_event(w, tr->deadline, t, CS_EV_DEADLINE);
+    }
+}
+
+/* Counts a track's entry into stage s (in the cohort window, by calendar
+ * year, and by group for a cohort case). */
+static inline void count_entry(ws *w, size_t s, const icase *c, double now)
+{
+    const cs_model *m = w->m;
+    if (in_window(m, now))
+        w->st[s].entries++;
+    w->out->period_entries[year_of(w, now) * m->n_stages + s]++;
+    if (c->cohort) {
+        w->out->stage_entries[(size_t)c->group * m->n_stages + s]++;
+        w->out->stage_entries[m->n_groups * m->n_stages + s]++;
+    }
+}
+
+/* Track t enters stage s at time now (or, past max_visits, takes its
+ * reference branch at once). */
+static void enter_stage(ws *w, uint32_t t, size_t s, double now)
+{
+    const cs_model *m = w->m;
+    const cs_mstage *ms = &m->stages[s];
+    track *tr = &w->tracks[t];
+    icase *c = &w->cases[tr->case_slot];
+    uint8_t visit = 1;
+    if (ms->visit_slot >= 0) {
+        uint8_t *v = &w->visits[(size_t)t * m->n_visit_slots + (size_t)ms->visit_slot];
+        if (*v >= ms->max_visits) {
+            if (++tr->skips > m->n_stages) {
+                w->status = cs_error_set(w->err, CS_EINVAL,
+                                         "engine: the reference branches of stages whose "
+                                         "max_visits are used up form a cycle (stage %s)",
+                                         m->stage_names[s]);
+                return;
+            }
+            tr->stage = (uint16_t)s;
+            follow_branch(w, t, ms->branch0 + ms->reference, now);
+            return;
+        }
+        visit = ++*v;
+    }
+    tr->skips = 0;
+    tr->stage = (uint16_t)s;
+    tr->visit = visit;
+    tr->gen++;
+    tr->t_enter = now;
+    tr->deadline_pending = 0;
+    tr->deadline = INFINITY;
+    if (ms->has_deadline)
+        tr->deadline = (ms->deadline_from_stage ? now : c->t_arrival) + ms->deadline_days;
+    count_entry(w, s, c, now);
+    draw_visit(w, tr, c, s);
+    if (tr->deadline < now) {
+        /* The incident-based deadline passed before the track got here. */
+        tr->state = TR_WAITING; /* not linked: deadline_leave must not unlink it */
+        if (in_window(m, now))
+            w->st[s].losses++;
+        track_end(w, t, (size_t)ms->deadline_outcome, now);
+    } else if (ms->has_capacity && w->st[s].busy >= ms->capacity) {
+        enqueue(w, t, s, c, now);
+    } else {
+        start_service(w, t, now);
+    }
+}
+
+/* Processes the tracks routed to a stage at time now: into a stage without
+ * staff at once, into a staffed stage through an entry event (so that every
+ * place freed at `now` is freed first). */
+static void drain(ws *w, double now)
+{
+    while (w->n_entering && w->status == CS_OK) {
+        uint32_t t = w->entering[--w->n_entering];
+        size_t s = w->tracks[t].stage;
+        if (w->m->stages[s].has_capacity)
+            push_event(w, now, t, CS_EV_ENTER);
+        else
+            enter_stage(w, t, s, now);
+    }
+}
+
+/* ---- incidents ------------------------------------------------------------------- */
+
+/* Draws group g's next arrival after time `after` (incident number
+ * `incident`) into w->arr[g]; none if the rate is 0 or it falls at or after
+ * the end. Keeps arr_first and the queue's count of pending arrivals. */
+static void schedule_arrival(ws *w, size_t g, double after, uint64_t incident)
+{
+    double rate = w->m->rate_per_day[g];
+    double t = INFINITY;
+    if (rate > 0.0) {
+        t = after - log(cs_pcg32_uniform_pos(&w->arrivals[g])) / rate;
+        if (!(t < w->m->t_end))
+            t = INFINITY;
+    }
+    cs_event *a = &w->arr[g];
+    bool was_pending = a->time < INFINITY;
+    bool pending = t < INFINITY;
+    *a = (cs_event){t, incident, 0, (uint32_t)g, 0, 0, (uint8_t)(1u << 4 | g), CS_EV_ARRIVAL};
+    w->q.n_extra = w->q.n_extra - was_pending + pending;
+    if (pending && !was_pending && w->q.n + w->q.n_extra > w->q.peak)
+        w->q.peak = w->q.n + w->q.n_extra; /* as a push into the queue would count it */
+    uint32_t first = NIL;
+    for (size_t i = 0; i < w->m->n_groups; i++)
+        if (w->arr[i].time < INFINITY &&
+            (first == NIL || cs_event_before(&w->arr[i], &w->arr[first])))
+            first = (uint32_t)i;
+    w->arr_first = first;
+}
+
+static void arrival(ws *w, size_t g, uint64_t n, double now)
+{
+    const cs_model *m = w->m;
+    schedule_arrival(w, g, now, n + 1);
+    uint32_t cs = case_alloc(w);
+    if (cs == NIL)
+        return;
+    uint32_t t = track_alloc(w);
+    if (t == NIL)
+        return;
+    w->incidents_total++;
+    icase *c = &w->cases[cs];
+    c->incident = n;
+    c->t_arrival = now;
+    c->group = (uint8_t)g;
+    c->cohort = in_window(m, now);
+    c->live = 1;
+    c->outcome_mask = 0;
+    c->open_tracks = 1;
+    c->n_tracks = 1;
+    /* Kind, well-foundedness, evidence: in this order, from the incident's stream. */
+    /* The stream keyed (seed, replicate, g, n, 0, INCIDENT), seeded from the
+     * group's kept prefix (the same generator as cs_pcg32_from_key's). */
+    cs_pcg32_from_prefix(w->rs, cs_stream_prefix_add(w->incident_prefix[g], n), 0);
+    c->track_prefix = cs_stream_prefix_add(w->track_prefix[g], n);
+    double u = cs_pcg32_uniform(w->rs);
+    const double *cum = &m->kind_cum[g * m->n_kinds];
+    size_t k = 0;
+    while (k + 1 < m->n_kinds && !(u < cum[k]))
+        k++;
+    c->kind = (uint16_t)k;
+    c->well_founded = cs_pcg32_uniform(w->rs) < m->well_founded[k];
+    c->evidence = gsl_ran_beta(w->rng, m->beta_a[c->well_founded], m->beta_b[c->well_founded]);
+
+    track *tr = &w->tracks[t];
+    tr->id = 0;
+    tr->case_slot = cs;
+    tr->skips = 0;
+    if (m->n_visit_slots)
+        memset(&w->visits[(size_t)t * m->n_visit_slots], 0, m->n_visit_slots);
+    enter_stage(w, t, m->entry_stage, now);
+}
+
+/* ---- the run --------------------------------------------------------------------- */
+
+static void ws_free(ws *w)
+{
+    if (w->rng)
+        gsl_rng_free(w->rng);
+    cs_event_queue_free(&w->q);
+    cs_pool_release(&w->case_pool);
+    cs_pool_release(&w->track_pool);
+    free(w->visits);
+    free(w->entering);
+    free(w->st);
+    free(w->backlog);
+    free(w->acc);
+    free(w->hist);
+}
+
+static int ws_init(ws *w, const cs_model *m, uint64_t seed, uint64_t replicate,
+                   cs_replicate_result *out, bool records, cs_error *err)
+{
+    memset(w, 0, sizeof *w);
+    w->m = m;
+    w->seed = seed;
+    w->replicate = replicate;
+    w->out = out;
+    w->records = records;
+    w->err = err;
+    w->status = CS_OK;
+    cs_event_queue_init(&w->q);
+    cs_pool_init(&w->case_pool, sizeof(icase));
+    cs_pool_init(&w->track_pool, sizeof(track));
+    w->n_months = out->dims.n_months;
+    w->n_years = out->dims.n_years;
+    w->inv_month = 1.0 / m->month_days;
+    w->inv_year = 1.0 / m->year_days;
+    w->rng = gsl_rng_alloc(cs_gsl_rng_pcg32);
+    w->st = calloc(m->n_stages, sizeof *w->st);
+    w->backlog = calloc(m->n_stages * w->n_months, sizeof *w->backlog);
+    w->acc = calloc(m->n_groups + 1, sizeof *w->acc);
+    w->hist = calloc((m->n_groups + 1) * N_BINS, sizeof *w->hist);
+    if (!w->rng || !w->st || !w->backlog || !w->acc || !w->hist)
+        return cs_error_set(err, CS_ENOMEM, "engine: out of memory");
+    w->rs = cs_gsl_pcg32_state(w->rng);
+    /* 32 buckets per day of the run, at most 2^17 (512 KiB, so that memory
+     * does not grow with the horizon): the heap then holds about an hour's
+     * events. Measured (bench/README.md): one per day left the heap deep
+     * enough for its sift-down to cost 15% of a capacity-free run; 128 per
+     * day spends more on scanning empty buckets than it saves. */
+    double nb = ceil(m->t_end * 32.0);
+    if (cs_event_queue_setup(&w->q, m->t_end, nb > 131072.0 ? 131072 : (size_t)nb) != 0)
+        return cs_error_set(err, CS_ENOMEM, "engine: out of memory");
+    for (size_t s = 0; s < m->n_stages; s++)
+        for (size_t r = 0; r < CS_MAX_VIOLATIONS; r++)
+            w->st[s].head[r] = w->st[s].tail[r] = NIL;
+    w->arr_first = NIL;
+    for (size_t g = 0; g < CS_MAX_GROUPS; g++)
+        w->arr[g].time = INFINITY;
+    for (size_t g = 0; g < m->n_groups; g++) {
+        cs_stream_key key = {seed, replicate, g, 0, 0, CS_STREAM_ARRIVALS};
+        cs_pcg32_from_key(&w->arrivals[g], &key);
+        w->incident_prefix[g] = cs_stream_prefix(seed, CS_STREAM_INCIDENT, replicate, g);
+        w->track_prefix[g] = cs_stream_prefix(seed, CS_STREAM_TRACK, replicate, g);
+    }
+    return CS_OK;
+}
+
+static double ratio_or_nan(double x, double ref)
+{
+    if (isnan(x) || isnan(ref) || ref == 0.0)
+        return NAN;
+    return x / ref;
+}
+
+/* The "all groups" accumulators and histogram: sums in group order. */
+static void sum_groups(ws *w)
+{
+    size_t G = w->m->n_groups, C = w->m->n_categories;
+    group_acc *all = &w->acc[G];
+    uint64_t *hall = &w->hist[G * N_BINS];
+    for (size_t g = 0; g < G; g++) {
+        const group_acc *a = &w->acc[g];
+        all->incidents += a->incidents;
+        all->well_founded += a->well_founded;
+        all->unfounded += a->unfounded;
+        all->acc_wf += a->acc_wf;
+        all->acc_unf += a->acc_unf;
+        all->red_wf += a->red_wf;
+        for (size_t k = 0; k < C; k++)
+            all->cat_wf[k] += a->cat_wf[k];
+        all->ended += a->ended;
+        all->pending += a->pending;
+        all->time_sum += a->time_sum;
+        for (size_t b = 0; b < N_BINS; b++)
+            hall[b] += w->hist[g * N_BINS + b];
+    }
+}
+
+/* The measures of row g (a group, or G for all) from its accumulators. */
+static void group_measures(ws *w, size_t g)
+{
+    const group_acc *a = &w->acc[g];
+    double *x = &w->out->measures[g * w->out->dims.n_measures];
+    double wf = (double)a->well_founded;
+    x[CS_M_INCIDENTS] = (double)a->incidents;
+    x[CS_M_WELL_FOUNDED] = wf;
+    x[CS_M_ACCOUNTABILITY] = wf > 0 ? (double)a->acc_wf / wf : NAN;
+    x[CS_M_IMPUNITY] = wf > 0 ? 1.0 - x[CS_M_ACCOUNTABILITY] : NAN;
+    x[CS_M_REDRESS] = wf > 0 ? (double)a->red_wf / wf : NAN;
+    x[CS_M_WRONGFUL_SANCTION] = a->unfounded > 0 ? (double)a->acc_unf / (double)a->unfounded : NAN;
+    x[CS_M_TIME_MEAN] = a->ended > 0 ? a->time_sum / (double)a->ended : NAN;
+    x[CS_M_TIME_MEDIAN] = hist_quantile(&w->hist[g * N_BINS], a->ended, 0.5);
+    x[CS_M_TIME_P90] = hist_quantile(&w->hist[g * N_BINS], a->ended, 0.9);
+    x[CS_M_PENDING] = a->incidents > 0 ? (double)a->pending / (double)a->incidents : NAN;
+    for (size_t k = 0; k < w->m->n_categories; k++)
+        x[CS_M_FIXED_COUNT + k] = wf > 0 ? (double)a->cat_wf[k] / wf : NAN;
+}
+
+/* Each group's disparity measures against the reference group (row 0);
+ * undefined for all groups together. */
+static void disparity_measures(ws *w)
+{
+    static const int pairs[4][3] = {
+        {CS_M_ACCOUNTABILITY, CS_M_ACCOUNTABILITY_RATIO, CS_M_ACCOUNTABILITY_DIFF},
+        {CS_M_IMPUNITY, CS_M_IMPUNITY_RATIO, CS_M_IMPUNITY_DIFF},
+        {CS_M_REDRESS, CS_M_REDRESS_RATIO, CS_M_REDRESS_DIFF},
+        {CS_M_TIME_MEDIAN, CS_M_TIME_MEDIAN_RATIO, CS_M_TIME_MEDIAN_DIFF}};
+    size_t G = w->m->n_groups, nm = w->out->dims.n_measures;
+    const double *ref = &w->out->measures[0];
+    for (size_t g = 0; g <= G; g++) {
+        double *x = &w->out->measures[g * nm];
+        for (int i = 0; i < 4; i++) {
+            if (g == G) {
+                x[pairs[i][1]] = NAN;
+                x[pairs[i][2]] = NAN;
+            } else {
+                x[pairs[i][1]] = ratio_or_nan(x[pairs[i][0]], ref[pairs[i][0]]);
+                x[pairs[i][2]] = x[pairs[i][0]] - ref[pairs[i][0]];
+            }
+        }
+    }
+}
+
+/* Stage s's statistics over the cohort window and its monthly backlog. */
+static void stage_measures(ws *w, size_t s)
+{
+    const cs_model *m = w->m;
+    const stage_rt *st = &w->st[s];
+    const cs_mstage *ms = &m->stages[s];
+    double T = m->t_cohort_end - m->t_warmup;
+    double *y = &w->out->stage_stats[s * CS_SS_COUNT];
+    y[CS_SS_ENTRIES] = (double)st->entries;
+    y[CS_SS_MEAN_WAIT] = st->entries ? st->wait_sum / (double)st->entries : NAN;
+    y[CS_SS_MEAN_SERVICE] = st->service_n ? st->service_sum / (double)st->service_n : NAN;
+    y[CS_SS_UTILISATION] = ms->has_capacity && ms->capacity > 0 && T > 0
+                               ? st->area_busy / ((double)ms->capacity * T)
+                               : NAN;
+    y[CS_SS_DEADLINE_LOSSES] = (double)st->losses;
+    y[CS_SS_MEAN_QUEUE] = T > 0 ? st->area_wait / T : NAN;
+    y[CS_SS_MEAN_IN_SERVICE] = T > 0 ? st->area_busy / T : NAN;
+    y[CS_SS_ARRIVAL_RATE] = T > 0 ? (double)st->entries / T : NAN;
+    for (size_t mo = 0; mo < w->n_months; mo++) {
+        double lo = (double)mo * m->month_days;
+        double hi = (double)(mo + 1) * m->month_days;
+        if (hi > m->t_end)
+            hi = m->t_end;
+        w->out->backlog[s * w->n_months + mo] =
+            hi > lo ? (float)(w->backlog[s * w->n_months + mo] / (hi - lo)) : 0.0f;
+    }
+}
+
+static void compute_measures(ws *w)
+{
+    sum_groups(w);
+    for (size_t g = 0; g <= w->m->n_groups; g++)
+        group_measures(w, g);
+    disparity_measures(w);
+    for (size_t s = 0; s < w->m->n_stages; s++)
+        stage_measures(w, s);
+}
+
+static int record_cmp(const void *pa, const void *pb)
+{
+    const cs_case_record *a = pa, *b = pb;
+    if (a->group != b->group)
+        return a->group < b->group ? -1 : 1;
+    return a->incident < b->incident ? -1 : a->incident > b->incident;
+}
+
+/* Whether the pools' counts and the stages' counts agree with the elements
+ * themselves (for CS_ASSERT at the end of a replicate: O(pool size)). */
+static inline bool counts_consistent(const ws *w)
+{
+    size_t live_cases = 0, live_tracks = 0;
+    for (size_t c = 0; c < w->case_pool.cap; c++)
+        live_cases += w->cases[c].live;
+    uint64_t busy[CS_MAX_STAGES] = {0}, waiting[CS_MAX_STAGES] = {0};
+    for (size_t t = 0; t < w->track_pool.cap; t++) {
+        const track *tr = &w->tracks[t];
+        live_tracks += tr->state != TR_FREE;
+        if (tr->state == TR_SERVICE)
+            busy[tr->stage]++;
+        else if (tr->state == TR_WAITING)
+            waiting[tr->stage]++;
+    }
+    bool ok = live_cases == w->case_pool.live && live_tracks == w->track_pool.live;
+    for (size_t s = 0; s < w->m->n_stages; s++)
+        ok = ok && busy[s] == w->st[s].busy && waiting[s] == w->st[s].waiting;
+    return ok;
+}
+
+/* Closes the run at t_end: integrals, waits still open, pending cases. */
+static void finish(ws *w)
+{
+    const cs_model *m = w->m;
+    CS_ASSERT(counts_consistent(w));
+    for (size_t s = 0; s < m->n_stages; s++)
+        stage_advance(w, s, m->t_end);
+    for (size_t t = 0; t < w->track_pool.cap; t++) {
+        const track *tr = &w->tracks[t];
+        if (tr->state == TR_WAITING && in_window(m, tr->t_enter))
+            w->st[tr->stage].wait_sum += m->t_end - tr->t_enter;
+    }
+    for (size_t c = 0; c < w->case_pool.cap && w->status == CS_OK; c++)
+        if (w->cases[c].live && w->cases[c].cohort)
+            case_finalize(w, &w->cases[c], false, m->t_end);
+    if (w->records && w->out->n_cases > 1)
+        qsort(w->out->cases, w->out->n_cases, sizeof *w->out->cases, record_cmp);
+    compute_measures(w);
+}
+
+/* Handles one event of a track (not an arrival), unless it is stale: its
+ * track has moved on since it was scheduled, or is not in the state the
+ * event expects. */
+static inline void track_event(ws *w, const cs_event *e)
+{
+    track *tr = &w->tracks[e->slot];
+    /* An event carries its track's generation when it was scheduled:
+     * never one the track has not reached yet. */
+    CS_ASSERT((uint32_t)(tr->gen - e->gen) < UINT32_C(0x80000000));
+    if (tr->gen != e->gen)
+        return;
+    switch (e->type) {
+    case CS_EV_SERVICE_END:
+        if (tr->state == TR_SERVICE)
+            complete(w, e->slot, e->time);
+        break;
+    case CS_EV_DEADLINE:
+        if (tr->state == TR_SERVICE || tr->state == TR_WAITING)
+            deadline_leave(w, e->slot, e->time);
+        break;
+    case CS_EV_ENTER:
+        if (tr->state == TR_ENTERING)
+            enter_stage(w, e->slot, tr->stage, e->time);
+        break;
+    default:
+        break;
+    }
+}
+
+/* The next event before the end of the run into *e: the earliest pending
+ * arrival or the queue's first. Returns false when there is none. */
+static inline bool next_event(ws *w, cs_event *e)
+{
+    const cs_event *top = cs_event_queue_peek(&w->q);
+    if (w->arr_first != NIL && (!top || cs_event_before(&w->arr[w->arr_first], top)))
+        *e = w->arr[w->arr_first];
+    else if (top)
+        cs_event_queue_pop(&w->q, e);
+    else
+        return false;
+    if (!(e->time < w->m->t_end))
+        return false;
+    /* The pools are far larger than the caches and events reach them in
+     * time order, not memory order: while this event is processed, fetch
+     * the track and the case the next event will touch. */
+    uint32_t next, next_case;
+    if (cs_event_queue_peek_slot(&w->q, &next, &next_case) && next < w->track_pool.cap &&
+        next_case < w->case_pool.cap) {
+        __builtin_prefetch(&w->tracks[next]);
+        __builtin_prefetch(&w->cases[next_case]);
+    }
+    return true;
+}
+
+/* The event loop: every event before the end of the run, in order, until
+ * an error or a stop (*stop polled every 4096 events). */
+static void run_events(ws *w, volatile sig_atomic_t *stop)
+{
+    for (size_t g = 0; g < w->m->n_groups; g++)
+        schedule_arrival(w, g, 0.0, 0);
+    cs_event e;
+    while (w->status == CS_OK && next_event(w, &e)) {
+        w->events++;
+        if ((w->events & 4095u) == 0) {
+            CS_ASSERT(cs_event_queue_valid(&w->q));
+            if (stop && *stop) {
+                w->status = CS_EINTERRUPTED;
+                break;
+            }
+        }
+        if (e.type == CS_EV_ARRIVAL)
+            arrival(w, e.slot, e.incident, e.time);
+        else
+            track_event(w, &e);
+        drain(w, e.time);
+    }
+}
+
+int cs_sim_replicate(const cs_model *m, uint64_t seed, uint64_t replicate, bool case_records,
+                     volatile sig_atomic_t *stop, cs_replicate_result *out, cs_error *err)
+{
+    cs_replicate_result_reset(out);
+    if (memcmp(&out->dims, &m->dims, sizeof m->dims) != 0)
+        return cs_error_set(err, CS_EINVAL, "engine: result dimensions do not match the model");
+    ws w;
+    int rc = ws_init(&w, m, seed, replicate, out, case_records, err);
+    if (rc == CS_OK) {
+        run_events(&w, stop);
+        if (w.status == CS_OK)
+            finish(&w);
+        rc = w.status;
+    }
+    out->replicate = replicate;
+    out->events = w.events;
+    out->incidents_total = w.incidents_total;
+    out->peak_cases = w.case_pool.peak;
+    out->peak_tracks = w.track_pool.peak;
+    out->peak_events = w.q.peak;
+    ws_free(&w);
+    if (rc == CS_EINTERRUPTED)
+        cs_error_set(err, rc, "engine: interrupted");
+    return rc;
+}
