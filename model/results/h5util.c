@@ -53,10 +53,14 @@ static int fail_with_stack(cs_error *err, int status, const char *file, const ch
     file = file ? file : "";
     /* A checksum that does not match is damage, whatever the caller was
      * doing: say so, as bad input (the file), not as a failure of ours. */
-    if (w.checksum)
+    if (w.checksum && file[0])
         return cs_error_set(err, CS_EFORMAT,
                             "%s%sdamaged file: %s: a checksum does not match (HDF5: %s)", file, sep,
                             msg, w.text);
+    /* msg may start with the file's name: the verdict goes after it. */
+    if (w.checksum)
+        return cs_error_set(err, CS_EFORMAT,
+                            "%s: damaged file, a checksum does not match (HDF5: %s)", msg, w.text);
     if (file[0])
         return cs_error_set(err, CS_EFORMAT, "%s: damaged file: %s (HDF5: %s)", file, msg,
                             w.text[0] ? w.text : "no reason given");

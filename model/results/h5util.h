@@ -25,9 +25,9 @@ void cs_h5_quiet(void);
 /* Records a printf-style message, followed by HDF5's description of the
  * innermost error on its stack (if any), clears the stack, returns status.
  * When an error on the stack is a checksum that did not match (Fletcher32
- * on data, or a metadata checksum), the message says "damaged file: ..."
- * and the status returned and recorded is CS_EFORMAT, whatever status was
- * given: the file is bad input. */
+ * on data, or a metadata checksum), the message ends "...: damaged file, a
+ * checksum does not match (HDF5: ...)" and the status returned and recorded
+ * is CS_EFORMAT, whatever status was given: the file is bad input. */
 int cs_h5_fail(cs_error *err, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
