@@ -41,10 +41,13 @@ extern "C" {
 
 /* The file's `format` attribute and `format_version` {major, minor}: a
  * reader refuses another major version; minor versions only add (1.1: the
- * `dimensions` attributes and the headline list). */
+ * `dimensions` attributes and the headline list; 1.2: HDF5 dimension
+ * scales on every axis, the checksums — Fletcher32 on every chunked
+ * dataset, `strings_crc32` on every dataset of strings, HDF5's metadata
+ * checksums — and the tables, lists and case records naming their axes). */
 #define CS_RESULTS_FORMAT "casesim-results"
 #define CS_RESULTS_VERSION_MAJOR 1
-#define CS_RESULTS_VERSION_MINOR 1
+#define CS_RESULTS_VERSION_MINOR 2
 
 /* Element types. The C type of each is stated next to it in the lists; the
  * file stores numbers little-endian and strings as variable-length UTF-8. */

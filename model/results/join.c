@@ -70,9 +70,15 @@ int cs_results_run_info_get(const cs_results *r, const cs_scenario *s, cs_result
 
 int cs_results_check_joinable(const cs_results *a, const cs_results *b, cs_error *err)
 {
-    if (a->version_major != b->version_major)
-        return cs_error_set(err, CS_EINVAL, "%s and %s have results format versions %d and %d",
-                            a->path, b->path, a->version_major, b->version_major);
+    /* Files of one run were written by one casesim, so in one format: a
+     * minor version that differs says they were not (and an older file may
+     * lack arrays that a newer one has). */
+    if (a->version_major != b->version_major || a->version_minor != b->version_minor)
+        return cs_error_set(err, CS_EINVAL,
+                            "%s and %s have results format versions %d.%d and %d.%d: files of "
+                            "one run have one format; join only files written by one casesim",
+                            a->path, b->path, a->version_major, a->version_minor, b->version_major,
+                            b->version_minor);
     if (strcmp(a->casesim_version, b->casesim_version) != 0)
         return cs_error_set(err, CS_EINVAL,
                             "%s and %s were written by different casesim versions (%s and %s), "
