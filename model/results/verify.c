@@ -12,6 +12,7 @@
  * that HDF5 parses where each string attribute's value lives (the text of
  * a string attribute has no checksum: a flipped byte in it goes unseen).
  */
+#include <hdf5_hl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,6 +146,30 @@ static int read_all(reading *x, cs_error *err)
     return st;
 }
 
+static herr_t scale_found(hid_t did, unsigned dim, hid_t dsid, void *data)
+{
+    (void)did;
+    (void)dim;
+    (void)dsid;
+    (void)data;
+    return 0;
+}
+
+/* Follows every dimension scale attached to the dataset: the references
+ * live in an attribute without a checksum of their targets, and a reader
+ * that labels axes (xarray, HDFView) fails on a damaged one. */
+static int verify_scales(const reading *x, cs_error *err)
+{
+    for (int d = 0; d < x->rank; d++) {
+        int n = H5DSget_num_scales(x->ds, (unsigned)d);
+        int idx = 0;
+        if (n < 0 || (n > 0 && H5DSiterate_scales(x->ds, (unsigned)d, &idx, scale_found, NULL) < 0))
+            return cs_h5_damaged(err, x->file, "cannot follow the axis labels of %s (axis %d)",
+                                 x->path, d);
+    }
+    return CS_OK;
+}
+
 /* Opens the dataset at path (relative to loc) and reads it whole. */
 static int verify_dataset(hid_t loc, const char *name, const char *file, cs_error *err)
 {
@@ -170,6 +195,8 @@ static int verify_dataset(hid_t loc, const char *name, const char *file, cs_erro
         x.vlen = x.n_str > 0 || H5Tdetect_class(x.mtype, H5T_VLEN) > 0;
         st = read_all(&x, err);
     }
+    if (st == CS_OK && H5DSis_scale(x.ds) <= 0)
+        st = verify_scales(&x, err);
     cs_h5_close(&x.mtype);
     cs_h5_close(&sp);
     cs_h5_close(&ft);
