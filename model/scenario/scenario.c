@@ -28,6 +28,7 @@ void cs_scenario_release(cs_scenario *s)
     free(s->source);
     free(s->name);
     free(s->description);
+    free(s->currency);
     for (size_t i = 0; i < s->n_groups; i++) {
         free(s->groups[i].name);
         free(s->groups[i].label);
@@ -41,9 +42,12 @@ void cs_scenario_release(cs_scenario *s)
     for (size_t i = 0; i < s->n_stages; i++) {
         cs_stage *st = &s->stages[i];
         free(st->name);
+        free(st->durations);
+        free(st->deadlines);
+        free(st->reference);
         for (size_t b = 0; b < st->n_branches; b++) {
             free(st->branches[b].to);
-            free(st->branches[b].p);
+            free(st->branches[b].p_kg);
             free(st->branches[b].kind_odds_ratio);
         }
         free(st->branches);
@@ -59,8 +63,11 @@ void cs_scenario_release(cs_scenario *s)
         cs_intervention *iv = &s->interventions[i];
         free(iv->name);
         free(iv->description);
-        for (size_t j = 0; j < iv->n_changes; j++)
+        for (size_t j = 0; j < iv->n_changes; j++) {
             free(iv->changes[j].path);
+            free(iv->changes[j].shown);
+            cs_ynode_free(iv->changes[j].node);
+        }
         free(iv->changes);
     }
     free(s->interventions);
@@ -119,6 +126,42 @@ long cs_scenario_find_outcome(const cs_scenario *s, const char *name)
     return -1;
 }
 
+/* Whether two name lists are the same, in the same order. */
+static bool same_names(const char *const *a, size_t na, const char *const *b, size_t nb)
+{
+    if (na != nb)
+        return false;
+    for (size_t i = 0; i < na; i++)
+        if (!a[i] || !b[i] || strcmp(a[i], b[i]) != 0)
+            return false;
+    return true;
+}
+
+/* Whether variant scenario v has the groups, violation kinds, stages and
+ * outcomes of base, by name and in order: every variant's results share
+ * their shapes, and replicate i of a variant is paired with replicate i of
+ * the baseline incident by incident. */
+static bool same_structure(const cs_scenario *base, const cs_scenario *v)
+{
+    const char *a[CS_MAX_STAGES + CS_MAX_OUTCOMES], *b[CS_MAX_STAGES + CS_MAX_OUTCOMES];
+    bool ok = base->n_groups == v->n_groups && base->n_violations == v->n_violations &&
+              base->n_stages == v->n_stages && base->n_outcomes == v->n_outcomes &&
+              base->n_categories == v->n_categories;
+    for (size_t i = 0; ok && i < base->n_groups; i++)
+        ok = !strcmp(base->groups[i].name, v->groups[i].name);
+    for (size_t i = 0; ok && i < base->n_violations; i++)
+        ok = !strcmp(base->violations[i].name, v->violations[i].name);
+    for (size_t i = 0; ok && i < base->n_stages; i++) {
+        a[i] = base->stages[i].name;
+        b[i] = v->stages[i].name;
+    }
+    for (size_t i = 0; ok && i < base->n_outcomes; i++) {
+        a[base->n_stages + i] = base->outcomes[i].name;
+        b[base->n_stages + i] = v->outcomes[i].name;
+    }
+    return ok && same_names(a, base->n_stages + base->n_outcomes, b, v->n_stages + v->n_outcomes);
+}
+
 /* Builds one variant: copies the base tree, applies the listed interventions
  * in order, converts and validates the result. On error, reports through err
  * and leaves v->scenario NULL. */
@@ -157,6 +200,14 @@ static int build_variant(const cs_scenario *base, const cs_ynode *tree, const ch
             status = cs_error_set(err, CS_ENOMEM, "%s: out of memory", file);
         } else {
             status = cs_scenario_convert(&c, copy, false, vs);
+            if (status == CS_OK && !same_structure(base, vs)) {
+                cs_pos none = {0, 0};
+                cs_conv_fail(&c, CS_EINVAL, NULL, none,
+                             "an intervention may not add, remove or rename groups, violation "
+                             "kinds, stages or outcomes: every variant is compared with the "
+                             "baseline incident by incident, on the same tables");
+                status = CS_EINVAL;
+            }
             if (status == CS_OK) {
                 vs->path = cs_xstrdup(file);
                 if (!vs->path)

@@ -184,6 +184,13 @@ typedef struct ws {
     cs_error *err;
 } ws;
 
+/* What stage ms does with case c: its duration law and deadline (one entry
+ * per stage unless the scenario gives them per group or kind). */
+static inline const cs_mcase *case_of(const cs_model *m, const cs_mstage *ms, const icase *c)
+{
+    return &m->cases[ms->case0 + (size_t)c->group * ms->case_g + (size_t)c->kind * ms->case_k];
+}
+
 /* ---- pools ----------------------------------------------------------------------- */
 
 static bool grow(void **p, size_t *cap, size_t elem, size_t min_cap)
@@ -551,7 +558,7 @@ static size_t choose_branch(const ws *w, const track *tr)
         for (size_t b = 0; b + 1 < nb; b++)
             if (u < cum[b])
                 return ms->branch0 + b;
-        return ms->branch0 + nb - 1;
+        return ms->branch0 + m->last_open[(size_t)tr->stage * m->n_kinds + c->kind];
     }
     /* odds_b = base_b * exp(slope_b * (evidence - 0.5)); P_b = odds_b / sum. */
     double odds[CS_MAX_BRANCHES], total = 0.0;
@@ -568,7 +575,9 @@ static size_t choose_branch(const ws *w, const track *tr)
         if (target < acc)
             return ms->branch0 + b;
     }
-    return ms->branch0 + nb - 1;
+    /* The last branch that applies to the kind (the last branch, unless
+     * `kinds` closes it): rounding must not send a case down a closed one. */
+    return ms->branch0 + m->last_open[(size_t)tr->stage * m->n_kinds + c->kind];
 }
 
 static void start_service(ws *w, uint32_t t, double now);
@@ -632,7 +641,7 @@ static void deadline_leave(ws *w, uint32_t t, double now)
     }
     if (in_window(w->m, now))
         st->losses++;
-    track_end(w, t, (size_t)ms->deadline_outcome, now);
+    track_end(w, t, (size_t)case_of(w->m, ms, &w->cases[tr->case_slot])->deadline_outcome, now);
     /* The place (if it was in service) goes to the head of the queue. */
     serve_waiting(w, s, now);
 }
@@ -684,7 +693,7 @@ static void start_service(ws *w, uint32_t t, double now)
 /* Draws the branch uniform and then the duration of track t's visit to stage s. */
 static void draw_visit(ws *w, track *tr, const icase *c, size_t s)
 {
-    const cs_mstage *ms = &w->m->stages[s];
+    const cs_mcase *ms = case_of(w->m, &w->m->stages[s], c);
     /* The stream keyed (seed, replicate, group, incident, track word, TRACK),
      * from the case's kept prefix: see cs_pcg32_from_prefix. */
     cs_pcg32_from_prefix(
@@ -782,7 +791,7 @@ static void enter_stage(ws *w, uint32_t t, size_t s, double now)
                 return;
             }
             tr->stage = (uint16_t)s;
-            follow_branch(w, t, ms->branch0 + ms->reference, now);
+            follow_branch(w, t, ms->branch0 + m->reference[s * m->n_kinds + c->kind], now);
             return;
         }
         visit = ++*v;
@@ -794,8 +803,9 @@ static void enter_stage(ws *w, uint32_t t, size_t s, double now)
     tr->t_enter = now;
     tr->deadline_pending = 0;
     tr->deadline = INFINITY;
-    if (ms->has_deadline)
-        tr->deadline = (ms->deadline_from_stage ? now : c->t_arrival) + ms->deadline_days;
+    const cs_mcase *mc = case_of(m, ms, c);
+    if (mc->has_deadline)
+        tr->deadline = (mc->deadline_from_stage ? now : c->t_arrival) + mc->deadline_days;
     count_entry(w, s, c, now);
     draw_visit(w, tr, c, s);
     if (tr->deadline < now) {
@@ -803,7 +813,7 @@ static void enter_stage(ws *w, uint32_t t, size_t s, double now)
         tr->state = TR_WAITING; /* not linked: deadline_leave must not unlink it */
         if (in_window(m, now))
             w->st[s].losses++;
-        track_end(w, t, (size_t)ms->deadline_outcome, now);
+        track_end(w, t, (size_t)mc->deadline_outcome, now);
     } else if (ms->has_capacity && w->st[s].busy >= ms->capacity) {
         enqueue(w, t, s, c, now);
     } else {
