@@ -126,6 +126,24 @@ typedef struct cs_results_ranking_row {
     CS_RANKING_FIELDS(CS_SCHEMA_MEMBER)
 } cs_results_ranking_row;
 
+/* A row of /summary_by_kind, /comparison_by_kind or /ranking_by_kind: the
+ * row of the table without "_by_kind" for one violation kind (format 1.2;
+ * in the file its columns follow `violation`). */
+typedef struct cs_results_summary_kind_row {
+    char *violation;
+    cs_results_summary_row row;
+} cs_results_summary_kind_row;
+
+typedef struct cs_results_comparison_kind_row {
+    char *violation;
+    cs_results_comparison_row row;
+} cs_results_comparison_kind_row;
+
+typedef struct cs_results_ranking_kind_row {
+    char *violation;
+    cs_results_ranking_row row;
+} cs_results_ranking_kind_row;
+
 /* A victim group of a results file. */
 typedef struct cs_results_group {
     char *name;  /* as in the scenario: a key of every table */
@@ -169,6 +187,19 @@ typedef struct cs_results {
     cs_results_comparison_row *comparison;
     size_t n_ranking;
     cs_results_ranking_row *ranking;
+    char *currency; /* the scenario's `currency` ("" if none or a format 1.1 file) */
+    /* Violation kinds (format 1.2; 0 for an older file, which has no
+     * results by kind): names, whether the scenario marks each `headline`,
+     * the most affected group within each ("" for a single group), and the
+     * by-kind tables. */
+    size_t n_violations;
+    char **violations;
+    bool *headline_violations;
+    char **most_affected_by_kind;
+    size_t n_summary_kind, n_comparison_kind, n_ranking_kind;
+    cs_results_summary_kind_row *summary_kind;
+    cs_results_comparison_kind_row *comparison_kind;
+    cs_results_ranking_kind_row *ranking_kind;
     int64_t file_id; /* the open HDF5 file (hid_t); internal */
 } cs_results;
 
@@ -226,6 +257,18 @@ const cs_results_summary_row *cs_results_find_summary(const cs_results *r, const
 const cs_results_comparison_row *cs_results_find_comparison(const cs_results *r,
                                                             const char *variant, const char *group,
                                                             const char *measure);
+
+/* The same, among the rows of one violation kind (NULL if absent). */
+const cs_results_summary_row *cs_results_find_summary_kind(const cs_results *r,
+                                                           const char *violation,
+                                                           const char *variant, const char *group,
+                                                           const char *measure);
+const cs_results_comparison_row *
+cs_results_find_comparison_kind(const cs_results *r, const char *violation, const char *variant,
+                                const char *group, const char *measure);
+/* Variant's /ranking_by_kind row for a violation kind; NULL if absent. */
+const cs_results_ranking_row *
+cs_results_find_ranking_kind(const cs_results *r, const char *violation, const char *variant);
 
 /* Closes the file and frees everything. NULL is a no-op. */
 void cs_results_close(cs_results *r);

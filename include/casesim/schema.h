@@ -44,7 +44,11 @@ extern "C" {
  * `dimensions` attributes and the headline list; 1.2: HDF5 dimension
  * scales on every axis, the checksums — Fletcher32 on every chunked
  * dataset, `strings_crc32` on every dataset of strings, HDF5's metadata
- * checksums — and the tables, lists and case records naming their axes). */
+ * checksums — and the tables, lists and case records naming their axes;
+ * also the `kind` dimension, the per-kind arrays and tables, measures of
+ * reported cases, the `currency` and `headline_violations` of /scenario,
+ * share intervals kept inside [0, 1]: a reader treats each of these as
+ * optional, absent from files of other builds of 1.2). */
 #define CS_RESULTS_FORMAT "casesim-results"
 #define CS_RESULTS_VERSION_MAJOR 1
 #define CS_RESULTS_VERSION_MINOR 2
@@ -88,7 +92,8 @@ typedef enum cs_type {
     X(MONTH, n_months, "month", cs_schema_count(CS_RUN_YEARS_(s) * 12.0), "", NULL,                \
       "month of the run; month 0 starts at the beginning of the warm-up")                          \
     X(YEAR, n_years, "year", cs_schema_count(CS_RUN_YEARS_(s)), "", NULL,                          \
-      "year of the run; year 0 starts at the beginning of the warm-up")
+      "year of the run; year 0 starts at the beginning of the warm-up")                            \
+    X(KIND, n_kinds, "kind", (s)->n_violations, "/scenario/violations", NULL, "violation kind")
 
 /* The years of a run (warm-up, cohort and follow-up; at most CS_MAX_YEARS,
  * checked by the loader). */
@@ -166,6 +171,20 @@ typedef struct cs_result_dims {
           "Tracks ending in each outcome per calendar year of the run, all incidents: "            \
           "[replicate, year, outcome].",                                                           \
           CS_DIM_YEAR, CS_DIM_OUTCOME)                                                             \
+    ARRAY(kind_measures, double, CS_TYPE_F64, NULL,                                                \
+          "Cohort measures of each violation kind: [replicate, kind, group, measure] (kinds in "   \
+          "/scenario/violations; groups and measures as in 'measures', whose values are those "    \
+          "of all kinds together). NaN where undefined, e.g. for a kind without well-founded "     \
+          "incidents in a replicate.",                                                             \
+          CS_DIM_KIND, CS_DIM_GROUP, CS_DIM_MEASURE)                                               \
+    ARRAY(kind_outcome_counts, int64_t, CS_TYPE_I64, "tracks",                                     \
+          "Tracks of cohort incidents ending in each outcome, by violation kind: [replicate, "     \
+          "kind, group (last: all), outcome].",                                                    \
+          CS_DIM_KIND, CS_DIM_GROUP, CS_DIM_OUTCOME)                                               \
+    ARRAY(kind_stage_entries, int64_t, CS_TYPE_I64, "tracks",                                      \
+          "Tracks of cohort incidents entering each stage, by violation kind: [replicate, kind, "  \
+          "group (last: all), stage]: the attrition funnel of each kind.",                         \
+          CS_DIM_KIND, CS_DIM_GROUP, CS_DIM_STAGE)                                                 \
     SCALAR(replicate, uint64_t, CS_TYPE_U64, "replicate_index", "replicate number",                \
            "The replicate number each row holds (its random streams are keyed by it), so that "    \
            "files of different replicate ranges can be joined.")                                   \
@@ -296,8 +315,13 @@ typedef enum cs_display {
     X(CS_M_IMPUNITY, "Impunity", CS_SHOW_PERCENT)                                                  \
     X(CS_M_ACCOUNTABILITY, "Accountability", CS_SHOW_PERCENT)                                      \
     X(CS_M_REDRESS, "Redress", CS_SHOW_PERCENT)                                                    \
+    X(CS_M_WRONGFUL_SANCTION, "Wrongful sanctions (of unfounded)", CS_SHOW_PERCENT)                \
     X(CS_M_ACCOUNTABILITY_RATIO, "Disparity ratio", CS_SHOW_RATIO)                                 \
     X(CS_M_TIME_MEDIAN, "Median days to end of case", CS_SHOW_DAYS)                                \
+    X(CS_M_REPORTED, "Cases reported (left the first stage)", CS_SHOW_PERCENT)                     \
+    X(CS_M_TIME_REPORTED_MEAN, "Reported cases: mean days to end", CS_SHOW_DAYS)                   \
+    X(CS_M_TIME_REPORTED_MEDIAN, "Reported cases: median days to end", CS_SHOW_DAYS)               \
+    X(CS_M_TIME_REPORTED_P90, "Reported cases: 90th percentile of days", CS_SHOW_DAYS)             \
     X(CS_M_PENDING, "Cases still open at the end", CS_SHOW_PERCENT)
 
 #define CS_HEADLINE_COUNT_(...) +1
@@ -349,6 +373,22 @@ extern const cs_schema_dim cs_schema_dims[CS_DIM_COUNT];
 extern const cs_schema_array cs_schema_arrays[CS_SCHEMA_N_ARRAYS];
 extern const cs_schema_field cs_schema_case_fields[CS_CASE_N_FIELDS];
 extern const cs_schema_headline cs_schema_headlines[CS_SCHEMA_N_HEADLINES];
+
+/* One row of a scenario's headline list. */
+typedef struct cs_headline_row {
+    size_t measure;  /* index on the measure axis */
+    char label[160]; /* as the reports show it */
+    cs_display display;
+} cs_headline_row;
+
+/* The headline list of a results file whose measure axis holds names[0 ..
+ * n_measures - 1] (the fixed measures, then "accountability_rate_<category>"
+ * per category): the schema's headline measures, with one "Accountability:
+ * <category>" row per category after "Accountability". Writes at most max
+ * rows into out and returns how many there are (the file's /summary
+ * attributes and `casesim report` both use it). */
+size_t cs_schema_headline_rows(const char *const *names, size_t n_measures, cs_headline_row *out,
+                               size_t max);
 
 struct cs_scenario;
 struct cs_replicate_result;

@@ -34,6 +34,10 @@ typedef struct cs_schema_table {
 extern const cs_schema_table cs_schema_summary;    /* cs_results_summary_row */
 extern const cs_schema_table cs_schema_comparison; /* cs_results_comparison_row */
 extern const cs_schema_table cs_schema_ranking;    /* cs_results_ranking_row */
+/* The same per violation kind (format 1.2): `violation`, then the columns. */
+extern const cs_schema_table cs_schema_summary_kind;    /* cs_results_summary_kind_row */
+extern const cs_schema_table cs_schema_comparison_kind; /* cs_results_comparison_kind_row */
+extern const cs_schema_table cs_schema_ranking_kind;    /* cs_results_ranking_kind_row */
 
 /* The checksum of the strings of n rows of table t (CS_H5_STRINGS_CRC of
  * results/h5util.h: the string columns of each row in column order). */

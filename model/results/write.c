@@ -259,7 +259,7 @@ static int write_source(hid_t g, const cs_scenario *s, cs_error *err)
 static int write_name_lists(hid_t g, const cs_results_writer *w, cs_error *err)
 {
     const cs_scenario *s = w->s;
-    size_t n = s->n_groups + s->n_groups + s->n_violations + s->n_stages + s->n_outcomes +
+    size_t n = s->n_groups + s->n_groups + 2 * s->n_violations + s->n_stages + s->n_outcomes +
                3 * CS_SS_COUNT + w->n_vars;
     const char **l = cs_xcalloc(n, sizeof *l);
     if (!l)
@@ -269,12 +269,17 @@ static int write_name_lists(hid_t g, const cs_results_writer *w, cs_error *err)
     const char **stages = viol + s->n_violations, **outcomes = stages + s->n_stages;
     const char **ss = outcomes + s->n_outcomes, **ssu = ss + CS_SS_COUNT;
     const char **ssd = ssu + CS_SS_COUNT, **vars = ssd + CS_SS_COUNT;
+    const char **headline = vars + w->n_vars;
+    size_t n_headline = 0;
     for (size_t i = 0; i < s->n_groups; i++) {
         groups[i] = s->groups[i].name;
         labels[i] = s->groups[i].label;
     }
-    for (size_t i = 0; i < s->n_violations; i++)
+    for (size_t i = 0; i < s->n_violations; i++) {
         viol[i] = s->violations[i].name;
+        if (s->violations[i].headline)
+            headline[n_headline++] = s->violations[i].name;
+    }
     for (size_t i = 0; i < s->n_stages; i++)
         stages[i] = s->stages[i].name;
     for (size_t i = 0; i < s->n_outcomes; i++)
@@ -308,6 +313,7 @@ static int write_name_lists(hid_t g, const cs_results_writer *w, cs_error *err)
         {"measure_units", "measures", (const char *const *)w->m.units, w->m.n},
         {"measure_descriptions", "measures", (const char *const *)w->m.descriptions, w->m.n},
         {"variants", "variants", vars, w->n_vars},
+        {"headline_violations", "headline_violations", headline, n_headline},
     };
     int st = CS_OK;
     for (size_t i = 0; i < sizeof lists / sizeof *lists && st == CS_OK; i++) {
@@ -351,6 +357,8 @@ static int write_scenario_attrs(hid_t g, const cs_scenario *s, cs_error *err)
         st = cs_h5_attr_string(g, "path", s->path ? s->path : "", err);
     if (st == CS_OK)
         st = cs_h5_attr_string(g, "reference_group", s->n_groups ? s->groups[0].name : "", err);
+    if (st == CS_OK)
+        st = cs_h5_attr_string(g, "currency", s->currency ? s->currency : "", err);
     if (st == CS_OK)
         st = cs_h5_attr_double(g, "warmup_years", s->warmup_years, err);
     if (st == CS_OK)
@@ -413,7 +421,10 @@ static int write_variant_attrs(const cs_results_writer *w, const var_out *v, cs_
     if (st == CS_OK)
         st = cs_h5_attr_string(
             g, "annual_cost_units",
-            "the scenario's currency per year (the sum over the interventions applied)", err);
+            w->s->currency && w->s->currency[0]
+                ? w->s->currency
+                : "the scenario's currency per year (the sum over the interventions applied)",
+            err);
     free(applied);
     return st;
 }

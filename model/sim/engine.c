@@ -48,14 +48,13 @@
  *    time does not enter it; it takes that stage's reference branch at once
  *    (the stage's "default" decision), without a duration.
  *
- * Measures. See casesim/measures.h and compute_measures() below: cohort
- * incidents are those arriving in [warmup, warmup + cohort); a case's
- * accountability counts every accountability outcome reached by the end of
- * the run (also by a track of a case still pending); a pending case without
- * one counts as not (yet) accountable. Times from incident to case end go
- * into a fixed histogram (exact 0; 0.5-day bins below 2048 days; 64 bins per
- * doubling above), so quantiles are within 0.5 day (below 2048 days) or 1.1%
- * (above) and memory does not grow with the cohort; the mean is exact.
+ * Measures. See casesim/measures.h and sim/tally.h: cohort incidents are
+ * those arriving in [warmup, warmup + cohort); a case's accountability
+ * counts every accountability outcome reached by the end of the run (also
+ * by a track of a case still pending); a pending case without one counts
+ * as not (yet) accountable. A case is "reported" once one of its tracks
+ * enters a stage other than the entry stage. Every measure and count of
+ * the funnel is kept for all violation kinds together and for each kind.
  */
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
@@ -69,18 +68,9 @@
 #include "sim/event_queue.h"
 #include "sim/model.h"
 #include "sim/pool.h"
+#include "sim/tally.h"
 
 #define NIL UINT32_MAX
-
-/* Time histogram: bin 0 is exactly 0; then LIN_BINS bins of LIN_WIDTH days;
- * then LOG_BINS bins of 1/LOG_PER_OCTAVE doubling from LIN_LIMIT days. */
-#define LIN_WIDTH 0.5
-#define LIN_BINS 4096
-#define LIN_LIMIT (LIN_WIDTH * LIN_BINS)
-#define LOG_PER_OCTAVE 64
-#define LOG_OCTAVES 8 /* up to 2048 * 2^8 days > CS_MAX_YEARS */
-#define LOG_BINS (LOG_PER_OCTAVE * LOG_OCTAVES)
-#define N_BINS (1 + LIN_BINS + LOG_BINS)
 
 enum track_state { TR_FREE = 0, TR_ENTERING, TR_WAITING, TR_SERVICE };
 
@@ -100,6 +90,7 @@ typedef struct icase {
     uint8_t well_founded;
     uint8_t cohort;
     uint8_t live;
+    uint8_t reported; /* a track left the entry stage for another stage */
 } icase;
 _Static_assert(sizeof(icase) == 64, "a case is one cache line");
 
@@ -134,14 +125,6 @@ typedef struct stage_rt {
     uint64_t entries, service_n, losses;
 } stage_rt;
 
-typedef struct group_acc {
-    uint64_t incidents, well_founded, unfounded;
-    uint64_t acc_wf, acc_unf, red_wf;
-    uint64_t cat_wf[CS_MAX_OUTCOMES];
-    uint64_t ended, pending;
-    double time_sum;
-} group_acc;
-
 typedef struct ws {
     const cs_model *m;
     uint64_t seed, replicate;
@@ -159,10 +142,10 @@ typedef struct ws {
     uint32_t *entering; /* tracks about to enter a stage now */
     size_t n_entering, entering_cap;
 
-    stage_rt *st;    /* [S] */
-    double *backlog; /* [S][n_months] waiting-count area per month */
-    group_acc *acc;  /* [G + 1] (last = all, filled at the end) */
-    uint64_t *hist;  /* [G + 1][N_BINS]; 64-bit: one bin can hold every cohort case */
+    stage_rt *st;         /* [S] */
+    double *backlog;      /* [S][n_months] waiting-count area per month */
+    cs_tallies tally;     /* the cohort cases, for the measures */
+    cs_tally_masks masks; /* the outcomes they are measured on */
     cs_pcg32 arrivals[CS_MAX_GROUPS];
     /* Key prefixes (seed, purpose, replicate, group) of the incident and track
      * streams of each group (casesim/rng.h, cs_stream_prefix). */
@@ -348,84 +331,20 @@ static inline size_t year_of(const ws *w, double t)
     return y < w->n_years ? y : w->n_years - 1;
 }
 
-/* ---- the time histogram ---------------------------------------------------------- */
-
-static size_t hist_bin(double t)
-{
-    if (!(t > 0.0))
-        return 0;
-    if (t < LIN_LIMIT)
-        return 1 + (size_t)(t * (1.0 / LIN_WIDTH));
-    double x = floor(log2(t / LIN_LIMIT) * LOG_PER_OCTAVE);
-    size_t i = x < (double)(LOG_BINS - 1) ? (size_t)x : LOG_BINS - 1;
-    return 1 + LIN_BINS + i;
-}
-
-static void hist_bin_range(size_t b, double *lo, double *hi)
-{
-    if (b == 0) {
-        *lo = *hi = 0.0;
-    } else if (b <= LIN_BINS) {
-        *lo = (double)(b - 1) * LIN_WIDTH;
-        *hi = *lo + LIN_WIDTH;
-    } else {
-        size_t i = b - 1 - LIN_BINS;
-        *lo = LIN_LIMIT * exp2((double)i / LOG_PER_OCTAVE);
-        *hi = LIN_LIMIT * exp2((double)(i + 1) / LOG_PER_OCTAVE);
-    }
-}
-
-/* The q-quantile (inverse empirical CDF, rank ceil(q n)) from a histogram of
- * n values, interpolated within its bin; NaN if n == 0. */
-static double hist_quantile(const uint64_t *h, uint64_t n, double q)
-{
-    if (n == 0)
-        return NAN;
-    double rank = ceil(q * (double)n);
-    if (rank < 1.0)
-        rank = 1.0;
-    uint64_t cum = 0;
-    for (size_t b = 0; b < N_BINS; b++) {
-        if (!h[b])
-            continue;
-        if ((double)(cum + h[b]) >= rank) {
-            double lo, hi;
-            hist_bin_range(b, &lo, &hi);
-            return lo + (hi - lo) * (rank - (double)cum - 0.5) / (double)h[b];
-        }
-        cum += h[b];
-    }
-    return NAN;
-}
-
 /* ---- cases ----------------------------------------------------------------------- */
 
 /* Adds cohort case c (ended at t, or pending if !ended) to the accumulators
  * and, if asked, to the case records. */
 static void case_finalize(ws *w, const icase *c, bool ended, double t)
 {
-    const cs_model *m = w->m;
-    group_acc *a = &w->acc[c->group];
-    bool acc = (c->outcome_mask & m->accountability_mask) != 0;
-    a->incidents++;
-    if (c->well_founded) {
-        a->well_founded++;
-        a->acc_wf += acc;
-        a->red_wf += (c->outcome_mask & m->redress_mask) != 0;
-        for (size_t k = 0; k < m->n_categories; k++)
-            a->cat_wf[k] += (c->outcome_mask & m->category_mask[k]) != 0;
-    } else {
-        a->unfounded++;
-        a->acc_unf += acc;
-    }
-    if (ended) {
-        double dt = t - c->t_arrival;
-        a->ended++;
-        a->time_sum += dt;
-        w->hist[(size_t)c->group * N_BINS + hist_bin(dt)]++;
-    } else {
-        a->pending++;
-    }
+    cs_tally_case tc = {.group = c->group,
+                        .kind = c->kind,
+                        .well_founded = c->well_founded,
+                        .outcome_mask = c->outcome_mask,
+                        .reported = c->reported,
+                        .ended = ended,
+                        .days = ended ? t - c->t_arrival : 0.0};
+    cs_tallies_add(&w->tally, &w->masks, &tc);
     if (w->records) {
         cs_replicate_result *r = w->out;
         if (r->n_cases == r->cap_cases) {
@@ -460,8 +379,11 @@ static void track_end(ws *w, uint32_t t, size_t o, double now)
     icase *c = &w->cases[cs];
     w->out->period_outcomes[year_of(w, now) * w->m->n_outcomes + o]++;
     if (c->cohort) {
-        w->out->outcome_counts[(size_t)c->group * w->m->n_outcomes + o]++;
-        w->out->outcome_counts[w->m->n_groups * w->m->n_outcomes + o]++;
+        size_t O = w->m->n_outcomes, G = w->m->n_groups, kb = (size_t)c->kind * (G + 1);
+        w->out->outcome_counts[(size_t)c->group * O + o]++;
+        w->out->outcome_counts[G * O + o]++;
+        w->out->kind_outcome_counts[(kb + c->group) * O + o]++;
+        w->out->kind_outcome_counts[(kb + G) * O + o]++;
     }
     c->outcome_mask |= UINT64_C(1) << o;
     CS_ASSERT(c->live && c->open_tracks > 0);
@@ -759,15 +681,19 @@ static inline void enqueue(ws *w, uint32_t t, size_t s, const icase *c, double n
 
 /* Counts a track's entry into stage s (in the cohort window, by calendar
  * year, and by group for a cohort case). */
-static inline void count_entry(ws *w, size_t s, const icase *c, double now)
+static inline void count_entry(ws *w, size_t s, icase *c, double now)
 {
     const cs_model *m = w->m;
     if (in_window(m, now))
         w->st[s].entries++;
     w->out->period_entries[year_of(w, now) * m->n_stages + s]++;
+    c->reported |= s != m->entry_stage;
     if (c->cohort) {
-        w->out->stage_entries[(size_t)c->group * m->n_stages + s]++;
-        w->out->stage_entries[m->n_groups * m->n_stages + s]++;
+        size_t S = m->n_stages, G = m->n_groups, kb = (size_t)c->kind * (G + 1);
+        w->out->stage_entries[(size_t)c->group * S + s]++;
+        w->out->stage_entries[G * S + s]++;
+        w->out->kind_stage_entries[(kb + c->group) * S + s]++;
+        w->out->kind_stage_entries[(kb + G) * S + s]++;
     }
 }
 
@@ -882,6 +808,7 @@ static void arrival(ws *w, size_t g, uint64_t n, double now)
     c->group = (uint8_t)g;
     c->cohort = in_window(m, now);
     c->live = 1;
+    c->reported = 0;
     c->outcome_mask = 0;
     c->open_tracks = 1;
     c->n_tracks = 1;
@@ -921,8 +848,7 @@ static void ws_free(ws *w)
     free(w->entering);
     free(w->st);
     free(w->backlog);
-    free(w->acc);
-    free(w->hist);
+    cs_tallies_free(&w->tally);
 }
 
 static int ws_init(ws *w, const cs_model *m, uint64_t seed, uint64_t replicate,
@@ -946,9 +872,11 @@ static int ws_init(ws *w, const cs_model *m, uint64_t seed, uint64_t replicate,
     w->rng = gsl_rng_alloc(cs_gsl_rng_pcg32);
     w->st = calloc(m->n_stages, sizeof *w->st);
     w->backlog = calloc(m->n_stages * w->n_months, sizeof *w->backlog);
-    w->acc = calloc(m->n_groups + 1, sizeof *w->acc);
-    w->hist = calloc((m->n_groups + 1) * N_BINS, sizeof *w->hist);
-    if (!w->rng || !w->st || !w->backlog || !w->acc || !w->hist)
+    w->masks = (cs_tally_masks){.accountability = m->accountability_mask,
+                                .redress = m->redress_mask,
+                                .category = m->category_mask};
+    int rc = cs_tallies_init(&w->tally, m->n_groups, m->n_kinds, m->n_categories);
+    if (!w->rng || !w->st || !w->backlog || rc != CS_OK)
         return cs_error_set(err, CS_ENOMEM, "engine: out of memory");
     w->rs = cs_gsl_pcg32_state(w->rng);
     /* 32 buckets per day of the run, at most 2^17 (512 KiB, so that memory
@@ -972,82 +900,6 @@ static int ws_init(ws *w, const cs_model *m, uint64_t seed, uint64_t replicate,
         w->track_prefix[g] = cs_stream_prefix(seed, CS_STREAM_TRACK, replicate, g);
     }
     return CS_OK;
-}
-
-static double ratio_or_nan(double x, double ref)
-{
-    if (isnan(x) || isnan(ref) || ref == 0.0)
-        return NAN;
-    return x / ref;
-}
-
-/* The "all groups" accumulators and histogram: sums in group order. */
-static void sum_groups(ws *w)
-{
-    size_t G = w->m->n_groups, C = w->m->n_categories;
-    group_acc *all = &w->acc[G];
-    uint64_t *hall = &w->hist[G * N_BINS];
-    for (size_t g = 0; g < G; g++) {
-        const group_acc *a = &w->acc[g];
-        all->incidents += a->incidents;
-        all->well_founded += a->well_founded;
-        all->unfounded += a->unfounded;
-        all->acc_wf += a->acc_wf;
-        all->acc_unf += a->acc_unf;
-        all->red_wf += a->red_wf;
-        for (size_t k = 0; k < C; k++)
-            all->cat_wf[k] += a->cat_wf[k];
-        all->ended += a->ended;
-        all->pending += a->pending;
-        all->time_sum += a->time_sum;
-        for (size_t b = 0; b < N_BINS; b++)
-            hall[b] += w->hist[g * N_BINS + b];
-    }
-}
-
-/* The measures of row g (a group, or G for all) from its accumulators. */
-static void group_measures(ws *w, size_t g)
-{
-    const group_acc *a = &w->acc[g];
-    double *x = &w->out->measures[g * w->out->dims.n_measures];
-    double wf = (double)a->well_founded;
-    x[CS_M_INCIDENTS] = (double)a->incidents;
-    x[CS_M_WELL_FOUNDED] = wf;
-    x[CS_M_ACCOUNTABILITY] = wf > 0 ? (double)a->acc_wf / wf : NAN;
-    x[CS_M_IMPUNITY] = wf > 0 ? 1.0 - x[CS_M_ACCOUNTABILITY] : NAN;
-    x[CS_M_REDRESS] = wf > 0 ? (double)a->red_wf / wf : NAN;
-    x[CS_M_WRONGFUL_SANCTION] = a->unfounded > 0 ? (double)a->acc_unf / (double)a->unfounded : NAN;
-    x[CS_M_TIME_MEAN] = a->ended > 0 ? a->time_sum / (double)a->ended : NAN;
-    x[CS_M_TIME_MEDIAN] = hist_quantile(&w->hist[g * N_BINS], a->ended, 0.5);
-    x[CS_M_TIME_P90] = hist_quantile(&w->hist[g * N_BINS], a->ended, 0.9);
-    x[CS_M_PENDING] = a->incidents > 0 ? (double)a->pending / (double)a->incidents : NAN;
-    for (size_t k = 0; k < w->m->n_categories; k++)
-        x[CS_M_FIXED_COUNT + k] = wf > 0 ? (double)a->cat_wf[k] / wf : NAN;
-}
-
-/* Each group's disparity measures against the reference group (row 0);
- * undefined for all groups together. */
-static void disparity_measures(ws *w)
-{
-    static const int pairs[4][3] = {
-        {CS_M_ACCOUNTABILITY, CS_M_ACCOUNTABILITY_RATIO, CS_M_ACCOUNTABILITY_DIFF},
-        {CS_M_IMPUNITY, CS_M_IMPUNITY_RATIO, CS_M_IMPUNITY_DIFF},
-        {CS_M_REDRESS, CS_M_REDRESS_RATIO, CS_M_REDRESS_DIFF},
-        {CS_M_TIME_MEDIAN, CS_M_TIME_MEDIAN_RATIO, CS_M_TIME_MEDIAN_DIFF}};
-    size_t G = w->m->n_groups, nm = w->out->dims.n_measures;
-    const double *ref = &w->out->measures[0];
-    for (size_t g = 0; g <= G; g++) {
-        double *x = &w->out->measures[g * nm];
-        for (int i = 0; i < 4; i++) {
-            if (g == G) {
-                x[pairs[i][1]] = NAN;
-                x[pairs[i][2]] = NAN;
-            } else {
-                x[pairs[i][1]] = ratio_or_nan(x[pairs[i][0]], ref[pairs[i][0]]);
-                x[pairs[i][2]] = x[pairs[i][0]] - ref[pairs[i][0]];
-            }
-        }
-    }
 }
 
 /* Stage s's statistics over the cohort window and its monthly backlog. */
@@ -1080,10 +932,7 @@ static void stage_measures(ws *w, size_t s)
 
 static void compute_measures(ws *w)
 {
-    sum_groups(w);
-    for (size_t g = 0; g <= w->m->n_groups; g++)
-        group_measures(w, g);
-    disparity_measures(w);
+    cs_tallies_measures(&w->tally, w->out);
     for (size_t s = 0; s < w->m->n_stages; s++)
         stage_measures(w, s);
 }

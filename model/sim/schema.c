@@ -11,6 +11,7 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "casesim/measures.h"
@@ -165,4 +166,34 @@ const char *cs_display_name(cs_display d)
         return "days";
     }
     return "?";
+}
+
+size_t cs_schema_headline_rows(const char *const *names, size_t n_measures, cs_headline_row *out,
+                               size_t max)
+{
+    static const char prefix[] = "accountability_rate_";
+    size_t n = 0;
+    for (size_t h = 0; h < CS_SCHEMA_N_HEADLINES; h++) {
+        const cs_schema_headline *hl = &cs_schema_headlines[h];
+        if (n < max) {
+            out[n].measure = (size_t)hl->measure;
+            snprintf(out[n].label, sizeof out[n].label, "%s", hl->label);
+            out[n].display = hl->display;
+        }
+        n++;
+        if (hl->measure != CS_M_ACCOUNTABILITY)
+            continue;
+        for (size_t m = CS_M_FIXED_COUNT; m < n_measures; m++) {
+            if (strncmp(names[m], prefix, sizeof prefix - 1) != 0)
+                continue;
+            if (n < max) {
+                out[n].measure = m;
+                snprintf(out[n].label, sizeof out[n].label, "Accountability: %s",
+                         names[m] + sizeof prefix - 1);
+                out[n].display = CS_SHOW_PERCENT;
+            }
+            n++;
+        }
+    }
+    return n;
 }
