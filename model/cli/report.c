@@ -1,11 +1,15 @@
 /*
- * cli/report.c — `casesim report RESULTS.h5 [--format text|csv|markdown]`:
- * the tables an expert reads first. For each variant the headline measures
- * by victim group with 95% confidence intervals; each intervention's and
- * bundle's change against the baseline (paired over the same simulated
- * incidents) with the cost per percentage point of impunity removed; and the
- * ranking with its certainty. Text and Markdown are for people; CSV is one
- * long table for spreadsheets.
+ * cli/report.c — `casesim report RESULTS.h5 [--format text|csv|markdown]
+ * [--kind NAME]`: the tables an expert reads first. For each variant the
+ * headline measures by victim group with 95% confidence intervals
+ * (accountability by category and wrongful sanctions among them); each
+ * intervention's and bundle's change against the baseline (paired over the
+ * same simulated incidents) with the cost per percentage point of impunity
+ * removed, given only where the fall is distinguishable from zero; the
+ * ranking with its certainty; and a section per violation kind the scenario
+ * marks `headline: true`. With --kind, the whole report is that of one
+ * violation kind. Text and Markdown are for people; CSV is one long table
+ * for spreadsheets. The text helpers are in cli/report_text.c.
  */
 #include <getopt.h>
 #include <math.h>
@@ -18,200 +22,33 @@
 #include "casesim/results.h"
 #include "casesim/stats.h"
 #include "cli/cli.h"
+#include "cli/report.h"
 
-typedef enum { FMT_TEXT, FMT_CSV, FMT_MARKDOWN } report_format;
+/* ------------------------------------------------------------ the tables */
 
-/* The headline measures and how each is shown come from the results schema
- * (CS_HEADLINE_MEASURES in casesim/schema.h), the list the HTML page reads
- * from the file too. */
-#define N_HEADLINES ((size_t)CS_SCHEMA_N_HEADLINES)
-
-/* ------------------------------------------------------------ a text table */
-
-typedef struct table {
-    size_t ncol, nrow, cap;
-    char **cells; /* row-major; row 0 is the header */
-} table;
-
-static void table_init(table *t, size_t ncol)
+const cs_results_summary_row *report_summary(const report *rp, const char *variant,
+                                             const char *group, const char *measure)
 {
-    *t = (table){ncol, 0, 0, NULL};
+    return rp->kind ? cs_results_find_summary_kind(rp->r, rp->kind, variant, group, measure)
+                    : cs_results_find_summary(rp->r, variant, group, measure);
 }
 
-static void table_free(table *t)
+const cs_results_comparison_row *report_comparison(const report *rp, const char *variant,
+                                                   const char *group, const char *measure)
 {
-    for (size_t i = 0; i < t->nrow * t->ncol; i++)
-        free(t->cells[i]);
-    free(t->cells);
-    t->cells = NULL;
-    t->nrow = 0;
+    return rp->kind ? cs_results_find_comparison_kind(rp->r, rp->kind, variant, group, measure)
+                    : cs_results_find_comparison(rp->r, variant, group, measure);
 }
 
-/* Appends a row of ncol strings (copied). Returns 0, or -1 out of memory. */
-static int table_row(table *t, const char *const *cells)
+const cs_results_ranking_row *report_ranking(const report *rp, const char *variant)
 {
-    if (t->nrow == t->cap) {
-        size_t cap = t->cap ? 2 * t->cap : 16;
-        char **c = realloc(t->cells, cap * t->ncol * sizeof *c);
-        if (!c)
-            return -1;
-        t->cells = c;
-        t->cap = cap;
-    }
-    for (size_t j = 0; j < t->ncol; j++) {
-        const char *s = cells[j] ? cells[j] : "";
-        char *copy = malloc(strlen(s) + 1);
-        if (!copy) {
-            for (size_t k = 0; k < j; k++)
-                free(t->cells[t->nrow * t->ncol + k]);
-            return -1;
-        }
-        strcpy(copy, s);
-        t->cells[t->nrow * t->ncol + j] = copy;
-    }
-    t->nrow++;
-    return 0;
+    if (rp->kind)
+        return cs_results_find_ranking_kind(rp->r, rp->kind, variant);
+    for (size_t i = 0; i < rp->r->n_ranking; i++)
+        if (!strcmp(rp->r->ranking[i].variant, variant))
+            return &rp->r->ranking[i];
+    return NULL;
 }
-
-/* Display width of UTF-8 text: code points (continuation bytes not counted). */
-static size_t width(const char *s)
-{
-    size_t w = 0;
-    for (; *s; s++)
-        if (((unsigned char)*s & 0xC0) != 0x80)
-            w++;
-    return w;
-}
-
-static void pad(FILE *o, size_t n)
-{
-    while (n--)
-        fputc(' ', o);
-}
-
-static void table_print(const table *t, report_format f, FILE *o)
-{
-    if (t->nrow == 0)
-        return;
-    size_t *w = calloc(t->ncol, sizeof *w);
-    if (!w)
-        return;
-    for (size_t i = 0; i < t->nrow; i++)
-        for (size_t j = 0; j < t->ncol; j++) {
-            size_t x = width(t->cells[i * t->ncol + j]);
-            if (x > w[j])
-                w[j] = x;
-        }
-    for (size_t i = 0; i < t->nrow; i++) {
-        if (f == FMT_MARKDOWN)
-            fputs("|", o);
-        else
-            fputs("  ", o);
-        for (size_t j = 0; j < t->ncol; j++) {
-            const char *c = t->cells[i * t->ncol + j];
-            size_t gap = w[j] - width(c);
-            if (f == FMT_MARKDOWN) {
-                fprintf(o, " %s", c);
-                pad(o, gap);
-                fputs(" |", o);
-            } else {
-                /* Text: first column left-aligned, numbers right-aligned. */
-                if (j == 0) {
-                    fputs(c, o);
-                    pad(o, gap);
-                } else {
-                    pad(o, gap + 3);
-                    fputs(c, o);
-                }
-            }
-        }
-        fputc('\n', o);
-        if (i == 0) {
-            if (f == FMT_MARKDOWN) {
-                fputs("|", o);
-                for (size_t j = 0; j < t->ncol; j++) {
-                    fputc(' ', o);
-                    for (size_t k = 0; k < w[j]; k++)
-                        fputc(k == w[j] - 1 && j ? ':' : '-', o);
-                    fputs(" |", o);
-                }
-                fputc('\n', o);
-            } else {
-                fputs("  ", o);
-                size_t total = 0;
-                for (size_t j = 0; j < t->ncol; j++)
-                    total += w[j] + (j ? 3 : 0);
-                for (size_t k = 0; k < total; k++)
-                    fputc('-', o);
-                fputc('\n', o);
-            }
-        }
-    }
-    free(w);
-}
-
-/* --------------------------------------------------------------- numbers */
-
-/* Formats v for kind k ("n/a" for NaN). Percent values are shares. */
-static void fmt_value(char *buf, size_t n, double v, cs_display k, bool points)
-{
-    if (isnan(v)) {
-        snprintf(buf, n, "n/a");
-        return;
-    }
-    switch (k) {
-    case CS_SHOW_PERCENT:
-        snprintf(buf, n, points ? "%+.1f" : "%.1f%%", 100 * v);
-        break;
-    case CS_SHOW_RATIO:
-        snprintf(buf, n, points ? "%+.3f" : "%.3f", v);
-        break;
-    case CS_SHOW_DAYS:
-        snprintf(buf, n, points ? "%+.0f" : "%.0f", v);
-        break;
-    }
-}
-
-/* "mean [low, high]" in the measure's display units. */
-static void fmt_ci(char *buf, size_t n, double mean, double lo, double hi, cs_display k,
-                   bool points)
-{
-    char a[32], b[32], c[32];
-    fmt_value(a, sizeof a, mean, k, points);
-    if (isnan(lo) || isnan(hi)) {
-        snprintf(buf, n, "%s", a);
-        return;
-    }
-    double s = k == CS_SHOW_PERCENT ? 100 : 1;
-    const char *f = k == CS_SHOW_RATIO ? (points ? "%+.3f" : "%.3f") : (points ? "%+.1f" : "%.1f");
-    if (k == CS_SHOW_DAYS)
-        f = points ? "%+.0f" : "%.0f";
-    snprintf(b, sizeof b, f, s * lo);
-    snprintf(c, sizeof c, f, s * hi);
-    snprintf(buf, n, "%s [%s, %s]", a, b, c);
-}
-
-static void fmt_prob(char *buf, size_t n, double p)
-{
-    if (isnan(p))
-        snprintf(buf, n, "n/a");
-    else if (p > 0 && p < 0.001)
-        snprintf(buf, n, "<0.1%%");
-    else if (p < 1 && p > 0.999)
-        snprintf(buf, n, ">99.9%%");
-    else
-        snprintf(buf, n, "%.1f%%", 100 * p);
-}
-
-/* ---------------------------------------------------------------- report */
-
-typedef struct report {
-    const cs_results *r;
-    report_format f;
-    FILE *o;
-    size_t mag;     /* index of the most affected group; the reference (0) if it is alone */
-    char level[16]; /* the file's confidence level as a percentage: "95%" */
-} report;
 
 static const char *group_label(const report *rp, size_t g)
 {
@@ -223,88 +60,54 @@ static const char *group_key(const report *rp, size_t g)
     return g < rp->r->n_groups ? rp->r->groups[g].name : "all";
 }
 
-static void heading(const report *rp, int level, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void heading(const report *rp, int level, const char *fmt, ...)
+/* The index of violation kind name in the file, or n_violations. */
+static size_t kind_index(const cs_results *r, const char *name)
 {
-    char text[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
-    if (rp->f == FMT_MARKDOWN) {
-        fprintf(rp->o, "\n%s %s\n\n", level == 1 ? "#" : level == 2 ? "##" : "###", text);
-    } else {
-        fprintf(rp->o, "%s\n", text);
-        size_t w = width(text);
-        for (size_t i = 0; i < w; i++)
-            fputc(level == 1 ? '=' : '-', rp->o);
-        fputs("\n\n", rp->o);
-    }
+    size_t k = 0;
+    while (k < r->n_violations && strcmp(r->violations[k], name) != 0)
+        k++;
+    return k;
 }
 
-static void para(const report *rp, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* A paragraph, wrapped at 88 columns in text (Markdown wraps by itself). */
-static void para(const report *rp, const char *fmt, ...)
+/* The most affected group of the report's tables (0 if there is one group). */
+static size_t most_affected(const report *rp)
 {
-    char text[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
-    if (rp->f == FMT_MARKDOWN) {
-        fprintf(rp->o, "%s\n\n", text);
-        return;
-    }
-    const char *p = text;
-    size_t col = 0;
-    while (*p) {
-        size_t word = strcspn(p, " ");
-        if (col && col + 1 + word > 88) {
-            fputc('\n', rp->o);
-            col = 0;
-        } else if (col) {
-            fputc(' ', rp->o);
-            col++;
-        }
-        fwrite(p, 1, word, rp->o);
-        col += word;
-        p += word;
-        while (*p == ' ')
-            p++;
-    }
-    fputs("\n\n", rp->o);
+    const cs_results *r = rp->r;
+    const char *name = r->most_affected_group;
+    if (rp->kind)
+        name = r->most_affected_by_kind[kind_index(r, rp->kind)];
+    for (size_t g = 0; g < r->n_groups; g++)
+        if (!strcmp(r->groups[g].name, name))
+            return g;
+    return 0;
 }
 
-/* The cell of headline h for group g (G1 - 1: all groups) of variant v: its
- * summary (mean and interval) or, with change, its comparison with the
- * baseline. The disparity ratio has no value of its own for the reference
- * group and for all groups together. */
-static void headline_cell(const report *rp, const cs_results_variant *v, size_t h, size_t g,
-                          bool change, char *cell, size_t n)
+/* -------------------------------------------------------- headline tables */
+
+/* The cell of headline row h for group g (n_groups: all groups) of variant
+ * v: its summary (mean and interval) or, with change, its comparison with
+ * the baseline. The disparity ratio has no value of its own for the
+ * reference group and for all groups together. */
+static void headline_cell(const report *rp, const cs_results_variant *v, const cs_headline_row *h,
+                          size_t g, bool change, char *cell, size_t n)
 {
-    const cs_schema_headline *hl = &cs_schema_headlines[h];
-    size_t G1 = rp->r->n_groups + 1;
-    const char *mname = cs_measure_table[hl->measure].name;
-    bool ratio = hl->measure == CS_M_ACCOUNTABILITY_RATIO;
-    if (ratio && (g == G1 - 1 || (g == 0 && change))) {
+    const char *mname = rp->r->measures[h->measure].name;
+    bool ratio = !strcmp(mname, cs_measure_table[CS_M_ACCOUNTABILITY_RATIO].name);
+    if (ratio && (g == rp->r->n_groups || (g == 0 && change))) {
         snprintf(cell, n, "-");
     } else if (ratio && g == 0) {
         snprintf(cell, n, "1 (reference)");
     } else if (change) {
         const cs_results_comparison_row *c =
-            cs_results_find_comparison(rp->r, v->name, group_key(rp, g), mname);
+            report_comparison(rp, v->name, group_key(rp, g), mname);
         if (c)
-            fmt_ci(cell, n, c->diff_mean, c->diff_ci_low, c->diff_ci_high, hl->display, true);
+            fmt_ci(cell, n, c->diff_mean, c->diff_ci_low, c->diff_ci_high, h->display, true);
         else
             snprintf(cell, n, "missing");
     } else {
-        const cs_results_summary_row *s =
-            cs_results_find_summary(rp->r, v->name, group_key(rp, g), mname);
+        const cs_results_summary_row *s = report_summary(rp, v->name, group_key(rp, g), mname);
         if (s)
-            fmt_ci(cell, n, s->mean, s->ci_low, s->ci_high, hl->display, false);
+            fmt_ci(cell, n, s->mean, s->ci_low, s->ci_high, h->display, false);
         else
             snprintf(cell, n, "missing");
     }
@@ -319,20 +122,20 @@ static int print_headlines(const report *rp, const cs_results_variant *v, bool c
     table_init(&t, G1 + 1);
     const char **row = calloc(G1 + 1, sizeof *row);
     char(*cells)[128] = calloc(G1 + 1, sizeof *cells);
-    char head[64], label[160];
+    char head[64], label[200];
     snprintf(head, sizeof head, "%s [%s CI]", change ? "Change" : "Mean", rp->level);
     int rc = row && cells ? 0 : -1;
     for (size_t g = 0; rc == 0 && g <= G1; g++)
         row[g] = g == 0 ? head : group_label(rp, g - 1);
     if (rc == 0)
         rc = table_row(&t, row);
-    for (size_t h = 0; rc == 0 && h < N_HEADLINES; h++) {
-        const cs_schema_headline *hl = &cs_schema_headlines[h];
+    for (size_t h = 0; rc == 0 && h < rp->n_heads; h++) {
+        const cs_headline_row *hl = &rp->heads[h];
         snprintf(label, sizeof label, "%s%s", hl->label,
                  change && hl->display == CS_SHOW_PERCENT ? " (points)" : "");
         row[0] = label;
         for (size_t g = 0; g < G1; g++) {
-            headline_cell(rp, v, h, g, change, cells[g + 1], sizeof cells[g + 1]);
+            headline_cell(rp, v, hl, g, change, cells[g + 1], sizeof cells[g + 1]);
             row[g + 1] = cells[g + 1];
         }
         rc = table_row(&t, row);
@@ -345,59 +148,161 @@ static int print_headlines(const report *rp, const cs_results_variant *v, bool c
     return rc;
 }
 
-/* The /ranking row of a variant, or NULL. */
-static const cs_results_ranking_row *ranking_of(const cs_results *r, const char *variant)
+/* ------------------------------------------------------- change and cost */
+
+/* The sentence on impunity and its cost: a cost per point only when the
+ * fall is distinguishable from zero (its interval excludes 0). */
+static void cost_sentence(const report *rp, const cs_results_variant *v,
+                          const cs_results_ranking_row *k, char *buf, size_t n)
 {
-    for (size_t i = 0; i < r->n_ranking; i++)
-        if (!strcmp(r->ranking[i].variant, variant))
-            return &r->ranking[i];
-    return NULL;
+    const char *who = group_label(rp, rp->mag);
+    char cost[64], x[32], lo[32], hi[32], cpp[64], clo[64], chi[64];
+    fmt_money(rp, cost, sizeof cost, v->annual_cost);
+    double R = k->reduction_points / 100, Rl = k->reduction_ci_low / 100;
+    double Rh = k->reduction_ci_high / 100;
+    fmt_range(x, lo, hi, sizeof x, fabs(R), Rl, Rh, CS_SHOW_PERCENT);
+    if (isnan(R) || isnan(Rl)) {
+        snprintf(buf, n, "Annual cost: %s. The change in impunity of %s is not defined.", cost,
+                 who);
+    } else if (Rl > 0 && v->annual_cost == 0) {
+        snprintf(buf, n,
+                 "No annual cost is given for it. Impunity of %s falls by %s percentage points "
+                 "(%s CI %s to %s).",
+                 who, x, rp->level, lo, hi);
+    } else if (Rl > 0) {
+        snprintf(buf, n,
+                 "Annual cost: %s. Impunity of %s falls by %s percentage points (%s CI %s to "
+                 "%s), so each percentage point of impunity removed costs %s a year (%s CI %s to "
+                 "%s).",
+                 cost, who, x, rp->level, lo, hi, fmt_money(rp, cpp, sizeof cpp, k->cost_per_point),
+                 rp->level, fmt_money(rp, clo, sizeof clo, k->cost_per_point_low),
+                 fmt_money(rp, chi, sizeof chi, k->cost_per_point_high));
+    } else if (Rh < 0) {
+        fmt_range(x, lo, hi, sizeof x, -R, -Rh, -Rl, CS_SHOW_PERCENT);
+        snprintf(buf, n,
+                 "Annual cost: %s. Impunity of %s rises by %s percentage points (%s CI %s to %s), "
+                 "so no cost per point removed is given.",
+                 cost, who, x, rp->level, lo, hi);
+    } else {
+        fmt_range(x, lo, hi, sizeof x, -R, -Rh, -Rl, CS_SHOW_PERCENT);
+        snprintf(buf, n,
+                 "Annual cost: %s. The change in impunity of %s (%s%s percentage points, %s CI %s "
+                 "to %s) is not distinguishable from zero: the interval includes 0, so no cost per "
+                 "point is given.",
+                 cost, who, R > 0 ? "-" : "+", x, rp->level, R > 0 ? hi : lo, R > 0 ? lo : hi);
+    }
+}
+
+/* The sentence on wrongful sanctions of the most affected group, when the
+ * variant changes them beyond the simulation's noise ("" otherwise). */
+static void wrongful_sentence(const report *rp, const cs_results_variant *v, char *buf, size_t n)
+{
+    buf[0] = '\0';
+    const cs_results_comparison_row *c = report_comparison(
+        rp, v->name, group_key(rp, rp->mag), cs_measure_table[CS_M_WRONGFUL_SANCTION].name);
+    if (!c || isnan(c->diff_ci_low) || (c->diff_ci_low <= 0 && c->diff_ci_high >= 0))
+        return;
+    char x[32], lo[32], hi[32];
+    fmt_range(x, lo, hi, sizeof x, fabs(c->diff_mean),
+              c->diff_mean > 0 ? c->diff_ci_low : -c->diff_ci_high,
+              c->diff_mean > 0 ? c->diff_ci_high : -c->diff_ci_low, CS_SHOW_PERCENT);
+    snprintf(buf, n,
+             " It also %s wrongful sanctions of %s (unfounded allegations that end in a sanction) "
+             "by %s percentage points (%s CI %s to %s)%s.",
+             c->diff_mean > 0 ? "raises" : "lowers", group_label(rp, rp->mag), x, rp->level, lo, hi,
+             c->diff_mean > 0 ? ": weigh this against the gain" : "");
 }
 
 static void print_cost_line(const report *rp, const cs_results_variant *v)
 {
-    const cs_results_ranking_row *k = ranking_of(rp->r, v->name);
-    char cost[64], cpp[64], lo[64], hi[64];
-    cs_cli_money(cost, sizeof cost, v->annual_cost, 0);
+    const cs_results_ranking_row *k = report_ranking(rp, v->name);
+    char a[1024], b[512], cost[64];
     if (!k) {
-        para(rp, "Annual cost: %s.", cost);
+        para(rp, "Annual cost: %s.", fmt_money(rp, cost, sizeof cost, v->annual_cost));
         return;
     }
-    const char *who = group_label(rp, rp->mag);
-    if (isnan(k->cost_per_point)) {
-        para(rp,
-             "Annual cost: %s. Impunity of %s does not fall (change %+.1f percentage points, "
-             "%s CI %+.1f to %+.1f), so a cost per percentage point of impunity removed is "
-             "not defined.",
-             cost, who, -k->reduction_points, rp->level, -k->reduction_ci_high,
-             -k->reduction_ci_low);
+    cost_sentence(rp, v, k, a, sizeof a);
+    wrongful_sentence(rp, v, b, sizeof b);
+    para(rp, "%s%s", a, b);
+}
+
+/* ---------------------------------------------------------------- ranking */
+
+/* The rank cell of variant i on a criterion whose printed values are
+ * shown[]: its rank, or "k=" when another variant prints the same value
+ * (they then share the better rank k: the printed figures cannot order
+ * them). *tied is set when that happens. */
+static void rank_cell(char *buf, size_t n, size_t i, const int32_t *ranks, char (*shown)[128],
+                      size_t count, bool *tied)
+{
+    if (ranks[i] == 0) {
+        snprintf(buf, n, "-");
         return;
     }
-    if (v->annual_cost == 0) {
-        para(rp,
-             "No annual cost is given for it. Impunity of %s falls by %.1f percentage points "
-             "(%s CI %.1f to %.1f) at no cost.",
-             who, k->reduction_points, rp->level, k->reduction_ci_low, k->reduction_ci_high);
-        return;
+    int32_t best = ranks[i];
+    bool same = false;
+    for (size_t j = 0; j < count; j++)
+        if (j != i && ranks[j] > 0 && !strcmp(shown[j], shown[i])) {
+            same = true;
+            best = ranks[j] < best ? ranks[j] : best;
+        }
+    snprintf(buf, n, same ? "%d=" : "%d", (int)best);
+    *tied |= same;
+}
+
+/* The ranking rows of the report's tables, in variant order (NULL where
+ * absent), and their count. */
+static size_t ranking_rows(const report *rp, const cs_results_ranking_row **rows)
+{
+    for (size_t v = 0; v < rp->r->n_variants; v++)
+        rows[v] = report_ranking(rp, rp->r->variants[v].name);
+    return rp->r->n_variants;
+}
+
+/* The printed criteria of every variant, and their ranks. */
+typedef struct rank_view {
+    size_t n;
+    const cs_results_ranking_row **rows;
+    int32_t *imp_rank, *ratio_rank;
+    char (*imp)[128], (*ratio)[128];
+} rank_view;
+
+static int rank_view_fill(const report *rp, rank_view *rv)
+{
+    size_t V = rp->r->n_variants;
+    rv->rows = calloc(V, sizeof *rv->rows);
+    rv->imp_rank = calloc(V, sizeof *rv->imp_rank);
+    rv->ratio_rank = calloc(V, sizeof *rv->ratio_rank);
+    rv->imp = calloc(V, sizeof *rv->imp);
+    rv->ratio = calloc(V, sizeof *rv->ratio);
+    if (!rv->rows || !rv->imp_rank || !rv->ratio_rank || !rv->imp || !rv->ratio)
+        return -1;
+    rv->n = ranking_rows(rp, rv->rows);
+    for (size_t i = 0; i < rv->n; i++) {
+        const cs_results_ranking_row *k = rv->rows[i];
+        if (!k)
+            continue;
+        rv->imp_rank[i] = k->impunity_rank;
+        rv->ratio_rank[i] = k->ratio_rank;
+        fmt_ci(rv->imp[i], sizeof rv->imp[i], k->impunity_mean, k->impunity_ci_low,
+               k->impunity_ci_high, CS_SHOW_PERCENT, false);
+        fmt_ci(rv->ratio[i], sizeof rv->ratio[i], k->ratio_mean, k->ratio_ci_low, k->ratio_ci_high,
+               CS_SHOW_RATIO, false);
     }
-    cs_cli_money(cpp, sizeof cpp, k->cost_per_point, 0);
-    cs_cli_money(lo, sizeof lo, k->cost_per_point_low, 0);
-    cs_cli_money(hi, sizeof hi, k->cost_per_point_high, 0);
-    para(rp,
-         "Annual cost: %s. Impunity of %s falls by %.1f percentage points (%s CI %.1f to "
-         "%.1f), so each percentage point of impunity removed costs %s a year (%s CI %s to "
-         "%s)%s.",
-         cost, who, k->reduction_points, rp->level, k->reduction_ci_low, k->reduction_ci_high, cpp,
-         rp->level, lo, hi,
-         isinf(k->cost_per_point_high)
-             ? "; the upper bound is unbounded because the data do not exclude that impunity "
-               "does not fall at all"
-             : "");
+    return 0;
+}
+
+static void rank_view_free(rank_view *rv)
+{
+    free(rv->rows);
+    free(rv->imp_rank);
+    free(rv->ratio_rank);
+    free(rv->imp);
+    free(rv->ratio);
 }
 
 static int print_ranking(const report *rp)
 {
-    const cs_results *r = rp->r;
     table t;
     table_init(&t, 8);
     char imp_head[64], ratio_head[64];
@@ -405,51 +310,63 @@ static int print_ranking(const report *rp)
     snprintf(ratio_head, sizeof ratio_head, "Disparity ratio [%s CI]", rp->level);
     const char *head[8] = {"Variant",          "Annual cost", imp_head, "Rank",
                            "Probability best", ratio_head,    "Rank",   "Probability best"};
-    int rc = table_row(&t, head);
-    for (size_t i = 0; rc == 0 && i < r->n_ranking; i++) {
-        const cs_results_ranking_row *k = &r->ranking[i];
-        char cost[64], imp[128], ir[16], ip[16], rat[128], rr[16], rpb[16];
-        cs_cli_money(cost, sizeof cost, k->annual_cost, 0);
-        fmt_ci(imp, sizeof imp, k->impunity_mean, k->impunity_ci_low, k->impunity_ci_high,
-               CS_SHOW_PERCENT, false);
-        snprintf(ir, sizeof ir, k->impunity_rank ? "%d" : "-", (int)k->impunity_rank);
+    rank_view rv = {0};
+    bool tied = false;
+    int rc = rank_view_fill(rp, &rv);
+    if (rc == 0)
+        rc = table_row(&t, head);
+    for (size_t i = 0; rc == 0 && i < rv.n; i++) {
+        const cs_results_ranking_row *k = rv.rows[i];
+        if (!k)
+            continue;
+        char cost[64], ir[16], ip[16], rr[16], rpb[16];
+        fmt_money(rp, cost, sizeof cost, k->annual_cost);
+        rank_cell(ir, sizeof ir, i, rv.imp_rank, rv.imp, rv.n, &tied);
         fmt_prob(ip, sizeof ip, k->impunity_p_best);
-        fmt_ci(rat, sizeof rat, k->ratio_mean, k->ratio_ci_low, k->ratio_ci_high, CS_SHOW_RATIO,
-               false);
-        snprintf(rr, sizeof rr, k->ratio_rank ? "%d" : "-", (int)k->ratio_rank);
+        rank_cell(rr, sizeof rr, i, rv.ratio_rank, rv.ratio, rv.n, &tied);
         fmt_prob(rpb, sizeof rpb, k->ratio_p_best);
-        const char *cells[8] = {k->variant, cost, imp, ir, ip, rat, rr, rpb};
+        const char *cells[8] = {k->variant, cost, rv.imp[i], ir, ip, rv.ratio[i], rr, rpb};
         rc = table_row(&t, cells);
     }
     if (rc == 0)
         table_print(&t, rp->f, rp->o);
+    if (rc == 0 && tied)
+        para(rp, "%s",
+             "\n\"2=\": these variants print the same figure, so they share the rank; the "
+             "order between them is not meaningful (see their probabilities of being best).");
     table_free(&t);
+    rank_view_free(&rv);
     return rc;
 }
 
-/* "name: description" for a variant, saying what kind it is where the name
- * does not. */
+/* ---------------------------------------------------------------- sections */
+
+/* "name (intervention)" as a heading, and the variant's description and
+ * what it bundles as a paragraph: a heading stays short. */
 static void variant_heading(const report *rp, const cs_results_variant *v)
 {
     char applied[512] = "";
     if (!strcmp(v->kind, "bundle")) {
-        size_t o = (size_t)snprintf(applied, sizeof applied, " (bundle of");
+        size_t o = (size_t)snprintf(applied, sizeof applied, "A bundle of");
         for (size_t i = 0; i < v->n_interventions && o < sizeof applied; i++)
             o += (size_t)snprintf(applied + o, sizeof applied - o, "%s %s", i ? "," : "",
                                   v->interventions[i]);
         if (o < sizeof applied)
-            snprintf(applied + o, sizeof applied - o, ")");
-    } else if (!strcmp(v->kind, "intervention")) {
-        snprintf(applied, sizeof applied, " (intervention)");
+            snprintf(applied + o, sizeof applied - o, ".");
     }
-    heading(rp, 3, "%s%s%s%s", v->name, applied, v->description[0] ? ": " : "", v->description);
+    heading(rp, 3, "%s (%s)", v->name, v->kind);
+    if (v->description[0] || applied[0])
+        para(rp, "%s%s%s", v->description, v->description[0] && applied[0] ? " " : "", applied);
 }
 
 /* The title, the file's provenance and how to read the figures. */
 static void report_intro(const report *rp)
 {
     const cs_results *r = rp->r;
-    heading(rp, 1, "casesim report: %s", r->scenario_name);
+    if (rp->kind)
+        heading(rp, 1, "casesim report: %s, violation kind `%s`", r->scenario_name, rp->kind);
+    else
+        heading(rp, 1, "casesim report: %s", r->scenario_name);
     para(rp, "%s", r->scenario_description);
     para(rp,
          "File %s: %llu replicates (seed %llu), status %s, written %s by casesim %s. Command: %s",
@@ -460,26 +377,36 @@ static void report_intro(const report *rp)
              "WARNING: this run was interrupted. The figures below use only the %llu "
              "replicates that finished.",
              (unsigned long long)r->replicates);
+    if (rp->kind)
+        para(rp,
+             "Every figure below is for incidents of the violation kind `%s` only: its rates "
+             "are shares of that kind's well-founded incidents, its ranking is on its own most "
+             "affected group.",
+             rp->kind);
     para(rp,
          "How to read this: every figure is the mean over the simulated replicates, followed by "
          "its %s confidence interval in brackets [low, high], which reflects the simulation's "
-         "own randomness only, not the uncertainty of the scenario's input figures. Rates are "
-         "shares of well-founded incidents (violations that really happened and were unlawful) "
-         "among the incidents that arrived in the measurement window. n/a means not defined "
-         "(for example, no well-founded incidents in a group).",
+         "own randomness only, not the uncertainty of the scenario's input figures. Intervals "
+         "of rates stay between 0%% and 100%% (a Wilson score interval; analysis/README.md). "
+         "Rates are shares of well-founded incidents (violations that really happened and were "
+         "unlawful) among the incidents that arrived in the measurement window. n/a means not "
+         "defined (for example, no well-founded incidents in a group).",
          rp->level);
     para(rp,
          "Measures: Impunity = share of well-founded incidents without any accountability "
-         "outcome (criminal conviction, disciplinary sanction or another outcome the "
-         "scenario counts as accountability) by the end of the simulation; cases still "
-         "open then count as without accountability, so read impunity together with the "
-         "share of cases still open. Accountability = 100%% minus "
-         "impunity. Redress = share of well-founded incidents with a redress outcome (such "
-         "as compensation). Disparity ratio = the group's accountability rate divided by "
-         "that of the reference group (%s); 1 means parity, below 1 means less "
+         "outcome (criminal conviction, disciplinary sanction or another outcome the scenario "
+         "counts as accountability) by the end of the simulation; cases still open then count "
+         "as without accountability, so read impunity together with the share of cases still "
+         "open. Accountability = 100%% minus impunity; 'Accountability: <category>' = through "
+         "an outcome of that category. Redress = share of well-founded incidents with a redress "
+         "outcome (such as compensation). Wrongful sanctions = share of unfounded allegations "
+         "that ended in an accountability outcome. Disparity ratio = the group's accountability "
+         "rate divided by that of the reference group (%s); 1 means parity, below 1 means less "
          "accountability for the group. Median days to end of case = median time from the "
-         "incident to the last outcome of its case, over cases that ended. Cases still open at "
-         "the end = share of all incidents whose case had not ended when the simulation "
+         "incident to the last outcome of its case, over cases that ended. Reported cases = "
+         "cases that left the first stage for another (reported, referred or taken up); their "
+         "days to the end of the case are given as mean, median and 90th percentile. Cases still "
+         "open at the end = share of all incidents whose case had not ended when the simulation "
          "stopped.",
          group_label(rp, 0));
 }
@@ -498,13 +425,13 @@ static int report_headlines(const report *rp)
             fputc('\n', rp->o);
     }
     for (size_t g = 0; g <= r->n_groups; g++) {
-        const cs_results_summary_row *s = cs_results_find_summary(
-            r, "baseline", group_key(rp, g), cs_measure_table[CS_M_TIME_MEDIAN].name);
+        const cs_results_summary_row *s = report_summary(rp, "baseline", group_key(rp, g),
+                                                         cs_measure_table[CS_M_TIME_MEDIAN].name);
         if (s && s->mean == 0) {
             para(rp, "A median of 0 days: a case that is never reported ends on the day of the "
                      "incident, so when more than half of the incidents are never reported the "
-                     "median time to the end of the case is 0. The mean and the 90th percentile "
-                     "are in the results file (time_to_end_mean, time_to_end_p90).");
+                     "median time to the end of the case is 0. The rows on reported cases give "
+                     "the time to the end of the case among the cases that were taken up.");
             break;
         }
     }
@@ -521,7 +448,8 @@ static int report_changes(const report *rp)
          "random numbers), so the change is measured replicate by replicate: mean difference "
          "(variant minus baseline) with its %s confidence interval. For rates the difference "
          "is in percentage points: -5.0 means 5 points less. An interval that excludes 0 "
-         "indicates a change larger than the simulation's noise.",
+         "indicates a change larger than the simulation's noise; figures carry as many "
+         "decimals as their interval needs.",
          rp->level);
     if (r->n_variants < 2)
         para(rp, "This file holds only the baseline: there is nothing to compare.");
@@ -538,7 +466,7 @@ static int report_changes(const report *rp)
 }
 
 /* Section 3: the ranking and how sure it is. */
-static int report_ranking(const report *rp)
+static int report_ranking_section(const report *rp)
 {
     const cs_results *r = rp->r;
     heading(rp, 2, "3. Ranking");
@@ -559,18 +487,109 @@ static int report_ranking(const report *rp)
     if (print_ranking(rp))
         return -1;
     fputc('\n', rp->o);
-    para(rp, "Costs are per year in the scenario's currency. Scenario figures are the scenario "
-             "author's; check them before relying on these results.");
+    para(rp,
+         "Costs are per year, in %s. Scenario figures are the scenario author's; check them "
+         "before relying on these results.",
+         rp->currency[0] ? rp->currency + 1 : "the scenario's currency");
+    return 0;
+}
+
+/* --------------------------------------------------- headline kinds */
+
+/* The compact change table of one kind: impunity of its most affected
+ * group and of all victims, wrongful sanctions, rank and probability. */
+static int kind_changes(const report *rp)
+{
+    const cs_results *r = rp->r;
+    char h1[192], h3[192];
+    snprintf(h1, sizeof h1, "Impunity, %s (points)", group_label(rp, rp->mag));
+    snprintf(h3, sizeof h3, "Wrongful sanctions, %s (points)", group_label(rp, rp->mag));
+    const char *head[6] = {"Variant", h1,     "Impunity, all victims (points)",
+                           h3,        "Rank", "Probability best"};
+    const char *imp = cs_measure_table[CS_M_IMPUNITY].name;
+    const char *wrong = cs_measure_table[CS_M_WRONGFUL_SANCTION].name;
+    table t;
+    table_init(&t, 6);
+    int rc = table_row(&t, head);
+    for (size_t v = 1; rc == 0 && v < r->n_variants; v++) {
+        const char *name = r->variants[v].name;
+        const cs_results_comparison_row *a =
+            report_comparison(rp, name, group_key(rp, rp->mag), imp);
+        const cs_results_comparison_row *b = report_comparison(rp, name, "all", imp);
+        const cs_results_comparison_row *c =
+            report_comparison(rp, name, group_key(rp, rp->mag), wrong);
+        const cs_results_ranking_row *k = report_ranking(rp, name);
+        char x[128] = "missing", y[128] = "missing", z[128] = "missing", rk[16] = "-", p[16];
+        if (a)
+            fmt_ci(x, sizeof x, a->diff_mean, a->diff_ci_low, a->diff_ci_high, CS_SHOW_PERCENT,
+                   true);
+        if (b)
+            fmt_ci(y, sizeof y, b->diff_mean, b->diff_ci_low, b->diff_ci_high, CS_SHOW_PERCENT,
+                   true);
+        if (c)
+            fmt_ci(z, sizeof z, c->diff_mean, c->diff_ci_low, c->diff_ci_high, CS_SHOW_PERCENT,
+                   true);
+        if (k && k->impunity_rank)
+            snprintf(rk, sizeof rk, "%d", (int)k->impunity_rank);
+        fmt_prob(p, sizeof p, k ? k->impunity_p_best : NAN);
+        const char *cells[6] = {name, x, y, z, rk, p};
+        rc = table_row(&t, cells);
+    }
+    if (rc == 0)
+        table_print(&t, rp->f, rp->o);
+    table_free(&t);
+    return rc;
+}
+
+/* One section per violation kind the scenario marks `headline: true`:
+ * its baseline headlines, each variant's change, and its ranking. */
+static int report_headline_kinds(const report *rp, int number)
+{
+    const cs_results *r = rp->r;
+    for (size_t k = 0; k < r->n_violations; k++) {
+        if (!r->headline_violations[k])
+            continue;
+        report kr = *rp;
+        kr.kind = r->violations[k];
+        kr.mag = most_affected(&kr);
+        heading(rp, 2, "%d. Violation kind `%s`", number++, kr.kind);
+        const cs_results_summary_row *n = report_summary(&kr, "baseline", "all", "incidents");
+        const cs_results_summary_row *all =
+            cs_results_find_summary(r, "baseline", "all", "incidents");
+        if (n && all && all->mean > 0)
+            para(rp,
+                 "Incidents of this kind are %.3g%% of all incidents in the baseline. Its figures "
+                 "below are its own, so that the other kinds do not dominate them; `casesim report "
+                 "%s --kind %s` gives every table for it.",
+                 100 * n->mean / all->mean, r->path, kr.kind);
+        if (print_headlines(&kr, &r->variants[0], false))
+            return -1;
+        if (r->n_variants > 1) {
+            para(rp,
+                 "\nChange against the baseline, for %s (the group of this kind with the "
+                 "highest impunity at baseline) and for all victims, with the rank on the "
+                 "impunity of %s:",
+                 group_label(&kr, kr.mag), group_label(&kr, kr.mag));
+            if (kind_changes(&kr))
+                return -1;
+        }
+        if (rp->f == FMT_TEXT)
+            fputc('\n', rp->o);
+    }
     return 0;
 }
 
 static int report_human(const report *rp)
 {
     report_intro(rp);
-    if (report_headlines(rp) || report_changes(rp) || report_ranking(rp))
+    if (report_headlines(rp) || report_changes(rp) || report_ranking_section(rp))
+        return -1;
+    if (!rp->kind && report_headline_kinds(rp, 4))
         return -1;
     return 0;
 }
+
+/* -------------------------------------------------------------------- CSV */
 
 static void csv_str(FILE *o, const char *s)
 {
@@ -598,85 +617,122 @@ static void csv_num(FILE *o, double v)
 }
 
 /* One CSV row; rank 0 and n < 0 are left empty. */
-static void csv_row(FILE *o, const char *table, const char *variant, const char *group,
-                    const char *measure, const char *units, double value, double lo, double hi,
-                    long long n, int rank, double p_best)
+typedef struct csv_cells {
+    const char *table, *variant, *group, *measure, *units;
+    double value, lo, hi;
+    long long n;
+    int rank;
+    double p_best;
+} csv_cells;
+
+static void csv_row(const report *rp, const csv_cells *c)
 {
-    const char *text[] = {table, variant, group, measure, units};
+    FILE *o = rp->o;
+    const char *text[] = {c->table, c->variant, c->group, c->measure, c->units};
     for (size_t i = 0; i < sizeof text / sizeof *text; i++) {
         csv_str(o, text[i]);
         fputc(',', o);
     }
-    csv_num(o, value);
+    double nums[3] = {c->value, c->lo, c->hi};
+    for (int i = 0; i < 3; i++) {
+        csv_num(o, nums[i]);
+        fputc(',', o);
+    }
+    if (c->n >= 0)
+        fprintf(o, "%lld", c->n);
     fputc(',', o);
-    csv_num(o, lo);
+    if (c->rank)
+        fprintf(o, "%d", c->rank);
     fputc(',', o);
-    csv_num(o, hi);
+    csv_num(o, c->p_best);
     fputc(',', o);
-    if (n >= 0)
-        fprintf(o, "%lld", n);
-    fputc(',', o);
-    if (rank)
-        fprintf(o, "%d", rank);
-    fputc(',', o);
-    csv_num(o, p_best);
+    csv_str(o, rp->kind ? rp->kind : "all");
     fputc('\n', o);
 }
 
+/* The CSV rows of the summary and comparison of the report's tables. */
+static void csv_tables(const report *rp)
+{
+    const cs_results *r = rp->r;
+    size_t ns = rp->kind ? r->n_summary_kind : r->n_summary;
+    for (size_t i = 0; i < ns; i++) {
+        const cs_results_summary_row *s = rp->kind ? &r->summary_kind[i].row : &r->summary[i];
+        if (rp->kind && strcmp(r->summary_kind[i].violation, rp->kind))
+            continue;
+        csv_row(rp, &(csv_cells){"summary", s->variant, s->group, s->measure, s->units, s->mean,
+                                 s->ci_low, s->ci_high, (long long)s->n, 0, NAN});
+    }
+    size_t nc = rp->kind ? r->n_comparison_kind : r->n_comparison;
+    for (size_t i = 0; i < nc; i++) {
+        const cs_results_comparison_row *c =
+            rp->kind ? &r->comparison_kind[i].row : &r->comparison[i];
+        if (rp->kind && strcmp(r->comparison_kind[i].violation, rp->kind))
+            continue;
+        csv_row(rp, &(csv_cells){"difference_vs_baseline", c->variant, c->group, c->measure,
+                                 c->units, c->diff_mean, c->diff_ci_low, c->diff_ci_high,
+                                 (long long)c->n, c->rank, c->p_best});
+    }
+}
+
 /* CSV: one long table; every value in the file's units (shares, not
- * percentages), so that spreadsheets compute with full precision. */
+ * percentages), so that spreadsheets compute with full precision. The last
+ * column says which violation kinds the row is of ("all", or the kind of
+ * --kind). */
 static int report_csv(const report *rp)
 {
     const cs_results *r = rp->r;
-    FILE *o = rp->o;
-    fputs("table,variant,group,measure,units,value,ci_low,ci_high,n,rank,probability_best\n", o);
-    for (size_t i = 0; i < r->n_summary; i++) {
-        const cs_results_summary_row *s = &r->summary[i];
-        csv_row(o, "summary", s->variant, s->group, s->measure, s->units, s->mean, s->ci_low,
-                s->ci_high, (long long)s->n, 0, NAN);
-    }
-    for (size_t i = 0; i < r->n_comparison; i++) {
-        const cs_results_comparison_row *c = &r->comparison[i];
-        csv_row(o, "difference_vs_baseline", c->variant, c->group, c->measure, c->units,
-                c->diff_mean, c->diff_ci_low, c->diff_ci_high, (long long)c->n, c->rank, c->p_best);
-    }
+    fputs("table,variant,group,measure,units,value,ci_low,ci_high,n,rank,probability_best,"
+          "violation\n",
+          rp->o);
+    csv_tables(rp);
     const char *g = r->groups[rp->mag].name;
     long long reps = (long long)r->replicates;
-    for (size_t i = 0; i < r->n_ranking; i++) {
-        const cs_results_ranking_row *k = &r->ranking[i];
-        csv_row(o, "cost_per_point_of_impunity", k->variant, g, "impunity_rate",
-                "currency per year per percentage point", k->cost_per_point, k->cost_per_point_low,
-                k->cost_per_point_high, -1, 0, NAN);
-        csv_row(o, "ranking_impunity", k->variant, g, "impunity_rate", "1", k->impunity_mean,
-                k->impunity_ci_low, k->impunity_ci_high, reps, k->impunity_rank,
-                k->impunity_p_best);
-        csv_row(o, "ranking_disparity_ratio", k->variant, g, "accountability_ratio", "1",
-                k->ratio_mean, k->ratio_ci_low, k->ratio_ci_high, reps, k->ratio_rank,
-                k->ratio_p_best);
+    char units[96];
+    snprintf(units, sizeof units, "%s per year per percentage point",
+             r->currency[0] ? r->currency : "currency");
+    for (size_t i = 0; i < r->n_variants; i++) {
+        const cs_results_ranking_row *k = report_ranking(rp, r->variants[i].name);
+        if (!k)
+            continue;
+        csv_row(rp, &(csv_cells){"cost_per_point_of_impunity", k->variant, g, "impunity_rate",
+                                 units, k->cost_per_point, k->cost_per_point_low,
+                                 k->cost_per_point_high, -1, 0, NAN});
+        csv_row(rp, &(csv_cells){"ranking_impunity", k->variant, g, "impunity_rate", "1",
+                                 k->impunity_mean, k->impunity_ci_low, k->impunity_ci_high, reps,
+                                 k->impunity_rank, k->impunity_p_best});
+        csv_row(rp, &(csv_cells){"ranking_disparity_ratio", k->variant, g, "accountability_ratio",
+                                 "1", k->ratio_mean, k->ratio_ci_low, k->ratio_ci_high, reps,
+                                 k->ratio_rank, k->ratio_p_best});
     }
     return 0;
 }
 
+/* ------------------------------------------------------------ the command */
+
 static void usage(FILE *to)
 {
-    fprintf(to, "usage: casesim report RESULTS.h5 [--format text|csv|markdown]\n"
+    fprintf(to, "usage: casesim report RESULTS.h5 [--format text|csv|markdown] [--kind NAME]\n"
                 "\n"
                 "Prints the headline measures of every variant by victim group with 95%%\n"
                 "confidence intervals, each intervention's change against the baseline with the\n"
-                "cost per percentage point of impunity removed, and the ranking of the variants\n"
-                "with how sure it is. Results go to standard output.\n"
+                "cost per percentage point of impunity removed, the ranking of the variants\n"
+                "with how sure it is, and a section for each violation kind the scenario marks\n"
+                "`headline: true`. Results go to standard output.\n"
                 "\n"
                 "options:\n"
                 "  -f, --format F   text (default), markdown, or csv (one long table, values in\n"
                 "                   the file's units: rates as shares from 0 to 1)\n"
+                "  -k, --kind NAME  the whole report for one violation kind of the scenario\n"
                 "  -h, --help       this help\n");
 }
 
-/* Parses the options into *f. Returns -1 to go on, or the exit status. */
-static int parse_args(int argc, char **argv, report_format *f)
+/* Parses the options into *f and *kind. Returns -1 to go on, or the exit
+ * status. */
+static int parse_args(int argc, char **argv, report_format *f, const char **kind)
 {
     static const struct option longopts[] = {
         {"format", required_argument, NULL, 'f'},
+        {"kind", required_argument, NULL, 'k'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -688,10 +744,14 @@ static int parse_args(int argc, char **argv, report_format *f)
     int c;
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":f:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":f:k:h", longopts, NULL)) != -1) {
         if (c == 'h') {
             usage(stdout);
             return CS_EXIT_OK;
+        }
+        if (c == 'k') {
+            *kind = optarg;
+            continue;
         }
         if (c != 'f')
             return cs_cli_bad_option("report", c, argv, usage);
@@ -713,10 +773,57 @@ static int parse_args(int argc, char **argv, report_format *f)
     return -1;
 }
 
+/* Checks --kind against the file: returns -1 to go on, or the exit status
+ * after a message. */
+static int check_kind(const cs_results *r, const char *kind)
+{
+    if (!kind)
+        return -1;
+    if (r->n_violations == 0) {
+        fprintf(stderr,
+                "casesim report: %s has no results by violation kind (written by casesim of "
+                "results format %d.%d; format 1.2 added them): run the scenario again\n",
+                r->path, r->version_major, r->version_minor);
+        return CS_EXIT_USAGE;
+    }
+    if (kind_index(r, kind) < r->n_violations)
+        return -1;
+    fprintf(stderr, "casesim report: --kind %s: the scenario's violation kinds are", kind);
+    for (size_t k = 0; k < r->n_violations; k++)
+        fprintf(stderr, "%s %s", k ? "," : "", r->violations[k]);
+    fprintf(stderr, "\n");
+    return CS_EXIT_USAGE;
+}
+
+/* The report's settings from the open file. */
+static void report_setup(report *rp)
+{
+    const cs_results *r = rp->r;
+    snprintf(rp->level, sizeof rp->level, "%g%%", 100 * r->confidence_level);
+    snprintf(rp->currency, sizeof rp->currency, "%s%s", r->currency[0] ? " " : "", r->currency);
+    const char *names[CS_M_FIXED_COUNT + CS_MAX_OUTCOMES];
+    size_t n = r->n_measures < CS_M_FIXED_COUNT + CS_MAX_OUTCOMES
+                   ? r->n_measures
+                   : CS_M_FIXED_COUNT + CS_MAX_OUTCOMES;
+    for (size_t m = 0; m < n; m++)
+        names[m] = r->measures[m].name;
+    rp->n_heads = cs_schema_headline_rows(names, n, rp->heads, REPORT_MAX_HEADLINES);
+    if (rp->n_heads > REPORT_MAX_HEADLINES)
+        rp->n_heads = REPORT_MAX_HEADLINES;
+    /* A file of another version may lack a measure of the list. */
+    size_t kept = 0;
+    for (size_t h = 0; h < rp->n_heads; h++)
+        if (rp->heads[h].measure < r->n_measures)
+            rp->heads[kept++] = rp->heads[h];
+    rp->n_heads = kept;
+    rp->mag = most_affected(rp);
+}
+
 int cs_cli_report(int argc, char **argv)
 {
     report_format f = FMT_TEXT;
-    int prc = parse_args(argc, argv, &f);
+    const char *kind = NULL;
+    int prc = parse_args(argc, argv, &f, &kind);
     if (prc >= 0)
         return prc;
     static cs_error err;
@@ -730,11 +837,14 @@ int cs_cli_report(int argc, char **argv)
         cs_cli_print_error("report", &err);
         return st == CS_EIO ? CS_EXIT_FAILURE : CS_EXIT_USAGE;
     }
-    report rp = {.r = r, .f = f, .o = stdout, .mag = 0};
-    snprintf(rp.level, sizeof rp.level, "%g%%", 100 * r->confidence_level);
-    for (size_t g = 0; g < r->n_groups; g++)
-        if (!strcmp(r->groups[g].name, r->most_affected_group))
-            rp.mag = g;
+    int krc = check_kind(r, kind);
+    if (krc >= 0) {
+        cs_results_close(r);
+        return krc;
+    }
+    static report rp;
+    rp = (report){.r = r, .f = f, .o = stdout, .kind = kind};
+    report_setup(&rp);
     int rc = f == FMT_CSV ? report_csv(&rp) : report_human(&rp);
     if (fflush(stdout) != 0 || ferror(stdout))
         rc = -1;

@@ -1,0 +1,91 @@
+/*
+ * cli/report.h — what the parts of `casesim report` share (internal to the
+ * program): the report being written, and its text helpers (tables,
+ * headings, paragraphs, numbers) in cli/report_text.c.
+ */
+#ifndef CASESIM_CLI_REPORT_H
+#define CASESIM_CLI_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "casesim/results.h"
+#include "casesim/schema.h"
+
+typedef enum { FMT_TEXT, FMT_CSV, FMT_MARKDOWN } report_format;
+
+/* The most headline rows: the schema's and one per accountability category. */
+#define REPORT_MAX_HEADLINES (CS_SCHEMA_N_HEADLINES + CS_MAX_OUTCOMES)
+
+/* A report being written: from all violation kinds together, or (kind not
+ * NULL) from the tables of one kind. */
+typedef struct report {
+    const cs_results *r;
+    report_format f;
+    FILE *o;
+    const char *kind;  /* NULL: all kinds; else a violation kind of the file */
+    size_t mag;        /* the most affected group of these tables (0 if alone) */
+    char level[16];    /* the file's confidence level as a percentage: "95%" */
+    char currency[24]; /* " GBP" after an amount, or "" */
+    size_t n_heads;
+    cs_headline_row heads[REPORT_MAX_HEADLINES];
+} report;
+
+/* The rows of the report's tables (by kind when rp->kind is set). */
+const cs_results_summary_row *report_summary(const report *rp, const char *variant,
+                                             const char *group, const char *measure);
+const cs_results_comparison_row *report_comparison(const report *rp, const char *variant,
+                                                   const char *group, const char *measure);
+const cs_results_ranking_row *report_ranking(const report *rp, const char *variant);
+
+/* ------------------------------------------------------------ a text table */
+
+typedef struct table {
+    size_t ncol, nrow, cap;
+    char **cells; /* row-major; row 0 is the header */
+} table;
+
+void table_init(table *t, size_t ncol);
+void table_free(table *t);
+/* Appends a row of ncol strings (copied). Returns 0, or -1 out of memory. */
+int table_row(table *t, const char *const *cells);
+/* Prints t: aligned columns in text, a pipe table in Markdown. */
+void table_print(const table *t, report_format f, FILE *o);
+
+/* Display width of UTF-8 text: code points. */
+size_t text_width(const char *s);
+
+/* A heading (level 1 to 3): Markdown #s, or in text underlined with = or -
+ * no wider than the text's longest line (long headings are wrapped at 88
+ * columns). */
+void heading(const report *rp, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* A paragraph, wrapped at 88 columns in text (Markdown wraps by itself). */
+void para(const report *rp, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---------------------------------------------------------------- numbers */
+
+/* "mean [low, high]" in display d (points: a signed difference) with as
+ * many decimals as the interval's half-width and, when it is smaller than
+ * the value, the value's second significant digit need (report_text.c
+ * says how many); "n/a" for NaN; "0 (no change)" for a difference that is
+ * exactly 0 in every replicate. */
+void fmt_ci(char *buf, size_t n, double mean, double lo, double hi, cs_display d, bool points);
+
+/* The value alone, with the decimals fmt_ci would give it. */
+void fmt_value_ci(char *buf, size_t n, double mean, double lo, double hi, cs_display d,
+                  bool points);
+
+/* x, lo and hi (scaled, without unit or sign) into v, a and b (n bytes
+ * each) with the decimals fmt_ci would use: "1.6", "0.9", "2.3". */
+void fmt_range(char *v, char *a, char *b, size_t n, double x, double lo, double hi, cs_display d);
+
+/* A probability as a percentage ("<0.1%", ">99.9%", "n/a"). */
+void fmt_prob(char *buf, size_t n, double p);
+
+/* An amount of money with the report's currency ("4,000,000 GBP"). */
+const char *fmt_money(const report *rp, char *buf, size_t n, double v);
+
+#endif
