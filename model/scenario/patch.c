@@ -466,6 +466,11 @@ static int apply_one(cs_conv *c, cs_ynode *root, const cs_scenario *s, const cs_
     if (!split_path(path, seg, &n_seg)) {
         path_fail(c, ch, context, "the path has more than %d segments", MAX_SEGMENTS);
         st = CS_EINVAL;
+    } else if (n_seg > 0 && seg[n_seg - 1].name && strcmp(seg[n_seg - 1].name, "name") == 0) {
+        path_fail(c, ch, context,
+                  "a name cannot be changed: every variant's results share the names of the "
+                  "groups, violation kinds, stages and outcomes");
+        st = CS_EINVAL;
     } else if (n_seg == 0 || !changeable(&seg[0])) {
         path_fail(c, ch, context,
                   "an intervention may change only `groups`, `violations`, `evidence` or "

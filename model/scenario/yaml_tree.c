@@ -420,6 +420,34 @@ static void free_pending(builder *b)
     }
 }
 
+/* Whether line (0-based) of text has `path:` followed by an unquoted value
+ * with a `[`: in flow style (`{path: stages.x.branches[0].p, set: 1}`)
+ * YAML takes that `[` for the start of a list, and its message alone does
+ * not say so. */
+static bool flow_path_hint(const char *text, size_t len, size_t line)
+{
+    size_t i = 0;
+    for (size_t l = 0; l < line && i < len; i++)
+        if (text[i] == '\n')
+            l++;
+    const char *p = text + i, *end = memchr(p, '\n', len - i);
+    if (!end)
+        end = text + len;
+    for (; p + 5 <= end; p++) {
+        if (memcmp(p, "path:", 5) != 0)
+            continue;
+        const char *v = p + 5;
+        while (v < end && *v == ' ')
+            v++;
+        if (v < end && (*v == '"' || *v == '\''))
+            continue;
+        for (; v < end && *v != ',' && *v != '}'; v++)
+            if (*v == '[')
+                return true;
+    }
+    return false;
+}
+
 int cs_ytree_parse(const char *text, size_t len, const char *file, cs_ynode **out, cs_error *err)
 {
     *out = NULL;
@@ -451,10 +479,17 @@ int cs_ytree_parse(const char *text, size_t len, const char *file, cs_ynode **ou
             if (parser.error == YAML_MEMORY_ERROR) {
                 st = cs_error_set(err, CS_ENOMEM, "%s: out of memory", file);
             } else if (parser.context) {
+                bool hint = flow_path_hint(text, len, parser.context_mark.line) ||
+                            flow_path_hint(text, len, m.line);
                 st = cs_error_at(err, CS_EINVAL, file, (int)m.line + 1, (int)m.column + 1,
-                                 "YAML syntax error: %s %s (line %d)",
+                                 "YAML syntax error: %s %s (line %d)%s",
                                  parser.problem ? parser.problem : "error", parser.context,
-                                 (int)parser.context_mark.line + 1);
+                                 (int)parser.context_mark.line + 1,
+                                 hint ? "; inside `{ ... }` YAML reads the `[` of a path as the "
+                                        "start of a list: quote the path, e.g. {path: "
+                                        "\"stages.x.branches[0].p\", set: 0.98}, or write the "
+                                        "change in block style"
+                                      : "");
             } else {
                 st = cs_error_at(err, CS_EINVAL, file, (int)m.line + 1, (int)m.column + 1,
                                  "YAML syntax error: %s",
