@@ -274,21 +274,24 @@ static void check_cycle(cs_conv *c, const cs_ynode *stages_node, const cs_scenar
 }
 
 /* Every stage reachable from the entry; every outcome reached; cycles only
- * through stages that allow revisits. */
+ * through stages that allow revisits. The first two catch mistakes in a
+ * scenario as written; a variant may close a route (remove the deadline
+ * that led to `time_barred`, take a kind off a branch): its stages and
+ * outcomes stay, unused. */
 static void check_graph(cs_conv *c, const cs_ynode *stages_node, const cs_ynode *outcomes_node,
                         cs_scenario *s)
 {
     bool reach[CS_MAX_STAGES][CS_MAX_STAGES], outcome_used[CS_MAX_OUTCOMES];
     reachability(s, reach, outcome_used);
     size_t e = s->entry_stage;
-    for (size_t i = 0; i < s->n_stages; i++)
+    for (size_t i = 0; i < s->n_stages && !c->variant; i++)
         if (i != e && !reach[e][i])
             cs_conv_error(
                 c, stages_node->items[i],
                 "stage `%s` is unreachable: no branch leads to it from the entry stage `%s`",
                 s->stages[i].name ? s->stages[i].name : "?",
                 s->stages[e].name ? s->stages[e].name : "?");
-    for (size_t o = 0; o < s->n_outcomes; o++)
+    for (size_t o = 0; o < s->n_outcomes && !c->variant; o++)
         if (!outcome_used[o])
             cs_conv_error(c, outcomes_node->keys[o],
                           "outcome `%s` is never reached: no branch or deadline leads to it",
