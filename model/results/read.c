@@ -210,10 +210,18 @@ static int check_list(const char *path, const char *what, char *const *names, si
         bool ok = len >= 1 && len <= max_len && s[0] >= 'a' && s[0] <= 'z';
         for (size_t k = 0; ok && k < len; k++)
             ok = (s[k] >= 'a' && s[k] <= 'z') || (s[k] >= '0' && s[k] <= '9') || s[k] == '_';
-        if (!ok)
+        if (!ok) {
+            /* The bytes are the file's, maybe damaged: shown as printable
+             * ASCII so that the message stays valid text. */
+            char shown[65];
+            size_t m = len < 64 ? len : 64;
+            for (size_t k = 0; k < m; k++)
+                shown[k] = s[k] >= 0x20 && s[k] < 0x7f ? s[k] : '?';
+            shown[m] = '\0';
             return cs_error_set(err, CS_EFORMAT,
-                                "%s: /scenario/%s[%zu] is not a valid name (`%.64s%s`)", path, what,
-                                i, s, len > 64 ? "..." : "");
+                                "%s: /scenario/%s[%zu] is not a valid name (`%s%s`)", path, what, i,
+                                shown, len > 64 ? "..." : "");
+        }
         if (find_name(names, i, s) >= 0)
             return cs_error_set(err, CS_EFORMAT, "%s: /scenario/%s repeats `%s`", path, what, s);
     }
