@@ -183,13 +183,18 @@ static void cost_sentence(const report *rp, const cs_results_variant *v,
                  "Annual cost: %s. Impunity of %s rises by %s percentage points (%s CI %s to %s), "
                  "so no cost per point removed is given.",
                  cost, who, x, rp->level, lo, hi);
-    } else {
+    } else if (R == 0 && Rl == 0 && Rh == 0) {
+        snprintf(buf, n,
+                 "Annual cost: %s. Impunity of %s is the same as at baseline in every replicate, "
+                 "so no cost per point is given.",
+                 cost, who);
+    } else { /* the change in impunity is -R, from -Rh to -Rl */
         fmt_range(x, lo, hi, sizeof x, -R, -Rh, -Rl, CS_SHOW_PERCENT);
         snprintf(buf, n,
                  "Annual cost: %s. The change in impunity of %s (%s%s percentage points, %s CI %s "
                  "to %s) is not distinguishable from zero: the interval includes 0, so no cost per "
                  "point is given.",
-                 cost, who, R > 0 ? "-" : "+", x, rp->level, R > 0 ? hi : lo, R > 0 ? lo : hi);
+                 cost, who, -R > 0 ? "+" : "", x, rp->level, lo, hi);
     }
 }
 
@@ -332,8 +337,9 @@ static int print_ranking(const report *rp)
         table_print(&t, rp->f, rp->o);
     if (rc == 0 && tied)
         para(rp, "%s",
-             "\n\"2=\": these variants print the same figure, so they share the rank; the "
-             "order between them is not meaningful (see their probabilities of being best).");
+             "\nA rank with \"=\" (such as \"2=\"): these variants print the same figure, so "
+             "they share the rank; the order between them is not meaningful (see their "
+             "probabilities of being best).");
     table_free(&t);
     rank_view_free(&rv);
     return rc;
@@ -496,6 +502,18 @@ static int report_ranking_section(const report *rp)
 
 /* --------------------------------------------------- headline kinds */
 
+/* Whether another variant (the baseline included) has the impunity rank
+ * of variant v: ties share a rank, shown as "2=". */
+static bool shares_rank(const report *rp, size_t v, int32_t rank)
+{
+    for (size_t w = 0; w < rp->r->n_variants; w++) {
+        const cs_results_ranking_row *k = report_ranking(rp, rp->r->variants[w].name);
+        if (w != v && k && k->impunity_rank == rank)
+            return true;
+    }
+    return false;
+}
+
 /* The compact change table of one kind: impunity of its most affected
  * group and of all victims, wrongful sanctions, rank and probability. */
 static int kind_changes(const report *rp)
@@ -530,7 +548,8 @@ static int kind_changes(const report *rp)
             fmt_ci(z, sizeof z, c->diff_mean, c->diff_ci_low, c->diff_ci_high, CS_SHOW_PERCENT,
                    true);
         if (k && k->impunity_rank)
-            snprintf(rk, sizeof rk, "%d", (int)k->impunity_rank);
+            snprintf(rk, sizeof rk, "%d%s", (int)k->impunity_rank,
+                     shares_rank(rp, v, k->impunity_rank) ? "=" : "");
         fmt_prob(p, sizeof p, k ? k->impunity_p_best : NAN);
         const char *cells[6] = {name, x, y, z, rk, p};
         rc = table_row(&t, cells);
