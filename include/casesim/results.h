@@ -48,6 +48,13 @@ typedef struct cs_results_options {
     const size_t *variants;          /* indices into s->variants, increasing, starting with
                                         0 (the baseline: every comparison needs it) */
     uint64_t case_record_replicates; /* case records expected for replicates < first + this */
+    /* A join of files written by an earlier casesim (casesim merge): their
+     * n_measures measures, when they are not this build's (NULL: this
+     * build's list), and whether they lack the arrays by violation kind
+     * (which are then not written: absent, as in those files). */
+    size_t n_measures;
+    const struct cs_results_measure *measures;
+    bool without_kinds;
 } cs_results_options;
 
 typedef struct cs_results_writer cs_results_writer;

@@ -384,7 +384,8 @@ typedef struct cs_headline_row {
 /* The headline list of a results file whose measure axis holds names[0 ..
  * n_measures - 1] (the fixed measures, then "accountability_rate_<category>"
  * per category): the schema's headline measures, with one "Accountability:
- * <category>" row per category after "Accountability". Writes at most max
+ * <category>" row per category after "Accountability". Measures are found
+ * by name; one the file lacks gets the index n_measures. Writes at most max
  * rows into out and returns how many there are (the file's /summary
  * attributes and `casesim report` both use it). */
 size_t cs_schema_headline_rows(const char *const *names, size_t n_measures, cs_headline_row *out,

@@ -800,9 +800,9 @@ static int check_kind(const cs_results *r, const char *kind)
         return -1;
     if (r->n_violations == 0) {
         fprintf(stderr,
-                "casesim report: %s has no results by violation kind (written by casesim of "
-                "results format %d.%d; format 1.2 added them): run the scenario again\n",
-                r->path, r->version_major, r->version_minor);
+                "casesim report: %s has no results by violation kind (it was written by a "
+                "casesim %s that did not compute them): run the scenario again with this one\n",
+                r->path, r->casesim_version ? r->casesim_version : "");
         return CS_EXIT_USAGE;
     }
     if (kind_index(r, kind) < r->n_violations)

@@ -646,13 +646,19 @@ static int write_headlines(hid_t d, const file_input *in, cs_error *err)
     size_t n =
         cs_schema_headline_rows((const char *const *)in->measures, in->n_measures, rows, MAX_ROWS);
     n = n < MAX_ROWS ? n : MAX_ROWS;
+    size_t k = 0;
     for (size_t i = 0; i < n; i++) {
+        /* A measure an earlier casesim did not compute (files it wrote, joined
+         * here) is left out; the rates are in every file. */
         if (rows[i].measure >= in->n_measures)
-            return cs_error_set(err, CS_EFORMAT, "/scenario/measures lacks a headline measure");
-        names[i] = in->measures[rows[i].measure];
-        labels[i] = rows[i].label;
-        display[i] = cs_display_name(rows[i].display);
+            continue;
+        names[k] = in->measures[rows[i].measure];
+        labels[k] = rows[i].label;
+        display[k++] = cs_display_name(rows[i].display);
     }
+    if (k == 0)
+        return cs_error_set(err, CS_EFORMAT, "/scenario/measures lacks every headline measure");
+    n = k;
     int st = cs_h5_attr_strings(d, "headline_measures", names, n, err);
     if (st == CS_OK)
         st = cs_h5_attr_strings(d, "headline_labels", labels, n, err);

@@ -340,6 +340,14 @@ static int rows_fail(const char *path, uint64_t rows, uint64_t min_rows, uint64_
                         (unsigned long long)max_rows);
 }
 
+bool cs_schema_has_axis(const cs_schema_array *a, cs_dim d)
+{
+    for (int i = 0; i < a->rank; i++)
+        if (a->dims[i] == d)
+            return true;
+    return false;
+}
+
 int cs_schema_open_array(hid_t file, const char *vpath, const cs_schema_array *a,
                          const cs_result_dims *d, uint64_t min_rows, uint64_t max_rows,
                          cs_schema_open *o, cs_error *err)

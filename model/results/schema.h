@@ -110,6 +110,9 @@ typedef struct cs_schema_open {
  * about 1032:1, plus 1 MiB; and rows times a row's bytes fit in size_t).
  * Returns CS_OK (o filled), or CS_EFORMAT saying what is wrong (o->ds
  * invalid). */
+/* Whether array a has axis d (e.g. CS_DIM_KIND: an array by violation kind). */
+bool cs_schema_has_axis(const cs_schema_array *a, cs_dim d);
+
 int cs_schema_open_array(hid_t file, const char *vpath, const cs_schema_array *a,
                          const cs_result_dims *d, uint64_t min_rows, uint64_t max_rows,
                          cs_schema_open *o, cs_error *err);
