@@ -237,6 +237,13 @@ static void print_cost_line(const report *rp, const cs_results_variant *v)
  * shown[]: its rank, or "k=" when another variant prints the same value
  * (they then share the better rank k: the printed figures cannot order
  * them). *tied is set when that happens. */
+/* Whether two printed figures "mean [low, high]" show the same mean. */
+static bool same_mean(const char *a, const char *b)
+{
+    size_t la = strcspn(a, " "), lb = strcspn(b, " ");
+    return la == lb && strncmp(a, b, la) == 0;
+}
+
 static void rank_cell(char *buf, size_t n, size_t i, const int32_t *ranks, char (*shown)[128],
                       size_t count, bool *tied)
 {
@@ -247,7 +254,7 @@ static void rank_cell(char *buf, size_t n, size_t i, const int32_t *ranks, char 
     int32_t best = ranks[i];
     bool same = false;
     for (size_t j = 0; j < count; j++)
-        if (j != i && ranks[j] > 0 && !strcmp(shown[j], shown[i])) {
+        if (j != i && ranks[j] > 0 && same_mean(shown[j], shown[i])) {
             same = true;
             best = ranks[j] < best ? ranks[j] : best;
         }
