@@ -592,9 +592,9 @@ static int report_headline_kinds(const report *rp, int number)
             return -1;
         if (r->n_variants > 1) {
             para(rp,
-                 "\nChange against the baseline, for %s (the group of this kind with the "
-                 "highest impunity at baseline) and for all victims, with the rank on the "
-                 "impunity of %s:",
+                 "\nChange against the baseline, for %s (of the groups other than the "
+                 "reference, the one with the highest impunity for this kind at baseline) and "
+                 "for all victims, with the rank on the impunity of %s:",
                  group_label(&kr, kr.mag), group_label(&kr, kr.mag));
             if (kind_changes(&kr))
                 return -1;
