@@ -92,7 +92,8 @@ void cs_tallies_free(cs_tallies *t)
 }
 
 /* Adds case c to row r (and its histograms). */
-static void add_row(cs_tallies *t, size_t r, const cs_tally_masks *mk, const cs_tally_case *c)
+static inline void add_row(cs_tallies *t, size_t r, const cs_tally_masks *mk,
+                           const cs_tally_case *c, size_t bin)
 {
     cs_tally_row *a = &t->rows[r];
     bool acc = (c->outcome_mask & mk->accountability) != 0;
@@ -109,7 +110,6 @@ static void add_row(cs_tallies *t, size_t r, const cs_tally_masks *mk, const cs_
     }
     a->reported += c->reported;
     if (c->ended) {
-        size_t bin = hist_bin(c->days);
         a->ended++;
         a->time_sum += c->days;
         t->hist[r * N_BINS + bin]++;
@@ -126,8 +126,9 @@ static void add_row(cs_tallies *t, size_t r, const cs_tally_masks *mk, const cs_
 void cs_tallies_add(cs_tallies *t, const cs_tally_masks *mk, const cs_tally_case *c)
 {
     size_t G1 = t->n_groups + 1;
-    add_row(t, c->group, mk, c);
-    add_row(t, (1 + c->kind) * G1 + c->group, mk, c);
+    size_t bin = c->ended ? hist_bin(c->days) : 0; /* once for both rows */
+    add_row(t, c->group, mk, c, bin);
+    add_row(t, (1 + c->kind) * G1 + c->group, mk, c, bin);
 }
 
 /* ---- measures --------------------------------------------------------------------- */
