@@ -48,6 +48,8 @@ typedef struct cs_results_options {
     const size_t *variants;          /* indices into s->variants, increasing, starting with
                                         0 (the baseline: every comparison needs it) */
     uint64_t case_record_replicates; /* case records expected for replicates < first + this */
+    bool uncertain_drawn;            /* the uncertain inputs are drawn (false: every replicate
+                                        at the scenario's values, --no-uncertainty) */
 } cs_results_options;
 
 typedef struct cs_results_writer cs_results_writer;
@@ -125,6 +127,38 @@ typedef struct cs_results_comparison_row {
 typedef struct cs_results_ranking_row {
     CS_RANKING_FIELDS(CS_SCHEMA_MEMBER)
 } cs_results_ranking_row;
+
+/* Rows of /uncertainty/inputs, /uncertainty/values, /uncertainty/correlations
+ * (casesim/schema.h lists their columns). */
+typedef struct cs_results_input_row {
+    CS_UNCERTAIN_INPUT_FIELDS(CS_SCHEMA_MEMBER)
+} cs_results_input_row;
+typedef struct cs_results_value_row {
+    CS_UNCERTAIN_VALUE_FIELDS(CS_SCHEMA_MEMBER)
+} cs_results_value_row;
+typedef struct cs_results_correlation_row {
+    CS_CORRELATION_FIELDS(CS_SCHEMA_MEMBER)
+} cs_results_correlation_row;
+
+/* Rows of the tables of /decision. */
+typedef struct cs_results_frontier_row {
+    CS_FRONTIER_FIELDS(CS_SCHEMA_MEMBER)
+} cs_results_frontier_row;
+typedef struct cs_results_decision_rank_row {
+    CS_DECISION_RANKING_FIELDS(CS_SCHEMA_MEMBER)
+} cs_results_decision_rank_row;
+typedef struct cs_results_evppi_set_row {
+    CS_EVPPI_SET_FIELDS(CS_SCHEMA_MEMBER)
+} cs_results_evppi_set_row;
+typedef struct cs_results_evppi_check_row {
+    CS_EVPPI_CHECK_FIELDS(CS_SCHEMA_MEMBER)
+} cs_results_evppi_check_row;
+typedef struct cs_results_variance_row {
+    CS_VARIANCE_SPLIT_FIELDS(CS_SCHEMA_MEMBER)
+} cs_results_variance_row;
+typedef struct cs_results_portfolio_row {
+    CS_PORTFOLIO_FIELDS(CS_SCHEMA_MEMBER)
+} cs_results_portfolio_row;
 
 /* A victim group of a results file. */
 typedef struct cs_results_group {

@@ -438,38 +438,6 @@ static int read_input(hid_t file, file_input *in, cs_error *err)
 
 /* ------------------------------------------------ the tables, written */
 
-/* Writes a 1-D compound table at file/t->path, replacing an existing one. */
-static int write_table(hid_t file, const cs_schema_table *t, size_t n, const void *rows,
-                       cs_error *err)
-{
-    const char *name = t->path;
-    if (H5Lexists(file, name, H5P_DEFAULT) > 0 && H5Ldelete(file, name, H5P_DEFAULT) < 0)
-        return cs_h5_fail(err, CS_EIO, "cannot replace %s", name);
-    hsize_t dim = n;
-    hid_t mtype = cs_h5_compound(t->fields, t->n_fields, t->row_size);
-    hid_t ftype = mtype < 0 ? H5I_INVALID_HID : H5Tcopy(mtype);
-    hid_t space = H5Screate_simple(1, &dim, NULL), d = H5I_INVALID_HID;
-    int st = CS_OK;
-    if (ftype < 0 || H5Tpack(ftype) < 0 || space < 0)
-        st = cs_h5_fail(err, CS_EIO, "cannot create table %s", name);
-    if (st == CS_OK) {
-        d = H5Dcreate2(file, name, ftype, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-        if (d < 0 || (n > 0 && H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows) < 0))
-            st = cs_h5_fail(err, CS_EIO, "cannot write table %s", name);
-    }
-    if (st == CS_OK)
-        st = cs_h5_document(d,
-                            "see the column descriptions in analysis/README.md; measure values "
-                            "are in the row's 'units'",
-                            t->description, err);
-    if (cs_h5_close(&d) < 0 && st == CS_OK)
-        st = cs_h5_fail(err, CS_EIO, "cannot close table %s", name);
-    cs_h5_close(&space);
-    cs_h5_close(&ftype);
-    cs_h5_close(&mtype);
-    return st;
-}
-
 /* The headline measures of the schema as attributes of /summary
  * (`headline_measures`, `headline_labels`, `headline_display`), so that
  * every tool shows the same list. */
@@ -531,13 +499,14 @@ static int write_tables(hid_t file, const file_input *in, const cs_analysis_tabl
 {
     ranking_ctx rc = {.most_affected = in->n_groups > 1 ? in->groups[t->most_affected] : "",
                       .resamples = t->bootstrap_resamples};
-    int st = write_table(file, &cs_schema_summary, t->n_summary, t->summary, err);
+    int st = cs_schema_write_table(file, &cs_schema_summary, t->n_summary, t->summary, err);
     if (st == CS_OK)
         st = annotate(file, cs_schema_summary.path, summary_attrs, NULL, err);
     if (st == CS_OK)
-        st = write_table(file, &cs_schema_comparison, t->n_comparison, t->comparison, err);
+        st =
+            cs_schema_write_table(file, &cs_schema_comparison, t->n_comparison, t->comparison, err);
     if (st == CS_OK)
-        st = write_table(file, &cs_schema_ranking, t->n_ranking, t->ranking, err);
+        st = cs_schema_write_table(file, &cs_schema_ranking, t->n_ranking, t->ranking, err);
     if (st == CS_OK)
         st = annotate(file, cs_schema_ranking.path, ranking_attrs, &rc, err);
     return st;
@@ -569,6 +538,8 @@ int cs_results_write_analysis(hid_t file, cs_error *err)
     }
     if (st == CS_OK)
         st = write_tables(file, &fin, &t, err);
+    if (st == CS_OK)
+        st = cs_results_write_decision(file, fin.groups[t.most_affected], err);
     cs_analysis_tables_free(&t);
     file_input_free(&fin);
     return st;

@@ -27,96 +27,6 @@ static hid_t file_of(const cs_results *r)
 
 /* ------------------------------------------------------ analysis tables */
 
-/* Replaces the variable-length strings of n rows in rows (read by HDF5) by
- * copies in a new array *out; HDF5's own strings stay for the caller to
- * reclaim. */
-static int copy_rows(const cs_schema_table *t, const unsigned char *raw, size_t n, void **out,
-                     cs_error *err)
-{
-    unsigned char *copy = cs_xcalloc(n, t->row_size);
-    if (!copy)
-        return cs_error_set(err, CS_ENOMEM, "out of memory reading %s", t->path);
-    memcpy(copy, raw, n * t->row_size);
-    for (size_t i = 0; i < n; i++)
-        for (size_t k = 0; k < t->n_fields; k++)
-            if (t->fields[k].type == CS_TYPE_STRING)
-                *(char **)(copy + i * t->row_size + t->fields[k].offset) = NULL;
-    int st = CS_OK;
-    for (size_t i = 0; i < n && st == CS_OK; i++)
-        for (size_t k = 0; k < t->n_fields && st == CS_OK; k++) {
-            if (t->fields[k].type != CS_TYPE_STRING)
-                continue;
-            const char *src = *(char *const *)(raw + i * t->row_size + t->fields[k].offset);
-            char **dst = (char **)(copy + i * t->row_size + t->fields[k].offset);
-            *dst = cs_xstrdup(src ? src : "");
-            if (!*dst)
-                st = cs_error_set(err, CS_ENOMEM, "out of memory reading %s", t->path);
-        }
-    if (st != CS_OK) {
-        for (size_t i = 0; i < n; i++)
-            for (size_t k = 0; k < t->n_fields; k++)
-                if (t->fields[k].type == CS_TYPE_STRING)
-                    free(*(char **)(copy + i * t->row_size + t->fields[k].offset));
-        free(copy);
-        return st;
-    }
-    *out = copy;
-    return CS_OK;
-}
-
-/* Frees n rows of table t with their strings. */
-static void free_rows(const cs_schema_table *t, void *rows, size_t n)
-{
-    for (size_t i = 0; rows && i < n; i++)
-        for (size_t k = 0; k < t->n_fields; k++)
-            if (t->fields[k].type == CS_TYPE_STRING)
-                free(*(char **)((unsigned char *)rows + i * t->row_size + t->fields[k].offset));
-    free(rows);
-}
-
-/* Reads table t into a new array of *n rows (at most max_rows) whose strings
- * the caller owns. A missing table is CS_EFORMAT. */
-static int read_table(hid_t file, const cs_schema_table *t, size_t max_rows, void **out, size_t *n,
-                      cs_error *err)
-{
-    *out = NULL;
-    *n = 0;
-    if (H5Lexists(file, t->path, H5P_DEFAULT) <= 0) {
-        H5Eclear2(H5E_DEFAULT);
-        return cs_error_set(err, CS_EFORMAT, "the table %s is missing", t->path);
-    }
-    hid_t d = H5Dopen2(file, t->path, H5P_DEFAULT);
-    hid_t space = d < 0 ? H5I_INVALID_HID : H5Dget_space(d);
-    hid_t mt = cs_h5_compound(t->fields, t->n_fields, t->row_size);
-    hssize_t np = space < 0 ? -1 : H5Sget_simple_extent_npoints(space);
-    unsigned char *raw = NULL;
-    int st = CS_OK;
-    if (d < 0 || np < 0 || mt < 0)
-        st = cs_h5_fail(err, CS_EFORMAT, "cannot open the table %s", t->path);
-    else if ((uint64_t)np > max_rows) /* checked before allocating: the count is the file's */
-        st = cs_error_set(err, CS_EFORMAT,
-                          "the table %s has %lld rows; the name lists allow at most %zu", t->path,
-                          (long long)np, max_rows);
-    else if (!(raw = cs_xcalloc((size_t)np, t->row_size)))
-        st = cs_error_set(err, CS_ENOMEM, "out of memory reading %s", t->path);
-    else if (np > 0 && H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) < 0)
-        st = cs_h5_fail(err, CS_EFORMAT, "cannot read the table %s (is it of this version?)",
-                        t->path);
-    if (st == CS_OK)
-        st = copy_rows(t, raw, (size_t)np, out, err);
-    if (st == CS_OK)
-        *n = (size_t)np;
-    /* HDF5's strings (of the rows converted before a failure too: raw was
-     * zeroed, so the others are NULL). */
-    if (raw && np > 0)
-        H5Dvlen_reclaim(mt, space, H5P_DEFAULT, raw);
-    free(raw);
-    cs_h5_close(&mt);
-    cs_h5_close(&space);
-    cs_h5_close(&d);
-    return st;
-}
-
 /* --------------------------------------------------- /scenario and /runs */
 
 static int read_source(hid_t file, char **out, cs_error *err)
@@ -420,14 +330,14 @@ static int read_tables(hid_t f, cs_results *r, cs_error *err)
      * in /ranking. The lists are bounded, so the product cannot overflow. */
     size_t max_rows = r->n_variants * (r->n_groups + 1) * r->n_measures;
     void *rows = NULL;
-    int st = read_table(f, &cs_schema_summary, max_rows, &rows, &r->n_summary, err);
+    int st = cs_schema_read_table(f, &cs_schema_summary, max_rows, &rows, &r->n_summary, err);
     r->summary = rows;
     if (st == CS_OK)
-        st = read_table(f, &cs_schema_comparison, max_rows, &rows, &r->n_comparison, err);
+        st = cs_schema_read_table(f, &cs_schema_comparison, max_rows, &rows, &r->n_comparison, err);
     if (st == CS_OK)
         r->comparison = rows;
     if (st == CS_OK)
-        st = read_table(f, &cs_schema_ranking, r->n_variants, &rows, &r->n_ranking, err);
+        st = cs_schema_read_table(f, &cs_schema_ranking, r->n_variants, &rows, &r->n_ranking, err);
     if (st == CS_OK)
         r->ranking = rows;
     if (st == CS_OK)
@@ -598,9 +508,9 @@ void cs_results_close(cs_results *r)
         cs_h5_free_strings(x->interventions, x->n_interventions);
     }
     free(r->variants);
-    free_rows(&cs_schema_summary, r->summary, r->n_summary);
-    free_rows(&cs_schema_comparison, r->comparison, r->n_comparison);
-    free_rows(&cs_schema_ranking, r->ranking, r->n_ranking);
+    cs_schema_free_rows(&cs_schema_summary, r->summary, r->n_summary);
+    cs_schema_free_rows(&cs_schema_comparison, r->comparison, r->n_comparison);
+    cs_schema_free_rows(&cs_schema_ranking, r->ranking, r->n_ranking);
     free(r->most_affected_group);
     free(r);
 }
