@@ -232,7 +232,7 @@ static void take_draw(cs_dfile *f, uint64_t d, size_t dd)
 static int build_draws(cs_dfile *f, cs_error *err)
 {
     if (f->R == 0)
-        return cs_error_set(err, CS_EFORMAT, "/decision: the file holds no replicates");
+        return CS_OK; /* no replicates: no draws */
     uint64_t d0 = f->first / f->k, d1 = (f->first + f->R - 1) / f->k;
     size_t n = (size_t)(d1 - d0 + 1), V = f->V, k = (size_t)f->k;
     f->draw_index = cs_xcalloc(n, sizeof *f->draw_index);

@@ -51,7 +51,7 @@ for path, threads in ((a, "1"), (b, "2")):
 f = h5py.File(a, "r")
 at = f.attrs
 check(at["format"] == "casesim-results", "format attribute")
-check(list(at["format_version"]) == [1, 1], "format_version is {1, 1}")
+check(list(at["format_version"]) == [1, 2], "format_version is {1, 2}")
 check(at["status"] == "complete", "status complete")
 check(int(at["replicates"]) == REPLICATES, "replicates attribute")
 check(int(at["seed"]) == 5 and int(at["first_replicate"]) == 0, "seed and first_replicate")
@@ -85,7 +85,8 @@ for v in variants:
     shapes = {"measures": (REPLICATES, G1, M), "outcome_counts": (REPLICATES, G1, O),
               "stage_entries": (REPLICATES, G1, S), "stage_stats": (REPLICATES, S, 8),
               "backlog": (REPLICATES, S, 12 * years), "period_entries": (REPLICATES, years, S),
-              "period_outcomes": (REPLICATES, years, O), "replicate_index": (REPLICATES,)}
+              "period_outcomes": (REPLICATES, years, O), "replicate_index": (REPLICATES,),
+              "uncertain_values": (REPLICATES, 0), "annual_cost": (REPLICATES,)}
     for name, shape in shapes.items():
         check(g[name].shape == shape, f"{v}/{name} shape {g[name].shape} != {shape}")
     check(list(g["replicate_index"][:]) == list(range(REPLICATES)), f"{v} replicate_index")
