@@ -173,6 +173,34 @@ typedef struct cs_results_measure {
     char *description;
 } cs_results_measure;
 
+/* /decision of a results file (format 1.2): the decision under uncertainty
+ * (analysis/README.md). Tables the file lacks have no rows. */
+typedef struct cs_results_decision {
+    char *measure;     /* the outcome measure */
+    char *group;       /* the group it is measured for */
+    char *currency;    /* "" if the scenario names none */
+    char *uncertainty; /* "inputs and simulation" or "simulation only" */
+    char *grid;        /* "given" or "automatic" */
+    char *expert_from; /* "given" or "middle of the grid" */
+    char *expert_best; /* the best variant at the expert's willingness to pay */
+    char *error;       /* "" or what stopped part of the analysis */
+    int direction;     /* -1: lower is better; +1: higher */
+    double expert_wtp, expert_evpi, expert_evpi_se, expert_evpi_horizon, expert_p_best;
+    double population_years, budget; /* budget NaN: none */
+    uint64_t draws, draws_dropped, replicates_per_draw;
+    size_t n_lambda;
+    double *lambda; /* [L] */
+    double *p_best; /* [L][n_variants] */
+    double *evpi;   /* [L] per year */
+    size_t n_frontier, n_ranking, n_evppi_sets, n_evppi_checks, n_split, n_portfolios;
+    cs_results_frontier_row *frontier;
+    cs_results_decision_rank_row *ranking;
+    cs_results_evppi_set_row *evppi_sets;
+    cs_results_evppi_check_row *evppi_checks;
+    cs_results_variance_row *split;
+    cs_results_portfolio_row *portfolios;
+} cs_results_decision;
+
 /* A results file opened for reading, with its small tables loaded. */
 typedef struct cs_results {
     char *path;
@@ -203,6 +231,15 @@ typedef struct cs_results {
     cs_results_comparison_row *comparison;
     size_t n_ranking;
     cs_results_ranking_row *ranking;
+    /* Format 1.2: the uncertain inputs (none for an older file: sampling "")
+     * and the decision (NULL for an older file or one without draws). */
+    char *sampling; /* "none", "random", "sobol" or "scenario values" */
+    uint64_t replicates_per_draw;
+    size_t n_inputs;
+    cs_results_input_row *inputs; /* /uncertainty/inputs */
+    size_t n_values;
+    cs_results_value_row *values; /* /uncertainty/values */
+    cs_results_decision *decision;
     int64_t file_id; /* the open HDF5 file (hid_t); internal */
 } cs_results;
 

@@ -339,6 +339,10 @@ static int resume_options(const cs_results *old, const cs_scenario *s, run_opts 
         st = cs_error_set(err, CS_EINVAL, "%s was run with --case-records %llu, not %llu", f,
                           (unsigned long long)info.case_record_replicates,
                           (unsigned long long)o->case_records);
+    else if (o->no_uncertainty && strcmp(old->sampling, "scenario values") != 0 &&
+             strcmp(old->sampling, "none") != 0)
+        st = cs_error_set(err, CS_EINVAL,
+                          "%s drew its uncertain inputs: resume it without --no-uncertainty", f);
     else if (o->have_replicates && o->replicates < old->replicates)
         st = cs_error_set(err, CS_EINVAL,
                           "%s already holds %llu replicates, more than --replicates %llu", f,
@@ -354,6 +358,7 @@ static int resume_options(const cs_results *old, const cs_scenario *s, run_opts 
                               f);
     }
     if (st == CS_OK) {
+        o->no_uncertainty = strcmp(old->sampling, "scenario values") == 0;
         o->seed = old->seed;
         o->first = old->first_replicate;
         o->case_records = info.case_record_replicates;

@@ -129,6 +129,14 @@ void cs_decide_output_free(cs_decide_output *out);
  * CS_ENOMEM. */
 int cs_results_write_decision(hid_t file, const char *most_affected, cs_error *err);
 
+/* Reads /uncertainty and /decision into r (whose name lists and dims are
+ * read), if the file has them (results/read_decision.c). Returns CS_OK,
+ * CS_EFORMAT or CS_ENOMEM. */
+int cs_results_read_uncertain(hid_t f, cs_results *r, cs_error *err);
+
+/* Frees d and its tables. NULL is a no-op. */
+void cs_results_decision_free(cs_results_decision *d);
+
 /* ------------------------------------------------- written at creation */
 
 /* /uncertainty: the scenario's uncertain inputs (tables inputs, values,

@@ -89,6 +89,12 @@ int cs_results_check_joinable(const cs_results *a, const cs_results *b, cs_error
                             "replicates are not one sample",
                             a->path, b->path, (unsigned long long)a->seed,
                             (unsigned long long)b->seed);
+    if (strcmp(a->sampling, b->sampling) != 0)
+        return cs_error_set(err, CS_EINVAL,
+                            "%s and %s drew their uncertain inputs differently (%s and %s): run "
+                            "both with or both without --no-uncertainty",
+                            a->path, b->path, a->sampling[0] ? a->sampling : "none",
+                            b->sampling[0] ? b->sampling : "none");
     bool same = a->n_variants == b->n_variants;
     for (size_t i = 0; same && i < a->n_variants; i++)
         same = strcmp(a->variants[i].name, b->variants[i].name) == 0;
@@ -374,7 +380,8 @@ static int write_joined(cs_results *const *in, size_t n, const cs_scenario *s, u
                               .n_replicates = total,
                               .n_variants = in[0]->n_variants,
                               .variants = info.variants,
-                              .case_record_replicates = info.case_record_replicates};
+                              .case_record_replicates = info.case_record_replicates,
+                              .uncertain_drawn = strcmp(in[0]->sampling, "scenario values") != 0};
     if (st == CS_OK)
         st = cs_results_writer_open(out_path, s, &opt, &w, err);
     for (size_t i = 0; i < n && st == CS_OK; i++)

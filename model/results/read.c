@@ -18,6 +18,7 @@
 #include "casesim/results.h"
 #include "core/alloc.h"
 #include "results/h5util.h"
+#include "results/internal.h"
 #include "results/schema.h"
 
 static hid_t file_of(const cs_results *r)
@@ -102,8 +103,10 @@ static long find_name(char *const *names, size_t n, const char *name)
 }
 
 /* A name list of /scenario: count within [1, max], every entry a name of
- * lower-case letters, digits and `_`, at most max_len bytes, none repeated.
- * The names become HDF5 paths (/runs/<variant>) and keys of every table. */
+ * lower-case letters, digits and `_` (and `+` in a variant's: the budget
+ * portfolios the loader names after their members), at most max_len bytes,
+ * none repeated. The names become HDF5 paths (/runs/<variant>) and keys of
+ * every table. */
 static int check_list(const char *path, const char *what, char *const *names, size_t n, size_t max,
                       size_t max_len, cs_error *err)
 {
@@ -115,7 +118,8 @@ static int check_list(const char *path, const char *what, char *const *names, si
         size_t len = strlen(s);
         bool ok = len >= 1 && len <= max_len && s[0] >= 'a' && s[0] <= 'z';
         for (size_t k = 0; ok && k < len; k++)
-            ok = (s[k] >= 'a' && s[k] <= 'z') || (s[k] >= '0' && s[k] <= '9') || s[k] == '_';
+            ok = (s[k] >= 'a' && s[k] <= 'z') || (s[k] >= '0' && s[k] <= '9') || s[k] == '_' ||
+                 (s[k] == '+' && !strcmp(what, "variants"));
         if (!ok)
             return cs_error_set(err, CS_EFORMAT,
                                 "%s: /scenario/%s[%zu] is not a valid name (`%.64s%s`)", path, what,
@@ -190,7 +194,7 @@ static int check_lists(const cs_results *r, const lists *l, cs_error *err)
                         CS_MAX_NAME_LEN, err);
     if (st == CS_OK)
         st = check_list(path, "variants", l->variants, l->n_variants,
-                        1 + CS_MAX_INTERVENTIONS + CS_MAX_BUNDLES, CS_MAX_NAME_LEN, err);
+                        CS_MAX_VARIANTS, CS_MAX_NAME_LEN, err);
     if (st == CS_OK && strcmp(l->variants[0], "baseline") != 0)
         st = cs_error_set(err, CS_EFORMAT,
                           "%s: /scenario/variants starts with `%s`, not with `baseline`", path,
@@ -376,6 +380,8 @@ int cs_results_open(const char *path, cs_results **out, cs_error *err)
         st = read_scenario(f, r, err);
     if (st == CS_OK)
         st = read_tables(f, r, err);
+    if (st == CS_OK)
+        st = cs_results_read_uncertain(f, r, err);
     if (st != CS_OK)
         goto fail;
     *out = r;
@@ -511,6 +517,10 @@ void cs_results_close(cs_results *r)
     cs_schema_free_rows(&cs_schema_summary, r->summary, r->n_summary);
     cs_schema_free_rows(&cs_schema_comparison, r->comparison, r->n_comparison);
     cs_schema_free_rows(&cs_schema_ranking, r->ranking, r->n_ranking);
+    free(r->sampling);
+    cs_schema_free_rows(&cs_schema_inputs, r->inputs, r->n_inputs);
+    cs_schema_free_rows(&cs_schema_values, r->values, r->n_values);
+    cs_results_decision_free(r->decision);
     free(r->most_affected_group);
     free(r);
 }
