@@ -9,6 +9,9 @@ Writes into OUTDIR (default: RESULTS_figures/ beside the results file):
     effects.png   each intervention's and bundle's effect against the baseline,
                   with 95% confidence intervals (a forest plot)
     backlog.png   the cases waiting at each stage over the simulated years
+    acceptability.png, evpi.png, evppi.png, ce_plane.png
+                  the decision under uncertainty (format 1.2 files with a
+                  decision; casesim_decision_figures.py)
     report.html   one self-contained page (figures embedded) with the tables
 
 Needs only Debian's python3-h5py, python3-numpy and python3-matplotlib. The
@@ -29,6 +32,9 @@ import sys
 
 import h5py
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import casesim_decision_figures as decision  # noqa: E402  (beside this file)
 
 import matplotlib
 
@@ -133,6 +139,8 @@ class Results:
         self.mag = text(f["ranking"].attrs["most_affected_group"])
         self.resamples = int(f["ranking"].attrs["bootstrap_resamples"])
         self.headlines = self._headlines(f["summary"].attrs)
+        u = f["uncertainty"].attrs if "uncertainty" in f else {}
+        self.sampling = text(u.get("sampling", b"none"))
 
     @staticmethod
     def _headlines(attrs):
@@ -452,9 +460,15 @@ def page(res, figs):
                  f"{res.replicates} replicates that finished.</p>")
     p.append(
         "<p class=note><b>How to read this page.</b> Each figure is the mean over the simulated "
-        f"replicates, with its {percent_level(res)} confidence interval in grey brackets [low, high]. The interval "
-        "shows the simulation's own randomness only: it does not include the uncertainty of the "
-        "figures the scenario was built from. <b>Impunity</b> is the share of well-founded "
+        f"replicates, with its {percent_level(res)} confidence interval in grey brackets [low, high]. "
+        + (("Each replicate drew the scenario's uncertain inputs: the means are averages over what "
+            "is not known as well as over the simulation's randomness, and the interval says how "
+            "precisely the replicates pin them down, not how widely the truth may vary (the "
+            "decision section shows that). ")
+           if res.sampling in ("random", "sobol") else
+           ("The interval shows the simulation's own randomness only: it does not include the "
+            "uncertainty of the figures the scenario was built from. "))
+        + "<b>Impunity</b> is the share of well-founded "
         "incidents (violations that really happened and were unlawful) without any "
         "accountability outcome by the end of the simulation (cases still open then count as "
         "without accountability); <b>accountability</b> is the rest; <b>redress</b> is the share "
@@ -463,6 +477,8 @@ def page(res, figs):
         "Only incidents that arrived during the measured window "
         f"({res.cohort:g} years, after {res.warmup:g} years of warm-up) are counted, and their "
         f"cases are followed for {res.followup:g} more years.</p>")
+
+    p.append(decision.decision_html(res.decision, figs.get("decision", {}), res.label))
 
     # Key findings, in words.
     best = [r for r in res.ranking if r["impunity_rank"] == 1]
@@ -560,6 +576,9 @@ def write_all(res, outdir):
             continue
         path, figs[name] = fn(res, outdir)
         written.append(path)
+    res.decision, dfigs = decision.write_figures(res.file, outdir, save, plt, PALETTE)
+    figs["decision"] = dfigs
+    written += [path for path, _ in dfigs.values()]
     html_path = os.path.join(outdir, "report.html")
     with open(html_path, "w", encoding="utf-8") as fh:
         fh.write(page(res, figs))
