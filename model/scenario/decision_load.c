@@ -208,7 +208,7 @@ static void make_portfolios(cs_conv *c, const cs_ynode *at, cs_scenario *s)
     if (st != CS_OK) {
         cs_pos none = {0, 0};
         local.text[strcspn(local.text, "\n")] = '\0';
-        cs_conv_fail(c, st, at, none, "budget portfolios: %s", local.text);
+        cs_conv_fail(c, st, at, none, "%s", local.text);
         return;
     }
     size_t n_files = s->n_bundles;

@@ -261,11 +261,11 @@ static int step_list(walk *w, const segment *sg, cs_ynode **next)
 static int step_group(walk *w, const segment *sg, cs_ynode **next)
 {
     const cs_scenario *s = w->s;
-    const char *names[CS_MAX_GROUPS];
-    bool known = false;
+    const char *names[CS_MAX_GROUPS], *known = NULL;
     for (size_t g = 0; g < s->n_groups; g++) {
         names[g] = s->groups[g].name;
-        known |= strcmp(names[g], sg->name) == 0;
+        if (strcmp(names[g], sg->name) == 0)
+            known = names[g];
     }
     if (!known) {
         const char *near = cs_nearest(sg->name, names, s->n_groups);
@@ -274,8 +274,9 @@ static int step_group(walk *w, const segment *sg, cs_ynode **next)
         return CS_EINVAL;
     }
     if (w->mode == WALK_FIND) {
-        /* The number is the single `p`, for this group. */
-        w->group = sg->name;
+        /* The number is the single `p`, for this group (the scenario's own
+         * copy of its name: the path's segments do not outlive the walk). */
+        w->group = known;
         *next = w->cur;
         return CS_OK;
     }
