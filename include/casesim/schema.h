@@ -41,9 +41,13 @@ extern "C" {
 
 /* The file's `format` attribute and `format_version` {major, minor}: a
  * reader refuses another major version; minor versions only add (1.1: the
- * `dimensions` attributes and the headline list; 1.2: uncertain inputs,
- * their drawn values and each replicate's annual cost, /uncertainty and
- * /decision). */
+ * `dimensions` attributes and the headline list; 1.2: HDF5 dimension
+ * scales on every axis, the checksums — Fletcher32 on every chunked
+ * dataset, `strings_crc32` on every dataset of strings, HDF5's metadata
+ * checksums — and the tables, lists and case records naming their axes;
+ * also in 1.2, optional (absent in files of builds without them): uncertain
+ * inputs, their drawn values and each replicate's annual cost,
+ * /uncertainty and /decision). */
 #define CS_RESULTS_FORMAT "casesim-results"
 #define CS_RESULTS_VERSION_MAJOR 1
 #define CS_RESULTS_VERSION_MINOR 2

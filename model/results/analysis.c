@@ -554,6 +554,8 @@ int cs_results_reanalyse(const char *path, cs_error *err)
     int st = cs_results_check_format(f, path, NULL, NULL, err);
     if (st == CS_OK)
         st = cs_results_write_analysis(f, err);
+    if (st == CS_OK)
+        st = cs_results_label_axes(f, err);
     if (H5Fclose(f) < 0 && st == CS_OK)
         st = cs_h5_fail(err, CS_EIO, "%s: cannot close", path);
     return st;

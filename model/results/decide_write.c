@@ -625,6 +625,52 @@ static int decide(cs_dfile *f, cs_decide_output *o, cs_error *err)
     return st;
 }
 
+/* The names of a group's links, collected before any is deleted (HDF5
+ * does not allow changing a group while it iterates over it). */
+typedef struct link_names {
+    char **names;
+    size_t n, cap;
+    bool failed;
+} link_names;
+
+static herr_t collect_link(hid_t g, const char *name, const H5L_info_t *info, void *data)
+{
+    (void)g;
+    (void)info;
+    link_names *l = data;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 32;
+        char **p = realloc(l->names, cap * sizeof *p);
+        if (!p)
+            return l->failed = true, 1;
+        l->names = p;
+        l->cap = cap;
+    }
+    if (!(l->names[l->n] = cs_xstrdup(name)))
+        return l->failed = true, 1;
+    l->n++;
+    return 0;
+}
+
+/* Deletes every dataset of /decision: all of them are computed (the
+ * specification is in attributes), and they are written anew together
+ * with their dimension scales, whose lengths (draws, rows of the checks)
+ * may have changed since (a joined or resumed file). Deleting them all at
+ * once leaves no scale attached to a deleted dataset nor the reverse. */
+static int clear_computed(hid_t g, cs_error *err)
+{
+    link_names l = {NULL, 0, 0, false};
+    int st = CS_OK;
+    if (H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, NULL, collect_link, &l) < 0 || l.failed)
+        st = l.failed ? cs_error_set(err, CS_ENOMEM, "out of memory")
+                      : cs_h5_fail(err, CS_EIO, "cannot list /decision");
+    for (size_t i = 0; i < l.n && st == CS_OK; i++)
+        if (H5Ldelete(g, l.names[i], H5P_DEFAULT) < 0)
+            st = cs_h5_fail(err, CS_EIO, "cannot replace /decision/%s", l.names[i]);
+    cs_h5_free_strings(l.names, l.n);
+    return st;
+}
+
 int cs_results_write_decision(hid_t file, const char *most_affected, cs_error *err)
 {
     cs_dfile f;
@@ -635,6 +681,8 @@ int cs_results_write_decision(hid_t file, const char *most_affected, cs_error *e
         cs_dfile_free(&f);
         return CS_OK; /* a file of format 1.1: no decision recorded */
     }
+    if (st == CS_OK)
+        st = clear_computed(f.g, err);
     if (st == CS_OK && f.D == 0)
         st = cs_h5_attr_u64(f.g, "draws", 0, err); /* nothing complete to decide on */
     else if (st == CS_OK)

@@ -76,34 +76,35 @@ int cs_h5_write_array(hid_t loc, const char *name, cs_type type, int rank, const
                       const void *data, const char *units, const char *description,
                       const char *const *dim_names, cs_error *err)
 {
-    hsize_t hd[CS_H5_MAX_ROW_RANK + 1];
-    for (int i = 0; i < rank; i++)
-        hd[i] = dims[i];
-    bool ok;
-    size_t n = count_of(rank, dims, &ok);
+    /* Stored like the per-replicate arrays (chunked along the first axis,
+     * compressed, with a Fletcher32 checksum), so that every dataset that
+     * holds numbers has its checksum. */
+    hsize_t row[CS_H5_MAX_ROW_RANK];
+    if (rank < 1 || rank > CS_H5_MAX_ROW_RANK + 1)
+        return cs_error_set(err, CS_EINTERNAL, "dataset '%s': rank %d", name, rank);
+    for (int i = 1; i < rank; i++)
+        row[i - 1] = dims[i];
     if (H5Lexists(loc, name, H5P_DEFAULT) > 0 && H5Ldelete(loc, name, H5P_DEFAULT) < 0)
         return cs_h5_fail(err, CS_EIO, "cannot replace dataset '%s'", name);
-    hid_t s = H5Screate_simple(rank, hd, NULL), d = H5I_INVALID_HID;
-    int st = CS_OK;
-    if (s < 0 || !ok ||
-        (d = H5Dcreate2(loc, name, cs_h5_file_type(type), s, H5P_DEFAULT, H5P_DEFAULT,
-                        H5P_DEFAULT)) < 0 ||
-        (n > 0 && H5Dwrite(d, cs_h5_mem_type(type), H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0))
-        st = cs_h5_fail(err, CS_EIO, "cannot write dataset '%s'", name);
+    hid_t d = cs_h5_create_rows(loc, name, cs_h5_file_type(type), rank - 1, row, cs_type_size(type),
+                                dims[0], err);
+    int st = d < 0 ? CS_EIO : CS_OK;
+    if (st == CS_OK && dims[0] > 0)
+        st = cs_h5_append_rows(d, cs_h5_mem_type(type), rank - 1, row, 0, dims[0], data, name, err);
     if (st == CS_OK)
         st = cs_h5_document(d, units, description, err);
     if (st == CS_OK && dim_names)
         st = cs_h5_attr_strings(d, "dimensions", dim_names, (size_t)rank, err);
     if (cs_h5_close(&d) < 0 && st == CS_OK)
         st = cs_h5_fail(err, CS_EIO, "cannot close dataset '%s'", name);
-    cs_h5_close(&s);
     return st;
 }
 
 /* Whether the dataset's shape fits: rank `rank`, each axis dims[i] (0 in
  * dims: any length, written back), at most CS_H5_MAX_ARRAY elements, and
  * stored bytes for all of them (a damaged file must not make a reader
- * allocate what it does not store). */
+ * allocate what it does not store; compressed, at most about 1100 times
+ * what it stores: cs_h5_stores). */
 static bool shape_fits(hid_t d, int rank, size_t *dims, size_t elem, size_t *n)
 {
     hid_t s = H5Dget_space(d);
@@ -116,8 +117,7 @@ static bool shape_fits(hid_t d, int rank, size_t *dims, size_t elem, size_t *n)
         dims[i] = (size_t)got[i];
     }
     *n = ok ? count_of(rank, dims, &ok) : 0;
-    return ok && *n <= CS_H5_MAX_ARRAY &&
-           (*n == 0 || (double)H5Dget_storage_size(d) >= (double)*n * (double)elem);
+    return ok && *n <= CS_H5_MAX_ARRAY && cs_h5_stores(d, (double)*n * (double)elem);
 }
 
 int cs_h5_read_array(hid_t loc, const char *name, cs_type type, int rank, size_t *dims, void **out,

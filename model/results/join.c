@@ -70,9 +70,15 @@ int cs_results_run_info_get(const cs_results *r, const cs_scenario *s, cs_result
 
 int cs_results_check_joinable(const cs_results *a, const cs_results *b, cs_error *err)
 {
-    if (a->version_major != b->version_major)
-        return cs_error_set(err, CS_EINVAL, "%s and %s have results format versions %d and %d",
-                            a->path, b->path, a->version_major, b->version_major);
+    /* Files of one run were written by one casesim, so in one format: a
+     * minor version that differs says they were not (and an older file may
+     * lack arrays that a newer one has). */
+    if (a->version_major != b->version_major || a->version_minor != b->version_minor)
+        return cs_error_set(err, CS_EINVAL,
+                            "%s and %s have results format versions %d.%d and %d.%d: files of "
+                            "one run have one format; join only files written by one casesim",
+                            a->path, b->path, a->version_major, a->version_minor, b->version_major,
+                            b->version_minor);
     if (strcmp(a->casesim_version, b->casesim_version) != 0)
         return cs_error_set(err, CS_EINVAL,
                             "%s and %s were written by different casesim versions (%s and %s), "
@@ -112,7 +118,31 @@ typedef struct var_in {
     cs_schema_open d[CS_SCHEMA_N_ARRAYS];
     cs_case_record *rec; /* its case records (with cases), sorted by replicate */
     size_t n_rec, cursor;
+    double fixed_cost; /* the variant's annual cost as the scenario states it */
 } var_in;
+
+/* Whether array k may be absent from a file of this major version: the
+ * arrays this format's 1.2 added as optional (files of 1.0 and 1.1, and of
+ * builds without uncertain inputs, lack them): the values of the uncertain
+ * inputs (none in such a file) and each replicate's annual cost (then the
+ * variant's fixed cost). */
+static bool may_be_absent(int k)
+{
+    return k == CS_ARRAY_uncertain_values || k == CS_ARRAY_annual_cost;
+}
+
+/* Whether array k is absent from v where it may be (then v->d[k].ds stays
+ * invalid); an absent uncertain_values is refused when the scenario has
+ * uncertain inputs. */
+static bool absent(hid_t file, const var_in *v, int k, const cs_result_dims *dims)
+{
+    char path[sizeof v->path + 64];
+    snprintf(path, sizeof path, "%s/%s", v->path, cs_schema_arrays[k].name);
+    if (!may_be_absent(k) || H5Lexists(file, path, H5P_DEFAULT) > 0)
+        return false;
+    H5Eclear2(H5E_DEFAULT);
+    return k != CS_ARRAY_uncertain_values || dims->n_inputs == 0;
+}
 
 static void var_in_close(var_in *v)
 {
@@ -129,8 +159,9 @@ static int open_variant(hid_t file, var_in *v, const cs_result_dims *dims, uint6
 {
     int st = CS_OK;
     for (int k = 0; k < CS_SCHEMA_N_ARRAYS && st == CS_OK; k++)
-        st = cs_schema_open_array(file, v->path, &cs_schema_arrays[k], dims, n_rows, UINT64_MAX,
-                                  &v->d[k], err);
+        if (!absent(file, v, k, dims))
+            st = cs_schema_open_array(file, v->path, &cs_schema_arrays[k], dims, n_rows, UINT64_MAX,
+                                      &v->d[k], err);
     return st;
 }
 
@@ -141,6 +172,11 @@ static int read_row(const var_in *v, uint64_t row, cs_replicate_result *out, cs_
     for (int k = 0; k < CS_SCHEMA_N_ARRAYS && st == CS_OK; k++) {
         const cs_schema_array *a = &cs_schema_arrays[k];
         char what[CS_MAX_NAME_LEN + 96];
+        if (v->d[k].ds < 0) { /* absent where it may be: see may_be_absent */
+            if (k == CS_ARRAY_annual_cost)
+                *(double *)cs_schema_array_data(a, out) = v->fixed_cost;
+            continue;
+        }
         snprintf(what, sizeof what, "row %llu of %s/%s", (unsigned long long)row, v->path, a->name);
         st = cs_schema_read_rows(&v->d[k], a, row, 1, cs_schema_array_data(a, out), what, err);
     }
@@ -258,6 +294,7 @@ int cs_results_copy_replicates(const cs_results *r, const cs_scenario *s, uint64
     st = cs_replicate_result_alloc(&dims, &res, err);
     for (size_t v = 0; v < nv && st == CS_OK; v++) {
         snprintf(vin[v].path, sizeof vin[v].path, "/runs/%s", r->variants[v].name);
+        vin[v].fixed_cost = r->variants[v].annual_cost;
         st = open_variant(file_of(r), &vin[v], &dims, n_rows, err);
         if (st == CS_OK && cases)
             st = read_cases(file_of(r), vin[v].path, &vin[v].rec, &vin[v].n_rec, err);

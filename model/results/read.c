@@ -40,8 +40,10 @@ static int read_source(hid_t file, char **out, cs_error *err)
     if (d < 0 || t < 0 || sp < 0 || H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, &v) < 0) {
         st = cs_h5_fail(err, CS_EFORMAT, "cannot read /scenario/source");
     } else {
-        *out = cs_xstrdup(v ? v : "");
-        if (!*out)
+        const char *text = v ? v : "";
+        st = cs_h5_check_crc(d, cs_h5_strings_crc(0, &text, 1), "/scenario/source", err);
+        *out = st == CS_OK ? cs_xstrdup(text) : NULL;
+        if (st == CS_OK && !*out)
             st = cs_error_set(err, CS_ENOMEM, "out of memory");
         H5Dvlen_reclaim(t, sp, H5P_DEFAULT, &v);
     }
@@ -193,8 +195,8 @@ static int check_lists(const cs_results *r, const lists *l, cs_error *err)
         st = check_list(path, "outcomes", r->outcomes, r->n_outcomes, CS_MAX_OUTCOMES,
                         CS_MAX_NAME_LEN, err);
     if (st == CS_OK)
-        st = check_list(path, "variants", l->variants, l->n_variants,
-                        CS_MAX_VARIANTS, CS_MAX_NAME_LEN, err);
+        st = check_list(path, "variants", l->variants, l->n_variants, CS_MAX_VARIANTS,
+                        CS_MAX_NAME_LEN, err);
     if (st == CS_OK && strcmp(l->variants[0], "baseline") != 0)
         st = cs_error_set(err, CS_EFORMAT,
                           "%s: /scenario/variants starts with `%s`, not with `baseline`", path,

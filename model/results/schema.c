@@ -15,10 +15,7 @@
 #include "core/assert.h"
 #include "core/alloc.h"
 #include "results/h5util.h"
-
-/* The most a dataset may decompress to, per stored byte (deflate's limit is
- * about 1032:1; shuffle does not change sizes). */
-#define MAX_INFLATION 1100.0
+#include "results/internal.h"
 
 hid_t cs_h5_file_type(cs_type t)
 {
@@ -180,6 +177,19 @@ const cs_schema_table cs_schema_ranking = {
         "to 1 is better), each variant's rank (1 = best) and its bootstrap probability of being "
         "best, and the impunity reduction in percentage points with the cost per point."};
 
+uint32_t cs_schema_table_crc(const cs_schema_table *t, const void *rows, size_t n)
+{
+    uint32_t crc = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < t->n_fields; k++)
+            if (t->fields[k].type == CS_TYPE_STRING) {
+                const unsigned char *row = (const unsigned char *)rows + i * t->row_size;
+                const char *const *s = (const char *const *)(row + t->fields[k].offset);
+                crc = cs_h5_strings_crc(crc, s, 1);
+            }
+    return crc;
+}
+
 hid_t cs_h5_compound(const cs_schema_field *fields, size_t n, size_t row_size)
 {
     hid_t str = cs_h5_string_type();
@@ -199,6 +209,31 @@ hid_t cs_h5_compound(const cs_schema_field *fields, size_t n, size_t row_size)
 hid_t cs_schema_case_mtype(void)
 {
     return cs_h5_compound(cs_schema_case_fields, CS_CASE_N_FIELDS, sizeof(cs_case_record));
+}
+
+void cs_schema_axis_of(const char *name, cs_schema_axis *out)
+{
+    *out = (cs_schema_axis){.labels = "",
+                            .extra = NULL,
+                            .units = "position",
+                            .description = "Position along this axis, from 0."};
+    if (strcmp(name, CS_SCHEMA_REPLICATE_AXIS) == 0) {
+        *out = (cs_schema_axis){.labels = CS_SCHEMA_REPLICATE_LABELS,
+                                .extra = NULL,
+                                .units = "replicate number",
+                                .description = "The replicate: its number, which keys its random "
+                                               "streams (a copy of replicate_index)."};
+        return;
+    }
+    for (int k = 0; k < CS_DIM_COUNT; k++)
+        if (strcmp(name, cs_schema_dims[k].name) == 0) {
+            const cs_schema_dim *d = &cs_schema_dims[k];
+            out->labels = d->labels;
+            out->extra = d->extra;
+            out->description = d->description;
+            out->units = d->labels[0] ? "" : "position";
+            return;
+        }
 }
 
 int cs_results_check_format(hid_t file, const char *path, int *major, int *minor, cs_error *err)
@@ -255,7 +290,7 @@ static hid_t create_extensible(hid_t g, const cs_schema_array *a, const cs_resul
 {
     hsize_t shape[1 + CS_SCHEMA_MAX_RANK];
     int rank = file_shape(a, d, 0, shape);
-    return cs_h5_create_rows(g, a->name, cs_h5_file_type(a->type), rank - 1, shape + 1, a->size,
+    return cs_h5_create_rows(g, a->name, cs_h5_file_type(a->type), rank - 1, shape + 1, a->size, 0,
                              err);
 }
 
@@ -273,7 +308,7 @@ static int document_array(hid_t ds, const cs_schema_array *a, const cs_result_di
         st = cs_error_set(err, CS_EINVAL, "dataset '%s' needs units per entry", a->name);
     if (st == CS_OK)
         st = cs_h5_attr_string(ds, "description", a->description, err);
-    const char *axes[1 + CS_SCHEMA_MAX_RANK] = {"replicate"};
+    const char *axes[1 + CS_SCHEMA_MAX_RANK] = {CS_SCHEMA_REPLICATE_AXIS};
     for (int i = 0; i < a->rank; i++)
         axes[1 + i] = cs_schema_dims[a->dims[i]].name;
     if (st == CS_OK)
@@ -321,14 +356,6 @@ static bool shape_ok(const cs_schema_array *a, const cs_result_dims *d, const hs
     return o->row_elems <= SIZE_MAX / a->size;
 }
 
-/* Whether rows of row_bytes each can be stored in ds: a damaged file may
- * claim rows it does not store, which would be read as fill values. */
-static bool stored_ok(hid_t ds, uint64_t rows, size_t row_bytes)
-{
-    double claimed = (double)rows * (double)row_bytes;
-    return claimed <= MAX_INFLATION * (double)H5Dget_storage_size(ds) + (double)(1 << 20);
-}
-
 /* The message for a dataset whose row count is outside [min_rows, max_rows]. */
 static int rows_fail(const char *path, uint64_t rows, uint64_t min_rows, uint64_t max_rows,
                      cs_error *err)
@@ -365,7 +392,7 @@ int cs_schema_open_array(hid_t file, const char *vpath, const cs_schema_array *a
     else if (got[0] < min_rows || got[0] > max_rows)
         st = rows_fail(path, got[0], min_rows, max_rows, err);
     else if ((row_bytes > 0 && got[0] > SIZE_MAX / row_bytes) ||
-             !stored_ok(o->ds, got[0], row_bytes))
+             !cs_h5_stores(o->ds, (double)got[0] * (double)row_bytes))
         st = cs_error_set(
             err, CS_EFORMAT, "%s claims %llu rows but stores only %llu bytes: the file is damaged",
             path, (unsigned long long)got[0], (unsigned long long)H5Dget_storage_size(o->ds));
@@ -388,33 +415,63 @@ int cs_schema_read_rows(const cs_schema_open *o, const cs_schema_array *a, uint6
                            err);
 }
 
-/* Writes a 1-D compound table at file/t->path, replacing an existing one. */
+/* Deletes the table at path if there is one, detaching it from its
+ * dimension scale first. */
+static int delete_table(hid_t file, const char *path, cs_error *err)
+{
+    if (H5Lexists(file, path, H5P_DEFAULT) <= 0) {
+        H5Eclear2(H5E_DEFAULT);
+        return CS_OK;
+    }
+    hid_t d = H5Dopen2(file, path, H5P_DEFAULT);
+    int st = d < 0 ? cs_h5_fail(err, CS_EIO, "cannot open %s", path) : cs_h5_detach_scales(d, err);
+    cs_h5_close(&d);
+    if (st == CS_OK && H5Ldelete(file, path, H5P_DEFAULT) < 0)
+        st = cs_h5_fail(err, CS_EIO, "cannot replace %s", path);
+    return st;
+}
+
+/* The documentation of table t's dataset d: units, description, the name
+ * of its axis ("<table>_row" after the table's own name, labelled by
+ * position, in the table's group) and the checksum of its strings (the
+ * numbers have the dataset's Fletcher32). */
+static int document_table(hid_t d, const cs_schema_table *t, size_t n, const void *rows,
+                          cs_error *err)
+{
+    int st = cs_h5_document(d,
+                            "see the column descriptions in analysis/README.md; measure values "
+                            "are in the row's 'units'",
+                            t->description, err);
+    const char *base = strrchr(t->path, '/');
+    char axis[64];
+    snprintf(axis, sizeof axis, "%s_row", base ? base + 1 : t->path);
+    const char *axes[] = {axis};
+    if (st == CS_OK)
+        st = cs_h5_attr_strings(d, "dimensions", axes, 1, err);
+    if (st == CS_OK)
+        st = cs_h5_attr_crc(d, cs_schema_table_crc(t, rows, n), err);
+    return st;
+}
+
+/* Writes a 1-D compound table at file/t->path, replacing an existing one:
+ * chunked with a checksum, like every dataset that holds data. */
 int cs_schema_write_table(hid_t file, const cs_schema_table *t, size_t n, const void *rows,
                           cs_error *err)
 {
     const char *name = t->path;
-    if (H5Lexists(file, name, H5P_DEFAULT) > 0 && H5Ldelete(file, name, H5P_DEFAULT) < 0)
-        return cs_h5_fail(err, CS_EIO, "cannot replace %s", name);
-    hsize_t dim = n;
+    int st = delete_table(file, name, err);
     hid_t mtype = cs_h5_compound(t->fields, t->n_fields, t->row_size);
-    hid_t ftype = mtype < 0 ? H5I_INVALID_HID : H5Tcopy(mtype);
-    hid_t space = H5Screate_simple(1, &dim, NULL), d = H5I_INVALID_HID;
-    int st = CS_OK;
-    if (ftype < 0 || H5Tpack(ftype) < 0 || space < 0)
+    hid_t ftype = mtype < 0 ? H5I_INVALID_HID : H5Tcopy(mtype), d = H5I_INVALID_HID;
+    if (st == CS_OK && (ftype < 0 || H5Tpack(ftype) < 0))
         st = cs_h5_fail(err, CS_EIO, "cannot create table %s", name);
-    if (st == CS_OK) {
-        d = H5Dcreate2(file, name, ftype, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-        if (d < 0 || (n > 0 && H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows) < 0))
-            st = cs_h5_fail(err, CS_EIO, "cannot write table %s", name);
-    }
+    if (st == CS_OK && (d = cs_h5_create_rows(file, name, ftype, 0, NULL, t->row_size, n, err)) < 0)
+        st = CS_EIO;
+    if (st == CS_OK && n > 0)
+        st = cs_h5_append_rows(d, mtype, 0, NULL, 0, n, rows, name, err);
     if (st == CS_OK)
-        st = cs_h5_document(d,
-                            "see the column descriptions in analysis/README.md; measure values "
-                            "are in the row's 'units'",
-                            t->description, err);
+        st = document_table(d, t, n, rows, err);
     if (cs_h5_close(&d) < 0 && st == CS_OK)
         st = cs_h5_fail(err, CS_EIO, "cannot close table %s", name);
-    cs_h5_close(&space);
     cs_h5_close(&ftype);
     cs_h5_close(&mtype);
     return st;
@@ -497,6 +554,8 @@ int cs_schema_read_table(hid_t file, const cs_schema_table *t, size_t max_rows, 
     else if (np > 0 && H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) < 0)
         st = cs_h5_fail(err, CS_EFORMAT, "cannot read the table %s (is it of this version?)",
                         t->path);
+    if (st == CS_OK)
+        st = cs_h5_check_crc(d, cs_schema_table_crc(t, raw, (size_t)np), t->path, err);
     if (st == CS_OK)
         st = copy_rows(t, raw, (size_t)np, out, err);
     if (st == CS_OK)

@@ -1,29 +1,40 @@
-"""casesim_decision_figures — the decision figures and the decision section of
-the HTML page, from /decision and /uncertainty of a casesim results file
-(format 1.2; analysis/README.md documents every dataset used here).
+"""The decision under uncertainty: its figures and the page's decision
+section, from /decision and /uncertainty of a results file (format 1.2,
+optional there: a file without them has no decision section;
+analysis/README.md documents every dataset used here).
 
-Figures (each function takes the open h5py File, the output directory and
-the page's palette, and returns what casesim_figures.save returns):
+Figures (FIGURES, each a Figure record of base.py):
     acceptability   the probability that each option is best against the
                     willingness to pay (acceptability curves), the frontier
                     (the option with the highest expected net benefit) drawn
                     over them, and the expert's willingness to pay;
-    evpi_curve      the expected value of perfect information per year against
-                    the willingness to pay, with its standard error;
-    evppi_bars      the value of partial perfect information of each input and
+    evpi            the expected value of perfect information per year against
+                    the willingness to pay, with two standard errors;
+    evppi           the value of partial perfect information of each input and
                     group at the expert's willingness to pay, with whiskers of
                     two standard errors, beside EVPI;
     ce_plane        the cost-effectiveness plane: each draw's improvement and
                     cost of every option (a cloud per option), the means, the
                     frontier through the efficient means, and the line of the
                     expert's willingness to pay.
-decision_html returns the page's decision section. Kept apart from the other
-figures so that it moves as one module.
+section_html returns the page's decision section, which the page shows first.
 """
 
 import html
 
+import matplotlib.pyplot as plt
 import numpy as np
+
+from .base import PALETTE, Figure
+
+
+def of(res):
+    """The Decision of the open results res, read once."""
+    dec = getattr(res, "_casesim_decision", None)
+    if dec is None:
+        dec = Decision(res.file)
+        res._casesim_decision = dec
+    return dec
 
 
 def _text(x):
@@ -89,7 +100,7 @@ class Decision:
 # ------------------------------------------------------------------ figures
 
 
-def acceptability(dec, outdir, save, plt, palette):
+def _acceptability(dec):
     """Acceptability curves, the frontier and the expert's willingness to pay."""
     fig, ax = plt.subplots(figsize=(9, 4.8))
     scale, unit = _wtp_scale(dec.lam)
@@ -97,7 +108,7 @@ def acceptability(dec, outdir, save, plt, palette):
     for v, name in enumerate(dec.variants):
         if np.max(dec.p_best[:, v]) < 0.01:
             continue
-        ax.plot(x, dec.p_best[:, v], color=palette[v % len(palette)], lw=1.4, label=name)
+        ax.plot(x, dec.p_best[:, v], color=PALETTE[v % len(PALETTE)], lw=1.4, label=name)
     front = dec.p_best[np.arange(len(dec.lam)), dec.best]
     ax.plot(x, front, color="black", lw=3.2, alpha=0.35,
             label="frontier: the option with the highest expected net benefit")
@@ -109,28 +120,28 @@ def acceptability(dec, outdir, save, plt, palette):
     ax.set_ylabel("Probability of being the best option")
     ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     ax.grid(alpha=0.3)
-    return save(fig, outdir, "acceptability.png")
+    return fig
 
 
-def evpi_curve(dec, outdir, save, plt, palette):
+def _evpi_curve(dec):
     """EVPI per year against the willingness to pay, with +-2 SE."""
     fig, ax = plt.subplots(figsize=(9, 3.8))
     scale, unit = _wtp_scale(dec.lam)
     mscale, munit = _wtp_scale(np.array([np.nanmax(dec.evpi + 2 * np.nan_to_num(dec.evpi_se))]))
     x = dec.lam / scale
-    ax.plot(x, dec.evpi / mscale, color=palette[0], lw=1.8, label="EVPI per year")
+    ax.plot(x, dec.evpi / mscale, color=PALETTE[0], lw=1.8, label="EVPI per year")
     se = np.nan_to_num(dec.evpi_se)
     ax.fill_between(x, (dec.evpi - 2 * se) / mscale, (dec.evpi + 2 * se) / mscale,
-                    color=palette[0], alpha=0.15, lw=0, label="± 2 standard errors")
+                    color=PALETTE[0], alpha=0.15, lw=0, label="± 2 standard errors")
     ax.axvline(dec.expert / scale, color="#555", ls="--", lw=1)
     ax.set_xlabel(f"Willingness to pay ({unit}{dec.currency} per percentage point a year)")
     ax.set_ylabel(f"{munit}{dec.currency} per year")
     ax.legend(fontsize=8, frameon=False)
     ax.grid(alpha=0.3)
-    return save(fig, outdir, "evpi.png")
+    return fig
 
 
-def evppi_bars(dec, outdir, save, plt, palette):
+def _evppi_bars(dec):
     """EVPPI of each input and group at the expert's value, largest first."""
     sets = [s for s in dec.evppi_sets if s["kind"] != "all"]
     sets.sort(key=lambda s: s["evppi_expert"])
@@ -140,7 +151,7 @@ def evppi_bars(dec, outdir, save, plt, palette):
     y = np.arange(len(sets))
     ax.barh(y, [s["evppi_expert"] / scale for s in sets],
             xerr=[2 * s["evppi_expert_se"] / scale for s in sets],
-            color=[palette[2] if s["kind"] == "input" else palette[3] for s in sets],
+            color=[PALETTE[2] if s["kind"] == "input" else PALETTE[3] for s in sets],
             error_kw={"ecolor": "#444", "lw": 1})
     ax.axvline(dec.expert_evpi / scale, color="black", ls="--", lw=1,
                label="EVPI: every input known perfectly")
@@ -149,15 +160,15 @@ def evppi_bars(dec, outdir, save, plt, palette):
     ax.set_xlabel(f"Expected value of partial perfect information ({unit}{dec.currency} per year)")
     ax.legend(fontsize=8, frameon=False, loc="lower right")
     ax.grid(alpha=0.3, axis="x")
-    return save(fig, outdir, "evppi.png")
+    return fig
 
 
-def ce_plane(dec, outdir, save, plt, palette):
+def _ce_plane(dec):
     """The cost-effectiveness plane: a cloud of draws per option."""
     fig, ax = plt.subplots(figsize=(9, 5.5))
     cscale, cunit = _wtp_scale(np.array([np.nanmax(np.abs(dec.draw_cost)) or 1.0]))
     for v, name in enumerate(dec.variants):
-        col = palette[v % len(palette)]
+        col = PALETTE[v % len(PALETTE)]
         ax.scatter(dec.draw_effect[:, v], dec.draw_cost[:, v] / cscale, s=6, alpha=0.25,
                    color=col, lw=0)
         ax.scatter([np.mean(dec.draw_effect[:, v])], [np.mean(dec.draw_cost[:, v]) / cscale],
@@ -175,7 +186,7 @@ def ce_plane(dec, outdir, save, plt, palette):
     ax.set_ylabel(f"Annual cost ({cunit}{dec.currency})")
     ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     ax.grid(alpha=0.3)
-    return save(fig, outdir, "ce_plane.png")
+    return fig
 
 
 def _wtp_scale(x):
@@ -194,27 +205,10 @@ def _short(name, n=60):
     return name if len(name) <= n else "…" + name[-(n - 1):]
 
 
-FIGURES = (("acceptability", acceptability), ("evpi", evpi_curve), ("evppi", evppi_bars),
-           ("ce_plane", ce_plane))
-
-
-def write_figures(f, outdir, save, plt, palette):
-    """Every decision figure the file supports: {name: (path, base64)}."""
-    dec = Decision(f)
-    out = {}
-    if not dec.ok:
-        return dec, out
-    for name, fn in FIGURES:
-        if name == "evppi" and not [s for s in dec.evppi_sets if s["kind"] != "all"]:
-            continue
-        out[name] = fn(dec, outdir, save, plt, palette)
-    return dec, out
-
-
 def _fig(figs, name, alt, caption):
     if name not in figs:
         return ""
-    return (f"<figure><img alt='{html.escape(alt)}' src='data:image/png;base64,{figs[name][1]}'>"
+    return (f"<figure><img alt='{html.escape(alt)}' src='data:image/png;base64,{figs[name]}'>"
             f"<figcaption>{caption}</figcaption></figure>")
 
 
@@ -248,10 +242,14 @@ def _evppi_list(dec):
     return f"<p>The inputs whose better knowledge is worth most:</p><ol>{items}</ol>"
 
 
-def decision_html(dec, figs, group_label):
-    """The decision section of the page (empty without a decision)."""
+def section_html(res, drawn):
+    """The decision section of the page (empty without a decision); drawn
+    maps each figure drawn to (its Figure, its PNG in base64)."""
+    dec = of(res)
     if not dec.ok:
         return ""
+    figs = {name: png for name, (_, png) in drawn.items()}
+    group_label = res.label
     e = html.escape
     scope = ("It covers what is not known about the scenario's uncertain inputs "
              f"({dec.draws} draws, {dec.k} replicate{'s' if dec.k > 1 else ''} each) as well as "
@@ -296,3 +294,28 @@ def decision_html(dec, figs, group_label):
                  f"<b>{e(best['variant'])}</b> (probability {100 * best['p_best']:.1f}% of being "
                  f"best among the {len(dec.portfolios)} portfolios that fit).</p>")
     return "\n".join(x for x in p if x)
+
+
+def _has_evppi(res):
+    dec = of(res)
+    return dec.ok and any(s["kind"] != "all" for s in dec.evppi_sets)
+
+
+FIGURES = [
+    Figure(name="acceptability", title="Acceptability curves",
+           caption="The probability that each option is best, against the willingness to pay; "
+                   "the thick grey line follows the option with the highest expected net benefit.",
+           draw=lambda res: _acceptability(of(res)), applies=lambda res: of(res).ok),
+    Figure(name="ce_plane", title="Cost-effectiveness plane",
+           caption="Each small dot is one draw of an option's improvement and cost; large dots "
+                   "are the means; the black line joins the efficient options; options below "
+                   "the dashed line are worth their cost at your willingness to pay.",
+           draw=lambda res: _ce_plane(of(res)), applies=lambda res: of(res).ok),
+    Figure(name="evpi", title="EVPI curve",
+           caption="EVPI per year against the willingness to pay.",
+           draw=lambda res: _evpi_curve(of(res)), applies=lambda res: of(res).ok),
+    Figure(name="evppi", title="EVPPI bars",
+           caption="What better knowledge of each input (green) or group of inputs (purple) "
+                   "would be worth a year, with two standard errors; the dashed line is EVPI.",
+           draw=lambda res: _evppi_bars(of(res)), applies=_has_evppi),
+]
