@@ -207,8 +207,9 @@ static herr_t scale_named(hid_t did, unsigned dim, hid_t sid, void *data)
 /* Whether the dimension scales attached to the dataset ds are those its
  * `dimensions` name, attached both ways (the dataset's DIMENSION_LIST and
  * the scale's REFERENCE_LIST: object references in the global heap, which
- * has no checksum). Axes without a scale (files before 1.2) and scales
- * themselves pass. */
+ * has no checksum; iterating follows every reference, which a reader that
+ * labels axes, such as xarray, would fail on). Axes without a scale (files
+ * before 1.2) and scales themselves pass. */
 static int check_scales(hid_t ds, const char *file, const char *path, int rank, cs_error *err)
 {
     if (H5Aexists(ds, "dimensions") <= 0 || H5DSis_scale(ds) > 0) {

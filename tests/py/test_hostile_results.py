@@ -40,7 +40,7 @@ def fail(what):
 
 def report(path, *extra):
     return subprocess.run([CASESIM, "report", path, *extra], capture_output=True, text=True,
-                          env=ENV, timeout=120)
+                          errors="replace", env=ENV, timeout=120)
 
 
 def expect(path, status, *fragments):
