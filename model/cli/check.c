@@ -446,6 +446,7 @@ static void print_summary(const cs_scenario *s)
         print_stage(s, i);
     print_outcomes(s);
     print_variants(s);
+    cs_cli_check_uncertain(s);
     printf("\nThe scenario is valid.\n");
 }
 

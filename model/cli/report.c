@@ -372,6 +372,13 @@ static void variant_heading(const report *rp, const cs_results_variant *v)
         para(rp, "%s%s%s", v->description, v->description[0] && applied[0] ? " " : "", applied);
 }
 
+/* Whether the decision section comes first (a file with a decision, and a
+ * report of all kinds: the decision is on all kinds together). */
+static int decision_first(const report *rp)
+{
+    return rp->r->decision != NULL && rp->kind == NULL;
+}
+
 /* The title, the file's provenance and how to read the figures. */
 static void report_intro(const report *rp)
 {
@@ -397,14 +404,14 @@ static void report_intro(const report *rp)
              "affected group.",
              rp->kind);
     para(rp,
-         "How to read this: every figure is the mean over the simulated replicates, followed by "
-         "its %s confidence interval in brackets [low, high], which reflects the simulation's "
-         "own randomness only, not the uncertainty of the scenario's input figures. Intervals "
-         "of rates stay between 0%% and 100%% (a Wilson score interval; analysis/README.md). "
-         "Rates are shares of well-founded incidents (violations that really happened and were "
-         "unlawful) among the incidents that arrived in the measurement window. n/a means not "
-         "defined (for example, no well-founded incidents in a group).",
-         rp->level);
+         "How to read this: every figure in the tables is the mean over the simulated "
+         "replicates, followed by its %s confidence interval in brackets [low, high]. %s "
+         "Intervals of rates stay between 0%% and 100%% (a Wilson score interval; "
+         "analysis/README.md). Rates are shares of well-founded incidents (violations that "
+         "really happened and were unlawful) among the incidents that arrived in the "
+         "measurement window. n/a means not defined (for example, no well-founded incidents in "
+         "a group).",
+         rp->level, cs_report_interval_scope(rp->r));
     para(rp,
          "Measures: Impunity = share of well-founded incidents without any accountability "
          "outcome (criminal conviction, disciplinary sanction or another outcome the scenario "
@@ -428,7 +435,7 @@ static void report_intro(const report *rp)
 static int report_headlines(const report *rp)
 {
     const cs_results *r = rp->r;
-    heading(rp, 2, "1. Headline measures by victim group");
+    heading(rp, 2, "%d. Headline measures by victim group", 1 + decision_first(rp));
     for (size_t v = 0; v < r->n_variants; v++) {
         const cs_results_variant *cv = &r->variants[v];
         variant_heading(rp, cv);
@@ -455,7 +462,7 @@ static int report_headlines(const report *rp)
 static int report_changes(const report *rp)
 {
     const cs_results *r = rp->r;
-    heading(rp, 2, "2. Change against the baseline");
+    heading(rp, 2, "%d. Change against the baseline", 2 + decision_first(rp));
     para(rp,
          "Each intervention and bundle met the same simulated incidents as the baseline (common "
          "random numbers), so the change is measured replicate by replicate: mean difference "
@@ -482,7 +489,9 @@ static int report_changes(const report *rp)
 static int report_ranking_section(const report *rp)
 {
     const cs_results *r = rp->r;
-    heading(rp, 2, "3. Ranking");
+    heading(rp, 2, "%d. Ranking on the outcomes alone", 3 + decision_first(rp));
+    if (decision_first(rp))
+        para(rp, "This ranking ignores cost: section 1 weighs it.");
     if (r->n_groups < 2) {
         para(rp, "The scenario has a single victim group: the impunity ranking uses it, and "
                  "there is no disparity ratio to rank on.");
@@ -608,9 +617,10 @@ static int report_headline_kinds(const report *rp, int number)
 static int report_human(const report *rp)
 {
     report_intro(rp);
-    if (report_headlines(rp) || report_changes(rp) || report_ranking_section(rp))
+    if ((decision_first(rp) && cs_report_decision(rp)) || report_headlines(rp) ||
+        report_changes(rp) || report_ranking_section(rp))
         return -1;
-    if (!rp->kind && report_headline_kinds(rp, 4))
+    if (!rp->kind && report_headline_kinds(rp, 4 + decision_first(rp)))
         return -1;
     return 0;
 }
@@ -676,6 +686,15 @@ static void csv_row(const report *rp, const csv_cells *c)
     fputc('\n', o);
 }
 
+void cs_rep_csv_row(FILE *o, const char *table, const char *variant, const char *group,
+                    const char *measure, const char *units, double value, double lo, double hi,
+                    long long n, int rank, double p_best)
+{
+    report rp = {.o = o};
+    csv_row(&rp,
+            &(csv_cells){table, variant, group, measure, units, value, lo, hi, n, rank, p_best});
+}
+
 /* The CSV rows of the summary and comparison of the report's tables. */
 static void csv_tables(const report *rp)
 {
@@ -730,7 +749,7 @@ static int report_csv(const report *rp)
                                  "1", k->ratio_mean, k->ratio_ci_low, k->ratio_ci_high, reps,
                                  k->ratio_rank, k->ratio_p_best});
     }
-    return 0;
+    return rp->kind ? 0 : cs_report_decision_csv(rp);
 }
 
 /* ------------------------------------------------------------ the command */

@@ -88,4 +88,22 @@ void fmt_prob(char *buf, size_t n, double p);
 /* An amount of money with the report's currency ("4,000,000 GBP"). */
 const char *fmt_money(const report *rp, char *buf, size_t n, double v);
 
+/* ------------------------------------------------------- the decision */
+
+/* One row of the report's long CSV table (its last column, the violation
+ * kind, is "all"); rank 0 and n < 0 are left empty. (cli/report.c) */
+void cs_rep_csv_row(FILE *o, const char *table, const char *variant, const char *group,
+                    const char *measure, const char *units, double value, double lo, double hi,
+                    long long n, int rank, double p_best);
+
+/* The decision section (text or Markdown): the best variant at the
+ * expert's willingness to pay, the ranking by net benefit, the frontier,
+ * EVPI and the inputs most worth learning about; and its CSV rows. Return
+ * 0, or -1 out of memory. (cli/report_decision.c) */
+int cs_report_decision(const report *rp);
+int cs_report_decision_csv(const report *rp);
+
+/* Which uncertainty the intervals of the tables cover, as a sentence. */
+const char *cs_report_interval_scope(const cs_results *r);
+
 #endif

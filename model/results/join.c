@@ -95,6 +95,12 @@ int cs_results_check_joinable(const cs_results *a, const cs_results *b, cs_error
                             "replicates are not one sample",
                             a->path, b->path, (unsigned long long)a->seed,
                             (unsigned long long)b->seed);
+    if (strcmp(a->sampling, b->sampling) != 0)
+        return cs_error_set(err, CS_EINVAL,
+                            "%s and %s drew their uncertain inputs differently (%s and %s): run "
+                            "both with or both without --no-uncertainty",
+                            a->path, b->path, a->sampling[0] ? a->sampling : "none",
+                            b->sampling[0] ? b->sampling : "none");
     bool same = a->n_variants == b->n_variants;
     for (size_t i = 0; same && i < a->n_variants; i++)
         same = strcmp(a->variants[i].name, b->variants[i].name) == 0;
@@ -112,7 +118,31 @@ typedef struct var_in {
     cs_schema_open d[CS_SCHEMA_N_ARRAYS];
     cs_case_record *rec; /* its case records (with cases), sorted by replicate */
     size_t n_rec, cursor;
+    double fixed_cost; /* the variant's annual cost as the scenario states it */
 } var_in;
+
+/* Whether array k may be absent from a file of this major version: the
+ * arrays this format's 1.2 added as optional (files of 1.0 and 1.1, and of
+ * builds without uncertain inputs, lack them): the values of the uncertain
+ * inputs (none in such a file) and each replicate's annual cost (then the
+ * variant's fixed cost). */
+static bool may_be_absent(int k)
+{
+    return k == CS_ARRAY_uncertain_values || k == CS_ARRAY_annual_cost;
+}
+
+/* Whether array k is absent from v where it may be (then v->d[k].ds stays
+ * invalid); an absent uncertain_values is refused when the scenario has
+ * uncertain inputs. */
+static bool absent(hid_t file, const var_in *v, int k, const cs_result_dims *dims)
+{
+    char path[sizeof v->path + 64];
+    snprintf(path, sizeof path, "%s/%s", v->path, cs_schema_arrays[k].name);
+    if (!may_be_absent(k) || H5Lexists(file, path, H5P_DEFAULT) > 0)
+        return false;
+    H5Eclear2(H5E_DEFAULT);
+    return k != CS_ARRAY_uncertain_values || dims->n_inputs == 0;
+}
 
 static void var_in_close(var_in *v)
 {
@@ -147,7 +177,7 @@ static int open_variant(hid_t file, var_in *v, const cs_result_dims *dims, uint6
 {
     int st = CS_OK;
     for (int k = 0; k < CS_SCHEMA_N_ARRAYS && st == CS_OK; k++)
-        if (joined(&cs_schema_arrays[k], kinds))
+        if (joined(&cs_schema_arrays[k], kinds) && !absent(file, v, k, dims))
             st = cs_schema_open_array(file, v->path, &cs_schema_arrays[k], dims, n_rows, UINT64_MAX,
                                       &v->d[k], err);
     return st;
@@ -163,6 +193,11 @@ static int read_row(const var_in *v, uint64_t row, bool kinds, cs_replicate_resu
         if (!joined(a, kinds))
             continue;
         char what[CS_MAX_NAME_LEN + 96];
+        if (v->d[k].ds < 0) { /* absent where it may be: see may_be_absent */
+            if (k == CS_ARRAY_annual_cost)
+                *(double *)cs_schema_array_data(a, out) = v->fixed_cost;
+            continue;
+        }
         snprintf(what, sizeof what, "row %llu of %s/%s", (unsigned long long)row, v->path, a->name);
         st = cs_schema_read_rows(&v->d[k], a, row, 1, cs_schema_array_data(a, out), what, err);
     }
@@ -282,6 +317,7 @@ int cs_results_copy_replicates(const cs_results *r, const cs_scenario *s, uint64
     st = cs_replicate_result_alloc(&dims, &res, err);
     for (size_t v = 0; v < nv && st == CS_OK; v++) {
         snprintf(vin[v].path, sizeof vin[v].path, "/runs/%s", r->variants[v].name);
+        vin[v].fixed_cost = r->variants[v].annual_cost;
         st = open_variant(file_of(r), &vin[v], &dims, n_rows, kinds, err);
         if (st == CS_OK && cases)
             st = read_cases(file_of(r), vin[v].path, &vin[v].rec, &vin[v].n_rec, err);
@@ -405,6 +441,7 @@ static int write_joined(cs_results *const *in, size_t n, const cs_scenario *s, u
                               .n_variants = in[0]->n_variants,
                               .variants = info.variants,
                               .case_record_replicates = info.case_record_replicates,
+                              .uncertain_drawn = strcmp(in[0]->sampling, "scenario values") != 0,
                               .n_measures = in[0]->n_measures,
                               .measures = in[0]->measures,
                               .without_kinds = without_kinds(in[0])};

@@ -20,9 +20,7 @@ static const char *const BUNDLE_KEYS[] = {"name", "description", "interventions"
 
 /* ------------------------------------------------ interventions and bundles */
 
-/* Checks the syntax of a change path: segments `name` or `name[i]...`
- * separated by dots. Returns NULL or a reason. */
-static const char *path_syntax(const char *p)
+const char *cs_path_syntax(const char *p)
 {
     if (!*p)
         return "it is empty";
@@ -172,7 +170,7 @@ void cs_load_interventions(cs_conv *c, const cs_ynode *root, cs_scenario *s)
             const cs_ynode *p = cs_conv_need(c, ch, "path", "a change");
             if (p && cs_conv_short_text(c, p, "path", CS_MAX_PATH_LEN, &cg->path)) {
                 cg->pos = p->pos;
-                const char *why = path_syntax(cg->path);
+                const char *why = cs_path_syntax(cg->path);
                 if (why)
                     cs_conv_error(c, p, "the path `%.100s` is malformed: %s", cg->path, why);
             }

@@ -16,7 +16,8 @@
 #include "scenario/graph.h"
 #include "scenario/internal.h"
 
-#define CAPACITY_EPS 1e-9 /* floor(staff*caseload + eps): 0.1*30 is 3, not 2 */
+#define Z_0_9 1.2815515655446004 /* 90% quantile of the standard normal */
+#define CAPACITY_EPS 1e-9        /* floor(staff*caseload + eps): 0.1*30 is 3, not 2 */
 
 static const char *const STAGE_KEYS[] = {"name",     "entry",    "staff",      "caseload", "queue",
                                          "duration", "deadline", "max_visits", "branches"};

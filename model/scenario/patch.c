@@ -1,7 +1,7 @@
 /*
  * scenario/patch.c — applies an intervention's changes to a copy of the tree.
  *
- * A change is `path` plus `set: V` or `scale: F`. The path walks the YAML
+ * A change is `path` plus `set: V`, `scale: F` or `remove: true`. The path walks the YAML
  * tree: in a mapping a segment is a key; in a list a segment is the `name` of
  * an element (`stages.investigation`) and `[i]` is the element at index i
  * (`branches[0]`). Patching the tree rather than the structs means every
@@ -24,6 +24,11 @@
  * - `set` may create a key that is missing in an existing mapping (e.g. give a
  *   stage without staff a `staff`, or one without a deadline a `deadline`);
  *   the result is validated like any key.
+ *
+ * The same walk finds the number an uncertain input names (cs_patch_find:
+ * nothing is changed or created, and the path may also lead into
+ * `interventions`) and writes a drawn value there (cs_patch_set), so that
+ * uncertain inputs and interventions share one path syntax and meaning.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,19 +37,15 @@
 #include "core/alloc.h"
 #include "scenario/internal.h"
 
-#define MAX_SEGMENTS 64
+#define MAX_SEGMENTS CS_PATH_MAX_SEGMENTS
 
-typedef struct segment {
-    const char *name; /* NULL for an index */
-    size_t index;
-} segment;
+typedef cs_path_seg segment;
 
-/* Splits path (modified in place) into segments. Syntax was checked when the
- * intervention was read, so only the count can fail here. */
-static bool split_path(char *path, segment *seg, size_t *n)
+bool cs_path_split(const char *path, char *buf, cs_path_seg *seg, size_t *n)
 {
+    strcpy(buf, path);
     *n = 0;
-    char *q = path;
+    char *q = buf;
     while (*q) {
         if (*q == '.') {
             q++;
@@ -125,12 +126,21 @@ static size_t element_names(const cs_ynode *l, const char **names, size_t max)
     return k;
 }
 
+/* What a walk does at the end of its path. */
+typedef enum walk_mode {
+    WALK_APPLY, /* an intervention's change: set or scale, nodes marked as patched */
+    WALK_FIND,  /* find the number only (cs_patch_find) */
+    WALK_SET    /* write a drawn value (cs_patch_set) */
+} walk_mode;
+
 /* A walk down the tree along a change's path. */
 typedef struct walk {
     cs_conv *c;
     const cs_scenario *s;
     const cs_change *ch;
-    int index;           /* the change's patched_by number */
+    walk_mode mode;
+    const char *group;   /* WALK_FIND: the group named after a single `p` */
+    int index;           /* the change's patched_by number (-1: none) */
     const char *context; /* "intervention `x`, change 2", for messages */
     cs_ynode *cur;       /* the node reached */
     const char *prev_key;
@@ -142,13 +152,13 @@ typedef struct walk {
 /* Interventions change the system, not the experiment: a variant with
  * another time window, seed or replicate count could not be paired with
  * the baseline replicate by replicate. */
-static bool changeable(const segment *first)
+static bool changeable(const segment *first, bool interventions)
 {
     static const char *const allowed[] = {"groups", "violations", "evidence", "stages"};
     for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++)
         if (first->name && strcmp(first->name, allowed[i]) == 0)
             return true;
-    return false;
+    return interventions && first->name && strcmp(first->name, "interventions") == 0;
 }
 
 /* `[i]`: element i of a list. */
@@ -178,7 +188,8 @@ static int step_map(walk *w, const segment *sg, bool last, cs_ynode **next)
     *next = cs_ynode_get(cur, sg->name);
     if (*next)
         return CS_OK;
-    if (last && (w->ch->op == CS_CHANGE_SET || w->ch->op == CS_CHANGE_REPLACE)) {
+    if (last && (w->ch->op == CS_CHANGE_SET || w->ch->op == CS_CHANGE_REPLACE) &&
+        w->mode != WALK_FIND) {
         cs_ynode *k = cs_ynode_new(CS_YNODE_SCALAR, w->ch->pos, sg->name);
         cs_ynode *v = cs_ynode_new(CS_YNODE_SCALAR, w->ch->pos, "0");
         if (!k || !v || cs_ynode_append(cur, k, v) != CS_OK) {
@@ -201,7 +212,10 @@ static int step_map(walk *w, const segment *sg, bool last, cs_ynode **next)
                   near);
     else
         path_fail(w->c, w->ch, w->context, "%s has no `%s`%s", w->where, sg->name,
-                  w->ch->op == CS_CHANGE_SCALE ? " to scale" : "");
+                  w->mode == WALK_FIND           ? " (an uncertain number must be written in the "
+                                                   "scenario)"
+                  : w->ch->op == CS_CHANGE_SCALE ? " to scale"
+                                                 : "");
     return CS_EINVAL;
 }
 
@@ -227,6 +241,30 @@ static int step_list(walk *w, const segment *sg, cs_ynode **next)
                   "%s has no element named `%s` (use a name, or an index like `[0]`)", w->where,
                   sg->name);
     return CS_EINVAL;
+}
+
+/* `p.GROUP` where p is one number for all groups, in an uncertain input's
+ * path: the number is the single `p`, for that group. */
+static int step_group(walk *w, const segment *sg, cs_ynode **next)
+{
+    const cs_scenario *s = w->s;
+    const char *names[CS_MAX_GROUPS], *known = NULL;
+    for (size_t g = 0; g < s->n_groups; g++) {
+        names[g] = s->groups[g].name;
+        if (strcmp(names[g], sg->name) == 0)
+            known = names[g];
+    }
+    if (!known) {
+        const char *near = cs_nearest(sg->name, names, s->n_groups);
+        path_fail(w->c, w->ch, w->context, "`%s` is not a group%s%s%s", sg->name,
+                  near ? "; did you mean `" : "", near ? near : "", near ? "`?" : "");
+        return CS_EINVAL;
+    }
+    /* the scenario's own copy of the name: the path's segments do not
+     * outlive the walk */
+    w->group = known;
+    *next = w->cur;
+    return CS_OK;
 }
 
 /* The names of the class a segment belongs to: the groups, or the kinds
@@ -343,13 +381,18 @@ static void extend_where(walk *w, const char *name)
 static int step_name(walk *w, const segment *sg, bool last)
 {
     cs_ynode *next = NULL;
-    int st = step_case(w, sg, &next);
+    /* An uncertain number's path is found as written (a single `p` with a
+     * group: step_group); a change may expand a value by group or kind. */
+    int st = w->mode == WALK_FIND ? 1 : step_case(w, sg, &next);
     if (st != 1) {
         /* expanded (or refused) */
     } else if (w->cur->kind == CS_YNODE_MAP) {
         st = step_map(w, sg, last, &next);
     } else if (w->cur->kind == CS_YNODE_SEQ) {
         st = step_list(w, sg, &next);
+    } else if (w->prev_key && strcmp(w->prev_key, "p") == 0 && !cs_ynode_is_null(w->cur) &&
+               w->mode == WALK_FIND) {
+        st = step_group(w, sg, &next);
     } else if (w->prev_key && (!strcmp(w->prev_key, "p") || !strcmp(w->prev_key, "duration") ||
                                !strcmp(w->prev_key, "deadline"))) {
         const char *names[CS_MAX_GROUPS + CS_MAX_VIOLATIONS];
@@ -374,9 +417,28 @@ static int step_name(walk *w, const segment *sg, bool last)
 
 /* The change itself, on the node reached: a number, or a mapping of
  * numbers (one per group), each set or scaled. */
+/* WALK_FIND: the node reached must be one number. */
+static int found_node(walk *w)
+{
+    const cs_ynode *cur = w->cur;
+    double v;
+    if (cur->kind == CS_YNODE_SCALAR && !cur->quoted && !cs_ynode_is_null(cur) &&
+        cs_parse_number(cur->value, &v) == NULL)
+        return CS_OK;
+    if (cur->kind == CS_YNODE_SCALAR)
+        path_fail(w->c, w->ch, w->context, "`%.40s` is not a number", cur->value);
+    else
+        path_fail(w->c, w->ch, w->context,
+                  "it names %s; name one number inside it (for example `p.GROUP`)",
+                  cs_ynode_kind_name(cur));
+    return CS_EINVAL;
+}
+
 static int change_node(walk *w)
 {
     cs_ynode *cur = w->cur;
+    if (w->mode == WALK_FIND)
+        return found_node(w);
     if (cur->kind == CS_YNODE_SCALAR) {
         if (change_scalar(cur, w->ch, w->index))
             return CS_OK;
@@ -444,58 +506,107 @@ static int remove_node(walk *w, const segment *sg)
     return CS_OK;
 }
 
+/* Walks w along path and makes the change of its mode at the end. */
+static int walk_path(walk *w, const char *path, bool interventions)
+{
+    char *buf = malloc(strlen(path) * 2 + 2);
+    if (!buf)
+        return CS_ENOMEM;
+    segment seg[MAX_SEGMENTS];
+    size_t n_seg;
+    int st = CS_OK;
+    if (!cs_path_split(path, buf, seg, &n_seg)) {
+        path_fail(w->c, w->ch, w->context, "the path has more than %d segments", MAX_SEGMENTS);
+        st = CS_EINVAL;
+    } else if (!interventions && n_seg > 0 && seg[n_seg - 1].name &&
+               strcmp(seg[n_seg - 1].name, "name") == 0) {
+        path_fail(w->c, w->ch, w->context,
+                  "a name cannot be changed: every variant's results share the names of the "
+                  "groups, violation kinds, stages and outcomes");
+        st = CS_EINVAL;
+    } else if (n_seg == 0 || !changeable(&seg[0], interventions)) {
+        path_fail(w->c, w->ch, w->context,
+                  interventions
+                      ? "an uncertain number may be in `groups`, `violations`, `evidence`, "
+                        "`stages` or `interventions` (time, run and outcomes are the same for "
+                        "every replicate)"
+                      : "an intervention may change only `groups`, `violations`, `evidence` or "
+                        "`stages` (time, run and outcomes are the same for every variant so "
+                        "that variants can be compared replicate by replicate)");
+        st = CS_EINVAL;
+    }
+    /* `remove` walks to the parent of what it removes */
+    bool remove = w->ch->op == CS_CHANGE_REMOVE;
+    size_t walk_to = remove && n_seg > 0 ? n_seg - 1 : n_seg;
+    for (size_t i = 0; i < walk_to && st == CS_OK; i++) {
+        w->stack[w->depth++] = w->cur;
+        st = seg[i].name ? step_name(w, &seg[i], i + 1 == n_seg) : step_index(w, &seg[i]);
+    }
+    if (st == CS_OK && remove)
+        st = remove_node(w, &seg[n_seg - 1]);
+    else if (st == CS_OK && w->ch->op == CS_CHANGE_REPLACE)
+        st = replace_node(w);
+    else if (st == CS_OK)
+        st = change_node(w);
+    if (st == CS_OK && w->mode == WALK_APPLY) {
+        w->cur->patched_by = w->index;
+        for (size_t k = 0; k < w->depth; k++)
+            w->stack[k]->patched_by = w->index;
+    }
+    free(buf);
+    return st;
+}
+
 static int apply_one(cs_conv *c, cs_ynode *root, const cs_scenario *s, const cs_change *ch,
                      int index, const char *context)
 {
     if (!ch->path)
         return CS_EINVAL;
-    char *path = malloc(strlen(ch->path) * 2 + 2);
-    if (!path)
-        return CS_ENOMEM;
-    strcpy(path, ch->path);
-    segment seg[MAX_SEGMENTS];
-    size_t n_seg;
     walk w = {.c = c,
               .s = s,
               .ch = ch,
+              .mode = WALK_APPLY,
               .index = index,
               .context = context,
               .cur = root,
               .where = "the scenario"};
-    int st = CS_OK;
-    if (!split_path(path, seg, &n_seg)) {
-        path_fail(c, ch, context, "the path has more than %d segments", MAX_SEGMENTS);
-        st = CS_EINVAL;
-    } else if (n_seg > 0 && seg[n_seg - 1].name && strcmp(seg[n_seg - 1].name, "name") == 0) {
-        path_fail(c, ch, context,
-                  "a name cannot be changed: every variant's results share the names of the "
-                  "groups, violation kinds, stages and outcomes");
-        st = CS_EINVAL;
-    } else if (n_seg == 0 || !changeable(&seg[0])) {
-        path_fail(c, ch, context,
-                  "an intervention may change only `groups`, `violations`, `evidence` or "
-                  "`stages` (time, run and outcomes are the same for every variant so that "
-                  "variants can be compared replicate by replicate)");
-        st = CS_EINVAL;
-    }
-    bool remove = ch->op == CS_CHANGE_REMOVE;
-    size_t walk_to = remove && n_seg > 0 ? n_seg - 1 : n_seg;
-    for (size_t i = 0; i < walk_to && st == CS_OK; i++) {
-        w.stack[w.depth++] = w.cur;
-        st = seg[i].name ? step_name(&w, &seg[i], i + 1 == n_seg) : step_index(&w, &seg[i]);
-    }
-    if (st == CS_OK && remove)
-        st = remove_node(&w, &seg[n_seg - 1]);
-    else if (st == CS_OK && ch->op == CS_CHANGE_REPLACE)
-        st = replace_node(&w);
-    else if (st == CS_OK)
-        st = change_node(&w);
-    if (st == CS_OK) {
-        w.cur->patched_by = index;
-        for (size_t k = 0; k < w.depth; k++)
-            w.stack[k]->patched_by = index;
-    }
-    free(path);
+    return walk_path(&w, ch->path, false);
+}
+
+int cs_patch_find(cs_conv *c, cs_ynode *root, const cs_scenario *s, const char *path, cs_pos pos,
+                  const char *context, bool interventions, cs_path_hit *hit)
+{
+    cs_change ch = {.path = (char *)path, .op = CS_CHANGE_SET, .pos = pos};
+    walk w = {.c = c,
+              .s = s,
+              .ch = &ch,
+              .mode = WALK_FIND,
+              .index = -1,
+              .context = context,
+              .cur = root,
+              .where = "the scenario"};
+    int st = walk_path(&w, path, interventions);
+    if (st == CS_ENOMEM)
+        return cs_error_set(c->err, CS_ENOMEM, "%s: out of memory", c->file);
+    hit->node = st == CS_OK ? w.cur : NULL;
+    hit->group = st == CS_OK ? w.group : NULL;
+    return st;
+}
+
+int cs_patch_set(cs_conv *c, cs_ynode *root, const cs_scenario *s, const char *path, double value)
+{
+    cs_change ch = {.path = (char *)path, .op = CS_CHANGE_SET, .value = value};
+    walk w = {.c = c,
+              .s = s,
+              .ch = &ch,
+              .mode = WALK_SET,
+              .index = -1,
+              .context = "an uncertain number",
+              .cur = root,
+              .where = "the scenario"};
+    int st = walk_path(&w, path, true);
+    if (st == CS_ENOMEM)
+        return cs_error_set(c->err, CS_ENOMEM, "%s: out of memory", c->file);
     return st;
 }
 
