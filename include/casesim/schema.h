@@ -41,10 +41,11 @@ extern "C" {
 
 /* The file's `format` attribute and `format_version` {major, minor}: a
  * reader refuses another major version; minor versions only add (1.1: the
- * `dimensions` attributes and the headline list). */
+ * `dimensions` attributes and the headline list; 1.2: calendar years,
+ * measures by arrival year, feedback trajectories, the by-year tables). */
 #define CS_RESULTS_FORMAT "casesim-results"
 #define CS_RESULTS_VERSION_MAJOR 1
-#define CS_RESULTS_VERSION_MINOR 1
+#define CS_RESULTS_VERSION_MINOR 2
 
 /* Element types. The C type of each is stated next to it in the lists; the
  * file stores numbers little-endian and strings as variable-length UTF-8. */
@@ -84,8 +85,18 @@ typedef enum cs_type {
       "statistic of a stage")                                                                      \
     X(MONTH, n_months, "month", cs_schema_count(CS_RUN_YEARS_(s) * 12.0), "", NULL,                \
       "month of the run; month 0 starts at the beginning of the warm-up")                          \
-    X(YEAR, n_years, "year", cs_schema_count(CS_RUN_YEARS_(s)), "", NULL,                          \
-      "year of the run; year 0 starts at the beginning of the warm-up")
+    X(YEAR, n_years, "year", cs_schema_count(CS_RUN_YEARS_(s)), "/scenario/years", NULL,           \
+      "year of the run; year 0 starts at the beginning of the warm-up (labels: calendar years "    \
+      "with time.start_year)")                                                                     \
+    X(ARRIVAL_YEAR, n_arrival_years, "arrival_year", cs_cohort_year_count(s),                      \
+      "/scenario/arrival_years", NULL,                                                             \
+      "year of arrival of cohort incidents: the years of the run that overlap the cohort window")  \
+    X(FEEDBACK, n_feedback, "feedback", (s)->n_feedback ? (s)->n_feedback : 1,                     \
+      "/scenario/feedbacks", NULL, "feedback loop (one row `none` when the scenario has none)")
+
+/* The arrival years of a scenario (casesim/dynamics.h). */
+struct cs_scenario;
+size_t cs_cohort_year_count(const struct cs_scenario *s);
 
 /* The years of a run (warm-up, cohort and follow-up; at most CS_MAX_YEARS,
  * checked by the loader). */
@@ -163,6 +174,22 @@ typedef struct cs_result_dims {
           "Tracks ending in each outcome per calendar year of the run, all incidents: "            \
           "[replicate, year, outcome].",                                                           \
           CS_DIM_YEAR, CS_DIM_OUTCOME)                                                             \
+    ARRAY(                                                                                         \
+        measures_by_year, double, CS_TYPE_F64, NULL,                                               \
+        "Cohort measures by year of arrival: [replicate, arrival_year, group, measure], as "       \
+        "'measures' for the cohort incidents that arrived in that year (/scenario/arrival_years; " \
+        "time quantiles within about 1.1%). Units per measure in this attribute 'units'.",         \
+        CS_DIM_ARRIVAL_YEAR, CS_DIM_GROUP, CS_DIM_MEASURE)                                         \
+    ARRAY(feedback_multiplier, double, CS_TYPE_F64, "1",                                           \
+          "The multiplier of each feedback loop in force during each month of the run: "           \
+          "[replicate, feedback, month] (1: the scenario's figures hold). A scenario without "     \
+          "feedback has one row, `none`, of 1.",                                                   \
+          CS_DIM_FEEDBACK, CS_DIM_MONTH)                                                           \
+    ARRAY(feedback_signal, double, CS_TYPE_F64, "1",                                               \
+          "The signal each feedback loop saw at the start of each month (the accountability "      \
+          "rate over its trailing window): [replicate, feedback, month]; NaN before the window "   \
+          "has data (the multiplier then keeps its value).",                                       \
+          CS_DIM_FEEDBACK, CS_DIM_MONTH)                                                           \
     SCALAR(replicate, uint64_t, CS_TYPE_U64, "replicate_index", "replicate number",                \
            "The replicate number each row holds (its random streams are keyed by it), so that "    \
            "files of different replicate ranges can be joined.")                                   \

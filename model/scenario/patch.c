@@ -155,11 +155,15 @@ typedef struct walk {
 
 /* Interventions change the system, not the experiment: a variant with
  * another time window, seed or replicate count could not be paired with
- * the baseline replicate by replicate. */
-static bool changeable(const segment *first)
+ * the baseline replicate by replicate, and the initial backlog is the
+ * state every variant starts from. A schedule moves the system's numbers
+ * only (CS_PATCH_SCHEDULE). */
+static bool changeable(const segment *first, int roots)
 {
-    static const char *const allowed[] = {"groups", "violations", "evidence", "stages"};
-    for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++)
+    static const char *const allowed[] = {"groups", "violations", "evidence",
+                                          "stages", "feedback",   "schedules"};
+    size_t n = roots == CS_PATCH_SCHEDULE ? 5 : 6;
+    for (size_t i = 0; i < n; i++)
         if (first->name && strcmp(first->name, allowed[i]) == 0)
             return true;
     return false;
@@ -335,7 +339,7 @@ static int change_node(walk *w)
 }
 
 static int apply_one(cs_conv *c, cs_ynode *root, const cs_scenario *s, const cs_change *ch,
-                     int index, const char *context)
+                     int index, const char *context, int roots)
 {
     if (!ch->path)
         return CS_EINVAL;
@@ -356,11 +360,17 @@ static int apply_one(cs_conv *c, cs_ynode *root, const cs_scenario *s, const cs_
     if (!split_path(path, seg, &n_seg)) {
         path_fail(c, ch, context, "the path has more than %d segments", MAX_SEGMENTS);
         st = CS_EINVAL;
-    } else if (n_seg == 0 || !changeable(&seg[0])) {
-        path_fail(c, ch, context,
-                  "an intervention may change only `groups`, `violations`, `evidence` or "
-                  "`stages` (time, run and outcomes are the same for every variant so that "
-                  "variants can be compared replicate by replicate)");
+    } else if (n_seg == 0 || !changeable(&seg[0], roots)) {
+        if (roots == CS_PATCH_SCHEDULE)
+            path_fail(c, ch, context,
+                      "a schedule may move only numbers under `groups`, `violations`, "
+                      "`evidence`, `stages` or `feedback`");
+        else
+            path_fail(c, ch, context,
+                      "an intervention may change only `groups`, `violations`, `evidence`, "
+                      "`stages`, `feedback` or `schedules` (time, run, outcomes and the initial "
+                      "backlog are the same for every variant so that variants can be compared "
+                      "replicate by replicate)");
         st = CS_EINVAL;
     }
     for (size_t i = 0; i < n_seg && st == CS_OK; i++) {
@@ -388,11 +398,34 @@ int cs_patch_apply(cs_conv *c, cs_ynode *root, const cs_scenario *s, const cs_in
         snprintf(context, sizeof context, "intervention `%s`", iv->name);
     int status = CS_OK;
     for (size_t j = 0; j < iv->n_changes; j++) {
-        int st = apply_one(c, root, s, &iv->changes[j], first_index + (int)j, context);
+        int st = apply_one(c, root, s, &iv->changes[j], first_index + (int)j, context,
+                           CS_PATCH_INTERVENTION);
         if (st == CS_ENOMEM)
             return cs_error_set(c->err, CS_ENOMEM, "%s: out of memory", c->file);
         if (st != CS_OK)
             status = st;
     }
     return status;
+}
+
+int cs_patch_probe(cs_conv *c, const cs_ynode *root, const cs_scenario *s, const cs_change *ch,
+                   const char *context, int roots)
+{
+    cs_ynode *copy = NULL;
+    if (cs_ynode_copy(root, &copy) != CS_OK)
+        return cs_error_set(c->err, CS_ENOMEM, "%s: out of memory", c->file);
+    int st = apply_one(c, copy, s, ch, -1, context, roots);
+    cs_ynode_free(copy);
+    if (st == CS_ENOMEM)
+        return cs_error_set(c->err, CS_ENOMEM, "%s: out of memory", c->file);
+    return st;
+}
+
+int cs_patch_set(cs_conv *c, cs_ynode *root, const cs_scenario *s, const cs_change *ch, int index,
+                 const char *context)
+{
+    int st = apply_one(c, root, s, ch, index, context, CS_PATCH_INTERVENTION);
+    if (st == CS_ENOMEM)
+        return cs_error_set(c->err, CS_ENOMEM, "%s: out of memory", c->file);
+    return st;
 }

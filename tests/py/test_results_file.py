@@ -51,7 +51,7 @@ for path, threads in ((a, "1"), (b, "2")):
 f = h5py.File(a, "r")
 at = f.attrs
 check(at["format"] == "casesim-results", "format attribute")
-check(list(at["format_version"]) == [1, 1], "format_version is {1, 1}")
+check(list(at["format_version"]) == [1, 2], "format_version is {1, 2}")
 check(at["status"] == "complete", "status complete")
 check(int(at["replicates"]) == REPLICATES, "replicates attribute")
 check(int(at["seed"]) == 5 and int(at["first_replicate"]) == 0, "seed and first_replicate")
