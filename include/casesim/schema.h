@@ -300,6 +300,47 @@ enum cs_case_field_index {
     X(ratio_rank, int32_t, CS_TYPE_I32)                                                            \
     X(ratio_p_best, double, CS_TYPE_F64)
 
+/* The tables by arrival year (1.2): /summary_by_year and /comparison_by_year
+ * as /summary and /comparison with the arrival year (a calendar year with
+ * time.start_year, else a year of the run) after the variant; /timing, one
+ * row per intervention and bundle: how fast its effect on the headline
+ * (impunity of the most affected group) comes. */
+#define CS_SUMMARY_BY_YEAR_FIELDS(X)                                                               \
+    X(variant, char *, CS_TYPE_STRING)                                                             \
+    X(year, double, CS_TYPE_F64)                                                                   \
+    X(group, char *, CS_TYPE_STRING)                                                               \
+    X(measure, char *, CS_TYPE_STRING)                                                             \
+    X(units, char *, CS_TYPE_STRING)                                                               \
+    X(mean, double, CS_TYPE_F64)                                                                   \
+    X(sd, double, CS_TYPE_F64)                                                                     \
+    X(ci_low, double, CS_TYPE_F64)                                                                 \
+    X(ci_high, double, CS_TYPE_F64)                                                                \
+    X(n, int64_t, CS_TYPE_I64)
+
+#define CS_COMPARISON_BY_YEAR_FIELDS(X)                                                            \
+    X(variant, char *, CS_TYPE_STRING)                                                             \
+    X(year, double, CS_TYPE_F64)                                                                   \
+    X(group, char *, CS_TYPE_STRING)                                                               \
+    X(measure, char *, CS_TYPE_STRING)                                                             \
+    X(units, char *, CS_TYPE_STRING)                                                               \
+    X(baseline_mean, double, CS_TYPE_F64)                                                          \
+    X(variant_mean, double, CS_TYPE_F64)                                                           \
+    X(diff_mean, double, CS_TYPE_F64)                                                              \
+    X(diff_ci_low, double, CS_TYPE_F64)                                                            \
+    X(diff_ci_high, double, CS_TYPE_F64)                                                           \
+    X(n, int64_t, CS_TYPE_I64)
+
+#define CS_TIMING_FIELDS(X)                                                                        \
+    X(variant, char *, CS_TYPE_STRING)                                                             \
+    X(group, char *, CS_TYPE_STRING)                                                               \
+    X(measure, char *, CS_TYPE_STRING)                                                             \
+    X(final_year, double, CS_TYPE_F64)                                                             \
+    X(final_effect, double, CS_TYPE_F64)                                                           \
+    X(final_ci_low, double, CS_TYPE_F64)                                                           \
+    X(final_ci_high, double, CS_TYPE_F64)                                                          \
+    X(first_clear_year, double, CS_TYPE_F64)                                                       \
+    X(year_90, double, CS_TYPE_F64)
+
 /* A struct member of each kind of list. */
 #define CS_SCHEMA_MEMBER(member, ctype, ...) ctype member;
 

@@ -34,6 +34,9 @@ typedef struct cs_schema_table {
 extern const cs_schema_table cs_schema_summary;    /* cs_results_summary_row */
 extern const cs_schema_table cs_schema_comparison; /* cs_results_comparison_row */
 extern const cs_schema_table cs_schema_ranking;    /* cs_results_ranking_row */
+extern const cs_schema_table cs_schema_summary_year;    /* cs_results_summary_year_row */
+extern const cs_schema_table cs_schema_comparison_year; /* cs_results_comparison_year_row */
+extern const cs_schema_table cs_schema_timing;          /* cs_results_timing_row */
 
 /* A compound memory type for rows of row_size bytes with the given columns
  * (strings as variable-length UTF-8 char *), or H5I_INVALID_HID. Close with
