@@ -357,8 +357,16 @@ static const cs_results_ranking_row *ranking_of(const cs_results *r, const char 
 static void print_cost_line(const report *rp, const cs_results_variant *v)
 {
     const cs_results_ranking_row *k = ranking_of(rp->r, v->name);
-    char cost[64], cpp[64], lo[64], hi[64];
+    char cost[192], cpp[64], lo[64], hi[64];
     cs_cli_money(cost, sizeof cost, v->annual_cost, 0);
+    if (k && k->annual_cost != v->annual_cost) {
+        /* Paid from `starts` on: cost per point uses the mean over the window. */
+        char in_force[64];
+        cs_cli_money(in_force, sizeof in_force, k->annual_cost, 0);
+        size_t n = strlen(cost);
+        snprintf(cost + n, sizeof cost - n,
+                 " once in force (%s a year on average over the measured years)", in_force);
+    }
     if (!k) {
         para(rp, "Annual cost: %s.", cost);
         return;
@@ -564,10 +572,115 @@ static int report_ranking(const report *rp)
     return 0;
 }
 
+/* The /summary_by_year row of (variant, year, the most affected group,
+ * impunity); NULL if none. */
+static const cs_results_summary_year_row *year_summary(const report *rp, const char *variant,
+                                                       double year)
+{
+    const char *g = group_key(rp, rp->mag), *m = cs_measure_table[CS_M_IMPUNITY].name;
+    for (size_t i = 0; i < rp->r->n_summary_year; i++) {
+        const cs_results_summary_year_row *x = &rp->r->summary_year[i];
+        if (x->year == year && !strcmp(x->variant, variant) && !strcmp(x->group, g) &&
+            !strcmp(x->measure, m))
+            return x;
+    }
+    return NULL;
+}
+
+/* Impunity of the most affected group by arrival year, one column per variant. */
+static int print_years(const report *rp)
+{
+    const cs_results *r = rp->r;
+    table t;
+    table_init(&t, 1 + r->n_variants);
+    const char *head[1 + 64 + 64 + 1] = {"Arrival year"};
+    for (size_t v = 0; v < r->n_variants && v < 129; v++)
+        head[1 + v] = r->variants[v].name;
+    int rc = table_row(&t, head);
+    /* The years are those of the baseline's rows, in order. */
+    for (size_t i = 0; rc == 0 && i < r->n_summary_year; i++) {
+        const cs_results_summary_year_row *b = &r->summary_year[i];
+        if (strcmp(b->variant, "baseline") || b != year_summary(rp, "baseline", b->year))
+            continue;
+        char cells[1 + 129][96];
+        const char *row[1 + 129];
+        snprintf(cells[0], sizeof cells[0], "%g", b->year);
+        row[0] = cells[0];
+        for (size_t v = 0; v < r->n_variants && v < 129; v++) {
+            const cs_results_summary_year_row *x = year_summary(rp, r->variants[v].name, b->year);
+            snprintf(cells[1 + v], sizeof cells[1 + v], "n/a");
+            if (x)
+                fmt_ci(cells[1 + v], sizeof cells[1 + v], x->mean, x->ci_low, x->ci_high,
+                       CS_SHOW_PERCENT, false);
+            row[1 + v] = cells[1 + v];
+        }
+        rc = table_row(&t, row);
+    }
+    if (rc == 0)
+        table_print(&t, rp->f, rp->o);
+    table_free(&t);
+    return rc;
+}
+
+/* How fast each intervention's effect comes (/timing). */
+static int print_timing(const report *rp)
+{
+    const cs_results *r = rp->r;
+    table t;
+    table_init(&t, 4);
+    char last[64];
+    snprintf(last, sizeof last, "Change in the last year [%s CI]", rp->level);
+    const char *head[4] = {"Variant", last, "First year clear of 0", "Reaches 90% from"};
+    int rc = table_row(&t, head);
+    for (size_t i = 0; rc == 0 && i < r->n_timing; i++) {
+        const cs_results_timing_row *x = &r->timing[i];
+        char eff[96], clear[32], y90[32];
+        fmt_ci(eff, sizeof eff, x->final_effect, x->final_ci_low, x->final_ci_high,
+               CS_SHOW_PERCENT, true);
+        snprintf(clear, sizeof clear, isnan(x->first_clear_year) ? "not within the cohort" : "%g",
+                 x->first_clear_year);
+        snprintf(y90, sizeof y90, isnan(x->year_90) ? "n/a" : "%g", x->year_90);
+        const char *cells[4] = {x->variant, eff, clear, y90};
+        rc = table_row(&t, cells);
+    }
+    if (rc == 0)
+        table_print(&t, rp->f, rp->o);
+    table_free(&t);
+    return rc;
+}
+
+/* Section 4: how fast — the headline by year of arrival (files of 1.2 on). */
+static int report_years(const report *rp)
+{
+    if (rp->r->n_summary_year == 0)
+        return 0;
+    heading(rp, 2, "4. How fast: impunity by year of arrival");
+    para(rp,
+         "Impunity of %s among the incidents that arrived in each year (mean [%s CI]). An "
+         "intervention that starts during the run acts on the incidents still open when it "
+         "starts, and fully on those that arrive after it has ramped up.",
+         group_label(rp, rp->mag), rp->level);
+    if (print_years(rp))
+        return -1;
+    fputc('\n', rp->o);
+    if (rp->r->n_timing == 0)
+        return 0;
+    para(rp,
+         "How fast each change comes, in percentage points of impunity for %s: its change in "
+         "the last arrival year, the first arrival year whose %s interval excludes no change, "
+         "and the first arrival year from which the change stays at 90%% or more of its value "
+         "in the last year.",
+         group_label(rp, rp->mag), rp->level);
+    if (print_timing(rp))
+        return -1;
+    fputc('\n', rp->o);
+    return 0;
+}
+
 static int report_human(const report *rp)
 {
     report_intro(rp);
-    if (report_headlines(rp) || report_changes(rp) || report_ranking(rp))
+    if (report_headlines(rp) || report_changes(rp) || report_ranking(rp) || report_years(rp))
         return -1;
     return 0;
 }
@@ -597,10 +710,21 @@ static void csv_num(FILE *o, double v)
         fprintf(o, "%.17g", v);
 }
 
-/* One CSV row; rank 0 and n < 0 are left empty. */
+/* One CSV row; rank 0 and n < 0 are left empty, and so is a NaN year. */
+static void csv_row_year(FILE *o, const char *table, const char *variant, const char *group,
+                         const char *measure, const char *units, double value, double lo,
+                         double hi, long long n, int rank, double p_best, double year);
+
 static void csv_row(FILE *o, const char *table, const char *variant, const char *group,
                     const char *measure, const char *units, double value, double lo, double hi,
                     long long n, int rank, double p_best)
+{
+    csv_row_year(o, table, variant, group, measure, units, value, lo, hi, n, rank, p_best, NAN);
+}
+
+static void csv_row_year(FILE *o, const char *table, const char *variant, const char *group,
+                         const char *measure, const char *units, double value, double lo,
+                         double hi, long long n, int rank, double p_best, double year)
 {
     const char *text[] = {table, variant, group, measure, units};
     for (size_t i = 0; i < sizeof text / sizeof *text; i++) {
@@ -620,7 +744,37 @@ static void csv_row(FILE *o, const char *table, const char *variant, const char 
         fprintf(o, "%d", rank);
     fputc(',', o);
     csv_num(o, p_best);
+    fputc(',', o);
+    csv_num(o, year);
     fputc('\n', o);
+}
+
+/* The CSV rows by arrival year (the last column, `year`). */
+static void report_csv_years(const report *rp)
+{
+    const cs_results *r = rp->r;
+    FILE *o = rp->o;
+    for (size_t i = 0; i < r->n_summary_year; i++) {
+        const cs_results_summary_year_row *s = &r->summary_year[i];
+        csv_row_year(o, "summary_by_year", s->variant, s->group, s->measure, s->units, s->mean,
+                     s->ci_low, s->ci_high, (long long)s->n, 0, NAN, s->year);
+    }
+    for (size_t i = 0; i < r->n_comparison_year; i++) {
+        const cs_results_comparison_year_row *c = &r->comparison_year[i];
+        csv_row_year(o, "difference_vs_baseline_by_year", c->variant, c->group, c->measure,
+                     c->units, c->diff_mean, c->diff_ci_low, c->diff_ci_high, (long long)c->n, 0,
+                     NAN, c->year);
+    }
+    for (size_t i = 0; i < r->n_timing; i++) {
+        const cs_results_timing_row *x = &r->timing[i];
+        csv_row_year(o, "first_year_clear_of_zero", x->variant, x->group, x->measure, "year",
+                     x->first_clear_year, NAN, NAN, -1, 0, NAN, NAN);
+        csv_row_year(o, "year_reaching_90_percent", x->variant, x->group, x->measure, "year",
+                     x->year_90, NAN, NAN, -1, 0, NAN, NAN);
+        csv_row_year(o, "difference_in_last_year", x->variant, x->group, x->measure, "1",
+                     x->final_effect, x->final_ci_low, x->final_ci_high, -1, 0, NAN,
+                     x->final_year);
+    }
 }
 
 /* CSV: one long table; every value in the file's units (shares, not
@@ -629,7 +783,8 @@ static int report_csv(const report *rp)
 {
     const cs_results *r = rp->r;
     FILE *o = rp->o;
-    fputs("table,variant,group,measure,units,value,ci_low,ci_high,n,rank,probability_best\n", o);
+    fputs("table,variant,group,measure,units,value,ci_low,ci_high,n,rank,probability_best,year\n",
+          o);
     for (size_t i = 0; i < r->n_summary; i++) {
         const cs_results_summary_row *s = &r->summary[i];
         csv_row(o, "summary", s->variant, s->group, s->measure, s->units, s->mean, s->ci_low,
@@ -654,6 +809,7 @@ static int report_csv(const report *rp)
                 k->ratio_mean, k->ratio_ci_low, k->ratio_ci_high, reps, k->ratio_rank,
                 k->ratio_p_best);
     }
+    report_csv_years(rp);
     return 0;
 }
 
