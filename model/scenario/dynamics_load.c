@@ -83,7 +83,7 @@ static void read_values(cs_conv *c, const cs_ynode *v, const cs_scenario *s, cs_
     bool ok = true;
     for (size_t i = 0; i < v->n; i++) {
         ok &= cs_conv_time(c, v->keys[i], s, "the year", true, &sc->days[i]);
-        ok &= cs_conv_num(c, v->items[i], "a schedule's value", &sc->values[i]);
+        ok &= cs_conv_num(c, v->items[i], "values", &sc->values[i]);
         sc->at[i] = v->items[i]->pos;
         if (ok && i > 0 && !(sc->days[i] > sc->days[i - 1])) {
             cs_conv_error(c, v->keys[i], "the years of `values` must increase: %s comes after %s",
