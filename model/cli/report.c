@@ -635,8 +635,8 @@ static int print_timing(const report *rp)
     for (size_t i = 0; rc == 0 && i < r->n_timing; i++) {
         const cs_results_timing_row *x = &r->timing[i];
         char eff[96], clear[32], y90[32];
-        fmt_ci(eff, sizeof eff, x->final_effect, x->final_ci_low, x->final_ci_high,
-               CS_SHOW_PERCENT, true);
+        fmt_ci(eff, sizeof eff, x->final_effect, x->final_ci_low, x->final_ci_high, CS_SHOW_PERCENT,
+               true);
         snprintf(clear, sizeof clear, isnan(x->first_clear_year) ? "not within the cohort" : "%g",
                  x->first_clear_year);
         snprintf(y90, sizeof y90, isnan(x->year_90) ? "n/a" : "%g", x->year_90);
@@ -712,8 +712,8 @@ static void csv_num(FILE *o, double v)
 
 /* One CSV row; rank 0 and n < 0 are left empty, and so is a NaN year. */
 static void csv_row_year(FILE *o, const char *table, const char *variant, const char *group,
-                         const char *measure, const char *units, double value, double lo,
-                         double hi, long long n, int rank, double p_best, double year);
+                         const char *measure, const char *units, double value, double lo, double hi,
+                         long long n, int rank, double p_best, double year);
 
 static void csv_row(FILE *o, const char *table, const char *variant, const char *group,
                     const char *measure, const char *units, double value, double lo, double hi,
@@ -723,8 +723,8 @@ static void csv_row(FILE *o, const char *table, const char *variant, const char 
 }
 
 static void csv_row_year(FILE *o, const char *table, const char *variant, const char *group,
-                         const char *measure, const char *units, double value, double lo,
-                         double hi, long long n, int rank, double p_best, double year)
+                         const char *measure, const char *units, double value, double lo, double hi,
+                         long long n, int rank, double p_best, double year)
 {
     const char *text[] = {table, variant, group, measure, units};
     for (size_t i = 0; i < sizeof text / sizeof *text; i++) {
@@ -772,8 +772,7 @@ static void report_csv_years(const report *rp)
         csv_row_year(o, "year_reaching_90_percent", x->variant, x->group, x->measure, "year",
                      x->year_90, NAN, NAN, -1, 0, NAN, NAN);
         csv_row_year(o, "difference_in_last_year", x->variant, x->group, x->measure, "1",
-                     x->final_effect, x->final_ci_low, x->final_ci_high, -1, 0, NAN,
-                     x->final_year);
+                     x->final_effect, x->final_ci_low, x->final_ci_high, -1, 0, NAN, x->final_year);
     }
 }
 
