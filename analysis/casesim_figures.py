@@ -9,6 +9,10 @@ Writes into OUTDIR (default: RESULTS_figures/ beside the results file):
     effects.png   each intervention's and bundle's effect against the baseline,
                   with 95% confidence intervals (a forest plot)
     backlog.png   the cases waiting at each stage over the simulated years
+    by_year.png   impunity by year of arrival for every variant, with bands
+                  (files of format 1.2 on)
+    feedback.png  each feedback loop's multiplier month by month (when the
+                  scenario has feedback loops)
     report.html   one self-contained page (figures embedded) with the tables
 
 Needs only Debian's python3-h5py, python3-numpy and python3-matplotlib. The
@@ -133,6 +137,13 @@ class Results:
         self.mag = text(f["ranking"].attrs["most_affected_group"])
         self.resamples = int(f["ranking"].attrs["bootstrap_resamples"])
         self.headlines = self._headlines(f["summary"].attrs)
+        # Time and feedback (format 1.2): calendar years, tables by arrival
+        # year, feedback loops; absent from older files.
+        self.start_year = float(sc.attrs.get("start_year", np.nan))
+        self.origin = self.start_year if np.isfinite(self.start_year) else 0.0
+        self.summary_year = self._table("summary_by_year") if "summary_by_year" in f else []
+        self.timing = self._table("timing") if "timing" in f else []
+        self.feedbacks = strings(sc["feedbacks"]) if "feedbacks" in sc else []
 
     @staticmethod
     def _headlines(attrs):
@@ -180,6 +191,10 @@ class Results:
 
     def runs(self, variant, dataset):
         return self.file["runs"][variant][dataset][()]
+
+    def year_axis(self):
+        """The label of a time axis in years: calendar years, or years of the run."""
+        return "year" if np.isfinite(self.start_year) else "years since the start of the simulation"
 
 
 # ------------------------------------------------------------------ figures
@@ -285,18 +300,19 @@ def backlog(res, outdir):
         ax = axes[i // cols][i % cols]
         b = res.runs(v, "backlog").astype(float)  # [rep, stage, month]
         mean = b.mean(axis=0) if b.shape[0] else np.zeros(b.shape[1:])
-        years = (np.arange(mean.shape[1]) + 0.5) / 12
+        years = res.origin + (np.arange(mean.shape[1]) + 0.5) / 12
         for s, name in enumerate(res.stages):
             if np.nanmax(mean[s]) > 0:
                 ax.plot(years, mean[s], color=PALETTE[s % 8], label=name.replace("_", " "))
         top = max(top, float(np.nanmax(mean)) if mean.size else 0.0)
-        ax.axvspan(res.warmup, res.warmup + res.cohort, color="grey", alpha=0.12, lw=0)
+        ax.axvspan(res.origin + res.warmup, res.origin + res.warmup + res.cohort, color="grey",
+                   alpha=0.12, lw=0)
         ax.set_title(v.replace("_", " "), fontsize=10)
         ax.grid(alpha=0.3)
         if i % cols == 0:
             ax.set_ylabel("cases waiting (monthly mean)")
         if i // cols == rows - 1:
-            ax.set_xlabel("years since the start of the simulation")
+            ax.set_xlabel(res.year_axis())
         if ax.lines:
             ax.legend(fontsize=7, loc="upper left")
     for j in range(n, rows * cols):
@@ -307,6 +323,80 @@ def backlog(res, outdir):
     fig.suptitle("Backlog: cases waiting at each stage (shaded: the measured cohort window)")
     fig.tight_layout()
     return save(fig, outdir, "backlog.png")
+
+
+def by_year(res, outdir):
+    """Impunity by year of arrival for every variant, mean with its
+    confidence band, for the most affected group and for all victims."""
+    groups = [res.mag] if res.mag else []
+    groups.append("all")
+    fig, axes = plt.subplots(1, len(groups), figsize=(6.5 * len(groups), 4.2), squeeze=False)
+    for ax, g in zip(axes[0], groups):
+        for vi, v in enumerate(res.variants):
+            rows = sorted((r for r in res.summary_year if r["variant"] == v and r["group"] == g
+                           and r["measure"] == "impunity_rate"), key=lambda r: r["year"])
+            if not rows:
+                continue
+            x = np.array([r["year"] for r in rows])
+            m, lo, hi = (100 * np.array([r[k] for r in rows]) for k in ("mean", "ci_low", "ci_high"))
+            colour = PALETTE[vi % 8]
+            ax.plot(x, m, "o-", color=colour, label=v.replace("_", " "), ms=4)
+            ax.fill_between(x, lo, hi, color=colour, alpha=0.18, lw=0)
+        ax.set_title(f"Impunity, {res.label(g)}", fontsize=10)
+        ax.set_xlabel("year of arrival of the incidents" if np.isfinite(res.start_year)
+                      else "year of arrival (years since the start of the simulation)")
+        ax.set_ylabel("impunity (%)")
+        ax.grid(alpha=0.3)
+    axes[0][0].legend(fontsize=8)
+    fig.suptitle("How fast: impunity of the incidents of each year, by variant "
+                 f"(bands: {percent_level(res)} confidence interval of the mean)")
+    fig.tight_layout()
+    return save(fig, outdir, "by_year.png")
+
+
+def feedback(res, outdir):
+    """Each feedback loop's multiplier month by month: mean over replicates
+    and its confidence band, one line per variant."""
+    n = len(res.feedbacks)
+    fig, axes = plt.subplots(1, n, figsize=(6.5 * n, 4.0), squeeze=False)
+    t_crit = 1.96 if res.replicates < 2 else None
+    for f, name in enumerate(res.feedbacks):
+        ax = axes[0][f]
+        for vi, v in enumerate(res.variants):
+            x = res.runs(v, "feedback_multiplier")[:, f, :].astype(float)  # [rep, month]
+            if x.shape[0] == 0:
+                continue
+            mean = x.mean(axis=0)
+            se = x.std(axis=0, ddof=1) / np.sqrt(x.shape[0]) if x.shape[0] > 1 else 0 * mean
+            k = t_crit or 1.96
+            years = res.origin + (np.arange(x.shape[1]) + 0.5) / 12
+            colour = PALETTE[vi % 8]
+            ax.plot(years, mean, color=colour, label=v.replace("_", " "))
+            ax.fill_between(years, mean - k * se, mean + k * se, color=colour, alpha=0.18, lw=0)
+        ax.axhline(1, color="black", lw=0.8)
+        ax.set_title(f"Feedback loop: {name.replace('_', ' ')}", fontsize=10)
+        ax.set_xlabel(res.year_axis())
+        ax.set_ylabel("multiplier (1: the scenario's figures hold)")
+        ax.grid(alpha=0.3)
+    axes[0][0].legend(fontsize=8)
+    fig.suptitle("Feedback loops: the multiplier each loop applies, month by month")
+    fig.tight_layout()
+    return save(fig, outdir, "feedback.png")
+
+
+def timing_table(res):
+    out = ["<table><tr><th>Intervention or bundle</th>",
+           f"<th>Change in the last arrival year (points) [{percent_level(res)} CI]</th>",
+           "<th>First arrival year clear of zero</th><th>Reaches 90% of it from</th></tr>"]
+    for r in res.timing:
+        eff = ci({"mean": r["final_effect"], "ci_low": r["final_ci_low"],
+                  "ci_high": r["final_ci_high"]}, 100, 1, True)
+        clear = "not within the cohort" if np.isnan(r["first_clear_year"]) else f"{r['first_clear_year']:g}"
+        y90 = "n/a" if np.isnan(r["year_90"]) else f"{r['year_90']:g}"
+        out.append(f"<tr><th class=row>{html.escape(r['variant'].replace('_', ' '))}</th>"
+                   f"<td>{eff}</td><td>{clear}</td><td>{y90}</td></tr>")
+    out.append("</table>")
+    return "".join(out)
 
 
 # --------------------------------------------------------------------- HTML
@@ -539,7 +629,29 @@ def page(res, figs):
              "Stages without a queue are not drawn. A rising line means the stage cannot keep up "
              "with the cases arriving.</figcaption></figure>")
 
-    p.append("<h2>6. Definitions</h2><dl>")
+    if figs.get("by_year"):
+        p.append("<h2>6. How fast</h2>")
+        p.append(
+            f"<p>Impunity of the incidents that arrived in each year, for {e(res.label(mag))} and "
+            "for all victims. An intervention that starts during the run acts on the cases still "
+            "open when it starts, and fully on incidents that arrive once it has ramped up. The "
+            "table gives, for each intervention and bundle, its change in the last arrival year, "
+            "the first arrival year whose interval excludes no change, and the first arrival "
+            "year from which the change stays at 90% or more of its last-year value.</p>")
+        p.append(f"<figure><img alt='Impunity by year of arrival' src='data:image/png;base64,{figs['by_year']}'>"
+                 "<figcaption>Mean over replicates; the band is the confidence interval of the "
+                 "mean.</figcaption></figure>")
+        if res.timing:
+            p.append(timing_table(res))
+    if figs.get("feedback"):
+        p.append("<h2>7. Feedback loops</h2>")
+        p.append(f"<figure><img alt='Feedback multipliers' src='data:image/png;base64,{figs['feedback']}'>"
+                 "<figcaption>Each loop multiplies the odds of a probability (trust: reporting) or "
+                 "an arrival rate (deterrence) by this factor, updated monthly from the "
+                 "accountability the public saw over the loop's window. 1 means the scenario's "
+                 "figures hold.</figcaption></figure>")
+
+    p.append("<h2>8. Definitions</h2><dl>")
     for m, u, d in zip(res.measures, res.measure_units, res.measure_descriptions):
         p.append(f"<dt>{e(m)} <span class=meta>({e('share from 0 to 1' if u == '1' else u)})</span></dt>"
                  f"<dd>{e(d)}</dd>")
@@ -554,8 +666,12 @@ def write_all(res, outdir):
     """The figures and the page into outdir; returns the paths written."""
     figs = {}
     written = []
-    for name, fn in (("funnel", funnel), ("effects", effects), ("backlog", backlog)):
-        if name == "effects" and len(res.variants) < 2:
+    for name, fn in (("funnel", funnel), ("effects", effects), ("backlog", backlog),
+                     ("by_year", by_year), ("feedback", feedback)):
+        skip = ((name == "effects" and len(res.variants) < 2)
+                or (name == "by_year" and not res.summary_year)
+                or (name == "feedback" and res.feedbacks in ([], ["none"])))
+        if skip:
             figs[name] = ""
             continue
         path, figs[name] = fn(res, outdir)
