@@ -416,13 +416,26 @@ static const char *duration_key(const cs_ynode *root, size_t st, uint32_t index,
     return NULL;
 }
 
+/* The path of a branch's number (kinds P, SLOPE, UNFOUNDED_OR, KIND_OR). */
+static void branch_path(const cs_scenario *s, const cs_param *p, char *buf, size_t n)
+{
+    char at[64];
+    snprintf(at, sizeof at, "stages[%u].branches[%u]", p->stage, p->branch);
+    if (p->kind == CS_PARAM_P)
+        snprintf(buf, n, "%s.p.%s", at, s->groups[p->group].name);
+    else if (p->kind == CS_PARAM_SLOPE)
+        snprintf(buf, n, "%s.evidence_slope", at);
+    else if (p->kind == CS_PARAM_UNFOUNDED_OR)
+        snprintf(buf, n, "%s.unfounded_odds_ratio", at);
+    else
+        snprintf(buf, n, "%s.kind_odds_ratio.%s", at, s->violations[p->kind_index].name);
+}
+
 void cs_param_path(const cs_scenario *s, const cs_ynode *root, const cs_param *p, char *buf,
                    size_t n)
 {
-    const char *evid = p->group ? "well_founded" : "unfounded";
-    char family[16];
+    char family[16], sh[64];
     const char *key;
-    char sh[64];
     switch (p->kind) {
     case CS_PARAM_RATE:
         snprintf(buf, n, "groups[%u].incidents_per_year", p->group);
@@ -438,43 +451,27 @@ void cs_param_path(const cs_scenario *s, const cs_ynode *root, const cs_param *p
         snprintf(buf, n, "violations[%u].well_founded", p->kind_index);
         break;
     case CS_PARAM_BETA:
-        snprintf(buf, n, "evidence.%s.beta[%u]", evid, p->index);
+        snprintf(buf, n, "evidence.%s.beta[%u]", p->group ? "well_founded" : "unfounded", p->index);
         break;
     case CS_PARAM_STAFF:
-        snprintf(buf, n, "stages[%u].staff", p->stage);
-        break;
     case CS_PARAM_CASELOAD:
-        snprintf(buf, n, "stages[%u].caseload", p->stage);
+        snprintf(buf, n, "stages[%u].%s", p->stage,
+                 p->kind == CS_PARAM_STAFF ? "staff" : "caseload");
         break;
     case CS_PARAM_DURATION:
         key = duration_key(root, p->stage, p->index, family, sizeof family);
-        if (key)
-            snprintf(buf, n, "stages[%u].duration.%s.%s", p->stage, family, key);
-        else
-            snprintf(buf, n, "stages[%u].duration.fixed", p->stage);
+        snprintf(buf, n, "stages[%u].duration.%s%s%s", p->stage, key ? family : "fixed",
+                 key ? "." : "", key ? key : "");
         break;
     case CS_PARAM_DEADLINE:
         snprintf(buf, n, "stages[%u].deadline.days", p->stage);
         break;
-    case CS_PARAM_P:
-        snprintf(buf, n, "stages[%u].branches[%u].p.%s", p->stage, p->branch,
-                 s->groups[p->group].name);
-        break;
-    case CS_PARAM_SLOPE:
-        snprintf(buf, n, "stages[%u].branches[%u].evidence_slope", p->stage, p->branch);
-        break;
-    case CS_PARAM_UNFOUNDED_OR:
-        snprintf(buf, n, "stages[%u].branches[%u].unfounded_odds_ratio", p->stage, p->branch);
-        break;
-    case CS_PARAM_KIND_OR:
-        snprintf(buf, n, "stages[%u].branches[%u].kind_odds_ratio.%s", p->stage, p->branch,
-                 s->violations[p->kind_index].name);
-        break;
     case CS_PARAM_FB_ELASTICITY:
-        snprintf(buf, n, "feedback[%u].effect.elasticity", p->index);
-        break;
     case CS_PARAM_FB_REFERENCE:
-        snprintf(buf, n, "feedback[%u].reference_value", p->index);
+        snprintf(buf, n, "feedback[%u].%s", p->index,
+                 p->kind == CS_PARAM_FB_ELASTICITY ? "effect.elasticity" : "reference_value");
         break;
+    default:
+        branch_path(s, p, buf, n);
     }
 }
