@@ -5,7 +5,9 @@
  * report` and `merge` use: cs_results_open (format, version, name lists,
  * variants, the /summary, /comparison and /ranking tables), then
  * cs_results_read_measures and cs_results_read_array (every per-replicate
- * dataset of the results schema) for every variant, then cs_results_close. Then
+ * dataset of the results schema) for every variant, then cs_results_verify
+ * (every dataset and attribute of the file, and their checksums), then
+ * cs_results_close. Then
  * the same file goes through `casesim report` itself (model/cli/report.c is
  * compiled into this target) in text and csv form, with stdout sent to
  * /dev/null, so that everything the report assumes about an opened file is
@@ -34,10 +36,9 @@
  * error message. Here the probe is replaced by a pass-through: the fuzzer
  * must see such failures itself (scripts/fuzz.sh sorts them into HDF5's and
  * ours), and coverage feedback works only in this process. */
-int cs_cli_probe_results(const char *path, bool measures, cs_error *err)
+int cs_cli_probe_results(const char *path, cs_error *err)
 {
     (void)path;
-    (void)measures;
     (void)err;
     return CS_OK;
 }
@@ -126,6 +127,9 @@ static void read_everything(void)
             cs_results_array_free(&a);
         }
     }
+    cs_error_clear(&err);
+    rc = cs_results_verify(r, &err);
+    require(rc == CS_OK || (err.count > 0 && err.status != CS_OK));
     for (size_t i = 0; i < r->n_summary; i++) {
         const cs_results_summary_row *row = &r->summary[i];
         require(row->variant && row->group && row->measure && row->units);

@@ -15,7 +15,7 @@ if(TARGET test_schema)
                                     CASESIM_SCHEMA_TEST_ARRAY=1
                              PRIVATE ${HDF5_C_DEFINITIONS})
   target_link_libraries(casesim_lib_schema_test PUBLIC GSL::gsl OpenMP::OpenMP_C PkgConfig::YAML
-                        ${HDF5_C_LIBRARIES} ${MATH_LIBRARY})
+                        ${HDF5_HL_LIBRARIES} ${HDF5_C_LIBRARIES} ${MATH_LIBRARY})
 
   add_executable(test_schema_extra ${CMAKE_CURRENT_SOURCE_DIR}/test_schema.c ${TEST_SUPPORT})
   target_include_directories(test_schema_extra PRIVATE ${PROJECT_SOURCE_DIR}/model

@@ -2,7 +2,8 @@
  * test_core.c — the core helpers every module shares: CS_ASSERT (fires in
  * builds that enable it, costs nothing and evaluates nothing in the others),
  * the allocation helpers, and the element pool of the engine (the order in
- * which it hands out slots is part of the simulation's determinism).
+ * which it hands out slots is part of the simulation's determinism), and
+ * the CRC-32 of the results file's strings.
  */
 #include <check.h>
 #include <signal.h>
@@ -12,6 +13,7 @@
 
 #include "core/alloc.h"
 #include "core/assert.h"
+#include "core/crc32.h"
 #include "sim/pool.h"
 
 typedef struct line {
@@ -77,6 +79,19 @@ START_TEST(alloc_helpers)
 }
 END_TEST
 
+/* CRC-32 (ISO-HDLC, zlib's): the standard check value of "123456789" and
+ * of the empty string, a continued computation equal to one over the
+ * concatenation, and a single flipped bit changing the result. */
+START_TEST(crc32_known_answers)
+{
+    ck_assert_uint_eq(cs_crc32(0, "123456789", 9), 0xCBF43926u);
+    ck_assert_uint_eq(cs_crc32(0, NULL, 0), 0u);
+    ck_assert_uint_eq(cs_crc32(0, "The quick brown fox jumps over the lazy dog", 43), 0x414FA339u);
+    ck_assert_uint_eq(cs_crc32(cs_crc32(0, "12345", 5), "6789", 4), 0xCBF43926u);
+    ck_assert_uint_ne(cs_crc32(0, "123456788", 9), 0xCBF43926u);
+}
+END_TEST
+
 START_TEST(pool_order)
 {
     cs_pool p;
@@ -113,6 +128,7 @@ int main(void)
     tcase_add_test(tc, assert_true_is_silent);
     tcase_add_test(tc, alloc_helpers);
     tcase_add_test(tc, pool_order);
+    tcase_add_test(tc, crc32_known_answers);
 #ifdef CS_ASSERT_ENABLED
     tcase_add_test_raise_signal(tc, assert_fires, SIGABRT);
     tcase_add_test_raise_signal(tc, pool_double_put_fires, SIGABRT);

@@ -14,11 +14,17 @@
  * test_extra_array checks that it is there, so the same tests passing in
  * both builds show that one line added a dataset everywhere.
  *
+ * The same goes for what format 1.2 adds: every axis of every array has a
+ * dimension scale named after it, holding its labels, and every array has
+ * its Fletcher32 checksum — and every dataset of the file, whatever it is,
+ * has a checksum (Fletcher32, or strings_crc32 for strings).
+ *
  * Also here: the analysis tables as a pure function (no HDF5) on measures
  * with known answers.
  */
 #include <check.h>
 #include <hdf5.h>
+#include <hdf5_hl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -232,6 +238,187 @@ START_TEST(file_follows_table)
             H5Sclose(sp);
             H5Dclose(ds);
         }
+    H5Fclose(f);
+    unlink(path);
+    cs_scenario_free(s);
+}
+END_TEST
+
+/* The one scale attached to axis i of ds (open; the caller closes it). */
+static herr_t keep_scale(hid_t did, unsigned dim, hid_t dsid, void *data)
+{
+    (void)did;
+    (void)dim;
+    ck_assert(H5Iinc_ref(dsid) >= 0);
+    *(hid_t *)data = dsid;
+    return 1;
+}
+
+/* Reads the 1-D dataset d whole, as strings (labels) or as unsigned
+ * integers (positions, replicate numbers), into a new array of n entries. */
+static void read_labels(hid_t d, size_t n, char ***strings, uint64_t **numbers)
+{
+    hid_t t = H5Dget_type(d);
+    *strings = NULL;
+    *numbers = NULL;
+    if (H5Tget_class(t) == H5T_STRING) {
+        hid_t st = H5Tcopy(H5T_C_S1);
+        H5Tset_size(st, H5T_VARIABLE);
+        *strings = calloc(n, sizeof **strings);
+        ck_assert(H5Dread(d, st, H5S_ALL, H5S_ALL, H5P_DEFAULT, *strings) >= 0);
+        H5Tclose(st);
+    } else {
+        *numbers = calloc(n, sizeof **numbers);
+        ck_assert(H5Dread(d, H5T_NATIVE_UINT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, *numbers) >= 0);
+    }
+    H5Tclose(t);
+}
+
+/* Checks the labels of the scale sc of axis `dim` (n entries): replicate
+ * numbers first.., the /scenario list with its extra label, or positions. */
+static void check_scale_labels(hid_t f, hid_t sc, const char *dim, size_t n, uint64_t first)
+{
+    char **got = NULL;
+    uint64_t *num = NULL;
+    read_labels(sc, n, &got, &num);
+    const cs_schema_dim *sd = NULL;
+    for (int k = 0; k < CS_DIM_COUNT; k++)
+        if (strcmp(cs_schema_dims[k].name, dim) == 0)
+            sd = &cs_schema_dims[k];
+    if (sd && sd->labels[0]) {
+        ck_assert_msg(got, "the scale of %s holds no strings", dim);
+        hid_t l = H5Dopen2(f, sd->labels, H5P_DEFAULT);
+        char **want = NULL;
+        uint64_t *unused = NULL;
+        size_t nl = n - (sd->extra ? 1 : 0);
+        read_labels(l, nl, &want, &unused);
+        for (size_t i = 0; i < nl; i++)
+            ck_assert_str_eq(got[i], want[i]);
+        if (sd->extra)
+            ck_assert_str_eq(got[n - 1], sd->extra);
+        for (size_t i = 0; i < nl; i++)
+            free(want[i]);
+        free(want);
+        H5Dclose(l);
+    } else {
+        ck_assert_msg(num, "the scale of %s holds no numbers", dim);
+        for (size_t i = 0; i < n; i++)
+            ck_assert_uint_eq(num[i], (strcmp(dim, "replicate") == 0 ? first : 0) + i);
+    }
+    for (size_t i = 0; got && i < n; i++)
+        free(got[i]);
+    free(got);
+    free(num);
+}
+
+/* Axis i of ds has exactly one dimension scale, g/<dim>, of the axis's
+ * length, with the axis's labels. */
+static void check_axis(hid_t f, hid_t ds, unsigned i, const char *vpath, const char *dim, size_t n,
+                       uint64_t first)
+{
+    ck_assert_int_eq(H5DSget_num_scales(ds, i), 1);
+    hid_t sc = H5I_INVALID_HID;
+    ck_assert(H5DSiterate_scales(ds, i, NULL, keep_scale, &sc) >= 0 && sc >= 0);
+    char name[512], want[512];
+    ck_assert(H5Iget_name(sc, name, sizeof name) > 0);
+    snprintf(want, sizeof want, "%s/%s", vpath, dim);
+    ck_assert_str_eq(name, want);
+    hid_t sp = H5Dget_space(sc);
+    hsize_t len = 0;
+    ck_assert_int_eq(H5Sget_simple_extent_ndims(sp), 1);
+    H5Sget_simple_extent_dims(sp, &len, NULL);
+    ck_assert_uint_eq(len, n);
+    check_scale_labels(f, sc, dim, n, first);
+    H5Sclose(sp);
+    H5Dclose(sc);
+}
+
+/* Whether dataset d has the Fletcher32 filter. */
+static bool has_fletcher32(hid_t d)
+{
+    hid_t dcpl = H5Dget_create_plist(d);
+    unsigned flags = 0;
+    size_t nelmts = 0;
+    unsigned config = 0;
+    bool yes = H5Pget_filter_by_id2(dcpl, H5Z_FILTER_FLETCHER32, &flags, &nelmts, NULL, 0, NULL,
+                                    &config) >= 0;
+    H5Eclear2(H5E_DEFAULT);
+    H5Pclose(dcpl);
+    return yes;
+}
+
+/* Every axis of every array of every variant has its dimension scale with
+ * its labels, and every array its Fletcher32 (format 1.2). */
+START_TEST(axes_have_scales)
+{
+    cs_scenario *s = load_minimal();
+    const char *path = tmp_path("scales.h5");
+    write_file(path, s, 4, 3, 1);
+    cs_result_dims d;
+    cs_result_dims_of(s, &d);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    ck_assert(f >= 0);
+    for (size_t v = 0; v < s->n_variants; v++)
+        for (size_t k = 0; k < CS_SCHEMA_N_ARRAYS; k++) {
+            const cs_schema_array *a = &cs_schema_arrays[k];
+            char vpath[256], name[512];
+            snprintf(vpath, sizeof vpath, "/runs/%s", s->variants[v].name);
+            snprintf(name, sizeof name, "%s/%s", vpath, a->name);
+            hid_t ds = H5Dopen2(f, name, H5P_DEFAULT);
+            ck_assert_msg(has_fletcher32(ds), "%s has no Fletcher32", name);
+            check_axis(f, ds, 0, vpath, "replicate", 3, 4);
+            for (int i = 0; i < a->rank; i++)
+                check_axis(f, ds, (unsigned)(1 + i), vpath, cs_schema_dims[a->dims[i]].name,
+                           cs_result_dim(&d, a->dims[i]), 4);
+            H5Dclose(ds);
+        }
+    H5Fclose(f);
+    unlink(path);
+    cs_scenario_free(s);
+}
+END_TEST
+
+/* Every dataset of the file has a checksum: Fletcher32 if it is chunked
+ * and not of strings, strings_crc32 if it holds strings; the only
+ * dataset not chunked is /scenario/source, a scalar (HDF5 cannot chunk
+ * one), whose string has its strings_crc32. */
+static herr_t check_dataset(hid_t g, const char *name, const H5L_info_t *info, void *data)
+{
+    (void)info;
+    int *seen = data;
+    hid_t o = H5Oopen(g, name, H5P_DEFAULT);
+    if (H5Iget_type(o) != H5I_DATASET) {
+        H5Oclose(o);
+        return 0;
+    }
+    ++*seen;
+    hid_t t = H5Dget_type(o), dcpl = H5Dget_create_plist(o);
+    bool chunked = H5Pget_layout(dcpl) == H5D_CHUNKED;
+    bool strings = H5Tdetect_class(t, H5T_STRING) > 0;
+    bool vstring = H5Tget_class(t) == H5T_STRING && H5Tis_variable_str(t) > 0;
+    if (!vstring)
+        ck_assert_msg(chunked && has_fletcher32(o), "%s: no Fletcher32", name);
+    if (strings)
+        ck_assert_msg(H5Aexists(o, "strings_crc32") > 0, "%s: no strings_crc32", name);
+    if (!chunked)
+        ck_assert_msg(strcmp(name, "scenario/source") == 0, "%s is not chunked", name);
+    H5Pclose(dcpl);
+    H5Tclose(t);
+    H5Oclose(o);
+    return 0;
+}
+
+START_TEST(every_dataset_has_a_checksum)
+{
+    cs_scenario *s = load_minimal();
+    const char *path = tmp_path("checksums.h5");
+    write_file(path, s, 0, 2, 1);
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    int seen = 0;
+    ck_assert(H5Lvisit(f, H5_INDEX_NAME, H5_ITER_INC, check_dataset, &seen) >= 0);
+    /* arrays, scales, cases of each variant; lists; tables and their scales */
+    ck_assert_int_ge(seen, (int)(s->n_variants * CS_SCHEMA_N_ARRAYS) + 13 + 6);
     H5Fclose(f);
     unlink(path);
     cs_scenario_free(s);
@@ -485,6 +672,8 @@ int main(void)
     TCase *tc = tcase_create("schema");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, file_follows_table);
+    tcase_add_test(tc, axes_have_scales);
+    tcase_add_test(tc, every_dataset_has_a_checksum);
     tcase_add_test(tc, reader_follows_table);
     tcase_add_test(tc, merge_follows_table);
     tcase_add_test(tc, packing_follows_table);

@@ -226,6 +226,15 @@ int cs_results_open(const char *path, cs_results **out, cs_error *err);
 int cs_results_read_array(const cs_results *r, size_t v, const char *name, cs_results_array *out,
                           cs_error *err);
 
+/* Reads every dataset of the open file r once, whatever the schema knows
+ * of it, so that every checksum in the file is checked: the Fletcher32 of
+ * each chunk of data (HDF5 checks it when a chunk is read) and the checksum
+ * of each dataset's strings (format 1.2; files before it have none). Reads
+ * a chunk at a time: memory stays small whatever the file's size; time
+ * grows with it (a second or so per 100 MB). Returns CS_OK; CS_EFORMAT with
+ * "PATH: damaged file: ..." naming the dataset; CS_ENOMEM. */
+int cs_results_verify(const cs_results *r, cs_error *err);
+
 /* Frees a->data and zeroes a. */
 void cs_results_array_free(cs_results_array *a);
 

@@ -41,8 +41,12 @@ extern "C" {
 
 /* The file's `format` attribute and `format_version` {major, minor}: a
  * reader refuses another major version; minor versions only add (1.1: the
- * `dimensions` attributes and the headline list; 1.2: calendar years,
- * measures by arrival year, feedback trajectories, the by-year tables). */
+ * `dimensions` attributes and the headline list; 1.2: HDF5 dimension
+ * scales on every axis, the checksums — Fletcher32 on every chunked
+ * dataset, `strings_crc32` on every dataset of strings, HDF5's metadata
+ * checksums — and the tables, lists and case records naming their axes;
+ * and time and feedback: calendar years, measures by arrival year, feedback
+ * trajectories, the tables by arrival year, all optional for a reader). */
 #define CS_RESULTS_FORMAT "casesim-results"
 #define CS_RESULTS_VERSION_MAJOR 1
 #define CS_RESULTS_VERSION_MINOR 2

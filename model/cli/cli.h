@@ -33,16 +33,19 @@ int cs_cli_report(int argc, char **argv);
 /* casesim merge A.h5 B.h5 ... -o ALL.h5 (model/cli/merge.c). */
 int cs_cli_merge(int argc, char **argv);
 
-/* Opens and reads the results file at path in a child process (with
- * cs_results_open, and cs_results_read_measures for every variant if
- * measures), with a time limit (60 s; the environment variable
- * CASESIM_PROBE_SECONDS, for tests, shortens it) and a memory limit, so that
- * a damaged file on which the HDF5 library crashes, loops or exhausts memory
- * is refused with a message instead (model/cli/probe.c says why). Returns
- * CS_OK if the child read everything; otherwise the child's status and
- * messages, or CS_EFORMAT with "damaged file: ..." if it crashed or ran out
- * of time; CS_EIO if no process could be started. (model/cli/probe.c) */
-int cs_cli_probe_results(const char *path, bool measures, cs_error *err);
+/* Opens and reads the results file at path in a child process: with
+ * cs_results_open, then every dataset once with cs_results_verify (so that
+ * every checksum is checked: a command must not trust a file with damage
+ * anywhere in it), with a time limit (60 s plus 1 s per 8 MiB of file; the
+ * environment variable CASESIM_PROBE_SECONDS, for tests, sets it) and a
+ * memory limit, so that a damaged file on which the HDF5 library crashes,
+ * loops or exhausts memory is refused with a message instead
+ * (model/cli/probe.c says why). Returns CS_OK if the child read everything;
+ * otherwise the child's status and messages ("PATH: damaged file: ..." for
+ * a checksum that does not match), or CS_EFORMAT with "damaged file: ..."
+ * if it crashed or ran out of time; CS_EIO if no process could be started.
+ * (model/cli/probe.c) */
+int cs_cli_probe_results(const char *path, cs_error *err);
 
 /* Runs fn(ctx, err) in a child process with the memory limit of
  * cs_cli_probe_results (from the total size of the named inputs) and no time

@@ -111,7 +111,7 @@ static int merge_files(merge_job *job, const char *output, bool overwrite, cs_er
     cs_safe_file *out = NULL;
     int st = CS_OK;
     for (size_t i = 0; i < job->n && st == CS_OK; i++)
-        st = cs_cli_probe_results(job->inputs[i], true, err);
+        st = cs_cli_probe_results(job->inputs[i], err);
     if (st == CS_OK)
         st = cs_safe_file_begin(output, overwrite, &out, err);
     if (st == CS_OK) {

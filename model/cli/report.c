@@ -878,7 +878,7 @@ int cs_cli_report(int argc, char **argv)
     cs_error_clear(&err);
     cs_results *r = NULL;
     /* A damaged file must not crash or hang the report (cli/probe.c). */
-    int st = cs_cli_probe_results(argv[optind], false, &err);
+    int st = cs_cli_probe_results(argv[optind], &err);
     if (st == CS_OK)
         st = cs_results_open(argv[optind], &r, &err);
     if (st != CS_OK) {

@@ -489,33 +489,61 @@ static int read_input(hid_t file, file_input *in, cs_error *err)
 
 /* ------------------------------------------------ the tables, written */
 
-/* Writes a 1-D compound table at file/t->path, replacing an existing one. */
+/* Deletes the table at path if there is one, detaching it from its
+ * dimension scale first. */
+static int delete_table(hid_t file, const char *path, cs_error *err)
+{
+    if (H5Lexists(file, path, H5P_DEFAULT) <= 0) {
+        H5Eclear2(H5E_DEFAULT);
+        return CS_OK;
+    }
+    hid_t d = H5Dopen2(file, path, H5P_DEFAULT);
+    int st = d < 0 ? cs_h5_fail(err, CS_EIO, "cannot open %s", path) : cs_h5_detach_scales(d, err);
+    cs_h5_close(&d);
+    if (st == CS_OK && H5Ldelete(file, path, H5P_DEFAULT) < 0)
+        st = cs_h5_fail(err, CS_EIO, "cannot replace %s", path);
+    return st;
+}
+
+/* The documentation of table t's dataset d: units, description, the name
+ * of its axis ("<table>_row", labelled by position) and the checksum of its
+ * strings (the numbers have the dataset's Fletcher32). */
+static int document_table(hid_t d, const cs_schema_table *t, size_t n, const void *rows,
+                          cs_error *err)
+{
+    int st = cs_h5_document(d,
+                            "see the column descriptions in analysis/README.md; measure values "
+                            "are in the row's 'units'",
+                            t->description, err);
+    char axis[64];
+    snprintf(axis, sizeof axis, "%s_row", t->path + 1);
+    const char *axes[] = {axis};
+    if (st == CS_OK)
+        st = cs_h5_attr_strings(d, "dimensions", axes, 1, err);
+    if (st == CS_OK)
+        st = cs_h5_attr_crc(d, cs_schema_table_crc(t, rows, n), err);
+    return st;
+}
+
+/* Writes a 1-D compound table at file/t->path, replacing an existing one:
+ * chunked with a checksum, like every dataset that holds data. */
 static int write_table(hid_t file, const cs_schema_table *t, size_t n, const void *rows,
                        cs_error *err)
 {
     const char *name = t->path;
-    if (H5Lexists(file, name, H5P_DEFAULT) > 0 && H5Ldelete(file, name, H5P_DEFAULT) < 0)
-        return cs_h5_fail(err, CS_EIO, "cannot replace %s", name);
-    hsize_t dim = n;
+    int st = delete_table(file, name, err);
     hid_t mtype = cs_h5_compound(t->fields, t->n_fields, t->row_size);
-    hid_t ftype = mtype < 0 ? H5I_INVALID_HID : H5Tcopy(mtype);
-    hid_t space = H5Screate_simple(1, &dim, NULL), d = H5I_INVALID_HID;
-    int st = CS_OK;
-    if (ftype < 0 || H5Tpack(ftype) < 0 || space < 0)
+    hid_t ftype = mtype < 0 ? H5I_INVALID_HID : H5Tcopy(mtype), d = H5I_INVALID_HID;
+    if (st == CS_OK && (ftype < 0 || H5Tpack(ftype) < 0))
         st = cs_h5_fail(err, CS_EIO, "cannot create table %s", name);
-    if (st == CS_OK) {
-        d = H5Dcreate2(file, name, ftype, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-        if (d < 0 || (n > 0 && H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows) < 0))
-            st = cs_h5_fail(err, CS_EIO, "cannot write table %s", name);
-    }
+    if (st == CS_OK && (d = cs_h5_create_rows(file, name, ftype, 0, NULL, t->row_size, n, err)) < 0)
+        st = CS_EIO;
+    if (st == CS_OK && n > 0)
+        st = cs_h5_append_rows(d, mtype, 0, NULL, 0, n, rows, name, err);
     if (st == CS_OK)
-        st = cs_h5_document(d,
-                            "see the column descriptions in analysis/README.md; measure values "
-                            "are in the row's 'units'",
-                            t->description, err);
+        st = document_table(d, t, n, rows, err);
     if (cs_h5_close(&d) < 0 && st == CS_OK)
         st = cs_h5_fail(err, CS_EIO, "cannot close table %s", name);
-    cs_h5_close(&space);
     cs_h5_close(&ftype);
     cs_h5_close(&mtype);
     return st;
@@ -659,6 +687,8 @@ int cs_results_reanalyse(const char *path, cs_error *err)
     int st = cs_results_check_format(f, path, NULL, NULL, err);
     if (st == CS_OK)
         st = cs_results_write_analysis(f, err);
+    if (st == CS_OK)
+        st = cs_results_label_axes(f, err);
     if (H5Fclose(f) < 0 && st == CS_OK)
         st = cs_h5_fail(err, CS_EIO, "%s: cannot close", path);
     return st;

@@ -43,20 +43,27 @@ static int year_rows(const ywork *w, size_t v, const double *x, cs_analysis_year
                 size_t at = (y * w->G1 + g) * w->M + m;
                 cs_summary s;
                 st = cs_stats_summarise(x + at, w->R, w->row, CS_STATS_LEVEL, &s, err);
-                out->summary[out->n_summary++] = (cs_results_summary_year_row){
-                    (char *)in->variants[v], in->years[y], (char *)group_name(in, g),
-                    (char *)in->measures[m], (char *)in->units[m], s.mean, s.sd, s.ci_low,
-                    s.ci_high, (int64_t)s.n};
+                out->summary[out->n_summary++] =
+                    (cs_results_summary_year_row){(char *)in->variants[v],
+                                                  in->years[y],
+                                                  (char *)group_name(in, g),
+                                                  (char *)in->measures[m],
+                                                  (char *)in->units[m],
+                                                  s.mean,
+                                                  s.sd,
+                                                  s.ci_low,
+                                                  s.ci_high,
+                                                  (int64_t)s.n};
                 if (st != CS_OK || v == 0)
                     continue;
                 cs_paired p;
-                st = cs_stats_paired(w->base + at, w->row, x + at, w->row, w->R, CS_STATS_LEVEL,
-                                     &p, err);
+                st = cs_stats_paired(w->base + at, w->row, x + at, w->row, w->R, CS_STATS_LEVEL, &p,
+                                     err);
                 out->comparison[out->n_comparison++] = (cs_results_comparison_year_row){
-                    (char *)in->variants[v], in->years[y], (char *)group_name(in, g),
+                    (char *)in->variants[v], in->years[y],         (char *)group_name(in, g),
                     (char *)in->measures[m], (char *)in->units[m], p.baseline_mean,
-                    p.variant_mean, p.diff.mean, p.diff.ci_low, p.diff.ci_high,
-                    (int64_t)p.diff.n};
+                    p.variant_mean,          p.diff.mean,          p.diff.ci_low,
+                    p.diff.ci_high,          (int64_t)p.diff.n};
             }
     return st;
 }
@@ -119,6 +126,15 @@ static int ywork_alloc(ywork *w, size_t V, cs_analysis_year_tables *out, cs_erro
     return CS_OK;
 }
 
+/* Whether x[0..n) holds a number that is not NaN. */
+static bool any_value(const double *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isnan(x[i]))
+            return true;
+    return false;
+}
+
 int cs_analysis_by_year(const cs_analysis_input *in, size_t mag, size_t m_imp,
                         cs_analysis_year_tables *out, cs_error *err)
 {
@@ -134,6 +150,14 @@ int cs_analysis_by_year(const cs_analysis_input *in, size_t mag, size_t m_imp,
     int st = ywork_alloc(&w, in->n_variants, out, err);
     if (st == CS_OK)
         st = in->load_years(in->ctx, 0, w.base, err);
+    if (st == CS_OK && !any_value(w.base, w.R * w.row)) {
+        /* NaN alone: a file joined from files without these measures. */
+        free(w.base);
+        free(w.cur);
+        cs_analysis_year_tables_free(out);
+        memset(out, 0, sizeof *out);
+        return CS_OK;
+    }
     for (size_t v = 0; v < in->n_variants && st == CS_OK; v++) {
         if (v > 0)
             st = in->load_years(in->ctx, v, w.cur, err);

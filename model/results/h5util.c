@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/crc32.h"
 
 void cs_h5_quiet(void)
 {
@@ -23,9 +24,12 @@ void cs_h5_quiet(void)
 /* Keeps the description of the innermost error (the first one walked
  * downward from the API call is the outermost; upward n = 0 is where the
  * failure happened, which is usually the most telling, e.g. "unable to open
- * file" with the errno text). */
+ * file" with the errno text), and whether any error on the stack is a
+ * checksum that did not match (Fletcher32 on a chunk of data, or the
+ * checksum of a piece of metadata). */
 typedef struct walk_ctx {
     char text[512];
+    bool checksum;
 } walk_ctx;
 
 static herr_t walk_cb(unsigned n, const H5E_error2_t *e, void *data)
@@ -33,7 +37,36 @@ static herr_t walk_cb(unsigned n, const H5E_error2_t *e, void *data)
     walk_ctx *w = data;
     if (n == 0 && e && e->desc)
         snprintf(w->text, sizeof w->text, "%s", e->desc);
+    if (e && e->desc && strstr(e->desc, "checksum"))
+        w->checksum = true;
     return 0;
+}
+
+/* cs_h5_fail and cs_h5_damaged: msg, then why HDF5 failed. file, if not
+ * NULL, names the damaged file (msg is then about a part of it). */
+static int fail_with_stack(cs_error *err, int status, const char *file, const char *msg)
+{
+    walk_ctx w = {{0}, false};
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, walk_cb, &w);
+    H5Eclear2(H5E_DEFAULT);
+    const char *sep = file ? ": " : "";
+    file = file ? file : "";
+    /* A checksum that does not match is damage, whatever the caller was
+     * doing: say so, as bad input (the file), not as a failure of ours. */
+    if (w.checksum && file[0])
+        return cs_error_set(err, CS_EFORMAT,
+                            "%s%sdamaged file: %s: a checksum does not match (HDF5: %s)", file, sep,
+                            msg, w.text);
+    /* msg may start with the file's name: the verdict goes after it. */
+    if (w.checksum)
+        return cs_error_set(err, CS_EFORMAT,
+                            "%s: damaged file, a checksum does not match (HDF5: %s)", msg, w.text);
+    if (file[0])
+        return cs_error_set(err, CS_EFORMAT, "%s: damaged file: %s (HDF5: %s)", file, msg,
+                            w.text[0] ? w.text : "no reason given");
+    if (w.text[0])
+        return cs_error_set(err, status, "%s (HDF5: %s)", msg, w.text);
+    return cs_error_set(err, status, "%s", msg);
 }
 
 int cs_h5_fail(cs_error *err, int status, const char *fmt, ...)
@@ -43,12 +76,31 @@ int cs_h5_fail(cs_error *err, int status, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    walk_ctx w = {{0}};
-    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, walk_cb, &w);
-    H5Eclear2(H5E_DEFAULT);
-    if (w.text[0])
-        return cs_error_set(err, status, "%s (HDF5: %s)", msg, w.text);
-    return cs_error_set(err, status, "%s", msg);
+    return fail_with_stack(err, status, NULL, msg);
+}
+
+int cs_h5_damaged(cs_error *err, const char *file, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return fail_with_stack(err, CS_EFORMAT, file, msg);
+}
+
+hid_t cs_h5_create_file(const char *path)
+{
+    /* The oldest format with checksums on all metadata: superblock 2,
+     * object headers 2, and (as of 1.10) chunk indexes with checksums.
+     * Pinned to 1.10's format rather than "latest", so that a build against
+     * a newer HDF5 still writes files the Debian 12 library reads. */
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    hid_t f = H5I_INVALID_HID;
+    if (fapl >= 0 && H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V110) >= 0)
+        f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    cs_h5_close(&fapl);
+    return f;
 }
 
 int cs_h5_close(hid_t *id)
@@ -177,6 +229,16 @@ int cs_h5_attr_ints(hid_t loc, const char *name, const int *values, size_t n, cs
     return st;
 }
 
+int cs_h5_name_axes(hid_t loc, const char *name, const char *const *axes, size_t n, cs_error *err)
+{
+    hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
+    if (d < 0)
+        return cs_h5_fail(err, CS_EIO, "cannot open dataset '%s'", name);
+    int st = cs_h5_attr_strings(d, "dimensions", axes, n, err);
+    cs_h5_close(&d);
+    return st;
+}
+
 int cs_h5_document(hid_t loc, const char *units, const char *description, cs_error *err)
 {
     int st = cs_h5_attr_string(loc, "units", units, err);
@@ -185,24 +247,62 @@ int cs_h5_document(hid_t loc, const char *units, const char *description, cs_err
     return st;
 }
 
+uint32_t cs_h5_strings_crc(uint32_t crc, const char *const *values, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *v = values[i] ? values[i] : "";
+        crc = cs_crc32(crc, v, strlen(v) + 1); /* with its NUL: {"ab", "c"} != {"a", "bc"} */
+    }
+    return crc;
+}
+
+int cs_h5_attr_crc(hid_t loc, uint32_t crc, cs_error *err)
+{
+    hid_t s = H5Screate(H5S_SCALAR);
+    if (s < 0)
+        return cs_h5_fail(err, CS_EIO, "cannot create attribute '%s'", CS_H5_STRINGS_CRC);
+    int st = write_attr(loc, CS_H5_STRINGS_CRC, H5T_STD_U32LE, H5T_NATIVE_UINT32, s, &crc, err);
+    cs_h5_close(&s);
+    return st;
+}
+
+int cs_h5_check_crc(hid_t loc, uint32_t crc, const char *what, cs_error *err)
+{
+    htri_t has = H5Aexists(loc, CS_H5_STRINGS_CRC);
+    if (has <= 0) { /* files before format 1.2 have none */
+        H5Eclear2(H5E_DEFAULT);
+        return CS_OK;
+    }
+    uint32_t stored = 0;
+    hid_t a = H5Aopen(loc, CS_H5_STRINGS_CRC, H5P_DEFAULT);
+    herr_t r = a < 0 ? -1 : H5Aread(a, H5T_NATIVE_UINT32, &stored);
+    cs_h5_close(&a);
+    if (r < 0)
+        return cs_h5_fail(err, CS_EFORMAT, "damaged file: cannot read the checksum of %s", what);
+    if (stored != crc)
+        return cs_error_set(err, CS_EFORMAT,
+                            "damaged file: the strings of %s do not match their checksum "
+                            "(%s %08x, computed %08x)",
+                            what, CS_H5_STRINGS_CRC, (unsigned)stored, (unsigned)crc);
+    return CS_OK;
+}
+
 int cs_h5_write_strings(hid_t loc, const char *name, const char *const *values, size_t n,
                         cs_error *err)
 {
-    hsize_t dim = n;
     hid_t t = cs_h5_string_type();
-    hid_t s = H5Screate_simple(1, &dim, NULL);
     hid_t d = H5I_INVALID_HID;
     int st = CS_OK;
-    if (t < 0 || s < 0)
+    if (t < 0)
         st = cs_h5_fail(err, CS_EIO, "cannot create dataset '%s'", name);
-    if (st == CS_OK) {
-        d = H5Dcreate2(loc, name, t, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-        if (d < 0 || (n > 0 && H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, values) < 0))
-            st = cs_h5_fail(err, CS_EIO, "cannot write dataset '%s'", name);
-    }
+    if (st == CS_OK && (d = cs_h5_create_rows(loc, name, t, 0, NULL, sizeof(char *), n, err)) < 0)
+        st = CS_EIO;
+    if (st == CS_OK && n > 0)
+        st = cs_h5_append_rows(d, t, 0, NULL, 0, n, values, name, err);
+    if (st == CS_OK)
+        st = cs_h5_attr_crc(d, cs_h5_strings_crc(0, values, n), err);
     if (cs_h5_close(&d) < 0 && st == CS_OK)
         st = cs_h5_fail(err, CS_EIO, "cannot close dataset '%s'", name);
-    cs_h5_close(&s);
     cs_h5_close(&t);
     return st;
 }
@@ -415,6 +515,13 @@ int cs_h5_read_strings(hid_t loc, const char *name, char ***out, size_t *n, cs_e
         goto done;
     }
     st = copy_strings(raw, count, &copy, name, err);
+    if (st == CS_OK) {
+        char what[256];
+        snprintf(what, sizeof what, "dataset '%s'", name);
+        st = cs_h5_check_crc(d, cs_h5_strings_crc(0, (const char *const *)copy, count), what, err);
+        if (st != CS_OK)
+            cs_h5_free_strings(copy, count);
+    }
     if (count)
         H5Dvlen_reclaim(mt, space, H5P_DEFAULT, raw);
 done:
@@ -430,6 +537,15 @@ done:
     return st;
 }
 
+/* The most a dataset may decompress to, per stored byte (deflate's limit is
+ * about 1032:1; shuffle and Fletcher32 do not change sizes). */
+#define MAX_INFLATION 1100.0
+
+bool cs_h5_stores(hid_t ds, double bytes)
+{
+    return bytes <= MAX_INFLATION * (double)H5Dget_storage_size(ds) + (double)(1 << 20);
+}
+
 /* Rows per chunk: about 64 KiB per chunk, at least 1 and at most 1024 rows. */
 static hsize_t chunk_rows(size_t row_bytes)
 {
@@ -442,7 +558,7 @@ static hsize_t chunk_rows(size_t row_bytes)
 }
 
 hid_t cs_h5_create_rows(hid_t loc, const char *name, hid_t ftype, int rank,
-                        const hsize_t *row_shape, size_t row_bytes, cs_error *err)
+                        const hsize_t *row_shape, size_t row_bytes, uint64_t rows, cs_error *err)
 {
     hsize_t cur[1 + CS_H5_MAX_ROW_RANK] = {0}, max[1 + CS_H5_MAX_ROW_RANK],
                     chunk[1 + CS_H5_MAX_ROW_RANK];
@@ -456,13 +572,23 @@ hid_t cs_h5_create_rows(hid_t loc, const char *name, hid_t ftype, int rank,
         row_bytes *= (size_t)row_shape[i];
     }
     chunk[0] = chunk_rows(row_bytes);
+    if (rows > 0 && rows < chunk[0]) /* a small dataset: no room for rows it will not have */
+        chunk[0] = rows;
     hid_t space = H5Screate_simple(1 + rank, cur, max);
     hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
     hid_t ds = H5I_INVALID_HID;
+    /* HDF5 refuses Fletcher32 on variable-length strings ("not suitable
+     * for filters"): they are chunked without filters, and the checksum of
+     * their strings (CS_H5_STRINGS_CRC) stands for it. */
+    bool strings = H5Tget_class(ftype) == H5T_STRING && H5Tis_variable_str(ftype) > 0;
     if (space >= 0 && dcpl >= 0 && H5Pset_chunk(dcpl, 1 + rank, chunk) >= 0) {
         /* An HDF5 without zlib stores the data uncompressed. */
-        bool ok = H5Zfilter_avail(H5Z_FILTER_DEFLATE) <= 0 ||
+        bool ok = strings || H5Zfilter_avail(H5Z_FILTER_DEFLATE) <= 0 ||
                   (H5Pset_shuffle(dcpl) >= 0 && H5Pset_deflate(dcpl, 4) >= 0);
+        /* Last in the pipeline, so that the checksum is of the bytes on
+         * disk: HDF5 checks it on every read of a chunk. */
+        if (ok && !strings)
+            ok = H5Pset_fletcher32(dcpl) >= 0;
         if (ok)
             ds = H5Dcreate2(loc, name, ftype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     }

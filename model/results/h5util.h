@@ -12,6 +12,7 @@
 #define CASESIM_H5UTIL_H
 
 #include <hdf5.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,14 +23,30 @@
 void cs_h5_quiet(void);
 
 /* Records a printf-style message, followed by HDF5's description of the
- * innermost error on its stack (if any), clears the stack, returns status. */
+ * innermost error on its stack (if any), clears the stack, returns status.
+ * When an error on the stack is a checksum that did not match (Fletcher32
+ * on data, or a metadata checksum), the message ends "...: damaged file, a
+ * checksum does not match (HDF5: ...)" and the status returned and recorded
+ * is CS_EFORMAT, whatever status was given: the file is bad input. */
 int cs_h5_fail(cs_error *err, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Like cs_h5_fail, for a read that failed on the contents of the file
+ * named file: always "FILE: damaged file: <message> (HDF5: ...)" and
+ * CS_EFORMAT. */
+int cs_h5_damaged(cs_error *err, const char *file, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* Closes *id whatever its kind (file, group, dataset, dataspace, datatype,
  * attribute, property list) and sets it to H5I_INVALID_HID. An invalid id is
  * a no-op. Returns 0, or a negative value if HDF5 failed to close it. */
 int cs_h5_close(hid_t *id);
+
+/* Creates (truncating) an HDF5 file at path in the file format of HDF5 1.8
+ * to 1.10, whose metadata (superblock, object headers, chunk indexes) all
+ * carry checksums. Returns the open file, or H5I_INVALID_HID (HDF5's error
+ * left on its stack for cs_h5_fail). */
+hid_t cs_h5_create_file(const char *path);
 
 /* A new variable-length UTF-8 string type (close with cs_h5_close). */
 hid_t cs_h5_string_type(void);
@@ -43,11 +60,42 @@ int cs_h5_attr_double(hid_t loc, const char *name, double value, cs_error *err);
 int cs_h5_attr_u64(hid_t loc, const char *name, uint64_t value, cs_error *err);
 int cs_h5_attr_ints(hid_t loc, const char *name, const int *values, size_t n, cs_error *err);
 
+/* Writes the attribute `dimensions` (the names of its axes, n of them) on
+ * the dataset loc/name. CS_OK or CS_EIO. */
+int cs_h5_name_axes(hid_t loc, const char *name, const char *const *axes, size_t n, cs_error *err);
+
 /* Writes `units` and `description` attributes (the documentation every
  * numeric dataset carries). */
 int cs_h5_document(hid_t loc, const char *units, const char *description, cs_error *err);
 
-/* Writes a 1-D dataset of n variable-length UTF-8 strings at loc/name. */
+/* ------------------------------------------- checksums of strings
+ *
+ * Variable-length strings live in HDF5's global heap, which has no
+ * checksum (Fletcher32 on a dataset covers only the references into the
+ * heap). So every dataset holding strings carries the attribute
+ * CS_H5_STRINGS_CRC: the CRC-32 (core/crc32.h) of its strings in storage
+ * order — row by row, and in a table the string columns of a row in column
+ * order — each followed by its terminating NUL byte. */
+#define CS_H5_STRINGS_CRC "strings_crc32"
+
+/* The CRC of n strings (NULL counts as "") continued from crc (0 to start). */
+uint32_t cs_h5_strings_crc(uint32_t crc, const char *const *values, size_t n);
+
+/* Writes crc as loc's CS_H5_STRINGS_CRC attribute (uint32). CS_OK or CS_EIO. */
+int cs_h5_attr_crc(hid_t loc, uint32_t crc, cs_error *err);
+
+/* Compares crc, computed from the strings read from loc, with loc's
+ * CS_H5_STRINGS_CRC attribute. CS_OK when they match or loc has none (files
+ * before format 1.2); otherwise CS_EFORMAT, "damaged file: the strings of
+ * <what> do not match their checksum". */
+int cs_h5_check_crc(hid_t loc, uint32_t crc, const char *what, cs_error *err);
+
+/* Writes a 1-D dataset of n variable-length UTF-8 strings at loc/name with
+ * its CS_H5_STRINGS_CRC attribute. Chunked (cs_h5_create_rows), though HDF5
+ * allows no filter, Fletcher32 included, on strings: HDF5 1.10.8 corrupts a
+ * file of format 1.8 or later (cs_h5_create_file) when a contiguous dataset
+ * of more than about 80,000 variable-length strings is written into it,
+ * and a chunked one is safe. */
 int cs_h5_write_strings(hid_t loc, const char *name, const char *const *values, size_t n,
                         cs_error *err);
 
@@ -65,7 +113,9 @@ int cs_h5_read_attr_ints(hid_t loc, const char *name, int *out, size_t n, cs_err
 int cs_h5_read_attr_strings(hid_t loc, const char *name, char ***out, size_t *n, cs_error *err);
 
 /* Reads the 1-D string dataset loc/name into a new array of n new strings
- * (free with cs_h5_free_strings). Returns CS_OK, CS_EFORMAT or CS_ENOMEM. */
+ * (free with cs_h5_free_strings), checking its CS_H5_STRINGS_CRC if it has
+ * one. Returns CS_OK, CS_EFORMAT (missing, not strings, damaged) or
+ * CS_ENOMEM. */
 int cs_h5_read_strings(hid_t loc, const char *name, char ***out, size_t *n, cs_error *err);
 
 /* The number of entries of the 1-D dataset loc/path into *n, without
@@ -91,10 +141,16 @@ int cs_h5_count(hid_t loc, const char *path, size_t *n, cs_error *err);
 
 /* Creates loc/name with file type ftype and no rows, chunked along axis 0
  * (about 64 KiB per chunk, at most 1024 rows), shuffled and deflated when
- * HDF5 has zlib. row_bytes is one row's size in memory. Returns the open
- * dataset, or H5I_INVALID_HID with err (CS_EINVAL for an empty axis, CS_EIO). */
+ * HDF5 has zlib, and with a Fletcher32 checksum of each chunk as stored
+ * (HDF5 checks it whenever the chunk is read); a dataset of
+ * variable-length strings without filters (HDF5 refuses them: see
+ * CS_H5_STRINGS_CRC for its checksum). row_bytes is one row's size in
+ * memory; rows, if not 0, the rows it will hold (a smaller dataset gets a
+ * smaller chunk: a chunk is stored whole, and unfiltered strings are not
+ * compressed). Returns the open dataset, or H5I_INVALID_HID with err (CS_EINVAL
+ * for an empty axis, CS_EIO). */
 hid_t cs_h5_create_rows(hid_t loc, const char *name, hid_t ftype, int rank,
-                        const hsize_t *row_shape, size_t row_bytes, cs_error *err);
+                        const hsize_t *row_shape, size_t row_bytes, uint64_t rows, cs_error *err);
 
 /* Extends ds to at + n rows and writes rows [at, at + n) from buf, of memory
  * type mtype. what names ds in messages. Returns CS_OK or CS_EIO. */
@@ -109,6 +165,13 @@ int cs_h5_read_rows(hid_t ds, hid_t mtype, int rank, const hsize_t *row_shape, u
 /* Shrinks ds along axis 0 to rows (no-op if it has no more). Returns CS_OK
  * or CS_EIO. */
 int cs_h5_shrink_rows(hid_t ds, uint64_t rows, const char *what, cs_error *err);
+
+/* Whether the dataset ds can hold `bytes` bytes of values in what it
+ * stores: at most 1100 times its stored size (deflate's limit is about
+ * 1032:1) plus 1 MiB. A damaged file may claim rows it does not store, which
+ * HDF5 would return as fill values: a reader must not allocate or read
+ * gigabytes for a few bytes of file. */
+bool cs_h5_stores(hid_t ds, double bytes);
 
 /* Frees n strings and the array. NULL is a no-op. */
 void cs_h5_free_strings(char **s, size_t n);

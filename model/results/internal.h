@@ -89,4 +89,16 @@ void cs_analysis_tables_free(cs_analysis_tables *t);
  * CS_EIO or CS_ENOMEM. */
 int cs_results_write_analysis(hid_t file, cs_error *err);
 
+/* Gives every dataset of the open results file that names its axes (the
+ * attribute `dimensions`) HDF5 dimension scales: one per axis, named after
+ * it, in the dataset's own group, holding its labels (results/labels.c).
+ * Idempotent. Returns CS_OK; CS_EINTERNAL when an axis's labels do not
+ * match its length or an axis is named like another dataset; CS_EFORMAT,
+ * CS_EIO, CS_ENOMEM. */
+int cs_results_label_axes(hid_t file, cs_error *err);
+
+/* Detaches every dimension scale from the dataset ds (before ds is
+ * deleted, so that no scale keeps a reference to it). CS_OK or CS_EIO. */
+int cs_h5_detach_scales(hid_t ds, cs_error *err);
+
 #endif

@@ -7,6 +7,7 @@
  * ordinary writer, so a joined file cannot differ in layout from a file
  * written by one run: the writer is the only code that writes /runs.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,9 +71,15 @@ int cs_results_run_info_get(const cs_results *r, const cs_scenario *s, cs_result
 
 int cs_results_check_joinable(const cs_results *a, const cs_results *b, cs_error *err)
 {
-    if (a->version_major != b->version_major)
-        return cs_error_set(err, CS_EINVAL, "%s and %s have results format versions %d and %d",
-                            a->path, b->path, a->version_major, b->version_major);
+    /* Files of one run were written by one casesim, so in one format: a
+     * minor version that differs says they were not (and an older file may
+     * lack arrays that a newer one has). */
+    if (a->version_major != b->version_major || a->version_minor != b->version_minor)
+        return cs_error_set(err, CS_EINVAL,
+                            "%s and %s have results format versions %d.%d and %d.%d: files of "
+                            "one run have one format; join only files written by one casesim",
+                            a->path, b->path, a->version_major, a->version_minor, b->version_major,
+                            b->version_minor);
     if (strcmp(a->casesim_version, b->casesim_version) != 0)
         return cs_error_set(err, CS_EINVAL,
                             "%s and %s were written by different casesim versions (%s and %s), "
@@ -116,16 +123,48 @@ static void var_in_close(var_in *v)
     v->rec = NULL;
 }
 
+/* Whether array k came with time and feedback (format 1.2): a file written
+ * before it, or by a build without it, lacks it, and the joined file then
+ * holds what such a run would have written (below). */
+static bool time_array(int k)
+{
+    return k == CS_ARRAY_measures_by_year || k == CS_ARRAY_feedback_multiplier ||
+           k == CS_ARRAY_feedback_signal;
+}
+
 /* Opens every per-replicate dataset of a variant: s's dimensions after the
- * replicate axis, at least n_rows rows. */
+ * replicate axis, at least n_rows rows. A time array the file lacks stays
+ * closed (ds < 0). */
 static int open_variant(hid_t file, var_in *v, const cs_result_dims *dims, uint64_t n_rows,
                         cs_error *err)
 {
     int st = CS_OK;
-    for (int k = 0; k < CS_SCHEMA_N_ARRAYS && st == CS_OK; k++)
+    for (int k = 0; k < CS_SCHEMA_N_ARRAYS && st == CS_OK; k++) {
+        char path[CS_MAX_NAME_LEN + 64];
+        snprintf(path, sizeof path, "%s/%s", v->path, cs_schema_arrays[k].name);
+        if (time_array(k) && H5Lexists(file, path, H5P_DEFAULT) <= 0) {
+            H5Eclear2(H5E_DEFAULT);
+            v->d[k].ds = H5I_INVALID_HID;
+            continue;
+        }
         st = cs_schema_open_array(file, v->path, &cs_schema_arrays[k], dims, n_rows, UINT64_MAX,
                                   &v->d[k], err);
+    }
     return st;
+}
+
+/* A time array absent from the input: the multipliers of a run without
+ * feedback (1, the one row `none`), and NaN (not measured) for the rest;
+ * the analysis writes no tables by arrival year from NaN alone. */
+static void fill_absent(int k, cs_replicate_result *out)
+{
+    const cs_schema_array *a = &cs_schema_arrays[k];
+    double *x = cs_schema_array_data(a, out); /* all three are double arrays */
+    size_t n = 0;
+    if (!cs_schema_array_count(a, &out->dims, &n))
+        return;
+    for (size_t i = 0; i < n; i++)
+        x[i] = k == CS_ARRAY_feedback_multiplier ? 1.0 : NAN;
 }
 
 /* Reads row `row` of every per-replicate dataset of v into out. */
@@ -134,6 +173,10 @@ static int read_row(const var_in *v, uint64_t row, cs_replicate_result *out, cs_
     int st = CS_OK;
     for (int k = 0; k < CS_SCHEMA_N_ARRAYS && st == CS_OK; k++) {
         const cs_schema_array *a = &cs_schema_arrays[k];
+        if (v->d[k].ds < 0) {
+            fill_absent(k, out);
+            continue;
+        }
         char what[CS_MAX_NAME_LEN + 96];
         snprintf(what, sizeof what, "row %llu of %s/%s", (unsigned long long)row, v->path, a->name);
         st = cs_schema_read_rows(&v->d[k], a, row, 1, cs_schema_array_data(a, out), what, err);

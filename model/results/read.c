@@ -103,6 +103,8 @@ static int read_table(hid_t file, const cs_schema_table *t, size_t max_rows, voi
         st = cs_h5_fail(err, CS_EFORMAT, "cannot read the table %s (is it of this version?)",
                         t->path);
     if (st == CS_OK)
+        st = cs_h5_check_crc(d, cs_schema_table_crc(t, raw, (size_t)np), t->path, err);
+    if (st == CS_OK)
         st = copy_rows(t, raw, (size_t)np, out, err);
     if (st == CS_OK)
         *n = (size_t)np;
@@ -129,8 +131,10 @@ static int read_source(hid_t file, char **out, cs_error *err)
     if (d < 0 || t < 0 || sp < 0 || H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, &v) < 0) {
         st = cs_h5_fail(err, CS_EFORMAT, "cannot read /scenario/source");
     } else {
-        *out = cs_xstrdup(v ? v : "");
-        if (!*out)
+        const char *text = v ? v : "";
+        st = cs_h5_check_crc(d, cs_h5_strings_crc(0, &text, 1), "/scenario/source", err);
+        *out = st == CS_OK ? cs_xstrdup(text) : NULL;
+        if (st == CS_OK && !*out)
             st = cs_error_set(err, CS_ENOMEM, "out of memory");
         H5Dvlen_reclaim(t, sp, H5P_DEFAULT, &v);
     }
@@ -429,8 +433,7 @@ static int read_year_tables(hid_t f, cs_results *r, cs_error *err)
     int st = read_table(f, &cs_schema_summary_year, max_rows, &rows, &r->n_summary_year, err);
     r->summary_year = rows;
     if (st == CS_OK)
-        st = read_table(f, &cs_schema_comparison_year, max_rows, &rows, &r->n_comparison_year,
-                        err);
+        st = read_table(f, &cs_schema_comparison_year, max_rows, &rows, &r->n_comparison_year, err);
     if (st == CS_OK)
         r->comparison_year = rows;
     if (st == CS_OK)

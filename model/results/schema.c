@@ -15,10 +15,6 @@
 #include "core/assert.h"
 #include "results/h5util.h"
 
-/* The most a dataset may decompress to, per stored byte (deflate's limit is
- * about 1032:1; shuffle does not change sizes). */
-#define MAX_INFLATION 1100.0
-
 hid_t cs_h5_file_type(cs_type t)
 {
     switch (t) {
@@ -76,7 +72,8 @@ hid_t cs_h5_mem_type(cs_type t)
 static const cs_schema_field summary_fields[] = {CS_SUMMARY_FIELDS(SUMMARY_)};
 static const cs_schema_field comparison_fields[] = {CS_COMPARISON_FIELDS(COMPARISON_)};
 static const cs_schema_field ranking_fields[] = {CS_RANKING_FIELDS(RANKING_)};
-#define SUMMARY_YEAR_(member, ctype, type_) FIELD_(cs_results_summary_year_row, member, ctype, type_)
+#define SUMMARY_YEAR_(member, ctype, type_)                                                        \
+    FIELD_(cs_results_summary_year_row, member, ctype, type_)
 #define COMPARISON_YEAR_(member, ctype, type_)                                                     \
     FIELD_(cs_results_comparison_year_row, member, ctype, type_)
 #define TIMING_(member, ctype, type_) FIELD_(cs_results_timing_row, member, ctype, type_)
@@ -148,6 +145,19 @@ const cs_schema_table cs_schema_timing = {
         "none); year_90, the first arrival year from which the mean effect stays at 90% or more "
         "of the final one (NaN when the final effect is 0 or undefined)."};
 
+uint32_t cs_schema_table_crc(const cs_schema_table *t, const void *rows, size_t n)
+{
+    uint32_t crc = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < t->n_fields; k++)
+            if (t->fields[k].type == CS_TYPE_STRING) {
+                const unsigned char *row = (const unsigned char *)rows + i * t->row_size;
+                const char *const *s = (const char *const *)(row + t->fields[k].offset);
+                crc = cs_h5_strings_crc(crc, s, 1);
+            }
+    return crc;
+}
+
 hid_t cs_h5_compound(const cs_schema_field *fields, size_t n, size_t row_size)
 {
     hid_t str = cs_h5_string_type();
@@ -167,6 +177,31 @@ hid_t cs_h5_compound(const cs_schema_field *fields, size_t n, size_t row_size)
 hid_t cs_schema_case_mtype(void)
 {
     return cs_h5_compound(cs_schema_case_fields, CS_CASE_N_FIELDS, sizeof(cs_case_record));
+}
+
+void cs_schema_axis_of(const char *name, cs_schema_axis *out)
+{
+    *out = (cs_schema_axis){.labels = "",
+                            .extra = NULL,
+                            .units = "position",
+                            .description = "Position along this axis, from 0."};
+    if (strcmp(name, CS_SCHEMA_REPLICATE_AXIS) == 0) {
+        *out = (cs_schema_axis){.labels = CS_SCHEMA_REPLICATE_LABELS,
+                                .extra = NULL,
+                                .units = "replicate number",
+                                .description = "The replicate: its number, which keys its random "
+                                               "streams (a copy of replicate_index)."};
+        return;
+    }
+    for (int k = 0; k < CS_DIM_COUNT; k++)
+        if (strcmp(name, cs_schema_dims[k].name) == 0) {
+            const cs_schema_dim *d = &cs_schema_dims[k];
+            out->labels = d->labels;
+            out->extra = d->extra;
+            out->description = d->description;
+            out->units = d->labels[0] ? "" : "position";
+            return;
+        }
 }
 
 int cs_results_check_format(hid_t file, const char *path, int *major, int *minor, cs_error *err)
@@ -223,7 +258,7 @@ static hid_t create_extensible(hid_t g, const cs_schema_array *a, const cs_resul
 {
     hsize_t shape[1 + CS_SCHEMA_MAX_RANK];
     int rank = file_shape(a, d, 0, shape);
-    return cs_h5_create_rows(g, a->name, cs_h5_file_type(a->type), rank - 1, shape + 1, a->size,
+    return cs_h5_create_rows(g, a->name, cs_h5_file_type(a->type), rank - 1, shape + 1, a->size, 0,
                              err);
 }
 
@@ -241,7 +276,7 @@ static int document_array(hid_t ds, const cs_schema_array *a, const cs_result_di
         st = cs_error_set(err, CS_EINVAL, "dataset '%s' needs units per entry", a->name);
     if (st == CS_OK)
         st = cs_h5_attr_string(ds, "description", a->description, err);
-    const char *axes[1 + CS_SCHEMA_MAX_RANK] = {"replicate"};
+    const char *axes[1 + CS_SCHEMA_MAX_RANK] = {CS_SCHEMA_REPLICATE_AXIS};
     for (int i = 0; i < a->rank; i++)
         axes[1 + i] = cs_schema_dims[a->dims[i]].name;
     if (st == CS_OK)
@@ -286,14 +321,6 @@ static bool shape_ok(const cs_schema_array *a, const cs_result_dims *d, const hs
     return o->row_elems <= SIZE_MAX / a->size;
 }
 
-/* Whether rows of row_bytes each can be stored in ds: a damaged file may
- * claim rows it does not store, which would be read as fill values. */
-static bool stored_ok(hid_t ds, uint64_t rows, size_t row_bytes)
-{
-    double claimed = (double)rows * (double)row_bytes;
-    return claimed <= MAX_INFLATION * (double)H5Dget_storage_size(ds) + (double)(1 << 20);
-}
-
 /* The message for a dataset whose row count is outside [min_rows, max_rows]. */
 static int rows_fail(const char *path, uint64_t rows, uint64_t min_rows, uint64_t max_rows,
                      cs_error *err)
@@ -329,7 +356,8 @@ int cs_schema_open_array(hid_t file, const char *vpath, const cs_schema_array *a
                         path);
     else if (got[0] < min_rows || got[0] > max_rows)
         st = rows_fail(path, got[0], min_rows, max_rows, err);
-    else if (got[0] > SIZE_MAX / row_bytes || !stored_ok(o->ds, got[0], row_bytes))
+    else if (got[0] > SIZE_MAX / row_bytes ||
+             !cs_h5_stores(o->ds, (double)got[0] * (double)row_bytes))
         st = cs_error_set(
             err, CS_EFORMAT, "%s claims %llu rows but stores only %llu bytes: the file is damaged",
             path, (unsigned long long)got[0], (unsigned long long)H5Dget_storage_size(o->ds));

@@ -38,6 +38,10 @@ extern const cs_schema_table cs_schema_summary_year;    /* cs_results_summary_ye
 extern const cs_schema_table cs_schema_comparison_year; /* cs_results_comparison_year_row */
 extern const cs_schema_table cs_schema_timing;          /* cs_results_timing_row */
 
+/* The checksum of the strings of n rows of table t (CS_H5_STRINGS_CRC of
+ * results/h5util.h: the string columns of each row in column order). */
+uint32_t cs_schema_table_crc(const cs_schema_table *t, const void *rows, size_t n);
+
 /* A compound memory type for rows of row_size bytes with the given columns
  * (strings as variable-length UTF-8 char *), or H5I_INVALID_HID. Close with
  * cs_h5_close. Its packed copy (H5Tpack) is the type stored in the file. */
@@ -45,6 +49,27 @@ hid_t cs_h5_compound(const cs_schema_field *fields, size_t n, size_t row_size);
 
 /* The compound memory type of a case record (cs_case_record). */
 hid_t cs_schema_case_mtype(void);
+
+/* The name of the axis every per-replicate dataset has in front, and the
+ * sibling dataset whose values label it. */
+#define CS_SCHEMA_REPLICATE_AXIS "replicate"
+#define CS_SCHEMA_REPLICATE_LABELS "replicate_index"
+
+/* Where the labels of a named axis come from, for its dimension scale
+ * (results/labels.c) and /scenario's dimension_* attributes. */
+typedef struct cs_schema_axis {
+    const char *labels;      /* a dataset: absolute ("/scenario/groups"), or relative to
+                                the labelled dataset's group ("replicate_index"); "" for an
+                                axis labelled by position 0, 1, ... */
+    const char *extra;       /* a label after those of `labels` ("all"), or NULL */
+    const char *units;       /* of position or numeric labels */
+    const char *description; /* of the axis */
+} cs_schema_axis;
+
+/* The axis called name: the replicate axis, a dimension of the schema
+ * (cs_schema_dims), or any other name (a table's rows, the case records),
+ * which is labelled by position. */
+void cs_schema_axis_of(const char *name, cs_schema_axis *out);
 
 /* Checks the root attributes `format` and `format_version` of an open file:
  * CS_OK, or CS_EFORMAT with a message naming path and what was found.

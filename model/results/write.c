@@ -246,6 +246,10 @@ static int write_source(hid_t g, const cs_scenario *s, cs_error *err)
     if (st == CS_OK)
         st = cs_h5_attr_string(d, "description",
                                "The scenario file's text, byte for byte as read (UTF-8).", err);
+    /* A scalar dataset cannot be chunked, so it has no Fletcher32: its
+     * string's checksum is all there is. */
+    if (st == CS_OK)
+        st = cs_h5_attr_crc(d, cs_h5_strings_crc(0, &src, 1), err);
     if (cs_h5_close(&d) < 0 && st == CS_OK)
         st = cs_h5_fail(err, CS_EIO, "cannot close /scenario/source");
     cs_h5_close(&sp);
@@ -268,12 +272,14 @@ static int write_time_lists(hid_t g, const cs_results_writer *w, cs_error *err)
     }
     for (size_t f = 0; st == CS_OK && f < nf; f++)
         l[ny + na + f] = s->n_feedback ? s->feedback[f].name : "none";
-    if (st == CS_OK)
-        st = cs_h5_write_strings(g, "years", l, ny, err);
-    if (st == CS_OK)
-        st = cs_h5_write_strings(g, "arrival_years", l + ny, na, err);
-    if (st == CS_OK)
-        st = cs_h5_write_strings(g, "feedbacks", l + ny + na, nf, err);
+    /* Each list is its own axis's scale (results/labels.c). */
+    const char *names[] = {"years", "arrival_years", "feedbacks"};
+    const size_t from[] = {0, ny, ny + na}, count[] = {ny, na, nf};
+    for (size_t i = 0; i < 3 && st == CS_OK; i++) {
+        st = cs_h5_write_strings(g, names[i], l + from[i], count[i], err);
+        if (st == CS_OK)
+            st = cs_h5_name_axes(g, names[i], &names[i], 1, err);
+    }
     free(l);
     free(buf);
     return st;
@@ -310,28 +316,35 @@ static int write_name_lists(hid_t g, const cs_results_writer *w, cs_error *err)
     }
     for (size_t i = 0; i < w->n_vars; i++)
         vars[i] = s->variants[w->vars[i].index].name;
+    /* dim: the name of the list's one axis (1.2), for the dimension scales
+     * (results/labels.c): a list named after its axis is that axis's
+     * scale, and the lists parallel to it (labels, units, descriptions)
+     * are labelled by it. */
     const struct {
-        const char *name;
+        const char *name, *dim;
         const char *const *values;
         size_t n;
     } lists[] = {
-        {"groups", groups, s->n_groups},
-        {"group_labels", labels, s->n_groups},
-        {"violations", viol, s->n_violations},
-        {"stages", stages, s->n_stages},
-        {"outcomes", outcomes, s->n_outcomes},
-        {"stage_stats", ss, CS_SS_COUNT},
-        {"stage_stat_units", ssu, CS_SS_COUNT},
-        {"stage_stat_descriptions", ssd, CS_SS_COUNT},
-        {"categories", (const char *const *)s->categories, s->n_categories},
-        {"measures", (const char *const *)w->m.names, w->m.n},
-        {"measure_units", (const char *const *)w->m.units, w->m.n},
-        {"measure_descriptions", (const char *const *)w->m.descriptions, w->m.n},
-        {"variants", vars, w->n_vars},
+        {"groups", "groups", groups, s->n_groups},
+        {"group_labels", "groups", labels, s->n_groups},
+        {"violations", "violations", viol, s->n_violations},
+        {"stages", "stages", stages, s->n_stages},
+        {"outcomes", "outcomes", outcomes, s->n_outcomes},
+        {"stage_stats", "stage_stats", ss, CS_SS_COUNT},
+        {"stage_stat_units", "stage_stats", ssu, CS_SS_COUNT},
+        {"stage_stat_descriptions", "stage_stats", ssd, CS_SS_COUNT},
+        {"categories", "categories", (const char *const *)s->categories, s->n_categories},
+        {"measures", "measures", (const char *const *)w->m.names, w->m.n},
+        {"measure_units", "measures", (const char *const *)w->m.units, w->m.n},
+        {"measure_descriptions", "measures", (const char *const *)w->m.descriptions, w->m.n},
+        {"variants", "variants", vars, w->n_vars},
     };
     int st = CS_OK;
-    for (size_t i = 0; i < sizeof lists / sizeof *lists && st == CS_OK; i++)
+    for (size_t i = 0; i < sizeof lists / sizeof *lists && st == CS_OK; i++) {
         st = cs_h5_write_strings(g, lists[i].name, lists[i].values, lists[i].n, err);
+        if (st == CS_OK)
+            st = cs_h5_name_axes(g, lists[i].name, &lists[i].dim, 1, err);
+    }
     free(l);
     if (st == CS_OK)
         st = write_time_lists(g, w, err);
@@ -345,8 +358,8 @@ static int write_name_lists(hid_t g, const cs_results_writer *w, cs_error *err)
  * those, e.g. "all"; "" none). */
 static int write_dimension_attrs(hid_t g, cs_error *err)
 {
-    const char *names[1 + CS_DIM_COUNT] = {"replicate"};
-    const char *labels[1 + CS_DIM_COUNT] = {"replicate_index"};
+    const char *names[1 + CS_DIM_COUNT] = {CS_SCHEMA_REPLICATE_AXIS};
+    const char *labels[1 + CS_DIM_COUNT] = {CS_SCHEMA_REPLICATE_LABELS};
     const char *extra[1 + CS_DIM_COUNT] = {""};
     for (int k = 0; k < CS_DIM_COUNT; k++) {
         names[1 + k] = cs_schema_dims[k].name;
@@ -471,7 +484,8 @@ static int create_cases(const cs_results_writer *w, var_out *v, cs_error *err)
     if (ft < 0 || H5Tpack(ft) < 0)
         st = cs_h5_fail(err, CS_EIO, "cannot build the case record type");
     if (st == CS_OK) {
-        v->cases = cs_h5_create_rows(v->group, "cases", ft, 0, NULL, sizeof(cs_case_record), err);
+        v->cases =
+            cs_h5_create_rows(v->group, "cases", ft, 0, NULL, sizeof(cs_case_record), 0, err);
         if (v->cases < 0)
             st = err && err->status ? err->status : CS_EIO;
     }
@@ -483,6 +497,9 @@ static int create_cases(const cs_results_writer *w, var_out *v, cs_error *err)
         st = cs_h5_attr_strings(v->cases, "units", units, CS_CASE_N_FIELDS, err);
     if (st == CS_OK)
         st = cs_h5_attr_string(v->cases, "description", case_description, err);
+    const char *axis = "case"; /* labelled by position: the row of the table */
+    if (st == CS_OK)
+        st = cs_h5_attr_strings(v->cases, "dimensions", &axis, 1, err);
     return st;
 }
 
@@ -535,7 +552,7 @@ int cs_results_writer_open(const char *path, const cs_scenario *s, const cs_resu
         st = writer_alloc(s, opt, &w, err);
     if (st != CS_OK)
         goto fail;
-    w->file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    w->file = cs_h5_create_file(path);
     if (w->file < 0) {
         st = cs_h5_fail(err, CS_EIO, "%s: cannot create the results file", path);
         goto fail;
@@ -682,6 +699,8 @@ int cs_results_writer_close(cs_results_writer *w, bool complete, cs_error *err)
         close_var(&w->vars[i]);
     if (st == CS_OK)
         st = cs_results_write_analysis(w->file, err);
+    if (st == CS_OK)
+        st = cs_results_label_axes(w->file, err);
     /* H5Fflush then H5Fclose: both report a write that did not make it
      * (a full disk, a file size limit). */
     if (st == CS_OK && H5Fflush(w->file, H5F_SCOPE_GLOBAL) < 0)
