@@ -34,6 +34,8 @@ typedef struct cs_schema_table {
 extern const cs_schema_table cs_schema_summary;    /* cs_results_summary_row */
 extern const cs_schema_table cs_schema_comparison; /* cs_results_comparison_row */
 extern const cs_schema_table cs_schema_ranking;    /* cs_results_ranking_row */
+
+/* The tables by arrival year (1.2). */
 extern const cs_schema_table cs_schema_summary_year;    /* cs_results_summary_year_row */
 extern const cs_schema_table cs_schema_comparison_year; /* cs_results_comparison_year_row */
 extern const cs_schema_table cs_schema_timing;          /* cs_results_timing_row */
