@@ -152,6 +152,10 @@ size_t cs_cohort_year_count(const cs_scenario *s);
  * `starts`, ramp or not). With t1 <= t0, the cost in force at t0. */
 double cs_variant_cost_in_force(const cs_scenario *s, size_t v, double t0, double t1);
 
+/* The same over the cohort window: what cost per point and net benefit use
+ * (the results file's annual_cost_in_force and each replicate's annual_cost). */
+double cs_variant_cohort_cost(const cs_scenario *s, size_t v);
+
 #ifdef __cplusplus
 }
 #endif

@@ -7,6 +7,18 @@
  * comes from streams keyed by (seed, replicate, group, incident, track)
  * (casesim/rng.h), so its results do not depend on the thread running it and
  * every variant meets the same incidents (common random numbers).
+ *
+ * Points. A scenario with uncertain inputs (`uncertain:`) is run at a
+ * "point" per replicate: a vector of values of those inputs. What point
+ * replicate r uses, and its values, come from a cs_point_source: prior draws
+ * (casesim run: draw floor(r / k)), a design or a table of points
+ * (sensitivity designs, calibration waves, posterior draws). The driver
+ * instantiates the scenario at each point (cs_scenario_instantiate) and
+ * compiles its variants once per point, sharing them among the threads,
+ * with memory bounded by the threads (not by the points). Every variant of a
+ * replicate runs at the same point and with the same random streams (common
+ * random numbers). Without a source every replicate runs the scenario as
+ * written (its uncertain numbers at the scenario's own values).
  */
 #ifndef CASESIM_ENGINE_H
 #define CASESIM_ENGINE_H
@@ -26,8 +38,8 @@ extern "C" {
 typedef struct cs_model cs_model;
 
 /* Compiles one variant's scenario (a cs_variant's scenario, or a base
- * scenario) into a model. The model keeps a pointer to s: s must outlive it.
- * Returns CS_OK, CS_ENOMEM or CS_EINVAL (with err). */
+ * scenario) into a model. The model copies what it needs: s may be freed
+ * after. Returns CS_OK, CS_ENOMEM or CS_EINVAL (with err). */
 int cs_model_compile(const cs_scenario *s, cs_model **out, cs_error *err);
 
 /* Frees m. NULL is a no-op. */
@@ -48,6 +60,55 @@ int cs_sim_replicate(const cs_model *m, uint64_t seed, uint64_t replicate, bool 
  * is returned by cs_sim_run. */
 typedef int (*cs_result_sink)(void *ctx, const cs_replicate_result *r, cs_error *err);
 
+/* Where the replicates' points come from (see the top of this file). The
+ * functions are called from any thread, concurrently, and must depend only
+ * on their arguments and ctx (never on the thread or the order of calls), so
+ * that results are bit-identical for any thread count, MPI rank count or
+ * split into replicate ranges. */
+typedef struct cs_point_source {
+    size_t n_values; /* values per point: the scenario's n_uncertain_values */
+    /* The point replicate r uses. Replicates with the same point share its
+     * compiled models. */
+    uint64_t (*point_of)(const void *ctx, uint64_t replicate);
+    /* Scratch state for one thread (NULL: the source needs none), freed
+     * with thread_free; both may be NULL. */
+    void *(*thread_alloc)(const void *ctx);
+    void (*thread_free)(void *state);
+    /* Writes the n_values values of point p; state is the calling thread's.
+     * Returns CS_OK, or an error status with err. */
+    int (*values)(const void *ctx, void *state, uint64_t point, double *values, cs_error *err);
+    const void *ctx;
+} cs_point_source;
+
+/* Prior draws of the scenario's uncertain inputs (casesim run): replicate r
+ * uses draw floor(r / k), k = s->replicates_per_draw, whose values are
+ * cs_unc_draw(s->uncertain_set, .., seed, draw) (stream (seed,
+ * CS_STREAM_UNCERTAIN, draw), or the Sobol point of that index). */
+typedef struct cs_draw_source {
+    const cs_unc_set *set;
+    uint64_t seed;
+    uint64_t replicates_per_draw;
+} cs_draw_source;
+
+/* Fills *src (and its context *ctx, which must outlive src) with the prior
+ * draws of s (which must have uncertain inputs) under master seed seed. */
+void cs_point_source_draws(cs_point_source *src, cs_draw_source *ctx, const cs_scenario *s,
+                           uint64_t seed);
+
+/* A table of points (a sensitivity design, a calibration wave, posterior
+ * draws): replicate r uses point floor(r / replicates_per_point), whose
+ * values are values[p * n_values .. (p + 1) * n_values). A replicate
+ * beyond the table is an error (CS_EINVAL). */
+typedef struct cs_table_source {
+    const double *values; /* [n_points][n_values], read only */
+    uint64_t n_points;
+    size_t n_values;
+    uint64_t replicates_per_point;
+} cs_table_source;
+
+/* Fills *src from *ctx (which must outlive src). */
+void cs_point_source_table(cs_point_source *src, const cs_table_source *ctx);
+
 typedef struct cs_run_config {
     uint64_t seed;
     uint64_t first_replicate; /* replicates first .. first + n - 1 */
@@ -62,11 +123,20 @@ typedef struct cs_run_config {
     volatile sig_atomic_t *stop;     /* polled; non-zero stops the run (may be NULL) */
     cs_result_sink sink;
     void *sink_ctx;
+    /* NULL: every replicate runs the scenario as written (its uncertain
+     * numbers, if any, at the scenario's values). Else the source of each
+     * replicate's point; its n_values must be the scenario's
+     * n_uncertain_values (>= 1). */
+    const cs_point_source *points;
 } cs_run_config;
 
 /* Runs every selected (variant, replicate) pair of scenario s in parallel with
- * OpenMP and hands the results to cfg->sink in the order stated above. Memory
- * is bounded by the threads' in-flight work, not by the replicate count.
+ * OpenMP and hands the results to cfg->sink in the order stated above. Each
+ * result carries the values of its point (uncertain_values) and its
+ * variant's annual cost there (annual_cost). Memory is bounded by the
+ * threads' in-flight work, not by the replicate or point count. A point whose
+ * values make the scenario invalid stops the run with CS_EINVAL, the message
+ * naming the replicate and the rule broken.
  * Returns CS_OK; CS_EINTERRUPTED when stopped (every replicate delivered before
  * is complete); or the first error of a replicate or of the sink. */
 int cs_sim_run(const cs_scenario *s, const cs_run_config *cfg, cs_error *err);

@@ -48,6 +48,8 @@ typedef struct cs_results_options {
     const size_t *variants;          /* indices into s->variants, increasing, starting with
                                         0 (the baseline: every comparison needs it) */
     uint64_t case_record_replicates; /* case records expected for replicates < first + this */
+    bool uncertain_drawn;            /* the uncertain inputs are drawn (false: every replicate
+                                        at the scenario's values, --no-uncertainty) */
 } cs_results_options;
 
 typedef struct cs_results_writer cs_results_writer;
@@ -145,6 +147,38 @@ typedef struct cs_results_timing_row {
     CS_TIMING_FIELDS(CS_SCHEMA_MEMBER)
 } cs_results_timing_row;
 
+/* Rows of /uncertainty/inputs, /uncertainty/values, /uncertainty/correlations
+ * (casesim/schema.h lists their columns). */
+typedef struct cs_results_input_row {
+    CS_UNCERTAIN_INPUT_FIELDS(CS_SCHEMA_MEMBER)
+} cs_results_input_row;
+typedef struct cs_results_value_row {
+    CS_UNCERTAIN_VALUE_FIELDS(CS_SCHEMA_MEMBER)
+} cs_results_value_row;
+typedef struct cs_results_correlation_row {
+    CS_CORRELATION_FIELDS(CS_SCHEMA_MEMBER)
+} cs_results_correlation_row;
+
+/* Rows of the tables of /decision. */
+typedef struct cs_results_frontier_row {
+    CS_FRONTIER_FIELDS(CS_SCHEMA_MEMBER)
+} cs_results_frontier_row;
+typedef struct cs_results_decision_rank_row {
+    CS_DECISION_RANKING_FIELDS(CS_SCHEMA_MEMBER)
+} cs_results_decision_rank_row;
+typedef struct cs_results_evppi_set_row {
+    CS_EVPPI_SET_FIELDS(CS_SCHEMA_MEMBER)
+} cs_results_evppi_set_row;
+typedef struct cs_results_evppi_check_row {
+    CS_EVPPI_CHECK_FIELDS(CS_SCHEMA_MEMBER)
+} cs_results_evppi_check_row;
+typedef struct cs_results_variance_row {
+    CS_VARIANCE_SPLIT_FIELDS(CS_SCHEMA_MEMBER)
+} cs_results_variance_row;
+typedef struct cs_results_portfolio_row {
+    CS_PORTFOLIO_FIELDS(CS_SCHEMA_MEMBER)
+} cs_results_portfolio_row;
+
 /* A victim group of a results file. */
 typedef struct cs_results_group {
     char *name;  /* as in the scenario: a key of every table */
@@ -157,6 +191,34 @@ typedef struct cs_results_measure {
     char *units;
     char *description;
 } cs_results_measure;
+
+/* /decision of a results file (format 1.2): the decision under uncertainty
+ * (analysis/README.md). Tables the file lacks have no rows. */
+typedef struct cs_results_decision {
+    char *measure;     /* the outcome measure */
+    char *group;       /* the group it is measured for */
+    char *currency;    /* "" if the scenario names none */
+    char *uncertainty; /* "inputs and simulation" or "simulation only" */
+    char *grid;        /* "given" or "automatic" */
+    char *expert_from; /* "given" or "middle of the grid" */
+    char *expert_best; /* the best variant at the expert's willingness to pay */
+    char *error;       /* "" or what stopped part of the analysis */
+    int direction;     /* -1: lower is better; +1: higher */
+    double expert_wtp, expert_evpi, expert_evpi_se, expert_evpi_horizon, expert_p_best;
+    double population_years, budget; /* budget NaN: none */
+    uint64_t draws, draws_dropped, replicates_per_draw;
+    size_t n_lambda;
+    double *lambda; /* [L] */
+    double *p_best; /* [L][n_variants] */
+    double *evpi;   /* [L] per year */
+    size_t n_frontier, n_ranking, n_evppi_sets, n_evppi_checks, n_split, n_portfolios;
+    cs_results_frontier_row *frontier;
+    cs_results_decision_rank_row *ranking;
+    cs_results_evppi_set_row *evppi_sets;
+    cs_results_evppi_check_row *evppi_checks;
+    cs_results_variance_row *split;
+    cs_results_portfolio_row *portfolios;
+} cs_results_decision;
 
 /* A results file opened for reading, with its small tables loaded. */
 typedef struct cs_results {
@@ -195,6 +257,16 @@ typedef struct cs_results {
     cs_results_comparison_year_row *comparison_year;
     size_t n_timing;
     cs_results_timing_row *timing;
+
+    /* Format 1.2: the uncertain inputs (none for an older file: sampling "")
+     * and the decision (NULL for an older file or one without draws). */
+    char *sampling; /* "none", "random", "sobol" or "scenario values" */
+    uint64_t replicates_per_draw;
+    size_t n_inputs;
+    cs_results_input_row *inputs; /* /uncertainty/inputs */
+    size_t n_values;
+    cs_results_value_row *values; /* /uncertainty/values */
+    cs_results_decision *decision;
     int64_t file_id; /* the open HDF5 file (hid_t); internal */
 } cs_results;
 

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "casesim/error.h"
+#include "casesim/uncertain.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -48,6 +49,13 @@ extern "C" {
 #define CS_MAX_RATE 1.0e8  /* incidents per year per group */
 #define CS_MAX_COST 1.0e15 /* |annual_cost| of an intervention: 64 of them cannot overflow */
 #define CS_MAX_YAML_DEPTH 64
+#define CS_MAX_UNCERTAIN CS_UNC_MAX_ENTRIES /* entries of `uncertain:` */
+#define CS_MAX_CORRELATIONS 4096
+#define CS_MAX_REPLICATES_PER_DRAW 10000
+/* Variants of one scenario, budget portfolios included (each is a group of
+ * the results file and a row of its name lists). */
+#define CS_MAX_VARIANTS 4096
+#define CS_MAX_WTP_POINTS 10001 /* values of a willingness-to-pay grid */
 
 typedef enum cs_duration_kind {
     CS_DUR_NONE = 0,    /* instantaneous decision */
@@ -161,8 +169,61 @@ typedef struct cs_bundle {
     char *description;
     size_t n_interventions;
     size_t *interventions; /* indices into interventions[], in the order listed */
+    bool portfolio;        /* made by the loader: a combination within decision.budget */
     cs_pos pos;
 } cs_bundle;
+
+/* One entry of `uncertain:`: a distribution on one number of the scenario
+ * (`path`), or a Dirichlet on several numbers that sum to 1 (`paths`). Its
+ * distribution is entry e of the scenario's uncertain_set (same order), and
+ * its values are values offset .. offset + n_paths - 1 of a draw. */
+typedef struct cs_uncertain {
+    char *name;         /* `name`, else the (first) path */
+    char *source;       /* `source`, "" if absent */
+    char *group;        /* `group` (inputs judged together), "" if absent */
+    size_t n_paths;     /* 1, or the Dirichlet's number of components */
+    char **paths;       /* [n_paths] as written (the intervention path syntax) */
+    double *value;      /* [n_paths] the scenario's own numbers there (used without uncertainty) */
+    cs_unc_range range; /* the valid range of those numbers */
+    const char *units;  /* their units ("1", "days", "people", ...; static) */
+    bool truncated;     /* `truncate` given */
+    double truncate[2]; /* its bounds (-inf / inf for an open end) */
+    size_t offset;      /* index of its first value in a draw */
+    cs_pos pos;
+} cs_uncertain;
+
+/* One `correlations:` entry: rank-normal correlation rho between entries a
+ * and b of `uncertain:` (a Gaussian copula). */
+typedef struct cs_correlation {
+    size_t a, b;
+    double rho;
+    cs_pos pos;
+} cs_correlation;
+
+/* The `decision:` section (defaults when absent: given = false). The
+ * effect of a variant is the improvement of the outcome measure of `group`
+ * against the baseline, in percentage points; its net benefit at
+ * willingness to pay lambda is lambda x effect - annual cost. */
+typedef struct cs_decision_spec {
+    bool given;                        /* the scenario has a `decision:` section */
+    char *measure;                     /* outcome measure (a share), default "impunity_rate" */
+    int direction;                     /* -1: lower is better (impunity), +1: higher is better */
+    char *group;                       /* a group's name, or NULL: the most affected group */
+    bool has_grid;                     /* willingness_to_pay {from, to, step} given */
+    double wtp_from, wtp_to, wtp_step; /* currency per percentage point per year */
+    bool has_expert;                   /* willingness_to_pay.expert given */
+    double wtp_expert;                 /* the expert's own willingness to pay */
+    double population_years;           /* the policy's horizon for EVPI (default 1) */
+    bool has_budget;
+    double budget;  /* currency per year */
+    char *currency; /* `currency`, "" if absent */
+    /* With a budget: the combinations of interventions within it (the empty
+     * one, the baseline, included), each as a bit mask over interventions[]
+     * with its expected annual cost, sorted by cost. Each is a variant. */
+    size_t n_portfolios;
+    uint32_t *portfolio_members;
+    double *portfolio_costs;
+} cs_decision_spec;
 
 typedef enum cs_variant_kind {
     CS_VARIANT_BASELINE = 0,
@@ -181,6 +242,7 @@ struct cs_scenario;
 typedef struct cs_variant {
     char *name;
     cs_variant_kind kind;
+    bool portfolio; /* a bundle the loader made for decision.budget */
     char *description;
     double annual_cost; /* sum over the interventions applied */
     size_t n_applied;
@@ -219,7 +281,8 @@ typedef struct cs_scenario {
     size_t n_bundles;
     cs_bundle *bundles;
 
-    /* Variants: [0] baseline, then interventions in file order, then bundles. */
+    /* Variants: [0] baseline, then interventions in file order, then bundles
+     * (the file's, then the budget portfolios the loader made). */
     size_t n_variants;
     cs_variant *variants;
 
@@ -237,6 +300,21 @@ typedef struct cs_scenario {
      * baseline's), each a timeline. None: a system that stands still. */
     size_t n_timelines;
     struct cs_timeline *timelines;
+
+    /* Uncertain inputs (`uncertain:`, `correlations:`, run.replicates_per_draw,
+     * run.sampling). A variant's scenario keeps only n_uncertain_values (the
+     * shape of its results); the rest is the base's. */
+    size_t n_uncertain;
+    cs_uncertain *uncertain;
+    size_t n_uncertain_values; /* values per draw (a Dirichlet over k numbers gives k) */
+    size_t n_correlations;
+    cs_correlation *correlations;
+    cs_unc_set *uncertain_set;    /* finalised; NULL without `uncertain:` */
+    uint64_t replicates_per_draw; /* replicates sharing one draw (default 1) */
+    enum cs_unc_sampling sampling;
+    cs_decision_spec decision;
+
+    struct cs_ynode *tree; /* internal: the file's YAML tree, for cs_scenario_instantiate */
 } cs_scenario;
 
 /* Loads, validates and resolves the scenario file at path, and builds its
@@ -250,6 +328,26 @@ int cs_scenario_load(const char *path, cs_scenario **out, cs_error *err);
  * as the scenario's path (may be NULL: "<string>"). */
 int cs_scenario_load_string(const char *text, size_t len, const char *name, cs_scenario **out,
                             cs_error *err);
+
+/* The scenario with its uncertain numbers replaced by values[0 ..
+ * base->n_uncertain_values) (in the order of base->uncertain: entry by
+ * entry, a Dirichlet's components in the order of its paths): the base
+ * file's YAML tree is copied, each value written at its path as an
+ * intervention's `set` would write it, and the copy converted, patched into
+ * its variants and validated exactly as cs_scenario_load does, so that a
+ * draw can never produce a scenario the loader would refuse. *out owns a new
+ * scenario with every variant of the base (portfolios included) and
+ * n_uncertain_values, but no uncertain inputs, decision or source of its
+ * own; free with cs_scenario_free. base is only read: threads may
+ * instantiate one base at once. Returns CS_OK, CS_EINVAL (the values make
+ * the scenario invalid: err has each rule broken), CS_ELIMIT or CS_ENOMEM;
+ * *out is NULL on failure. */
+int cs_scenario_instantiate(const cs_scenario *base, const double *values, cs_scenario **out,
+                            cs_error *err);
+
+/* The scenario's own value of each uncertain number, in draw order, into
+ * values[0 .. s->n_uncertain_values): the values used without uncertainty. */
+void cs_scenario_uncertain_values(const cs_scenario *s, double *values);
 
 /* Frees s and everything it owns, including its variants. NULL is a no-op. */
 void cs_scenario_free(cs_scenario *s);

@@ -45,8 +45,10 @@ extern "C" {
  * scales on every axis, the checksums — Fletcher32 on every chunked
  * dataset, `strings_crc32` on every dataset of strings, HDF5's metadata
  * checksums — and the tables, lists and case records naming their axes;
- * and time and feedback: calendar years, measures by arrival year, feedback
- * trajectories, the tables by arrival year, all optional for a reader). */
+ * also in 1.2, optional (absent in files of builds without them): uncertain
+ * inputs, their drawn values and each replicate's annual cost,
+ * /uncertainty and /decision; time and feedback: calendar years, measures
+ * by arrival year, feedback trajectories, the tables by arrival year). */
 #define CS_RESULTS_FORMAT "casesim-results"
 #define CS_RESULTS_VERSION_MAJOR 1
 #define CS_RESULTS_VERSION_MINOR 2
@@ -75,6 +77,9 @@ typedef enum cs_type {
  *   labels  the string dataset whose entries label it ("": a numbered axis)
  *   extra   a label after those (NULL: none)
  *
+ * A dimension may be empty (no uncertain inputs): its datasets then have
+ * shape [replicate, 0].
+ *
  * Every per-replicate dataset has one more axis in front, "replicate",
  * labelled by the dataset replicate_index beside it.
  */
@@ -92,6 +97,9 @@ typedef enum cs_type {
     X(YEAR, n_years, "year", cs_schema_count(CS_RUN_YEARS_(s)), "/scenario/years", NULL,           \
       "year of the run; year 0 starts at the beginning of the warm-up (labels: calendar years "    \
       "with time.start_year)")                                                                     \
+    X(INPUT, n_inputs, "input", (s)->n_uncertain_values, "/scenario/inputs", NULL,                 \
+      "value of an uncertain input (a dirichlet over k numbers has k); empty without uncertain "   \
+      "inputs")                                                                                    \
     X(ARRIVAL_YEAR, n_arrival_years, "arrival_year", cs_cohort_year_count(s),                      \
       "/scenario/arrival_years", NULL,                                                             \
       "year of arrival of cohort incidents: the years of the run that overlap the cohort window")  \
@@ -201,6 +209,17 @@ typedef struct cs_result_dims {
            "Incidents simulated over the whole horizon (warm-up, cohort and follow-up).")          \
     SCALAR(events, uint64_t, CS_TYPE_U64, "events", "events",                                      \
            "Discrete events the engine processed (a measure of computational work).")              \
+    ARRAY(uncertain_values, double, CS_TYPE_F64, NULL,                                             \
+          "The values of the uncertain inputs this replicate ran with: [replicate, input] "        \
+          "(inputs in /scenario/inputs, described in /uncertainty/values; units per input in "     \
+          "this attribute 'units'). The same in every variant of a replicate. Without "            \
+          "uncertainty, the scenario's own values.",                                               \
+          CS_DIM_INPUT)                                                                            \
+    SCALAR(annual_cost, double, CS_TYPE_F64, "annual_cost", "currency per year",                   \
+           "The variant's annual cost in this replicate: the sum over its interventions of "       \
+           "their annual_cost, drawn where it is uncertain, each paid from its `starts` (the "     \
+           "mean over the cohort window; the group's attribute annual_cost is the cost as the "    \
+           "scenario states it).")                                                                 \
     CS_SCHEMA_TEST_ARRAYS_(ARRAY, SCALAR)
 
 /* One more array, only in the library that tests/schema.cmake builds with
@@ -344,6 +363,113 @@ enum cs_case_field_index {
     X(final_ci_high, double, CS_TYPE_F64)                                                          \
     X(first_clear_year, double, CS_TYPE_F64)                                                       \
     X(year_90, double, CS_TYPE_F64)
+
+/* The tables of /uncertainty (written when the file is created, from the
+ * scenario) and of /decision (computed with the analysis tables). Their
+ * meaning is documented in analysis/README.md. */
+#define CS_UNCERTAIN_INPUT_FIELDS(X)                                                               \
+    X(name, char *, CS_TYPE_STRING)                                                                \
+    X(paths, char *, CS_TYPE_STRING)                                                               \
+    X(family, char *, CS_TYPE_STRING)                                                              \
+    X(param_1, double, CS_TYPE_F64)                                                                \
+    X(param_2, double, CS_TYPE_F64)                                                                \
+    X(param_3, double, CS_TYPE_F64)                                                                \
+    X(truncate_low, double, CS_TYPE_F64)                                                           \
+    X(truncate_high, double, CS_TYPE_F64)                                                          \
+    X(support_low, double, CS_TYPE_F64)                                                            \
+    X(support_high, double, CS_TYPE_F64)                                                           \
+    X(mean, double, CS_TYPE_F64)                                                                   \
+    X(sd, double, CS_TYPE_F64)                                                                     \
+    X(first_value, int64_t, CS_TYPE_I64)                                                           \
+    X(n_values, int64_t, CS_TYPE_I64)                                                              \
+    X(kind, char *, CS_TYPE_STRING)                                                                \
+    X(units, char *, CS_TYPE_STRING)                                                               \
+    X(source, char *, CS_TYPE_STRING)                                                              \
+    X(group, char *, CS_TYPE_STRING)
+
+#define CS_UNCERTAIN_VALUE_FIELDS(X)                                                               \
+    X(name, char *, CS_TYPE_STRING)                                                                \
+    X(path, char *, CS_TYPE_STRING)                                                                \
+    X(entry, int64_t, CS_TYPE_I64)                                                                 \
+    X(scenario_value, double, CS_TYPE_F64)                                                         \
+    X(dirichlet_count, double, CS_TYPE_F64)                                                        \
+    X(mean, double, CS_TYPE_F64)                                                                   \
+    X(sd, double, CS_TYPE_F64)                                                                     \
+    X(p05, double, CS_TYPE_F64)                                                                    \
+    X(p95, double, CS_TYPE_F64)                                                                    \
+    X(valid_low, double, CS_TYPE_F64)                                                              \
+    X(valid_high, double, CS_TYPE_F64)                                                             \
+    X(units, char *, CS_TYPE_STRING)
+
+#define CS_CORRELATION_FIELDS(X)                                                                   \
+    X(entry_a, int64_t, CS_TYPE_I64)                                                               \
+    X(entry_b, int64_t, CS_TYPE_I64)                                                               \
+    X(rho, double, CS_TYPE_F64)
+
+#define CS_FRONTIER_FIELDS(X)                                                                      \
+    X(variant, char *, CS_TYPE_STRING)                                                             \
+    X(effect, double, CS_TYPE_F64)                                                                 \
+    X(cost, double, CS_TYPE_F64)                                                                   \
+    X(status, char *, CS_TYPE_STRING)                                                              \
+    X(versus, char *, CS_TYPE_STRING)                                                              \
+    X(icer, double, CS_TYPE_F64)                                                                   \
+    X(rank_by_cost, int32_t, CS_TYPE_I32)
+
+#define CS_DECISION_RANKING_FIELDS(X)                                                              \
+    X(variant, char *, CS_TYPE_STRING)                                                             \
+    X(kind, char *, CS_TYPE_STRING)                                                                \
+    X(effect, double, CS_TYPE_F64)                                                                 \
+    X(cost, double, CS_TYPE_F64)                                                                   \
+    X(enb, double, CS_TYPE_F64)                                                                    \
+    X(enb_se, double, CS_TYPE_F64)                                                                 \
+    X(rank, int32_t, CS_TYPE_I32)                                                                  \
+    X(p_best, double, CS_TYPE_F64)                                                                 \
+    X(status, char *, CS_TYPE_STRING)                                                              \
+    X(best_member, char *, CS_TYPE_STRING)                                                         \
+    X(increment, double, CS_TYPE_F64)                                                              \
+    X(increment_se, double, CS_TYPE_F64)                                                           \
+    X(p_increment_positive, double, CS_TYPE_F64)
+
+#define CS_EVPPI_SET_FIELDS(X)                                                                     \
+    X(name, char *, CS_TYPE_STRING)                                                                \
+    X(kind, char *, CS_TYPE_STRING)                                                                \
+    X(inputs, char *, CS_TYPE_STRING)                                                              \
+    X(n_inputs, int64_t, CS_TYPE_I64)                                                              \
+    X(evppi_expert, double, CS_TYPE_F64)                                                           \
+    X(evppi_expert_se, double, CS_TYPE_F64)                                                        \
+    X(evppi_expert_horizon, double, CS_TYPE_F64)                                                   \
+    X(methods, char *, CS_TYPE_STRING)                                                             \
+    X(min_r2, double, CS_TYPE_F64)
+
+#define CS_EVPPI_CHECK_FIELDS(X)                                                                   \
+    X(set, char *, CS_TYPE_STRING)                                                                 \
+    X(other, char *, CS_TYPE_STRING)                                                               \
+    X(lambda, double, CS_TYPE_F64)                                                                 \
+    X(excess, double, CS_TYPE_F64)                                                                 \
+    X(z, double, CS_TYPE_F64)
+
+#define CS_VARIANCE_SPLIT_FIELDS(X)                                                                \
+    X(variant, char *, CS_TYPE_STRING)                                                             \
+    X(mean, double, CS_TYPE_F64)                                                                   \
+    X(total, double, CS_TYPE_F64)                                                                  \
+    X(within, double, CS_TYPE_F64)                                                                 \
+    X(within_se, double, CS_TYPE_F64)                                                              \
+    X(between, double, CS_TYPE_F64)                                                                \
+    X(parameter, double, CS_TYPE_F64)                                                              \
+    X(parameter_se, double, CS_TYPE_F64)                                                           \
+    X(noise_share, double, CS_TYPE_F64)                                                            \
+    X(clamped, int32_t, CS_TYPE_I32)
+
+#define CS_PORTFOLIO_FIELDS(X)                                                                     \
+    X(variant, char *, CS_TYPE_STRING)                                                             \
+    X(members, char *, CS_TYPE_STRING)                                                             \
+    X(expected_cost, double, CS_TYPE_F64)                                                          \
+    X(p_over_budget, double, CS_TYPE_F64)                                                          \
+    X(effect, double, CS_TYPE_F64)                                                                 \
+    X(enb, double, CS_TYPE_F64)                                                                    \
+    X(enb_se, double, CS_TYPE_F64)                                                                 \
+    X(p_best, double, CS_TYPE_F64)                                                                 \
+    X(rank, int32_t, CS_TYPE_I32)
 
 /* A struct member of each kind of list. */
 #define CS_SCHEMA_MEMBER(member, ctype, ...) ctype member;

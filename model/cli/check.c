@@ -321,6 +321,7 @@ static void print_summary(const cs_scenario *s)
     print_outcomes(s);
     print_dynamics(s);
     print_variants(s);
+    cs_cli_check_uncertain(s);
     printf("\nThe scenario is valid.\n");
 }
 

@@ -24,6 +24,11 @@ typedef struct cs_cli_command {
 
 int cs_cli_check(int argc, char **argv);
 
+/* The summary's part about uncertain inputs and the decision, on stdout
+ * (model/cli/check_uncertain.c). Prints nothing for a scenario without them. */
+struct cs_scenario;
+void cs_cli_check_uncertain(const struct cs_scenario *s);
+
 /* casesim run SCENARIO.yaml -o RESULTS.h5 [options] (model/cli/run.c). */
 int cs_cli_run(int argc, char **argv);
 

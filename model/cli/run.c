@@ -86,6 +86,8 @@ static void usage(FILE *to)
         "                           replicates (large: use a few)\n"
         "      --first-replicate K  run replicates K .. K+N-1 (to split a run over jobs\n"
         "                           and join the files with casesim merge)\n"
+        "      --no-uncertainty     run every replicate at the scenario's own values of its\n"
+        "                           uncertain inputs (they are drawn by default)\n"
         "      --overwrite          replace RESULTS.h5 if it exists\n"
         "      --resume             finish the interrupted run in RESULTS.h5: keep its\n"
         "                           replicates, run only the missing ones (same scenario\n"
@@ -171,8 +173,29 @@ typedef struct run_params {
     uint64_t n;            /* replicates to compute */
     uint64_t case_records; /* records for replicates < first + this */
     uint64_t threads;
-    uint64_t n_variants; /* 0: all */
+    uint64_t n_variants;     /* 0: all */
+    uint64_t no_uncertainty; /* 1: the scenario's values, not draws */
 } run_params;
+
+/* The run's configuration for p, with the draws of the uncertain inputs
+ * (src, ctx: filled here, must outlive cfg) unless p says not to. */
+static cs_run_config run_config(const cs_scenario *s, const run_params *p, const size_t *variants,
+                                cs_point_source *src, cs_draw_source *ctx)
+{
+    cs_run_config cfg = {.seed = p->seed,
+                         .first_replicate = p->first,
+                         .n_replicates = p->n,
+                         .threads = (int)p->threads,
+                         .n_variants = p->n_variants,
+                         .variants = p->n_variants ? variants : NULL,
+                         .case_record_replicates = p->case_records,
+                         .stop = &stop_signal};
+    if (s->n_uncertain > 0 && !p->no_uncertainty) {
+        cs_point_source_draws(src, ctx, s, p->seed);
+        cfg.points = src;
+    }
+    return cfg;
+}
 
 #ifdef CASESIM_HAVE_MPI
 /* This process's rank and the number of ranks. */
@@ -250,14 +273,9 @@ static int mpi_follow(void)
     if (st == CS_OK) {
         signals sv;
         signals_catch(&sv);
-        cs_run_config cfg = {.seed = q.seed,
-                             .first_replicate = q.first,
-                             .n_replicates = q.n,
-                             .threads = (int)q.threads,
-                             .n_variants = q.n_variants,
-                             .variants = q.n_variants ? variants : NULL,
-                             .case_record_replicates = q.case_records,
-                             .stop = &stop_signal};
+        cs_point_source src;
+        cs_draw_source draws;
+        cs_run_config cfg = run_config(s, &q, variants, &src, &draws);
         cs_sim_run_mpi(s, &cfg, MPI_COMM_WORLD, &err);
         signals_restore(&sv);
     }
@@ -277,16 +295,11 @@ static int mpi_follow(void)
 static int execute(const cs_scenario *s, const run_params *p, const size_t *variants, run_sink *rs,
                    cs_error *err)
 {
-    cs_run_config cfg = {.seed = p->seed,
-                         .first_replicate = p->first,
-                         .n_replicates = p->n,
-                         .threads = (int)p->threads,
-                         .n_variants = p->n_variants,
-                         .variants = p->n_variants ? variants : NULL,
-                         .case_record_replicates = p->case_records,
-                         .stop = &stop_signal,
-                         .sink = sink,
-                         .sink_ctx = rs};
+    cs_point_source src;
+    cs_draw_source draws;
+    cs_run_config cfg = run_config(s, p, variants, &src, &draws);
+    cfg.sink = sink;
+    cfg.sink_ctx = rs;
 #ifdef CASESIM_HAVE_MPI
     if (mpi.size > 1) {
         int st = mpi_release(s, p, variants, err);
@@ -303,6 +316,7 @@ static int execute(const cs_scenario *s, const run_params *p, const size_t *vari
 typedef struct run_opts {
     uint64_t replicates, seed, case_records, first;
     bool have_replicates, have_seed, have_case_records, have_first;
+    bool no_uncertainty;
     size_t *variants, n_variants; /* from --only, else NULL */
 } run_opts;
 
@@ -325,6 +339,10 @@ static int resume_options(const cs_results *old, const cs_scenario *s, run_opts 
         st = cs_error_set(err, CS_EINVAL, "%s was run with --case-records %llu, not %llu", f,
                           (unsigned long long)info.case_record_replicates,
                           (unsigned long long)o->case_records);
+    else if (o->no_uncertainty && strcmp(old->sampling, "scenario values") != 0 &&
+             strcmp(old->sampling, "none") != 0)
+        st = cs_error_set(err, CS_EINVAL,
+                          "%s drew its uncertain inputs: resume it without --no-uncertainty", f);
     else if (o->have_replicates && o->replicates < old->replicates)
         st = cs_error_set(err, CS_EINVAL,
                           "%s already holds %llu replicates, more than --replicates %llu", f,
@@ -340,6 +358,7 @@ static int resume_options(const cs_results *old, const cs_scenario *s, run_opts 
                               f);
     }
     if (st == CS_OK) {
+        o->no_uncertainty = strcmp(old->sampling, "scenario values") == 0;
         o->seed = old->seed;
         o->first = old->first_replicate;
         o->case_records = info.case_record_replicates;
@@ -357,7 +376,7 @@ static int resume_options(const cs_results *old, const cs_scenario *s, run_opts 
 }
 
 /* The long options without a short form. */
-enum { OPT_ONLY = 256, OPT_CASES, OPT_FIRST, OPT_OVERWRITE, OPT_RESUME };
+enum { OPT_ONLY = 256, OPT_CASES, OPT_FIRST, OPT_OVERWRITE, OPT_RESUME, OPT_NO_UNCERTAINTY };
 
 /* The command line of `casesim run`, parsed. */
 typedef struct run_args {
@@ -408,6 +427,9 @@ static int take_option(int c, run_args *a, char **argv)
     case OPT_RESUME:
         a->resume = true;
         return -1;
+    case OPT_NO_UNCERTAINTY:
+        o->no_uncertainty = true;
+        return -1;
     case 'q':
         a->quiet = true;
         return -1;
@@ -432,6 +454,7 @@ static int parse_args(int argc, char **argv, run_args *a)
         {"first-replicate", required_argument, NULL, OPT_FIRST},
         {"overwrite", no_argument, NULL, OPT_OVERWRITE},
         {"resume", no_argument, NULL, OPT_RESUME},
+        {"no-uncertainty", no_argument, NULL, OPT_NO_UNCERTAINTY},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -537,7 +560,8 @@ static int open_output(const run_args *a, const cs_scenario *s, const char *comm
                               .n_replicates = o->replicates,
                               .n_variants = o->n_variants,
                               .variants = o->variants,
-                              .case_record_replicates = o->case_records};
+                              .case_record_replicates = o->case_records,
+                              .uncertain_drawn = !o->no_uncertainty};
     st = cs_results_writer_open((*out)->tmp, s, &opt, &rs->writer, err);
     if (st == CS_OK && *old)
         st = cs_results_copy_replicates(*old, s, done, o->case_records > 0, rs->writer, err);
@@ -605,7 +629,8 @@ static int run_and_publish(const run_args *a, const cs_scenario *s, uint64_t don
                     .n = o->replicates - done,
                     .case_records = o->case_records > done ? o->case_records - done : 0,
                     .threads = a->threads,
-                    .n_variants = o->n_variants};
+                    .n_variants = o->n_variants,
+                    .no_uncertainty = o->no_uncertainty};
     int st = execute(s, &p, o->variants, rs, err);
     cs_progress_finish(&rs->progress);
     /* A signal that arrives after the last replicate finished loses nothing:

@@ -489,66 +489,6 @@ static int read_input(hid_t file, file_input *in, cs_error *err)
 
 /* ------------------------------------------------ the tables, written */
 
-/* Deletes the table at path if there is one, detaching it from its
- * dimension scale first. */
-static int delete_table(hid_t file, const char *path, cs_error *err)
-{
-    if (H5Lexists(file, path, H5P_DEFAULT) <= 0) {
-        H5Eclear2(H5E_DEFAULT);
-        return CS_OK;
-    }
-    hid_t d = H5Dopen2(file, path, H5P_DEFAULT);
-    int st = d < 0 ? cs_h5_fail(err, CS_EIO, "cannot open %s", path) : cs_h5_detach_scales(d, err);
-    cs_h5_close(&d);
-    if (st == CS_OK && H5Ldelete(file, path, H5P_DEFAULT) < 0)
-        st = cs_h5_fail(err, CS_EIO, "cannot replace %s", path);
-    return st;
-}
-
-/* The documentation of table t's dataset d: units, description, the name
- * of its axis ("<table>_row", labelled by position) and the checksum of its
- * strings (the numbers have the dataset's Fletcher32). */
-static int document_table(hid_t d, const cs_schema_table *t, size_t n, const void *rows,
-                          cs_error *err)
-{
-    int st = cs_h5_document(d,
-                            "see the column descriptions in analysis/README.md; measure values "
-                            "are in the row's 'units'",
-                            t->description, err);
-    char axis[64];
-    snprintf(axis, sizeof axis, "%s_row", t->path + 1);
-    const char *axes[] = {axis};
-    if (st == CS_OK)
-        st = cs_h5_attr_strings(d, "dimensions", axes, 1, err);
-    if (st == CS_OK)
-        st = cs_h5_attr_crc(d, cs_schema_table_crc(t, rows, n), err);
-    return st;
-}
-
-/* Writes a 1-D compound table at file/t->path, replacing an existing one:
- * chunked with a checksum, like every dataset that holds data. */
-static int write_table(hid_t file, const cs_schema_table *t, size_t n, const void *rows,
-                       cs_error *err)
-{
-    const char *name = t->path;
-    int st = delete_table(file, name, err);
-    hid_t mtype = cs_h5_compound(t->fields, t->n_fields, t->row_size);
-    hid_t ftype = mtype < 0 ? H5I_INVALID_HID : H5Tcopy(mtype), d = H5I_INVALID_HID;
-    if (st == CS_OK && (ftype < 0 || H5Tpack(ftype) < 0))
-        st = cs_h5_fail(err, CS_EIO, "cannot create table %s", name);
-    if (st == CS_OK && (d = cs_h5_create_rows(file, name, ftype, 0, NULL, t->row_size, n, err)) < 0)
-        st = CS_EIO;
-    if (st == CS_OK && n > 0)
-        st = cs_h5_append_rows(d, mtype, 0, NULL, 0, n, rows, name, err);
-    if (st == CS_OK)
-        st = document_table(d, t, n, rows, err);
-    if (cs_h5_close(&d) < 0 && st == CS_OK)
-        st = cs_h5_fail(err, CS_EIO, "cannot close table %s", name);
-    cs_h5_close(&ftype);
-    cs_h5_close(&mtype);
-    return st;
-}
-
 /* The headline measures of the schema as attributes of /summary
  * (`headline_measures`, `headline_labels`, `headline_display`), so that
  * every tool shows the same list. */
@@ -610,11 +550,12 @@ static int write_year_tables(hid_t file, const cs_analysis_year_tables *y, cs_er
 {
     if (!y->summary)
         return CS_OK;
-    int st = write_table(file, &cs_schema_summary_year, y->n_summary, y->summary, err);
+    int st = cs_schema_write_table(file, &cs_schema_summary_year, y->n_summary, y->summary, err);
     if (st == CS_OK)
-        st = write_table(file, &cs_schema_comparison_year, y->n_comparison, y->comparison, err);
+        st = cs_schema_write_table(file, &cs_schema_comparison_year, y->n_comparison, y->comparison,
+                                   err);
     if (st == CS_OK)
-        st = write_table(file, &cs_schema_timing, y->n_timing, y->timing, err);
+        st = cs_schema_write_table(file, &cs_schema_timing, y->n_timing, y->timing, err);
     return st;
 }
 
@@ -623,13 +564,14 @@ static int write_tables(hid_t file, const file_input *in, const cs_analysis_tabl
 {
     ranking_ctx rc = {.most_affected = in->n_groups > 1 ? in->groups[t->most_affected] : "",
                       .resamples = t->bootstrap_resamples};
-    int st = write_table(file, &cs_schema_summary, t->n_summary, t->summary, err);
+    int st = cs_schema_write_table(file, &cs_schema_summary, t->n_summary, t->summary, err);
     if (st == CS_OK)
         st = annotate(file, cs_schema_summary.path, summary_attrs, NULL, err);
     if (st == CS_OK)
-        st = write_table(file, &cs_schema_comparison, t->n_comparison, t->comparison, err);
+        st =
+            cs_schema_write_table(file, &cs_schema_comparison, t->n_comparison, t->comparison, err);
     if (st == CS_OK)
-        st = write_table(file, &cs_schema_ranking, t->n_ranking, t->ranking, err);
+        st = cs_schema_write_table(file, &cs_schema_ranking, t->n_ranking, t->ranking, err);
     if (st == CS_OK)
         st = annotate(file, cs_schema_ranking.path, ranking_attrs, &rc, err);
     return st;
@@ -672,6 +614,8 @@ int cs_results_write_analysis(hid_t file, cs_error *err)
         st = write_tables(file, &fin, &t, err);
     if (st == CS_OK)
         st = write_year_tables(file, &yt, err);
+    if (st == CS_OK)
+        st = cs_results_write_decision(file, fin.groups[t.most_affected], err);
     cs_analysis_tables_free(&t);
     cs_analysis_year_tables_free(&yt);
     file_input_free(&fin);

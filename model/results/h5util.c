@@ -564,11 +564,10 @@ hid_t cs_h5_create_rows(hid_t loc, const char *name, hid_t ftype, int rank,
                     chunk[1 + CS_H5_MAX_ROW_RANK];
     max[0] = H5S_UNLIMITED;
     for (int i = 0; i < rank; i++) {
-        if (row_shape[i] == 0) {
-            cs_error_set(err, CS_EINVAL, "dataset '%s' would have an empty dimension", name);
-            return H5I_INVALID_HID;
-        }
-        cur[1 + i] = max[1 + i] = chunk[1 + i] = row_shape[i];
+        /* An empty axis (rows of nothing): HDF5 needs a chunk of at least
+         * 1, and a chunk may not exceed the axis's maximum. */
+        cur[1 + i] = row_shape[i];
+        max[1 + i] = chunk[1 + i] = row_shape[i] ? row_shape[i] : 1;
         row_bytes *= (size_t)row_shape[i];
     }
     chunk[0] = chunk_rows(row_bytes);
@@ -599,6 +598,15 @@ hid_t cs_h5_create_rows(hid_t loc, const char *name, hid_t ftype, int rank,
     return ds;
 }
 
+/* Whether rows of row_shape hold nothing (an empty axis). */
+static bool empty_rows(int rank, const hsize_t *row_shape)
+{
+    for (int i = 0; i < rank; i++)
+        if (row_shape[i] == 0)
+            return true;
+    return false;
+}
+
 /* Selects rows [at, at + n) of ds in *fs and makes the matching memory
  * space *ms. */
 static bool select_rows(hid_t ds, int rank, const hsize_t *row_shape, uint64_t at, uint64_t n,
@@ -621,8 +629,9 @@ int cs_h5_append_rows(hid_t ds, hid_t mtype, int rank, const hsize_t *row_shape,
         ext[1 + i] = row_shape[i];
     hid_t fs = H5I_INVALID_HID, ms = H5I_INVALID_HID;
     int st = CS_OK;
-    if (H5Dset_extent(ds, ext) < 0 || !select_rows(ds, rank, row_shape, at, n, &fs, &ms) ||
-        H5Dwrite(ds, mtype, ms, fs, H5P_DEFAULT, buf) < 0)
+    if (H5Dset_extent(ds, ext) < 0 ||
+        (!empty_rows(rank, row_shape) && (!select_rows(ds, rank, row_shape, at, n, &fs, &ms) ||
+                                          H5Dwrite(ds, mtype, ms, fs, H5P_DEFAULT, buf) < 0)))
         st = cs_h5_fail(err, CS_EIO, "cannot append to %s", what);
     cs_h5_close(&ms);
     cs_h5_close(&fs);
@@ -632,7 +641,7 @@ int cs_h5_append_rows(hid_t ds, hid_t mtype, int rank, const hsize_t *row_shape,
 int cs_h5_read_rows(hid_t ds, hid_t mtype, int rank, const hsize_t *row_shape, uint64_t first,
                     uint64_t n, void *buf, const char *what, cs_error *err)
 {
-    if (n == 0)
+    if (n == 0 || empty_rows(rank, row_shape))
         return CS_OK;
     hid_t fs = H5I_INVALID_HID, ms = H5I_INVALID_HID;
     int st = CS_OK;

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "casesim/error.h"
+#include "casesim/schema.h"
 
 /* Silences HDF5's printing of its error stack and skips its exit-time
  * cleanup (see h5util.c for why); process-wide, idempotent. */
@@ -147,8 +148,9 @@ int cs_h5_count(hid_t loc, const char *path, size_t *n, cs_error *err);
  * CS_H5_STRINGS_CRC for its checksum). row_bytes is one row's size in
  * memory; rows, if not 0, the rows it will hold (a smaller dataset gets a
  * smaller chunk: a chunk is stored whole, and unfiltered strings are not
- * compressed). Returns the open dataset, or H5I_INVALID_HID with err (CS_EINVAL
- * for an empty axis, CS_EIO). */
+ * compressed). An axis of a row may be empty (length 0): rows then hold
+ * nothing, and appending or reading them only counts them. Returns the open
+ * dataset, or H5I_INVALID_HID with err (CS_EIO). */
 hid_t cs_h5_create_rows(hid_t loc, const char *name, hid_t ftype, int rank,
                         const hsize_t *row_shape, size_t row_bytes, uint64_t rows, cs_error *err);
 
@@ -172,6 +174,34 @@ int cs_h5_shrink_rows(hid_t ds, uint64_t rows, const char *what, cs_error *err);
  * HDF5 would return as fill values: a reader must not allocate or read
  * gigabytes for a few bytes of file. */
 bool cs_h5_stores(hid_t ds, double bytes);
+
+/* ------------------------------------------- fixed arrays (h5array.c) */
+
+/* The most elements a fixed array of a results file may have (a damaged
+ * file claiming more is refused before anything is allocated). */
+#define CS_H5_MAX_ARRAY ((size_t)1 << 28)
+
+/* Writes (replacing) the rank-dimensional dataset loc/name (1 <= rank <=
+ * CS_H5_MAX_ROW_RANK + 1) of type (a number type of casesim/schema.h) with
+ * shape dims and values data (row-major), chunked along its first axis with
+ * a Fletcher32 checksum (cs_h5_create_rows), with `units` and `description` attributes and,
+ * when dim_names is given, `dimensions`. Returns CS_OK or CS_EIO. */
+int cs_h5_write_array(hid_t loc, const char *name, cs_type type, int rank, const size_t *dims,
+                      const void *data, const char *units, const char *description,
+                      const char *const *dim_names, cs_error *err);
+
+/* Reads loc/name whole into a new array *out (free()) of type's memory
+ * type. It must have rank axes, axis i of length dims[i] (0: any; the length
+ * found is written back), at most CS_H5_MAX_ARRAY elements and store them.
+ * Returns CS_OK, CS_EFORMAT (missing, another shape, damaged) or
+ * CS_ENOMEM. */
+int cs_h5_read_array(hid_t loc, const char *name, cs_type type, int rank, size_t *dims, void **out,
+                     cs_error *err);
+
+/* A 1-D attribute of n doubles (replacing one of that name), and its
+ * reader into a new array of *n values (at most CS_H5_MAX_STRINGS). */
+int cs_h5_attr_doubles(hid_t loc, const char *name, const double *values, size_t n, cs_error *err);
+int cs_h5_read_attr_doubles(hid_t loc, const char *name, double **out, size_t *n, cs_error *err);
 
 /* Frees n strings and the array. NULL is a no-op. */
 void cs_h5_free_strings(char **s, size_t n);

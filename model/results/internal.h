@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "casesim/decision.h"
 #include "casesim/error.h"
 #include "casesim/results.h"
 
@@ -88,6 +89,97 @@ void cs_analysis_tables_free(cs_analysis_tables *t);
  * root attribute `seed` (which keys the bootstrap). Returns CS_OK, CS_EFORMAT,
  * CS_EIO or CS_ENOMEM. */
 int cs_results_write_analysis(hid_t file, cs_error *err);
+
+/* ------------------------------------------------------------ decisions
+ *
+ * The decision tables of /decision (results/decide.c): a pure function of
+ * arrays (cs_decide_compute, testable without HDF5), then read from and
+ * written into a file (results/decide_io.c). Effects are improvements of
+ * the decision's outcome against the baseline in percentage points; costs
+ * are annual, in the scenario's currency. */
+
+/* What the decision analysis reads. */
+typedef struct cs_decide_input {
+    size_t n_variants;        /* V >= 1; variant 0 is the baseline */
+    size_t n_draws, n_reps;   /* D complete draws of k replicates each */
+    const double *effect;     /* [D k V] */
+    const double *cost;       /* [D V] */
+    size_t n_inputs;          /* uncertain values per draw (0: none) */
+    const double *theta;      /* [D n_inputs] */
+    size_t n_sets;            /* EVPPI sets (0: none) */
+    const cs_evppi_set *sets; /* [n_sets] */
+    size_t n_bundles;         /* bundles among the variants */
+    const cs_decision_bundle *bundles;
+    const double *grid;       /* {from, to, step}, or NULL: an automatic grid */
+    double expert;            /* the expert's willingness to pay; NaN: the grid's middle */
+    double population_years;  /* > 0 */
+    size_t n_portfolios;      /* variants that are budget portfolios (0: no budget) */
+    const size_t *portfolios; /* [n_portfolios] their variant indices */
+    double budget;
+    uint64_t seed; /* keys the EVPPI's fit draws (CS_STREAM_DECISION) */
+} cs_decide_input;
+
+/* Points of an automatic willingness-to-pay grid. */
+#define CS_DECIDE_AUTO_POINTS 201
+
+/* What it computes. Arrays are owned (cs_decide_output_free). */
+typedef struct cs_decide_output {
+    size_t n_lambda;                 /* L, the grid */
+    double *lambda;                  /* [L + 1]: the grid, then the expert's value */
+    double expert;                   /* the expert's willingness to pay used */
+    cs_decision_curves *curves;      /* over lambda[0 .. L], the expert's last */
+    double *mean_effect, *mean_cost; /* [V] over the draws */
+    double *draw_effect;             /* [D V] draw means of the effects */
+    cs_frontier_entry *frontier;     /* [V] */
+    cs_nb_rank_row *ranking;         /* [V] at the expert's willingness to pay */
+    cs_evppi *evppi;                 /* over lambda[0 .. L]; NULL without inputs or < 10 draws */
+    cs_variance_split *split;        /* [V] effects' split; NULL unless k >= 2 and D >= 2 */
+    cs_decision_curves *portfolio_curves; /* at the expert's value, over the portfolios only */
+    double *p_over_budget;                /* [n_portfolios] */
+    bool core_done;                       /* everything but EVPPI is computed (EVPPI comes last) */
+} cs_decide_output;
+
+/* Computes out from in (out zeroed first; free with cs_decide_output_free,
+ * also after a failure). Returns CS_OK, or the decision module's errors. */
+int cs_decide_compute(const cs_decide_input *in, cs_decide_output *out, cs_error *err);
+
+void cs_decide_output_free(cs_decide_output *out);
+
+/* Reads the decision's input from the open results file (its /decision
+ * attributes, /uncertainty, the per-replicate measures, uncertain values
+ * and costs), computes it and writes the /decision tables. most_affected
+ * names the group the summary found most affected. Does nothing for a file
+ * without /decision (format 1.1). Returns CS_OK, CS_EFORMAT, CS_EIO or
+ * CS_ENOMEM. */
+int cs_results_write_decision(hid_t file, const char *most_affected, cs_error *err);
+
+/* Reads /uncertainty and /decision into r (whose name lists and dims are
+ * read), if the file has them (results/read_decision.c). Returns CS_OK,
+ * CS_EFORMAT or CS_ENOMEM. */
+int cs_results_read_uncertain(hid_t f, cs_results *r, cs_error *err);
+
+/* Frees d and its tables. NULL is a no-op. */
+void cs_results_decision_free(cs_results_decision *d);
+
+/* ------------------------------------------------- written at creation */
+
+/* /uncertainty: the scenario's uncertain inputs (tables inputs, values,
+ * correlations; attributes sampling and replicates_per_draw). drawn: the
+ * run draws them (false: --no-uncertainty). Returns CS_OK, CS_EIO or
+ * CS_ENOMEM. */
+int cs_results_write_uncertainty(hid_t file, const cs_scenario *s, bool drawn, cs_error *err);
+
+/* The attributes of /decision: what the decision tables are computed from.
+ * Returns CS_OK, CS_EIO or CS_ENOMEM. */
+int cs_results_write_decision_spec(hid_t file, const cs_scenario *s, const size_t *variants,
+                                   size_t n_variants, cs_error *err);
+
+/* Label and units of uncertain value v of s (in /scenario/inputs). */
+const char *cs_results_input_label(const cs_scenario *s, size_t v);
+const char *cs_results_input_units(const cs_scenario *s, size_t v);
+
+/* The n strings of list joined with sep, a new string (NULL: out of memory). */
+char *cs_results_join(const char *const *list, size_t n, const char *sep);
 
 /* Gives every dataset of the open results file that names its axes (the
  * attribute `dimensions`) HDF5 dimension scales: one per axis, named after

@@ -96,6 +96,12 @@ int cs_results_check_joinable(const cs_results *a, const cs_results *b, cs_error
                             "replicates are not one sample",
                             a->path, b->path, (unsigned long long)a->seed,
                             (unsigned long long)b->seed);
+    if (strcmp(a->sampling, b->sampling) != 0)
+        return cs_error_set(err, CS_EINVAL,
+                            "%s and %s drew their uncertain inputs differently (%s and %s): run "
+                            "both with or both without --no-uncertainty",
+                            a->path, b->path, a->sampling[0] ? a->sampling : "none",
+                            b->sampling[0] ? b->sampling : "none");
     bool same = a->n_variants == b->n_variants;
     for (size_t i = 0; same && i < a->n_variants; i++)
         same = strcmp(a->variants[i].name, b->variants[i].name) == 0;
@@ -113,7 +119,40 @@ typedef struct var_in {
     cs_schema_open d[CS_SCHEMA_N_ARRAYS];
     cs_case_record *rec; /* its case records (with cases), sorted by replicate */
     size_t n_rec, cursor;
+    double fixed_cost; /* the variant's annual cost as the scenario states it */
 } var_in;
+
+/* Whether array k came with time and feedback (format 1.2): a file written
+ * before it, or by a build without it, lacks it, and the joined file then
+ * holds what such a run would have written (fill_absent). */
+static bool time_array(int k)
+{
+    return k == CS_ARRAY_measures_by_year || k == CS_ARRAY_feedback_multiplier ||
+           k == CS_ARRAY_feedback_signal;
+}
+
+/* Whether array k may be absent from a file of this major version: the
+ * arrays this format's 1.2 added as optional (files of 1.0 and 1.1, and of
+ * builds without uncertain inputs or time, lack them): the values of the
+ * uncertain inputs (none in such a file), each replicate's annual cost (then
+ * the variant's fixed cost) and the time arrays. */
+static bool may_be_absent(int k)
+{
+    return k == CS_ARRAY_uncertain_values || k == CS_ARRAY_annual_cost || time_array(k);
+}
+
+/* Whether array k is absent from v where it may be (then v->d[k].ds stays
+ * invalid); an absent uncertain_values is refused when the scenario has
+ * uncertain inputs. */
+static bool absent(hid_t file, const var_in *v, int k, const cs_result_dims *dims)
+{
+    char path[sizeof v->path + 64];
+    snprintf(path, sizeof path, "%s/%s", v->path, cs_schema_arrays[k].name);
+    if (!may_be_absent(k) || H5Lexists(file, path, H5P_DEFAULT) > 0)
+        return false;
+    H5Eclear2(H5E_DEFAULT);
+    return k != CS_ARRAY_uncertain_values || dims->n_inputs == 0;
+}
 
 static void var_in_close(var_in *v)
 {
@@ -123,33 +162,16 @@ static void var_in_close(var_in *v)
     v->rec = NULL;
 }
 
-/* Whether array k came with time and feedback (format 1.2): a file written
- * before it, or by a build without it, lacks it, and the joined file then
- * holds what such a run would have written (below). */
-static bool time_array(int k)
-{
-    return k == CS_ARRAY_measures_by_year || k == CS_ARRAY_feedback_multiplier ||
-           k == CS_ARRAY_feedback_signal;
-}
-
 /* Opens every per-replicate dataset of a variant: s's dimensions after the
- * replicate axis, at least n_rows rows. A time array the file lacks stays
- * closed (ds < 0). */
+ * replicate axis, at least n_rows rows. */
 static int open_variant(hid_t file, var_in *v, const cs_result_dims *dims, uint64_t n_rows,
                         cs_error *err)
 {
     int st = CS_OK;
-    for (int k = 0; k < CS_SCHEMA_N_ARRAYS && st == CS_OK; k++) {
-        char path[CS_MAX_NAME_LEN + 64];
-        snprintf(path, sizeof path, "%s/%s", v->path, cs_schema_arrays[k].name);
-        if (time_array(k) && H5Lexists(file, path, H5P_DEFAULT) <= 0) {
-            H5Eclear2(H5E_DEFAULT);
-            v->d[k].ds = H5I_INVALID_HID;
-            continue;
-        }
-        st = cs_schema_open_array(file, v->path, &cs_schema_arrays[k], dims, n_rows, UINT64_MAX,
-                                  &v->d[k], err);
-    }
+    for (int k = 0; k < CS_SCHEMA_N_ARRAYS && st == CS_OK; k++)
+        if (!absent(file, v, k, dims))
+            st = cs_schema_open_array(file, v->path, &cs_schema_arrays[k], dims, n_rows, UINT64_MAX,
+                                      &v->d[k], err);
     return st;
 }
 
@@ -173,11 +195,14 @@ static int read_row(const var_in *v, uint64_t row, cs_replicate_result *out, cs_
     int st = CS_OK;
     for (int k = 0; k < CS_SCHEMA_N_ARRAYS && st == CS_OK; k++) {
         const cs_schema_array *a = &cs_schema_arrays[k];
-        if (v->d[k].ds < 0) {
-            fill_absent(k, out);
+        char what[CS_MAX_NAME_LEN + 96];
+        if (v->d[k].ds < 0) { /* absent where it may be: see may_be_absent */
+            if (k == CS_ARRAY_annual_cost)
+                *(double *)cs_schema_array_data(a, out) = v->fixed_cost;
+            else if (time_array(k))
+                fill_absent(k, out);
             continue;
         }
-        char what[CS_MAX_NAME_LEN + 96];
         snprintf(what, sizeof what, "row %llu of %s/%s", (unsigned long long)row, v->path, a->name);
         st = cs_schema_read_rows(&v->d[k], a, row, 1, cs_schema_array_data(a, out), what, err);
     }
@@ -295,6 +320,7 @@ int cs_results_copy_replicates(const cs_results *r, const cs_scenario *s, uint64
     st = cs_replicate_result_alloc(&dims, &res, err);
     for (size_t v = 0; v < nv && st == CS_OK; v++) {
         snprintf(vin[v].path, sizeof vin[v].path, "/runs/%s", r->variants[v].name);
+        vin[v].fixed_cost = r->variants[v].annual_cost;
         st = open_variant(file_of(r), &vin[v], &dims, n_rows, err);
         if (st == CS_OK && cases)
             st = read_cases(file_of(r), vin[v].path, &vin[v].rec, &vin[v].n_rec, err);
@@ -417,7 +443,8 @@ static int write_joined(cs_results *const *in, size_t n, const cs_scenario *s, u
                               .n_replicates = total,
                               .n_variants = in[0]->n_variants,
                               .variants = info.variants,
-                              .case_record_replicates = info.case_record_replicates};
+                              .case_record_replicates = info.case_record_replicates,
+                              .uncertain_drawn = strcmp(in[0]->sampling, "scenario values") != 0};
     if (st == CS_OK)
         st = cs_results_writer_open(out_path, s, &opt, &w, err);
     for (size_t i = 0; i < n && st == CS_OK; i++)

@@ -18,6 +18,7 @@
 #include "casesim/results.h"
 #include "core/alloc.h"
 #include "results/h5util.h"
+#include "results/internal.h"
 #include "results/schema.h"
 
 static hid_t file_of(const cs_results *r)
@@ -26,98 +27,6 @@ static hid_t file_of(const cs_results *r)
 }
 
 /* ------------------------------------------------------ analysis tables */
-
-/* Replaces the variable-length strings of n rows in rows (read by HDF5) by
- * copies in a new array *out; HDF5's own strings stay for the caller to
- * reclaim. */
-static int copy_rows(const cs_schema_table *t, const unsigned char *raw, size_t n, void **out,
-                     cs_error *err)
-{
-    unsigned char *copy = cs_xcalloc(n, t->row_size);
-    if (!copy)
-        return cs_error_set(err, CS_ENOMEM, "out of memory reading %s", t->path);
-    memcpy(copy, raw, n * t->row_size);
-    for (size_t i = 0; i < n; i++)
-        for (size_t k = 0; k < t->n_fields; k++)
-            if (t->fields[k].type == CS_TYPE_STRING)
-                *(char **)(copy + i * t->row_size + t->fields[k].offset) = NULL;
-    int st = CS_OK;
-    for (size_t i = 0; i < n && st == CS_OK; i++)
-        for (size_t k = 0; k < t->n_fields && st == CS_OK; k++) {
-            if (t->fields[k].type != CS_TYPE_STRING)
-                continue;
-            const char *src = *(char *const *)(raw + i * t->row_size + t->fields[k].offset);
-            char **dst = (char **)(copy + i * t->row_size + t->fields[k].offset);
-            *dst = cs_xstrdup(src ? src : "");
-            if (!*dst)
-                st = cs_error_set(err, CS_ENOMEM, "out of memory reading %s", t->path);
-        }
-    if (st != CS_OK) {
-        for (size_t i = 0; i < n; i++)
-            for (size_t k = 0; k < t->n_fields; k++)
-                if (t->fields[k].type == CS_TYPE_STRING)
-                    free(*(char **)(copy + i * t->row_size + t->fields[k].offset));
-        free(copy);
-        return st;
-    }
-    *out = copy;
-    return CS_OK;
-}
-
-/* Frees n rows of table t with their strings. */
-static void free_rows(const cs_schema_table *t, void *rows, size_t n)
-{
-    for (size_t i = 0; rows && i < n; i++)
-        for (size_t k = 0; k < t->n_fields; k++)
-            if (t->fields[k].type == CS_TYPE_STRING)
-                free(*(char **)((unsigned char *)rows + i * t->row_size + t->fields[k].offset));
-    free(rows);
-}
-
-/* Reads table t into a new array of *n rows (at most max_rows) whose strings
- * the caller owns. A missing table is CS_EFORMAT. */
-static int read_table(hid_t file, const cs_schema_table *t, size_t max_rows, void **out, size_t *n,
-                      cs_error *err)
-{
-    *out = NULL;
-    *n = 0;
-    if (H5Lexists(file, t->path, H5P_DEFAULT) <= 0) {
-        H5Eclear2(H5E_DEFAULT);
-        return cs_error_set(err, CS_EFORMAT, "the table %s is missing", t->path);
-    }
-    hid_t d = H5Dopen2(file, t->path, H5P_DEFAULT);
-    hid_t space = d < 0 ? H5I_INVALID_HID : H5Dget_space(d);
-    hid_t mt = cs_h5_compound(t->fields, t->n_fields, t->row_size);
-    hssize_t np = space < 0 ? -1 : H5Sget_simple_extent_npoints(space);
-    unsigned char *raw = NULL;
-    int st = CS_OK;
-    if (d < 0 || np < 0 || mt < 0)
-        st = cs_h5_fail(err, CS_EFORMAT, "cannot open the table %s", t->path);
-    else if ((uint64_t)np > max_rows) /* checked before allocating: the count is the file's */
-        st = cs_error_set(err, CS_EFORMAT,
-                          "the table %s has %lld rows; the name lists allow at most %zu", t->path,
-                          (long long)np, max_rows);
-    else if (!(raw = cs_xcalloc((size_t)np, t->row_size)))
-        st = cs_error_set(err, CS_ENOMEM, "out of memory reading %s", t->path);
-    else if (np > 0 && H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) < 0)
-        st = cs_h5_fail(err, CS_EFORMAT, "cannot read the table %s (is it of this version?)",
-                        t->path);
-    if (st == CS_OK)
-        st = cs_h5_check_crc(d, cs_schema_table_crc(t, raw, (size_t)np), t->path, err);
-    if (st == CS_OK)
-        st = copy_rows(t, raw, (size_t)np, out, err);
-    if (st == CS_OK)
-        *n = (size_t)np;
-    /* HDF5's strings (of the rows converted before a failure too: raw was
-     * zeroed, so the others are NULL). */
-    if (raw && np > 0)
-        H5Dvlen_reclaim(mt, space, H5P_DEFAULT, raw);
-    free(raw);
-    cs_h5_close(&mt);
-    cs_h5_close(&space);
-    cs_h5_close(&d);
-    return st;
-}
 
 /* --------------------------------------------------- /scenario and /runs */
 
@@ -196,8 +105,10 @@ static long find_name(char *const *names, size_t n, const char *name)
 }
 
 /* A name list of /scenario: count within [1, max], every entry a name of
- * lower-case letters, digits and `_`, at most max_len bytes, none repeated.
- * The names become HDF5 paths (/runs/<variant>) and keys of every table. */
+ * lower-case letters, digits and `_` (and `+` in a variant's: the budget
+ * portfolios the loader names after their members), at most max_len bytes,
+ * none repeated. The names become HDF5 paths (/runs/<variant>) and keys of
+ * every table. */
 static int check_list(const char *path, const char *what, char *const *names, size_t n, size_t max,
                       size_t max_len, cs_error *err)
 {
@@ -209,7 +120,8 @@ static int check_list(const char *path, const char *what, char *const *names, si
         size_t len = strlen(s);
         bool ok = len >= 1 && len <= max_len && s[0] >= 'a' && s[0] <= 'z';
         for (size_t k = 0; ok && k < len; k++)
-            ok = (s[k] >= 'a' && s[k] <= 'z') || (s[k] >= '0' && s[k] <= '9') || s[k] == '_';
+            ok = (s[k] >= 'a' && s[k] <= 'z') || (s[k] >= '0' && s[k] <= '9') || s[k] == '_' ||
+                 (s[k] == '+' && !strcmp(what, "variants"));
         if (!ok)
             return cs_error_set(err, CS_EFORMAT,
                                 "%s: /scenario/%s[%zu] is not a valid name (`%.64s%s`)", path, what,
@@ -283,8 +195,8 @@ static int check_lists(const cs_results *r, const lists *l, cs_error *err)
         st = check_list(path, "outcomes", r->outcomes, r->n_outcomes, CS_MAX_OUTCOMES,
                         CS_MAX_NAME_LEN, err);
     if (st == CS_OK)
-        st = check_list(path, "variants", l->variants, l->n_variants,
-                        1 + CS_MAX_INTERVENTIONS + CS_MAX_BUNDLES, CS_MAX_NAME_LEN, err);
+        st = check_list(path, "variants", l->variants, l->n_variants, CS_MAX_VARIANTS,
+                        CS_MAX_NAME_LEN, err);
     if (st == CS_OK && strcmp(l->variants[0], "baseline") != 0)
         st = cs_error_set(err, CS_EFORMAT,
                           "%s: /scenario/variants starts with `%s`, not with `baseline`", path,
@@ -430,14 +342,16 @@ static int read_year_tables(hid_t f, cs_results *r, cs_error *err)
                      &max_rows))
         return cs_error_set(err, CS_EFORMAT, "%s: /scenario/arrival_years is too long", r->path);
     void *rows = NULL;
-    int st = read_table(f, &cs_schema_summary_year, max_rows, &rows, &r->n_summary_year, err);
+    int st =
+        cs_schema_read_table(f, &cs_schema_summary_year, max_rows, &rows, &r->n_summary_year, err);
     r->summary_year = rows;
     if (st == CS_OK)
-        st = read_table(f, &cs_schema_comparison_year, max_rows, &rows, &r->n_comparison_year, err);
+        st = cs_schema_read_table(f, &cs_schema_comparison_year, max_rows, &rows,
+                                  &r->n_comparison_year, err);
     if (st == CS_OK)
         r->comparison_year = rows;
     if (st == CS_OK)
-        st = read_table(f, &cs_schema_timing, r->n_variants, &rows, &r->n_timing, err);
+        st = cs_schema_read_table(f, &cs_schema_timing, r->n_variants, &rows, &r->n_timing, err);
     if (st == CS_OK)
         r->timing = rows;
     return st;
@@ -449,14 +363,14 @@ static int read_tables(hid_t f, cs_results *r, cs_error *err)
      * in /ranking. The lists are bounded, so the product cannot overflow. */
     size_t max_rows = r->n_variants * (r->n_groups + 1) * r->n_measures;
     void *rows = NULL;
-    int st = read_table(f, &cs_schema_summary, max_rows, &rows, &r->n_summary, err);
+    int st = cs_schema_read_table(f, &cs_schema_summary, max_rows, &rows, &r->n_summary, err);
     r->summary = rows;
     if (st == CS_OK)
-        st = read_table(f, &cs_schema_comparison, max_rows, &rows, &r->n_comparison, err);
+        st = cs_schema_read_table(f, &cs_schema_comparison, max_rows, &rows, &r->n_comparison, err);
     if (st == CS_OK)
         r->comparison = rows;
     if (st == CS_OK)
-        st = read_table(f, &cs_schema_ranking, r->n_variants, &rows, &r->n_ranking, err);
+        st = cs_schema_read_table(f, &cs_schema_ranking, r->n_variants, &rows, &r->n_ranking, err);
     if (st == CS_OK)
         r->ranking = rows;
     if (st == CS_OK)
@@ -497,6 +411,8 @@ int cs_results_open(const char *path, cs_results **out, cs_error *err)
         st = read_scenario(f, r, err);
     if (st == CS_OK)
         st = read_tables(f, r, err);
+    if (st == CS_OK)
+        st = cs_results_read_uncertain(f, r, err);
     if (st != CS_OK)
         goto fail;
     *out = r;
@@ -629,12 +545,16 @@ void cs_results_close(cs_results *r)
         cs_h5_free_strings(x->interventions, x->n_interventions);
     }
     free(r->variants);
-    free_rows(&cs_schema_summary, r->summary, r->n_summary);
-    free_rows(&cs_schema_comparison, r->comparison, r->n_comparison);
-    free_rows(&cs_schema_ranking, r->ranking, r->n_ranking);
-    free_rows(&cs_schema_summary_year, r->summary_year, r->n_summary_year);
-    free_rows(&cs_schema_comparison_year, r->comparison_year, r->n_comparison_year);
-    free_rows(&cs_schema_timing, r->timing, r->n_timing);
+    cs_schema_free_rows(&cs_schema_summary, r->summary, r->n_summary);
+    cs_schema_free_rows(&cs_schema_comparison, r->comparison, r->n_comparison);
+    cs_schema_free_rows(&cs_schema_ranking, r->ranking, r->n_ranking);
+    cs_schema_free_rows(&cs_schema_summary_year, r->summary_year, r->n_summary_year);
+    cs_schema_free_rows(&cs_schema_comparison_year, r->comparison_year, r->n_comparison_year);
+    cs_schema_free_rows(&cs_schema_timing, r->timing, r->n_timing);
+    free(r->sampling);
+    cs_schema_free_rows(&cs_schema_inputs, r->inputs, r->n_inputs);
+    cs_schema_free_rows(&cs_schema_values, r->values, r->n_values);
+    cs_results_decision_free(r->decision);
     free(r->most_affected_group);
     free(r);
 }

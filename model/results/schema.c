@@ -13,7 +13,9 @@
 #include "casesim/measures.h"
 #include "casesim/results.h"
 #include "core/assert.h"
+#include "core/alloc.h"
 #include "results/h5util.h"
+#include "results/internal.h"
 
 hid_t cs_h5_file_type(cs_type t)
 {
@@ -83,6 +85,74 @@ static const cs_schema_field comparison_year_fields[] = {
 static const cs_schema_field timing_fields[] = {CS_TIMING_FIELDS(TIMING_)};
 
 #define N_OF(a) (sizeof(a) / sizeof *(a))
+
+#define INPUT_(member, ctype, type_) FIELD_(cs_results_input_row, member, ctype, type_)
+#define VALUE_(member, ctype, type_) FIELD_(cs_results_value_row, member, ctype, type_)
+#define CORR_(member, ctype, type_) FIELD_(cs_results_correlation_row, member, ctype, type_)
+#define FRONTIER_(member, ctype, type_) FIELD_(cs_results_frontier_row, member, ctype, type_)
+#define DRANK_(member, ctype, type_) FIELD_(cs_results_decision_rank_row, member, ctype, type_)
+#define ESET_(member, ctype, type_) FIELD_(cs_results_evppi_set_row, member, ctype, type_)
+#define ECHECK_(member, ctype, type_) FIELD_(cs_results_evppi_check_row, member, ctype, type_)
+#define VSPLIT_(member, ctype, type_) FIELD_(cs_results_variance_row, member, ctype, type_)
+#define PORT_(member, ctype, type_) FIELD_(cs_results_portfolio_row, member, ctype, type_)
+
+static const cs_schema_field input_fields[] = {CS_UNCERTAIN_INPUT_FIELDS(INPUT_)};
+static const cs_schema_field value_fields[] = {CS_UNCERTAIN_VALUE_FIELDS(VALUE_)};
+static const cs_schema_field corr_fields[] = {CS_CORRELATION_FIELDS(CORR_)};
+static const cs_schema_field frontier_fields[] = {CS_FRONTIER_FIELDS(FRONTIER_)};
+static const cs_schema_field drank_fields[] = {CS_DECISION_RANKING_FIELDS(DRANK_)};
+static const cs_schema_field eset_fields[] = {CS_EVPPI_SET_FIELDS(ESET_)};
+static const cs_schema_field echeck_fields[] = {CS_EVPPI_CHECK_FIELDS(ECHECK_)};
+static const cs_schema_field vsplit_fields[] = {CS_VARIANCE_SPLIT_FIELDS(VSPLIT_)};
+static const cs_schema_field port_fields[] = {CS_PORTFOLIO_FIELDS(PORT_)};
+
+#define TABLE_(path_, row, list, desc)                                                             \
+    {                                                                                              \
+        .path = path_, .row_size = sizeof(row), .fields = list, .n_fields = N_OF(list),            \
+        .description = desc                                                                        \
+    }
+
+const cs_schema_table cs_schema_inputs = TABLE_(
+    "/uncertainty/inputs", cs_results_input_row, input_fields,
+    "One row per entry of the scenario's `uncertain:` section: its distribution in canonical "
+    "parameters, truncation, support, mean and sd, the values it gives (first_value, n_values "
+    "into /scenario/inputs), the kind and units of its numbers, its source and group.");
+const cs_schema_table cs_schema_values =
+    TABLE_("/uncertainty/values", cs_results_value_row, value_fields,
+           "One row per uncertain value (an input of /scenario/inputs): its path, entry, the "
+           "scenario's own value (used without uncertainty), the marginal mean, sd, 5th and 95th "
+           "percentiles of its distribution, and the valid range of its number.");
+const cs_schema_table cs_schema_correlations =
+    TABLE_("/uncertainty/correlations", cs_results_correlation_row, corr_fields,
+           "The scenario's `correlations:`: rank-normal correlations (a Gaussian copula) between "
+           "entries of /uncertainty/inputs (0-based).");
+const cs_schema_table cs_schema_frontier = TABLE_(
+    "/decision/frontier", cs_results_frontier_row, frontier_fields,
+    "The cost-effectiveness frontier on the mean effects and costs: each variant's status "
+    "(efficient, dominated, extendedly dominated), the variant(s) it is judged against, and the "
+    "ICER of an efficient option against the previous one.");
+const cs_schema_table cs_schema_decision_ranking =
+    TABLE_("/decision/ranking", cs_results_decision_rank_row, drank_fields,
+           "Variants ranked by expected net benefit at the expert's willingness to pay, with the "
+           "probability of being best, frontier status, and for each bundle the increment over its "
+           "best member.");
+const cs_schema_table cs_schema_evppi_sets = TABLE_(
+    "/decision/evppi_sets", cs_results_evppi_set_row, eset_fields,
+    "The sets of inputs whose EVPPI is computed (rows of /decision/evppi): each input, each "
+    "named group of inputs, and all inputs together; with EVPPI at the expert's willingness to "
+    "pay and how the regressions fitted.");
+const cs_schema_table cs_schema_evppi_checks = TABLE_(
+    "/decision/evppi_checks", cs_results_evppi_check_row, echeck_fields,
+    "Finite-sample failures of EVPPI <= EVPI and of EVPPI growing with its inputs, with their "
+    "size in standard errors (a z above about 2 means a regression misfits).");
+const cs_schema_table cs_schema_variance_split =
+    TABLE_("/decision/variance_split", cs_results_variance_row, vsplit_fields,
+           "The variance of each variant's effect split into parameter uncertainty and simulation "
+           "noise (one-way ANOVA over draws; only with replicates_per_draw >= 2).");
+const cs_schema_table cs_schema_portfolios =
+    TABLE_("/decision/portfolios", cs_results_portfolio_row, port_fields,
+           "Every combination of interventions whose expected annual cost fits decision.budget, "
+           "ranked by expected net benefit at the expert's willingness to pay.");
 
 const cs_schema_table cs_schema_summary = {
     .path = "/summary",
@@ -312,8 +382,11 @@ static bool shape_ok(const cs_schema_array *a, const cs_result_dims *d, const hs
     o->row_elems = 1;
     for (int i = 0; i < a->rank; i++) {
         size_t want = cs_result_dim(d, a->dims[i]);
-        if (got[1 + i] == 0 || (want != 0 && got[1 + i] != want) ||
-            got[1 + i] > SIZE_MAX / o->row_elems)
+        /* A labelled axis is as long as its label list, which may be empty
+         * (no uncertain inputs); a numbered axis never is. */
+        bool labelled = cs_schema_dims[a->dims[i]].labels[0] != '\0';
+        if ((got[1 + i] == 0 && !(labelled && want == 0)) || (want != 0 && got[1 + i] != want) ||
+            (o->row_elems > 0 && got[1 + i] > SIZE_MAX / o->row_elems))
             return false;
         o->shape[i] = (size_t)got[1 + i];
         o->row_elems *= o->shape[i];
@@ -356,7 +429,7 @@ int cs_schema_open_array(hid_t file, const char *vpath, const cs_schema_array *a
                         path);
     else if (got[0] < min_rows || got[0] > max_rows)
         st = rows_fail(path, got[0], min_rows, max_rows, err);
-    else if (got[0] > SIZE_MAX / row_bytes ||
+    else if ((row_bytes > 0 && got[0] > SIZE_MAX / row_bytes) ||
              !cs_h5_stores(o->ds, (double)got[0] * (double)row_bytes))
         st = cs_error_set(
             err, CS_EFORMAT, "%s claims %llu rows but stores only %llu bytes: the file is damaged",
@@ -378,4 +451,160 @@ int cs_schema_read_rows(const cs_schema_open *o, const cs_schema_array *a, uint6
         shape[i] = o->shape[i];
     return cs_h5_read_rows(o->ds, cs_h5_mem_type(a->type), a->rank, shape, first, n, buf, what,
                            err);
+}
+
+/* Deletes the table at path if there is one, detaching it from its
+ * dimension scale first. */
+static int delete_table(hid_t file, const char *path, cs_error *err)
+{
+    if (H5Lexists(file, path, H5P_DEFAULT) <= 0) {
+        H5Eclear2(H5E_DEFAULT);
+        return CS_OK;
+    }
+    hid_t d = H5Dopen2(file, path, H5P_DEFAULT);
+    int st = d < 0 ? cs_h5_fail(err, CS_EIO, "cannot open %s", path) : cs_h5_detach_scales(d, err);
+    cs_h5_close(&d);
+    if (st == CS_OK && H5Ldelete(file, path, H5P_DEFAULT) < 0)
+        st = cs_h5_fail(err, CS_EIO, "cannot replace %s", path);
+    return st;
+}
+
+/* The documentation of table t's dataset d: units, description, the name
+ * of its axis ("<table>_row" after the table's own name, labelled by
+ * position, in the table's group) and the checksum of its strings (the
+ * numbers have the dataset's Fletcher32). */
+static int document_table(hid_t d, const cs_schema_table *t, size_t n, const void *rows,
+                          cs_error *err)
+{
+    int st = cs_h5_document(d,
+                            "see the column descriptions in analysis/README.md; measure values "
+                            "are in the row's 'units'",
+                            t->description, err);
+    const char *base = strrchr(t->path, '/');
+    char axis[64];
+    snprintf(axis, sizeof axis, "%s_row", base ? base + 1 : t->path);
+    const char *axes[] = {axis};
+    if (st == CS_OK)
+        st = cs_h5_attr_strings(d, "dimensions", axes, 1, err);
+    if (st == CS_OK)
+        st = cs_h5_attr_crc(d, cs_schema_table_crc(t, rows, n), err);
+    return st;
+}
+
+/* Writes a 1-D compound table at file/t->path, replacing an existing one:
+ * chunked with a checksum, like every dataset that holds data. */
+int cs_schema_write_table(hid_t file, const cs_schema_table *t, size_t n, const void *rows,
+                          cs_error *err)
+{
+    const char *name = t->path;
+    int st = delete_table(file, name, err);
+    hid_t mtype = cs_h5_compound(t->fields, t->n_fields, t->row_size);
+    hid_t ftype = mtype < 0 ? H5I_INVALID_HID : H5Tcopy(mtype), d = H5I_INVALID_HID;
+    if (st == CS_OK && (ftype < 0 || H5Tpack(ftype) < 0))
+        st = cs_h5_fail(err, CS_EIO, "cannot create table %s", name);
+    if (st == CS_OK && (d = cs_h5_create_rows(file, name, ftype, 0, NULL, t->row_size, n, err)) < 0)
+        st = CS_EIO;
+    if (st == CS_OK && n > 0)
+        st = cs_h5_append_rows(d, mtype, 0, NULL, 0, n, rows, name, err);
+    if (st == CS_OK)
+        st = document_table(d, t, n, rows, err);
+    if (cs_h5_close(&d) < 0 && st == CS_OK)
+        st = cs_h5_fail(err, CS_EIO, "cannot close table %s", name);
+    cs_h5_close(&ftype);
+    cs_h5_close(&mtype);
+    return st;
+}
+
+/* ------------------------------------------------- reading tables */
+
+/* Replaces the variable-length strings of n rows in rows (read by HDF5) by
+ * copies in a new array *out; HDF5's own strings stay for the caller to
+ * reclaim. */
+static int copy_rows(const cs_schema_table *t, const unsigned char *raw, size_t n, void **out,
+                     cs_error *err)
+{
+    unsigned char *copy = cs_xcalloc(n, t->row_size);
+    if (!copy)
+        return cs_error_set(err, CS_ENOMEM, "out of memory reading %s", t->path);
+    memcpy(copy, raw, n * t->row_size);
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < t->n_fields; k++)
+            if (t->fields[k].type == CS_TYPE_STRING)
+                *(char **)(copy + i * t->row_size + t->fields[k].offset) = NULL;
+    int st = CS_OK;
+    for (size_t i = 0; i < n && st == CS_OK; i++)
+        for (size_t k = 0; k < t->n_fields && st == CS_OK; k++) {
+            if (t->fields[k].type != CS_TYPE_STRING)
+                continue;
+            const char *src = *(char *const *)(raw + i * t->row_size + t->fields[k].offset);
+            char **dst = (char **)(copy + i * t->row_size + t->fields[k].offset);
+            *dst = cs_xstrdup(src ? src : "");
+            if (!*dst)
+                st = cs_error_set(err, CS_ENOMEM, "out of memory reading %s", t->path);
+        }
+    if (st != CS_OK) {
+        for (size_t i = 0; i < n; i++)
+            for (size_t k = 0; k < t->n_fields; k++)
+                if (t->fields[k].type == CS_TYPE_STRING)
+                    free(*(char **)(copy + i * t->row_size + t->fields[k].offset));
+        free(copy);
+        return st;
+    }
+    *out = copy;
+    return CS_OK;
+}
+
+/* Frees n rows of table t with their strings. */
+void cs_schema_free_rows(const cs_schema_table *t, void *rows, size_t n)
+{
+    for (size_t i = 0; rows && i < n; i++)
+        for (size_t k = 0; k < t->n_fields; k++)
+            if (t->fields[k].type == CS_TYPE_STRING)
+                free(*(char **)((unsigned char *)rows + i * t->row_size + t->fields[k].offset));
+    free(rows);
+}
+
+/* Reads table t into a new array of *n rows (at most max_rows) whose strings
+ * the caller owns. A missing table is CS_EFORMAT. */
+int cs_schema_read_table(hid_t file, const cs_schema_table *t, size_t max_rows, void **out,
+                         size_t *n, cs_error *err)
+{
+    *out = NULL;
+    *n = 0;
+    if (H5Lexists(file, t->path, H5P_DEFAULT) <= 0) {
+        H5Eclear2(H5E_DEFAULT);
+        return cs_error_set(err, CS_EFORMAT, "the table %s is missing", t->path);
+    }
+    hid_t d = H5Dopen2(file, t->path, H5P_DEFAULT);
+    hid_t space = d < 0 ? H5I_INVALID_HID : H5Dget_space(d);
+    hid_t mt = cs_h5_compound(t->fields, t->n_fields, t->row_size);
+    hssize_t np = space < 0 ? -1 : H5Sget_simple_extent_npoints(space);
+    unsigned char *raw = NULL;
+    int st = CS_OK;
+    if (d < 0 || np < 0 || mt < 0)
+        st = cs_h5_fail(err, CS_EFORMAT, "cannot open the table %s", t->path);
+    else if ((uint64_t)np > max_rows) /* checked before allocating: the count is the file's */
+        st = cs_error_set(err, CS_EFORMAT,
+                          "the table %s has %lld rows; the name lists allow at most %zu", t->path,
+                          (long long)np, max_rows);
+    else if (!(raw = cs_xcalloc((size_t)np, t->row_size)))
+        st = cs_error_set(err, CS_ENOMEM, "out of memory reading %s", t->path);
+    else if (np > 0 && H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) < 0)
+        st = cs_h5_fail(err, CS_EFORMAT, "cannot read the table %s (is it of this version?)",
+                        t->path);
+    if (st == CS_OK)
+        st = cs_h5_check_crc(d, cs_schema_table_crc(t, raw, (size_t)np), t->path, err);
+    if (st == CS_OK)
+        st = copy_rows(t, raw, (size_t)np, out, err);
+    if (st == CS_OK)
+        *n = (size_t)np;
+    /* HDF5's strings (of the rows converted before a failure too: raw was
+     * zeroed, so the others are NULL). */
+    if (raw && np > 0)
+        H5Dvlen_reclaim(mt, space, H5P_DEFAULT, raw);
+    free(raw);
+    cs_h5_close(&mt);
+    cs_h5_close(&space);
+    cs_h5_close(&d);
+    return st;
 }

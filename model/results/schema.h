@@ -31,9 +31,18 @@ typedef struct cs_schema_table {
     const char *description; /* the dataset's `description` attribute */
 } cs_schema_table;
 
-extern const cs_schema_table cs_schema_summary;    /* cs_results_summary_row */
-extern const cs_schema_table cs_schema_comparison; /* cs_results_comparison_row */
-extern const cs_schema_table cs_schema_ranking;    /* cs_results_ranking_row */
+extern const cs_schema_table cs_schema_summary;          /* cs_results_summary_row */
+extern const cs_schema_table cs_schema_comparison;       /* cs_results_comparison_row */
+extern const cs_schema_table cs_schema_ranking;          /* cs_results_ranking_row */
+extern const cs_schema_table cs_schema_inputs;           /* cs_results_input_row */
+extern const cs_schema_table cs_schema_values;           /* cs_results_value_row */
+extern const cs_schema_table cs_schema_correlations;     /* cs_results_correlation_row */
+extern const cs_schema_table cs_schema_frontier;         /* cs_results_frontier_row */
+extern const cs_schema_table cs_schema_decision_ranking; /* cs_results_decision_rank_row */
+extern const cs_schema_table cs_schema_evppi_sets;       /* cs_results_evppi_set_row */
+extern const cs_schema_table cs_schema_evppi_checks;     /* cs_results_evppi_check_row */
+extern const cs_schema_table cs_schema_variance_split;   /* cs_results_variance_row */
+extern const cs_schema_table cs_schema_portfolios;       /* cs_results_portfolio_row */
 
 /* The tables by arrival year (1.2). */
 extern const cs_schema_table cs_schema_summary_year;    /* cs_results_summary_year_row */
@@ -48,6 +57,21 @@ uint32_t cs_schema_table_crc(const cs_schema_table *t, const void *rows, size_t 
  * (strings as variable-length UTF-8 char *), or H5I_INVALID_HID. Close with
  * cs_h5_close. Its packed copy (H5Tpack) is the type stored in the file. */
 hid_t cs_h5_compound(const cs_schema_field *fields, size_t n, size_t row_size);
+
+/* Writes the n rows of table t at file/t->path (replacing one there; its
+ * group must exist), with `units` and `description` attributes. Returns
+ * CS_OK or CS_EIO. */
+int cs_schema_write_table(hid_t file, const cs_schema_table *t, size_t n, const void *rows,
+                          cs_error *err);
+
+/* Reads table t into a new array of *n rows (at most max_rows, checked
+ * before allocating: the count is the file's) whose strings the caller
+ * owns (free with cs_schema_free_rows). A missing table is CS_EFORMAT. */
+int cs_schema_read_table(hid_t file, const cs_schema_table *t, size_t max_rows, void **out,
+                         size_t *n, cs_error *err);
+
+/* Frees n rows of table t with their strings. rows may be NULL. */
+void cs_schema_free_rows(const cs_schema_table *t, void *rows, size_t n);
 
 /* The compound memory type of a case record (cs_case_record). */
 hid_t cs_schema_case_mtype(void);

@@ -56,6 +56,8 @@ struct cs_results_writer {
     var_out *vars;
     size_t *slot; /* [s->n_variants]: slot in vars, or SIZE_MAX if not written */
     measure_lists m;
+    const char **input_units; /* [s->n_uncertain_values] */
+    bool drawn;               /* the uncertain inputs are drawn (not --no-uncertainty) */
 };
 
 static const char *const case_description =
@@ -95,6 +97,7 @@ void cs_results_writer_free(cs_results_writer *w)
     measure_lists_free(&w->m);
     free(w->vars);
     free(w->slot);
+    free(w->input_units);
     free(w);
 }
 
@@ -182,6 +185,12 @@ static int writer_alloc(const cs_scenario *s, const cs_results_options *opt,
     int st = build_measure_lists(s, w->dims.n_measures, &w->m, err);
     if (st != CS_OK)
         return st;
+    w->drawn = opt->uncertain_drawn && s->n_uncertain > 0;
+    w->input_units = cs_xcalloc(s->n_uncertain_values, sizeof *w->input_units);
+    if (!w->input_units)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    for (size_t i = 0; i < s->n_uncertain_values; i++)
+        w->input_units[i] = cs_results_input_units(s, i);
     w->case_mtype = cs_schema_case_mtype();
     if (w->case_mtype < 0)
         return cs_h5_fail(err, CS_EIO, "cannot build the case record type");
@@ -290,7 +299,7 @@ static int write_name_lists(hid_t g, const cs_results_writer *w, cs_error *err)
 {
     const cs_scenario *s = w->s;
     size_t n = s->n_groups + s->n_groups + s->n_violations + s->n_stages + s->n_outcomes +
-               3 * CS_SS_COUNT + w->n_vars;
+               3 * CS_SS_COUNT + w->n_vars + s->n_uncertain_values;
     const char **l = cs_xcalloc(n, sizeof *l);
     if (!l)
         return cs_error_set(err, CS_ENOMEM, "out of memory");
@@ -299,6 +308,9 @@ static int write_name_lists(hid_t g, const cs_results_writer *w, cs_error *err)
     const char **stages = viol + s->n_violations, **outcomes = stages + s->n_stages;
     const char **ss = outcomes + s->n_outcomes, **ssu = ss + CS_SS_COUNT;
     const char **ssd = ssu + CS_SS_COUNT, **vars = ssd + CS_SS_COUNT;
+    const char **inputs = vars + w->n_vars;
+    for (size_t i = 0; i < s->n_uncertain_values; i++)
+        inputs[i] = cs_results_input_label(s, i);
     for (size_t i = 0; i < s->n_groups; i++) {
         groups[i] = s->groups[i].name;
         labels[i] = s->groups[i].label;
@@ -338,6 +350,7 @@ static int write_name_lists(hid_t g, const cs_results_writer *w, cs_error *err)
         {"measure_units", "measures", (const char *const *)w->m.units, w->m.n},
         {"measure_descriptions", "measures", (const char *const *)w->m.descriptions, w->m.n},
         {"variants", "variants", vars, w->n_vars},
+        {"inputs", "inputs", inputs, s->n_uncertain_values},
     };
     int st = CS_OK;
     for (size_t i = 0; i < sizeof lists / sizeof *lists && st == CS_OK; i++) {
@@ -444,11 +457,9 @@ static int write_variant_attrs(const cs_results_writer *w, const var_out *v, cs_
         st = cs_h5_attr_double(g, "annual_cost", cv->annual_cost, err);
     /* What cost per point and net benefit use: the mean annual cost over
      * the cohort window, each intervention paid from its `starts` on. */
-    double t0 = w->s->warmup_years * CS_DAYS_PER_YEAR;
-    double t1 = (w->s->warmup_years + w->s->cohort_years) * CS_DAYS_PER_YEAR;
     if (st == CS_OK)
-        st = cs_h5_attr_double(g, "annual_cost_in_force",
-                               cs_variant_cost_in_force(w->s, v->index, t0, t1), err);
+        st = cs_h5_attr_double(g, "annual_cost_in_force", cs_variant_cohort_cost(w->s, v->index),
+                               err);
     if (st == CS_OK)
         st = cs_h5_attr_strings(g, "interventions", applied, cv->n_applied, err);
     if (st == CS_OK)
@@ -471,6 +482,8 @@ static const char *const *index_units(const cs_results_writer *w, cs_dim k)
         return (const char *const *)w->m.units;
     case CS_DIM_STAGE_STAT:
         return ss_units;
+    case CS_DIM_INPUT:
+        return (const char *const *)w->input_units;
     default:
         return NULL;
     }
@@ -560,6 +573,11 @@ int cs_results_writer_open(const char *path, const cs_scenario *s, const cs_resu
     st = write_root_attrs(w, opt->command_line, err);
     if (st == CS_OK)
         st = write_scenario(w, err);
+    if (st == CS_OK)
+        st = cs_results_write_uncertainty(w->file, s, w->drawn, err);
+    if (st == CS_OK)
+        st = cs_results_write_decision_spec(w->file, s, opt->variants,
+                                            opt->variants ? opt->n_variants : s->n_variants, err);
     if (st == CS_OK)
         st = create_runs(w, err);
     if (st != CS_OK)

@@ -51,3 +51,10 @@ double cs_variant_cost_in_force(const cs_scenario *s, size_t v, double t0, doubl
     }
     return cost;
 }
+
+double cs_variant_cohort_cost(const cs_scenario *s, size_t v)
+{
+    double t0 = s->warmup_years * CS_DAYS_PER_YEAR;
+    double t1 = (s->warmup_years + s->cohort_years) * CS_DAYS_PER_YEAR;
+    return cs_variant_cost_in_force(s, v, t0, t1);
+}

@@ -290,7 +290,7 @@ static int convert_at(vdyn *d, double t, bool left, cs_scenario *out)
         cs_param_path(d->vs, d->tree, &d->params[i], paths[i], sizeof paths[i]);
         set[i] = (cs_change){
             .path = paths[i], .op = CS_CHANGE_SET, .value = x, .pos = ac[i].change->pos};
-        st = cs_patch_set(&c, tree, d->vs, &set[i], (int)i, "a moving number");
+        st = cs_patch_change(&c, tree, d->vs, &set[i], (int)i, "a moving number");
     }
     if (st == CS_OK)
         st = cs_scenario_convert(&c, tree, false, out);

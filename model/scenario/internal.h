@@ -65,8 +65,9 @@ int cs_patch_apply(cs_conv *c, cs_ynode *root, const cs_scenario *s, const cs_in
                    int first_index);
 
 /* Which paths a change may take: an intervention's (groups, violations,
- * evidence, stages, feedback, schedules) or a schedule's (not schedules). */
-enum { CS_PATCH_INTERVENTION = 0, CS_PATCH_SCHEDULE = 1 };
+ * evidence, stages, feedback, schedules), a schedule's (not schedules), an
+ * uncertain number's (an intervention's, and interventions). */
+enum { CS_PATCH_INTERVENTION = 0, CS_PATCH_SCHEDULE = 1, CS_PATCH_UNCERTAIN = 2 };
 
 /* Walks change ch on a copy of root (which is not changed), reporting
  * through c, with `context` ("schedule", "intervention `x`") in messages,
@@ -77,12 +78,59 @@ int cs_patch_probe(cs_conv *c, const cs_ynode *root, const cs_scenario *s, const
 
 /* Applies one change to root, its nodes marked as changed by change number
  * `index` (cs_ynode.patched_by). Returns CS_OK, CS_EINVAL or CS_ENOMEM. */
-int cs_patch_set(cs_conv *c, cs_ynode *root, const cs_scenario *s, const cs_change *ch, int index,
-                 const char *context);
+int cs_patch_change(cs_conv *c, cs_ynode *root, const cs_scenario *s, const cs_change *ch,
+                    int index, const char *context);
 
-/* Why a change path is malformed (NULL: it is not): segments `name` or
- * `name[i]...` separated by dots. */
-const char *cs_path_syntax(const char *p);
+/* What a path names in a tree (cs_patch_find). */
+typedef struct cs_path_hit {
+    cs_ynode *node;    /* the scalar number reached */
+    const char *group; /* the group named after a single `p` for every group (then node is
+                          that `p`), NULL otherwise */
+} cs_path_hit;
+
+/* Finds the number that path (the intervention path syntax) names in tree
+ * root, changing nothing: it must be a number written in the file (a key
+ * that is missing is not created, a single `p` is not expanded). With
+ * interventions, the path may also start with `interventions` (a change's
+ * `set` or `scale`, an `annual_cost`). Errors are reported through c at pos
+ * as "CONTEXT, path `PATH`: ..."; returns CS_OK (hit filled), CS_EINVAL or
+ * CS_ENOMEM. */
+int cs_patch_find(cs_conv *c, cs_ynode *root, const cs_scenario *s, const char *path, cs_pos pos,
+                  const char *context, bool interventions, cs_path_hit *hit);
+
+/* Writes value at the number path names in tree root, as an intervention's
+ * `set` writes it (a single `p` is expanded first); the nodes are not
+ * marked as patched. The path must have been found by cs_patch_find in the
+ * same file. Returns CS_OK, CS_EINVAL (reported through c) or CS_ENOMEM. */
+int cs_patch_set(cs_conv *c, cs_ynode *root, const cs_scenario *s, const char *path, double value);
+
+/* A path split into segments (cs_path_split). */
+typedef struct cs_path_seg {
+    const char *name; /* NULL for an index */
+    size_t index;
+} cs_path_seg;
+
+#define CS_PATH_MAX_SEGMENTS 64
+
+/* Splits a syntactically valid path into at most CS_PATH_MAX_SEGMENTS
+ * segments, using buf (at least 2 strlen(path) + 2 bytes) for their names.
+ * Returns false if there are more. */
+bool cs_path_split(const char *path, char *buf, cs_path_seg *seg, size_t *n);
+
+/* Checks the syntax of a path: segments `name` or `name[i]...` separated
+ * by dots. Returns NULL or a reason. */
+const char *cs_path_syntax(const char *path);
+
+/* The valid range and units of the number path names (a path cs_patch_find
+ * accepted), from one table for the whole format; for an intervention
+ * change's `set`, those of the number the change sets. Returns false, with
+ * why set to a reason, for a number that cannot be uncertain (a whole
+ * number, a name, ...). */
+bool cs_path_range(const cs_scenario *s, const char *path, cs_unc_range *range, const char **units,
+                   const char **why);
+
+/* The intervention whose `annual_cost` path names, or -1. */
+long cs_path_cost_of(const cs_scenario *s, const char *path);
 
 /* The candidate nearest to word by edit distance, if near enough to be a
  * likely misspelling; else NULL. */
@@ -175,5 +223,33 @@ void cs_load_network(cs_conv *c, const cs_ynode *root, cs_scenario *s);  /* netw
 void cs_load_duration(cs_conv *c, const cs_ynode *n, const char *what, cs_duration *d);
 void cs_load_interventions(cs_conv *c, const cs_ynode *root, cs_scenario *s);
 void cs_load_bundles(cs_conv *c, const cs_ynode *root, cs_scenario *s); /* interventions_load.c */
+
+/* The uncertain inputs (`uncertain:`, `correlations:`; run.sampling was read
+ * with `run`), resolved against the tree and checked; the finalised set in
+ * s->uncertain_set (uncertain_load.c). Needs the interventions read. */
+void cs_load_uncertain(cs_conv *c, cs_ynode *root, cs_scenario *s);
+
+/* `decision:`, and with decision.budget the portfolio bundles appended to
+ * s->bundles (decision_load.c). Needs groups, interventions, bundles and
+ * the uncertain inputs read. */
+void cs_load_decision(cs_conv *c, const cs_ynode *root, cs_scenario *s);
+
+/* Appends to s->bundles copies of the portfolio bundles of base (an
+ * instance has the base's variants). Returns CS_OK or CS_ENOMEM. */
+int cs_copy_portfolios(const cs_scenario *base, cs_scenario *s);
+
+/* Builds s->variants from tree (scenario.c): for each, a copy of the tree
+ * patched with its interventions, converted and validated. Errors through
+ * err, with file in messages. */
+int cs_scenario_build_variants(cs_scenario *s, const cs_ynode *tree, const char *file,
+                               cs_error *err);
+
+/* Bounds the loader applies to branch modifiers (network_load.c), shared
+ * with the range table of uncertain numbers (paths.c). */
+#define CS_MAX_SLOPE 100.0 /* |evidence_slope|: exp(slope/2) stays far from overflow */
+/* Odds ratios: with |slope| <= 100 and p_ref >= 2^-53, a branch's odds stay
+ * below 1e50, so the engine's sum over 16 branches cannot overflow (an
+ * infinite sum would silently send every case down the last branch). */
+#define CS_MAX_ODDS_RATIO 1e6
 
 #endif

@@ -22,8 +22,6 @@ static const char *const BUNDLE_KEYS[] = {"name", "description", "interventions"
 
 /* ------------------------------------------------ interventions and bundles */
 
-/* Checks the syntax of a change path: segments `name` or `name[i]...`
- * separated by dots. Returns NULL or a reason. */
 const char *cs_path_syntax(const char *p)
 {
     if (!*p)

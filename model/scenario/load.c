@@ -24,17 +24,17 @@
 #define DEFAULT_REPLICATES 100
 #define DEFAULT_SEED 1
 
-static const char *const TOP_KEYS[] = {"casesim",   "name",     "description",   "time",
-                                       "run",       "groups",   "violations",    "evidence",
-                                       "stages",    "outcomes", "interventions", "bundles",
-                                       "schedules", "initial",  "feedback"};
+static const char *const TOP_KEYS[] = {
+    "casesim",    "name",         "description", "time",      "run",           "groups",
+    "violations", "evidence",     "stages",      "outcomes",  "interventions", "bundles",
+    "uncertain",  "correlations", "decision",    "schedules", "initial",       "feedback"};
 static const char *const TIME_KEYS[] = {"warmup_years", "cohort_years", "follow_up_years",
                                         "start_year"};
+static const char *const RUN_KEYS[] = {"replicates", "seed", "replicates_per_draw", "sampling"};
 
 /* The first and last calendar years time.start_year may name. */
 #define MIN_START_YEAR 1
 #define MAX_START_YEAR 9999
-static const char *const RUN_KEYS[] = {"replicates", "seed"};
 
 static void read_time(cs_conv *c, const cs_ynode *root, cs_scenario *s)
 {
@@ -67,10 +67,33 @@ static void read_time(cs_conv *c, const cs_ynode *root, cs_scenario *s)
     }
 }
 
+/* How uncertain inputs are drawn: `replicates_per_draw` (replicates that
+ * share one draw of the inputs) and `sampling` (random or sobol). */
+static void read_draws(cs_conv *c, const cs_ynode *r, cs_scenario *s)
+{
+    const cs_ynode *n = cs_ynode_get(r, "replicates_per_draw");
+    if (n)
+        cs_conv_whole(c, n, "replicates_per_draw", 1, CS_MAX_REPLICATES_PER_DRAW,
+                      &s->replicates_per_draw);
+    if (!(n = cs_ynode_get(r, "sampling")))
+        return;
+    if (n->kind == CS_YNODE_SCALAR && strcmp(n->value, "random") == 0)
+        s->sampling = CS_UNC_RANDOM;
+    else if (n->kind == CS_YNODE_SCALAR && strcmp(n->value, "sobol") == 0)
+        s->sampling = CS_UNC_SOBOL;
+    else
+        cs_conv_error(c, n, "`sampling` must be `random` or `sobol`, got %s%s%.40s%s",
+                      cs_ynode_kind_name(n), n->kind == CS_YNODE_SCALAR ? " `" : "",
+                      n->kind == CS_YNODE_SCALAR ? n->value : "",
+                      n->kind == CS_YNODE_SCALAR ? "`" : "");
+}
+
 static void read_run(cs_conv *c, const cs_ynode *root, cs_scenario *s)
 {
     s->replicates = DEFAULT_REPLICATES;
     s->seed = DEFAULT_SEED;
+    s->replicates_per_draw = 1;
+    s->sampling = CS_UNC_RANDOM;
     const cs_ynode *r = cs_ynode_get(root, "run");
     if (!r || !cs_conv_is_map(c, r, "`run`"))
         return;
@@ -91,6 +114,7 @@ static void read_run(cs_conv *c, const cs_ynode *root, cs_scenario *s)
     n = cs_ynode_get(r, "seed");
     if (n)
         cs_conv_whole(c, n, "seed", 0, UINT64_MAX, &s->seed);
+    read_draws(c, r, s);
 }
 
 /* ------------------------------------------------------------------- entry */

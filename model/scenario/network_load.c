@@ -16,12 +16,7 @@
 #include "scenario/internal.h"
 
 #define Z_0_9 1.2815515655446004 /* 90% quantile of the standard normal */
-#define MAX_SLOPE 100.0          /* |evidence_slope|: exp(slope/2) stays far from overflow */
-/* Odds ratios: with |slope| <= 100 and p_ref >= 2^-53, a branch's odds stay
- * below 1e50, so the engine's sum over 16 branches cannot overflow (an
- * infinite sum would silently send every case down the last branch). */
-#define MAX_ODDS_RATIO 1e6
-#define CAPACITY_EPS 1e-9 /* floor(staff*caseload + eps): 0.1*30 is 3, not 2 */
+#define CAPACITY_EPS 1e-9        /* floor(staff*caseload + eps): 0.1*30 is 3, not 2 */
 
 static const char *const STAGE_KEYS[] = {"name",     "entry",    "staff",      "caseload", "queue",
                                          "duration", "deadline", "max_visits", "branches"};
@@ -329,7 +324,7 @@ static void read_kind_odds(cs_conv *c, const cs_ynode *n, const cs_scenario *s, 
         }
         char w[128];
         snprintf(w, sizeof w, "kind_odds_ratio.%s", k);
-        cs_conv_num_in(c, n->items[i], w, 0, true, MAX_ODDS_RATIO, &b->kind_odds_ratio[v]);
+        cs_conv_num_in(c, n->items[i], w, 0, true, CS_MAX_ODDS_RATIO, &b->kind_odds_ratio[v]);
     }
 }
 
@@ -349,9 +344,10 @@ static void read_modifiers(cs_conv *c, const cs_ynode *m, const cs_scenario *s, 
                     "measured against it; put it on the other branches",
                     ref_only[i]);
     if ((n = cs_ynode_get(m, "evidence_slope")))
-        cs_conv_num_in(c, n, "evidence_slope", -MAX_SLOPE, false, MAX_SLOPE, &b->evidence_slope);
+        cs_conv_num_in(c, n, "evidence_slope", -CS_MAX_SLOPE, false, CS_MAX_SLOPE,
+                       &b->evidence_slope);
     if ((n = cs_ynode_get(m, "unfounded_odds_ratio")))
-        cs_conv_num_in(c, n, "unfounded_odds_ratio", 0, true, MAX_ODDS_RATIO,
+        cs_conv_num_in(c, n, "unfounded_odds_ratio", 0, true, CS_MAX_ODDS_RATIO,
                        &b->unfounded_odds_ratio);
     if ((n = cs_ynode_get(m, "kind_odds_ratio")))
         read_kind_odds(c, n, s, b);

@@ -16,6 +16,11 @@
  *   per-group mapping (every group keeping the old value), then changes GROUP;
  * - `set` may create a key that is missing in an existing mapping (e.g. give a
  *   stage without staff a `staff`); the result is validated like any key.
+ *
+ * The same walk finds the number an uncertain input names (cs_patch_find:
+ * nothing is changed or created, and the path may also lead into
+ * `interventions`) and writes a drawn value there (cs_patch_set), so that
+ * uncertain inputs and interventions share one path syntax and meaning.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,19 +29,15 @@
 #include "core/alloc.h"
 #include "scenario/internal.h"
 
-#define MAX_SEGMENTS 64
+#define MAX_SEGMENTS CS_PATH_MAX_SEGMENTS
 
-typedef struct segment {
-    const char *name; /* NULL for an index */
-    size_t index;
-} segment;
+typedef cs_path_seg segment;
 
-/* Splits path (modified in place) into segments. Syntax was checked when the
- * intervention was read, so only the count can fail here. */
-static bool split_path(char *path, segment *seg, size_t *n)
+bool cs_path_split(const char *path, char *buf, cs_path_seg *seg, size_t *n)
 {
+    strcpy(buf, path);
     *n = 0;
-    char *q = path;
+    char *q = buf;
     while (*q) {
         if (*q == '.') {
             q++;
@@ -139,12 +140,21 @@ static size_t element_names(const cs_ynode *l, const char **names, size_t max)
     return k;
 }
 
+/* What a walk does at the end of its path. */
+typedef enum walk_mode {
+    WALK_APPLY, /* an intervention's change: set or scale, nodes marked as patched */
+    WALK_FIND,  /* find the number only (cs_patch_find) */
+    WALK_SET    /* write a drawn value (cs_patch_set) */
+} walk_mode;
+
 /* A walk down the tree along a change's path. */
 typedef struct walk {
     cs_conv *c;
     const cs_scenario *s;
     const cs_change *ch;
-    int index;           /* the change's patched_by number */
+    walk_mode mode;
+    const char *group;   /* WALK_FIND: the group named after a single `p` */
+    int index;           /* the change's patched_by number (-1: none) */
     const char *context; /* "intervention `x`, change 2", for messages */
     cs_ynode *cur;       /* the node reached */
     const char *prev_key;
@@ -157,7 +167,8 @@ typedef struct walk {
  * another time window, seed or replicate count could not be paired with
  * the baseline replicate by replicate, and the initial backlog is the
  * state every variant starts from. A schedule moves the system's numbers
- * only (CS_PATCH_SCHEDULE). */
+ * only (CS_PATCH_SCHEDULE); an uncertain number may also be an
+ * intervention's (CS_PATCH_UNCERTAIN). */
 static bool changeable(const segment *first, int roots)
 {
     static const char *const allowed[] = {"groups", "violations", "evidence",
@@ -166,7 +177,22 @@ static bool changeable(const segment *first, int roots)
     for (size_t i = 0; i < n; i++)
         if (first->name && strcmp(first->name, allowed[i]) == 0)
             return true;
-    return false;
+    return roots == CS_PATCH_UNCERTAIN && first->name && strcmp(first->name, "interventions") == 0;
+}
+
+/* Why a path's first segment is refused, for roots. */
+static const char *roots_message(int roots)
+{
+    if (roots == CS_PATCH_SCHEDULE)
+        return "a schedule may move only numbers under `groups`, `violations`, `evidence`, "
+               "`stages` or `feedback`";
+    if (roots == CS_PATCH_UNCERTAIN)
+        return "an uncertain number may be in `groups`, `violations`, `evidence`, `stages`, "
+               "`feedback`, `schedules` or `interventions` (time, run and outcomes are the same "
+               "for every replicate)";
+    return "an intervention may change only `groups`, `violations`, `evidence`, `stages`, "
+           "`feedback` or `schedules` (time, run, outcomes and the initial backlog are the same "
+           "for every variant so that variants can be compared replicate by replicate)";
 }
 
 /* `[i]`: element i of a list. */
@@ -196,7 +222,7 @@ static int step_map(walk *w, const segment *sg, bool last, cs_ynode **next)
     *next = cs_ynode_get(cur, sg->name);
     if (*next)
         return CS_OK;
-    if (last && w->ch->op == CS_CHANGE_SET) {
+    if (last && w->ch->op == CS_CHANGE_SET && w->mode != WALK_FIND) {
         cs_ynode *k = cs_ynode_new(CS_YNODE_SCALAR, w->ch->pos, sg->name);
         cs_ynode *v = cs_ynode_new(CS_YNODE_SCALAR, w->ch->pos, "0");
         if (!k || !v || cs_ynode_append(cur, k, v) != CS_OK) {
@@ -219,7 +245,10 @@ static int step_map(walk *w, const segment *sg, bool last, cs_ynode **next)
                   near);
     else
         path_fail(w->c, w->ch, w->context, "%s has no `%s`%s", w->where, sg->name,
-                  w->ch->op == CS_CHANGE_SCALE ? " to scale" : "");
+                  w->mode == WALK_FIND           ? " (an uncertain number must be written in the "
+                                                   "scenario)"
+                  : w->ch->op == CS_CHANGE_SCALE ? " to scale"
+                                                 : "");
     return CS_EINVAL;
 }
 
@@ -252,17 +281,24 @@ static int step_list(walk *w, const segment *sg, cs_ynode **next)
 static int step_group(walk *w, const segment *sg, cs_ynode **next)
 {
     const cs_scenario *s = w->s;
-    const char *names[CS_MAX_GROUPS];
-    bool known = false;
+    const char *names[CS_MAX_GROUPS], *known = NULL;
     for (size_t g = 0; g < s->n_groups; g++) {
         names[g] = s->groups[g].name;
-        known |= strcmp(names[g], sg->name) == 0;
+        if (strcmp(names[g], sg->name) == 0)
+            known = names[g];
     }
     if (!known) {
         const char *near = cs_nearest(sg->name, names, s->n_groups);
         path_fail(w->c, w->ch, w->context, "`%s` is not a group%s%s%s", sg->name,
                   near ? "; did you mean `" : "", near ? near : "", near ? "`?" : "");
         return CS_EINVAL;
+    }
+    if (w->mode == WALK_FIND) {
+        /* The number is the single `p`, for this group (the scenario's own
+         * copy of its name: the path's segments do not outlive the walk). */
+        w->group = known;
+        *next = w->cur;
+        return CS_OK;
     }
     int st = expand_per_group(w->cur, s);
     if (st == CS_OK)
@@ -308,9 +344,28 @@ static int step_name(walk *w, const segment *sg, bool last)
 
 /* The change itself, on the node reached: a number, or a mapping of
  * numbers (one per group), each set or scaled. */
+/* WALK_FIND: the node reached must be one number. */
+static int found_node(walk *w)
+{
+    const cs_ynode *cur = w->cur;
+    double v;
+    if (cur->kind == CS_YNODE_SCALAR && !cur->quoted && !cs_ynode_is_null(cur) &&
+        cs_parse_number(cur->value, &v) == NULL)
+        return CS_OK;
+    if (cur->kind == CS_YNODE_SCALAR)
+        path_fail(w->c, w->ch, w->context, "`%.40s` is not a number", cur->value);
+    else
+        path_fail(w->c, w->ch, w->context,
+                  "it names %s; name one number inside it (for example `p.GROUP`)",
+                  cs_ynode_kind_name(cur));
+    return CS_EINVAL;
+}
+
 static int change_node(walk *w)
 {
     cs_ynode *cur = w->cur;
+    if (w->mode == WALK_FIND)
+        return found_node(w);
     if (cur->kind == CS_YNODE_SCALAR) {
         if (change_scalar(cur, w->ch, w->index))
             return CS_OK;
@@ -338,53 +393,87 @@ static int change_node(walk *w)
     return st;
 }
 
+/* Walks w along path and makes the change of its mode at the end. */
+static int walk_path(walk *w, const char *path, int roots)
+{
+    char *buf = malloc(strlen(path) * 2 + 2);
+    if (!buf)
+        return CS_ENOMEM;
+    segment seg[MAX_SEGMENTS];
+    size_t n_seg;
+    int st = CS_OK;
+    if (!cs_path_split(path, buf, seg, &n_seg)) {
+        path_fail(w->c, w->ch, w->context, "the path has more than %d segments", MAX_SEGMENTS);
+        st = CS_EINVAL;
+    } else if (n_seg == 0 || !changeable(&seg[0], roots)) {
+        path_fail(w->c, w->ch, w->context, "%s", roots_message(roots));
+        st = CS_EINVAL;
+    }
+    for (size_t i = 0; i < n_seg && st == CS_OK; i++) {
+        w->stack[w->depth++] = w->cur;
+        st = seg[i].name ? step_name(w, &seg[i], i + 1 == n_seg) : step_index(w, &seg[i]);
+    }
+    if (st == CS_OK)
+        st = change_node(w);
+    if (st == CS_OK && w->mode == WALK_APPLY) {
+        w->cur->patched_by = w->index;
+        for (size_t k = 0; k < w->depth; k++)
+            w->stack[k]->patched_by = w->index;
+    }
+    free(buf);
+    return st;
+}
+
 static int apply_one(cs_conv *c, cs_ynode *root, const cs_scenario *s, const cs_change *ch,
                      int index, const char *context, int roots)
 {
     if (!ch->path)
         return CS_EINVAL;
-    char *path = malloc(strlen(ch->path) * 2 + 2);
-    if (!path)
-        return CS_ENOMEM;
-    strcpy(path, ch->path);
-    segment seg[MAX_SEGMENTS];
-    size_t n_seg;
     walk w = {.c = c,
               .s = s,
               .ch = ch,
+              .mode = WALK_APPLY,
               .index = index,
               .context = context,
               .cur = root,
               .where = "the scenario"};
-    int st = CS_OK;
-    if (!split_path(path, seg, &n_seg)) {
-        path_fail(c, ch, context, "the path has more than %d segments", MAX_SEGMENTS);
-        st = CS_EINVAL;
-    } else if (n_seg == 0 || !changeable(&seg[0], roots)) {
-        if (roots == CS_PATCH_SCHEDULE)
-            path_fail(c, ch, context,
-                      "a schedule may move only numbers under `groups`, `violations`, "
-                      "`evidence`, `stages` or `feedback`");
-        else
-            path_fail(c, ch, context,
-                      "an intervention may change only `groups`, `violations`, `evidence`, "
-                      "`stages`, `feedback` or `schedules` (time, run, outcomes and the initial "
-                      "backlog are the same for every variant so that variants can be compared "
-                      "replicate by replicate)");
-        st = CS_EINVAL;
-    }
-    for (size_t i = 0; i < n_seg && st == CS_OK; i++) {
-        w.stack[w.depth++] = w.cur;
-        st = seg[i].name ? step_name(&w, &seg[i], i + 1 == n_seg) : step_index(&w, &seg[i]);
-    }
-    if (st == CS_OK)
-        st = change_node(&w);
-    if (st == CS_OK) {
-        w.cur->patched_by = index;
-        for (size_t k = 0; k < w.depth; k++)
-            w.stack[k]->patched_by = index;
-    }
-    free(path);
+    return walk_path(&w, ch->path, roots);
+}
+
+int cs_patch_find(cs_conv *c, cs_ynode *root, const cs_scenario *s, const char *path, cs_pos pos,
+                  const char *context, bool interventions, cs_path_hit *hit)
+{
+    cs_change ch = {.path = (char *)path, .op = CS_CHANGE_SET, .pos = pos};
+    walk w = {.c = c,
+              .s = s,
+              .ch = &ch,
+              .mode = WALK_FIND,
+              .index = -1,
+              .context = context,
+              .cur = root,
+              .where = "the scenario"};
+    int st = walk_path(&w, path, interventions ? CS_PATCH_UNCERTAIN : CS_PATCH_INTERVENTION);
+    if (st == CS_ENOMEM)
+        return cs_error_set(c->err, CS_ENOMEM, "%s: out of memory", c->file);
+    hit->node = st == CS_OK ? w.cur : NULL;
+    hit->group = st == CS_OK ? w.group : NULL;
+    return st;
+}
+
+int cs_patch_set(cs_conv *c, cs_ynode *root, const cs_scenario *s, const char *path, double value)
+{
+    cs_change ch = {.path = (char *)path, .op = CS_CHANGE_SET, .value = value};
+    walk w = {.c = c,
+              .s = s,
+              .ch = &ch,
+              .mode = WALK_SET,
+              .index = -1,
+              .context = "an uncertain number",
+              .cur = root,
+              .where = "the scenario"};
+    int st = walk_path(&w, path, CS_PATCH_UNCERTAIN);
+    if (st == CS_ENOMEM)
+        return cs_error_set(c->err, CS_ENOMEM, "%s: out of memory", c->file);
     return st;
 }
 
@@ -421,8 +510,8 @@ int cs_patch_probe(cs_conv *c, const cs_ynode *root, const cs_scenario *s, const
     return st;
 }
 
-int cs_patch_set(cs_conv *c, cs_ynode *root, const cs_scenario *s, const cs_change *ch, int index,
-                 const char *context)
+int cs_patch_change(cs_conv *c, cs_ynode *root, const cs_scenario *s, const cs_change *ch,
+                    int index, const char *context)
 {
     int st = apply_one(c, root, s, ch, index, context, CS_PATCH_INTERVENTION);
     if (st == CS_ENOMEM)

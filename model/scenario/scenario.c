@@ -71,6 +71,25 @@ void cs_scenario_release(cs_scenario *s)
         free(s->bundles[i].interventions);
     }
     free(s->bundles);
+    for (size_t i = 0; i < s->n_uncertain; i++) {
+        cs_uncertain *u = &s->uncertain[i];
+        free(u->name);
+        free(u->source);
+        free(u->group);
+        for (size_t j = 0; u->paths && j < u->n_paths; j++)
+            free(u->paths[j]);
+        free(u->paths);
+        free(u->value);
+    }
+    free(s->uncertain);
+    free(s->correlations);
+    cs_unc_set_free(s->uncertain_set);
+    free(s->decision.measure);
+    free(s->decision.group);
+    free(s->decision.currency);
+    free(s->decision.portfolio_members);
+    free(s->decision.portfolio_costs);
+    cs_ynode_free(s->tree);
     for (size_t i = 0; i < s->n_variants; i++) {
         cs_variant *v = &s->variants[i];
         free(v->name);
@@ -164,6 +183,7 @@ static int build_variant(const cs_scenario *base, const cs_ynode *tree, const ch
             status = cs_scenario_convert(&c, copy, false, vs);
             if (status == CS_OK && cs_variant_is_dynamic(base, v))
                 status = cs_variant_dynamics(&c, base, tree, v, copy, vs);
+            vs->n_uncertain_values = base->n_uncertain_values;
             if (status == CS_OK) {
                 vs->path = cs_xstrdup(file);
                 if (!vs->path)
@@ -180,7 +200,8 @@ static int build_variant(const cs_scenario *base, const cs_ynode *tree, const ch
     return status;
 }
 
-static int build_variants(cs_scenario *s, const cs_ynode *tree, const char *file, cs_error *err)
+int cs_scenario_build_variants(cs_scenario *s, const cs_ynode *tree, const char *file,
+                               cs_error *err)
 {
     size_t n = 1 + s->n_interventions + s->n_bundles;
     s->variants = calloc(n, sizeof *s->variants);
@@ -205,6 +226,7 @@ static int build_variants(cs_scenario *s, const cs_ynode *tree, const char *file
         } else {
             const cs_bundle *bd = &s->bundles[k - 1 - s->n_interventions];
             v->kind = CS_VARIANT_BUNDLE;
+            v->portfolio = bd->portfolio;
             name = bd->name;
             desc = bd->description;
             v->n_applied = bd->n_interventions;
@@ -238,6 +260,9 @@ static int build_variants(cs_scenario *s, const cs_ynode *tree, const char *file
         if (st != CS_OK && status == CS_OK)
             status = st;
     }
+    /* The base scenario moves in time as its baseline does. */
+    if (status == CS_OK && cs_timelines_copy(s->variants[0].scenario, s) != CS_OK)
+        status = cs_error_set(err, CS_ENOMEM, "%s: out of memory", file);
     return status;
 }
 
@@ -299,6 +324,68 @@ static void sort_messages(cs_error *err, size_t from, const char *file)
     free(sorted);
 }
 
+/* The extreme values a draw can give each uncertain number: the marginal
+ * quantile at p (2^-53 or 1 - 2^-53, the ends of the uniforms draws use);
+ * a Dirichlet's numbers keep the scenario's (they must sum to 1). */
+static int extreme_values(const cs_scenario *s, double p, double *values)
+{
+    int st = cs_unc_percentiles(s->uncertain_set, p, values, NULL);
+    for (size_t e = 0; e < s->n_uncertain && st == CS_OK; e++)
+        if (s->uncertain[e].n_paths > 1)
+            for (size_t i = 0; i < s->uncertain[e].n_paths; i++)
+                values[s->uncertain[e].offset + i] = s->uncertain[e].value[i];
+    return st;
+}
+
+/* Every uncertain number at the lower, then the upper end of what a draw can
+ * give must still make a valid scenario: the limits are the same for every
+ * draw, so a scenario that fails here would fail in some run. */
+static int check_extremes(const cs_scenario *s, const cs_ynode *tree, cs_error *err)
+{
+    if (s->n_uncertain == 0)
+        return CS_OK;
+    double *v = cs_xcalloc(s->n_uncertain_values, sizeof *v);
+    cs_error *local = malloc(sizeof *local);
+    int st = v && local ? CS_OK : cs_error_set(err, CS_ENOMEM, "%s: out of memory", s->path);
+    const double ends[2] = {0x1p-53, 1 - 0x1p-53};
+    const cs_ynode *at = cs_ynode_key(tree, "uncertain");
+    for (int k = 0; k < 2 && st == CS_OK; k++) {
+        cs_scenario *inst = NULL;
+        cs_error_clear(local);
+        st = extreme_values(s, ends[k], v);
+        if (st == CS_OK)
+            st = cs_scenario_instantiate(s, v, &inst, local);
+        cs_scenario_free(inst);
+        if (st == CS_OK || st == CS_ENOMEM)
+            continue;
+        local->text[strcspn(local->text, "\n")] = '\0';
+        st = cs_error_at(err, st, s->path, at->pos.line, at->pos.column,
+                         "with every uncertain number at the %s end of its distribution (a draw "
+                         "can come that close), the scenario is invalid: truncate the "
+                         "distributions so that every draw is valid: %s",
+                         k ? "upper" : "lower", local->text);
+    }
+    free(v);
+    free(local);
+    return st;
+}
+
+/* The sections after the base scenario, when it is valid: uncertain inputs
+ * and the decision (with its budget portfolios), the variants, and the
+ * extreme draws. */
+static int load_rest(cs_scenario *s, cs_conv *c, cs_ynode *tree, cs_error *err)
+{
+    size_t errors0 = c->errors;
+    cs_load_uncertain(c, tree, s);
+    cs_load_decision(c, tree, s);
+    if (c->errors != errors0)
+        return err && err->status != CS_OK ? err->status : CS_EINVAL;
+    int st = cs_scenario_build_variants(s, tree, c->file, err);
+    if (st == CS_OK)
+        st = check_extremes(s, tree, err);
+    return st;
+}
+
 int cs_scenario_load_string(const char *text, size_t len, const char *name, cs_scenario **out,
                             cs_error *err)
 {
@@ -319,6 +406,7 @@ int cs_scenario_load_string(const char *text, size_t len, const char *name, cs_s
         cs_ynode_free(tree);
         return cs_error_set(err, CS_ENOMEM, "%s: out of memory", file);
     }
+    s->tree = tree; /* kept for cs_scenario_instantiate; freed with s */
     cs_conv c = {.err = err, .file = file};
     st = cs_scenario_convert(&c, tree, true, s);
     if (st == CS_OK) {
@@ -330,13 +418,9 @@ int cs_scenario_load_string(const char *text, size_t len, const char *name, cs_s
             memcpy(s->source, text, len);
             s->source[len] = '\0';
             s->source_len = len;
-            st = build_variants(s, tree, file, err);
-            /* The base scenario moves in time as its baseline does. */
-            if (st == CS_OK && cs_timelines_copy(s->variants[0].scenario, s) != CS_OK)
-                st = cs_error_set(err, CS_ENOMEM, "%s: out of memory", file);
+            st = load_rest(s, &c, tree, err);
         }
     }
-    cs_ynode_free(tree);
     if (st != CS_OK) {
         cs_scenario_free(s);
         sort_messages(err, text0, file);

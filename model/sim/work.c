@@ -12,14 +12,24 @@
  * replicate count. Whichever thread finds the next item ready delivers it
  * (under a lock, so the sink runs on one thread at a time); a thread waiting
  * for a slot helps deliver and sleeps briefly between tries.
+ *
+ * Points (cfg->points): each item takes its replicate's compiled models from
+ * a cache shared by the threads (sim/points.h), built once per point by
+ * whichever thread needs it first; at most K items hold a point at once, so
+ * the cache has K + 1 entries. Without a source the scenario's own variants
+ * are compiled once, as one fixed point. Either way the item copies the
+ * point's values and its variant's annual cost into the result.
  */
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "casesim/dynamics.h"
 #include "casesim/engine.h"
+#include "core/alloc.h"
 #include "sim/model.h"
+#include "sim/points.h"
 
 typedef struct run_state {
     const cs_run_config *cfg;
@@ -37,6 +47,9 @@ typedef struct run_state {
     int first_status;          /* first failure, in delivery order (under lock) */
     omp_lock_t lock;
     cs_error *err;
+    const size_t *vindex;  /* [nv] the variants run */
+    cs_point_models fixed; /* without a point source: the scenario's own models */
+    cs_point_cache *cache; /* with one: the points' models */
 } run_state;
 
 static int get_abort(run_state *rs)
@@ -96,9 +109,42 @@ static void nap(void)
     nanosleep(&ts, NULL);
 }
 
-static void worker(run_state *rs, cs_model *const *models, const size_t *variant_index)
+/* Runs item i (replicate rep, variant position vi) into its slot: with the
+ * models of rep's point, whose values and cost go into the result. */
+static int run_item(run_state *rs, void *state, uint64_t rep, size_t vi, size_t slot)
 {
     const cs_run_config *cfg = rs->cfg;
+    cs_error *err = &rs->slot_err[slot];
+    const cs_point_models *m = &rs->fixed;
+    uint64_t point = 0;
+    int rc = CS_OK;
+    if (rs->cache) {
+        point = cfg->points->point_of(cfg->points->ctx, rep);
+        rc = cs_point_cache_acquire(rs->cache, point, state, &rs->abort, &m, err);
+        if (rc != CS_OK && rc != CS_EINTERRUPTED)
+            return cs_error_set(err, rc,
+                                "replicate %llu (point %llu of the uncertain inputs) cannot run",
+                                (unsigned long long)rep, (unsigned long long)point);
+        if (rc != CS_OK)
+            return rc;
+    }
+    bool records = rep - cfg->first_replicate < cfg->case_record_replicates;
+    cs_replicate_result *res = rs->res[slot];
+    rc = cs_sim_replicate(m->models[vi], cfg->seed, rep, records, cfg->stop, res, err);
+    res->variant = rs->vindex[vi];
+    res->annual_cost = m->cost[vi];
+    if (res->dims.n_inputs > 0)
+        memcpy(res->uncertain_values, m->values, res->dims.n_inputs * sizeof *m->values);
+    if (rs->cache)
+        cs_point_cache_release(rs->cache, m);
+    return rc;
+}
+
+static void worker(run_state *rs)
+{
+    const cs_run_config *cfg = rs->cfg;
+    const cs_point_source *src = cfg->points;
+    void *state = src && src->thread_alloc ? src->thread_alloc(src->ctx) : NULL;
     for (;;) {
         if (cfg->stop && *cfg->stop) {
             set_abort(rs);
@@ -110,9 +156,10 @@ static void worker(run_state *rs, cs_model *const *models, const size_t *variant
         if (i >= rs->total || get_abort(rs))
             break;
         /* Wait until slot i % K is free (item i - K delivered). */
+        bool stop = false;
         for (;;) {
-            if (get_abort(rs))
-                return;
+            if ((stop = get_abort(rs)))
+                break;
             uint64_t d;
 #pragma omp atomic read seq_cst
             d = rs->delivered;
@@ -121,19 +168,18 @@ static void worker(run_state *rs, cs_model *const *models, const size_t *variant
             try_deliver(rs);
             nap();
         }
+        if (stop)
+            break;
         size_t slot = (size_t)(i % rs->K);
-        size_t vi = (size_t)(i % rs->nv);
         uint64_t rep = cfg->first_replicate + (i / rs->nv) * rs->stride;
-        bool records = rep - cfg->first_replicate < cfg->case_record_replicates;
         cs_error_clear(&rs->slot_err[slot]);
-        int rc = cs_sim_replicate(models[vi], cfg->seed, rep, records, cfg->stop, rs->res[slot],
-                                  &rs->slot_err[slot]);
-        rs->res[slot]->variant = variant_index[vi];
-        rs->slot_status[slot] = rc;
+        rs->slot_status[slot] = run_item(rs, state, rep, (size_t)(i % rs->nv), slot);
 #pragma omp atomic write seq_cst
         rs->ready[slot] = 1;
         try_deliver(rs);
     }
+    if (state && src->thread_free)
+        src->thread_free(state);
 }
 
 /* The number of variants cfg selects of s into *nv, and checks the
@@ -146,6 +192,12 @@ static int check_config(const cs_scenario *s, const cs_run_config *cfg, size_t *
     *nv = cfg->variants ? cfg->n_variants : (cfg->n_variants ? cfg->n_variants : n_all);
     if (*nv == 0 || *nv > n_all)
         return cs_error_set(err, CS_EINVAL, "cs_sim_run: %zu variants selected of %zu", *nv, n_all);
+    if (cfg->points &&
+        (cfg->points->n_values == 0 || cfg->points->n_values != s->n_uncertain_values || !s->tree))
+        return cs_error_set(err, CS_EINVAL,
+                            "cs_sim_run: a point source of %zu values for a scenario with %zu "
+                            "uncertain values",
+                            cfg->points->n_values, s->n_uncertain_values);
     uint64_t stride = cfg->replicate_stride > 1 ? cfg->replicate_stride : 1;
     if (cfg->n_replicates > 0 &&
         (cfg->n_replicates > UINT64_MAX / *nv || cfg->n_replicates - 1 > UINT64_MAX / stride ||
@@ -154,11 +206,11 @@ static int check_config(const cs_scenario *s, const cs_run_config *cfg, size_t *
     return CS_OK;
 }
 
-/* Resolves the nv selected variants into vindex and compiles their models.
- * Every result has the baseline's shape, and a paired comparison needs the
- * same cohort window: a variant that changed `time` is refused. */
-static int compile_models(const cs_scenario *s, const cs_run_config *cfg, size_t nv, size_t *vindex,
-                          cs_model **models, cs_error *err)
+/* Resolves the nv selected variants into vindex. Every result has the
+ * baseline's shape, and a paired comparison needs the same cohort window: a
+ * variant that changed `time` is refused. */
+static int select_variants(const cs_scenario *s, const cs_run_config *cfg, size_t nv,
+                           size_t *vindex, cs_error *err)
 {
     size_t n_all = s->n_variants ? s->n_variants : 1;
     for (size_t i = 0; i < nv; i++) {
@@ -173,16 +225,44 @@ static int compile_models(const cs_scenario *s, const cs_run_config *cfg, size_t
                                 "cs_sim_run: variant `%s` changes the time window (warmup, cohort "
                                 "or follow-up years); variants must share the baseline's",
                                 s->variants[vindex[i]].name);
-        int rc = cs_model_compile(vs, &models[i], err);
-        if (rc != CS_OK)
-            return rc;
     }
     return CS_OK;
 }
 
-/* The reorder buffer: K = 2 x threads slots, each a result of the models'
+/* Without a point source: the selected variants compiled once, at the
+ * scenario's own values. */
+static int compile_fixed(const cs_scenario *s, size_t nv, const size_t *vindex, cs_point_models *m,
+                         cs_error *err)
+{
+    m->models = cs_xcalloc(nv, sizeof *m->models);
+    m->cost = cs_xcalloc(nv, sizeof *m->cost);
+    m->values = cs_xcalloc(s->n_uncertain_values, sizeof *m->values);
+    if (!m->models || !m->cost || !m->values)
+        return cs_error_set(err, CS_ENOMEM, "cs_sim_run: out of memory");
+    cs_scenario_uncertain_values(s, m->values);
+    int rc = CS_OK;
+    for (size_t i = 0; i < nv && rc == CS_OK; i++) {
+        const cs_scenario *vs = s->n_variants ? s->variants[vindex[i]].scenario : s;
+        /* The cost in force over the cohort window (interventions paid from
+         * their `starts`): what cost per point and net benefit use. */
+        m->cost[i] = s->n_variants ? cs_variant_cohort_cost(s, vindex[i]) : 0;
+        rc = cs_model_compile(vs, &m->models[i], err);
+    }
+    return rc;
+}
+
+static void free_fixed(cs_point_models *m, size_t nv)
+{
+    for (size_t i = 0; m->models && i < nv; i++)
+        cs_model_free(m->models[i]);
+    free(m->models);
+    free(m->cost);
+    free(m->values);
+}
+
+/* The reorder buffer: K = 2 x threads slots, each a result of s's
  * dimensions. */
-static int state_alloc(run_state *rs, const cs_model *model, int threads, cs_error *err)
+static int state_alloc(run_state *rs, const cs_scenario *s, int threads, cs_error *err)
 {
     rs->K = 2u * (uint64_t)threads;
     rs->res = calloc(rs->K, sizeof *rs->res);
@@ -191,9 +271,11 @@ static int state_alloc(run_state *rs, const cs_model *model, int threads, cs_err
     rs->ready = calloc(rs->K, sizeof *rs->ready);
     if (!rs->res || !rs->slot_err || !rs->slot_status || !rs->ready)
         return cs_error_set(err, CS_ENOMEM, "cs_sim_run: out of memory");
+    cs_result_dims dims;
+    cs_result_dims_of(s->n_variants ? s->variants[0].scenario : s, &dims);
     int rc = CS_OK;
     for (uint64_t k = 0; k < rs->K && rc == CS_OK; k++)
-        rc = cs_replicate_result_alloc(&model->dims, &rs->res[k], err);
+        rc = cs_replicate_result_alloc(&dims, &rs->res[k], err);
     return rc;
 }
 
@@ -205,15 +287,16 @@ static void state_free(run_state *rs)
     free(rs->slot_err);
     free(rs->slot_status);
     free(rs->ready);
+    cs_point_cache_free(rs->cache);
+    free_fixed(&rs->fixed, rs->nv);
 }
 
 /* Runs every item on `threads` threads and delivers what is left. */
-static int run_parallel(run_state *rs, cs_model *const *models, const size_t *vindex, int threads,
-                        cs_error *err)
+static int run_parallel(run_state *rs, int threads, cs_error *err)
 {
     omp_init_lock(&rs->lock);
 #pragma omp parallel num_threads(threads)
-    worker(rs, models, vindex);
+    worker(rs);
     /* Every item taken has finished: deliver what is left, in order. */
     try_deliver(rs);
     omp_destroy_lock(&rs->lock);
@@ -225,6 +308,17 @@ static int run_parallel(run_state *rs, cs_model *const *models, const size_t *vi
     return CS_OK;
 }
 
+/* The threads to run on: cfg's, or OpenMP's, at most one per item. */
+static int thread_count(const cs_run_config *cfg, uint64_t total)
+{
+    int threads = cfg->threads > 0 ? cfg->threads : omp_get_max_threads();
+    if (threads < 1)
+        threads = 1;
+    if ((uint64_t)threads > total)
+        threads = (int)total;
+    return threads;
+}
+
 int cs_sim_run(const cs_scenario *s, const cs_run_config *cfg, cs_error *err)
 {
     size_t nv = 0;
@@ -233,32 +327,25 @@ int cs_sim_run(const cs_scenario *s, const cs_run_config *cfg, cs_error *err)
         return rc;
     run_state rs;
     memset(&rs, 0, sizeof rs);
-    size_t *vindex = calloc(nv, sizeof *vindex);
-    cs_model **models = calloc(nv, sizeof *models);
-    if (!vindex || !models) {
-        rc = cs_error_set(err, CS_ENOMEM, "cs_sim_run: out of memory");
-        goto done;
-    }
-    rc = compile_models(s, cfg, nv, vindex, models, err);
     rs.cfg = cfg;
     rs.nv = nv;
     rs.total = cfg->n_replicates * nv;
     rs.stride = cfg->replicate_stride > 1 ? cfg->replicate_stride : 1;
     rs.err = err;
-    int threads = cfg->threads > 0 ? cfg->threads : omp_get_max_threads();
-    if (threads < 1)
-        threads = 1;
-    if ((uint64_t)threads > rs.total)
-        threads = (int)rs.total;
+    size_t *vindex = calloc(nv, sizeof *vindex);
+    rc = vindex ? select_variants(s, cfg, nv, vindex, err)
+                : cs_error_set(err, CS_ENOMEM, "cs_sim_run: out of memory");
+    rs.vindex = vindex;
+    int threads = thread_count(cfg, rs.total);
     if (rc == CS_OK)
-        rc = state_alloc(&rs, models[0], threads, err);
+        rc = state_alloc(&rs, s, threads, err);
+    if (rc == CS_OK && cfg->points)
+        rc = cs_point_cache_alloc(s, cfg->points, nv, vindex, rs.K, &rs.cache, err);
+    else if (rc == CS_OK)
+        rc = compile_fixed(s, nv, vindex, &rs.fixed, err);
     if (rc == CS_OK)
-        rc = run_parallel(&rs, models, vindex, threads, err);
-done:
+        rc = run_parallel(&rs, threads, err);
     state_free(&rs);
-    for (size_t i = 0; models && i < nv; i++)
-        cs_model_free(models[i]);
-    free(models);
     free(vindex);
     return rc;
 }

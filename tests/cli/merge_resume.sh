@@ -10,7 +10,11 @@
 #    different variants, an incomplete input;
 #  - a run stopped by SIGTERM part-way, then `run --resume`, equals an
 #    uninterrupted run; --resume refuses another seed or scenario text (exit 2,
-#    file untouched) and does nothing on a complete file.
+#    file untouched) and does nothing on a complete file;
+#  - with uncertain inputs (two replicates per draw), ranges that cut draws in
+#    two merge into one run of all the replicates (the draw of replicate r
+#    depends only on the seed, r and the replicates per draw), and a run
+#    stopped part-way and resumed equals an uninterrupted one.
 set -u
 : "${CASESIM:?CASESIM must name the casesim binary}"
 : "${SRCDIR:?SRCDIR must name the source tree}"
@@ -126,6 +130,29 @@ cp part.h5 part_done.h5
 expect_exit 0 "resume of a complete file" -- "$CASESIM" run "$minimal" -o part.h5 --resume
 expect_message "nothing to do" "resume of a complete file"
 cmp -s part.h5 part_done.h5 || fail "resuming a complete file modified it"
+
+# 4. Uncertain inputs: ranges 0..4, 5..8 and 9..11 split draws 2 and 4.
+unc="$SRCDIR/tests/data/valid/uncertain.yaml"
+expect_exit 0 "uncertain whole run" -- "$CASESIM" run "$unc" -o u_all.h5 -n 12 -q
+expect_exit 0 "uncertain 0..4" -- "$CASESIM" run "$unc" -o u0.h5 -n 5 -q
+expect_exit 0 "uncertain 5..8" -- "$CASESIM" run "$unc" -o u1.h5 --first-replicate 5 -n 4 -q
+expect_exit 0 "uncertain 9..11" -- "$CASESIM" run "$unc" -o u2.h5 --first-replicate 9 -n 3 -q
+expect_exit 0 "uncertain merge" -- "$CASESIM" merge u2.h5 u0.h5 u1.h5 -o u_merged.h5
+$same u_all.h5 u_merged.h5 || fail "merged uncertain ranges differ from one run"
+n=300
+expect_exit 0 "uncertain uninterrupted" -- "$CASESIM" run "$unc" -o u_full.h5 -n $n -t 2 -q
+"$CASESIM" run "$unc" -o u_part.h5 -n $n -t 2 2>u_run.err &
+pid=$!
+waited=0
+while ! grep -q "done" u_run.err 2>/dev/null && [ $waited -lt 600 ]; do
+    sleep 0.05
+    waited=$((waited + 1))
+done
+kill -TERM $pid
+wait $pid
+[ $? -eq 143 ] || fail "uncertain SIGTERM: not exit 143: $(cat u_run.err)"
+expect_exit 0 "uncertain resume" -- "$CASESIM" run "$unc" -o u_part.h5 --resume -t 2
+$same u_full.h5 u_part.h5 || fail "uncertain: interrupted + resumed differs from one run"
 
 if [ "$failures" -gt 0 ]; then
     echo "$failures failure(s)" >&2

@@ -6,6 +6,9 @@
 #    the ranks);
 #  - more ranks than replicates, several variants;
 #  - a replicate range (--first-replicate) over 3 ranks, and --only;
+#  - uncertain inputs drawn (two replicates per draw, a draw split between
+#    ranks): 2 and 3 ranks equal the serial run, every rank computing the
+#    draws from their keys; and --no-uncertainty;
 #  - a system that changes over time (schedules, timed interventions, an
 #    initial backlog, feedback loops) over 3 ranks.
 set -u
@@ -54,6 +57,19 @@ dynamics="$SRCDIR/scenarios/illustrative_dynamics.yaml"
 run_np 3 "$dynamics" -o dyn3.h5 -n 3 -q -t 1
 expect 0 "3 ranks, time and feedback"
 $same dyn.h5 dyn3.h5 || fail "3 ranks differ from the serial run with time and feedback"
+
+# Uncertain inputs.
+unc="$SRCDIR/tests/data/valid/uncertain.yaml"
+"$CASESIM_SERIAL" run "$unc" -o unc.h5 -n 7 -q || fail "serial uncertain run failed"
+for k in 2 3; do
+    run_np $k "$unc" -o unc$k.h5 -n 7 -q -t 1
+    expect 0 "uncertain, np $k"
+    $same unc.h5 unc$k.h5 || fail "uncertain inputs: $k ranks differ from the serial run"
+done
+"$CASESIM_SERIAL" run "$unc" -o fixed.h5 -n 4 -q --no-uncertainty || fail "serial fixed failed"
+run_np 2 "$unc" -o fixed2.h5 -n 4 -q -t 1 --no-uncertainty
+expect 0 "--no-uncertainty, np 2"
+$same fixed.h5 fixed2.h5 || fail "--no-uncertainty: 2 ranks differ from the serial run"
 
 if [ "$failures" -gt 0 ]; then
     echo "$failures failure(s)" >&2

@@ -85,7 +85,8 @@ for v in variants:
     shapes = {"measures": (REPLICATES, G1, M), "outcome_counts": (REPLICATES, G1, O),
               "stage_entries": (REPLICATES, G1, S), "stage_stats": (REPLICATES, S, 8),
               "backlog": (REPLICATES, S, 12 * years), "period_entries": (REPLICATES, years, S),
-              "period_outcomes": (REPLICATES, years, O), "replicate_index": (REPLICATES,)}
+              "period_outcomes": (REPLICATES, years, O), "replicate_index": (REPLICATES,),
+              "uncertain_values": (REPLICATES, 0), "annual_cost": (REPLICATES,)}
     for name, shape in shapes.items():
         check(g[name].shape == shape, f"{v}/{name} shape {g[name].shape} != {shape}")
     check(list(g["replicate_index"][:]) == list(range(REPLICATES)), f"{v} replicate_index")
@@ -201,7 +202,10 @@ for i, example in enumerate(examples):
 r = run("report", a)
 check(r.returncode == 0 and "Impunity" in r.stdout and "Probability best" in r.stdout, "text report")
 r = run("report", a, "--format", "markdown")
-check(r.returncode == 0 and "| Impunity" in r.stdout and "## 3. Ranking" in r.stdout, "markdown report")
+# The decision (net benefit at a willingness to pay) comes first, then the
+# outcomes, the changes and the ranking on the outcomes alone.
+check(r.returncode == 0 and "| Impunity" in r.stdout and "## 1. Decision" in r.stdout
+      and "## 4. Ranking" in r.stdout, "markdown report")
 r = run("report", a, "--format", "csv")
 rows = list(csv.DictReader(io.StringIO(r.stdout)))
 check(r.returncode == 0 and len(rows) > len(variants) * G1 * M, "csv report")
@@ -224,8 +228,11 @@ for name in ("funnel.png", "effects.png", "backlog.png", "by_year.png"):
     p = os.path.join(out, name)
     check(os.path.exists(p) and open(p, "rb").read(8) == b"\x89PNG\r\n\x1a\n", f"{name} is a PNG")
 page = open(os.path.join(out, "report.html"), encoding="utf-8").read()
-check(page.count("data:image/png;base64,") == 4,
-      "report.html embeds the four figures (no feedback loop: no feedback figure)")
+# Four figures of the outcomes (the funnel, the effects, the backlogs,
+# impunity by year of arrival; no feedback loop: no feedback figure), and
+# three of the decision (acceptability, cost-effectiveness plane, EVPI; no
+# EVPPI: the run drew no inputs).
+check(page.count("data:image/png;base64,") == 7, "report.html embeds the seven figures")
 check("src=\"http" not in page and "src='http" not in page, "report.html is self-contained")
 check("Probability best" in page and "more investigators" in page, "report.html has the tables")
 

@@ -7,11 +7,13 @@ import os
 
 import numpy as np
 
+from . import decision
 from .base import percent_level
 
 # The figures the page places in its own sections; any other registered
 # figure is shown after them, under "More figures".
-PLACED = ("effects", "funnel", "backlog", "by_year", "feedback")
+PLACED = ("effects", "funnel", "backlog", "by_year", "feedback") + tuple(
+    f.name for f in decision.FIGURES)
 
 
 def cost_of(res, variant):
@@ -170,6 +172,15 @@ def figure_html(res, drawn, name):
             f"<figcaption>{html.escape(caption)}</figcaption></figure>")
 
 
+def sampling(res):
+    """How the file's replicates took the uncertain inputs: "random",
+    "sobol", "scenario values" (--no-uncertainty) or "none" (also for files
+    without /uncertainty, which is optional in format 1.2)."""
+    u = res.file["uncertainty"].attrs if "uncertainty" in res.file else {}
+    x = u.get("sampling", "none")
+    return x.decode("utf-8") if isinstance(x, bytes) else str(x)
+
+
 def page(res, drawn):
     """The HTML page of the open results res; drawn maps each figure drawn
     to (its Figure, its PNG in base64)."""
@@ -186,9 +197,15 @@ def page(res, drawn):
                  f"{res.replicates} replicates that finished.</p>")
     p.append(
         "<p class=note><b>How to read this page.</b> Each figure is the mean over the simulated "
-        f"replicates, with its {percent_level(res)} confidence interval in grey brackets [low, high]. The interval "
-        "shows the simulation's own randomness only: it does not include the uncertainty of the "
-        "figures the scenario was built from. <b>Impunity</b> is the share of well-founded "
+        f"replicates, with its {percent_level(res)} confidence interval in grey brackets [low, high]. "
+        + (("Each replicate drew the scenario's uncertain inputs: the means are averages over what "
+            "is not known as well as over the simulation's randomness, and the interval says how "
+            "precisely the replicates pin them down, not how widely the truth may vary (the "
+            "decision section shows that). ")
+           if sampling(res) in ("random", "sobol") else
+           ("The interval shows the simulation's own randomness only: it does not include the "
+            "uncertainty of the figures the scenario was built from. "))
+        + "<b>Impunity</b> is the share of well-founded "
         "incidents (violations that really happened and were unlawful) without any "
         "accountability outcome by the end of the simulation (cases still open then count as "
         "without accountability); <b>accountability</b> is the rest; <b>redress</b> is the share "
@@ -197,6 +214,7 @@ def page(res, drawn):
         "Only incidents that arrived during the measured window "
         f"({res.years['cohort']:g} years, after {res.years['warmup']:g} years of warm-up) are counted, and their "
         f"cases are followed for {res.years['follow_up']:g} more years.</p>")
+    p.append(decision.section_html(res, drawn))
 
     # Key findings, in words.
     best = [r for r in res.ranking.to_dict("records") if r["impunity_rank"] == 1]
