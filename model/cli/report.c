@@ -100,8 +100,16 @@ static const cs_results_ranking_row *ranking_of(const cs_results *r, const char 
 static void print_cost_line(const cs_report *rp, const cs_results_variant *v)
 {
     const cs_results_ranking_row *k = ranking_of(rp->r, v->name);
-    char cost[64], cpp[64], lo[64], hi[64];
+    char cost[192], cpp[64], lo[64], hi[64];
     cs_cli_money(cost, sizeof cost, v->annual_cost, 0);
+    if (k && k->annual_cost != v->annual_cost) {
+        /* Paid from `starts` on: cost per point uses the mean over the window. */
+        char in_force[64];
+        cs_cli_money(in_force, sizeof in_force, k->annual_cost, 0);
+        size_t n = strlen(cost);
+        snprintf(cost + n, sizeof cost - n,
+                 " once in force (%s a year on average over the measured years)", in_force);
+    }
     if (!k) {
         cs_rep_para(rp, "Annual cost: %s.", cost);
         return;
@@ -322,7 +330,8 @@ static int report_ranking(const cs_report *rp)
 static int report_human(const cs_report *rp)
 {
     report_intro(rp);
-    if (cs_report_decision(rp) || report_headlines(rp) || report_changes(rp) || report_ranking(rp))
+    if (cs_report_decision(rp) || report_headlines(rp) || report_changes(rp) ||
+        report_ranking(rp) || cs_report_years(rp, 4 + (rp->r->decision != NULL)))
         return -1;
     return 0;
 }
@@ -333,7 +342,8 @@ static int report_csv(const cs_report *rp)
 {
     const cs_results *r = rp->r;
     FILE *o = rp->o;
-    fputs("table,variant,group,measure,units,value,ci_low,ci_high,n,rank,probability_best\n", o);
+    fputs("table,variant,group,measure,units,value,ci_low,ci_high,n,rank,probability_best,year\n",
+          o);
     for (size_t i = 0; i < r->n_summary; i++) {
         const cs_results_summary_row *s = &r->summary[i];
         cs_rep_csv_row(o, "summary", s->variant, s->group, s->measure, s->units, s->mean, s->ci_low,
@@ -359,6 +369,7 @@ static int report_csv(const cs_report *rp)
                        k->ratio_mean, k->ratio_ci_low, k->ratio_ci_high, reps, k->ratio_rank,
                        k->ratio_p_best);
     }
+    cs_report_years_csv(rp);
     return cs_report_decision_csv(rp);
 }
 

@@ -65,10 +65,15 @@ void cs_rep_para(const cs_report *rp, const char *fmt, ...) __attribute__((forma
 /* CSV cells: a quoted string where needed; a number (empty for NaN). */
 void cs_rep_csv_str(FILE *o, const char *s);
 void cs_rep_csv_num(FILE *o, double v);
-/* One row of the report's long CSV table; rank 0 and n < 0 are left empty. */
+/* One row of the report's long CSV table; rank 0 and n < 0 are left empty,
+ * and so is the last column, `year` (cs_rep_csv_row_year: the arrival year
+ * of a row by year; empty for NaN). */
 void cs_rep_csv_row(FILE *o, const char *table, const char *variant, const char *group,
                     const char *measure, const char *units, double value, double lo, double hi,
                     long long n, int rank, double p_best);
+void cs_rep_csv_row_year(FILE *o, const char *table, const char *variant, const char *group,
+                         const char *measure, const char *units, double value, double lo, double hi,
+                         long long n, int rank, double p_best, double year);
 
 /* The decision section (text or Markdown): the best variant at the
  * expert's willingness to pay, the ranking by net benefit, the frontier,
@@ -76,6 +81,14 @@ void cs_rep_csv_row(FILE *o, const char *table, const char *variant, const char 
  * 0, or -1 out of memory. (cli/report_decision.c) */
 int cs_report_decision(const cs_report *rp);
 int cs_report_decision_csv(const cs_report *rp);
+
+/* The "how fast" section (text or Markdown), numbered `section`: impunity
+ * of the most affected group by arrival year per variant, and /timing;
+ * nothing for a file without tables by arrival year. Returns 0, or -1 out
+ * of memory. Its CSV rows, with the year in the last column.
+ * (cli/report_time.c) */
+int cs_report_years(const cs_report *rp, int section);
+void cs_report_years_csv(const cs_report *rp);
 
 /* Which uncertainty the intervals of the tables cover, as a sentence. */
 const char *cs_report_interval_scope(const cs_results *r);

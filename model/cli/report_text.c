@@ -276,6 +276,14 @@ void cs_rep_csv_row(FILE *o, const char *table, const char *variant, const char 
                     const char *measure, const char *units, double value, double lo, double hi,
                     long long n, int rank, double p_best)
 {
+    cs_rep_csv_row_year(o, table, variant, group, measure, units, value, lo, hi, n, rank, p_best,
+                        NAN);
+}
+
+void cs_rep_csv_row_year(FILE *o, const char *table, const char *variant, const char *group,
+                         const char *measure, const char *units, double value, double lo, double hi,
+                         long long n, int rank, double p_best, double year)
+{
     const char *text[] = {table, variant, group, measure, units};
     for (size_t i = 0; i < sizeof text / sizeof *text; i++) {
         cs_rep_csv_str(o, text[i]);
@@ -294,5 +302,7 @@ void cs_rep_csv_row(FILE *o, const char *table, const char *variant, const char 
         fprintf(o, "%d", rank);
     fputc(',', o);
     cs_rep_csv_num(o, p_best);
+    fputc(',', o);
+    cs_rep_csv_num(o, year);
     fputc('\n', o);
 }

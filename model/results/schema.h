@@ -44,6 +44,11 @@ extern const cs_schema_table cs_schema_evppi_checks;     /* cs_results_evppi_che
 extern const cs_schema_table cs_schema_variance_split;   /* cs_results_variance_row */
 extern const cs_schema_table cs_schema_portfolios;       /* cs_results_portfolio_row */
 
+/* The tables by arrival year (1.2). */
+extern const cs_schema_table cs_schema_summary_year;    /* cs_results_summary_year_row */
+extern const cs_schema_table cs_schema_comparison_year; /* cs_results_comparison_year_row */
+extern const cs_schema_table cs_schema_timing;          /* cs_results_timing_row */
+
 /* The checksum of the strings of n rows of table t (CS_H5_STRINGS_CRC of
  * results/h5util.h: the string columns of each row in column order). */
 uint32_t cs_schema_table_crc(const cs_schema_table *t, const void *rows, size_t n);
