@@ -153,6 +153,25 @@ typedef struct cs_results_ranking_kind_row {
     cs_results_ranking_row row;
 } cs_results_ranking_kind_row;
 
+/* One row of /summary_by_year, /comparison_by_year (1.2): as /summary and
+ * /comparison for the cohort incidents of one arrival year. */
+typedef struct cs_results_summary_year_row {
+    CS_SUMMARY_BY_YEAR_FIELDS(CS_SCHEMA_MEMBER)
+} cs_results_summary_year_row;
+
+typedef struct cs_results_comparison_year_row {
+    CS_COMPARISON_BY_YEAR_FIELDS(CS_SCHEMA_MEMBER)
+} cs_results_comparison_year_row;
+
+/* One row of /timing (1.2), per intervention and bundle: its effect on the
+ * impunity rate of the most affected group by arrival year, final_effect in
+ * the last arrival year (with its interval), the first year whose interval
+ * excludes 0 (NaN: none) and the first year from which the mean effect stays
+ * at 90% or more of the final one (NaN: no final effect). */
+typedef struct cs_results_timing_row {
+    CS_TIMING_FIELDS(CS_SCHEMA_MEMBER)
+} cs_results_timing_row;
+
 /* Rows of /uncertainty/inputs, /uncertainty/values, /uncertainty/correlations
  * (casesim/schema.h lists their columns). */
 typedef struct cs_results_input_row {
@@ -269,6 +288,15 @@ typedef struct cs_results {
     cs_results_summary_kind_row *summary_kind;
     cs_results_comparison_kind_row *comparison_kind;
     cs_results_ranking_kind_row *ranking_kind;
+
+    /* The tables by arrival year (empty in a file older than 1.2). */
+    size_t n_summary_year;
+    cs_results_summary_year_row *summary_year;
+    size_t n_comparison_year;
+    cs_results_comparison_year_row *comparison_year;
+    size_t n_timing;
+    cs_results_timing_row *timing;
+
     /* Format 1.2: the uncertain inputs (none for an older file: sampling "")
      * and the decision (NULL for an older file or one without draws). */
     char *sampling; /* "none", "random", "sobol" or "scenario values" */

@@ -195,6 +195,9 @@ typedef struct cs_intervention {
     size_t n_changes;
     cs_change *changes;
     cs_pos pos;
+    double starts;     /* days from the start of the run it takes effect (0: from the start) */
+    double ramp;       /* days over which it ramps up linearly (0: at once) */
+    cs_pos starts_pos; /* where `starts` (or, without it, the intervention) is written */
 } cs_intervention;
 
 typedef struct cs_bundle {
@@ -319,6 +322,21 @@ typedef struct cs_scenario {
      * (the file's, then the budget portfolios the loader made). */
     size_t n_variants;
     cs_variant *variants;
+
+    /* Time and feedback (casesim/dynamics.h). */
+    bool has_start_year;
+    double start_year; /* the calendar year the run starts (time.start_year) */
+    size_t n_schedules;
+    struct cs_schedule *schedules;
+    size_t n_initial;
+    struct cs_initial *initial;
+    size_t n_feedback;
+    struct cs_feedback *feedback;
+    /* The numbers of this scenario that change during the run (a variant's:
+     * its schedules and timed interventions; a base scenario's: its
+     * baseline's), each a timeline. None: a system that stands still. */
+    size_t n_timelines;
+    struct cs_timeline *timelines;
 
     /* Uncertain inputs (`uncertain:`, `correlations:`, run.replicates_per_draw,
      * run.sampling). A variant's scenario keeps only n_uncertain_values (the

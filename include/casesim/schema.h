@@ -47,9 +47,11 @@ extern "C" {
  * checksums — and the tables, lists and case records naming their axes;
  * also in 1.2, optional (absent in files of builds without them): uncertain
  * inputs, their drawn values and each replicate's annual cost,
- * /uncertainty and /decision; the `kind` dimension, the per-kind arrays and
- * tables, measures of reported cases, the `currency` and
- * `headline_violations` of /scenario, share intervals kept inside [0, 1]). */
+ * /uncertainty and /decision; time and feedback: calendar years, measures
+ * by arrival year, feedback trajectories, the tables by arrival year; the
+ * `kind` dimension, the per-kind arrays and tables, measures of reported
+ * cases, the `currency` and `headline_violations` of /scenario, share
+ * intervals kept inside [0, 1]). */
 #define CS_RESULTS_FORMAT "casesim-results"
 #define CS_RESULTS_VERSION_MAJOR 1
 #define CS_RESULTS_VERSION_MINOR 2
@@ -95,12 +97,22 @@ typedef enum cs_type {
       "statistic of a stage")                                                                      \
     X(MONTH, n_months, "month", cs_schema_count(CS_RUN_YEARS_(s) * 12.0), "", NULL,                \
       "month of the run; month 0 starts at the beginning of the warm-up")                          \
-    X(YEAR, n_years, "year", cs_schema_count(CS_RUN_YEARS_(s)), "", NULL,                          \
-      "year of the run; year 0 starts at the beginning of the warm-up")                            \
+    X(YEAR, n_years, "year", cs_schema_count(CS_RUN_YEARS_(s)), "/scenario/years", NULL,           \
+      "year of the run; year 0 starts at the beginning of the warm-up (labels: calendar years "    \
+      "with time.start_year)")                                                                     \
     X(KIND, n_kinds, "kind", (s)->n_violations, "/scenario/violations", NULL, "violation kind")    \
     X(INPUT, n_inputs, "input", (s)->n_uncertain_values, "/scenario/inputs", NULL,                 \
       "value of an uncertain input (a dirichlet over k numbers has k); empty without uncertain "   \
-      "inputs")
+      "inputs")                                                                                    \
+    X(ARRIVAL_YEAR, n_arrival_years, "arrival_year", cs_cohort_year_count(s),                      \
+      "/scenario/arrival_years", NULL,                                                             \
+      "year of arrival of cohort incidents: the years of the run that overlap the cohort window")  \
+    X(FEEDBACK, n_feedback, "feedback", (s)->n_feedback ? (s)->n_feedback : 1,                     \
+      "/scenario/feedbacks", NULL, "feedback loop (one row `none` when the scenario has none)")
+
+/* The arrival years of a scenario (casesim/dynamics.h). */
+struct cs_scenario;
+size_t cs_cohort_year_count(const struct cs_scenario *s);
 
 /* The years of a run (warm-up, cohort and follow-up; at most CS_MAX_YEARS,
  * checked by the loader). */
@@ -192,6 +204,22 @@ typedef struct cs_result_dims {
           "Tracks of cohort incidents entering each stage, by violation kind: [replicate, kind, "  \
           "group (last: all), stage]: the attrition funnel of each kind.",                         \
           CS_DIM_KIND, CS_DIM_GROUP, CS_DIM_STAGE)                                                 \
+    ARRAY(                                                                                         \
+        measures_by_year, double, CS_TYPE_F64, NULL,                                               \
+        "Cohort measures by year of arrival: [replicate, arrival_year, group, measure], as "       \
+        "'measures' for the cohort incidents that arrived in that year (/scenario/arrival_years; " \
+        "time quantiles within about 1.1%). Units per measure in this attribute 'units'.",         \
+        CS_DIM_ARRIVAL_YEAR, CS_DIM_GROUP, CS_DIM_MEASURE)                                         \
+    ARRAY(feedback_multiplier, double, CS_TYPE_F64, "1",                                           \
+          "The multiplier of each feedback loop in force during each month of the run: "           \
+          "[replicate, feedback, month] (1: the scenario's figures hold). A scenario without "     \
+          "feedback has one row, `none`, of 1.",                                                   \
+          CS_DIM_FEEDBACK, CS_DIM_MONTH)                                                           \
+    ARRAY(feedback_signal, double, CS_TYPE_F64, "1",                                               \
+          "The signal each feedback loop saw at the start of each month (the accountability "      \
+          "rate over its trailing window): [replicate, feedback, month]; NaN before the window "   \
+          "has data (the multiplier then keeps its value).",                                       \
+          CS_DIM_FEEDBACK, CS_DIM_MONTH)                                                           \
     SCALAR(replicate, uint64_t, CS_TYPE_U64, "replicate_index", "replicate number",                \
            "The replicate number each row holds (its random streams are keyed by it), so that "    \
            "files of different replicate ranges can be joined.")                                   \
@@ -207,8 +235,9 @@ typedef struct cs_result_dims {
           CS_DIM_INPUT)                                                                            \
     SCALAR(annual_cost, double, CS_TYPE_F64, "annual_cost", "currency per year",                   \
            "The variant's annual cost in this replicate: the sum over its interventions of "       \
-           "their annual_cost, drawn where it is uncertain (the group's attribute annual_cost is " \
-           "the cost as the scenario states it).")                                                 \
+           "their annual_cost, drawn where it is uncertain, each paid from its `starts` (the "     \
+           "mean over the cohort window; the group's attribute annual_cost is the cost as the "    \
+           "scenario states it).")                                                                 \
     CS_SCHEMA_TEST_ARRAYS_(ARRAY, SCALAR)
 
 /* One more array, only in the library that tests/schema.cmake builds with
@@ -311,6 +340,47 @@ enum cs_case_field_index {
     X(ratio_ci_high, double, CS_TYPE_F64)                                                          \
     X(ratio_rank, int32_t, CS_TYPE_I32)                                                            \
     X(ratio_p_best, double, CS_TYPE_F64)
+
+/* The tables by arrival year (1.2): /summary_by_year and /comparison_by_year
+ * as /summary and /comparison with the arrival year (a calendar year with
+ * time.start_year, else a year of the run) after the variant; /timing, one
+ * row per intervention and bundle: how fast its effect on the headline
+ * (impunity of the most affected group) comes. */
+#define CS_SUMMARY_BY_YEAR_FIELDS(X)                                                               \
+    X(variant, char *, CS_TYPE_STRING)                                                             \
+    X(year, double, CS_TYPE_F64)                                                                   \
+    X(group, char *, CS_TYPE_STRING)                                                               \
+    X(measure, char *, CS_TYPE_STRING)                                                             \
+    X(units, char *, CS_TYPE_STRING)                                                               \
+    X(mean, double, CS_TYPE_F64)                                                                   \
+    X(sd, double, CS_TYPE_F64)                                                                     \
+    X(ci_low, double, CS_TYPE_F64)                                                                 \
+    X(ci_high, double, CS_TYPE_F64)                                                                \
+    X(n, int64_t, CS_TYPE_I64)
+
+#define CS_COMPARISON_BY_YEAR_FIELDS(X)                                                            \
+    X(variant, char *, CS_TYPE_STRING)                                                             \
+    X(year, double, CS_TYPE_F64)                                                                   \
+    X(group, char *, CS_TYPE_STRING)                                                               \
+    X(measure, char *, CS_TYPE_STRING)                                                             \
+    X(units, char *, CS_TYPE_STRING)                                                               \
+    X(baseline_mean, double, CS_TYPE_F64)                                                          \
+    X(variant_mean, double, CS_TYPE_F64)                                                           \
+    X(diff_mean, double, CS_TYPE_F64)                                                              \
+    X(diff_ci_low, double, CS_TYPE_F64)                                                            \
+    X(diff_ci_high, double, CS_TYPE_F64)                                                           \
+    X(n, int64_t, CS_TYPE_I64)
+
+#define CS_TIMING_FIELDS(X)                                                                        \
+    X(variant, char *, CS_TYPE_STRING)                                                             \
+    X(group, char *, CS_TYPE_STRING)                                                               \
+    X(measure, char *, CS_TYPE_STRING)                                                             \
+    X(final_year, double, CS_TYPE_F64)                                                             \
+    X(final_effect, double, CS_TYPE_F64)                                                           \
+    X(final_ci_low, double, CS_TYPE_F64)                                                           \
+    X(final_ci_high, double, CS_TYPE_F64)                                                          \
+    X(first_clear_year, double, CS_TYPE_F64)                                                       \
+    X(year_90, double, CS_TYPE_F64)
 
 /* The tables of /uncertainty (written when the file is created, from the
  * scenario) and of /decision (computed with the analysis tables). Their

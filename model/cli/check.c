@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "casesim/dynamics.h"
 #include "casesim/scenario.h"
 #include "cli/cli.h"
 
@@ -324,8 +325,55 @@ static void print_header(const cs_scenario *s)
            "(the cohort),\n      %g year%s of follow-up for them to finish\n",
            s->warmup_years, s->warmup_years == 1 ? "" : "s", s->cohort_years,
            s->cohort_years == 1 ? "" : "s", s->follow_up_years, s->follow_up_years == 1 ? "" : "s");
+    if (s->has_start_year)
+        printf(
+            "Calendar: the run starts on 1 January %g; incidents from %g until %g are measured\n",
+            s->start_year, s->start_year + s->warmup_years,
+            s->start_year + s->warmup_years + s->cohort_years);
     printf("Run: %llu replicates, seed %llu\n", (unsigned long long)s->replicates,
            (unsigned long long)s->seed);
+}
+
+/* A time of the run in words: "2024" (a calendar year), or "year 4". */
+static const char *when(const cs_scenario *s, double days, char *buf, size_t n)
+{
+    double y = days / CS_DAYS_PER_YEAR;
+    if (s->has_start_year)
+        snprintf(buf, n, "%g", s->start_year + y);
+    else
+        snprintf(buf, n, "year %g", y);
+    return buf;
+}
+
+/* Schedules, the initial backlog and the feedback loops, in words. */
+static void print_dynamics(const cs_scenario *s)
+{
+    char a[32];
+    if (s->n_schedules)
+        printf("\nSchedules (numbers that change over time):\n");
+    for (size_t i = 0; i < s->n_schedules; i++) {
+        const cs_schedule *sc = &s->schedules[i];
+        printf("  %s, %s:", sc->path, sc->linear ? "in straight lines" : "in steps");
+        for (size_t k = 0; k < sc->n; k++)
+            printf("%s %s: %g", k ? "," : "", when(s, sc->days[k], a, sizeof a), sc->values[k]);
+        printf("\n");
+    }
+    if (s->n_initial)
+        printf("\nInitial backlog (cases already open when the run starts):\n");
+    for (size_t i = 0; i < s->n_initial; i++)
+        printf("  %llu at %s, incidents on average %.0f days old\n",
+               (unsigned long long)s->initial[i].cases, s->stages[s->initial[i].stage].name,
+               s->initial[i].age.mean);
+    if (s->n_feedback)
+        printf("\nFeedback loops (updated monthly):\n");
+    for (size_t i = 0; i < s->n_feedback; i++) {
+        const cs_feedback *f = &s->feedback[i];
+        printf("  %s: %s responds to the accountability rate of %s over %g year%s (reference "
+               "%g), elasticity %g, multiplier within [%g, %g]\n",
+               f->name, f->effect_path, f->group < 0 ? "all groups" : s->groups[f->group].name,
+               f->window_years, f->window_years == 1 ? "" : "s", f->reference_value, f->elasticity,
+               f->min_multiplier, f->max_multiplier);
+    }
 }
 
 /* Groups, violation kinds and the evidence model: who the incidents happen to. */
@@ -414,8 +462,14 @@ static void print_variants(const cs_scenario *s)
         printf("\nInterventions:\n");
     for (size_t i = 0; i < s->n_interventions; i++) {
         const cs_intervention *iv = &s->interventions[i];
-        printf("  %s: costs %s%s a year\n", iv->name,
+        printf("  %s: costs %s%s a year", iv->name,
                cs_cli_money(buf, sizeof buf, iv->annual_cost, 1), cur);
+        char a[32];
+        if (iv->starts > 0 || iv->ramp > 0)
+            printf(", from %s", when(s, iv->starts, a, sizeof a));
+        if (iv->ramp > 0)
+            printf(", ramping up over %g years", iv->ramp / CS_DAYS_PER_YEAR);
+        printf("\n");
         print_wrapped(iv->description, "    ");
         for (size_t j = 0; j < iv->n_changes; j++)
             print_change(&iv->changes[j]);
@@ -445,6 +499,7 @@ static void print_summary(const cs_scenario *s)
     for (size_t i = 0; i < s->n_stages; i++)
         print_stage(s, i);
     print_outcomes(s);
+    print_dynamics(s);
     print_variants(s);
     cs_cli_check_uncertain(s);
     printf("\nThe scenario is valid.\n");

@@ -50,12 +50,12 @@ const cs_results_ranking_row *report_ranking(const report *rp, const char *varia
     return NULL;
 }
 
-static const char *group_label(const report *rp, size_t g)
+const char *group_label(const report *rp, size_t g)
 {
     return g < rp->r->n_groups ? rp->r->groups[g].label : "All victims";
 }
 
-static const char *group_key(const report *rp, size_t g)
+const char *group_key(const report *rp, size_t g)
 {
     return g < rp->r->n_groups ? rp->r->groups[g].name : "all";
 }
@@ -156,8 +156,16 @@ static void cost_sentence(const report *rp, const cs_results_variant *v,
                           const cs_results_ranking_row *k, char *buf, size_t n)
 {
     const char *who = group_label(rp, rp->mag);
-    char cost[64], x[32], lo[32], hi[32], cpp[64], clo[64], chi[64];
+    char cost[192], x[32], lo[32], hi[32], cpp[64], clo[64], chi[64];
     fmt_money(rp, cost, sizeof cost, v->annual_cost);
+    if (k->annual_cost != v->annual_cost) {
+        /* Paid from `starts` on: the cost per point uses the mean over the window. */
+        char in_force[64];
+        size_t len = strlen(cost);
+        snprintf(cost + len, sizeof cost - len,
+                 " once in force (%s a year on average over the measured years)",
+                 fmt_money(rp, in_force, sizeof in_force, k->annual_cost));
+    }
     double R = k->reduction_points / 100, Rl = k->reduction_ci_low / 100;
     double Rh = k->reduction_ci_high / 100;
     fmt_range(x, lo, hi, sizeof x, fabs(R), Rl, Rh, CS_SHOW_PERCENT);
@@ -617,10 +625,12 @@ static int report_headline_kinds(const report *rp, int number)
 static int report_human(const report *rp)
 {
     report_intro(rp);
+    int years = 4 + decision_first(rp);
     if ((decision_first(rp) && cs_report_decision(rp)) || report_headlines(rp) ||
-        report_changes(rp) || report_ranking_section(rp))
+        report_changes(rp) || report_ranking_section(rp) ||
+        (!rp->kind && cs_report_years(rp, years)))
         return -1;
-    if (!rp->kind && report_headline_kinds(rp, 4 + decision_first(rp)))
+    if (!rp->kind && report_headline_kinds(rp, years + (rp->r->n_timing > 0)))
         return -1;
     return 0;
 }
@@ -661,7 +671,9 @@ typedef struct csv_cells {
     double p_best;
 } csv_cells;
 
-static void csv_row(const report *rp, const csv_cells *c)
+/* One CSV row of c, with the arrival year of a row by year (NaN: none) and
+ * the report's violation kind ("all": every kind). */
+static void csv_row_at(const report *rp, const csv_cells *c, double year)
 {
     FILE *o = rp->o;
     const char *text[] = {c->table, c->variant, c->group, c->measure, c->units};
@@ -682,17 +694,33 @@ static void csv_row(const report *rp, const csv_cells *c)
     fputc(',', o);
     csv_num(o, c->p_best);
     fputc(',', o);
+    csv_num(o, year);
+    fputc(',', o);
     csv_str(o, rp->kind ? rp->kind : "all");
     fputc('\n', o);
+}
+
+static void csv_row(const report *rp, const csv_cells *c)
+{
+    csv_row_at(rp, c, NAN);
 }
 
 void cs_rep_csv_row(FILE *o, const char *table, const char *variant, const char *group,
                     const char *measure, const char *units, double value, double lo, double hi,
                     long long n, int rank, double p_best)
 {
+    cs_rep_csv_row_year(o, table, variant, group, measure, units, value, lo, hi, n, rank, p_best,
+                        NAN);
+}
+
+void cs_rep_csv_row_year(FILE *o, const char *table, const char *variant, const char *group,
+                         const char *measure, const char *units, double value, double lo, double hi,
+                         long long n, int rank, double p_best, double year)
+{
     report rp = {.o = o};
-    csv_row(&rp,
-            &(csv_cells){table, variant, group, measure, units, value, lo, hi, n, rank, p_best});
+    csv_row_at(&rp,
+               &(csv_cells){table, variant, group, measure, units, value, lo, hi, n, rank, p_best},
+               year);
 }
 
 /* The CSV rows of the summary and comparison of the report's tables. */
@@ -727,7 +755,7 @@ static int report_csv(const report *rp)
 {
     const cs_results *r = rp->r;
     fputs("table,variant,group,measure,units,value,ci_low,ci_high,n,rank,probability_best,"
-          "violation\n",
+          "year,violation\n",
           rp->o);
     csv_tables(rp);
     const char *g = r->groups[rp->mag].name;
@@ -749,7 +777,10 @@ static int report_csv(const report *rp)
                                  "1", k->ratio_mean, k->ratio_ci_low, k->ratio_ci_high, reps,
                                  k->ratio_rank, k->ratio_p_best});
     }
-    return rp->kind ? 0 : cs_report_decision_csv(rp);
+    if (rp->kind)
+        return 0;
+    cs_report_years_csv(rp);
+    return cs_report_decision_csv(rp);
 }
 
 /* ------------------------------------------------------------ the command */

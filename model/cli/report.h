@@ -90,8 +90,9 @@ const char *fmt_money(const report *rp, char *buf, size_t n, double v);
 
 /* ------------------------------------------------------- the decision */
 
-/* One row of the report's long CSV table (its last column, the violation
- * kind, is "all"); rank 0 and n < 0 are left empty. (cli/report.c) */
+/* One row of the report's long CSV table (its column `year` empty, its last
+ * column, the violation kind, "all"); rank 0 and n < 0 are left empty.
+ * (cli/report.c) */
 void cs_rep_csv_row(FILE *o, const char *table, const char *variant, const char *group,
                     const char *measure, const char *units, double value, double lo, double hi,
                     long long n, int rank, double p_best);
@@ -102,6 +103,24 @@ void cs_rep_csv_row(FILE *o, const char *table, const char *variant, const char 
  * 0, or -1 out of memory. (cli/report_decision.c) */
 int cs_report_decision(const report *rp);
 int cs_report_decision_csv(const report *rp);
+
+/* The same with the arrival year of a row by year in the column `year`
+ * (NaN: empty). */
+void cs_rep_csv_row_year(FILE *o, const char *table, const char *variant, const char *group,
+                         const char *measure, const char *units, double value, double lo, double hi,
+                         long long n, int rank, double p_best, double year);
+
+/* The "how fast" section (text or Markdown), numbered `section`: impunity
+ * of the most affected group by arrival year per variant, and /timing;
+ * nothing for a file without tables by arrival year. Returns 0, or -1 out
+ * of memory. Its CSV rows, with the year in their column.
+ * (cli/report_time.c) */
+int cs_report_years(const report *rp, int section);
+void cs_report_years_csv(const report *rp);
+
+/* A group's label and key (g = n_groups: all groups). (cli/report.c) */
+const char *group_label(const report *rp, size_t g);
+const char *group_key(const report *rp, size_t g);
 
 /* Which uncertainty the intervals of the tables cover, as a sentence. */
 const char *cs_report_interval_scope(const cs_results *r);

@@ -435,6 +435,8 @@ typedef struct file_input {
     bool by_kind; /* the file has measures by kind (format 1.2) */
     double *cost;
     uint64_t replicates, seed;
+    size_t n_years; /* arrival years (0: a file without measures by arrival year) */
+    double *years;
 } file_input;
 
 static void file_input_free(file_input *in)
@@ -446,6 +448,7 @@ static void file_input_free(file_input *in)
     cs_h5_free_strings(in->variants, in->n_variants);
     cs_h5_free_strings(in->violations, in->n_violations);
     free(in->cost);
+    free(in->years);
 }
 
 /* Opens variant v's array a (measures or kind_measures) with the schema's
@@ -526,8 +529,12 @@ static int read_variant(file_input *in, size_t v, cs_error *err)
     int st = g < 0 ? cs_h5_fail(err, CS_EFORMAT, "cannot open %s", path) : CS_OK;
     if (st == CS_OK)
         st = cs_h5_read_attr_string(g, "kind", &in->kinds[v], err);
+    /* The cost in force over the cohort window (1.2): what cost per point
+     * uses; a file before 1.2 has only the nominal annual cost. */
     if (st == CS_OK)
-        st = cs_h5_read_attr_double(g, "annual_cost", &in->cost[v], err);
+        st = H5Aexists(g, "annual_cost_in_force") > 0
+                 ? cs_h5_read_attr_double(g, "annual_cost_in_force", &in->cost[v], err)
+                 : cs_h5_read_attr_double(g, "annual_cost", &in->cost[v], err);
     cs_h5_close(&g);
     cs_schema_open o = {.ds = H5I_INVALID_HID};
     if (st == CS_OK)
@@ -541,6 +548,48 @@ static int read_variant(file_input *in, size_t v, cs_error *err)
                           "variant must hold the same replicates",
                           in->variants[v], (unsigned long long)o.rows,
                           (unsigned long long)in->replicates);
+    return st;
+}
+
+/* cs_analysis_input.load_years for a file: variant v's measures by
+ * arrival year, with the schema's checks. */
+static int load_years(void *ctx, size_t v, double *buf, cs_error *err)
+{
+    const file_input *in = ctx;
+    char vpath[CS_MAX_NAME_LEN + 16], what[CS_MAX_NAME_LEN + 40];
+    snprintf(vpath, sizeof vpath, "/runs/%s", in->variants[v]);
+    snprintf(what, sizeof what, "/runs/%s/measures_by_year", in->variants[v]);
+    const cs_schema_array *a = &cs_schema_arrays[CS_ARRAY_measures_by_year];
+    cs_result_dims d = {.n_arrival_years = in->n_years,
+                        .n_group_rows = in->n_groups + 1,
+                        .n_measures = in->n_measures};
+    cs_schema_open o;
+    int st = cs_schema_open_array(in->file, vpath, a, &d, in->replicates, in->replicates, &o, err);
+    if (st == CS_OK)
+        st = cs_schema_read_rows(&o, a, 0, o.rows, buf, what, err);
+    cs_h5_close(&o.ds);
+    return st;
+}
+
+/* The arrival years' labels as numbers, when the file has measures by
+ * arrival year (1.2). */
+static int read_years(file_input *in, cs_error *err)
+{
+    char **labels = NULL;
+    size_t n = 0;
+    if (H5Lexists(in->file, "/scenario/arrival_years", H5P_DEFAULT) <= 0)
+        return CS_OK;
+    int st = cs_h5_read_strings(in->file, "/scenario/arrival_years", &labels, &n, err);
+    if (st == CS_OK && n > 0) {
+        in->years = calloc(n, sizeof *in->years);
+        if (!in->years)
+            st = cs_error_set(err, CS_ENOMEM, "out of memory");
+        for (size_t i = 0; st == CS_OK && i < n; i++)
+            in->years[i] = strtod(labels[i], NULL);
+        if (st == CS_OK)
+            in->n_years = n;
+    }
+    cs_h5_free_strings(labels, n);
     return st;
 }
 
@@ -569,6 +618,8 @@ static int read_input(hid_t file, file_input *in, cs_error *err)
                                 err);
         in->by_kind = st == CS_OK && in->n_violations > 0;
     }
+    if (st == CS_OK)
+        st = read_years(in, err);
     return st;
 }
 
@@ -728,6 +779,20 @@ static int write_kind_tables(hid_t file, const file_input *in, const cs_analysis
     return st;
 }
 
+/* The tables by arrival year (none in a file without such measures). */
+static int write_year_tables(hid_t file, const cs_analysis_year_tables *y, cs_error *err)
+{
+    if (!y->summary)
+        return CS_OK;
+    int st = cs_schema_write_table(file, &cs_schema_summary_year, y->n_summary, y->summary, err);
+    if (st == CS_OK)
+        st = cs_schema_write_table(file, &cs_schema_comparison_year, y->n_comparison, y->comparison,
+                                   err);
+    if (st == CS_OK)
+        st = cs_schema_write_table(file, &cs_schema_timing, y->n_timing, y->timing, err);
+    return st;
+}
+
 static int write_tables(hid_t file, const file_input *in, const cs_analysis_tables *t,
                         cs_error *err)
 {
@@ -755,6 +820,8 @@ int cs_results_write_analysis(hid_t file, cs_error *err)
     memset(&fin, 0, sizeof fin);
     cs_analysis_tables t;
     memset(&t, 0, sizeof t);
+    cs_analysis_year_tables yt;
+    memset(&yt, 0, sizeof yt);
     int st = read_input(file, &fin, err);
     if (st == CS_OK) {
         cs_analysis_input in = {.n_groups = fin.n_groups,
@@ -772,14 +839,24 @@ int cs_results_write_analysis(hid_t file, cs_error *err)
                                 .n_violations = fin.by_kind ? fin.n_violations : 0,
                                 .violations = (const char *const *)fin.violations,
                                 .load_kinds = fin.by_kind ? load_kind_measures : NULL,
-                                .ctx = &fin};
+                                .ctx = &fin,
+                                .n_years = fin.n_years,
+                                .years = fin.years,
+                                .load_years = fin.n_years ? load_years : NULL};
         st = cs_analysis_compute(&in, &t, err);
+        long m_imp = find_name((const char *const *)fin.measures, fin.n_measures,
+                               cs_measure_table[CS_M_IMPUNITY].name);
+        if (st == CS_OK && m_imp >= 0)
+            st = cs_analysis_by_year(&in, t.most_affected, (size_t)m_imp, &yt, err);
     }
     if (st == CS_OK)
         st = write_tables(file, &fin, &t, err);
     if (st == CS_OK)
+        st = write_year_tables(file, &yt, err);
+    if (st == CS_OK)
         st = cs_results_write_decision(file, fin.groups[t.most_affected], err);
     cs_analysis_tables_free(&t);
+    cs_analysis_year_tables_free(&yt);
     file_input_free(&fin);
     return st;
 }

@@ -41,7 +41,31 @@ typedef struct cs_analysis_input {
     const char *const *violations;
     int (*load_kinds)(void *ctx, size_t v, double *buf, cs_error *err);
     void *ctx;
+    /* Measures by arrival year (n_years 0 or load_years NULL: none): the
+     * years' labels as numbers, and variant v's measures
+     * [replicates][n_years][n_groups + 1][n_measures] into buf. */
+    size_t n_years;
+    const double *years;
+    int (*load_years)(void *ctx, size_t v, double *buf, cs_error *err);
 } cs_analysis_input;
+
+/* The tables by arrival year; strings point into the input's lists. */
+typedef struct cs_analysis_year_tables {
+    size_t n_summary, n_comparison, n_timing;
+    cs_results_summary_year_row *summary;       /* (variant, year, group, measure) */
+    cs_results_comparison_year_row *comparison; /* (variant > 0, year, group, measure) */
+    cs_results_timing_row *timing;              /* one per variant > 0 */
+} cs_analysis_year_tables;
+
+/* Computes the tables by arrival year of in into *out (zeroed first; free
+ * with cs_analysis_year_tables_free, also after a failure); /timing for
+ * the impunity rate (measure m_imp) of group mag. Holds two variants'
+ * measures at a time. Returns CS_OK, CS_ELIMIT, CS_ENOMEM or in->load_years'
+ * error; with no measures by arrival year, CS_OK and empty tables. */
+int cs_analysis_by_year(const cs_analysis_input *in, size_t mag, size_t m_imp,
+                        cs_analysis_year_tables *out, cs_error *err);
+
+void cs_analysis_year_tables_free(cs_analysis_year_tables *t);
 
 /* The analysis tables. Their strings point into the input's lists (not
  * owned): the input must outlive them. */

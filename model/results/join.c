@@ -7,6 +7,7 @@
  * ordinary writer, so a joined file cannot differ in layout from a file
  * written by one run: the writer is the only code that writes /runs.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,14 +122,23 @@ typedef struct var_in {
     double fixed_cost; /* the variant's annual cost as the scenario states it */
 } var_in;
 
+/* Whether array k came with time and feedback (format 1.2): a file written
+ * before it, or by a build without it, lacks it, and the joined file then
+ * holds what such a run would have written (fill_absent). */
+static bool time_array(int k)
+{
+    return k == CS_ARRAY_measures_by_year || k == CS_ARRAY_feedback_multiplier ||
+           k == CS_ARRAY_feedback_signal;
+}
+
 /* Whether array k may be absent from a file of this major version: the
  * arrays this format's 1.2 added as optional (files of 1.0 and 1.1, and of
- * builds without uncertain inputs, lack them): the values of the uncertain
- * inputs (none in such a file) and each replicate's annual cost (then the
- * variant's fixed cost). */
+ * builds without uncertain inputs or time, lack them): the values of the
+ * uncertain inputs (none in such a file), each replicate's annual cost (then
+ * the variant's fixed cost) and the time arrays. */
 static bool may_be_absent(int k)
 {
-    return k == CS_ARRAY_uncertain_values || k == CS_ARRAY_annual_cost;
+    return k == CS_ARRAY_uncertain_values || k == CS_ARRAY_annual_cost || time_array(k);
 }
 
 /* Whether array k is absent from v where it may be (then v->d[k].ds stays
@@ -183,6 +193,20 @@ static int open_variant(hid_t file, var_in *v, const cs_result_dims *dims, uint6
     return st;
 }
 
+/* A time array absent from the input: the multipliers of a run without
+ * feedback (1, the one row `none`), and NaN (not measured) for the rest;
+ * the analysis writes no tables by arrival year from NaN alone. */
+static void fill_absent(int k, cs_replicate_result *out)
+{
+    const cs_schema_array *a = &cs_schema_arrays[k];
+    double *x = cs_schema_array_data(a, out); /* all three are double arrays */
+    size_t n = 0;
+    if (!cs_schema_array_count(a, &out->dims, &n))
+        return;
+    for (size_t i = 0; i < n; i++)
+        x[i] = k == CS_ARRAY_feedback_multiplier ? 1.0 : NAN;
+}
+
 /* Reads row `row` of every per-replicate dataset of v into out. */
 static int read_row(const var_in *v, uint64_t row, bool kinds, cs_replicate_result *out,
                     cs_error *err)
@@ -196,6 +220,8 @@ static int read_row(const var_in *v, uint64_t row, bool kinds, cs_replicate_resu
         if (v->d[k].ds < 0) { /* absent where it may be: see may_be_absent */
             if (k == CS_ARRAY_annual_cost)
                 *(double *)cs_schema_array_data(a, out) = v->fixed_cost;
+            else if (time_array(k))
+                fill_absent(k, out);
             continue;
         }
         snprintf(what, sizeof what, "row %llu of %s/%s", (unsigned long long)row, v->path, a->name);

@@ -421,6 +421,33 @@ static int read_kind_tables(hid_t f, cs_results *r, cs_error *err)
     return st;
 }
 
+/* The tables by arrival year (1.2), when the file has them: one row per
+ * (variant, arrival year, group or all, measure) at most, one per variant
+ * in /timing. */
+static int read_year_tables(hid_t f, cs_results *r, cs_error *err)
+{
+    if (H5Lexists(f, cs_schema_timing.path, H5P_DEFAULT) <= 0)
+        return CS_OK;
+    size_t max_rows = 0;
+    if (!cs_size_mul(r->n_variants * (r->n_groups + 1) * r->n_measures, r->dims.n_arrival_years,
+                     &max_rows))
+        return cs_error_set(err, CS_EFORMAT, "%s: /scenario/arrival_years is too long", r->path);
+    void *rows = NULL;
+    int st =
+        cs_schema_read_table(f, &cs_schema_summary_year, max_rows, &rows, &r->n_summary_year, err);
+    r->summary_year = rows;
+    if (st == CS_OK)
+        st = cs_schema_read_table(f, &cs_schema_comparison_year, max_rows, &rows,
+                                  &r->n_comparison_year, err);
+    if (st == CS_OK)
+        r->comparison_year = rows;
+    if (st == CS_OK)
+        st = cs_schema_read_table(f, &cs_schema_timing, r->n_variants, &rows, &r->n_timing, err);
+    if (st == CS_OK)
+        r->timing = rows;
+    return st;
+}
+
 static int read_tables(hid_t f, cs_results *r, cs_error *err)
 {
     /* One row per (variant, group or all, measure) at most; one per variant
@@ -441,6 +468,8 @@ static int read_tables(hid_t f, cs_results *r, cs_error *err)
         st = read_ranking_attrs(f, r, err);
     if (st == CS_OK)
         st = read_kind_tables(f, r, err);
+    if (st == CS_OK)
+        st = read_year_tables(f, r, err);
     return st;
 }
 
@@ -649,6 +678,9 @@ void cs_results_close(cs_results *r)
     cs_schema_free_rows(&cs_schema_summary, r->summary, r->n_summary);
     cs_schema_free_rows(&cs_schema_comparison, r->comparison, r->n_comparison);
     cs_schema_free_rows(&cs_schema_ranking, r->ranking, r->n_ranking);
+    cs_schema_free_rows(&cs_schema_summary_year, r->summary_year, r->n_summary_year);
+    cs_schema_free_rows(&cs_schema_comparison_year, r->comparison_year, r->n_comparison_year);
+    cs_schema_free_rows(&cs_schema_timing, r->timing, r->n_timing);
     free(r->sampling);
     cs_schema_free_rows(&cs_schema_inputs, r->inputs, r->n_inputs);
     cs_schema_free_rows(&cs_schema_values, r->values, r->n_values);

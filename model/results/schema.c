@@ -74,6 +74,15 @@ hid_t cs_h5_mem_type(cs_type t)
 static const cs_schema_field summary_fields[] = {CS_SUMMARY_FIELDS(SUMMARY_)};
 static const cs_schema_field comparison_fields[] = {CS_COMPARISON_FIELDS(COMPARISON_)};
 static const cs_schema_field ranking_fields[] = {CS_RANKING_FIELDS(RANKING_)};
+#define SUMMARY_YEAR_(member, ctype, type_)                                                        \
+    FIELD_(cs_results_summary_year_row, member, ctype, type_)
+#define COMPARISON_YEAR_(member, ctype, type_)                                                     \
+    FIELD_(cs_results_comparison_year_row, member, ctype, type_)
+#define TIMING_(member, ctype, type_) FIELD_(cs_results_timing_row, member, ctype, type_)
+static const cs_schema_field summary_year_fields[] = {CS_SUMMARY_BY_YEAR_FIELDS(SUMMARY_YEAR_)};
+static const cs_schema_field comparison_year_fields[] = {
+    CS_COMPARISON_BY_YEAR_FIELDS(COMPARISON_YEAR_)};
+static const cs_schema_field timing_fields[] = {CS_TIMING_FIELDS(TIMING_)};
 
 #define N_OF(a) (sizeof(a) / sizeof *(a))
 
@@ -220,6 +229,35 @@ const cs_schema_table cs_schema_ranking = {
         "affected group (impunity rate, lower is better; accountability disparity ratio, closer "
         "to 1 is better), each variant's rank (1 = best) and its bootstrap probability of being "
         "best, and the impunity reduction in percentage points with the cost per point."};
+
+const cs_schema_table cs_schema_summary_year = {
+    .path = "/summary_by_year",
+    .row_size = sizeof(cs_results_summary_year_row),
+    .fields = summary_year_fields,
+    .n_fields = N_OF(summary_year_fields),
+    .description = "One row per (variant, arrival year, group, measure): as /summary, for the "
+                   "cohort incidents that arrived in that year (a calendar year with "
+                   "time.start_year, else a year of the run from 0)."};
+
+const cs_schema_table cs_schema_comparison_year = {
+    .path = "/comparison_by_year",
+    .row_size = sizeof(cs_results_comparison_year_row),
+    .fields = comparison_year_fields,
+    .n_fields = N_OF(comparison_year_fields),
+    .description = "One row per (intervention or bundle, arrival year, group, measure): as "
+                   "/comparison, for the cohort incidents that arrived in that year."};
+
+const cs_schema_table cs_schema_timing = {
+    .path = "/timing",
+    .row_size = sizeof(cs_results_timing_row),
+    .fields = timing_fields,
+    .n_fields = N_OF(timing_fields),
+    .description =
+        "One row per intervention and bundle: its paired effect on the impunity rate of the "
+        "most affected group by arrival year; final_effect (with its 95% interval) in the last "
+        "arrival year; first_clear_year, the first arrival year whose interval excludes 0 (NaN: "
+        "none); year_90, the first arrival year from which the mean effect stays at 90% or more "
+        "of the final one (NaN when the final effect is 0 or undefined)."};
 
 uint32_t cs_schema_table_crc(const cs_schema_table *t, const void *rows, size_t n)
 {

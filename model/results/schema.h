@@ -48,6 +48,11 @@ extern const cs_schema_table cs_schema_summary_kind;    /* cs_results_summary_ki
 extern const cs_schema_table cs_schema_comparison_kind; /* cs_results_comparison_kind_row */
 extern const cs_schema_table cs_schema_ranking_kind;    /* cs_results_ranking_kind_row */
 
+/* The tables by arrival year (1.2). */
+extern const cs_schema_table cs_schema_summary_year;    /* cs_results_summary_year_row */
+extern const cs_schema_table cs_schema_comparison_year; /* cs_results_comparison_year_row */
+extern const cs_schema_table cs_schema_timing;          /* cs_results_timing_row */
+
 /* The checksum of the strings of n rows of table t (CS_H5_STRINGS_CRC of
  * results/h5util.h: the string columns of each row in column order). */
 uint32_t cs_schema_table_crc(const cs_schema_table *t, const void *rows, size_t n);

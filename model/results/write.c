@@ -9,11 +9,13 @@
  * HDF5's chunk caches whatever the replicate count, and an interruption
  * keeps every finished replicate.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "casesim/dynamics.h"
 #include "casesim/results.h"
 #include "casesim/stats.h"
 #include "core/alloc.h"
@@ -294,6 +296,34 @@ static int write_source(hid_t g, const cs_scenario *s, cs_error *err)
     return st;
 }
 
+/* The labels of the year axes (calendar years with time.start_year) and
+ * the names of the feedback loops (`none` without any). */
+static int write_time_lists(hid_t g, const cs_results_writer *w, cs_error *err)
+{
+    const cs_scenario *s = w->s;
+    size_t ny = w->dims.n_years, na = w->dims.n_arrival_years, nf = w->dims.n_feedback;
+    char(*buf)[32] = cs_xcalloc(ny + na, sizeof *buf);
+    const char **l = cs_xcalloc(ny + na + nf, sizeof *l);
+    int st = buf && l ? CS_OK : cs_error_set(err, CS_ENOMEM, "out of memory");
+    for (size_t i = 0; st == CS_OK && i < ny + na; i++) {
+        double y = i < ny ? (double)i : (double)(cs_cohort_first_year(s) + i - ny);
+        l[i] = cs_scenario_year_label(s, y, buf[i], sizeof buf[i]);
+    }
+    for (size_t f = 0; st == CS_OK && f < nf; f++)
+        l[ny + na + f] = s->n_feedback ? s->feedback[f].name : "none";
+    /* Each list is its own axis's scale (results/labels.c). */
+    const char *names[] = {"years", "arrival_years", "feedbacks"};
+    const size_t from[] = {0, ny, ny + na}, count[] = {ny, na, nf};
+    for (size_t i = 0; i < 3 && st == CS_OK; i++) {
+        st = cs_h5_write_strings(g, names[i], l + from[i], count[i], err);
+        if (st == CS_OK)
+            st = cs_h5_name_axes(g, names[i], &names[i], 1, err);
+    }
+    free(l);
+    free(buf);
+    return st;
+}
+
 /* The name lists of /scenario that index the datasets. */
 static int write_name_lists(hid_t g, const cs_results_writer *w, cs_error *err)
 {
@@ -365,6 +395,8 @@ static int write_name_lists(hid_t g, const cs_results_writer *w, cs_error *err)
             st = cs_h5_name_axes(g, lists[i].name, &lists[i].dim, 1, err);
     }
     free(l);
+    if (st == CS_OK)
+        st = write_time_lists(g, w, err);
     return st;
 }
 
@@ -410,6 +442,8 @@ static int write_scenario_attrs(hid_t g, const cs_scenario *s, cs_error *err)
         st = cs_h5_attr_double(g, "follow_up_years", s->follow_up_years, err);
     if (st == CS_OK)
         st = cs_h5_attr_double(g, "days_per_year", CS_DAYS_PER_YEAR, err);
+    if (st == CS_OK)
+        st = cs_h5_attr_double(g, "start_year", s->has_start_year ? s->start_year : NAN, err);
     if (st == CS_OK)
         st = write_dimension_attrs(g, err);
     return st;
@@ -459,6 +493,11 @@ static int write_variant_attrs(const cs_results_writer *w, const var_out *v, cs_
         st = cs_h5_attr_string(g, "description", cv->description ? cv->description : "", err);
     if (st == CS_OK)
         st = cs_h5_attr_double(g, "annual_cost", cv->annual_cost, err);
+    /* What cost per point and net benefit use: the mean annual cost over
+     * the cohort window, each intervention paid from its `starts` on. */
+    if (st == CS_OK)
+        st = cs_h5_attr_double(g, "annual_cost_in_force", cs_variant_cohort_cost(w->s, v->index),
+                               err);
     if (st == CS_OK)
         st = cs_h5_attr_strings(g, "interventions", applied, cv->n_applied, err);
     if (st == CS_OK)

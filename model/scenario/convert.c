@@ -39,17 +39,30 @@ void cs_conv_fail(cs_conv *c, int status, const cs_ynode *at, cs_pos pos, const 
         return;
     }
     const cs_applied_change *ac = &c->changes[k];
+    char when[96] = "";
+    if (c->when)
+        snprintf(when, sizeof when, " %s", c->when);
+    if (!ac->intervention) {
+        char with[CS_MAX_NAME_LEN + 16] = "";
+        if (strcmp(c->variant, "baseline") != 0)
+            snprintf(with, sizeof with, " with `%s`", c->variant);
+        cs_error_at(c->err, status, c->file, ac->change->pos.line, ac->change->pos.column,
+                    "schedule of `%s` makes the scenario%s invalid%s: %s (line %d, column %d)",
+                    ac->change->path, with, when, msg, pos.line, pos.column);
+        return;
+    }
     const char *what = strcmp(ac->intervention, c->variant) == 0 ? "intervention" : "bundle";
     if (strcmp(what, "bundle") == 0)
         cs_error_at(c->err, status, c->file, ac->change->pos.line, ac->change->pos.column,
                     "bundle `%s`, intervention `%s`, change of `%s` makes the scenario "
-                    "invalid: %s (line %d, column %d)",
-                    c->variant, ac->intervention, ac->change->path, msg, pos.line, pos.column);
+                    "invalid%s: %s (line %d, column %d)",
+                    c->variant, ac->intervention, ac->change->path, when, msg, pos.line,
+                    pos.column);
     else
         cs_error_at(c->err, status, c->file, ac->change->pos.line, ac->change->pos.column,
-                    "intervention `%s`, change of `%s` makes the scenario invalid: %s "
+                    "intervention `%s`, change of `%s` makes the scenario invalid%s: %s "
                     "(line %d, column %d)",
-                    c->variant, ac->change->path, msg, pos.line, pos.column);
+                    c->variant, ac->change->path, when, msg, pos.line, pos.column);
 }
 
 void cs_conv_error(cs_conv *c, const cs_ynode *at, const char *fmt, ...)

@@ -163,19 +163,21 @@ static const struct {
     {"weibull", WEI_K, N_OF(WEI_K), duration_weibull},
 };
 
-static void read_duration(cs_conv *c, const cs_ynode *n, cs_duration *d)
+void cs_load_duration(cs_conv *c, const cs_ynode *n, const char *what, cs_duration *d)
 {
     *d = (cs_duration){.kind = CS_DUR_NONE};
-    if (!cs_conv_is_map(c, n, "`duration`"))
+    char key[64];
+    snprintf(key, sizeof key, "`%s`", what);
+    if (!cs_conv_is_map(c, n, key))
         return;
     if (n->n != 1) {
         cs_conv_error(c, n,
-                      "`duration` must name exactly one distribution (one of fixed, exponential, "
+                      "%s must name exactly one distribution (one of fixed, exponential, "
                       "gamma, lognormal, uniform, weibull), got %zu keys",
-                      n->n);
+                      key, n->n);
         return;
     }
-    cs_conv_check_keys(c, n, "`duration`", DURATION_KEYS, N_OF(DURATION_KEYS));
+    cs_conv_check_keys(c, n, key, DURATION_KEYS, N_OF(DURATION_KEYS));
     const char *fam = n->keys[0]->value;
     const cs_ynode *v = n->items[0];
     char where[64];
@@ -264,7 +266,7 @@ static bool read_duration_leaf(cs_conv *c, const cs_ynode *n, const char *what, 
     (void)what;
     (void)ctx;
     size_t before = c->errors;
-    read_duration(c, n, out);
+    cs_load_duration(c, n, "duration", out);
     return c->errors == before;
 }
 

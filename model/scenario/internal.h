@@ -21,7 +21,7 @@
 
 /* One change applied to a variant's tree, for messages. */
 typedef struct cs_applied_change {
-    const char *intervention; /* its name */
+    const char *intervention; /* its name; NULL for a schedule */
     const cs_change *change;
 } cs_applied_change;
 
@@ -35,6 +35,9 @@ typedef struct cs_conv {
     const char *variant;
     const cs_applied_change *changes;
     size_t n_changes;
+    /* When the variant is checked at a time of the run ("at 2026"), else
+     * NULL: said in its messages. */
+    const char *when;
 } cs_conv;
 
 /* Reports an error about node `at` (may be NULL: then at pos). In variant
@@ -60,6 +63,23 @@ void cs_scenario_release(cs_scenario *s);
  * CS_OK if none. */
 int cs_patch_apply(cs_conv *c, cs_ynode *root, const cs_scenario *s, const cs_intervention *iv,
                    int first_index);
+
+/* Which paths a change may take: an intervention's (groups, violations,
+ * evidence, stages, feedback, schedules), a schedule's (not schedules), an
+ * uncertain number's (an intervention's, and interventions). */
+enum { CS_PATCH_INTERVENTION = 0, CS_PATCH_SCHEDULE = 1, CS_PATCH_UNCERTAIN = 2 };
+
+/* Walks change ch on a copy of root (which is not changed), reporting
+ * through c, with `context` ("schedule", "intervention `x`") in messages,
+ * whatever keeps the path from leading to a number it may change. Returns
+ * CS_OK, CS_EINVAL or CS_ENOMEM. */
+int cs_patch_probe(cs_conv *c, const cs_ynode *root, const cs_scenario *s, const cs_change *ch,
+                   const char *context, int roots);
+
+/* Applies one change to root, its nodes marked as changed by change number
+ * `index` (cs_ynode.patched_by). Returns CS_OK, CS_EINVAL or CS_ENOMEM. */
+int cs_patch_change(cs_conv *c, cs_ynode *root, const cs_scenario *s, const cs_change *ch,
+                    int index, const char *context);
 
 /* What a path names in a tree (cs_patch_find). */
 typedef struct cs_path_hit {
@@ -255,6 +275,9 @@ void cs_load_groups(cs_conv *c, const cs_ynode *root, cs_scenario *s);
 void cs_load_violations(cs_conv *c, const cs_ynode *root, cs_scenario *s);
 void cs_load_evidence(cs_conv *c, const cs_ynode *root, cs_scenario *s); /* groups_load.c */
 void cs_load_network(cs_conv *c, const cs_ynode *root, cs_scenario *s);  /* network_load.c */
+/* A duration distribution (one of the families of `duration`) read from n,
+ * named `what` in messages; d->kind stays CS_DUR_NONE on an error. */
+void cs_load_duration(cs_conv *c, const cs_ynode *n, const char *what, cs_duration *d);
 void cs_load_interventions(cs_conv *c, const cs_ynode *root, cs_scenario *s);
 void cs_load_bundles(cs_conv *c, const cs_ynode *root, cs_scenario *s); /* interventions_load.c */
 

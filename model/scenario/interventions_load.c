@@ -12,9 +12,11 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "scenario/dynamics_internal.h"
 #include "scenario/internal.h"
 
-static const char *const INTERVENTION_KEYS[] = {"name", "description", "annual_cost", "changes"};
+static const char *const INTERVENTION_KEYS[] = {"name",    "description", "annual_cost",
+                                                "changes", "starts",      "ramp_years"};
 static const char *const CHANGE_KEYS[] = {"path", "set", "scale", "remove"};
 static const char *const BUNDLE_KEYS[] = {"name", "description", "interventions"};
 
@@ -126,6 +128,22 @@ static void check_variant_name(cs_conv *c, const cs_ynode *n, const char *name,
         }
 }
 
+/* `starts` (a time in the run; default its start) and `ramp_years` (>= 0). */
+static void read_timing(cs_conv *c, const cs_ynode *m, const cs_scenario *s, cs_intervention *iv)
+{
+    iv->starts_pos = m->pos;
+    const cs_ynode *n = cs_ynode_get(m, "starts");
+    if (n) {
+        iv->starts_pos = n->pos;
+        cs_conv_time(c, n, s, "`starts`", false, &iv->starts);
+    }
+    if ((n = cs_ynode_get(m, "ramp_years"))) {
+        double r;
+        if (cs_conv_num_in(c, n, "ramp_years", 0, false, CS_MAX_YEARS, &r))
+            iv->ramp = r * CS_DAYS_PER_YEAR;
+    }
+}
+
 void cs_load_interventions(cs_conv *c, const cs_ynode *root, cs_scenario *s)
 {
     const cs_ynode *l = cs_ynode_get(root, "interventions");
@@ -153,6 +171,7 @@ void cs_load_interventions(cs_conv *c, const cs_ynode *root, cs_scenario *s)
             iv->description = cs_conv_mem(c, cs_xstrdup(""));
         if ((n = cs_ynode_get(m, "annual_cost")))
             cs_conv_num_in(c, n, "annual_cost", -CS_MAX_COST, false, CS_MAX_COST, &iv->annual_cost);
+        read_timing(c, m, s, iv);
         const cs_ynode *cl = cs_conv_need(c, m, "changes", "an intervention");
         if (!cl || !cs_conv_is_list(c, cl, "changes", CS_MAX_CHANGES, "CS_MAX_CHANGES"))
             continue;

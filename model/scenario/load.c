@@ -18,18 +18,23 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "scenario/dynamics_internal.h"
 #include "scenario/internal.h"
 
 #define DEFAULT_REPLICATES 100
 #define DEFAULT_SEED 1
 
 static const char *const TOP_KEYS[] = {
-    "casesim",   "name",         "description", "currency",      "time",
-    "run",       "groups",       "violations",  "evidence",      "stages",
-    "outcomes",  "interventions", "bundles",    "uncertain",     "correlations",
-    "decision"};
-static const char *const TIME_KEYS[] = {"warmup_years", "cohort_years", "follow_up_years"};
+    "casesim",      "name",     "description", "currency", "time",          "run",     "groups",
+    "violations",   "evidence", "stages",      "outcomes", "interventions", "bundles", "uncertain",
+    "correlations", "decision", "schedules",   "initial",  "feedback"};
+static const char *const TIME_KEYS[] = {"warmup_years", "cohort_years", "follow_up_years",
+                                        "start_year"};
 static const char *const RUN_KEYS[] = {"replicates", "seed", "replicates_per_draw", "sampling"};
+
+/* The first and last calendar years time.start_year may name. */
+#define MIN_START_YEAR 1
+#define MAX_START_YEAR 9999
 
 static void read_time(cs_conv *c, const cs_ynode *root, cs_scenario *s)
 {
@@ -47,6 +52,12 @@ static void read_time(cs_conv *c, const cs_ynode *root, cs_scenario *s)
         ok &= cs_conv_num_in(c, h, "cohort_years", 0, true, CS_MAX_YEARS, &s->cohort_years);
     if (f)
         ok &= cs_conv_num_in(c, f, "follow_up_years", 0, false, CS_MAX_YEARS, &s->follow_up_years);
+    const cs_ynode *y = cs_ynode_get(t, "start_year");
+    uint64_t year;
+    if (y && cs_conv_whole(c, y, "start_year", MIN_START_YEAR, MAX_START_YEAR, &year)) {
+        s->has_start_year = true;
+        s->start_year = (double)year;
+    }
     if (w && h && f && ok) {
         double total = s->warmup_years + s->cohort_years + s->follow_up_years;
         if (total > CS_MAX_YEARS)
@@ -165,6 +176,7 @@ int cs_scenario_convert(cs_conv *c, const cs_ynode *root, bool with_intervention
     cs_load_violations(c, root, s);
     cs_load_evidence(c, root, s);
     cs_load_network(c, root, s);
+    cs_load_dynamics(c, root, s);
     if (with_interventions) {
         cs_load_interventions(c, root, s);
         cs_load_bundles(c, root, s);

@@ -151,14 +151,34 @@ typedef struct walk {
 
 /* Interventions change the system, not the experiment: a variant with
  * another time window, seed or replicate count could not be paired with
- * the baseline replicate by replicate. */
-static bool changeable(const segment *first, bool interventions)
+ * the baseline replicate by replicate, and the initial backlog is the
+ * state every variant starts from. A schedule moves the system's numbers
+ * only (CS_PATCH_SCHEDULE); an uncertain number may also be an
+ * intervention's (CS_PATCH_UNCERTAIN). */
+static bool changeable(const segment *first, int roots)
 {
-    static const char *const allowed[] = {"groups", "violations", "evidence", "stages"};
-    for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++)
+    static const char *const allowed[] = {"groups", "violations", "evidence",
+                                          "stages", "feedback",   "schedules"};
+    size_t n = roots == CS_PATCH_SCHEDULE ? 5 : 6;
+    for (size_t i = 0; i < n; i++)
         if (first->name && strcmp(first->name, allowed[i]) == 0)
             return true;
-    return interventions && first->name && strcmp(first->name, "interventions") == 0;
+    return roots == CS_PATCH_UNCERTAIN && first->name && strcmp(first->name, "interventions") == 0;
+}
+
+/* Why a path's first segment is refused, for roots. */
+static const char *roots_message(int roots)
+{
+    if (roots == CS_PATCH_SCHEDULE)
+        return "a schedule may move only numbers under `groups`, `violations`, `evidence`, "
+               "`stages` or `feedback`";
+    if (roots == CS_PATCH_UNCERTAIN)
+        return "an uncertain number may be in `groups`, `violations`, `evidence`, `stages`, "
+               "`feedback`, `schedules` or `interventions` (time, run and outcomes are the same "
+               "for every replicate)";
+    return "an intervention may change only `groups`, `violations`, `evidence`, `stages`, "
+           "`feedback` or `schedules` (time, run, outcomes and the initial backlog are the same "
+           "for every variant so that variants can be compared replicate by replicate)";
 }
 
 /* `[i]`: element i of a list. */
@@ -507,7 +527,7 @@ static int remove_node(walk *w, const segment *sg)
 }
 
 /* Walks w along path and makes the change of its mode at the end. */
-static int walk_path(walk *w, const char *path, bool interventions)
+static int walk_path(walk *w, const char *path, int roots)
 {
     char *buf = malloc(strlen(path) * 2 + 2);
     if (!buf)
@@ -518,21 +538,14 @@ static int walk_path(walk *w, const char *path, bool interventions)
     if (!cs_path_split(path, buf, seg, &n_seg)) {
         path_fail(w->c, w->ch, w->context, "the path has more than %d segments", MAX_SEGMENTS);
         st = CS_EINVAL;
-    } else if (!interventions && n_seg > 0 && seg[n_seg - 1].name &&
+    } else if (w->mode == WALK_APPLY && n_seg > 0 && seg[n_seg - 1].name &&
                strcmp(seg[n_seg - 1].name, "name") == 0) {
         path_fail(w->c, w->ch, w->context,
                   "a name cannot be changed: every variant's results share the names of the "
                   "groups, violation kinds, stages and outcomes");
         st = CS_EINVAL;
-    } else if (n_seg == 0 || !changeable(&seg[0], interventions)) {
-        path_fail(w->c, w->ch, w->context,
-                  interventions
-                      ? "an uncertain number may be in `groups`, `violations`, `evidence`, "
-                        "`stages` or `interventions` (time, run and outcomes are the same for "
-                        "every replicate)"
-                      : "an intervention may change only `groups`, `violations`, `evidence` or "
-                        "`stages` (time, run and outcomes are the same for every variant so "
-                        "that variants can be compared replicate by replicate)");
+    } else if (n_seg == 0 || !changeable(&seg[0], roots)) {
+        path_fail(w->c, w->ch, w->context, "%s", roots_message(roots));
         st = CS_EINVAL;
     }
     /* `remove` walks to the parent of what it removes */
@@ -558,7 +571,7 @@ static int walk_path(walk *w, const char *path, bool interventions)
 }
 
 static int apply_one(cs_conv *c, cs_ynode *root, const cs_scenario *s, const cs_change *ch,
-                     int index, const char *context)
+                     int index, const char *context, int roots)
 {
     if (!ch->path)
         return CS_EINVAL;
@@ -570,7 +583,7 @@ static int apply_one(cs_conv *c, cs_ynode *root, const cs_scenario *s, const cs_
               .context = context,
               .cur = root,
               .where = "the scenario"};
-    return walk_path(&w, ch->path, false);
+    return walk_path(&w, ch->path, roots);
 }
 
 int cs_patch_find(cs_conv *c, cs_ynode *root, const cs_scenario *s, const char *path, cs_pos pos,
@@ -585,7 +598,7 @@ int cs_patch_find(cs_conv *c, cs_ynode *root, const cs_scenario *s, const char *
               .context = context,
               .cur = root,
               .where = "the scenario"};
-    int st = walk_path(&w, path, interventions);
+    int st = walk_path(&w, path, interventions ? CS_PATCH_UNCERTAIN : CS_PATCH_INTERVENTION);
     if (st == CS_ENOMEM)
         return cs_error_set(c->err, CS_ENOMEM, "%s: out of memory", c->file);
     hit->node = st == CS_OK ? w.cur : NULL;
@@ -604,7 +617,7 @@ int cs_patch_set(cs_conv *c, cs_ynode *root, const cs_scenario *s, const char *p
               .context = "an uncertain number",
               .cur = root,
               .where = "the scenario"};
-    int st = walk_path(&w, path, true);
+    int st = walk_path(&w, path, CS_PATCH_UNCERTAIN);
     if (st == CS_ENOMEM)
         return cs_error_set(c->err, CS_ENOMEM, "%s: out of memory", c->file);
     return st;
@@ -620,11 +633,34 @@ int cs_patch_apply(cs_conv *c, cs_ynode *root, const cs_scenario *s, const cs_in
         snprintf(context, sizeof context, "intervention `%s`", iv->name);
     int status = CS_OK;
     for (size_t j = 0; j < iv->n_changes; j++) {
-        int st = apply_one(c, root, s, &iv->changes[j], first_index + (int)j, context);
+        int st = apply_one(c, root, s, &iv->changes[j], first_index + (int)j, context,
+                           CS_PATCH_INTERVENTION);
         if (st == CS_ENOMEM)
             return cs_error_set(c->err, CS_ENOMEM, "%s: out of memory", c->file);
         if (st != CS_OK)
             status = st;
     }
     return status;
+}
+
+int cs_patch_probe(cs_conv *c, const cs_ynode *root, const cs_scenario *s, const cs_change *ch,
+                   const char *context, int roots)
+{
+    cs_ynode *copy = NULL;
+    if (cs_ynode_copy(root, &copy) != CS_OK)
+        return cs_error_set(c->err, CS_ENOMEM, "%s: out of memory", c->file);
+    int st = apply_one(c, copy, s, ch, -1, context, roots);
+    cs_ynode_free(copy);
+    if (st == CS_ENOMEM)
+        return cs_error_set(c->err, CS_ENOMEM, "%s: out of memory", c->file);
+    return st;
+}
+
+int cs_patch_change(cs_conv *c, cs_ynode *root, const cs_scenario *s, const cs_change *ch,
+                    int index, const char *context)
+{
+    int st = apply_one(c, root, s, ch, index, context, CS_PATCH_INTERVENTION);
+    if (st == CS_ENOMEM)
+        return cs_error_set(c->err, CS_ENOMEM, "%s: out of memory", c->file);
+    return st;
 }

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "casesim/dynamics.h"
 #include "scenario/internal.h"
 
 /* One rule of the table. */
@@ -60,6 +61,12 @@ static const path_rule RULES[] = {
     {"interventions.*.changes.*.scale", 0, INF, true, true, "a scale factor", "1"},
     /* `set`: the range of the number the change sets (see cs_path_range). */
     {"interventions.*.changes.*.set", NAN, NAN, false, false, NULL, NULL},
+    /* Time and feedback (casesim/dynamics.h). */
+    {"feedback.*.effect.elasticity", -CS_MAX_ELASTICITY, CS_MAX_ELASTICITY, false, false,
+     "an elasticity", "1"},
+    {"feedback.*.reference_value", 0, 1, true, false, "a reference rate", "1"},
+    /* A schedule's value: the range of the number the schedule moves. */
+    {"schedules.*.values.*", NAN, NAN, false, false, NULL, NULL},
 };
 
 /* Whether segments seg[0 .. n) match pattern (dots between segments). */
@@ -101,6 +108,15 @@ static const char *change_path(const cs_scenario *s, const cs_path_seg *seg)
     return ch->op == CS_CHANGE_SET ? ch->path : NULL;
 }
 
+/* The path a schedule's value moves: segment [1] of schedules[I].values.Y
+ * (schedules have no names: by index). */
+static const char *schedule_path(const cs_scenario *s, const cs_path_seg *seg)
+{
+    if (seg[1].name || seg[1].index >= s->n_schedules)
+        return NULL;
+    return s->schedules[seg[1].index].path;
+}
+
 bool cs_path_range(const cs_scenario *s, const char *path, cs_unc_range *range, const char **units,
                    const char **why)
 {
@@ -112,14 +128,16 @@ bool cs_path_range(const cs_scenario *s, const char *path, cs_unc_range *range, 
     for (size_t i = 0; ok && i < sizeof RULES / sizeof *RULES && !rule; i++)
         if (matches(RULES[i].pattern, seg, n))
             rule = &RULES[i];
-    const char *target = rule && !rule->what ? change_path(s, seg) : NULL;
+    const char *target = NULL;
+    if (rule && !rule->what)
+        target = !strcmp(seg[0].name, "schedules") ? schedule_path(s, seg) : change_path(s, seg);
     free(buf);
     *why = !buf ? "out of memory"
                 : "casesim cannot vary this number continuously (it is a whole number, a name "
                   "or a setting; see the table of uncertain numbers in scenarios/README.md)";
     if (!rule || (!rule->what && !target))
         return false;
-    if (!rule->what) /* a change's `set`: the path it changes is not in `interventions` */
+    if (!rule->what) /* a change's `set` or a schedule's value: the number it moves */
         return cs_path_range(s, target, range, units, why);
     *range = (cs_unc_range){rule->lo, rule->hi, rule->lo_open, rule->hi_open, rule->what};
     *units = rule->units;

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "scenario/dynamics_internal.h"
 #include "scenario/internal.h"
 
 _Static_assert(CS_YAML_MAX_DEPTH == CS_MAX_YAML_DEPTH,
@@ -104,6 +105,7 @@ void cs_scenario_release(cs_scenario *s)
         cs_scenario_free(v->scenario);
     }
     free(s->variants);
+    cs_dynamics_release(s);
     memset(s, 0, sizeof *s);
 }
 
@@ -208,7 +210,10 @@ static int build_variant(const cs_scenario *base, const cs_ynode *tree, const ch
             changes[c.n_changes].change = &iv->changes[j];
             c.n_changes++;
         }
-        int st = cs_patch_apply(&c, copy, base, iv, first);
+        /* A timed intervention moves its numbers in time (dynamics_variant.c):
+         * the tree holds what is in force from the start. */
+        int st =
+            iv->starts > 0.0 || iv->ramp > 0.0 ? CS_OK : cs_patch_apply(&c, copy, base, iv, first);
         if (st != CS_OK && status == CS_OK)
             status = st;
         first += (int)iv->n_changes;
@@ -227,6 +232,8 @@ static int build_variant(const cs_scenario *base, const cs_ynode *tree, const ch
                              "baseline incident by incident, on the same tables");
                 status = CS_EINVAL;
             }
+            if (status == CS_OK && cs_variant_is_dynamic(base, v))
+                status = cs_variant_dynamics(&c, base, tree, v, copy, vs);
             vs->n_uncertain_values = base->n_uncertain_values;
             if (status == CS_OK) {
                 vs->path = cs_xstrdup(file);
@@ -304,6 +311,9 @@ int cs_scenario_build_variants(cs_scenario *s, const cs_ynode *tree, const char 
         if (st != CS_OK && status == CS_OK)
             status = st;
     }
+    /* The base scenario moves in time as its baseline does. */
+    if (status == CS_OK && cs_timelines_copy(s->variants[0].scenario, s) != CS_OK)
+        status = cs_error_set(err, CS_ENOMEM, "%s: out of memory", file);
     return status;
 }
 

@@ -65,12 +65,24 @@
 #include "casesim/engine.h"
 #include "casesim/rng.h"
 #include "core/assert.h"
+#include "sim/dynamics.h"
 #include "sim/event_queue.h"
 #include "sim/model.h"
 #include "sim/pool.h"
 #include "sim/tally.h"
 
 #define NIL UINT32_MAX
+
+/* The coarser histogram of measures by arrival year (one per year and
+ * group, so that it stays small): bin 0 exactly 0, bin 1 (0, 0.5) days,
+ * then YB_PER_OCTAVE bins per doubling from 0.5 day (about 2.2% wide, so a
+ * quantile is within about 1.1%) up to 0.5 * 2^18 days > CS_MAX_YEARS. */
+#define YB_PER_OCTAVE 32
+#define YB_OCTAVES 18
+#define YB_BINS (2 + YB_PER_OCTAVE * YB_OCTAVES)
+
+/* What of a stage follows its timelines now (stage_rt.dyn). */
+enum { DYN_CAPACITY = 1, DYN_DURATION = 2, DYN_DEADLINE = 4 };
 
 enum track_state { TR_FREE = 0, TR_ENTERING, TR_WAITING, TR_SERVICE };
 
@@ -116,6 +128,12 @@ typedef struct track {
 _Static_assert(sizeof(track) == 64, "a track is one cache line");
 
 typedef struct stage_rt {
+    /* What the hot path reads: the model's, unless time or feedback changed
+     * them (sim/dynamics.h). */
+    const double *odds, *cum, *slope; /* this stage's tables, and its branches' slopes */
+    uint64_t cap;                     /* places (valid when staffed) */
+    uint8_t staffed, has_slope, live, dyn;
+    double area_cap, t_cap; /* capacity x time in the window, when the capacity moves */
     uint64_t busy, waiting;
     uint32_t head[CS_MAX_VIOLATIONS], tail[CS_MAX_VIOLATIONS];
     uint32_t nonempty; /* bit r: rank r has waiting tracks */
@@ -124,6 +142,16 @@ typedef struct stage_rt {
     double area_wait, area_busy, wait_sum, service_sum;
     uint64_t entries, service_n, losses;
 } stage_rt;
+
+/* The counts of one row of the measures by arrival year (a group, or all
+ * groups, of one year). */
+typedef struct group_acc {
+    uint64_t incidents, well_founded, unfounded;
+    uint64_t acc_wf, acc_unf, red_wf;
+    uint64_t cat_wf[CS_MAX_OUTCOMES];
+    uint64_t ended, pending;
+    double time_sum;
+} group_acc;
 
 typedef struct ws {
     const cs_model *m;
@@ -158,6 +186,17 @@ typedef struct ws {
     uint32_t arr_first; /* NIL when no arrival is pending */
     double inv_month, inv_year;
     size_t n_months, n_years;
+
+    /* Time and feedback (NULL model->dyn: none of this is used). */
+    cs_dyn_rt dyn;
+    bool inc_dyn;                   /* incidents draw from their timelines */
+    bool fb_on;                     /* ended cases feed the feedback loops */
+    bool rate_moves[CS_MAX_GROUPS]; /* arrivals by the non-homogeneous process */
+    double next_update;             /* next break, month start or capacity change */
+    /* Measures by arrival year: [Y][G + 1] accumulators and coarse histograms. */
+    group_acc *acc_year;
+    uint32_t *hist_year;
+    size_t n_arrival_years, first_arrival_year;
 
     cs_replicate_result *out;
     bool records;
@@ -331,20 +370,111 @@ static inline size_t year_of(const ws *w, double t)
     return y < w->n_years ? y : w->n_years - 1;
 }
 
+/* ---- the coarse histogram of the measures by arrival year ----------------------- */
+
+/* The coarse histogram's bin of time t (days) and a bin's range. */
+static size_t year_bin(double t)
+{
+    if (!(t > 0.0))
+        return 0;
+    double x = floor(log2(t / 0.5) * YB_PER_OCTAVE);
+    if (x < 0.0)
+        return 1;
+    return 2 + (x < (double)(YB_BINS - 3) ? (size_t)x : YB_BINS - 3);
+}
+
+static void year_bin_range(size_t b, double *lo, double *hi)
+{
+    if (b == 0) {
+        *lo = *hi = 0.0;
+    } else if (b == 1) {
+        *lo = 0.0;
+        *hi = 0.5;
+    } else {
+        *lo = 0.5 * exp2((double)(b - 2) / YB_PER_OCTAVE);
+        *hi = 0.5 * exp2((double)(b - 1) / YB_PER_OCTAVE);
+    }
+}
+
+/* The q-quantile from a coarse histogram of n values (as hist_quantile). */
+static double year_quantile(const uint32_t *h, uint64_t n, double q)
+{
+    if (n == 0)
+        return NAN;
+    double rank = ceil(q * (double)n);
+    if (rank < 1.0)
+        rank = 1.0;
+    uint64_t cum = 0;
+    for (size_t b = 0; b < YB_BINS; b++) {
+        if (!h[b])
+            continue;
+        if ((double)(cum + h[b]) >= rank) {
+            double lo, hi;
+            year_bin_range(b, &lo, &hi);
+            return lo + (hi - lo) * (rank - (double)cum - 0.5) / (double)h[b];
+        }
+        cum += h[b];
+    }
+    return NAN;
+}
+
 /* ---- cases ----------------------------------------------------------------------- */
+
+/* Adds cohort case c (ended after dt days, or pending) to accumulator a. */
+static void acc_add(const cs_model *m, group_acc *a, const icase *c, bool ended, double dt)
+{
+    bool acc = (c->outcome_mask & m->accountability_mask) != 0;
+    a->incidents++;
+    if (c->well_founded) {
+        a->well_founded++;
+        a->acc_wf += acc;
+        a->red_wf += (c->outcome_mask & m->redress_mask) != 0;
+        for (size_t k = 0; k < m->n_categories; k++)
+            a->cat_wf[k] += (c->outcome_mask & m->category_mask[k]) != 0;
+    } else {
+        a->unfounded++;
+        a->acc_unf += acc;
+    }
+    if (ended) {
+        a->ended++;
+        a->time_sum += dt;
+    } else {
+        a->pending++;
+    }
+}
+
+/* The arrival year of a cohort incident arriving at t (an index into the
+ * measures by arrival year). */
+static size_t arrival_year(const ws *w, double t)
+{
+    size_t y = (size_t)(t * w->inv_year);
+    y = y > w->first_arrival_year ? y - w->first_arrival_year : 0;
+    return y < w->n_arrival_years ? y : w->n_arrival_years - 1;
+}
+
+/* Adds cohort case c to the accumulators of its arrival year. */
+static void year_add(ws *w, const icase *c, bool ended, double dt)
+{
+    size_t y = arrival_year(w, c->t_arrival), G1 = w->m->n_groups + 1;
+    acc_add(w->m, &w->acc_year[y * G1 + c->group], c, ended, dt);
+    if (ended)
+        w->hist_year[(y * G1 + c->group) * YB_BINS + year_bin(dt)]++;
+}
 
 /* Adds cohort case c (ended at t, or pending if !ended) to the accumulators
  * and, if asked, to the case records. */
 static void case_finalize(ws *w, const icase *c, bool ended, double t)
 {
+    double dt = ended ? t - c->t_arrival : 0.0;
     cs_tally_case tc = {.group = c->group,
                         .kind = c->kind,
                         .well_founded = c->well_founded,
                         .outcome_mask = c->outcome_mask,
                         .reported = c->reported,
                         .ended = ended,
-                        .days = ended ? t - c->t_arrival : 0.0};
+                        .days = dt};
     cs_tallies_add(&w->tally, &w->masks, &tc);
+    year_add(w, c, ended, dt);
     if (w->records) {
         cs_replicate_result *r = w->out;
         if (r->n_cases == r->cap_cases) {
@@ -389,6 +519,8 @@ static void track_end(ws *w, uint32_t t, size_t o, double now)
     CS_ASSERT(c->live && c->open_tracks > 0);
     track_release(w, t);
     if (--c->open_tracks == 0) {
+        if (w->fb_on)
+            cs_fb_case_end(&w->dyn, c->group, c->well_founded, c->outcome_mask);
         if (c->cohort)
             case_finalize(w, c, true, now);
         case_release(w, cs);
@@ -465,18 +597,22 @@ static void follow_branch(ws *w, uint32_t t, size_t b, double now)
         route(w, kids[j], to[j], now);
 }
 
-/* Chooses the branch of track t at its stage with its drawn uniform. */
-static size_t choose_branch(const ws *w, const track *tr)
+/* Chooses the branch of track t at its stage, at time now, with its drawn
+ * uniform. */
+static size_t choose_branch(ws *w, const track *tr, double now)
 {
     const cs_model *m = w->m;
     const cs_mstage *ms = &m->stages[tr->stage];
+    const stage_rt *st = &w->st[tr->stage];
     const icase *c = &w->cases[tr->case_slot];
+    if (st->live)
+        return cs_dyn_choose_live(&w->dyn, m, tr->stage, now, c->group, c->kind, c->well_founded,
+                                  c->evidence, tr->u_branch);
     size_t nb = ms->n_branches;
-    size_t off =
-        ms->table0 + (((size_t)c->group * m->n_kinds + c->kind) * 2 + c->well_founded) * nb;
+    size_t off = (((size_t)c->group * m->n_kinds + c->kind) * 2 + c->well_founded) * nb;
     double u = tr->u_branch;
-    if (!ms->has_slope) {
-        const double *cum = &m->cum[off];
+    if (!st->has_slope) {
+        const double *cum = &st->cum[off];
         for (size_t b = 0; b + 1 < nb; b++)
             if (u < cum[b])
                 return ms->branch0 + b;
@@ -484,8 +620,8 @@ static size_t choose_branch(const ws *w, const track *tr)
     }
     /* odds_b = base_b * exp(slope_b * (evidence - 0.5)); P_b = odds_b / sum. */
     double odds[CS_MAX_BRANCHES], total = 0.0;
-    const double *base = &m->odds[off];
-    const double *slope = &m->slope[ms->branch0];
+    const double *base = &st->odds[off];
+    const double *slope = st->slope;
     double x = c->evidence - 0.5;
     for (size_t b = 0; b < nb; b++) {
         odds[b] = slope[b] != 0.0 ? base[b] * exp(slope[b] * x) : base[b];
@@ -510,7 +646,8 @@ static void serve_waiting(ws *w, size_t s, double now)
 {
     stage_rt *st = &w->st[s];
     const cs_mstage *ms = &w->m->stages[s];
-    while (ms->has_capacity && st->nonempty && st->busy < ms->capacity && w->status == CS_OK) {
+    (void)ms;
+    while (st->staffed && st->nonempty && st->busy < st->cap && w->status == CS_OK) {
         uint32_t r = (uint32_t)__builtin_ctz(st->nonempty);
         uint32_t h = st->head[r];
         track *ht = &w->tracks[h];
@@ -581,7 +718,7 @@ static void complete(ws *w, uint32_t t, double now)
         st->service_sum += now - tr->t_start;
         st->service_n++;
     }
-    size_t b = choose_branch(w, tr);
+    size_t b = choose_branch(w, tr, now);
     follow_branch(w, t, b, now);
     serve_waiting(w, s, now);
 }
@@ -612,6 +749,28 @@ static void start_service(ws *w, uint32_t t, double now)
     }
 }
 
+/* A duration from law `kind` with the model's parameters a and b. */
+static double sample_duration(gsl_rng *rng, cs_duration_kind kind, double a, double b)
+{
+    switch (kind) {
+    case CS_DUR_NONE:
+        return 0.0;
+    case CS_DUR_FIXED:
+        return a;
+    case CS_DUR_EXPONENTIAL:
+        return gsl_ran_exponential(rng, a);
+    case CS_DUR_GAMMA:
+        return gsl_ran_gamma(rng, a, b);
+    case CS_DUR_LOGNORMAL:
+        return gsl_ran_lognormal(rng, a, b);
+    case CS_DUR_UNIFORM:
+        return gsl_ran_flat(rng, a, b);
+    case CS_DUR_WEIBULL:
+        return gsl_ran_weibull(rng, a, b);
+    }
+    return 0.0;
+}
+
 /* Draws the branch uniform and then the duration of track t's visit to stage s. */
 static void draw_visit(ws *w, track *tr, const icase *c, size_t s)
 {
@@ -626,30 +785,10 @@ static void draw_visit(ws *w, track *tr, const icase *c, size_t s)
      * below shape 1; fixed takes none), so drawing it after the duration
      * would let a change of duration law redraw this stage's decision. */
     tr->u_branch = cs_pcg32_uniform(w->rs);
-    double d = 0.0;
-    switch (ms->dur) {
-    case CS_DUR_NONE:
-        d = 0.0;
-        break;
-    case CS_DUR_FIXED:
-        d = ms->dur_a;
-        break;
-    case CS_DUR_EXPONENTIAL:
-        d = gsl_ran_exponential(w->rng, ms->dur_a);
-        break;
-    case CS_DUR_GAMMA:
-        d = gsl_ran_gamma(w->rng, ms->dur_a, ms->dur_b);
-        break;
-    case CS_DUR_LOGNORMAL:
-        d = gsl_ran_lognormal(w->rng, ms->dur_a, ms->dur_b);
-        break;
-    case CS_DUR_UNIFORM:
-        d = gsl_ran_flat(w->rng, ms->dur_a, ms->dur_b);
-        break;
-    case CS_DUR_WEIBULL:
-        d = gsl_ran_weibull(w->rng, ms->dur_a, ms->dur_b);
-        break;
-    }
+    double a = ms->dur_a, b = ms->dur_b; /* the law in force when the track enters */
+    if (w->st[s].dyn & DYN_DURATION)
+        cs_dyn_duration(&w->dyn, w->m, s, tr->t_enter, &a, &b);
+    double d = sample_duration(w->rng, ms->dur, a, b);
     tr->dur = d > 0.0 ? d : 0.0;
 }
 
@@ -731,7 +870,9 @@ static void enter_stage(ws *w, uint32_t t, size_t s, double now)
     tr->deadline = INFINITY;
     const cs_mcase *mc = case_of(m, ms, c);
     if (mc->has_deadline)
-        tr->deadline = (mc->deadline_from_stage ? now : c->t_arrival) + mc->deadline_days;
+        tr->deadline =
+            (mc->deadline_from_stage ? now : c->t_arrival) +
+            (w->st[s].dyn & DYN_DEADLINE ? cs_dyn_deadline(&w->dyn, m, s, now) : mc->deadline_days);
     count_entry(w, s, c, now);
     draw_visit(w, tr, c, s);
     if (tr->deadline < now) {
@@ -740,7 +881,7 @@ static void enter_stage(ws *w, uint32_t t, size_t s, double now)
         if (in_window(m, now))
             w->st[s].losses++;
         track_end(w, t, (size_t)mc->deadline_outcome, now);
-    } else if (ms->has_capacity && w->st[s].busy >= ms->capacity) {
+    } else if (w->st[s].staffed && w->st[s].busy >= w->st[s].cap) {
         enqueue(w, t, s, c, now);
     } else {
         start_service(w, t, now);
@@ -755,7 +896,7 @@ static void drain(ws *w, double now)
     while (w->n_entering && w->status == CS_OK) {
         uint32_t t = w->entering[--w->n_entering];
         size_t s = w->tracks[t].stage;
-        if (w->m->stages[s].has_capacity)
+        if (w->st[s].staffed)
             push_event(w, now, t, CS_EV_ENTER);
         else
             enter_stage(w, t, s, now);
@@ -767,15 +908,29 @@ static void drain(ws *w, double now)
 /* Draws group g's next arrival after time `after` (incident number
  * `incident`) into w->arr[g]; none if the rate is 0 or it falls at or after
  * the end. Keeps arr_first and the queue's count of pending arrivals. */
+static void set_arrival(ws *w, size_t g, double t, uint64_t incident);
+
 static void schedule_arrival(ws *w, size_t g, double after, uint64_t incident)
 {
     double rate = w->m->rate_per_day[g];
     double t = INFINITY;
-    if (rate > 0.0) {
+    if (w->rate_moves[g]) {
+        /* A rate that follows a timeline or a feedback: exact inversion of
+         * its integral (schedule.c), from the same uniform. */
+        double E = -log(cs_pcg32_uniform_pos(&w->arrivals[g]));
+        t = cs_dyn_arrival_time(&w->dyn, w->m, g, after, E);
+    } else if (rate > 0.0) {
         t = after - log(cs_pcg32_uniform_pos(&w->arrivals[g])) / rate;
         if (!(t < w->m->t_end))
             t = INFINITY;
     }
+    set_arrival(w, g, t, incident);
+}
+
+/* Group g's next arrival is at t (INFINITY: none), incident number
+ * `incident`. Keeps arr_first and the queue's count of pending arrivals. */
+static void set_arrival(ws *w, size_t g, double t, uint64_t incident)
+{
     cs_event *a = &w->arr[g];
     bool was_pending = a->time < INFINITY;
     bool pending = t < INFINITY;
@@ -789,6 +944,31 @@ static void schedule_arrival(ws *w, size_t g, double after, uint64_t incident)
             (first == NIL || cs_event_before(&w->arr[i], &w->arr[first])))
             first = (uint32_t)i;
     w->arr_first = first;
+}
+
+/* Draws case c's kind, well-foundedness and evidence, in this order, from
+ * the stream loaded in w->rs: with the shares, probabilities and Beta laws
+ * in force at time now. */
+static void draw_incident(ws *w, icase *c, double now)
+{
+    const cs_model *m = w->m;
+    size_t g = c->group;
+    double u = cs_pcg32_uniform(w->rs);
+    size_t k = 0;
+    if (w->inc_dyn) {
+        k = cs_dyn_kind(m, g, now, u);
+    } else {
+        const double *cum = &m->kind_cum[g * m->n_kinds];
+        while (k + 1 < m->n_kinds && !(u < cum[k]))
+            k++;
+    }
+    c->kind = (uint16_t)k;
+    double p_wf = w->inc_dyn ? cs_dyn_well_founded(m, k, now) : m->well_founded[k];
+    c->well_founded = cs_pcg32_uniform(w->rs) < p_wf;
+    double a = m->beta_a[c->well_founded], b = m->beta_b[c->well_founded];
+    if (w->inc_dyn)
+        cs_dyn_beta(m, c->well_founded, now, &a, &b);
+    c->evidence = gsl_ran_beta(w->rng, a, b);
 }
 
 static void arrival(ws *w, size_t g, uint64_t n, double now)
@@ -817,14 +997,7 @@ static void arrival(ws *w, size_t g, uint64_t n, double now)
      * group's kept prefix (the same generator as cs_pcg32_from_key's). */
     cs_pcg32_from_prefix(w->rs, cs_stream_prefix_add(w->incident_prefix[g], n), 0);
     c->track_prefix = cs_stream_prefix_add(w->track_prefix[g], n);
-    double u = cs_pcg32_uniform(w->rs);
-    const double *cum = &m->kind_cum[g * m->n_kinds];
-    size_t k = 0;
-    while (k + 1 < m->n_kinds && !(u < cum[k]))
-        k++;
-    c->kind = (uint16_t)k;
-    c->well_founded = cs_pcg32_uniform(w->rs) < m->well_founded[k];
-    c->evidence = gsl_ran_beta(w->rng, m->beta_a[c->well_founded], m->beta_b[c->well_founded]);
+    draw_incident(w, c, now);
 
     track *tr = &w->tracks[t];
     tr->id = 0;
@@ -849,7 +1022,29 @@ static void ws_free(ws *w)
     free(w->st);
     free(w->backlog);
     cs_tallies_free(&w->tally);
+    free(w->acc_year);
+    free(w->hist_year);
+    if (w->m && w->m->dyn)
+        cs_dyn_rt_free(&w->dyn);
 }
+
+/* Stage s's queue empty and what the hot path reads set to the model's. */
+static void stage_init(ws *w, size_t s)
+{
+    const cs_model *m = w->m;
+    const cs_mstage *ms = &m->stages[s];
+    stage_rt *st = &w->st[s];
+    for (size_t r = 0; r < CS_MAX_VIOLATIONS; r++)
+        st->head[r] = st->tail[r] = NIL;
+    st->odds = m->odds + ms->table0;
+    st->cum = m->cum + ms->table0;
+    st->slope = m->slope + ms->branch0;
+    st->cap = ms->capacity;
+    st->staffed = ms->has_capacity;
+    st->has_slope = ms->has_slope;
+}
+
+static int dyn_init(ws *w);
 
 static int ws_init(ws *w, const cs_model *m, uint64_t seed, uint64_t replicate,
                    cs_replicate_result *out, bool records, cs_error *err)
@@ -876,7 +1071,11 @@ static int ws_init(ws *w, const cs_model *m, uint64_t seed, uint64_t replicate,
                                 .redress = m->redress_mask,
                                 .category = m->category_mask};
     int rc = cs_tallies_init(&w->tally, m->n_groups, m->n_kinds, m->n_categories);
-    if (!w->rng || !w->st || !w->backlog || rc != CS_OK)
+    w->n_arrival_years = out->dims.n_arrival_years;
+    w->first_arrival_year = (size_t)floor(m->t_warmup / m->year_days + 1e-9);
+    w->acc_year = calloc(w->n_arrival_years * (m->n_groups + 1), sizeof *w->acc_year);
+    w->hist_year = calloc(w->n_arrival_years * (m->n_groups + 1) * YB_BINS, sizeof *w->hist_year);
+    if (!w->rng || !w->st || !w->backlog || rc != CS_OK || !w->acc_year || !w->hist_year)
         return cs_error_set(err, CS_ENOMEM, "engine: out of memory");
     w->rs = cs_gsl_pcg32_state(w->rng);
     /* 32 buckets per day of the run, at most 2^17 (512 KiB, so that memory
@@ -888,8 +1087,7 @@ static int ws_init(ws *w, const cs_model *m, uint64_t seed, uint64_t replicate,
     if (cs_event_queue_setup(&w->q, m->t_end, nb > 131072.0 ? 131072 : (size_t)nb) != 0)
         return cs_error_set(err, CS_ENOMEM, "engine: out of memory");
     for (size_t s = 0; s < m->n_stages; s++)
-        for (size_t r = 0; r < CS_MAX_VIOLATIONS; r++)
-            w->st[s].head[r] = w->st[s].tail[r] = NIL;
+        stage_init(w, s);
     w->arr_first = NIL;
     for (size_t g = 0; g < CS_MAX_GROUPS; g++)
         w->arr[g].time = INFINITY;
@@ -899,7 +1097,79 @@ static int ws_init(ws *w, const cs_model *m, uint64_t seed, uint64_t replicate,
         w->incident_prefix[g] = cs_stream_prefix(seed, CS_STREAM_INCIDENT, replicate, g);
         w->track_prefix[g] = cs_stream_prefix(seed, CS_STREAM_TRACK, replicate, g);
     }
+    if (m->dyn && dyn_init(w) != CS_OK)
+        return cs_error_set(err, CS_ENOMEM, "engine: out of memory (time and feedback)");
     return CS_OK;
+}
+
+static double ratio_or_nan(double x, double ref)
+{
+    if (isnan(x) || isnan(ref) || ref == 0.0)
+        return NAN;
+    return x / ref;
+}
+
+/* Adds accumulator a to *all. */
+static void acc_sum(group_acc *all, const group_acc *a, size_t C)
+{
+    all->incidents += a->incidents;
+    all->well_founded += a->well_founded;
+    all->unfounded += a->unfounded;
+    all->acc_wf += a->acc_wf;
+    all->acc_unf += a->acc_unf;
+    all->red_wf += a->red_wf;
+    for (size_t k = 0; k < C; k++)
+        all->cat_wf[k] += a->cat_wf[k];
+    all->ended += a->ended;
+    all->pending += a->pending;
+    all->time_sum += a->time_sum;
+}
+
+/* The measures x of accumulator a, with the median and 90th percentile of
+ * its times given. */
+static void acc_measures(const group_acc *a, double median, double p90, size_t C, double *x)
+{
+    double wf = (double)a->well_founded;
+    x[CS_M_INCIDENTS] = (double)a->incidents;
+    x[CS_M_WELL_FOUNDED] = wf;
+    x[CS_M_ACCOUNTABILITY] = wf > 0 ? (double)a->acc_wf / wf : NAN;
+    x[CS_M_IMPUNITY] = wf > 0 ? 1.0 - x[CS_M_ACCOUNTABILITY] : NAN;
+    x[CS_M_REDRESS] = wf > 0 ? (double)a->red_wf / wf : NAN;
+    x[CS_M_WRONGFUL_SANCTION] = a->unfounded > 0 ? (double)a->acc_unf / (double)a->unfounded : NAN;
+    x[CS_M_TIME_MEAN] = a->ended > 0 ? a->time_sum / (double)a->ended : NAN;
+    x[CS_M_TIME_MEDIAN] = median;
+    x[CS_M_TIME_P90] = p90;
+    x[CS_M_PENDING] = a->incidents > 0 ? (double)a->pending / (double)a->incidents : NAN;
+    for (size_t k = 0; k < C; k++)
+        x[CS_M_FIXED_COUNT + k] = wf > 0 ? (double)a->cat_wf[k] / wf : NAN;
+    /* Reported cases are not followed by arrival year (the `measures`
+     * array has them). */
+    x[CS_M_REPORTED] = x[CS_M_TIME_REPORTED_MEAN] = NAN;
+    x[CS_M_TIME_REPORTED_MEDIAN] = x[CS_M_TIME_REPORTED_P90] = NAN;
+}
+
+/* Each group's disparity measures in rows [G + 1][nm] against the
+ * reference group (row 0); undefined for all groups together. */
+static void disparity_rows(double *rows, size_t G, size_t nm)
+{
+    static const int pairs[4][3] = {
+        {CS_M_ACCOUNTABILITY, CS_M_ACCOUNTABILITY_RATIO, CS_M_ACCOUNTABILITY_DIFF},
+        {CS_M_IMPUNITY, CS_M_IMPUNITY_RATIO, CS_M_IMPUNITY_DIFF},
+        {CS_M_REDRESS, CS_M_REDRESS_RATIO, CS_M_REDRESS_DIFF},
+        {CS_M_TIME_MEDIAN, CS_M_TIME_MEDIAN_RATIO, CS_M_TIME_MEDIAN_DIFF}};
+    const double *ref = &rows[0];
+    for (size_t g = 0; g <= G; g++) {
+        double *x = &rows[g * nm];
+        for (int i = 0; i < 4; i++) {
+            if (g == G) {
+                x[pairs[i][1]] = NAN;
+                x[pairs[i][2]] = NAN;
+            } else {
+                x[pairs[i][1]] = ratio_or_nan(x[pairs[i][0]], ref[pairs[i][0]]);
+                x[pairs[i][2]] = x[pairs[i][0]] - ref[pairs[i][0]];
+            }
+        }
+    }
 }
 
 /* Stage s's statistics over the cohort window and its monthly backlog. */
@@ -916,6 +1186,8 @@ static void stage_measures(ws *w, size_t s)
     y[CS_SS_UTILISATION] = ms->has_capacity && ms->capacity > 0 && T > 0
                                ? st->area_busy / ((double)ms->capacity * T)
                                : NAN;
+    if (st->dyn & DYN_CAPACITY) /* capacity that moved: busy over the places offered */
+        y[CS_SS_UTILISATION] = st->area_cap > 0.0 ? st->area_busy / st->area_cap : NAN;
     y[CS_SS_DEADLINE_LOSSES] = (double)st->losses;
     y[CS_SS_MEAN_QUEUE] = T > 0 ? st->area_wait / T : NAN;
     y[CS_SS_MEAN_IN_SERVICE] = T > 0 ? st->area_busy / T : NAN;
@@ -930,11 +1202,44 @@ static void stage_measures(ws *w, size_t s)
     }
 }
 
+/* The measures of each arrival year, as those of the whole cohort. */
+static void year_measures(ws *w)
+{
+    size_t G = w->m->n_groups, G1 = G + 1, C = w->m->n_categories, nm = w->out->dims.n_measures;
+    for (size_t y = 0; y < w->n_arrival_years; y++) {
+        group_acc *a = &w->acc_year[y * G1];
+        uint32_t *h = &w->hist_year[y * G1 * YB_BINS];
+        for (size_t g = 0; g < G; g++) {
+            acc_sum(&a[G], &a[g], C);
+            for (size_t b = 0; b < YB_BINS; b++)
+                h[G * YB_BINS + b] += h[g * YB_BINS + b];
+        }
+        double *rows = &w->out->measures_by_year[y * G1 * nm];
+        for (size_t g = 0; g <= G; g++)
+            acc_measures(&a[g], year_quantile(&h[g * YB_BINS], a[g].ended, 0.5),
+                         year_quantile(&h[g * YB_BINS], a[g].ended, 0.9), C, &rows[g * nm]);
+        disparity_rows(rows, G, nm);
+    }
+}
+
+/* Without feedback loops, the one row `none` of the trajectories: 1, and
+ * no signal. */
+static void no_feedback(ws *w)
+{
+    for (size_t mo = 0; mo < w->n_months; mo++) {
+        w->out->feedback_multiplier[mo] = 1.0;
+        w->out->feedback_signal[mo] = NAN;
+    }
+}
+
 static void compute_measures(ws *w)
 {
     cs_tallies_measures(&w->tally, w->out);
+    year_measures(w);
     for (size_t s = 0; s < w->m->n_stages; s++)
         stage_measures(w, s);
+    if (!w->m->dyn || w->m->dyn->n_fb == 0)
+        no_feedback(w);
 }
 
 static int record_cmp(const void *pa, const void *pb)
@@ -984,6 +1289,9 @@ static void finish(ws *w)
             case_finalize(w, &w->cases[c], false, m->t_end);
     if (w->records && w->out->n_cases > 1)
         qsort(w->out->cases, w->out->n_cases, sizeof *w->out->cases, record_cmp);
+    for (size_t s = 0; s < m->n_stages; s++)
+        if ((w->st[s].dyn & DYN_CAPACITY) && w->st[s].staffed)
+            w->st[s].area_cap += (double)w->st[s].cap * window_overlap(m, w->st[s].t_cap, m->t_end);
     compute_measures(w);
 }
 
@@ -1043,26 +1351,284 @@ static inline bool next_event(ws *w, cs_event *e)
 
 /* The event loop: every event before the end of the run, in order, until
  * an error or a stop (*stop polled every 4096 events). */
+/* Processes event e; false when the run must stop. */
+static inline bool step(ws *w, const cs_event *e, volatile sig_atomic_t *stop)
+{
+    w->events++;
+    if ((w->events & 4095u) == 0) {
+        CS_ASSERT(cs_event_queue_valid(&w->q));
+        if (stop && *stop) {
+            w->status = CS_EINTERRUPTED;
+            return false;
+        }
+    }
+    if (e->type == CS_EV_ARRIVAL)
+        arrival(w, e->slot, e->incident, e->time);
+    else
+        track_event(w, e);
+    drain(w, e->time);
+    return true;
+}
+
 static void run_events(ws *w, volatile sig_atomic_t *stop)
 {
     for (size_t g = 0; g < w->m->n_groups; g++)
         schedule_arrival(w, g, 0.0, 0);
     cs_event e;
-    while (w->status == CS_OK && next_event(w, &e)) {
-        w->events++;
-        if ((w->events & 4095u) == 0) {
-            CS_ASSERT(cs_event_queue_valid(&w->q));
-            if (stop && *stop) {
-                w->status = CS_EINTERRUPTED;
-                break;
-            }
-        }
-        if (e.type == CS_EV_ARRIVAL)
-            arrival(w, e.slot, e.incident, e.time);
-        else
-            track_event(w, &e);
-        drain(w, e.time);
+    while (w->status == CS_OK && next_event(w, &e))
+        if (!step(w, &e, stop))
+            break;
+}
+
+/* ---- time and feedback ------------------------------------------------------------ */
+
+/* Stage s's capacity at time t (it follows its timelines): the area of
+ * the old one over the window so far, the new one, and the places it
+ * frees given to the queue (fewer places pre-empt nobody: tracks in
+ * service finish, and new ones start only below the new capacity). */
+static void dyn_capacity(ws *w, size_t s, double t)
+{
+    stage_rt *st = &w->st[s];
+    if (st->staffed)
+        st->area_cap += (double)st->cap * window_overlap(w->m, st->t_cap, t);
+    st->t_cap = t;
+    uint64_t cap;
+    bool staffed;
+    cs_dyn_capacity(&w->dyn, w->m, s, t, &cap, &staffed);
+    st->cap = cap;
+    st->staffed = staffed;
+    st->dyn |= DYN_CAPACITY;
+    w->dyn.stage[s].next_cap = cs_dyn_capacity_next(&w->dyn, w->m, s, t);
+    serve_waiting(w, s, t);
+}
+
+/* Stage s's branch numbers and tables at time t. */
+static void dyn_tables(ws *w, size_t s, double t)
+{
+    stage_rt *st = &w->st[s];
+    cs_dyn_stage *ds = &w->dyn.stage[s];
+    cs_dyn_stage_update(&w->dyn, w->m, s, t);
+    st->live = ds->live;
+    if (ds->own) {
+        st->odds = ds->odds;
+        st->cum = ds->cum;
+        st->slope = ds->slope;
+        st->has_slope = ds->has_slope;
     }
+}
+
+/* What changes at break time t: stages whose numbers change from t on
+ * follow their timelines. */
+static void dyn_break(ws *w, double t, uint64_t *tables)
+{
+    const cs_mdyn *d = w->m->dyn;
+    for (size_t s = 0; s < w->m->n_stages; s++) {
+        const cs_mdyn_stage *md = &d->stage[s];
+        if (md->first_capacity <= t)
+            dyn_capacity(w, s, t);
+        if (md->branch_moves && md->first_branch <= t)
+            *tables |= UINT64_C(1) << s;
+        if (md->first_dur <= t)
+            w->st[s].dyn |= DYN_DURATION;
+        if (md->first_deadline <= t)
+            w->st[s].dyn |= DYN_DEADLINE;
+    }
+    w->inc_dyn |= d->first_incident <= t;
+}
+
+/* Group g's pending arrival after its rate multiplier changed at t. */
+static void dyn_retime(ws *w, size_t g, double t)
+{
+    double at = cs_dyn_arrival_retime(&w->dyn, w->m, g, t, w->dyn.rate_mult[g]);
+    set_arrival(w, g, at, w->arr[g].incident);
+}
+
+/* The next time something changes: a break, a month start (feedback) or a
+ * capacity step inside a moving piece. */
+static void dyn_next(ws *w)
+{
+    const cs_mdyn *d = w->m->dyn;
+    double t = w->dyn.next_break < d->n_breaks ? d->breaks[w->dyn.next_break] : INFINITY;
+    if (w->dyn.next_tick < t)
+        t = w->dyn.next_tick;
+    for (size_t s = 0; s < w->m->n_stages; s++)
+        if (w->dyn.stage[s].next_cap < t)
+            t = w->dyn.stage[s].next_cap;
+    w->next_update = t;
+}
+
+/* Everything that changes at time t, before any event at t. */
+static void dyn_update(ws *w, double t)
+{
+    const cs_mdyn *d = w->m->dyn;
+    uint64_t tables = 0, fb_tables = 0;
+    uint32_t rates = 0;
+    if (w->dyn.next_break < d->n_breaks && d->breaks[w->dyn.next_break] <= t) {
+        while (w->dyn.next_break < d->n_breaks && d->breaks[w->dyn.next_break] <= t)
+            w->dyn.next_break++;
+        dyn_break(w, t, &tables);
+    }
+    for (size_t s = 0; s < w->m->n_stages; s++)
+        if (w->dyn.stage[s].next_cap <= t)
+            dyn_capacity(w, s, t);
+    if (w->dyn.next_tick <= t) {
+        size_t month = (size_t)floor(w->dyn.next_tick * w->inv_month + 0.5);
+        cs_fb_tick(&w->dyn, w->m, month, &rates, &fb_tables);
+    }
+    tables |= fb_tables;
+    for (size_t s = 0; s < w->m->n_stages; s++)
+        if (tables & (UINT64_C(1) << s))
+            dyn_tables(w, s, t);
+    for (size_t g = 0; g < w->m->n_groups; g++)
+        if (rates & (UINT32_C(1) << g))
+            dyn_retime(w, g, t);
+    dyn_next(w);
+}
+
+static int dyn_init(ws *w)
+{
+    const cs_model *m = w->m;
+    const cs_mdyn *d = m->dyn;
+    size_t nf = d->n_fb ? w->n_months : 0;
+    int rc = cs_dyn_rt_init(&w->dyn, m, nf ? w->out->feedback_multiplier : NULL,
+                            nf ? w->out->feedback_signal : NULL, w->n_months);
+    if (rc != CS_OK)
+        return rc;
+    w->fb_on = d->n_fb > 0;
+    for (size_t g = 0; g < m->n_groups; g++)
+        w->rate_moves[g] = d->rate_moves[g];
+    for (size_t s = 0; s < m->n_stages; s++)
+        if (d->stage[s].staff != CS_NO_TL || d->stage[s].caseload != CS_NO_TL)
+            w->st[s].dyn |= DYN_CAPACITY; /* its area is kept from the start */
+    w->next_update = 0.0;
+    return CS_OK;
+}
+
+/* The run's start: what follows its timelines from time 0 on. */
+static void dyn_start(ws *w)
+{
+    uint64_t tables = 0;
+    dyn_break(w, 0.0, &tables);
+    for (size_t s = 0; s < w->m->n_stages; s++)
+        if (tables & (UINT64_C(1) << s))
+            dyn_tables(w, s, 0.0);
+    dyn_next(w);
+}
+
+/* The time of the next event (INFINITY: none). */
+static inline double peek_time(ws *w)
+{
+    const cs_event *top = cs_event_queue_peek(&w->q);
+    double t = top ? top->time : INFINITY;
+    if (w->arr_first != NIL && w->arr[w->arr_first].time < t)
+        t = w->arr[w->arr_first].time;
+    return t;
+}
+
+/* The event loop of a system that changes over time: before the events of
+ * a time, whatever changes at that time. */
+static void run_events_dynamic(ws *w, volatile sig_atomic_t *stop)
+{
+    for (size_t g = 0; g < w->m->n_groups; g++)
+        schedule_arrival(w, g, 0.0, 0);
+    cs_event e;
+    while (w->status == CS_OK) {
+        if (w->next_update < w->m->t_end && w->next_update <= peek_time(w)) {
+            double t = w->next_update;
+            dyn_update(w, t);
+            drain(w, t);
+            continue;
+        }
+        if (!next_event(w, &e) || !step(w, &e, stop))
+            break;
+    }
+}
+
+/* ---- the initial backlog ---------------------------------------------------------- */
+
+/* An initial case waiting to be placed at its stage. */
+typedef struct initial_case {
+    double t_arrival;
+    uint64_t order; /* entry and number: ties of equal dates */
+    uint32_t stage, rank, track;
+} initial_case;
+
+static int initial_cmp(const void *pa, const void *pb)
+{
+    const initial_case *a = pa, *b = pb;
+    if (a->stage != b->stage)
+        return a->stage < b->stage ? -1 : 1;
+    if (a->rank != b->rank)
+        return a->rank < b->rank ? -1 : 1;
+    if (a->t_arrival != b->t_arrival)
+        return a->t_arrival < b->t_arrival ? -1 : 1;
+    return a->order < b->order ? -1 : a->order > b->order;
+}
+
+/* Initial case i of entry e: a case at time 0 with its incident `age` days
+ * in the past. Its group, kind, merit, evidence and age come, in this
+ * order, from the stream (seed, replicate, e, i, 0, DYNAMICS); its tracks'
+ * streams from the prefix (seed, DYNAMICS, replicate, CS_MAX_INITIAL + e,
+ * i): keyed streams of their own, the same in every variant. Its incident
+ * number (2^63 + its place) orders it after any arrival of its group. */
+static bool initial_draw(ws *w, size_t e, uint64_t i, uint64_t number, initial_case *out)
+{
+    const cs_minitial *mi = &w->m->dyn->init[e];
+    uint32_t cs = case_alloc(w), t = cs == NIL ? NIL : track_alloc(w);
+    if (t == NIL)
+        return false;
+    cs_stream_key key = {w->seed, w->replicate, e, i, 0, CS_STREAM_DYNAMICS};
+    cs_pcg32_from_key(w->rs, &key);
+    double u = cs_pcg32_uniform(w->rs);
+    size_t g = 0;
+    while (g + 1 < w->m->n_groups && !(u < mi->group_cum[g]))
+        g++;
+    icase *c = &w->cases[cs];
+    *c = (icase){.incident = (UINT64_C(1) << 63) + number,
+                 .group = (uint8_t)g,
+                 .live = 1,
+                 .open_tracks = 1,
+                 .n_tracks = 1};
+    c->track_prefix = cs_stream_prefix_add(
+        cs_stream_prefix(w->seed, CS_STREAM_DYNAMICS, w->replicate, CS_MAX_INITIAL + e), i);
+    draw_incident(w, c, 0.0);
+    c->t_arrival = -sample_duration(w->rng, mi->age_kind, mi->age_a, mi->age_b);
+    track *tr = &w->tracks[t];
+    tr->id = 0;
+    tr->case_slot = cs;
+    tr->skips = 0;
+    if (w->m->n_visit_slots)
+        memset(&w->visits[(size_t)t * w->m->n_visit_slots], 0, w->m->n_visit_slots);
+    bool prio = w->m->stages[mi->stage].priority;
+    *out = (initial_case){c->t_arrival, number, mi->stage, prio ? w->m->kind_rank[c->kind] : 0, t};
+    return true;
+}
+
+/* The initial backlog enters its stages at time 0, in each stage's queue
+ * order (priority, then the oldest incident first): the first take the
+ * places, the others wait. */
+static void place_initial(ws *w)
+{
+    const cs_mdyn *d = w->m->dyn;
+    if (d->initial_cases == 0 || w->status != CS_OK)
+        return;
+    initial_case *all = malloc(d->initial_cases * sizeof *all);
+    if (!all) {
+        w->status = cs_error_set(w->err, CS_ENOMEM, "engine: out of memory (initial backlog)");
+        return;
+    }
+    size_t n = 0;
+    for (size_t e = 0; e < d->n_init; e++)
+        for (uint64_t i = 0; i < d->init[e].cases; i++, n++)
+            if (!initial_draw(w, e, i, n, &all[n])) {
+                free(all);
+                return;
+            }
+    qsort(all, n, sizeof *all, initial_cmp);
+    for (size_t k = 0; k < n && w->status == CS_OK; k++)
+        enter_stage(w, all[k].track, all[k].stage, 0.0);
+    free(all);
+    drain(w, 0.0);
 }
 
 int cs_sim_replicate(const cs_model *m, uint64_t seed, uint64_t replicate, bool case_records,
@@ -1073,8 +1639,15 @@ int cs_sim_replicate(const cs_model *m, uint64_t seed, uint64_t replicate, bool 
         return cs_error_set(err, CS_EINVAL, "engine: result dimensions do not match the model");
     ws w;
     int rc = ws_init(&w, m, seed, replicate, out, case_records, err);
+    if (rc == CS_OK && m->dyn) {
+        dyn_start(&w);
+        place_initial(&w);
+    }
     if (rc == CS_OK) {
-        run_events(&w, stop);
+        if (m->dyn && m->dyn->moving)
+            run_events_dynamic(&w, stop);
+        else
+            run_events(&w, stop);
         if (w.status == CS_OK)
             finish(&w);
         rc = w.status;

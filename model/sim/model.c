@@ -18,6 +18,7 @@
 #include "casesim/engine.h"
 #include "core/alloc.h"
 #include "scenario/graph.h"
+#include "sim/dynamics.h"
 #include "sim/model.h"
 
 void cs_model_free(cs_model *m)
@@ -39,6 +40,7 @@ void cs_model_free(cs_model *m)
     free(m->odds);
     free(m->cum);
     free(m->category_mask);
+    cs_mdyn_free(m->dyn);
     for (size_t i = 0; m->stage_names && i < m->n_stages; i++)
         free(m->stage_names[i]);
     free(m->stage_names);
@@ -452,6 +454,9 @@ int cs_model_compile(const cs_scenario *s, cs_model **out, cs_error *err)
     if (rc != CS_OK)
         goto fail;
     compile_outcomes(s, m);
+    rc = cs_mdyn_compile(s, m, err);
+    if (rc != CS_OK)
+        goto fail;
     *out = m;
     return CS_OK;
 fail:

@@ -91,6 +91,9 @@ struct cs_model {
     uint64_t accountability_mask; /* bit o: outcome o counts as accountability */
     uint64_t redress_mask;
     uint64_t *category_mask; /* [C] outcomes of each category */
+
+    /* Time and feedback (sim/dynamics.h); NULL: a system that stands still. */
+    struct cs_mdyn *dyn;
 };
 
 #endif

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "casesim/dynamics.h"
 #include "core/alloc.h"
 #include "sim/model.h"
 
@@ -164,7 +165,7 @@ static int compile_point(cs_point_cache *c, const cs_scenario *inst, entry *e, c
     int st = CS_OK;
     for (size_t i = 0; i < c->nv && st == CS_OK; i++) {
         const cs_variant *v = &inst->variants[c->vindex[i]];
-        e->m.cost[i] = v->annual_cost;
+        e->m.cost[i] = cs_variant_cohort_cost(inst, c->vindex[i]); /* in force (work.c) */
         st = cs_model_compile(v->scenario, &e->m.models[i], err);
     }
     return st;

@@ -25,6 +25,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "casesim/dynamics.h"
 #include "casesim/engine.h"
 #include "core/alloc.h"
 #include "sim/model.h"
@@ -242,7 +243,9 @@ static int compile_fixed(const cs_scenario *s, size_t nv, const size_t *vindex, 
     int rc = CS_OK;
     for (size_t i = 0; i < nv && rc == CS_OK; i++) {
         const cs_scenario *vs = s->n_variants ? s->variants[vindex[i]].scenario : s;
-        m->cost[i] = s->n_variants ? s->variants[vindex[i]].annual_cost : 0;
+        /* The cost in force over the cohort window (interventions paid from
+         * their `starts`): what cost per point and net benefit use. */
+        m->cost[i] = s->n_variants ? cs_variant_cohort_cost(s, vindex[i]) : 0;
         rc = cs_model_compile(vs, &m->models[i], err);
     }
     return rc;

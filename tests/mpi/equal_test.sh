@@ -8,7 +8,9 @@
 #  - a replicate range (--first-replicate) over 3 ranks, and --only;
 #  - uncertain inputs drawn (two replicates per draw, a draw split between
 #    ranks): 2 and 3 ranks equal the serial run, every rank computing the
-#    draws from their keys; and --no-uncertainty.
+#    draws from their keys; and --no-uncertainty;
+#  - a system that changes over time (schedules, timed interventions, an
+#    initial backlog, feedback loops) over 3 ranks.
 set -u
 . "$(dirname "$0")/common.sh"
 
@@ -47,6 +49,14 @@ if [ -n "$only" ]; then
 else
     fail "could not read a variant name from the illustrative results"
 fi
+
+# Time and feedback: the feedback trajectories and measures by arrival year
+# too are the same over ranks.
+dynamics="$SRCDIR/scenarios/illustrative_dynamics.yaml"
+"$CASESIM_SERIAL" run "$dynamics" -o dyn.h5 -n 3 -q || fail "serial dynamics run failed"
+run_np 3 "$dynamics" -o dyn3.h5 -n 3 -q -t 1
+expect 0 "3 ranks, time and feedback"
+$same dyn.h5 dyn3.h5 || fail "3 ranks differ from the serial run with time and feedback"
 
 # Uncertain inputs.
 unc="$SRCDIR/tests/data/valid/uncertain.yaml"

@@ -45,6 +45,11 @@ vg report 0 "$CASESIM" report "$work/out.h5"
 grep -q . "$work/report.out" || fail "report printed nothing"
 vg report_csv 0 "$CASESIM" report "$work/out.h5" --format csv
 vg report_missing 1 "$CASESIM" report "$work/nonexistent.h5"
+# Time and feedback: the loader's schedules, timed interventions, initial
+# backlog and feedback, and a schedule that breaks a rule at one time.
+vg check_dynamics 0 "$CASESIM" check "$SRCDIR/scenarios/illustrative_dynamics.yaml"
+vg check_dynamics_invalid 2 "$CASESIM" check \
+    "$SRCDIR/tests/data/invalid/dyn_schedule_makes_p_invalid.yaml"
 
 echo "valgrind: $failures failure(s)"
 [ "$failures" -eq 0 ]

@@ -188,6 +188,12 @@ class Results:
         self.provenance["scenario_path"] = text(sc.attrs.get("path", ""))
         self.provenance["scenario_name"] = self.scenario_name
         self.years = {k: float(sc.attrs[k + "_years"]) for k in ("warmup", "cohort", "follow_up")}
+        # Time and feedback (1.2, optional: absent from files of other builds):
+        # the calendar year the run starts (NaN: years of the run from 0), the
+        # feedback loops' names (none: []).
+        self.start_year = float(sc.attrs.get("start_year", np.nan))
+        self.feedbacks = [x for x in (self._strings(sc["feedbacks"]) if "feedbacks" in sc else [])
+                          if x != "none"]
         for name in ("groups", "group_labels", "stages", "outcomes", "measures", "measure_units",
                      "measure_descriptions", "variants"):
             setattr(self, name, self._strings(sc[name]))
@@ -215,6 +221,10 @@ class Results:
             rows.append({"variant": v, "kind": text(g.attrs["kind"]),
                          "description": text(g.attrs["description"]),
                          "annual_cost": float(g.attrs["annual_cost"]),
+                         # 1.2: the mean annual cost over the cohort window, each
+                         # intervention paid from its `starts` (what cost per point uses)
+                         "annual_cost_in_force": float(g.attrs.get("annual_cost_in_force",
+                                                                   g.attrs["annual_cost"])),
                          "interventions": [text(x) for x in g.attrs["interventions"]]})
         return pd.DataFrame(rows).set_index("variant")
 
@@ -259,6 +269,21 @@ class Results:
     sensitivity = property(lambda self: self.table("sensitivity"))
     calibration = property(lambda self: self.table("calibration"))
     disparity = property(lambda self: self.table("disparity"))
+    # How fast (1.2, None in a file without measures by arrival year).
+    summary_by_year = property(lambda self: self.table("summary_by_year"))
+    comparison_by_year = property(lambda self: self.table("comparison_by_year"))
+    timing = property(lambda self: self.table("timing"))
+
+    @property
+    def origin(self):
+        """The calendar year of the run's start (0 without time.start_year):
+        time in years on a figure's axis is origin + years of the run."""
+        return self.start_year if np.isfinite(self.start_year) else 0.0
+
+    def year_axis(self):
+        """The label of a time axis in years."""
+        return ("year" if np.isfinite(self.start_year)
+                else "years since the start of the simulation")
 
     def row(self, table, variant, group, measure):
         """The row of table ("summary" or "comparison") for (variant, group,

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 
+import casesim
 import casesim.figures
 from casesim.figures import FIGURES, Figure
 from conftest import PACKAGE, SRCDIR
@@ -32,6 +33,8 @@ def test_module_draws_the_figures_and_the_page(results_file, tmp_path):
     assert p.returncode == 0, p.stderr
     drawn = applicable(results_file)
     assert {"funnel", "effects", "backlog", "acceptability", "evpi"} <= {f.name for f in drawn}
+    # minimal.yaml has no feedback loop: no feedback figure.
+    assert "feedback" not in {f.name for f in drawn} and "by_year" in {f.name for f in drawn}
     for fig in drawn:
         with open(os.path.join(out, fig.name + ".png"), "rb") as fh:
             assert fh.read(8) == PNG
@@ -73,3 +76,29 @@ def test_bad_files_exit_2(tmp_path, tiny_copy):
     flip_in_chunk(tiny_copy, "/runs/more_staff/backlog")  # the backlog figure reads it
     p = run("-m", "casesim.figures", tiny_copy, "-o", str(tmp_path / "b"))
     assert p.returncode == 2 and "damaged file" in p.stderr, p.stderr
+
+
+def test_time_and_feedback_figures(tmp_path):
+    """A scenario with calendar years, a timed reform and feedback loops:
+    impunity by arrival year with bands, the feedback multipliers, the
+    timing table, and calendar years in the file."""
+    from conftest import run_casesim
+    path = str(tmp_path / "dyn.h5")
+    run_casesim("run", os.path.join(SRCDIR, "scenarios", "illustrative_dynamics.yaml"), "-o", path,
+                "-n", "3", "--seed", "7", "-q")
+    with casesim.open(path) as res:
+        assert res.start_year == 2020 and res.feedbacks == ["trust", "deterrence"]
+        assert sorted(set(res.summary_by_year.year)) == [2022, 2023, 2024, 2025, 2026, 2027]
+        assert set(res.timing.variant) == set(res.variants[1:])
+        m = res.array("baseline", "feedback_multiplier")
+        assert m.dims == ("replicate", "feedback", "month") and list(m.feedback.values) == [
+            "trust", "deterrence"]
+    out = str(tmp_path / "figs")
+    assert casesim.figures.main([path, "-o", out]) == 0
+    for name in ("by_year", "feedback"):
+        with open(os.path.join(out, name + ".png"), "rb") as fh:
+            assert fh.read(8) == PNG
+    page = open(os.path.join(out, "report.html"), encoding="utf-8").read()
+    assert "How fast" in page and "First arrival year clear of zero" in page
+    assert "Feedback loops" in page
+    assert page.count("data:image/png;base64,") == len(applicable(path))

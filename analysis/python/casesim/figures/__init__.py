@@ -17,12 +17,13 @@ import os
 import sys
 
 from ..results import DamagedFile, NotResults, Results
-from . import backlog, decision, effects, funnel
+from . import backlog, by_year, decision, effects, feedback, funnel
 from .base import Figure, save  # noqa: F401  (Figure: for modules adding a figure)
 from .page import page
 
 # Every figure, in the order they are drawn.
-FIGURES = [funnel.FIGURE, effects.FIGURE, backlog.FIGURE] + decision.FIGURES
+FIGURES = ([funnel.FIGURE, effects.FIGURE, backlog.FIGURE, by_year.FIGURE, feedback.FIGURE]
+           + decision.FIGURES)
 
 
 def write_all(res, outdir, figures=None):

@@ -18,19 +18,20 @@ def draw(res):
         ax = axes[i // cols][i % cols]
         b = res.array(v, "backlog").astype(float)  # [replicate, stage, month]
         mean = b.mean("replicate") if b.sizes["replicate"] else b.sum("replicate")  # zeros
-        years = (np.arange(mean.sizes["month"]) + 0.5) / 12
+        years = res.origin + (np.arange(mean.sizes["month"]) + 0.5) / 12
         for s, stage in enumerate(mean["stage"].values):
             line = mean.sel(stage=stage).values
             if np.nanmax(line) > 0:
                 ax.plot(years, line, color=PALETTE[s % 8], label=str(stage).replace("_", " "))
         top = max(top, float(np.nanmax(mean.values)) if mean.size else 0.0)
-        ax.axvspan(warmup, warmup + cohort, color="grey", alpha=0.12, lw=0)
+        ax.axvspan(res.origin + warmup, res.origin + warmup + cohort, color="grey", alpha=0.12,
+                   lw=0)
         ax.set_title(v.replace("_", " "), fontsize=10)
         ax.grid(alpha=0.3)
         if i % cols == 0:
             ax.set_ylabel("cases waiting (monthly mean)")
         if i // cols == rows - 1:
-            ax.set_xlabel("years since the start of the simulation")
+            ax.set_xlabel(res.year_axis())
         if ax.lines:
             ax.legend(fontsize=7, loc="upper left")
         else:  # an empty panel says why

@@ -12,11 +12,15 @@ from .base import percent_level
 
 # The figures the page places in its own sections; any other registered
 # figure is shown after them, under "More figures".
-PLACED = ("effects", "funnel", "backlog") + tuple(f.name for f in decision.FIGURES)
+PLACED = ("effects", "funnel", "backlog", "by_year", "feedback") + tuple(
+    f.name for f in decision.FIGURES)
 
 
 def cost_of(res, variant):
-    return float(res.variant_info.annual_cost[variant])
+    """The annual cost that cost per point uses: the cost in force over the
+    measured years (1.2; each intervention paid from its `starts`), else the
+    annual cost."""
+    return float(res.variant_info.annual_cost_in_force[variant])
 
 
 def pct(x):
@@ -153,6 +157,23 @@ def shared_ranks(ranks, printed):
         else:
             out.append(f"{r}")
     return out
+
+
+def timing_table(res):
+    """How fast each intervention's effect on impunity comes (/timing)."""
+    out = ["<table><tr><th>Intervention or bundle</th>",
+           f"<th>Change in the last arrival year (points) [{percent_level(res)} CI]</th>",
+           "<th>First arrival year clear of zero</th><th>Reaches 90% of it from</th></tr>"]
+    for r in res.timing.to_dict("records"):
+        eff = ci({"mean": r["final_effect"], "ci_low": r["final_ci_low"],
+                  "ci_high": r["final_ci_high"]}, 100, 1, True)
+        clear = ("not within the cohort" if np.isnan(r["first_clear_year"])
+                 else f"{r['first_clear_year']:g}")
+        y90 = "n/a" if np.isnan(r["year_90"]) else f"{r['year_90']:g}"
+        out.append(f"<tr><th class=row>{html.escape(r['variant'].replace('_', ' '))}</th>"
+                   f"<td>{eff}</td><td>{clear}</td><td>{y90}</td></tr>")
+    out.append("</table>")
+    return "".join(out)
 
 
 CSS = """
@@ -294,13 +315,32 @@ def page(res, drawn):
     p.append(figure_html(res, drawn, "funnel"))
     p.append("<h2>5. Backlogs over time</h2>")
     p.append(figure_html(res, drawn, "backlog"))
+    section = 6
+    if "by_year" in drawn:
+        p.append(f"<h2>{section}. How fast</h2>")
+        p.append(
+            f"<p>Impunity of the incidents that arrived in each year, for {e(res.label(mag))} and "
+            "for all victims. The table gives, for each intervention and bundle, its change in "
+            "the last arrival year, the first arrival year whose interval excludes no change, "
+            "and the first arrival year from which the change stays at 90% or more of its "
+            "last-year value.</p>")
+        p.append(figure_html(res, drawn, "by_year"))
+        timing = res.timing
+        if timing is not None and len(timing):
+            p.append(timing_table(res))
+        section += 1
+    if "feedback" in drawn:
+        p.append(f"<h2>{section}. Feedback loops</h2>")
+        p.append(figure_html(res, drawn, "feedback"))
+        section += 1
     others = [n for n in drawn if n not in PLACED]
     if others:
-        p.append("<h2>6. More figures</h2>")
+        p.append(f"<h2>{section}. More figures</h2>")
         for n in others:
             p.append(f"<h3>{e(drawn[n][0].title)}</h3>" + figure_html(res, drawn, n))
+        section += 1
 
-    p.append(f"<h2>{7 if others else 6}. Definitions</h2><dl>")
+    p.append(f"<h2>{section}. Definitions</h2><dl>")
     for m, u, d in zip(res.measures, res.measure_units, res.measure_descriptions):
         p.append(f"<dt>{e(m)} <span class=meta>({e('share from 0 to 1' if u == '1' else u)})</span></dt>"
                  f"<dd>{e(d)}</dd>")
