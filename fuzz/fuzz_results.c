@@ -19,6 +19,7 @@
  * promises (checked with abort()): a refused file leaves *out NULL with a
  * message; an accepted one has consistent counts.
  */
+#include <gsl/gsl_errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -67,6 +68,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     const char *dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
     snprintf(path, sizeof path, "%s/casesim-fuzz-%ld.h5", dir, (long)getpid());
     atexit(remove_file);
+    gsl_set_error_handler_off(); /* as the program does (model/cli/main.c) */
     /* The report's text goes nowhere; libFuzzer reports on stderr. */
     if (!freopen("/dev/null", "w", stdout))
         abort();

@@ -358,7 +358,11 @@ typedef struct cs_scenario {
  * variants. On success returns CS_OK and *out owns a new scenario (free with
  * cs_scenario_free). On failure returns CS_EINVAL (invalid file), CS_ELIMIT,
  * CS_EIO or CS_ENOMEM, leaves *out NULL, and err holds every error found, each
- * as "FILE:LINE:COLUMN: message". Reads no other file. */
+ * as "FILE:LINE:COLUMN: message". Reads no other file. Uncertain inputs are
+ * checked with GSL (Cholesky of the correlation matrix, truncation
+ * integrals), whose failures come back as errors only when the caller has
+ * switched GSL's aborting default handler off (gsl_set_error_handler_off(),
+ * as the casesim program does); see casesim/uncertain.h. */
 int cs_scenario_load(const char *path, cs_scenario **out, cs_error *err);
 
 /* As cs_scenario_load, from len bytes of text; name is used in messages and
