@@ -202,6 +202,12 @@ typedef struct cs_result_dims {
           "rate over its trailing window): [replicate, feedback, month]; NaN before the window "   \
           "has data (the multiplier then keeps its value).",                                       \
           CS_DIM_FEEDBACK, CS_DIM_MONTH)                                                           \
+    ARRAY(period_entries_by_group, int64_t, CS_TYPE_I64, "tracks",                                 \
+          "period_entries by victim group: [replicate, group (last: all), year, stage].",          \
+          CS_DIM_GROUP, CS_DIM_YEAR, CS_DIM_STAGE)                                                 \
+    ARRAY(period_outcomes_by_group, int64_t, CS_TYPE_I64, "tracks",                                \
+          "period_outcomes by victim group: [replicate, group (last: all), year, outcome].",       \
+          CS_DIM_GROUP, CS_DIM_YEAR, CS_DIM_OUTCOME)                                               \
     SCALAR(replicate, uint64_t, CS_TYPE_U64, "replicate_index", "replicate number",                \
            "The replicate number each row holds (its random streams are keyed by it), so that "    \
            "files of different replicate ranges can be joined.")                                   \

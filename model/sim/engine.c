@@ -550,7 +550,10 @@ static void track_end(ws *w, uint32_t t, size_t o, double now)
 {
     uint32_t cs = w->tracks[t].case_slot;
     icase *c = &w->cases[cs];
-    w->out->period_outcomes[year_of(w, now) * w->m->n_outcomes + o]++;
+    size_t y = year_of(w, now), ny = w->n_years, no = w->m->n_outcomes;
+    w->out->period_outcomes[y * no + o]++;
+    w->out->period_outcomes_by_group[((size_t)c->group * ny + y) * no + o]++;
+    w->out->period_outcomes_by_group[(w->m->n_groups * ny + y) * no + o]++;
     if (c->cohort) {
         w->out->outcome_counts[(size_t)c->group * w->m->n_outcomes + o]++;
         w->out->outcome_counts[w->m->n_groups * w->m->n_outcomes + o]++;
@@ -863,7 +866,10 @@ static inline void count_entry(ws *w, size_t s, const icase *c, double now)
     const cs_model *m = w->m;
     if (in_window(m, now))
         w->st[s].entries++;
-    w->out->period_entries[year_of(w, now) * m->n_stages + s]++;
+    size_t y = year_of(w, now), ny = w->n_years;
+    w->out->period_entries[y * m->n_stages + s]++;
+    w->out->period_entries_by_group[((size_t)c->group * ny + y) * m->n_stages + s]++;
+    w->out->period_entries_by_group[(m->n_groups * ny + y) * m->n_stages + s]++;
     if (c->cohort) {
         w->out->stage_entries[(size_t)c->group * m->n_stages + s]++;
         w->out->stage_entries[m->n_groups * m->n_stages + s]++;

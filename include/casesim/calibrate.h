@@ -1,0 +1,134 @@
+/*
+ * casesim/calibrate.h — `casesim calibrate`: the uncertain inputs of a
+ * scenario fitted to its `targets:` by the simulator itself.
+ *
+ * The numerical core (likelihoods, IMIS, summaries, identifiability) is
+ * casesim/calibration.h; this module connects it to scenarios and the
+ * engine. The prior is the scenario's `uncertain:` section, mapped to
+ * independent standard-normal coordinates z (cs_unc_from_normal); IMIS hands
+ * out waves of z; each point is simulated and scored against the targets.
+ *
+ * EVALUATIONS. Point number g of the whole calibration (counted over every
+ * wave, in IMIS's order) runs the baseline in replicates g K .. g K + K - 1
+ * of the scenario's seed, K = `scale`: K independent replicates of the real
+ * system, pooled — so a larger K shrinks the simulation noise without
+ * changing the dynamics (the arrival rate is never scaled, which would
+ * change the queues), and the likelihoods count the pooled figures as K real
+ * volumes. The seed is never a parameter: which replicates a point uses
+ * depends only on its place in the sequence, so the result is the same for
+ * any number of threads. Only the baseline is simulated: targets describe
+ * the observed system.
+ *
+ * WHAT IS KEPT PER POINT. For each target, four sums over the point's K
+ * replicates (CS_TARGET_SUMS): the counted events (numerator) and, for shares
+ * and ratios, the denominator, then for ratios the reference group's
+ * numerator and denominator. Every target's simulated figure, likelihood
+ * and predictive draw is a function of these sums, so held-out targets are
+ * scored on the same runs without entering the fit.
+ */
+#ifndef CASESIM_CALIBRATE_H
+#define CASESIM_CALIBRATE_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "casesim/calibration.h"
+#include "casesim/error.h"
+#include "casesim/measures.h"
+#include "casesim/scenario.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CS_TARGET_SUMS 4 /* numerator, denominator, reference numerator, reference denominator */
+
+/* The `group` word of the predictive draws' keyed streams (purpose
+ * CS_STREAM_CALIBRATION; calibration.h uses 0 and 1). */
+#define CS_CALIB_KEY_PREDICTIVE 2
+
+/* Adds what replicate result r contributes to target t of scenario s to
+ * sums[0 .. CS_TARGET_SUMS). r must have s's dimensions. */
+void cs_target_accumulate(const cs_scenario *s, const cs_target_spec *t,
+                          const cs_replicate_result *r, double sums[CS_TARGET_SUMS]);
+
+/* The simulated figure of target t from its sums over K replicates, as the
+ * likelihood takes it (casesim/calibration.h, cs_calib_simulated): a count's
+ * events and K; a share's numerator and denominator (or, observed as a value
+ * with sd, the share and its binomial standard error); a ratio's simulated
+ * ratio of shares and the standard error of its log. Returns false (out
+ * untouched) when the figure is undefined: a share over no simulated
+ * denominator, a numerator above its denominator (a period share counts the
+ * year's flows, which need not nest), a ratio with an empty share. */
+bool cs_target_simulated(const cs_target_spec *t, const double sums[CS_TARGET_SUMS], double K,
+                         cs_calib_simulated *out);
+
+/* The log-likelihood of target t (weight included) given its sums:
+ * cs_calib_loglik, -INFINITY when the simulated figure is undefined. */
+double cs_target_loglik(const cs_target_spec *t, const double sums[CS_TARGET_SUMS], double K);
+
+/* What to run. */
+typedef struct cs_calibrate_config {
+    uint64_t seed;               /* the master seed of the simulations and of IMIS */
+    uint64_t scale;              /* K >= 1 replicates per evaluation */
+    int threads;                 /* 0: OpenMP's default */
+    double target_ess;           /* stop at this ESS (> 0) */
+    size_t max_evaluations;      /* stop after this many points */
+    size_t n_initial;            /* 0: IMIS's default (max(500, 100 D)) */
+    size_t wave_size;            /* 0: IMIS's default (max(100, 20 D)) */
+    volatile sig_atomic_t *stop; /* non-zero stops after the current wave (may be NULL) */
+    /* Called after every finished wave (may be NULL): the run so far. A
+     * non-zero return stops the run with that status. */
+    int (*on_wave)(void *ctx, const cs_calib_imis *m, cs_error *err);
+    void *on_wave_ctx;
+} cs_calibrate_config;
+
+/* Defaults: seed = the scenario's, scale 1, ESS 1000, 50000 evaluations. */
+void cs_calibrate_config_default(cs_calibrate_config *cfg, const cs_scenario *s);
+
+/* One input's prior and posterior (value space). */
+typedef struct cs_calibrate_input {
+    double prior_median, prior_lower, prior_upper; /* 2.5% and 97.5% */
+    cs_calib_marginal posterior;                   /* shrinkage against the prior variance */
+} cs_calibrate_input;
+
+/* A finished calibration. Arrays are owned; free with cs_calibration_free. */
+typedef struct cs_calibration {
+    size_t dim;       /* D: the scenario's n_uncertain_values */
+    size_t n_targets; /* the scenario's */
+    size_t n_points;  /* evaluations */
+    size_t n_waves;   /* finished waves, the Sobol sample included */
+    uint64_t seed, scale;
+    double *z;        /* [n_points][D] */
+    double *values;   /* [n_points][D] */
+    double *loglik;   /* [n_points] over the fitted targets */
+    double *weight;   /* [n_points] importance weights, sum 1 */
+    double *sums;     /* [n_points][n_targets][CS_TARGET_SUMS] */
+    double *wave_ess; /* [n_waves] ESS after each wave */
+    double ess, log_evidence, best_logpost;
+    cs_calib_status status;
+    char *message;              /* why it stopped, in plain words */
+    cs_calibrate_input *inputs; /* [D] */
+    double *correlation;        /* [D][D] posterior correlation of z (NaN: undefined) */
+    size_t n_findings;
+    cs_calib_finding *findings;      /* identifiability, warnings first */
+    cs_calib_predictive *predictive; /* [n_targets] posterior predictive checks */
+} cs_calibration;
+
+/* Calibrates scenario s (which must have uncertain inputs and at least one
+ * target that is not held out) under cfg, running IMIS to its stopping rule,
+ * and summarises the result. Returns CS_OK (also when IMIS stopped short:
+ * see status and message), CS_EINTERRUPTED (*stop; *out holds the finished
+ * waves), CS_EINVAL (no inputs, no fitted target, bad cfg), CS_ENOMEM, or an
+ * engine error. *out is owned by the caller in every case where it is set. */
+int cs_calibrate_run(const cs_scenario *s, const cs_calibrate_config *cfg, cs_calibration **out,
+                     cs_error *err);
+
+/* Frees c. NULL is a no-op. */
+void cs_calibration_free(cs_calibration *c);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
