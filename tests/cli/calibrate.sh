@@ -1,0 +1,58 @@
+# calibrate.sh — `casesim calibrate` and `casesim report` of its file, from
+# the command line:
+#  - the calibration is the same, bit for bit, with 1 and 2 threads, and
+#    another seed gives another one (so the comparison can fail);
+#  - the report prints how the run ended, the inputs' prior and posterior
+#    and the fitted and held-out targets in separate tables;
+#  - an existing file is not replaced without --force; a scenario without
+#    targets, or without uncertain inputs, is refused and nothing is written.
+set -u
+: "${CASESIM:?CASESIM must name the casesim binary}"
+: "${SRCDIR:?SRCDIR must name the source tree}"
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+sc="$SRCDIR/tests/data/valid/calibrate.yaml"
+same="/usr/bin/python3 $SRCDIR/tests/support/h5_same.py"
+failures=0
+fail() {
+    echo "FAIL: $*" >&2
+    failures=$((failures + 1))
+}
+cd "$work" || exit 1
+small="--initial 60 --wave 20 --max-evaluations 140 -q"
+
+# shellcheck disable=SC2086
+"$CASESIM" calibrate "$sc" -o one.h5 -t 1 $small || fail "calibrate with 1 thread"
+# shellcheck disable=SC2086
+"$CASESIM" calibrate "$sc" -o two.h5 -t 2 $small || fail "calibrate with 2 threads"
+$same one.h5 two.h5 >/dev/null || fail "1 and 2 threads differ"
+# shellcheck disable=SC2086
+"$CASESIM" calibrate "$sc" -o other.h5 -t 2 --seed 99 $small || fail "calibrate with seed 99"
+$same one.h5 other.h5 >/dev/null 2>&1 && fail "another seed gives the same file"
+
+rep=$("$CASESIM" report one.h5) || fail "report of a calibration file"
+for want in "Calibration of calibrate-example (complete)" "stopped at the evaluation limit" \
+    "What the targets can tell apart" "p_investigated" "p_sanctioned" \
+    "Fitted targets: observed against the posterior predictive" "investigations_2019" \
+    "sanctioned_share_2019" "Held-out targets (not fitted)" "minority_ratio"; do
+    case "$rep" in *"$want"*) ;; *) fail "report lacks: $want" ;; esac
+done
+held=${rep#*Held-out targets}
+case "$held" in *investigations_2019*) fail "a fitted target in the held-out table" ;; esac
+
+# shellcheck disable=SC2086
+"$CASESIM" calibrate "$sc" -o one.h5 $small 2>err.txt
+[ $? -eq 2 ] || fail "an existing file was replaced without --force"
+
+sed '/^targets:/,$d' "$sc" >no_targets.yaml
+"$CASESIM" calibrate no_targets.yaml -o nt.h5 -q 2>err.txt
+[ $? -eq 2 ] || fail "a scenario without targets was not refused"
+grep -q "nothing to fit" err.txt || fail "no reason given for a scenario without targets"
+[ -e nt.h5 ] && fail "a file was written for a scenario without targets"
+
+if [ "$failures" -gt 0 ]; then
+    echo "$failures failure(s)" >&2
+    exit 1
+fi
+echo "calibrate: all checks passed"
