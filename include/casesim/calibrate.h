@@ -82,6 +82,12 @@ typedef struct cs_calibrate_config {
      * non-zero return stops the run with that status. */
     int (*on_wave)(void *ctx, const cs_calib_imis *m, cs_error *err);
     void *on_wave_ctx;
+    /* NULL, or a calibration of the same scenario to continue from its last
+     * finished wave (read back with cs_calibration_file_load): its seed,
+     * scale, n_initial and wave_size must be the ones above; the stopping
+     * settings may differ. With the same settings, the continued run ends
+     * exactly as an uninterrupted one. */
+    const struct cs_calibration *resume;
 } cs_calibrate_config;
 
 /* Defaults: seed = the scenario's, scale 1, ESS 1000, 50000 evaluations. */
@@ -114,6 +120,15 @@ typedef struct cs_calibration {
     size_t n_findings;
     cs_calib_finding *findings;      /* identifiability, warnings first */
     cs_calib_predictive *predictive; /* [n_targets] posterior predictive checks */
+    /* The sampler's state after the last finished wave, to resume from (see
+     * cs_calib_imis_state; z and loglik above are its points). */
+    size_t n_initial, wave_size; /* the settings the waves were drawn with */
+    size_t n_components;         /* n_waves - 1 */
+    double *center;              /* [n_components][D] */
+    double *covariance;          /* [n_components][D][D] */
+    uint64_t *component_size;    /* [n_components] points drawn from each */
+    double *wave_best;           /* [n_waves] best log posterior after each wave */
+    uint64_t checksum;           /* cs_calib_imis_state_checksum */
 } cs_calibration;
 
 /* Calibrates scenario s (which must have uncertain inputs and at least one

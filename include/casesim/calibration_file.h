@@ -68,6 +68,14 @@ int cs_calibration_file_read(const char *path, cs_calibration_file **out, cs_err
 
 void cs_calibration_file_free(cs_calibration_file *f);
 
+/* Reads back from the calibration file at path what `--resume` needs: a new
+ * *out with the points (z, loglik, weight, target sums), the sampler's
+ * state and the run's settings (dim, n_targets, seed, scale, n_initial,
+ * wave_size; its summaries are left empty), and in *source (free()) the
+ * scenario text the file was made from. Returns CS_OK, CS_EFORMAT (not a
+ * calibration file, or a missing or damaged part), CS_EIO or CS_ENOMEM. */
+int cs_calibration_file_load(const char *path, cs_calibration **out, char **source, cs_error *err);
+
 #ifdef __cplusplus
 }
 #endif

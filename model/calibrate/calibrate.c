@@ -34,6 +34,10 @@ void cs_calibration_free(cs_calibration *c)
     free(c->correlation);
     free(c->findings);
     free(c->predictive);
+    free(c->center);
+    free(c->covariance);
+    free(c->component_size);
+    free(c->wave_best);
     free(c);
 }
 
@@ -118,9 +122,9 @@ static int imis_config(const cs_scenario *s, const cs_calibrate_config *cfg,
 
 /* Runs waves until IMIS stops or cfg->stop is set. */
 static int run_waves(const cs_scenario *s, const cs_calibrate_config *cfg, cs_calib_imis *m,
-                     cs_calibration *c, cs_error *err)
+                     cs_calibration *c, size_t done, cs_error *err)
 {
-    size_t cap = 0, done = 0;
+    size_t cap = done;
     double *ll = NULL;
     int st = CS_OK;
     while (st == CS_OK && cs_calib_imis_status(m) == CS_CALIB_RUNNING) {
@@ -151,6 +155,25 @@ static int run_waves(const cs_scenario *s, const cs_calibrate_config *cfg, cs_ca
     return st;
 }
 
+/* Copies the sampler's state (beyond its points) into c, to resume from. */
+static int take_state(const cs_calib_imis_state *st, cs_calibration *c)
+{
+    size_t K = st->n_components, D = st->dim, W = K + 1;
+    c->n_components = K;
+    c->checksum = st->checksum;
+    c->center = cs_xcalloc(K * D + 1, sizeof *c->center);
+    c->covariance = cs_xcalloc(K * D * D + 1, sizeof *c->covariance);
+    c->component_size = cs_xcalloc(K + 1, sizeof *c->component_size);
+    c->wave_best = cs_xcalloc(W, sizeof *c->wave_best);
+    if (!c->center || !c->covariance || !c->component_size || !c->wave_best)
+        return CS_ENOMEM;
+    memcpy(c->center, st->center, K * D * sizeof *c->center);
+    memcpy(c->covariance, st->covariance, K * D * D * sizeof *c->covariance);
+    memcpy(c->component_size, st->wave_size, K * sizeof *c->component_size);
+    memcpy(c->wave_best, st->best_logpost, W * sizeof *c->wave_best);
+    return CS_OK;
+}
+
 /* Copies IMIS's weighted sample into c. */
 static int take_result(const cs_calib_imis *m, cs_calibration *c, cs_error *err)
 {
@@ -172,11 +195,47 @@ static int take_result(const cs_calib_imis *m, cs_calibration *c, cs_error *err)
     memcpy(c->loglik, r.loglik, n * sizeof *c->loglik);
     memcpy(c->weight, r.weight, n * sizeof *c->weight);
     memcpy(c->wave_ess, stt.ess, r.n_waves * sizeof *c->wave_ess);
+    if (take_state(&stt, c) != CS_OK)
+        return cs_error_set(err, CS_ENOMEM, "calibrate: out of memory");
     c->ess = r.ess;
     c->log_evidence = r.log_evidence;
     c->best_logpost = r.best_logpost;
     c->status = r.status;
     return CS_OK;
+}
+
+/* The sampler restored from cfg->resume, and its points' sums copied into
+ * c; *done is the points already evaluated. */
+static int start_resumed(const cs_scenario *s, const cs_calibrate_config *cfg,
+                         const cs_calib_imis_config *ic, cs_calibration *c, cs_calib_imis **m,
+                         size_t *done, cs_error *err)
+{
+    const cs_calibration *r = cfg->resume;
+    if (r->dim != c->dim || r->n_targets != s->n_targets || r->seed != cfg->seed ||
+        r->scale != cfg->scale || r->n_initial != ic->n_initial || r->wave_size != ic->wave_size)
+        return cs_error_set(err, CS_EINVAL,
+                            "calibrate: the calibration to resume was made with other inputs, "
+                            "targets, seed, scale or wave sizes");
+    cs_calib_imis_state st = {.dim = r->dim,
+                              .n_initial = r->n_initial,
+                              .n_points = r->n_points,
+                              .n_components = r->n_components,
+                              .seed = r->seed,
+                              .z = r->z,
+                              .loglik = r->loglik,
+                              .center = r->center,
+                              .covariance = r->covariance,
+                              .wave_size = r->component_size,
+                              .ess = r->wave_ess,
+                              .best_logpost = r->wave_best,
+                              .checksum = r->checksum};
+    size_t row = s->n_targets * CS_TARGET_SUMS;
+    c->sums = cs_xcalloc(r->n_points * row + 1, sizeof *c->sums);
+    if (!c->sums)
+        return cs_error_set(err, CS_ENOMEM, "calibrate: out of memory");
+    memcpy(c->sums, r->sums, r->n_points * row * sizeof *c->sums);
+    *done = r->n_points;
+    return cs_calib_imis_restore(ic, &st, m, err);
 }
 
 int cs_calibrate_run(const cs_scenario *s, const cs_calibrate_config *cfg, cs_calibration **out,
@@ -195,9 +254,13 @@ int cs_calibrate_run(const cs_scenario *s, const cs_calibrate_config *cfg, cs_ca
     c->n_targets = s->n_targets;
     c->seed = cfg->seed;
     c->scale = cfg->scale;
-    if ((st = cs_calib_imis_alloc(&ic, &m, err)) != CS_OK)
+    c->n_initial = ic.n_initial;
+    c->wave_size = ic.wave_size;
+    size_t done = 0;
+    if ((st = cfg->resume ? start_resumed(s, cfg, &ic, c, &m, &done, err)
+                          : cs_calib_imis_alloc(&ic, &m, err)) != CS_OK)
         goto fail;
-    st = run_waves(s, cfg, m, c, err);
+    st = run_waves(s, cfg, m, c, done, err);
     if (st != CS_OK && st != CS_EINTERRUPTED)
         goto fail;
     int st2 = take_result(m, c, err);

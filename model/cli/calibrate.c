@@ -46,6 +46,9 @@ static void usage(FILE *to)
                 "      --wave N               points of every later wave (default max(100, 20 D))\n"
                 "  -s, --seed N               master seed (default: the scenario's run.seed)\n"
                 "  -t, --threads N            OpenMP threads (default: all)\n"
+                "      --resume               continue the calibration in CAL.h5 (interrupted,\n"
+                "                             or stopped short) from its last finished wave,\n"
+                "                             with its seed, scale and wave sizes\n"
                 "  -f, --force                overwrite an existing output file\n"
                 "  -q, --quiet                no progress messages\n"
                 "  -h, --help                 this help\n");
@@ -54,7 +57,7 @@ static void usage(FILE *to)
 typedef struct cal_args {
     const char *scenario, *output;
     uint64_t scale, ess, max_eval, initial, wave, seed, threads;
-    bool have_seed, have_ess, have_max, force, quiet;
+    bool have_seed, have_ess, have_max, have_scale, force, quiet, resume;
 } cal_args;
 
 /* One option into a; returns 0, or an exit status. */
@@ -66,6 +69,7 @@ static int take_option(int c, cal_args *a, char **argv)
         a->output = optarg;
         return 0;
     case 'S':
+        a->have_scale = true;
         return cs_cli_parse_u64(C, "--scale", optarg, 1, CS_MAX_REPLICATES, &a->scale) ? 2 : 0;
     case 'E':
         a->have_ess = true;
@@ -84,6 +88,9 @@ static int take_option(int c, cal_args *a, char **argv)
         return cs_cli_parse_u64(C, "--threads", optarg, 1, 1024, &a->threads) ? 2 : 0;
     case 'f':
         a->force = true;
+        return 0;
+    case 'R':
+        a->resume = true;
         return 0;
     case 'q':
         a->quiet = true;
@@ -108,6 +115,7 @@ static int parse_args(int argc, char **argv, cal_args *a)
                                          {"seed", required_argument, NULL, 's'},
                                          {"threads", required_argument, NULL, 't'},
                                          {"force", no_argument, NULL, 'f'},
+                                         {"resume", no_argument, NULL, 'R'},
                                          {"quiet", no_argument, NULL, 'q'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
@@ -151,12 +159,44 @@ static int write_output(const cal_args *a, const cs_scenario *s, const cs_calibr
                         const char *command_line, bool complete, cs_error *err)
 {
     cs_safe_file *out = NULL;
-    int st = cs_safe_file_begin(a->output, a->force, &out, err);
+    int st = cs_safe_file_begin(a->output, a->force || a->resume, &out, err);
     if (st == CS_OK)
         st = cs_calibration_write(out->tmp, s, c, command_line, complete, err);
     if (st == CS_OK)
         st = cs_safe_file_publish(out, err);
     cs_safe_file_free(out);
+    return st;
+}
+
+/* For --resume: the calibration in the output file, which must have been
+ * made from this scenario's text with the settings given (if any); its
+ * seed, scale and wave sizes go into cfg. Returns CS_OK or an error. */
+static int load_resume(const cal_args *a, const cs_scenario *s, cs_calibrate_config *cfg,
+                       cs_calibration **old, cs_error *err)
+{
+    char *source = NULL;
+    int st = cs_calibration_file_load(a->output, old, &source, err);
+    if (st != CS_OK)
+        return st;
+    const cs_calibration *c = *old;
+    if (strlen(source) != s->source_len || memcmp(source, s->source, s->source_len) != 0)
+        st = cs_error_set(err, CS_EUSAGE,
+                          "%s was made from another scenario text than %s: it cannot be "
+                          "resumed with it",
+                          a->output, a->scenario);
+    else if ((a->have_seed && a->seed != c->seed) || (a->have_scale && a->scale != c->scale) ||
+             (a->initial && a->initial != c->n_initial) || (a->wave && a->wave != c->wave_size))
+        st = cs_error_set(err, CS_EUSAGE,
+                          "%s was made with --seed %llu --scale %llu --initial %zu --wave %zu: "
+                          "resume it with the same (or without these options)",
+                          a->output, (unsigned long long)c->seed, (unsigned long long)c->scale,
+                          c->n_initial, c->wave_size);
+    free(source);
+    cfg->seed = c->seed;
+    cfg->scale = c->scale;
+    cfg->n_initial = c->n_initial;
+    cfg->wave_size = c->wave_size;
+    cfg->resume = c;
     return st;
 }
 
@@ -179,8 +219,11 @@ static int calibrate(const cal_args *a, const cs_scenario *s, const char *comman
     cfg.stop = &stop_signal;
     cfg.on_wave = on_wave;
     cfg.on_wave_ctx = (void *)a;
-    cs_calibration *c = NULL;
-    int st = cs_calibrate_run(s, &cfg, &c, err);
+    cs_calibration *c = NULL, *old = NULL;
+    int st = a->resume ? load_resume(a, s, &cfg, &old, err) : CS_OK;
+    if (st == CS_OK)
+        st = cs_calibrate_run(s, &cfg, &c, err);
+    cs_calibration_free(old);
     bool complete = st == CS_OK;
     if ((st == CS_OK || st == CS_EINTERRUPTED) && c) {
         cs_error_clear(err);

@@ -105,6 +105,36 @@ static int write_points(hid_t g, const cs_calibration *c, cs_error *err)
     return st;
 }
 
+/* /calibration/state: what the sampler needs, beyond the points, to resume
+ * after the last finished wave. */
+static int write_state(hid_t cal, const cs_calibration *c, cs_error *err)
+{
+    hid_t g = H5Gcreate2(cal, "state", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    size_t K = c->n_components, D = c->dim;
+    size_t dc[2] = {K, D}, dv[3] = {K, D, D}, dk[1] = {K}, dw[1] = {c->n_waves};
+    int st = g >= 0 ? CS_OK : cs_h5_fail(err, CS_EIO, "cannot create /calibration/state");
+    if (st == CS_OK)
+        st = cs_h5_attr_u64(g, "n_initial", c->n_initial, err);
+    if (st == CS_OK)
+        st = cs_h5_attr_u64(g, "wave_size", c->wave_size, err);
+    if (st == CS_OK)
+        st = cs_h5_attr_u64(g, "checksum", c->checksum, err);
+    if (st == CS_OK)
+        st = cs_h5_write_array(g, "center", CS_TYPE_F64, 2, dc, c->center, "1",
+                               "Centre of each later wave's proposal, in z-space.", NULL, err);
+    if (st == CS_OK)
+        st = cs_h5_write_array(g, "covariance", CS_TYPE_F64, 3, dv, c->covariance, "1",
+                               "Covariance of each later wave's proposal, in z-space.", NULL, err);
+    if (st == CS_OK)
+        st = cs_h5_write_array(g, "component_size", CS_TYPE_U64, 1, dk, c->component_size, "points",
+                               "Points drawn from each proposal.", NULL, err);
+    if (st == CS_OK)
+        st = cs_h5_write_array(g, "wave_best", CS_TYPE_F64, 1, dw, c->wave_best, "1",
+                               "Best log posterior after each wave.", NULL, err);
+    cs_h5_close(&g);
+    return st;
+}
+
 /* Writes n doubles as the column `name` of table group g. */
 static int column(hid_t g, const char *name, const double *v, size_t n, const char *what,
                   cs_error *err)
@@ -300,6 +330,8 @@ static int write_calibration(hid_t f, const cs_scenario *s, const cs_calibration
         st = write_run_attrs(cal, c, err);
     if (st == CS_OK)
         st = write_points(pts, c, err);
+    if (st == CS_OK)
+        st = write_state(cal, c, err);
     if (st == CS_OK && c->n_points > 0) {
         st = write_inputs(cal, s, c, err);
         if (st == CS_OK)

@@ -4,6 +4,10 @@
 #    another seed gives another one (so the comparison can fail);
 #  - the report prints how the run ended, the inputs' prior and posterior
 #    and the fitted and held-out targets in separate tables;
+#  - a calibration stopped at its evaluation limit, or interrupted by SIGINT
+#    after some waves (exit 130, file marked incomplete), then resumed with
+#    --resume, gives the file of an uninterrupted run; --resume refuses
+#    another scenario text or another seed;
 #  - an existing file is not replaced without --force; a scenario without
 #    targets, or without uncertain inputs, is refused and nothing is written.
 set -u
@@ -50,6 +54,37 @@ sed '/^targets:/,$d' "$sc" >no_targets.yaml
 [ $? -eq 2 ] || fail "a scenario without targets was not refused"
 grep -q "nothing to fit" err.txt || fail "no reason given for a scenario without targets"
 [ -e nt.h5 ] && fail "a file was written for a scenario without targets"
+
+# Resumed after the evaluation limit, and after SIGINT.
+# shellcheck disable=SC2086
+"$CASESIM" calibrate "$sc" -o straight.h5 -t 2 --initial 60 --wave 20 --max-evaluations 400 -q ||
+    fail "straight run"
+cp one.h5 resumed.h5
+"$CASESIM" calibrate "$sc" -o resumed.h5 --resume --max-evaluations 400 -q || fail "resume"
+$same straight.h5 resumed.h5 >/dev/null || fail "resumed after the limit differs from one run"
+"$CASESIM" calibrate "$sc" -o int.h5 -t 1 --initial 60 --wave 20 --max-evaluations 400 2>log.txt &
+pid=$!
+for _ in $(seq 1 200); do
+    grep -q "wave 2," log.txt 2>/dev/null && break
+    sleep 0.05
+done
+kill -INT "$pid"
+wait "$pid"
+rc=$?
+if [ "$rc" -eq 130 ]; then
+    /usr/bin/python3 -c "import h5py,sys; sys.exit(h5py.File('int.h5')['/'].attrs['status'] != 'incomplete')" ||
+        fail "an interrupted calibration is not marked incomplete"
+    "$CASESIM" calibrate "$sc" -o int.h5 --resume --max-evaluations 400 -q || fail "resume after SIGINT"
+    $same straight.h5 int.h5 >/dev/null || fail "resumed after SIGINT differs from one run"
+elif [ "$rc" -ne 0 ]; then
+    fail "interrupted calibration exited $rc"
+fi
+"$CASESIM" calibrate "$sc" -o one.h5 --resume --seed 5 -q 2>err.txt
+[ $? -eq 2 ] || fail "--resume with another seed was not refused"
+sed 's/observed: 330/observed: 331/' "$sc" >changed.yaml
+"$CASESIM" calibrate changed.yaml -o one.h5 --resume -q 2>err.txt
+[ $? -eq 2 ] || fail "--resume with another scenario text was not refused"
+grep -q "another scenario text" err.txt || fail "no reason given for another scenario text"
 
 if [ "$failures" -gt 0 ]; then
     echo "$failures failure(s)" >&2
