@@ -129,6 +129,12 @@ typedef struct cs_calibration {
     uint64_t *component_size;    /* [n_components] points drawn from each */
     double *wave_best;           /* [n_waves] best log posterior after each wave */
     uint64_t checksum;           /* cs_calib_imis_state_checksum */
+    /* Wall-clock seconds of this call (not of a resumed file's earlier
+     * waves): all of it, and inside the engine's driver (cs_sim_run: the
+     * points' instantiation and compilation and the replicates). Timings
+     * only: they are not written to the file, which stays bit-identical. */
+    double seconds_total, seconds_engine;
+    size_t evaluated; /* points evaluated by this call */
 } cs_calibration;
 
 /* Calibrates scenario s (which must have uncertain inputs and at least one

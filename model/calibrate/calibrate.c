@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "calibrate/internal.h"
 #include "core/alloc.h"
@@ -39,6 +40,14 @@ void cs_calibration_free(cs_calibration *c)
     free(c->component_size);
     free(c->wave_best);
     free(c);
+}
+
+/* Monotonic wall-clock seconds. */
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
 /* The scenario and settings a calibration needs. */
@@ -140,11 +149,14 @@ static int run_waves(const cs_scenario *s, const cs_calibrate_config *cfg, cs_ca
         if ((st = grow_sums(c, &cap, done + n, err)) != CS_OK)
             break;
         double *sums = c->sums + done * c->n_targets * CS_TARGET_SUMS;
-        if ((st = cs_calibrate_evaluate(s, cfg, z, n, done, sums, err)) != CS_OK ||
-            (st = score(s, cfg, sums, n, ll, err)) != CS_OK ||
+        double t0 = now();
+        st = cs_calibrate_evaluate(s, cfg, z, n, done, sums, err);
+        c->seconds_engine += now() - t0;
+        if (st != CS_OK || (st = score(s, cfg, sums, n, ll, err)) != CS_OK ||
             (st = cs_calib_imis_tell(m, ll, n, err)) != CS_OK)
             break;
         done += n;
+        c->evaluated += n;
         if (cfg->on_wave && (st = cfg->on_wave(cfg->on_wave_ctx, m, err)) != CS_OK)
             break;
         if (cfg->stop && *cfg->stop)
@@ -254,6 +266,7 @@ int cs_calibrate_run(const cs_scenario *s, const cs_calibrate_config *cfg, cs_ca
     c->n_targets = s->n_targets;
     c->seed = cfg->seed;
     c->scale = cfg->scale;
+    double t0 = now();
     c->n_initial = ic.n_initial;
     c->wave_size = ic.wave_size;
     size_t done = 0;
@@ -271,6 +284,7 @@ int cs_calibrate_run(const cs_scenario *s, const cs_calibrate_config *cfg, cs_ca
         goto fail;
     }
     cs_calib_imis_free(m);
+    c->seconds_total = now() - t0;
     *out = c;
     return st;
 fail:

@@ -154,6 +154,19 @@ static int on_wave(void *ctx, const cs_calib_imis *m, cs_error *err)
     return CS_OK;
 }
 
+/* The closing lines: why the run stopped, its speed, the file. */
+static void print_done(const cal_args *a, const cs_calibration *c, bool complete)
+{
+    double t = c->seconds_total, outside = t > 0 ? (t - c->seconds_engine) / t : 0.0;
+    fprintf(stderr,
+            "casesim calibrate: %s\n"
+            "casesim calibrate: %zu evaluations in %.1f s (%.1f a second), %.1f%% of the time "
+            "outside the engine\n"
+            "casesim calibrate: wrote %s (%s)\n",
+            c->message, c->evaluated, t, t > 0 ? (double)c->evaluated / t : 0.0, 100.0 * outside,
+            a->output, complete ? "complete" : "incomplete");
+}
+
 /* Writes c into a temporary file beside the output and publishes it. */
 static int write_output(const cal_args *a, const cs_scenario *s, const cs_calibration *c,
                         const char *command_line, bool complete, cs_error *err)
@@ -231,8 +244,7 @@ static int calibrate(const cal_args *a, const cs_scenario *s, const char *comman
         if (wst != CS_OK)
             st = wst;
         else if (!a->quiet)
-            fprintf(stderr, "casesim calibrate: %s\ncasesim calibrate: wrote %s (%s)\n", c->message,
-                    a->output, complete ? "complete" : "incomplete");
+            print_done(a, c, complete);
     }
     cs_calibration_free(c);
     if (st == CS_EINTERRUPTED)
