@@ -36,8 +36,8 @@ static const char *BASE =
     "time: {warmup_years: 1, cohort_years: 1, follow_up_years: 1, start_year: 2018}\n"
     "run: {replicates: 4, seed: 7}\n"
     "groups:\n"
-    "  - {name: reference, incidents_per_year: 2000}\n"
-    "  - {name: minority, incidents_per_year: 500}\n"
+    "  - {name: reference, incidents_per_year: 1000}\n"
+    "  - {name: minority, incidents_per_year: 250}\n"
     "violations:\n"
     "  - {name: force, share: 1, well_founded: 0.5}\n"
     "stages:\n"
@@ -214,9 +214,10 @@ static double weighted_mean(const cs_calibration *c, size_t d)
 
 /* One p with a Beta(1, 1) prior and one cohort share of x = 30 of n = 100:
  * the posterior is Beta(31, 71) up to the simulation noise, which at
- * n_sim = scale x 2500 tracks per point adds a variance of about
- * p (1 - p) / n_sim = 8e-6 to the posterior's 2.1e-3 (a 0.2% wider
- * interval, well inside the tolerance). */
+ * n_sim = scale x 1250 = 5000 cohort tracks per point adds a variance of
+ * about p (1 - p) / n_sim = 4e-5 to the posterior's 2.1e-3 (a 1% wider
+ * interval: its ends move by 0.01 sd, against a tolerance of about 0.25 sd
+ * at ESS 1000). */
 START_TEST(test_conjugate)
 {
     cs_scenario *s = scenario(
@@ -349,6 +350,53 @@ START_TEST(test_holdout)
 }
 END_TEST
 
+/* The truth's PIT in input d's weighted posterior. */
+static double truth_pit(const cs_calibration *c, size_t d, double truth)
+{
+    double pit = 0.0;
+    for (size_t i = 0; i < c->n_points; i++)
+        pit += c->values[i * c->dim + d] < truth ? c->weight[i] : 0.0;
+    return pit;
+}
+
+/* Recovery: targets made by one replicate of the scenario at known inputs
+ * (streams the calibration does not use) are calibrated, and each true
+ * input must lie inside its posterior's 99.9% interval (PIT in (0.0005,
+ * 0.9995); a right posterior fails this with probability 1e-3 per input,
+ * 4e-3 over the two data sets and two inputs). A deliberately wrong figure
+ * (the sanctions doubled) puts the true p_san outside: the check can fail. */
+START_TEST(test_recovery)
+{
+    cs_scenario *s = two_targets(0, "false");
+    const double truths[2][2] = {{0.35, 0.15}, {0.6, 0.3}};
+    double sums[2 * CS_TARGET_SUMS];
+    cs_error err;
+    for (size_t j = 0; j < 3; j++) {
+        const double *v = truths[j % 2];
+        cs_error_clear(&err);
+        ck_assert_msg(cs_calibrate_synthetic(s, v, 1234, j, sums, &err) == CS_OK, "%s", err.text);
+        for (size_t t = 0; t < 2; t++)
+            ck_assert(cs_target_observe(&s->targets[t], sums + t * CS_TARGET_SUMS));
+        if (j == 2)
+            s->targets[1].like.observed *= 2; /* the wrong figure */
+        cs_calibrate_config cfg;
+        cs_calibrate_config_default(&cfg, s);
+        cfg.threads = 2;
+        cfg.target_ess = 300;
+        cfg.scale = 2;
+        cs_calibration *c = calibrate(s, &cfg);
+        for (size_t d = 0; d < 2; d++) {
+            double pit = truth_pit(c, d, v[d]);
+            bool inside = pit > 0.0005 && pit < 0.9995;
+            ck_assert_msg(inside == (j < 2 || d == 0), "data set %zu input %zu: PIT %g", j, d,
+                          pit);
+        }
+        cs_calibration_free(c);
+    }
+    cs_scenario_free(s);
+}
+END_TEST
+
 static bool has_unseparated(const cs_calibration *c)
 {
     for (size_t i = 0; i < c->n_findings; i++)
@@ -408,6 +456,7 @@ static Suite *calibrate_suite(void)
     tcase_add_test(tc, test_threads);
     tcase_add_test(tc, test_holdout);
     tcase_add_test(tc, test_product_only);
+    tcase_add_test(tc, test_recovery);
     suite_add_tcase(s, tc);
     return s;
 }

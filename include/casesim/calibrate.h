@@ -68,6 +68,21 @@ bool cs_target_simulated(const cs_target_spec *t, const double sums[CS_TARGET_SU
  * cs_calib_loglik, -INFINITY when the simulated figure is undefined. */
 double cs_target_loglik(const cs_target_spec *t, const double sums[CS_TARGET_SUMS], double K);
 
+/* The target sums (sums[n_targets][CS_TARGET_SUMS]) of one replicate of
+ * s's baseline with its uncertain inputs at values: what the real system
+ * would show if those were its true values (for recovery tests and
+ * simulation-based calibration; use a seed or replicate the calibration
+ * does not use). Returns CS_OK, CS_EINVAL (values make the scenario
+ * invalid), CS_ENOMEM. */
+int cs_calibrate_synthetic(const cs_scenario *s, const double *values, uint64_t seed,
+                           uint64_t replicate, double *sums, cs_error *err);
+
+/* Sets target t's observed figure to the one its sums of one replicate give
+ * (a count times its unit_factor, rounded; a share's x of n, or its value;
+ * a ratio's value). Returns false (t untouched or partly set) when the
+ * figure is undefined (an empty denominator, a zero ratio). */
+bool cs_target_observe(cs_target_spec *t, const double sums[CS_TARGET_SUMS]);
+
 /* What to run. */
 typedef struct cs_calibrate_config {
     uint64_t seed;               /* the master seed of the simulations and of IMIS */
