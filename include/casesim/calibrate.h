@@ -34,6 +34,7 @@
 #include <stdint.h>
 
 #include "casesim/calibration.h"
+#include "casesim/engine.h"
 #include "casesim/error.h"
 #include "casesim/measures.h"
 #include "casesim/scenario.h"
@@ -163,6 +164,38 @@ int cs_calibrate_run(const cs_scenario *s, const cs_calibrate_config *cfg, cs_ca
 
 /* Frees c. NULL is a no-op. */
 void cs_calibration_free(cs_calibration *c);
+
+/* ----------------------------------------------- runs on the posterior
+ *
+ * `casesim run SCENARIO --posterior CAL.h5`: the uncertain inputs are
+ * drawn from the calibration's posterior instead of their priors. The
+ * weighted points are resampled once (systematic resampling, then shuffled:
+ * cs_calib_resample, keyed by the run's seed, purpose CALIBRATION, group
+ * CS_CALIB_KEY_RESAMPLE) into CS_POSTERIOR_DRAWS equally weighted draws;
+ * replicate r uses draw (r / k) mod CS_POSTERIOR_DRAWS, k the scenario's
+ * replicates_per_draw, so that a replicate's draw depends on r alone (any
+ * thread count, replicate range or resumption). */
+#define CS_POSTERIOR_DRAWS 4096
+
+typedef struct cs_posterior_draws {
+    const cs_unc_set *set;
+    double *z; /* [n_draws][dim] owned */
+    size_t dim;
+    uint64_t n_draws;
+    uint64_t replicates_per_draw;
+} cs_posterior_draws;
+
+/* Resamples calibration c (of scenario s: the same uncertain values) into
+ * *out under seed. Returns CS_OK, CS_EINVAL (another number of values, no
+ * points, no positive weight) or CS_ENOMEM. Release with
+ * cs_posterior_draws_release (also after a failure). */
+int cs_posterior_draws_make(const cs_calibration *c, const cs_scenario *s, uint64_t seed,
+                            cs_posterior_draws *out, cs_error *err);
+
+void cs_posterior_draws_release(cs_posterior_draws *d);
+
+/* The point source of d (which must outlive src) for cs_run_config.points. */
+void cs_point_source_posterior(cs_point_source *src, const cs_posterior_draws *d);
 
 #ifdef __cplusplus
 }

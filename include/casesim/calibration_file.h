@@ -68,6 +68,14 @@ int cs_calibration_file_read(const char *path, cs_calibration_file **out, cs_err
 
 void cs_calibration_file_free(cs_calibration_file *f);
 
+/* Whether the calibration f (read from path) was made with the uncertain
+ * inputs of s: the same number of values, names and priors (their median
+ * and 2.5% and 97.5% quantiles, bit for bit). The scenario's text may
+ * differ otherwise (interventions added after the calibration, say).
+ * Returns CS_OK or CS_EUSAGE with the first difference. */
+int cs_calibration_file_check_inputs(const cs_calibration_file *f, const cs_scenario *s,
+                                     const char *path, cs_error *err);
+
 /* Reads back from the calibration file at path what `--resume` needs: a new
  * *out with the points (z, loglik, weight, target sums), the sampler's
  * state and the run's settings (dim, n_targets, seed, scale, n_initial,

@@ -194,3 +194,48 @@ void cs_calibration_file_free(cs_calibration_file *c)
     targets_free(&c->held_out);
     free(c);
 }
+
+/* The name of value d of s as a calibration file records it. */
+static const char *value_name(const cs_scenario *s, size_t d)
+{
+    for (size_t e = 0; e < s->n_uncertain; e++) {
+        const cs_uncertain *u = &s->uncertain[e];
+        if (d >= u->offset && d < u->offset + u->n_paths)
+            return u->n_paths > 1 ? u->paths[d - u->offset] : u->name;
+    }
+    return "";
+}
+
+int cs_calibration_file_check_inputs(const cs_calibration_file *f, const cs_scenario *s,
+                                     const char *path, cs_error *err)
+{
+    size_t D = s->n_uncertain_values;
+    if (f->n_inputs != D || !s->uncertain_set)
+        return cs_error_set(err, CS_EUSAGE,
+                            "%s calibrated %zu uncertain values; %s has %zu: a posterior "
+                            "applies to the same uncertain inputs only",
+                            path, f->n_inputs, s->path, D);
+    const double p[3] = {0.5, 0.025, 0.975};
+    const double *want[3] = {f->prior_median, f->prior_lower, f->prior_upper};
+    double *v = cs_xcalloc(D, sizeof *v);
+    int st = v ? CS_OK : cs_error_set(err, CS_ENOMEM, "out of memory");
+    for (size_t d = 0; st == CS_OK && d < D; d++) {
+        if (strcmp(f->input_names[d], value_name(s, d)) != 0)
+            st = cs_error_set(err, CS_EUSAGE,
+                              "%s calibrated `%s` where %s has `%s`: a posterior applies to the "
+                              "same uncertain inputs only",
+                              path, f->input_names[d], s->path, value_name(s, d));
+    }
+    for (size_t k = 0; st == CS_OK && k < 3; k++) {
+        st = cs_unc_percentiles(s->uncertain_set, p[k], v, err);
+        for (size_t d = 0; st == CS_OK && d < D; d++) {
+            if (v[d] != want[k][d])
+                st = cs_error_set(err, CS_EUSAGE,
+                                  "the prior of `%s` in %s is not the one %s calibrated: a "
+                                  "posterior applies to the same priors only",
+                                  f->input_names[d], s->path, path);
+        }
+    }
+    free(v);
+    return st;
+}

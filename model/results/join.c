@@ -99,7 +99,8 @@ int cs_results_check_joinable(const cs_results *a, const cs_results *b, cs_error
     if (strcmp(a->sampling, b->sampling) != 0)
         return cs_error_set(err, CS_EINVAL,
                             "%s and %s drew their uncertain inputs differently (%s and %s): run "
-                            "both with or both without --no-uncertainty",
+                            "both with or both without --no-uncertainty, and with the same "
+                            "--posterior (or none)",
                             a->path, b->path, a->sampling[0] ? a->sampling : "none",
                             b->sampling[0] ? b->sampling : "none");
     bool same = a->n_variants == b->n_variants;
@@ -437,14 +438,16 @@ static int write_joined(cs_results *const *in, size_t n, const cs_scenario *s, u
     cs_results_run_info info = {0, 0, NULL};
     cs_results_writer *w = NULL;
     int st = cs_results_run_info_get(in[0], s, &info, err);
-    cs_results_options opt = {.command_line = command_line,
-                              .seed = in[0]->seed,
-                              .first_replicate = in[0]->first_replicate,
-                              .n_replicates = total,
-                              .n_variants = in[0]->n_variants,
-                              .variants = info.variants,
-                              .case_record_replicates = info.case_record_replicates,
-                              .uncertain_drawn = strcmp(in[0]->sampling, "scenario values") != 0};
+    cs_results_options opt = {
+        .command_line = command_line,
+        .seed = in[0]->seed,
+        .first_replicate = in[0]->first_replicate,
+        .n_replicates = total,
+        .n_variants = in[0]->n_variants,
+        .variants = info.variants,
+        .case_record_replicates = info.case_record_replicates,
+        .uncertain_drawn = strcmp(in[0]->sampling, "scenario values") != 0,
+        .sampling = strncmp(in[0]->sampling, "posterior ", 10) == 0 ? in[0]->sampling : NULL};
     if (st == CS_OK)
         st = cs_results_writer_open(out_path, s, &opt, &w, err);
     for (size_t i = 0; i < n && st == CS_OK; i++)

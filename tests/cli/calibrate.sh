@@ -8,6 +8,10 @@
 #    after some waves (exit 130, file marked incomplete), then resumed with
 #    --resume, gives the file of an uninterrupted run; --resume refuses
 #    another scenario text or another seed;
+#  - run --posterior draws every replicate's inputs from the calibration's
+#    points (each replicate's values are one of them), the same for 1 and 2
+#    threads and for two replicate ranges merged; it cannot be merged with a
+#    run on the priors, and a scenario with other priors is refused;
 #  - an existing file is not replaced without --force; a scenario without
 #    targets, or without uncertain inputs, is refused and nothing is written.
 set -u
@@ -85,6 +89,32 @@ sed 's/observed: 330/observed: 331/' "$sc" >changed.yaml
 "$CASESIM" calibrate changed.yaml -o one.h5 --resume -q 2>err.txt
 [ $? -eq 2 ] || fail "--resume with another scenario text was not refused"
 grep -q "another scenario text" err.txt || fail "no reason given for another scenario text"
+
+# Runs on the posterior.
+"$CASESIM" run "$sc" --posterior straight.h5 -o post1.h5 -n 12 -t 1 -q || fail "run --posterior"
+"$CASESIM" run "$sc" --posterior straight.h5 -o post2.h5 -n 12 -t 2 -q || fail "run --posterior -t 2"
+$same post1.h5 post2.h5 >/dev/null || fail "run --posterior differs between 1 and 2 threads"
+"$CASESIM" run "$sc" --posterior straight.h5 -o pa.h5 -n 6 -q || fail "first range"
+"$CASESIM" run "$sc" --posterior straight.h5 -o pb.h5 -n 6 --first-replicate 6 -q || fail "range"
+"$CASESIM" merge pa.h5 pb.h5 -o pab.h5 >/dev/null 2>&1 || fail "merge of posterior ranges"
+$same post1.h5 pab.h5 >/dev/null || fail "merged posterior ranges differ from one run"
+/usr/bin/python3 - <<'PY' || fail "posterior run's inputs are not the calibration's points"
+import sys
+import h5py
+import numpy as np
+f = h5py.File("post1.h5")
+v = f["runs/baseline/uncertain_values"][:]
+pts = h5py.File("straight.h5")["calibration/points/values"][:]
+ok = f["uncertainty"].attrs["sampling"].startswith("posterior ")
+ok = ok and all(np.any(np.all(pts == row, axis=1)) for row in v)
+sys.exit(0 if ok else 1)
+PY
+"$CASESIM" run "$sc" -o prior.h5 -n 6 --first-replicate 6 -q || fail "run on the priors"
+"$CASESIM" merge pa.h5 prior.h5 -o mixed.h5 >/dev/null 2>&1 && fail "posterior and prior runs merged"
+sed 's/beta: {mean: 0.2, sd: 0.08}/beta: {mean: 0.2, sd: 0.09}/' "$sc" >other_prior.yaml
+"$CASESIM" run other_prior.yaml --posterior straight.h5 -o op.h5 -q 2>err.txt
+[ $? -eq 2 ] || fail "a posterior applied to other priors"
+grep -q "not the one" err.txt || fail "no reason given for other priors"
 
 if [ "$failures" -gt 0 ]; then
     echo "$failures failure(s)" >&2
