@@ -191,6 +191,54 @@ START_TEST(test_target_sums)
 }
 END_TEST
 
+/* A cohort share within 1 year: with the investigation's duration
+ * exponential of mean one year, a cohort track entering it at its
+ * incident's arrival ends within the year with probability 1 - 1/e, so
+ * the share sanctioned within 1 year is p_san (1 - 1/e) = 0.2 x 0.632; the
+ * share with no time limit (the cohort's stage_entries and outcome_counts)
+ * would be 0.2, 10 standard errors away. Tolerance: 4 binomial SE. */
+typedef struct cohort_ctx {
+    const cs_scenario *s;
+    double sums[CS_TARGET_SUMS];
+} cohort_ctx;
+
+static void add_cohort(void *ctx, const cs_replicate_result *r)
+{
+    cohort_ctx *c = ctx;
+    cs_target_accumulate(c->s, &c->s->targets[0], r, c->sums);
+}
+
+START_TEST(test_cohort_share)
+{
+    const char *from = "mean: 60", *to = "mean: 365.25";
+    char *text = malloc(strlen(BASE) + 2048);
+    ck_assert_ptr_nonnull(text);
+    const char *at = strstr(BASE, from);
+    ck_assert_ptr_nonnull(at);
+    snprintf(text, strlen(BASE) + 2048,
+             "%.*s%s%s"
+             "uncertain:\n%s"
+             "targets:\n"
+             "  - name: sanctioned_within_a_year\n"
+             "    cohort_share: {numerator: {outcome: sanctioned}, denominator: {stage: "
+             "investigation}, within_years: 1}\n"
+             "    observed: {x: 1, n: 10}\n"
+             "    source: synthetic\n",
+             (int)(at - BASE), BASE, to, at + strlen(from), P_INV);
+    cs_scenario *s = cs_test_scenario(text);
+    free(text);
+    ck_assert_int_eq(s->targets[0].kind, CS_TARGET_COHORT_SHARE);
+    ck_assert_uint_eq(s->targets[0].within_years, 1);
+    cohort_ctx c = {.s = s};
+    cs_test_run_variant(s, 0, 7, 20, false, add_cohort, &c);
+    double p = 0.2 * (1.0 - exp(-1.0)), share = c.sums[0] / c.sums[1];
+    double se = sqrt(p * (1 - p) / c.sums[1]);
+    ck_assert_msg(fabs(share - p) < NSE * se, "share %g, exact %g, 4 SE %g", share, p, NSE * se);
+    ck_assert(fabs(share - 0.2) > NSE * se);
+    cs_scenario_free(s);
+}
+END_TEST
+
 /* ------------------------------------------------------------ calibrations */
 
 static cs_calibration *calibrate(const cs_scenario *s, const cs_calibrate_config *cfg)
@@ -388,8 +436,7 @@ START_TEST(test_recovery)
         for (size_t d = 0; d < 2; d++) {
             double pit = truth_pit(c, d, v[d]);
             bool inside = pit > 0.0005 && pit < 0.9995;
-            ck_assert_msg(inside == (j < 2 || d == 0), "data set %zu input %zu: PIT %g", j, d,
-                          pit);
+            ck_assert_msg(inside == (j < 2 || d == 0), "data set %zu input %zu: PIT %g", j, d, pit);
         }
         cs_calibration_free(c);
     }
@@ -449,6 +496,7 @@ static Suite *calibrate_suite(void)
     TCase *tc = tcase_create("targets");
     tcase_add_test(tc, test_targets_loaded);
     tcase_add_test(tc, test_target_sums);
+    tcase_add_test(tc, test_cohort_share);
     suite_add_tcase(s, tc);
     tc = tcase_create("runs");
     tcase_set_timeout(tc, 300);

@@ -212,9 +212,12 @@ typedef struct cs_target_event {
 
 /* The kinds of target. */
 typedef enum cs_target_kind {
-    CS_TARGET_COUNT = 0, /* `count`: events (in a period, or of the cohort) */
-    CS_TARGET_SHARE,     /* `share`: numerator events over denominator events */
-    CS_TARGET_RATIO      /* `ratio`: a group's share over the reference group's */
+    CS_TARGET_COUNT = 0,   /* `count`: events (in a period, or of the cohort) */
+    CS_TARGET_SHARE,       /* `share`: numerator events over denominator events */
+    CS_TARGET_RATIO,       /* `ratio`: a group's share over the reference group's */
+    CS_TARGET_COHORT_SHARE /* `cohort_share`: cohort tracks reaching the numerator within
+                              within_years of their incident, over those entering the
+                              denominator stage within that time */
 } cs_target_kind;
 
 /* One entry of `targets:`: a published figure the scenario should reproduce
@@ -235,6 +238,7 @@ typedef struct cs_target_spec {
     cs_calib_target like;       /* the likelihood: family, observed, spread, unit_factor,
                                    weight (casesim/calibration.h) */
     bool holdout;               /* reported, never fitted */
+    size_t within_years;        /* cohort_share: whole years from the incident */
     cs_pos pos;
 } cs_target_spec;
 

@@ -130,14 +130,17 @@ static double predictive_draw(const cs_calibration *c, const cs_target_spec *t, 
                          .incident = ti};
     cs_pcg32_from_key(cs_gsl_pcg32_state(r), &key);
     double y = cs_calib_predictive_draw(&t->like, &sim, r);
-    return t->kind == CS_TARGET_SHARE && t->like.family != CS_CALIB_NORMAL ? y / t->like.observed_n
-                                                                           : y;
+    return (t->kind == CS_TARGET_SHARE || t->kind == CS_TARGET_COHORT_SHARE) &&
+                   t->like.family != CS_CALIB_NORMAL
+               ? y / t->like.observed_n
+               : y;
 }
 
 /* The observed figure in the units of predictive_draw. */
 static double observed_of(const cs_target_spec *t)
 {
-    return t->kind == CS_TARGET_SHARE && t->like.family != CS_CALIB_NORMAL
+    return (t->kind == CS_TARGET_SHARE || t->kind == CS_TARGET_COHORT_SHARE) &&
+                   t->like.family != CS_CALIB_NORMAL
                ? t->like.observed / t->like.observed_n
                : t->like.observed;
 }

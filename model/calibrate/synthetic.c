@@ -45,6 +45,7 @@ bool cs_target_observe(cs_target_spec *t, const double sums[CS_TARGET_SUMS])
         t->like.observed = round(sim.value * t->like.unit_factor);
         return true;
     case CS_TARGET_SHARE:
+    case CS_TARGET_COHORT_SHARE:
         if (t->like.family == CS_CALIB_NORMAL) {
             t->like.observed = sim.value;
         } else {

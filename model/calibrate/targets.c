@@ -12,6 +12,14 @@ static double count_of(const cs_scenario *s, const cs_target_spec *t, const cs_t
                        size_t g, const cs_replicate_result *r)
 {
     size_t width = e->is_outcome ? s->n_outcomes : s->n_stages;
+    if (t->kind == CS_TARGET_COHORT_SHARE) {
+        const int64_t *a = e->is_outcome ? r->cohort_outcomes_by_delay : r->cohort_entries_by_delay;
+        size_t nd = r->dims.n_delay_years;
+        int64_t sum = 0;
+        for (size_t y = 0; y < t->within_years && y < nd; y++)
+            sum += a[(g * width + e->index) * nd + y];
+        return (double)sum;
+    }
     if (!t->has_period) {
         const int64_t *a = e->is_outcome ? r->outcome_counts : r->stage_entries;
         return (double)a[g * width + e->index];
@@ -48,12 +56,13 @@ bool cs_target_simulated(const cs_target_spec *t, const double sums[CS_TARGET_SU
     }
     if (!(n > 0.0) || x > n)
         return false;
-    if (t->kind == CS_TARGET_SHARE && t->like.family == CS_CALIB_NORMAL) {
+    bool share = t->kind == CS_TARGET_SHARE || t->kind == CS_TARGET_COHORT_SHARE;
+    if (share && t->like.family == CS_CALIB_NORMAL) {
         double p = x / n;
         *out = (cs_calib_simulated){.value = p, .n = n, .se = sqrt(p * (1.0 - p) / n)};
         return true;
     }
-    if (t->kind == CS_TARGET_SHARE) {
+    if (share) {
         *out = (cs_calib_simulated){.value = x, .n = n, .se = 0.0};
         return true;
     }

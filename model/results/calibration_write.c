@@ -193,7 +193,9 @@ static int write_inputs(hid_t cal, const cs_scenario *s, const cs_calibration *c
 static void period_text(const cs_scenario *s, const cs_target_spec *t, char *buf, size_t n)
 {
     double base = s->has_start_year ? s->start_year : 0.0;
-    if (!t->has_period)
+    if (t->kind == CS_TARGET_COHORT_SHARE)
+        snprintf(buf, n, "%zu year%s", t->within_years, t->within_years == 1 ? "" : "s");
+    else if (!t->has_period)
         snprintf(buf, n, "cohort");
     else if (t->n_years == 1)
         snprintf(buf, n, "%.0f", base + (double)t->first_year);
@@ -204,7 +206,7 @@ static void period_text(const cs_scenario *s, const cs_target_spec *t, char *buf
 
 static const char *kind_text(const cs_target_spec *t)
 {
-    static const char *const K[] = {"count", "share", "ratio"};
+    static const char *const K[] = {"count", "share", "ratio", "cohort_share"};
     return K[t->kind];
 }
 

@@ -23,12 +23,13 @@
 #include "core/alloc.h"
 #include "scenario/internal.h"
 
-static const char *const TARGET_KEYS[] = {"name",       "source",      "period", "count",
-                                          "share",      "ratio",       "group",  "observed",
-                                          "likelihood", "unit_factor", "weight", "holdout"};
+static const char *const TARGET_KEYS[] = {
+    "name",  "source",   "period",     "count",       "share",  "ratio",  "cohort_share",
+    "group", "observed", "likelihood", "unit_factor", "weight", "holdout"};
 static const char *const EVENT_KEYS[] = {"stage", "outcome"};
 static const char *const SHARE_KEYS[] = {"numerator", "denominator"};
 static const char *const RATIO_KEYS[] = {"share", "group"};
+static const char *const COHORT_KEYS[] = {"numerator", "denominator", "within_years"};
 
 /* Largest observed count, and largest spread, accepted (far beyond any
  * published figure; keeps the likelihoods' arithmetic exact). */
@@ -93,17 +94,11 @@ static bool downstream(const cs_scenario *s, size_t a, const cs_target_event *b)
     return false;
 }
 
-/* `{numerator: EVENT, denominator: {stage: NAME}}`, the numerator downstream. */
-static bool read_share(cs_conv *c, const cs_ynode *n, const cs_scenario *s, cs_target_spec *t)
+/* Checks that a share's numerator is downstream of its denominator stage
+ * (num, den: their nodes, for messages). */
+static bool check_nested(cs_conv *c, const cs_ynode *num, const cs_ynode *den, const cs_scenario *s,
+                         const cs_target_spec *t)
 {
-    if (!cs_conv_is_map(c, n, "`share`"))
-        return false;
-    cs_conv_check_keys(c, n, "`share`", SHARE_KEYS, N_OF(SHARE_KEYS));
-    const cs_ynode *num = cs_conv_need(c, n, "numerator", "`share`");
-    const cs_ynode *den = cs_conv_need(c, n, "denominator", "`share`");
-    if (!num || !den || !read_event(c, num, "`numerator`", s, &t->num) ||
-        !read_event(c, den, "`denominator`", s, &t->den))
-        return false;
     if (t->den.is_outcome) {
         cs_conv_error(c, den,
                       "a share's denominator must be a stage: an outcome ends a track, so "
@@ -121,6 +116,50 @@ static bool read_share(cs_conv *c, const cs_ynode *n, const cs_scenario *s, cs_t
         return false;
     }
     return true;
+}
+
+/* `{numerator: EVENT, denominator: {stage: NAME}}`, the numerator downstream. */
+static bool read_share(cs_conv *c, const cs_ynode *n, const cs_scenario *s, cs_target_spec *t)
+{
+    if (!cs_conv_is_map(c, n, "`share`"))
+        return false;
+    cs_conv_check_keys(c, n, "`share`", SHARE_KEYS, N_OF(SHARE_KEYS));
+    const cs_ynode *num = cs_conv_need(c, n, "numerator", "`share`");
+    const cs_ynode *den = cs_conv_need(c, n, "denominator", "`share`");
+    if (!num || !den || !read_event(c, num, "`numerator`", s, &t->num) ||
+        !read_event(c, den, "`denominator`", s, &t->den))
+        return false;
+    return check_nested(c, num, den, s, t);
+}
+
+/* `{numerator: EVENT, denominator: {stage: NAME}, within_years: T}`; without
+ * a denominator, the entry stage (every cohort incident enters it on
+ * arrival). T is a whole number of years that every cohort incident is
+ * followed for: at most follow_up_years. */
+static bool read_cohort_share(cs_conv *c, const cs_ynode *n, const cs_scenario *s,
+                              cs_target_spec *t)
+{
+    if (!cs_conv_is_map(c, n, "`cohort_share`"))
+        return false;
+    cs_conv_check_keys(c, n, "`cohort_share`", COHORT_KEYS, N_OF(COHORT_KEYS));
+    const cs_ynode *num = cs_conv_need(c, n, "numerator", "`cohort_share`");
+    const cs_ynode *den = cs_ynode_get(n, "denominator");
+    const cs_ynode *w = cs_conv_need(c, n, "within_years", "`cohort_share`");
+    uint64_t years;
+    bool ok = w && cs_conv_whole(c, w, "within_years", 1, (uint64_t)CS_MAX_YEARS, &years);
+    if (ok && (double)years > s->follow_up_years + 1e-9) {
+        cs_conv_error(c, w,
+                      "within_years %llu is longer than the follow-up (time.follow_up_years "
+                      "%g): the cohort's last incidents would not be followed that long",
+                      (unsigned long long)years, s->follow_up_years);
+        ok = false;
+    }
+    t->within_years = ok ? (size_t)years : 0;
+    t->den = (cs_target_event){.is_outcome = false, .index = s->entry_stage};
+    if (!num || !read_event(c, num, "`numerator`", s, &t->num) ||
+        (den && !read_event(c, den, "`denominator`", s, &t->den)))
+        return false;
+    return check_nested(c, num, den ? den : n, s, t) && ok;
 }
 
 /* A group's name into its index. */
@@ -388,7 +427,7 @@ static bool read_likelihood(cs_conv *c, const cs_ynode *n, cs_calib_target *l)
  * counts. */
 static bool read_kind(cs_conv *c, const cs_ynode *m, const cs_scenario *s, cs_target_spec *t)
 {
-    static const char *const KINDS[] = {"count", "share", "ratio"};
+    static const char *const KINDS[] = {"count", "share", "ratio", "cohort_share"};
     const cs_ynode *found = NULL;
     for (size_t k = 0; k < N_OF(KINDS); k++) {
         const cs_ynode *v = cs_ynode_get(m, KINDS[k]);
@@ -396,7 +435,8 @@ static bool read_kind(cs_conv *c, const cs_ynode *m, const cs_scenario *s, cs_ta
             continue;
         if (found) {
             cs_conv_error(c, cs_ynode_key(m, KINDS[k]),
-                          "a target is one `count`, `share` or `ratio`; `%s` is a second one",
+                          "a target is one `count`, `share`, `ratio` or `cohort_share`; `%s` is "
+                          "a second one",
                           KINDS[k]);
             return false;
         }
@@ -404,11 +444,13 @@ static bool read_kind(cs_conv *c, const cs_ynode *m, const cs_scenario *s, cs_ta
         t->kind = (cs_target_kind)k;
     }
     if (!found) {
-        cs_conv_error(c, m, "a target needs one of `count`, `share` or `ratio`");
+        cs_conv_error(c, m, "a target needs one of `count`, `share`, `ratio` or `cohort_share`");
         return false;
     }
     if (t->kind == CS_TARGET_COUNT)
         return read_event(c, found, "`count`", s, &t->num);
+    if (t->kind == CS_TARGET_COHORT_SHARE)
+        return read_cohort_share(c, found, s, t);
     return t->kind == CS_TARGET_SHARE ? read_share(c, found, s, t) : read_ratio(c, found, s, t);
 }
 
@@ -454,7 +496,9 @@ static void read_target(cs_conv *c, const cs_ynode *m, const cs_scenario *s, cs_
     else if (cs_conv_short_text(c, n, "source", CS_MAX_SOURCE_LEN, &t->source) && !*t->source)
         cs_conv_error(c, n, "`source` is empty: say where the figure was published");
     bool kind_ok = read_kind(c, m, s, t);
-    if ((n = cs_ynode_get(m, "period")))
+    if ((n = cs_ynode_get(m, "period")) && t->kind == CS_TARGET_COHORT_SHARE && kind_ok)
+        cs_conv_error(c, n, "a cohort share follows the cohort's incidents: it takes no `period`");
+    else if (n)
         read_period(c, n, s, t);
     if ((n = cs_ynode_get(m, "group"))) {
         if (t->kind == CS_TARGET_RATIO && kind_ok)

@@ -555,8 +555,11 @@ static void track_end(ws *w, uint32_t t, size_t o, double now)
     w->out->period_outcomes_by_group[((size_t)c->group * ny + y) * no + o]++;
     w->out->period_outcomes_by_group[(w->m->n_groups * ny + y) * no + o]++;
     if (c->cohort) {
-        w->out->outcome_counts[(size_t)c->group * w->m->n_outcomes + o]++;
-        w->out->outcome_counts[w->m->n_groups * w->m->n_outcomes + o]++;
+        size_t dy = year_of(w, now - c->t_arrival), G = w->m->n_groups;
+        w->out->outcome_counts[(size_t)c->group * no + o]++;
+        w->out->outcome_counts[G * no + o]++;
+        w->out->cohort_outcomes_by_delay[((size_t)c->group * no + o) * ny + dy]++;
+        w->out->cohort_outcomes_by_delay[(G * no + o) * ny + dy]++;
     }
     c->outcome_mask |= UINT64_C(1) << o;
     CS_ASSERT(c->live && c->open_tracks > 0);
@@ -871,8 +874,11 @@ static inline void count_entry(ws *w, size_t s, const icase *c, double now)
     w->out->period_entries_by_group[((size_t)c->group * ny + y) * m->n_stages + s]++;
     w->out->period_entries_by_group[(m->n_groups * ny + y) * m->n_stages + s]++;
     if (c->cohort) {
-        w->out->stage_entries[(size_t)c->group * m->n_stages + s]++;
-        w->out->stage_entries[m->n_groups * m->n_stages + s]++;
+        size_t dy = year_of(w, now - c->t_arrival), G = m->n_groups, S = m->n_stages;
+        w->out->stage_entries[(size_t)c->group * S + s]++;
+        w->out->stage_entries[G * S + s]++;
+        w->out->cohort_entries_by_delay[((size_t)c->group * S + s) * ny + dy]++;
+        w->out->cohort_entries_by_delay[(G * S + s) * ny + dy]++;
     }
 }
 
