@@ -39,6 +39,12 @@ $same one.h5 two.h5 >/dev/null || fail "1 and 2 threads differ"
 "$CASESIM" calibrate "$sc" -o other.h5 -t 2 --seed 99 $small || fail "calibrate with seed 99"
 $same one.h5 other.h5 >/dev/null 2>&1 && fail "another seed gives the same file"
 
+chk=$("$CASESIM" check "$sc") || fail "check of the calibration scenario"
+for want in "Targets (3: 2 fitted, 1 held out)" "investigations_2019: count in 2019, observed 330" \
+    "sanctioned_share_2019: share in 2019, observed 40 of 300" "minority_ratio: ratio of the cohort"; do
+    case "$chk" in *"$want"*) ;; *) fail "check lacks: $want" ;; esac
+done
+
 rep=$("$CASESIM" report one.h5) || fail "report of a calibration file"
 for want in "Calibration of calibrate-example (complete)" "stopped at the evaluation limit" \
     "What the targets can tell apart" "p_investigated" "p_sanctioned" \
