@@ -194,6 +194,9 @@ static int take_result(const cs_calib_imis *m, cs_calibration *c, cs_error *err)
     cs_calib_imis_state stt;
     cs_calib_imis_get_state(m, &stt);
     size_t n = r.n_points, D = r.dim;
+    c->status = r.status;
+    if (n == 0)
+        return CS_OK; /* interrupted before the first wave was finished */
     c->n_points = n;
     c->n_waves = r.n_waves;
     c->z = cs_xcalloc(n * D, sizeof *c->z);

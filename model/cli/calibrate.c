@@ -238,7 +238,10 @@ static int calibrate(const cal_args *a, const cs_scenario *s, const char *comman
         st = cs_calibrate_run(s, &cfg, &c, err);
     cs_calibration_free(old);
     bool complete = st == CS_OK;
-    if ((st == CS_OK || st == CS_EINTERRUPTED) && c) {
+    if (st == CS_EINTERRUPTED && c && c->n_points == 0 && !cfg.resume)
+        fprintf(stderr, "casesim calibrate: interrupted before the first wave was finished; "
+                        "nothing was written\n");
+    else if ((st == CS_OK || st == CS_EINTERRUPTED) && c) {
         cs_error_clear(err);
         int wst = write_output(a, s, c, command_line, complete, err);
         if (wst != CS_OK)
