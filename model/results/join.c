@@ -134,12 +134,16 @@ static bool time_array(int k)
 
 /* Whether array k may be absent from a file of this major version: the
  * arrays this format's 1.2 added as optional (files of 1.0 and 1.1, and of
- * builds without uncertain inputs or time, lack them): the values of the
- * uncertain inputs (none in such a file), each replicate's annual cost (then
- * the variant's fixed cost) and the time arrays. */
+ * builds without uncertain inputs, time or calibration targets, lack
+ * them): the values of the uncertain inputs (none in such a file), each
+ * replicate's annual cost (then the variant's fixed cost), the time arrays,
+ * and the counts by group and by delay year that calibration targets read
+ * (then zero). */
 static bool may_be_absent(int k)
 {
-    return k == CS_ARRAY_uncertain_values || k == CS_ARRAY_annual_cost || time_array(k);
+    return k == CS_ARRAY_uncertain_values || k == CS_ARRAY_annual_cost || time_array(k) ||
+           k == CS_ARRAY_period_entries_by_group || k == CS_ARRAY_period_outcomes_by_group ||
+           k == CS_ARRAY_cohort_entries_by_delay || k == CS_ARRAY_cohort_outcomes_by_delay;
 }
 
 /* Whether array k is absent from v where it may be (then v->d[k].ds stays
@@ -198,10 +202,13 @@ static int read_row(const var_in *v, uint64_t row, cs_replicate_result *out, cs_
         const cs_schema_array *a = &cs_schema_arrays[k];
         char what[CS_MAX_NAME_LEN + 96];
         if (v->d[k].ds < 0) { /* absent where it may be: see may_be_absent */
+            size_t n = 0;
             if (k == CS_ARRAY_annual_cost)
                 *(double *)cs_schema_array_data(a, out) = v->fixed_cost;
             else if (time_array(k))
                 fill_absent(k, out);
+            else if (cs_schema_array_count(a, &out->dims, &n) && n > 0)
+                memset(cs_schema_array_data(a, out), 0, n * cs_type_size(a->type));
             continue;
         }
         snprintf(what, sizeof what, "row %llu of %s/%s", (unsigned long long)row, v->path, a->name);
