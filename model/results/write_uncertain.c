@@ -135,8 +135,8 @@ static int uncertainty_tables(hid_t file, const cs_scenario *s, cs_error *err)
     return st;
 }
 
-int cs_results_write_uncertainty(hid_t file, const cs_scenario *s, bool drawn,
-                                 const char *sampling, cs_error *err)
+int cs_results_write_uncertainty(hid_t file, const cs_scenario *s, bool drawn, const char *sampling,
+                                 cs_error *err)
 {
     hid_t g = H5Gcreate2(file, "/uncertainty", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     if (g < 0)
