@@ -50,6 +50,9 @@ typedef struct cs_results_options {
     uint64_t case_record_replicates; /* case records expected for replicates < first + this */
     bool uncertain_drawn;            /* the uncertain inputs are drawn (false: every replicate
                                         at the scenario's values, --no-uncertainty) */
+    const char *sampling;            /* NULL, or how they were drawn when not from the
+                                        priors: "posterior HASH" (run --posterior), recorded
+                                        as /uncertainty's `sampling` */
 } cs_results_options;
 
 typedef struct cs_results_writer cs_results_writer;

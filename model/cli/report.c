@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "casesim/measures.h"
+#include "casesim/calibration_file.h"
 #include "casesim/results.h"
 #include "casesim/stats.h"
 #include "cli/cli.h"
@@ -438,6 +439,8 @@ int cs_cli_report(int argc, char **argv)
     static cs_error err;
     cs_error_clear(&err);
     cs_results *r = NULL;
+    if (cs_calibration_file_is(argv[optind]))
+        return cs_cli_report_calibration(argv[optind]);
     /* A damaged file must not crash or hang the report (cli/probe.c). */
     int st = cs_cli_probe_results(argv[optind], &err);
     if (st == CS_OK)

@@ -58,6 +58,7 @@ struct cs_results_writer {
     measure_lists m;
     const char **input_units; /* [s->n_uncertain_values] */
     bool drawn;               /* the uncertain inputs are drawn (not --no-uncertainty) */
+    const char *sampling;     /* opt->sampling (not owned) */
 };
 
 static const char *const case_description =
@@ -186,6 +187,7 @@ static int writer_alloc(const cs_scenario *s, const cs_results_options *opt,
     if (st != CS_OK)
         return st;
     w->drawn = opt->uncertain_drawn && s->n_uncertain > 0;
+    w->sampling = opt->sampling;
     w->input_units = cs_xcalloc(s->n_uncertain_values, sizeof *w->input_units);
     if (!w->input_units)
         return cs_error_set(err, CS_ENOMEM, "out of memory");
@@ -574,7 +576,7 @@ int cs_results_writer_open(const char *path, const cs_scenario *s, const cs_resu
     if (st == CS_OK)
         st = write_scenario(w, err);
     if (st == CS_OK)
-        st = cs_results_write_uncertainty(w->file, s, w->drawn, err);
+        st = cs_results_write_uncertainty(w->file, s, w->drawn, w->sampling, err);
     if (st == CS_OK)
         st = cs_results_write_decision_spec(w->file, s, opt->variants,
                                             opt->variants ? opt->n_variants : s->n_variants, err);

@@ -234,6 +234,10 @@ void cs_load_uncertain(cs_conv *c, cs_ynode *root, cs_scenario *s);
  * the uncertain inputs read. */
 void cs_load_decision(cs_conv *c, const cs_ynode *root, cs_scenario *s);
 
+/* `targets:`, the published figures a calibration fits (targets_load.c).
+ * Needs groups, stages and outcomes read. */
+void cs_load_targets(cs_conv *c, const cs_ynode *root, cs_scenario *s);
+
 /* Appends to s->bundles copies of the portfolio bundles of base (an
  * instance has the base's variants). Returns CS_OK or CS_ENOMEM. */
 int cs_copy_portfolios(const cs_scenario *base, cs_scenario *s);

@@ -550,10 +550,16 @@ static void track_end(ws *w, uint32_t t, size_t o, double now)
 {
     uint32_t cs = w->tracks[t].case_slot;
     icase *c = &w->cases[cs];
-    w->out->period_outcomes[year_of(w, now) * w->m->n_outcomes + o]++;
+    size_t y = year_of(w, now), ny = w->n_years, no = w->m->n_outcomes;
+    w->out->period_outcomes[y * no + o]++;
+    w->out->period_outcomes_by_group[((size_t)c->group * ny + y) * no + o]++;
+    w->out->period_outcomes_by_group[(w->m->n_groups * ny + y) * no + o]++;
     if (c->cohort) {
-        w->out->outcome_counts[(size_t)c->group * w->m->n_outcomes + o]++;
-        w->out->outcome_counts[w->m->n_groups * w->m->n_outcomes + o]++;
+        size_t dy = year_of(w, now - c->t_arrival), G = w->m->n_groups;
+        w->out->outcome_counts[(size_t)c->group * no + o]++;
+        w->out->outcome_counts[G * no + o]++;
+        w->out->cohort_outcomes_by_delay[((size_t)c->group * no + o) * ny + dy]++;
+        w->out->cohort_outcomes_by_delay[(G * no + o) * ny + dy]++;
     }
     c->outcome_mask |= UINT64_C(1) << o;
     CS_ASSERT(c->live && c->open_tracks > 0);
@@ -863,10 +869,16 @@ static inline void count_entry(ws *w, size_t s, const icase *c, double now)
     const cs_model *m = w->m;
     if (in_window(m, now))
         w->st[s].entries++;
-    w->out->period_entries[year_of(w, now) * m->n_stages + s]++;
+    size_t y = year_of(w, now), ny = w->n_years;
+    w->out->period_entries[y * m->n_stages + s]++;
+    w->out->period_entries_by_group[((size_t)c->group * ny + y) * m->n_stages + s]++;
+    w->out->period_entries_by_group[(m->n_groups * ny + y) * m->n_stages + s]++;
     if (c->cohort) {
-        w->out->stage_entries[(size_t)c->group * m->n_stages + s]++;
-        w->out->stage_entries[m->n_groups * m->n_stages + s]++;
+        size_t dy = year_of(w, now - c->t_arrival), G = m->n_groups, S = m->n_stages;
+        w->out->stage_entries[(size_t)c->group * S + s]++;
+        w->out->stage_entries[G * S + s]++;
+        w->out->cohort_entries_by_delay[((size_t)c->group * S + s) * ny + dy]++;
+        w->out->cohort_entries_by_delay[(G * S + s) * ny + dy]++;
     }
 }
 
