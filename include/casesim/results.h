@@ -53,6 +53,10 @@ typedef struct cs_results_options {
     const char *sampling;            /* NULL, or how they were drawn when not from the
                                         priors: "posterior HASH" (run --posterior), recorded
                                         as /uncertainty's `sampling` */
+    const char *design;              /* NULL, or the replicates are the runs of a sensitivity
+                                        design ("saltelli", "morris"): recorded as /uncertainty's
+                                        sampling, one replicate per point, and no /decision
+                                        (its points are not a sample of the prior) */
 } cs_results_options;
 
 typedef struct cs_results_writer cs_results_writer;
