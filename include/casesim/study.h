@@ -122,7 +122,8 @@ size_t cs_study_units_done(const cs_study *st, uint64_t done);
  * groups) of variant `variant`, or with change, that minus the baseline's
  * at the same point. */
 typedef struct cs_study_output {
-    char *name; /* "impunity_rate, african_descent, baseline", "... change, outreach" */
+    char *name; /* "impunity_rate, african_descent, baseline", "... change with outreach" */
+    const char *measure_name, *group_name, *variant_name; /* the names' (not owned) */
     size_t measure, group, variant;
     bool change;
 } cs_study_output;
@@ -216,6 +217,8 @@ typedef struct cs_study_file {
     double confidence_level;
     size_t n_factors, n_outputs;
     char **factor, **output;
+    char **output_measure, **output_group, **output_variant; /* [n_outputs] */
+    uint8_t *output_change;                                  /* [n_outputs] 1: a change */
     double *s1, *st, *s1_noiseless, *st_noiseless;
     double *variance, *noise_variance, *noise_share;
     double *mu_star;

@@ -20,6 +20,10 @@ void cs_study_file_free(cs_study_file *f)
     free(f->outcome_group);
     cs_h5_free_strings(f->factor, f->n_factors);
     cs_h5_free_strings(f->output, f->n_outputs);
+    cs_h5_free_strings(f->output_measure, f->n_outputs);
+    cs_h5_free_strings(f->output_group, f->n_outputs);
+    cs_h5_free_strings(f->output_variant, f->n_outputs);
+    free(f->output_change);
     double *a[] = {f->s1,           f->st,         f->s1_noiseless,
                    f->st_noiseless, f->variance,   f->noise_variance,
                    f->noise_share,  f->mu_star,    f->oneway_low,
@@ -59,6 +63,22 @@ static int read_est(hid_t g, const char *name, const cs_study_file *f, int rank,
 static int read_analysis(hid_t g, cs_study_file *f, cs_error *err)
 {
     int st = cs_h5_read_strings(g, "output", &f->output, &f->n_outputs, err);
+    char ***col[3] = {&f->output_measure, &f->output_group, &f->output_variant};
+    static const char *const cols[3] = {"output_measure", "output_group", "output_variant"};
+    for (int c = 0; c < 3 && st == CS_OK; c++) {
+        size_t n = 0;
+        st = cs_h5_read_strings(g, cols[c], col[c], &n, err);
+        if (st == CS_OK && n != f->n_outputs) {
+            cs_h5_free_strings(*col[c], n);
+            *col[c] = NULL;
+            st = cs_error_set(err, CS_EFORMAT, "/sensitivity/%s has %zu entries, not %zu", cols[c],
+                              n, f->n_outputs);
+        }
+    }
+    size_t d1[1] = {f->n_outputs};
+    if (st == CS_OK)
+        st = cs_h5_read_array(g, "output_change", CS_TYPE_U8, 1, d1, (void **)&f->output_change,
+                              err);
     if (st == CS_OK)
         st = cs_h5_read_attr_string(g, "outcome_measure", &f->outcome_measure, err);
     if (st == CS_OK)

@@ -33,6 +33,16 @@ static int name_list(hid_t g, const char *name, const char *const *values, size_
     return st;
 }
 
+/* Names the axes of the dataset g/name. */
+static int name_axes(hid_t g, const char *name, const char *const *axes, cs_error *err)
+{
+    hid_t d = H5Dopen2(g, name, H5P_DEFAULT);
+    int st = d < 0 ? cs_h5_fail(err, CS_EIO, "cannot open /sensitivity/%s", name)
+                   : cs_h5_attr_strings(d, "dimensions", axes, 1, err);
+    cs_h5_close(&d);
+    return st;
+}
+
 /* The design's attributes. */
 static int design_attrs(hid_t g, const cs_study *st, uint64_t done, cs_error *err)
 {
@@ -247,6 +257,30 @@ static int output_data(hid_t g, const cs_study_outputs *o, const double *y, size
                        "The outputs: measure, group, variant (or its change from the baseline "
                        "at the same point).",
                        err);
+    const char **col = cs_xcalloc(3 * (o->n ? o->n : 1), sizeof *col);
+    uint8_t *change = cs_xcalloc(o->n ? o->n : 1, sizeof *change);
+    if (rc == CS_OK && (!col || !change))
+        rc = cs_error_set(err, CS_ENOMEM, "out of memory");
+    for (size_t k = 0; rc == CS_OK && k < o->n; k++) {
+        col[k] = names[k] = o->o[k].measure_name;
+        col[o->n + k] = o->o[k].group_name;
+        col[2 * o->n + k] = o->o[k].variant_name;
+        change[k] = o->o[k].change;
+    }
+    static const char *const cols[3] = {"output_measure", "output_group", "output_variant"};
+    static const char *const ax1[] = {"output"};
+    for (int c = 0; c < 3 && rc == CS_OK; c++)
+        rc = cs_h5_write_strings(g, cols[c], col + (size_t)c * o->n, o->n, err) == CS_OK
+                 ? name_axes(g, cols[c], ax1, err)
+                 : CS_EIO;
+    size_t d1[] = {o->n};
+    if (rc == CS_OK)
+        rc = cs_h5_write_array(g, "output_change", CS_TYPE_U8, 1, d1, change, "1",
+                               "1: the output is the variant's change from the baseline at the "
+                               "same point; 0: the variant's own value.",
+                               ax1, err);
+    free(col);
+    free(change);
     free(names);
     static const char *const ax[] = {"point", "output"};
     size_t d[] = {n_points, o->n};

@@ -95,6 +95,9 @@ static int add(cs_study_outputs *o, const cs_study_names *nm, size_t m, size_t g
     x->name = cs_xstrdup(name);
     if (!x->name)
         return CS_ENOMEM;
+    x->measure_name = nm->measures[m];
+    x->group_name = gname;
+    x->variant_name = nm->variants[v];
     x->measure = m;
     x->group = g;
     x->variant = v;
