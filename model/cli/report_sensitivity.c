@@ -49,13 +49,20 @@ static void output_words(const cs_report *rp, const cs_study_file *f, size_t k, 
                  strcmp(f->output_variant[k], "baseline") ? "" : "the ", f->output_variant[k]);
 }
 
+/* x rounded to a whole number, without the sign of a negative zero ("-0"). */
+static double whole(double x)
+{
+    return round(x) + 0.0;
+}
+
 /* "41% [35, 47]" from an estimate's 4 numbers. */
 static void pct(char *buf, size_t n, const double *e)
 {
     if (!isfinite(e[0]))
         snprintf(buf, n, "n/a");
     else
-        snprintf(buf, n, "%.0f%% [%.0f, %.0f]", 100 * e[0], 100 * e[2], 100 * e[3]);
+        snprintf(buf, n, "%.0f%% [%.0f, %.0f]", whole(100 * e[0]), whole(100 * e[2]),
+                 whole(100 * e[3]));
 }
 
 /* The factors of output k in decreasing order of what they explain
