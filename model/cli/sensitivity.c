@@ -25,6 +25,9 @@
 #include "casesim/study.h"
 #include "cli/cli.h"
 #include "cli/progress.h"
+#ifdef CASESIM_HAVE_MPI
+#include "casesim/engine_mpi.h"
+#endif
 
 #define CMD "sensitivity"
 #define MAX_REQUESTS 64
@@ -433,24 +436,127 @@ static int sink(void *ctx, const cs_replicate_result *res, cs_error *err)
     return st;
 }
 
-/* Runs the runs not yet done. */
+/* The run of the runs from `first` on, over the table of d's points
+ * (table, src: filled here, must outlive the configuration). */
+static cs_run_config run_config(const cs_study *d, uint64_t first, uint64_t threads,
+                                cs_table_source *table, cs_point_source *src)
+{
+    *table = (cs_table_source){.values = d->values,
+                               .n_points = d->n_points,
+                               .n_values = d->n_values,
+                               .replicates_per_point = 1};
+    cs_point_source_table(src, table);
+    return (cs_run_config){.seed = d->seed,
+                           .first_replicate = first,
+                           .n_replicates = d->n_points - first,
+                           .threads = (int)threads,
+                           .stop = &stop_signal,
+                           .points = src};
+}
+
+#ifdef CASESIM_HAVE_MPI
+/* This process's rank and the number of ranks. */
+typedef struct mpi_state {
+    int rank, size;
+} mpi_state;
+static mpi_state mpi = {0, 1};
+
+/* What every rank needs to plan the same study and run its share. */
+typedef struct mpi_params {
+    uint64_t method, samples, trajectories, noise_points, seed, group_by_stage, threads, first;
+} mpi_params;
+
+/* Rank 0: sends the other ranks "go", the parameters and the scenario
+ * text; they plan the same study (the points are functions of the
+ * scenario and the options alone) and agree on the outcome. */
+static int mpi_release(const sens_run *r, cs_error *err)
+{
+    int go = -1; /* not an exit status: the study follows */
+    MPI_Bcast(&go, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    const cs_study_options *o = &r->a.o;
+    mpi_params q = {o->method, o->samples,        o->trajectories, o->noise_points,
+                    o->seed,   o->group_by_stage, r->a.threads,    r->done};
+    MPI_Bcast(&q, (int)sizeof q, MPI_BYTE, 0, MPI_COMM_WORLD);
+    char *path = r->s->path, *text = r->s->source;
+    size_t path_len = strlen(path), text_len = r->s->source_len;
+    int st = cs_mpi_bcast_bytes(MPI_COMM_WORLD, 0, &path, &path_len, err);
+    if (st == CS_OK)
+        st = cs_mpi_bcast_bytes(MPI_COMM_WORLD, 0, &text, &text_len, err);
+    if (st == CS_OK)
+        st = cs_mpi_agree(MPI_COMM_WORLD, CS_OK, err);
+    return st;
+}
+
+/* Ranks other than 0: plan the study rank 0 sends and run this rank's share. */
+static int mpi_follow_run(const mpi_params *q, const char *path, const char *text, size_t len,
+                          cs_error *err)
+{
+    cs_scenario *s = NULL;
+    cs_study *d = NULL;
+    cs_study_options o = {.method = (cs_study_method)q->method,
+                          .samples = (size_t)q->samples,
+                          .trajectories = (size_t)q->trajectories,
+                          .noise_points = (size_t)q->noise_points,
+                          .seed = q->seed,
+                          .group_by_stage = q->group_by_stage != 0};
+    int st = cs_scenario_load_string(text, len, path, &s, err);
+    if (st == CS_OK)
+        st = cs_study_alloc(s, &o, &d, err);
+    st = cs_mpi_agree(MPI_COMM_WORLD, st, err);
+    if (st == CS_OK) {
+        struct sigaction old[2];
+        signals_catch(old);
+        cs_table_source table;
+        cs_point_source src;
+        cs_run_config cfg = run_config(d, q->first, q->threads, &table, &src);
+        cs_sim_run_mpi(s, &cfg, MPI_COMM_WORLD, err);
+        signals_restore(old);
+    }
+    cs_study_free(d);
+    cs_scenario_free(s);
+    return st;
+}
+
+/* Ranks other than 0: wait for rank 0's go; return rank 0's exit status. */
+static int mpi_follow(void)
+{
+    static cs_error err;
+    cs_error_clear(&err);
+    int go = 0;
+    MPI_Bcast(&go, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (go >= 0)
+        return go; /* rank 0 ended before the study: its exit status */
+    mpi_params q;
+    MPI_Bcast(&q, (int)sizeof q, MPI_BYTE, 0, MPI_COMM_WORLD);
+    char *path = NULL, *text = NULL;
+    size_t path_len = 0, text_len = 0;
+    int st = cs_mpi_bcast_bytes(MPI_COMM_WORLD, 0, &path, &path_len, &err);
+    if (st == CS_OK)
+        st = cs_mpi_bcast_bytes(MPI_COMM_WORLD, 0, &text, &text_len, &err);
+    if (st == CS_OK)
+        mpi_follow_run(&q, path, text, text_len, &err);
+    int rc = CS_EXIT_FAILURE;
+    MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    free(path);
+    free(text);
+    return rc;
+}
+#endif
+
+/* Runs the runs not yet done: in this process, or over the MPI ranks. */
 static int execute(sens_run *r, cs_error *err)
 {
-    const cs_study *d = r->st;
-    cs_table_source table = {.values = d->values,
-                             .n_points = d->n_points,
-                             .n_values = d->n_values,
-                             .replicates_per_point = 1};
+    cs_table_source table;
     cs_point_source src;
-    cs_point_source_table(&src, &table);
-    cs_run_config cfg = {.seed = d->seed,
-                         .first_replicate = r->done,
-                         .n_replicates = d->n_points - r->done,
-                         .threads = (int)r->a.threads,
-                         .stop = &stop_signal,
-                         .sink = sink,
-                         .sink_ctx = r,
-                         .points = &src};
+    cs_run_config cfg = run_config(r->st, r->done, r->a.threads, &table, &src);
+    cfg.sink = sink;
+    cfg.sink_ctx = r;
+#ifdef CASESIM_HAVE_MPI
+    if (mpi.size > 1) {
+        int st = mpi_release(r, err);
+        return st == CS_OK ? cs_sim_run_mpi(r->s, &cfg, MPI_COMM_WORLD, err) : st;
+    }
+#endif
     return cs_sim_run(r->s, &cfg, err);
 }
 
@@ -589,7 +695,7 @@ static int run_and_publish(sens_run *r, cs_error *err)
     return rc;
 }
 
-int cs_cli_sensitivity(int argc, char **argv)
+static int sensitivity_main(int argc, char **argv)
 {
     static sens_run r; /* large: keep it off the stack */
     static cs_error err;
@@ -611,4 +717,37 @@ int cs_cli_sensitivity(int argc, char **argv)
         rc = run_and_publish(&r, &err);
     sens_run_free(&r);
     return rc;
+}
+
+int cs_cli_sensitivity(int argc, char **argv)
+{
+#ifdef CASESIM_HAVE_MPI
+    int provided = MPI_THREAD_SINGLE;
+    if (MPI_Init_thread(NULL, NULL, MPI_THREAD_SERIALIZED, &provided) != MPI_SUCCESS) {
+        fprintf(stderr, "casesim " CMD ": MPI could not be initialised\n");
+        return CS_EXIT_FAILURE;
+    }
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    MPI_Comm_rank(MPI_COMM_WORLD, &mpi.rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &mpi.size);
+    int rc;
+    if (mpi.size > 1 && provided < MPI_THREAD_SERIALIZED) {
+        if (mpi.rank == 0)
+            fprintf(stderr, "casesim " CMD ": this MPI library does not provide "
+                            "MPI_THREAD_SERIALIZED, which the MPI run needs\n");
+        rc = CS_EXIT_FAILURE;
+    } else if (mpi.rank > 0) {
+        rc = mpi_follow();
+    } else {
+        rc = sensitivity_main(argc, argv);
+        /* To the other ranks: after the study if they were released, else
+         * in place of the release (they end at once with it). */
+        if (mpi.size > 1)
+            MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    }
+    MPI_Finalize();
+    return rc;
+#else
+    return sensitivity_main(argc, argv);
+#endif
 }
