@@ -323,6 +323,12 @@ void cs_results_array_free(cs_results_array *a);
 int cs_results_read_measures(const cs_results *r, size_t v, double **out, uint64_t *n_replicates,
                              cs_error *err);
 
+/* Whether r is the file of a sensitivity study (`casesim sensitivity`:
+ * its replicates are the runs of a design, /uncertainty's sampling
+ * "saltelli" or "morris"), which `casesim merge` and `casesim run
+ * --resume` refuse. */
+bool cs_results_is_study(const cs_results *r);
+
 /* Finds a summary row; NULL if absent. */
 const cs_results_summary_row *cs_results_find_summary(const cs_results *r, const char *variant,
                                                       const char *group, const char *measure);

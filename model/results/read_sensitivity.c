@@ -10,6 +10,11 @@
 #include "core/alloc.h"
 #include "results/h5util.h"
 
+bool cs_results_is_study(const cs_results *r)
+{
+    return !strcmp(r->sampling, "saltelli") || !strcmp(r->sampling, "morris");
+}
+
 void cs_study_file_free(cs_study_file *f)
 {
     if (!f)

@@ -121,6 +121,8 @@ static int make_design(const cs_study_options *opt, cs_study *st, cs_error *err)
                             "%zu noise points asked for, but the design has %zu rows to repeat",
                             opt->noise_points, n);
     int rc = cs_sens_saltelli_alloc(st->n_inputs, st->group, n, 1, opt->seed, &st->saltelli, err);
+    if (rc == CS_EINVAL && 2 * st->n_factors > CS_SENS_SOBOL_MAX_DIM && !opt->group_by_stage)
+        cs_error_set(err, rc, "or put the entries of each stage in one group: --group-by stage");
     if (rc == CS_OK) {
         st->n_rows = n;
         st->n_design = st->saltelli->n_points;

@@ -86,6 +86,15 @@ assert [x.decode() for x in g["factor"][()]] == ["half0", "half1"], g["factor"][
 assert g.attrs["inputs"] == 21 and g.attrs["factors"] == 2' grouped.h5 ||
     fail "grouped inputs: not two factors of 21 inputs"
 
+# --group-by stage: one factor per stage the entries' paths name.
+expect_exit 0 "grouped by stage" -- "$CASESIM" sensitivity "$sens" -o stages.h5 -N 4 --noise 2 \
+    --group-by stage -q
+/usr/bin/python3 -c 'import h5py, sys
+g = h5py.File(sys.argv[1], "r")["sensitivity"]
+assert [x.decode() for x in g["factor"][()]] == ["report", "investigation", "hearing"]' \
+    stages.h5 || fail "--group-by stage: not one factor per stage"
+refused "an unknown grouping" "takes 'stage'" -- "$sens" --group-by entry
+
 # 2. Threads: the same file.
 expect_exit 0 "1 thread" -- "$CASESIM" sensitivity "$sens" -o t1.h5 -N 32 -t 1 -q
 expect_exit 0 "2 threads" -- "$CASESIM" sensitivity "$sens" -o t2.h5 -N 32 -t 2 -q
@@ -161,6 +170,10 @@ grep -q "was interrupted after" stdout || fail "the report does not say the stud
 expect_exit 2 "resume with another size" -- "$CASESIM" sensitivity "$sens" -o part.h5 -N 256 \
     --resume -q
 expect_message "another design" "resume with another size"
+expect_exit 2 "run --resume of a study" -- "$CASESIM" run "$sens" -o part.h5 --resume -q
+expect_message "casesim sensitivity --resume" "run --resume of a study"
+expect_exit 2 "merge of studies" -- "$CASESIM" merge part.h5 t1.h5 -o merged.h5
+expect_message "sensitivity study" "merge of studies"
 expect_exit 0 "resume" -- "$CASESIM" sensitivity "$sens" -o part.h5 -N $n --resume -t 1 -q
 $same full.h5 part.h5 || fail "interrupted + resumed differs from an uninterrupted study"
 
