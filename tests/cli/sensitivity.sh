@@ -172,7 +172,7 @@ expect_exit 2 "resume with another size" -- "$CASESIM" sensitivity "$sens" -o pa
 expect_message "another design" "resume with another size"
 expect_exit 2 "run --resume of a study" -- "$CASESIM" run "$sens" -o part.h5 --resume -q
 expect_message "casesim sensitivity --resume" "run --resume of a study"
-expect_exit 2 "merge of studies" -- "$CASESIM" merge part.h5 t1.h5 -o merged.h5
+expect_exit 2 "merge of studies" -- "$CASESIM" merge t1.h5 t2.h5 -o merged.h5
 expect_message "sensitivity study" "merge of studies"
 expect_exit 0 "resume" -- "$CASESIM" sensitivity "$sens" -o part.h5 -N $n --resume -t 1 -q
 $same full.h5 part.h5 || fail "interrupted + resumed differs from an uninterrupted study"
