@@ -12,6 +12,7 @@
 #include "casesim/study.h"
 #include "core/alloc.h"
 #include "results/h5util.h"
+#include "results/internal.h"
 #include "results/schema.h"
 
 /* The statistics of an estimate, the last axis of the index arrays. */
@@ -336,6 +337,8 @@ int cs_study_write(const char *path, const cs_study *st, uint64_t done, const cs
     if (rc == CS_OK && r)
         rc = analysis_data(g, st, o, y, r, err);
     cs_h5_close(&g);
+    if (rc == CS_OK) /* the dimension scales of the new arrays' axes */
+        rc = cs_results_label_axes(f, err);
     if (H5Fclose(f) < 0 && rc == CS_OK)
         rc = cs_h5_fail(err, CS_EIO, "%s: cannot close", path);
     return rc;

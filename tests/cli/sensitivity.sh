@@ -7,7 +7,9 @@
 #    incomplete, and --resume then gives the uninterrupted study's file;
 #  - the file's /sensitivity (design, outputs, indices, noise, one-way
 #    values; every array naming its axes);
-#  - `casesim report` reads the indices out in words, first; Morris too.
+#  - `casesim report` reads the indices out in words, first; Morris too;
+#  - every dataset has its checksum and scales (format 1.2), the Python
+#    package verifies the file, and the figures are drawn.
 set -u
 : "${CASESIM:?CASESIM must name the casesim binary}"
 : "${SRCDIR:?SRCDIR must name the source tree}"
@@ -143,6 +145,36 @@ for name in ("s1", "st", "unit_points", "outputs", "noise_share", "oneway_low"):
     check("dimensions" in g[name].attrs, f"{name} names its axes")
 sys.exit(0 if ok else 1)
 PY
+
+# Format 1.2's conventions: every dataset of /sensitivity has a checksum
+# (Fletcher32, or the CRC of its strings) and dimension scales on its axes;
+# the Python package opens and verifies the file; the figures are drawn.
+/usr/bin/python3 - t1.h5 <<'PY' || fail "/sensitivity does not follow format 1.2"
+import sys
+import h5py
+g = h5py.File(sys.argv[1], "r")["sensitivity"]
+bad = []
+for name, ds in g.items():
+    if not isinstance(ds, h5py.Dataset):
+        continue
+    if not (ds.fletcher32 or "strings_crc32" in ds.attrs):
+        bad.append(f"{name}: no checksum")
+    if "dimensions" in ds.attrs and not ds.is_scale:
+        for i, dim in enumerate(ds.dims):
+            if len(dim) == 0:
+                bad.append(f"{name}: axis {i} has no scale")
+if bad:
+    print("\n".join(bad), file=sys.stderr)
+    sys.exit(1)
+PY
+PYTHONPATH="$SRCDIR/analysis/python" /usr/bin/python3 -c 'import sys, casesim
+with casesim.open(sys.argv[1], verify=True) as r:
+    pass' t1.h5 || fail "the Python package refuses the study's file"
+PYTHONPATH="$SRCDIR/analysis/python" /usr/bin/python3 -m casesim.figures t1.h5 -o figs >/dev/null ||
+    fail "the figures of a study failed"
+for f in sensitivity_indices sensitivity_tornado; do
+    [ -s figs/$f.png ] || fail "no figure $f"
+done
 
 # 4. Interrupted, then resumed: the uninterrupted study's file.
 n=512
