@@ -159,7 +159,7 @@ for name, ds in g.items():
         continue
     if not (ds.fletcher32 or "strings_crc32" in ds.attrs):
         bad.append(f"{name}: no checksum")
-    if "dimensions" in ds.attrs and not ds.is_scale:
+    if "dimensions" in ds.attrs and not h5py.h5ds.is_scale(ds.id):
         for i, dim in enumerate(ds.dims):
             if len(dim) == 0:
                 bad.append(f"{name}: axis {i} has no scale")
