@@ -94,6 +94,7 @@ typedef struct cs_study {
     cs_sens_saltelli *saltelli; /* Sobol (else NULL) */
     cs_sens_morris *morris;     /* Morris (else NULL) */
     size_t n_rows;              /* Sobol: N; Morris: r */
+    size_t n_correlations;      /* the scenario's correlations (see "Correlations" above) */
     size_t n_design, n_noise, n_tornado, n_points;
     double *u;      /* [n_points][K] unit-cube coordinates of every run */
     double *values; /* [n_points][K] the scenario values there */
@@ -213,7 +214,7 @@ int cs_study_write(const char *path, const cs_study *st, uint64_t done, const cs
 typedef struct cs_study_file {
     char *method, *status, *outcome_measure, *outcome_group;
     uint64_t rows, n_inputs, points, design_points, noise_points, oneway_points, seed, runs_done,
-        units_done, bootstrap_resamples;
+        units_done, bootstrap_resamples, correlations;
     double confidence_level;
     size_t n_factors, n_outputs;
     char **factor, **output;

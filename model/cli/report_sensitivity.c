@@ -219,6 +219,17 @@ static int summary_table(const cs_report *rp, const cs_study_file *f)
     return rc;
 }
 
+/* What the indices mean with correlated inputs ("" without). */
+static const char *correlated_words(const cs_study_file *f)
+{
+    return f->correlations > 0
+               ? " The scenario correlates some inputs: the indices are those of the "
+                 "independent variables behind its correlations, in the order of uncertain: "
+                 "(the first of a correlated pair carries what it explains through the "
+                 "later one)."
+               : "";
+}
+
 static void intro(const cs_report *rp, const cs_study_file *f)
 {
     cs_rep_heading(rp, 2, "1. Which uncertain input drives the results");
@@ -240,9 +251,11 @@ static void intro(const cs_report *rp, const cs_study_file *f)
                     "that knowing the input exactly would remove; 'with interactions' (total "
                     "index) adds what it explains together with other inputs. Brackets are %g%% "
                     "bootstrap intervals over the design's rows. Inputs that explain little are "
-                    "not worth better data; those at the top are.",
+                    "not worth better data; those at the top are. An input here is an entry of "
+                    "the scenario's uncertain: section, or a group of entries (group:), judged "
+                    "together.%s",
                     (unsigned long long)f->rows, f->n_factors, (unsigned long long)f->points,
-                    100 * f->confidence_level);
+                    100 * f->confidence_level, correlated_words(f));
     else
         cs_rep_para(rp,
                     "Morris screening with %llu trajectories over %zu inputs (%llu runs): the "

@@ -41,10 +41,10 @@ void cs_study_file_free(cs_study_file *f)
 static int read_attrs(hid_t g, cs_study_file *f, cs_error *err)
 {
     const char *names[] = {"rows",          "inputs", "points",    "design_points", "noise_points",
-                           "oneway_points", "seed",   "runs_done", "units_done"};
-    uint64_t *v[] = {&f->rows,          &f->n_inputs,     &f->points,
-                     &f->design_points, &f->noise_points, &f->oneway_points,
-                     &f->seed,          &f->runs_done,    &f->units_done};
+                           "oneway_points", "seed",   "runs_done", "units_done",    "correlations"};
+    uint64_t *v[] = {&f->rows,         &f->n_inputs,      &f->points, &f->design_points,
+                     &f->noise_points, &f->oneway_points, &f->seed,   &f->runs_done,
+                     &f->units_done,   &f->correlations};
     int st = cs_h5_read_attr_string(g, "method", &f->method, err);
     if (st == CS_OK)
         st = cs_h5_read_attr_string(g, "status", &f->status, err);

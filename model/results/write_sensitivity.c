@@ -47,11 +47,13 @@ static int name_axes(hid_t g, const char *name, const char *const *axes, cs_erro
 /* The design's attributes. */
 static int design_attrs(hid_t g, const cs_study *st, uint64_t done, cs_error *err)
 {
-    const char *names[] = {"rows",         "factors",       "inputs", "points",    "design_points",
-                           "noise_points", "oneway_points", "seed",   "runs_done", "units_done"};
+    const char *names[] = {"rows",          "factors",      "inputs",        "points",
+                           "design_points", "noise_points", "oneway_points", "seed",
+                           "runs_done",     "units_done",   "correlations"};
     uint64_t v[] = {
-        st->n_rows,  st->n_factors, st->n_inputs, st->n_points, st->n_design,
-        st->n_noise, st->n_tornado, st->seed,     done,         cs_study_units_done(st, done)};
+        st->n_rows,        st->n_factors, st->n_inputs, st->n_points, st->n_design,
+        st->n_noise,       st->n_tornado, st->seed,     done,         cs_study_units_done(st, done),
+        st->n_correlations};
     int rc = cs_h5_attr_string(g, "method", cs_study_method_name(st->method), err);
     for (size_t i = 0; i < sizeof v / sizeof *v && rc == CS_OK; i++)
         rc = cs_h5_attr_u64(g, names[i], v[i], err);

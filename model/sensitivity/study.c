@@ -179,6 +179,7 @@ int cs_study_alloc(const cs_scenario *s, const cs_study_options *opt, cs_study *
     st->method = opt->method;
     st->seed = opt->seed;
     st->n_inputs = st->n_values = s->n_uncertain_values;
+    st->n_correlations = s->n_correlations;
     int rc = make_factors(s, opt->group_by_stage, st, err);
     if (rc == CS_OK)
         rc = make_design(opt, st, err);

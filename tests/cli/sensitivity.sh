@@ -221,6 +221,19 @@ done
 expect_exit 0 "csv report" -- "$CASESIM" report full.h5 --format csv
 grep -q "^sensitivity_first_order," stdout || fail "the CSV report lacks the indices"
 
+# A scenario with a decision, a Dirichlet and correlated inputs: the
+# outcome is the decision's, a Dirichlet is one factor, and the report says
+# what the indices of correlated inputs are.
+unc="$SRCDIR/tests/data/valid/uncertain.yaml"
+expect_exit 0 "correlated inputs" -- "$CASESIM" sensitivity "$unc" -o unc.h5 -N 4 --noise 2 -q
+/usr/bin/python3 -c 'import h5py, sys
+g = h5py.File(sys.argv[1], "r")["sensitivity"]
+assert g.attrs["outcome_group"] == "african_descent" and g.attrs["correlations"] == 1
+assert g.attrs["inputs"] == 6 and g.attrs["factors"] == 5, (g.attrs["inputs"], g.attrs["factors"])' \
+    unc.h5 || fail "correlated inputs: outcome, factors or correlations wrong"
+expect_exit 0 "report with correlated inputs" -- "$CASESIM" report unc.h5
+grep -q "correlates some inputs" stdout || fail "the report does not explain correlated inputs"
+
 # 6. Morris.
 expect_exit 0 "morris" -- "$CASESIM" sensitivity "$sens" -o m.h5 --method morris \
     --trajectories 8 -q
