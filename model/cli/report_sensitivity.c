@@ -163,7 +163,16 @@ static int one_output(const cs_report *rp, const cs_study_file *f, size_t k)
     top[0] = order[0];
     free(order);
     const double *e = f->s1 ? f->s1 + 4 * (k * D + top[0]) : NULL;
-    if (e && isfinite(e[0])) {
+    if (e && isfinite(e[0]) && !(e[2] > 0)) {
+        cs_rep_para(rp,
+                    "No input's share of the variance of %s can be told from zero with N = "
+                    "%llu rows (the largest first-order interval includes 0): run more rows "
+                    "(--samples)%s.",
+                    what, (unsigned long long)f->rows,
+                    f->noise_share && f->noise_share[4 * k + 2] >= NOISE_SMALL
+                        ? " and, with this much noise, more incidents per run"
+                        : "");
+    } else if (e && isfinite(e[0])) {
         char x[64];
         pct(x, sizeof x, e);
         cs_rep_para(rp, "%s explains %s of the variance of %s on its own.", f->factor[top[0]], x,
