@@ -35,6 +35,9 @@ int cs_cli_run(int argc, char **argv);
 /* casesim calibrate SCENARIO.yaml -o CAL.h5 [options] (model/cli/calibrate.c). */
 int cs_cli_calibrate(int argc, char **argv);
 
+/* casesim sensitivity SCENARIO.yaml -o S.h5 [options] (model/cli/sensitivity.c). */
+int cs_cli_sensitivity(int argc, char **argv);
+
 /* casesim report RESULTS.h5 [--format text|csv|markdown] (model/cli/report.c). */
 int cs_cli_report(int argc, char **argv);
 

@@ -246,7 +246,7 @@ static void report_intro(const cs_report *rp)
 static int report_headlines(const cs_report *rp)
 {
     const cs_results *r = rp->r;
-    cs_rep_heading(rp, 2, "%d. Headline measures by victim group", 1 + (r->decision != NULL));
+    cs_rep_heading(rp, 2, "%d. Headline measures by victim group", 1 + rp->before);
     for (size_t v = 0; v < r->n_variants; v++) {
         const cs_results_variant *cv = &r->variants[v];
         variant_heading(rp, cv);
@@ -274,7 +274,7 @@ static int report_headlines(const cs_report *rp)
 static int report_changes(const cs_report *rp)
 {
     const cs_results *r = rp->r;
-    cs_rep_heading(rp, 2, "%d. Change against the baseline", 2 + (r->decision != NULL));
+    cs_rep_heading(rp, 2, "%d. Change against the baseline", 2 + rp->before);
     cs_rep_para(
         rp,
         "Each intervention and bundle met the same simulated incidents as the baseline (common "
@@ -301,7 +301,7 @@ static int report_changes(const cs_report *rp)
 static int report_ranking(const cs_report *rp)
 {
     const cs_results *r = rp->r;
-    cs_rep_heading(rp, 2, "%d. Ranking on the outcomes alone", 3 + (r->decision != NULL));
+    cs_rep_heading(rp, 2, "%d. Ranking on the outcomes alone", 3 + rp->before);
     if (r->decision)
         cs_rep_para(rp, "This ranking ignores cost: section 1 weighs it.");
     if (r->n_groups < 2) {
@@ -331,8 +331,10 @@ static int report_ranking(const cs_report *rp)
 static int report_human(const cs_report *rp)
 {
     report_intro(rp);
+    if (rp->sens && cs_report_sensitivity(rp, rp->sens))
+        return -1;
     if (cs_report_decision(rp) || report_headlines(rp) || report_changes(rp) ||
-        report_ranking(rp) || cs_report_years(rp, 4 + (rp->r->decision != NULL)))
+        report_ranking(rp) || cs_report_years(rp, 4 + rp->before))
         return -1;
     return 0;
 }
@@ -371,6 +373,8 @@ static int report_csv(const cs_report *rp)
                        k->ratio_p_best);
     }
     cs_report_years_csv(rp);
+    if (rp->sens && cs_report_sensitivity_csv(rp, rp->sens))
+        return -1;
     return cs_report_decision_csv(rp);
 }
 
@@ -449,7 +453,15 @@ int cs_cli_report(int argc, char **argv)
         cs_cli_print_error("report", &err);
         return st == CS_EIO ? CS_EXIT_FAILURE : CS_EXIT_USAGE;
     }
-    cs_report rp = {.r = r, .f = f, .o = stdout, .mag = 0};
+    cs_study_file *sens = NULL;
+    st = cs_study_read(r, &sens, &err);
+    if (st != CS_OK) {
+        cs_cli_print_error("report", &err);
+        cs_results_close(r);
+        return cs_cli_exit_code(st);
+    }
+    cs_report rp = {.r = r, .f = f, .o = stdout, .sens = sens, .mag = 0};
+    rp.before = (r->decision != NULL) + (sens != NULL);
     snprintf(rp.level, sizeof rp.level, "%g%%", 100 * r->confidence_level);
     for (size_t g = 0; g < r->n_groups; g++)
         if (!strcmp(r->groups[g].name, r->most_affected_group))
@@ -457,6 +469,7 @@ int cs_cli_report(int argc, char **argv)
     int rc = f == FMT_CSV ? report_csv(&rp) : report_human(&rp);
     if (fflush(stdout) != 0 || ferror(stdout))
         rc = -1;
+    cs_study_file_free(sens);
     cs_results_close(r);
     if (rc != 0) {
         fprintf(stderr, "casesim report: could not write the report (out of memory or output "

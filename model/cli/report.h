@@ -13,6 +13,7 @@
 
 #include "casesim/results.h"
 #include "casesim/schema.h"
+#include "casesim/study.h"
 
 typedef enum { FMT_TEXT, FMT_CSV, FMT_MARKDOWN } cs_report_format;
 
@@ -26,6 +27,8 @@ typedef struct cs_report {
     const cs_results *r;
     cs_report_format f;
     FILE *o;
+    const cs_study_file *sens; /* /sensitivity, NULL if the file has none */
+    int before;                /* sections before the headline measures (decision, sensitivity) */
     size_t mag;     /* index of the most affected group; the reference (0) if it is alone */
     char level[16]; /* the file's confidence level as a percentage: "95%" */
 } cs_report;
@@ -89,6 +92,14 @@ int cs_report_decision_csv(const cs_report *rp);
  * (cli/report_time.c) */
 int cs_report_years(const cs_report *rp, int section);
 void cs_report_years_csv(const cs_report *rp);
+
+/* The sensitivity section (text or Markdown) of a file of `casesim
+ * sensitivity`: what the indices mean, for each baseline output the
+ * leading input in words, the ranked table and the noise share, then one
+ * row per output; and its CSV rows. Return 0, or -1 out of memory.
+ * (cli/report_sensitivity.c) */
+int cs_report_sensitivity(const cs_report *rp, const cs_study_file *f);
+int cs_report_sensitivity_csv(const cs_report *rp, const cs_study_file *f);
 
 /* Which uncertainty the intervals of the tables cover, as a sentence. */
 const char *cs_report_interval_scope(const cs_results *r);

@@ -342,7 +342,12 @@ static int resume_options(const cs_results *old, const cs_scenario *s, run_opts 
     if (st != CS_OK)
         return st;
     const char *f = old->path;
-    if (o->have_seed && o->seed != old->seed)
+    if (cs_results_is_study(old))
+        st = cs_error_set(err, CS_EINVAL,
+                          "%s holds a sensitivity study: finish it with casesim sensitivity "
+                          "--resume",
+                          f);
+    else if (o->have_seed && o->seed != old->seed)
         st = cs_error_set(err, CS_EINVAL,
                           "%s was run with seed %llu, not %llu: resume with the same seed", f,
                           (unsigned long long)old->seed, (unsigned long long)o->seed);

@@ -168,7 +168,7 @@ void cs_results_decision_free(cs_results_decision *d);
  * run draws them (false: --no-uncertainty). Returns CS_OK, CS_EIO or
  * CS_ENOMEM. */
 int cs_results_write_uncertainty(hid_t file, const cs_scenario *s, bool drawn, const char *sampling,
-                                 cs_error *err);
+                                 const char *design, cs_error *err);
 
 /* The attributes of /decision: what the decision tables are computed from.
  * Returns CS_OK, CS_EIO or CS_ENOMEM. */

@@ -96,6 +96,13 @@ int cs_results_check_joinable(const cs_results *a, const cs_results *b, cs_error
                             "replicates are not one sample",
                             a->path, b->path, (unsigned long long)a->seed,
                             (unsigned long long)b->seed);
+    const cs_results *study = cs_results_is_study(a) ? a : cs_results_is_study(b) ? b : NULL;
+    if (study)
+        return cs_error_set(err, CS_EINVAL,
+                            "%s holds a sensitivity study, whose runs are the points of one "
+                            "design: it cannot be joined (an interrupted study is finished "
+                            "with casesim sensitivity --resume)",
+                            study->path);
     if (strcmp(a->sampling, b->sampling) != 0)
         return cs_error_set(err, CS_EINVAL,
                             "%s and %s drew their uncertain inputs differently (%s and %s): run "

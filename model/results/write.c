@@ -576,8 +576,8 @@ int cs_results_writer_open(const char *path, const cs_scenario *s, const cs_resu
     if (st == CS_OK)
         st = write_scenario(w, err);
     if (st == CS_OK)
-        st = cs_results_write_uncertainty(w->file, s, w->drawn, w->sampling, err);
-    if (st == CS_OK)
+        st = cs_results_write_uncertainty(w->file, s, w->drawn, w->sampling, opt->design, err);
+    if (st == CS_OK && !opt->design)
         st = cs_results_write_decision_spec(w->file, s, opt->variants,
                                             opt->variants ? opt->n_variants : s->n_variants, err);
     if (st == CS_OK)
