@@ -57,6 +57,13 @@ typedef struct cs_results_options {
     bool without_kinds;
     bool uncertain_drawn; /* the uncertain inputs are drawn (false: every replicate
                              at the scenario's values, --no-uncertainty) */
+    const char *sampling; /* NULL, or how they were drawn when not from the
+                             priors: "posterior HASH" (run --posterior), recorded
+                             as /uncertainty's `sampling` */
+    const char *design;   /* NULL, or the replicates are the runs of a sensitivity
+                             design ("saltelli", "morris"): recorded as /uncertainty's
+                             sampling, one replicate per point, and no /decision
+                             (its points are not a sample of the prior) */
 } cs_results_options;
 
 typedef struct cs_results_writer cs_results_writer;
@@ -354,6 +361,12 @@ void cs_results_array_free(cs_results_array *a);
  * count. As cs_results_read_array of "measures". */
 int cs_results_read_measures(const cs_results *r, size_t v, double **out, uint64_t *n_replicates,
                              cs_error *err);
+
+/* Whether r is the file of a sensitivity study (`casesim sensitivity`:
+ * its replicates are the runs of a design, /uncertainty's sampling
+ * "saltelli" or "morris"), which `casesim merge` and `casesim run
+ * --resume` refuse. */
+bool cs_results_is_study(const cs_results *r);
 
 /* Finds a summary row; NULL if absent. */
 const cs_results_summary_row *cs_results_find_summary(const cs_results *r, const char *variant,

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "casesim/calibration.h"
 #include "casesim/error.h"
 #include "casesim/uncertain.h"
 
@@ -57,6 +58,8 @@ extern "C" {
  * the results file and a row of its name lists). */
 #define CS_MAX_VARIANTS 4096
 #define CS_MAX_WTP_POINTS 10001 /* values of a willingness-to-pay grid */
+#define CS_MAX_TARGETS 256      /* entries of `targets:` */
+#define CS_MAX_SOURCE_LEN 4096  /* a target's `source` */
 
 typedef enum cs_duration_kind {
     CS_DUR_NONE = 0,    /* instantaneous decision */
@@ -236,6 +239,45 @@ typedef struct cs_correlation {
     cs_pos pos;
 } cs_correlation;
 
+/* What a target counts (`targets:`): tracks entering a stage, or tracks
+ * ending in an outcome. */
+typedef struct cs_target_event {
+    bool is_outcome;
+    size_t index; /* into stages[] or outcomes[] */
+} cs_target_event;
+
+/* The kinds of target. */
+typedef enum cs_target_kind {
+    CS_TARGET_COUNT = 0,   /* `count`: events (in a period, or of the cohort) */
+    CS_TARGET_SHARE,       /* `share`: numerator events over denominator events */
+    CS_TARGET_RATIO,       /* `ratio`: a group's share over the reference group's */
+    CS_TARGET_COHORT_SHARE /* `cohort_share`: cohort tracks reaching the numerator within
+                              within_years of their incident, over those entering the
+                              denominator stage within that time */
+} cs_target_kind;
+
+/* One entry of `targets:`: a published figure the scenario should reproduce
+ * (scenarios/README.md, "targets"). Events are counted either in whole years
+ * of the run (`period`: the run's calendar years with time.start_year) or,
+ * without a period, over the cohort's incidents (the results' stage_entries
+ * and outcome_counts). */
+typedef struct cs_target_spec {
+    char *name;
+    char *source; /* required, non-empty */
+    cs_target_kind kind;
+    bool has_period;
+    size_t first_year, n_years; /* years of the run, first .. first + n - 1 */
+    long group;                 /* count and share: a group index, -1 for all groups;
+                                   ratio: the group compared with groups[0] */
+    cs_target_event num;        /* count: what is counted; share, ratio: numerator */
+    cs_target_event den;        /* share, ratio: denominator (unused for a count) */
+    cs_calib_target like;       /* the likelihood: family, observed, spread, unit_factor,
+                                   weight (casesim/calibration.h) */
+    bool holdout;               /* reported, never fitted */
+    size_t within_years;        /* cohort_share: whole years from the incident */
+    cs_pos pos;
+} cs_target_spec;
+
 /* The `decision:` section (defaults when absent: given = false). The
  * effect of a variant is the improvement of the outcome measure of `group`
  * against the baseline, in percentage points; its net benefit at
@@ -350,6 +392,11 @@ typedef struct cs_scenario {
     uint64_t replicates_per_draw; /* replicates sharing one draw (default 1) */
     enum cs_unc_sampling sampling;
     cs_decision_spec decision;
+
+    /* `targets:` (calibration); only in the base scenario, not in its
+     * variants or instances. */
+    size_t n_targets;
+    cs_target_spec *targets;
 
     struct cs_ynode *tree; /* internal: the file's YAML tree, for cs_scenario_instantiate */
 } cs_scenario;

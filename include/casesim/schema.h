@@ -101,6 +101,8 @@ typedef enum cs_type {
       "year of the run; year 0 starts at the beginning of the warm-up (labels: calendar years "    \
       "with time.start_year)")                                                                     \
     X(KIND, n_kinds, "kind", (s)->n_violations, "/scenario/violations", NULL, "violation kind")    \
+    X(DELAY_YEAR, n_delay_years, "delay_year", cs_schema_count(CS_RUN_YEARS_(s)), "", NULL,        \
+      "whole years from a cohort incident's arrival (delay year 0: within its first year)")        \
     X(INPUT, n_inputs, "input", (s)->n_uncertain_values, "/scenario/inputs", NULL,                 \
       "value of an uncertain input (a dirichlet over k numbers has k); empty without uncertain "   \
       "inputs")                                                                                    \
@@ -220,6 +222,21 @@ typedef struct cs_result_dims {
           "rate over its trailing window): [replicate, feedback, month]; NaN before the window "   \
           "has data (the multiplier then keeps its value).",                                       \
           CS_DIM_FEEDBACK, CS_DIM_MONTH)                                                           \
+    ARRAY(period_entries_by_group, int64_t, CS_TYPE_I64, "tracks",                                 \
+          "period_entries by victim group: [replicate, group (last: all), year, stage].",          \
+          CS_DIM_GROUP, CS_DIM_YEAR, CS_DIM_STAGE)                                                 \
+    ARRAY(period_outcomes_by_group, int64_t, CS_TYPE_I64, "tracks",                                \
+          "period_outcomes by victim group: [replicate, group (last: all), year, outcome].",       \
+          CS_DIM_GROUP, CS_DIM_YEAR, CS_DIM_OUTCOME)                                               \
+    ARRAY(cohort_entries_by_delay, int64_t, CS_TYPE_I64, "tracks",                                 \
+          "Tracks of cohort incidents entering each stage, by whole years since the incident's "   \
+          "arrival: [replicate, group (last: all), stage, delay_year] (cohort shares within T "    \
+          "years).",                                                                               \
+          CS_DIM_GROUP, CS_DIM_STAGE, CS_DIM_DELAY_YEAR)                                           \
+    ARRAY(cohort_outcomes_by_delay, int64_t, CS_TYPE_I64, "tracks",                                \
+          "Tracks of cohort incidents ending in each outcome, by whole years since the "           \
+          "incident's arrival: [replicate, group (last: all), outcome, delay_year].",              \
+          CS_DIM_GROUP, CS_DIM_OUTCOME, CS_DIM_DELAY_YEAR)                                         \
     SCALAR(replicate, uint64_t, CS_TYPE_U64, "replicate_index", "replicate number",                \
            "The replicate number each row holds (its random streams are keyed by it), so that "    \
            "files of different replicate ranges can be joined.")                                   \

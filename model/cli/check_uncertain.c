@@ -3,7 +3,8 @@
  * is not known and what is decided: each uncertain input with its
  * distribution (mean, 90% interval), truncation and source; the
  * correlations; how the draws are taken; and the decision (outcome,
- * willingness to pay, horizon, budget and its portfolios).
+ * willingness to pay, horizon, budget and its portfolios); the targets a
+ * calibration would fit.
  */
 #include <math.h>
 #include <stdio.h>
@@ -87,10 +88,41 @@ static void print_decision(const cs_scenario *s)
            cs_cli_money(a, sizeof a, d->budget, 0), d->n_portfolios);
 }
 
+/* One line per target: name, kind, period and the observed figure. */
+static void print_targets(const cs_scenario *s)
+{
+    static const char *const KIND[] = {"count", "share", "ratio", "cohort share"};
+    size_t held = 0;
+    for (size_t i = 0; i < s->n_targets; i++)
+        held += s->targets[i].holdout;
+    printf("\nTargets (%zu: %zu fitted, %zu held out)\n", s->n_targets, s->n_targets - held, held);
+    double base = s->has_start_year ? s->start_year : 0.0;
+    for (size_t i = 0; i < s->n_targets; i++) {
+        const cs_target_spec *t = &s->targets[i];
+        printf("  %s: %s", t->name, KIND[t->kind]);
+        if (t->kind == CS_TARGET_COHORT_SHARE)
+            printf(" within %zu year%s", t->within_years, t->within_years == 1 ? "" : "s");
+        else if (t->has_period && t->n_years == 1)
+            printf(" in %.0f", base + (double)t->first_year);
+        else if (t->has_period)
+            printf(" in %.0f-%.0f", base + (double)t->first_year,
+                   base + (double)(t->first_year + t->n_years - 1));
+        else
+            printf(" of the cohort");
+        if (t->like.family == CS_CALIB_BINOMIAL || t->like.family == CS_CALIB_BETABINOMIAL)
+            printf(", observed %.15g of %.15g", t->like.observed, t->like.observed_n);
+        else
+            printf(", observed %.15g", t->like.observed);
+        printf("%s\n", t->holdout ? " (held out)" : "");
+    }
+}
+
 void cs_cli_check_uncertain(const cs_scenario *s)
 {
     if (s->n_uncertain > 0)
         print_entries(s);
     if (s->decision.given)
         print_decision(s);
+    if (s->n_targets > 0)
+        print_targets(s);
 }

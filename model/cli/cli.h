@@ -32,8 +32,17 @@ void cs_cli_check_uncertain(const struct cs_scenario *s);
 /* casesim run SCENARIO.yaml -o RESULTS.h5 [options] (model/cli/run.c). */
 int cs_cli_run(int argc, char **argv);
 
+/* casesim calibrate SCENARIO.yaml -o CAL.h5 [options] (model/cli/calibrate.c). */
+int cs_cli_calibrate(int argc, char **argv);
+
+/* casesim sensitivity SCENARIO.yaml -o S.h5 [options] (model/cli/sensitivity.c). */
+int cs_cli_sensitivity(int argc, char **argv);
+
 /* casesim report RESULTS.h5 [--format text|csv|markdown] (model/cli/report.c). */
 int cs_cli_report(int argc, char **argv);
+
+/* The report of a calibration file (model/cli/report_calibration.c). */
+int cs_cli_report_calibration(const char *path);
 
 /* casesim merge A.h5 B.h5 ... -o ALL.h5 (model/cli/merge.c). */
 int cs_cli_merge(int argc, char **argv);

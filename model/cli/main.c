@@ -10,6 +10,9 @@ static const cs_cli_command commands[] = {
     /* subcommands are added here as their cli_*.c modules land */
     {"check", "validate a scenario file and print its network", cs_cli_check},
     {"run", "run a scenario's variants and write the results file", cs_cli_run},
+    {"calibrate", "fit the uncertain inputs to the scenario's targets", cs_cli_calibrate},
+    {"sensitivity", "which uncertain input drives each output (Sobol indices, Morris)",
+     cs_cli_sensitivity},
     {"report", "print the headline measures, comparison and ranking of a results file",
      cs_cli_report},
     {"merge", "join results files of replicate ranges (job-array tasks) into one", cs_cli_merge},

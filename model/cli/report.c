@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "casesim/measures.h"
+#include "casesim/calibration_file.h"
 #include "casesim/results.h"
 #include "casesim/stats.h"
 #include "cli/cli.h"
@@ -387,6 +388,13 @@ static int decision_first(const report *rp)
     return rp->r->decision != NULL && rp->kind == NULL;
 }
 
+/* The sections before the headline measures: the decision and the
+ * sensitivity analysis, in a report of all kinds. */
+static int before(const report *rp)
+{
+    return rp->kind ? 0 : rp->before;
+}
+
 /* The title, the file's provenance and how to read the figures. */
 static void report_intro(const report *rp)
 {
@@ -443,7 +451,7 @@ static void report_intro(const report *rp)
 static int report_headlines(const report *rp)
 {
     const cs_results *r = rp->r;
-    heading(rp, 2, "%d. Headline measures by victim group", 1 + decision_first(rp));
+    heading(rp, 2, "%d. Headline measures by victim group", 1 + before(rp));
     for (size_t v = 0; v < r->n_variants; v++) {
         const cs_results_variant *cv = &r->variants[v];
         variant_heading(rp, cv);
@@ -470,7 +478,7 @@ static int report_headlines(const report *rp)
 static int report_changes(const report *rp)
 {
     const cs_results *r = rp->r;
-    heading(rp, 2, "%d. Change against the baseline", 2 + decision_first(rp));
+    heading(rp, 2, "%d. Change against the baseline", 2 + before(rp));
     para(rp,
          "Each intervention and bundle met the same simulated incidents as the baseline (common "
          "random numbers), so the change is measured replicate by replicate: mean difference "
@@ -497,7 +505,7 @@ static int report_changes(const report *rp)
 static int report_ranking_section(const report *rp)
 {
     const cs_results *r = rp->r;
-    heading(rp, 2, "%d. Ranking on the outcomes alone", 3 + decision_first(rp));
+    heading(rp, 2, "%d. Ranking on the outcomes alone", 3 + before(rp));
     if (decision_first(rp))
         para(rp, "This ranking ignores cost: section 1 weighs it.");
     if (r->n_groups < 2) {
@@ -625,7 +633,9 @@ static int report_headline_kinds(const report *rp, int number)
 static int report_human(const report *rp)
 {
     report_intro(rp);
-    int years = 4 + decision_first(rp);
+    if (!rp->kind && rp->sens && cs_report_sensitivity(rp, rp->sens))
+        return -1;
+    int years = 4 + before(rp);
     if ((decision_first(rp) && cs_report_decision(rp)) || report_headlines(rp) ||
         report_changes(rp) || report_ranking_section(rp) ||
         (!rp->kind && cs_report_years(rp, years)))
@@ -780,6 +790,8 @@ static int report_csv(const report *rp)
     if (rp->kind)
         return 0;
     cs_report_years_csv(rp);
+    if (rp->sens && cs_report_sensitivity_csv(rp, rp->sens))
+        return -1;
     return cs_report_decision_csv(rp);
 }
 
@@ -905,6 +917,8 @@ int cs_cli_report(int argc, char **argv)
     static cs_error err;
     cs_error_clear(&err);
     cs_results *r = NULL;
+    if (cs_calibration_file_is(argv[optind]))
+        return cs_cli_report_calibration(argv[optind]);
     /* A damaged file must not crash or hang the report (cli/probe.c). */
     int st = cs_cli_probe_results(argv[optind], &err);
     if (st == CS_OK)
@@ -918,12 +932,21 @@ int cs_cli_report(int argc, char **argv)
         cs_results_close(r);
         return krc;
     }
+    cs_study_file *sens = NULL;
+    st = cs_study_read(r, &sens, &err);
+    if (st != CS_OK) {
+        cs_cli_print_error("report", &err);
+        cs_results_close(r);
+        return cs_cli_exit_code(st);
+    }
     static report rp;
-    rp = (report){.r = r, .f = f, .o = stdout, .kind = kind};
+    rp = (report){.r = r, .f = f, .o = stdout, .kind = kind, .sens = sens};
+    rp.before = (r->decision != NULL) + (sens != NULL);
     report_setup(&rp);
     int rc = f == FMT_CSV ? report_csv(&rp) : report_human(&rp);
     if (fflush(stdout) != 0 || ferror(stdout))
         rc = -1;
+    cs_study_file_free(sens);
     cs_results_close(r);
     if (rc != 0) {
         fprintf(stderr, "casesim report: could not write the report (out of memory or output "

@@ -12,6 +12,7 @@
 
 #include "casesim/results.h"
 #include "casesim/schema.h"
+#include "casesim/study.h"
 
 typedef enum { FMT_TEXT, FMT_CSV, FMT_MARKDOWN } report_format;
 
@@ -24,10 +25,12 @@ typedef struct report {
     const cs_results *r;
     report_format f;
     FILE *o;
-    const char *kind;  /* NULL: all kinds; else a violation kind of the file */
-    size_t mag;        /* the most affected group of these tables (0 if alone) */
-    char level[16];    /* the file's confidence level as a percentage: "95%" */
-    char currency[24]; /* " GBP" after an amount, or "" */
+    const char *kind;          /* NULL: all kinds; else a violation kind of the file */
+    const cs_study_file *sens; /* /sensitivity, NULL if the file has none */
+    int before;                /* sections before the headline measures (decision, sensitivity) */
+    size_t mag;                /* the most affected group of these tables (0 if alone) */
+    char level[16];            /* the file's confidence level as a percentage: "95%" */
+    char currency[24];         /* " GBP" after an amount, or "" */
     size_t n_heads;
     cs_headline_row heads[REPORT_MAX_HEADLINES];
 } report;
@@ -121,6 +124,14 @@ void cs_report_years_csv(const report *rp);
 /* A group's label and key (g = n_groups: all groups). (cli/report.c) */
 const char *group_label(const report *rp, size_t g);
 const char *group_key(const report *rp, size_t g);
+
+/* The sensitivity section (text or Markdown) of a file of `casesim
+ * sensitivity`: what the indices mean, for each baseline output the
+ * leading input in words, the ranked table and the noise share, then one
+ * row per output; and its CSV rows. Return 0, or -1 out of memory.
+ * (cli/report_sensitivity.c) */
+int cs_report_sensitivity(const report *rp, const cs_study_file *f);
+int cs_report_sensitivity_csv(const report *rp, const cs_study_file *f);
 
 /* Which uncertainty the intervals of the tables cover, as a sentence. */
 const char *cs_report_interval_scope(const cs_results *r);

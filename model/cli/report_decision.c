@@ -39,6 +39,10 @@ const char *cs_report_interval_scope(const cs_results *r)
                "that average down (it narrows as replicates are added), not how widely the "
                "truth may vary: that spread is in the decision section (probability best, "
                "value of information).";
+    if (!strcmp(r->sampling, "saltelli") || !strcmp(r->sampling, "morris"))
+        return "The replicates are the runs of a sensitivity study (section 1): each ran at a "
+               "point of the study's design, so the means below pool the inputs' uncertainty "
+               "over the design with the simulation's randomness.";
     return "Every interval reflects the simulation's own randomness only, not the uncertainty "
            "of the scenario's input figures (the scenario declares none, or the run used their "
            "stated values: --no-uncertainty).";

@@ -25,6 +25,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "casesim/calibrate.h"
+#include "casesim/calibration_file.h"
 #include "casesim/engine.h"
 #include "casesim/results.h"
 #include "casesim/results_join.h"
@@ -37,6 +39,10 @@
 #endif
 
 static volatile sig_atomic_t stop_signal = 0;
+
+/* With --posterior: the calibration's resampled draws, which every
+ * replicate's point comes from instead of the priors (NULL otherwise). */
+static const cs_posterior_draws *posterior = NULL;
 
 static void on_signal(int sig)
 {
@@ -88,6 +94,9 @@ static void usage(FILE *to)
         "                           and join the files with casesim merge)\n"
         "      --no-uncertainty     run every replicate at the scenario's own values of its\n"
         "                           uncertain inputs (they are drawn by default)\n"
+        "      --posterior CAL.h5   draw the uncertain inputs from the posterior of the\n"
+        "                           calibration CAL.h5 (casesim calibrate; the same uncertain\n"
+        "                           inputs and priors) instead of their priors\n"
         "      --overwrite          replace RESULTS.h5 if it exists\n"
         "      --resume             finish the interrupted run in RESULTS.h5: keep its\n"
         "                           replicates, run only the missing ones (same scenario\n"
@@ -191,7 +200,10 @@ static cs_run_config run_config(const cs_scenario *s, const run_params *p, const
                          .case_record_replicates = p->case_records,
                          .stop = &stop_signal};
     if (s->n_uncertain > 0 && !p->no_uncertainty) {
-        cs_point_source_draws(src, ctx, s, p->seed);
+        if (posterior)
+            cs_point_source_posterior(src, posterior);
+        else
+            cs_point_source_draws(src, ctx, s, p->seed);
         cfg.points = src;
     }
     return cfg;
@@ -301,6 +313,8 @@ static int execute(const cs_scenario *s, const run_params *p, const size_t *vari
     cfg.sink = sink;
     cfg.sink_ctx = rs;
 #ifdef CASESIM_HAVE_MPI
+    if (mpi.size > 1 && posterior)
+        return cs_error_set(err, CS_EUSAGE, "--posterior runs on one MPI rank only");
     if (mpi.size > 1) {
         int st = mpi_release(s, p, variants, err);
         if (st != CS_OK)
@@ -328,7 +342,12 @@ static int resume_options(const cs_results *old, const cs_scenario *s, run_opts 
     if (st != CS_OK)
         return st;
     const char *f = old->path;
-    if (o->have_seed && o->seed != old->seed)
+    if (cs_results_is_study(old))
+        st = cs_error_set(err, CS_EINVAL,
+                          "%s holds a sensitivity study: finish it with casesim sensitivity "
+                          "--resume",
+                          f);
+    else if (o->have_seed && o->seed != old->seed)
         st = cs_error_set(err, CS_EINVAL,
                           "%s was run with seed %llu, not %llu: resume with the same seed", f,
                           (unsigned long long)old->seed, (unsigned long long)o->seed);
@@ -376,12 +395,22 @@ static int resume_options(const cs_results *old, const cs_scenario *s, run_opts 
 }
 
 /* The long options without a short form. */
-enum { OPT_ONLY = 256, OPT_CASES, OPT_FIRST, OPT_OVERWRITE, OPT_RESUME, OPT_NO_UNCERTAINTY };
+enum {
+    OPT_ONLY = 256,
+    OPT_CASES,
+    OPT_FIRST,
+    OPT_OVERWRITE,
+    OPT_RESUME,
+    OPT_NO_UNCERTAINTY,
+    OPT_POSTERIOR
+};
 
 /* The command line of `casesim run`, parsed. */
 typedef struct run_args {
-    const char *scenario_path, *output, *only;
+    const char *scenario_path, *output, *only, *posterior;
     run_opts o;
+    cs_posterior_draws draws; /* with --posterior */
+    char sampling[64];        /* "posterior HASH" */
     uint64_t threads;
     bool overwrite, quiet, resume;
 } run_args;
@@ -430,6 +459,9 @@ static int take_option(int c, run_args *a, char **argv)
     case OPT_NO_UNCERTAINTY:
         o->no_uncertainty = true;
         return -1;
+    case OPT_POSTERIOR:
+        a->posterior = optarg;
+        return -1;
     case 'q':
         a->quiet = true;
         return -1;
@@ -455,6 +487,7 @@ static int parse_args(int argc, char **argv, run_args *a)
         {"overwrite", no_argument, NULL, OPT_OVERWRITE},
         {"resume", no_argument, NULL, OPT_RESUME},
         {"no-uncertainty", no_argument, NULL, OPT_NO_UNCERTAINTY},
+        {"posterior", required_argument, NULL, OPT_POSTERIOR},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -485,6 +518,10 @@ static int check_args(const run_args *a)
         msg = "name the results file with -o RESULTS.h5";
     else if (a->resume && a->overwrite)
         msg = "--resume continues RESULTS.h5 and --overwrite replaces it: give one of them";
+    else if (a->posterior && a->o.no_uncertainty)
+        msg = "--posterior draws the uncertain inputs and --no-uncertainty fixes them: give one";
+    else if (a->posterior && a->resume)
+        msg = "--resume of a run on a posterior is not available: run it again";
     else if (cs_same_file(a->scenario_path, a->output)) {
         fprintf(stderr,
                 "casesim run: the results file %s is the scenario file itself; "
@@ -561,7 +598,8 @@ static int open_output(const run_args *a, const cs_scenario *s, const char *comm
                               .n_variants = o->n_variants,
                               .variants = o->variants,
                               .case_record_replicates = o->case_records,
-                              .uncertain_drawn = !o->no_uncertainty};
+                              .uncertain_drawn = !o->no_uncertainty,
+                              .sampling = a->posterior ? a->sampling : NULL};
     cs_result_dims d;
     cs_result_dims_of(s->n_variants ? s->variants[0].scenario : s, &d);
     if (*old && ((*old)->n_measures != d.n_measures || (*old)->n_violations == 0))
@@ -657,6 +695,37 @@ static int run_and_publish(const run_args *a, const cs_scenario *s, uint64_t don
     return rc;
 }
 
+/* --posterior: the calibration file, checked against the scenario's
+ * uncertain inputs, resampled under the run's seed. Returns -1 to go on, or
+ * an exit status. */
+static int load_posterior(run_args *a, const cs_scenario *s, cs_error *err)
+{
+    cs_calibration_file *f = NULL;
+    cs_calibration *c = NULL;
+    char *source = NULL;
+    int st = cs_calibration_file_read(a->posterior, &f, err);
+    if (st == CS_OK)
+        st = cs_calibration_file_check_inputs(f, s, a->posterior, err);
+    if (st == CS_OK)
+        st = cs_calibration_file_load(a->posterior, &c, &source, err);
+    if (st == CS_OK)
+        st = cs_posterior_draws_make(c, s, a->o.seed, &a->draws, err);
+    if (st == CS_OK) {
+        snprintf(a->sampling, sizeof a->sampling, "posterior %016llx",
+                 (unsigned long long)c->checksum);
+        posterior = &a->draws;
+    }
+    cs_calibration_file_free(f);
+    cs_calibration_free(c);
+    free(source);
+    if (st == CS_OK)
+        return -1;
+    cs_cli_print_error("run", err);
+    fprintf(stderr, "casesim run: cannot run on the posterior of %s; nothing was written\n",
+            a->posterior);
+    return cs_cli_exit_code(st);
+}
+
 static int run_main(int argc, char **argv)
 {
     run_args a;
@@ -687,6 +756,8 @@ static int run_main(int argc, char **argv)
         rc = prepare_resume(&a, s, &old, &done, &err);
     else if (rc < 0)
         default_options(&a.o, s);
+    if (rc < 0 && a.posterior)
+        rc = load_posterior(&a, s, &err);
     if (rc < 0 && !(command_line = cs_cli_command_line(argc, argv))) {
         fprintf(stderr, "casesim run: out of memory\n");
         rc = CS_EXIT_FAILURE;
@@ -700,6 +771,8 @@ static int run_main(int argc, char **argv)
     cs_safe_file_free(out);
     free(command_line);
     free(a.o.variants);
+    posterior = NULL;
+    cs_posterior_draws_release(&a.draws);
     cs_scenario_free(s);
     return rc;
 }

@@ -179,7 +179,8 @@ void cs_results_decision_free(cs_results_decision *d);
  * correlations; attributes sampling and replicates_per_draw). drawn: the
  * run draws them (false: --no-uncertainty). Returns CS_OK, CS_EIO or
  * CS_ENOMEM. */
-int cs_results_write_uncertainty(hid_t file, const cs_scenario *s, bool drawn, cs_error *err);
+int cs_results_write_uncertainty(hid_t file, const cs_scenario *s, bool drawn, const char *sampling,
+                                 const char *design, cs_error *err);
 
 /* The attributes of /decision: what the decision tables are computed from.
  * Returns CS_OK, CS_EIO or CS_ENOMEM. */

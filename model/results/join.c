@@ -96,10 +96,18 @@ int cs_results_check_joinable(const cs_results *a, const cs_results *b, cs_error
                             "replicates are not one sample",
                             a->path, b->path, (unsigned long long)a->seed,
                             (unsigned long long)b->seed);
+    const cs_results *study = cs_results_is_study(a) ? a : cs_results_is_study(b) ? b : NULL;
+    if (study)
+        return cs_error_set(err, CS_EINVAL,
+                            "%s holds a sensitivity study, whose runs are the points of one "
+                            "design: it cannot be joined (an interrupted study is finished "
+                            "with casesim sensitivity --resume)",
+                            study->path);
     if (strcmp(a->sampling, b->sampling) != 0)
         return cs_error_set(err, CS_EINVAL,
                             "%s and %s drew their uncertain inputs differently (%s and %s): run "
-                            "both with or both without --no-uncertainty",
+                            "both with or both without --no-uncertainty, and with the same "
+                            "--posterior (or none)",
                             a->path, b->path, a->sampling[0] ? a->sampling : "none",
                             b->sampling[0] ? b->sampling : "none");
     bool same = a->n_variants == b->n_variants;
@@ -133,12 +141,16 @@ static bool time_array(int k)
 
 /* Whether array k may be absent from a file of this major version: the
  * arrays this format's 1.2 added as optional (files of 1.0 and 1.1, and of
- * builds without uncertain inputs or time, lack them): the values of the
- * uncertain inputs (none in such a file), each replicate's annual cost (then
- * the variant's fixed cost) and the time arrays. */
+ * builds without uncertain inputs, time or calibration targets, lack
+ * them): the values of the uncertain inputs (none in such a file), each
+ * replicate's annual cost (then the variant's fixed cost), the time arrays,
+ * and the counts by group and by delay year that calibration targets read
+ * (then zero). */
 static bool may_be_absent(int k)
 {
-    return k == CS_ARRAY_uncertain_values || k == CS_ARRAY_annual_cost || time_array(k);
+    return k == CS_ARRAY_uncertain_values || k == CS_ARRAY_annual_cost || time_array(k) ||
+           k == CS_ARRAY_period_entries_by_group || k == CS_ARRAY_period_outcomes_by_group ||
+           k == CS_ARRAY_cohort_entries_by_delay || k == CS_ARRAY_cohort_outcomes_by_delay;
 }
 
 /* Whether array k is absent from v where it may be (then v->d[k].ds stays
@@ -218,10 +230,13 @@ static int read_row(const var_in *v, uint64_t row, bool kinds, cs_replicate_resu
             continue;
         char what[CS_MAX_NAME_LEN + 96];
         if (v->d[k].ds < 0) { /* absent where it may be: see may_be_absent */
+            size_t n = 0;
             if (k == CS_ARRAY_annual_cost)
                 *(double *)cs_schema_array_data(a, out) = v->fixed_cost;
             else if (time_array(k))
                 fill_absent(k, out);
+            else if (cs_schema_array_count(a, &out->dims, &n) && n > 0)
+                memset(cs_schema_array_data(a, out), 0, n * cs_type_size(a->type));
             continue;
         }
         snprintf(what, sizeof what, "row %llu of %s/%s", (unsigned long long)row, v->path, a->name);
@@ -460,17 +475,19 @@ static int write_joined(cs_results *const *in, size_t n, const cs_scenario *s, u
     cs_results_run_info info = {0, 0, NULL};
     cs_results_writer *w = NULL;
     int st = cs_results_run_info_get(in[0], s, &info, err);
-    cs_results_options opt = {.command_line = command_line,
-                              .seed = in[0]->seed,
-                              .first_replicate = in[0]->first_replicate,
-                              .n_replicates = total,
-                              .n_variants = in[0]->n_variants,
-                              .variants = info.variants,
-                              .case_record_replicates = info.case_record_replicates,
-                              .uncertain_drawn = strcmp(in[0]->sampling, "scenario values") != 0,
-                              .n_measures = in[0]->n_measures,
-                              .measures = in[0]->measures,
-                              .without_kinds = without_kinds(in[0])};
+    cs_results_options opt = {
+        .command_line = command_line,
+        .seed = in[0]->seed,
+        .first_replicate = in[0]->first_replicate,
+        .n_replicates = total,
+        .n_variants = in[0]->n_variants,
+        .variants = info.variants,
+        .case_record_replicates = info.case_record_replicates,
+        .uncertain_drawn = strcmp(in[0]->sampling, "scenario values") != 0,
+        .sampling = strncmp(in[0]->sampling, "posterior ", 10) == 0 ? in[0]->sampling : NULL,
+        .n_measures = in[0]->n_measures,
+        .measures = in[0]->measures,
+        .without_kinds = without_kinds(in[0])};
     if (st == CS_OK)
         st = cs_results_writer_open(out_path, s, &opt, &w, err);
     for (size_t i = 0; i < n && st == CS_OK; i++)

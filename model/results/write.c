@@ -59,6 +59,7 @@ struct cs_results_writer {
     bool without_kinds;       /* the arrays by violation kind are not written */
     const char **input_units; /* [s->n_uncertain_values] */
     bool drawn;               /* the uncertain inputs are drawn (not --no-uncertainty) */
+    const char *sampling;     /* opt->sampling (not owned) */
 };
 
 /* Whether array a is written (not one by kind in a join of files without them). */
@@ -215,6 +216,7 @@ static int writer_alloc(const cs_scenario *s, const cs_results_options *opt,
     if (st != CS_OK)
         return st;
     w->drawn = opt->uncertain_drawn && s->n_uncertain > 0;
+    w->sampling = opt->sampling;
     w->input_units = cs_xcalloc(s->n_uncertain_values, sizeof *w->input_units);
     if (!w->input_units)
         return cs_error_set(err, CS_ENOMEM, "out of memory");
@@ -617,8 +619,8 @@ int cs_results_writer_open(const char *path, const cs_scenario *s, const cs_resu
     if (st == CS_OK)
         st = write_scenario(w, err);
     if (st == CS_OK)
-        st = cs_results_write_uncertainty(w->file, s, w->drawn, err);
-    if (st == CS_OK)
+        st = cs_results_write_uncertainty(w->file, s, w->drawn, w->sampling, opt->design, err);
+    if (st == CS_OK && !opt->design)
         st = cs_results_write_decision_spec(w->file, s, opt->variants,
                                             opt->variants ? opt->n_variants : s->n_variants, err);
     if (st == CS_OK)

@@ -135,26 +135,32 @@ static int uncertainty_tables(hid_t file, const cs_scenario *s, cs_error *err)
     return st;
 }
 
-int cs_results_write_uncertainty(hid_t file, const cs_scenario *s, bool drawn, cs_error *err)
+int cs_results_write_uncertainty(hid_t file, const cs_scenario *s, bool drawn, const char *sampling,
+                                 const char *design, cs_error *err)
 {
     hid_t g = H5Gcreate2(file, "/uncertainty", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     if (g < 0)
         return cs_h5_fail(err, CS_EIO, "cannot create /uncertainty");
-    const char *how = s->n_uncertain == 0           ? "none"
+    const char *how = design                        ? design
+                      : s->n_uncertain == 0         ? "none"
                       : !drawn                      ? "scenario values"
                       : s->sampling == CS_UNC_SOBOL ? "sobol"
                                                     : "random";
+    if (sampling && drawn && !design)
+        how = sampling;
     int st = cs_h5_attr_string(g, "sampling", how, err);
     if (st == CS_OK)
         st = cs_h5_attr_u64(g, "replicates_per_draw",
-                            s->replicates_per_draw ? s->replicates_per_draw : 1, err);
+                            !design && s->replicates_per_draw ? s->replicates_per_draw : 1, err);
     if (st == CS_OK)
         st = cs_h5_attr_string(
             g, "description",
             "The scenario's uncertain inputs. sampling: how each replicate's values were drawn "
             "(random: keyed stream (seed, uncertain, draw); sobol: Sobol point of the draw; "
-            "scenario values: --no-uncertainty; none: no uncertain inputs). Replicate r uses "
-            "draw floor(r / replicates_per_draw).",
+            "scenario values: --no-uncertainty; none: no uncertain inputs; posterior HASH: "
+            "resampled draws of the calibration whose state checksum is HASH, run "
+            "--posterior; saltelli or morris: the runs of a sensitivity design, /sensitivity). "
+            "Replicate r uses draw floor(r / replicates_per_draw).",
             err);
     if (st == CS_OK)
         st = uncertainty_tables(file, s, err);

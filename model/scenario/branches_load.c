@@ -179,7 +179,7 @@ static bool read_branch(cs_conv *c, const cs_names *nm, const cs_ynode *m, cs_sc
     if (!cs_conv_is_map(c, m, "a branch"))
         return false;
     cs_conv_check_keys(c, m, "a branch", BRANCH_KEYS, N_OF(BRANCH_KEYS));
-    bool ok = cs_load_targets(c, nm, m, b);
+    bool ok = cs_load_branch_targets(c, nm, m, b);
     const cs_ynode *n = cs_ynode_get(m, "kinds");
     if (n && !read_kinds(c, n, s, b))
         *kinds_bad = true;

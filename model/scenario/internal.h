@@ -251,7 +251,7 @@ bool cs_names_outcome(const cs_names *nm, const char *name, size_t *index);
 
 /* A branch's `to`: one stage or outcome, or a list of them for a fork;
  * false after reporting (network_load.c). */
-bool cs_load_targets(cs_conv *c, const cs_names *nm, const cs_ynode *m, cs_branch *b);
+bool cs_load_branch_targets(cs_conv *c, const cs_names *nm, const cs_ynode *m, cs_branch *b);
 
 /* Stage st's `duration` and `deadline` (each one value, or per kind and/or
  * group) into st->durations and st->deadlines, allocated here
@@ -290,6 +290,10 @@ void cs_load_uncertain(cs_conv *c, cs_ynode *root, cs_scenario *s);
  * s->bundles (decision_load.c). Needs groups, interventions, bundles and
  * the uncertain inputs read. */
 void cs_load_decision(cs_conv *c, const cs_ynode *root, cs_scenario *s);
+
+/* `targets:`, the published figures a calibration fits (targets_load.c).
+ * Needs groups, stages and outcomes read. */
+void cs_load_targets(cs_conv *c, const cs_ynode *root, cs_scenario *s);
 
 /* Appends to s->bundles copies of the portfolio bundles of base (an
  * instance has the base's variants). Returns CS_OK or CS_ENOMEM. */

@@ -27,7 +27,7 @@
 static const char *const TOP_KEYS[] = {
     "casesim",      "name",     "description", "currency", "time",          "run",     "groups",
     "violations",   "evidence", "stages",      "outcomes", "interventions", "bundles", "uncertain",
-    "correlations", "decision", "schedules",   "initial",  "feedback"};
+    "correlations", "decision", "schedules",   "initial",  "feedback",      "targets"};
 static const char *const TIME_KEYS[] = {"warmup_years", "cohort_years", "follow_up_years",
                                         "start_year"};
 static const char *const RUN_KEYS[] = {"replicates", "seed", "replicates_per_draw", "sampling"};

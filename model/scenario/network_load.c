@@ -98,7 +98,7 @@ static bool read_fork(cs_conv *c, const cs_names *nm, const cs_ynode *to, cs_bra
 }
 
 /* A branch's `to`: one target, or a list of them (a fork). */
-bool cs_load_targets(cs_conv *c, const cs_names *nm, const cs_ynode *m, cs_branch *b)
+bool cs_load_branch_targets(cs_conv *c, const cs_names *nm, const cs_ynode *m, cs_branch *b)
 {
     const cs_ynode *to = cs_conv_need(c, m, "to", "a branch");
     if (!to)

@@ -96,6 +96,11 @@ void cs_scenario_release(cs_scenario *s)
     free(s->decision.currency);
     free(s->decision.portfolio_members);
     free(s->decision.portfolio_costs);
+    for (size_t i = 0; i < s->n_targets; i++) {
+        free(s->targets[i].name);
+        free(s->targets[i].source);
+    }
+    free(s->targets);
     cs_ynode_free(s->tree);
     for (size_t i = 0; i < s->n_variants; i++) {
         cs_variant *v = &s->variants[i];
@@ -429,6 +434,7 @@ static int load_rest(cs_scenario *s, cs_conv *c, cs_ynode *tree, cs_error *err)
     size_t errors0 = c->errors;
     cs_load_uncertain(c, tree, s);
     cs_load_decision(c, tree, s);
+    cs_load_targets(c, tree, s);
     if (c->errors != errors0)
         return err && err->status != CS_OK ? err->status : CS_EINVAL;
     /* One currency for every cost: the decision's, when it names none, is

@@ -507,13 +507,19 @@ static void track_end(ws *w, uint32_t t, size_t o, double now)
 {
     uint32_t cs = w->tracks[t].case_slot;
     icase *c = &w->cases[cs];
-    w->out->period_outcomes[year_of(w, now) * w->m->n_outcomes + o]++;
+    size_t y = year_of(w, now), ny = w->n_years, no = w->m->n_outcomes;
+    w->out->period_outcomes[y * no + o]++;
+    w->out->period_outcomes_by_group[((size_t)c->group * ny + y) * no + o]++;
+    w->out->period_outcomes_by_group[(w->m->n_groups * ny + y) * no + o]++;
     if (c->cohort) {
-        size_t O = w->m->n_outcomes, G = w->m->n_groups, kb = (size_t)c->kind * (G + 1);
-        w->out->outcome_counts[(size_t)c->group * O + o]++;
-        w->out->outcome_counts[G * O + o]++;
-        w->out->kind_outcome_counts[(kb + c->group) * O + o]++;
-        w->out->kind_outcome_counts[(kb + G) * O + o]++;
+        size_t dy = year_of(w, now - c->t_arrival), G = w->m->n_groups;
+        w->out->outcome_counts[(size_t)c->group * no + o]++;
+        w->out->outcome_counts[G * no + o]++;
+        w->out->cohort_outcomes_by_delay[((size_t)c->group * no + o) * ny + dy]++;
+        w->out->cohort_outcomes_by_delay[(G * no + o) * ny + dy]++;
+        size_t kb = (size_t)c->kind * (G + 1);
+        w->out->kind_outcome_counts[(kb + c->group) * no + o]++;
+        w->out->kind_outcome_counts[(kb + G) * no + o]++;
     }
     c->outcome_mask |= UINT64_C(1) << o;
     CS_ASSERT(c->live && c->open_tracks > 0);
@@ -825,12 +831,18 @@ static inline void count_entry(ws *w, size_t s, icase *c, double now)
     const cs_model *m = w->m;
     if (in_window(m, now))
         w->st[s].entries++;
-    w->out->period_entries[year_of(w, now) * m->n_stages + s]++;
+    size_t y = year_of(w, now), ny = w->n_years;
+    w->out->period_entries[y * m->n_stages + s]++;
+    w->out->period_entries_by_group[((size_t)c->group * ny + y) * m->n_stages + s]++;
+    w->out->period_entries_by_group[(m->n_groups * ny + y) * m->n_stages + s]++;
     c->reported |= s != m->entry_stage;
     if (c->cohort) {
-        size_t S = m->n_stages, G = m->n_groups, kb = (size_t)c->kind * (G + 1);
+        size_t dy = year_of(w, now - c->t_arrival), G = m->n_groups, S = m->n_stages;
         w->out->stage_entries[(size_t)c->group * S + s]++;
         w->out->stage_entries[G * S + s]++;
+        w->out->cohort_entries_by_delay[((size_t)c->group * S + s) * ny + dy]++;
+        w->out->cohort_entries_by_delay[(G * S + s) * ny + dy]++;
+        size_t kb = (size_t)c->kind * (G + 1);
         w->out->kind_stage_entries[(kb + c->group) * S + s]++;
         w->out->kind_stage_entries[(kb + G) * S + s]++;
     }

@@ -17,13 +17,13 @@ import os
 import sys
 
 from ..results import DamagedFile, NotResults, Results
-from . import backlog, by_year, decision, effects, feedback, funnel
+from . import backlog, by_year, decision, effects, feedback, funnel, sensitivity
 from .base import Figure, save  # noqa: F401  (Figure: for modules adding a figure)
 from .page import page
 
 # Every figure, in the order they are drawn.
 FIGURES = ([funnel.FIGURE, effects.FIGURE, backlog.FIGURE, by_year.FIGURE, feedback.FIGURE]
-           + decision.FIGURES)
+           + decision.FIGURES + [sensitivity.INDICES, sensitivity.TORNADO])
 
 
 def write_all(res, outdir, figures=None):

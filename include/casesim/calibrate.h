@@ -1,0 +1,203 @@
+/*
+ * casesim/calibrate.h — `casesim calibrate`: the uncertain inputs of a
+ * scenario fitted to its `targets:` by the simulator itself.
+ *
+ * The numerical core (likelihoods, IMIS, summaries, identifiability) is
+ * casesim/calibration.h; this module connects it to scenarios and the
+ * engine. The prior is the scenario's `uncertain:` section, mapped to
+ * independent standard-normal coordinates z (cs_unc_from_normal); IMIS hands
+ * out waves of z; each point is simulated and scored against the targets.
+ *
+ * EVALUATIONS. Point number g of the whole calibration (counted over every
+ * wave, in IMIS's order) runs the baseline in replicates g K .. g K + K - 1
+ * of the scenario's seed, K = `scale`: K independent replicates of the real
+ * system, pooled — so a larger K shrinks the simulation noise without
+ * changing the dynamics (the arrival rate is never scaled, which would
+ * change the queues), and the likelihoods count the pooled figures as K real
+ * volumes. The seed is never a parameter: which replicates a point uses
+ * depends only on its place in the sequence, so the result is the same for
+ * any number of threads. Only the baseline is simulated: targets describe
+ * the observed system.
+ *
+ * WHAT IS KEPT PER POINT. For each target, four sums over the point's K
+ * replicates (CS_TARGET_SUMS): the counted events (numerator) and, for shares
+ * and ratios, the denominator, then for ratios the reference group's
+ * numerator and denominator. Every target's simulated figure, likelihood
+ * and predictive draw is a function of these sums, so held-out targets are
+ * scored on the same runs without entering the fit.
+ */
+#ifndef CASESIM_CALIBRATE_H
+#define CASESIM_CALIBRATE_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "casesim/calibration.h"
+#include "casesim/engine.h"
+#include "casesim/error.h"
+#include "casesim/measures.h"
+#include "casesim/scenario.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CS_TARGET_SUMS 4 /* numerator, denominator, reference numerator, reference denominator */
+
+/* The `group` word of the predictive draws' keyed streams (purpose
+ * CS_STREAM_CALIBRATION; calibration.h uses 0 and 1). */
+#define CS_CALIB_KEY_PREDICTIVE 2
+
+/* Adds what replicate result r contributes to target t of scenario s to
+ * sums[0 .. CS_TARGET_SUMS). r must have s's dimensions. */
+void cs_target_accumulate(const cs_scenario *s, const cs_target_spec *t,
+                          const cs_replicate_result *r, double sums[CS_TARGET_SUMS]);
+
+/* The simulated figure of target t from its sums over K replicates, as the
+ * likelihood takes it (casesim/calibration.h, cs_calib_simulated): a count's
+ * events and K; a share's numerator and denominator (or, observed as a value
+ * with sd, the share and its binomial standard error); a ratio's simulated
+ * ratio of shares and the standard error of its log. Returns false (out
+ * untouched) when the figure is undefined: a share over no simulated
+ * denominator, a numerator above its denominator (a period share counts the
+ * year's flows, which need not nest), a ratio with an empty share. */
+bool cs_target_simulated(const cs_target_spec *t, const double sums[CS_TARGET_SUMS], double K,
+                         cs_calib_simulated *out);
+
+/* The log-likelihood of target t (weight included) given its sums:
+ * cs_calib_loglik, -INFINITY when the simulated figure is undefined. */
+double cs_target_loglik(const cs_target_spec *t, const double sums[CS_TARGET_SUMS], double K);
+
+/* The target sums (sums[n_targets][CS_TARGET_SUMS]) of one replicate of
+ * s's baseline with its uncertain inputs at values: what the real system
+ * would show if those were its true values (for recovery tests and
+ * simulation-based calibration; use a seed or replicate the calibration
+ * does not use). Returns CS_OK, CS_EINVAL (values make the scenario
+ * invalid), CS_ENOMEM. */
+int cs_calibrate_synthetic(const cs_scenario *s, const double *values, uint64_t seed,
+                           uint64_t replicate, double *sums, cs_error *err);
+
+/* Sets target t's observed figure to the one its sums of one replicate give
+ * (a count times its unit_factor, rounded; a share's x of n, or its value;
+ * a ratio's value). Returns false (t untouched or partly set) when the
+ * figure is undefined (an empty denominator, a zero ratio). */
+bool cs_target_observe(cs_target_spec *t, const double sums[CS_TARGET_SUMS]);
+
+/* What to run. */
+typedef struct cs_calibrate_config {
+    uint64_t seed;               /* the master seed of the simulations and of IMIS */
+    uint64_t scale;              /* K >= 1 replicates per evaluation */
+    int threads;                 /* 0: OpenMP's default */
+    double target_ess;           /* stop at this ESS (> 0) */
+    size_t max_evaluations;      /* stop after this many points */
+    size_t n_initial;            /* 0: IMIS's default (max(500, 100 D)) */
+    size_t wave_size;            /* 0: IMIS's default (max(100, 20 D)) */
+    volatile sig_atomic_t *stop; /* non-zero stops after the current wave (may be NULL) */
+    /* Called after every finished wave (may be NULL): the run so far. A
+     * non-zero return stops the run with that status. */
+    int (*on_wave)(void *ctx, const cs_calib_imis *m, cs_error *err);
+    void *on_wave_ctx;
+    /* NULL, or a calibration of the same scenario to continue from its last
+     * finished wave (read back with cs_calibration_file_load): its seed,
+     * scale, n_initial and wave_size must be the ones above; the stopping
+     * settings may differ. With the same settings, the continued run ends
+     * exactly as an uninterrupted one. */
+    const struct cs_calibration *resume;
+} cs_calibrate_config;
+
+/* Defaults: seed = the scenario's, scale 1, ESS 1000, 50000 evaluations. */
+void cs_calibrate_config_default(cs_calibrate_config *cfg, const cs_scenario *s);
+
+/* One input's prior and posterior (value space). */
+typedef struct cs_calibrate_input {
+    double prior_median, prior_lower, prior_upper; /* 2.5% and 97.5% */
+    cs_calib_marginal posterior;                   /* shrinkage against the prior variance */
+} cs_calibrate_input;
+
+/* A finished calibration. Arrays are owned; free with cs_calibration_free. */
+typedef struct cs_calibration {
+    size_t dim;       /* D: the scenario's n_uncertain_values */
+    size_t n_targets; /* the scenario's */
+    size_t n_points;  /* evaluations */
+    size_t n_waves;   /* finished waves, the Sobol sample included */
+    uint64_t seed, scale;
+    double *z;        /* [n_points][D] */
+    double *values;   /* [n_points][D] */
+    double *loglik;   /* [n_points] over the fitted targets */
+    double *weight;   /* [n_points] importance weights, sum 1 */
+    double *sums;     /* [n_points][n_targets][CS_TARGET_SUMS] */
+    double *wave_ess; /* [n_waves] ESS after each wave */
+    double ess, log_evidence, best_logpost;
+    cs_calib_status status;
+    char *message;              /* why it stopped, in plain words */
+    cs_calibrate_input *inputs; /* [D] */
+    double *correlation;        /* [D][D] posterior correlation of z (NaN: undefined) */
+    size_t n_findings;
+    cs_calib_finding *findings;      /* identifiability, warnings first */
+    cs_calib_predictive *predictive; /* [n_targets] posterior predictive checks */
+    /* The sampler's state after the last finished wave, to resume from (see
+     * cs_calib_imis_state; z and loglik above are its points). */
+    size_t n_initial, wave_size; /* the settings the waves were drawn with */
+    size_t n_components;         /* n_waves - 1 */
+    double *center;              /* [n_components][D] */
+    double *covariance;          /* [n_components][D][D] */
+    uint64_t *component_size;    /* [n_components] points drawn from each */
+    double *wave_best;           /* [n_waves] best log posterior after each wave */
+    uint64_t checksum;           /* cs_calib_imis_state_checksum */
+    /* Wall-clock seconds of this call (not of a resumed file's earlier
+     * waves): all of it, and inside the engine's driver (cs_sim_run: the
+     * points' instantiation and compilation and the replicates). Timings
+     * only: they are not written to the file, which stays bit-identical. */
+    double seconds_total, seconds_engine;
+    size_t evaluated; /* points evaluated by this call */
+} cs_calibration;
+
+/* Calibrates scenario s (which must have uncertain inputs and at least one
+ * target that is not held out) under cfg, running IMIS to its stopping rule,
+ * and summarises the result. Returns CS_OK (also when IMIS stopped short:
+ * see status and message), CS_EINTERRUPTED (*stop; *out holds the finished
+ * waves), CS_EINVAL (no inputs, no fitted target, bad cfg), CS_ENOMEM, or an
+ * engine error. *out is owned by the caller in every case where it is set. */
+int cs_calibrate_run(const cs_scenario *s, const cs_calibrate_config *cfg, cs_calibration **out,
+                     cs_error *err);
+
+/* Frees c. NULL is a no-op. */
+void cs_calibration_free(cs_calibration *c);
+
+/* ----------------------------------------------- runs on the posterior
+ *
+ * `casesim run SCENARIO --posterior CAL.h5`: the uncertain inputs are
+ * drawn from the calibration's posterior instead of their priors. The
+ * weighted points are resampled once (systematic resampling, then shuffled:
+ * cs_calib_resample, keyed by the run's seed, purpose CALIBRATION, group
+ * CS_CALIB_KEY_RESAMPLE) into CS_POSTERIOR_DRAWS equally weighted draws;
+ * replicate r uses draw (r / k) mod CS_POSTERIOR_DRAWS, k the scenario's
+ * replicates_per_draw, so that a replicate's draw depends on r alone (any
+ * thread count, replicate range or resumption). */
+#define CS_POSTERIOR_DRAWS 4096
+
+typedef struct cs_posterior_draws {
+    const cs_unc_set *set;
+    double *z; /* [n_draws][dim] owned */
+    size_t dim;
+    uint64_t n_draws;
+    uint64_t replicates_per_draw;
+} cs_posterior_draws;
+
+/* Resamples calibration c (of scenario s: the same uncertain values) into
+ * *out under seed. Returns CS_OK, CS_EINVAL (another number of values, no
+ * points, no positive weight) or CS_ENOMEM. Release with
+ * cs_posterior_draws_release (also after a failure). */
+int cs_posterior_draws_make(const cs_calibration *c, const cs_scenario *s, uint64_t seed,
+                            cs_posterior_draws *out, cs_error *err);
+
+void cs_posterior_draws_release(cs_posterior_draws *d);
+
+/* The point source of d (which must outlive src) for cs_run_config.points. */
+void cs_point_source_posterior(cs_point_source *src, const cs_posterior_draws *d);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

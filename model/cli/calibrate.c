@@ -1,0 +1,290 @@
+/*
+ * cli/calibrate.c — `casesim calibrate SCENARIO.yaml -o CAL.h5`: fits the
+ * scenario's uncertain inputs to its `targets:` by incremental mixture
+ * importance sampling through the simulator (casesim/calibrate.h) and
+ * writes the calibration file (casesim/calibration_file.h), published under
+ * its name once closed. SIGINT/SIGTERM stop after the current wave: the
+ * finished waves are summarised and written, marked "incomplete".
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "casesim/calibrate.h"
+#include "casesim/calibration_file.h"
+#include "casesim/safe_file.h"
+#include "casesim/scenario.h"
+#include "cli/cli.h"
+
+static volatile sig_atomic_t stop_signal = 0;
+
+static void on_signal(int sig)
+{
+    stop_signal = sig;
+}
+
+static void usage(FILE *to)
+{
+    fprintf(to, "usage: casesim calibrate SCENARIO.yaml -o CAL.h5 [options]\n"
+                "\n"
+                "Fits the scenario's uncertain inputs (their priors: `uncertain:`) to its\n"
+                "`targets:` by incremental mixture importance sampling through the simulator,\n"
+                "and writes the posterior, the inputs' prior and posterior, identifiability\n"
+                "findings and each target's posterior predictive check to CAL.h5.\n"
+                "\n"
+                "options:\n"
+                "  -o, --output FILE          the calibration file to write (required)\n"
+                "      --scale K              replicates of the real system pooled per\n"
+                "                             evaluation (default 1): less simulation noise\n"
+                "      --ess N                stop once the effective sample size reaches N\n"
+                "                             (default 1000)\n"
+                "      --max-evaluations N    stop after N evaluated points (default 50000)\n"
+                "      --initial N            points of the first (Sobol) wave (default\n"
+                "                             max(500, 100 D))\n"
+                "      --wave N               points of every later wave (default max(100, 20 D))\n"
+                "  -s, --seed N               master seed (default: the scenario's run.seed)\n"
+                "  -t, --threads N            OpenMP threads (default: all)\n"
+                "      --resume               continue the calibration in CAL.h5 (interrupted,\n"
+                "                             or stopped short) from its last finished wave,\n"
+                "                             with its seed, scale and wave sizes\n"
+                "  -f, --force                overwrite an existing output file\n"
+                "  -q, --quiet                no progress messages\n"
+                "  -h, --help                 this help\n");
+}
+
+typedef struct cal_args {
+    const char *scenario, *output;
+    uint64_t scale, ess, max_eval, initial, wave, seed, threads;
+    bool have_seed, have_ess, have_max, have_scale, force, quiet, resume;
+} cal_args;
+
+/* One option into a; returns 0, or an exit status. */
+static int take_option(int c, cal_args *a, char **argv)
+{
+    const char *C = "calibrate";
+    switch (c) {
+    case 'o':
+        a->output = optarg;
+        return 0;
+    case 'S':
+        a->have_scale = true;
+        return cs_cli_parse_u64(C, "--scale", optarg, 1, CS_MAX_REPLICATES, &a->scale) ? 2 : 0;
+    case 'E':
+        a->have_ess = true;
+        return cs_cli_parse_u64(C, "--ess", optarg, 1, 10000000, &a->ess) ? 2 : 0;
+    case 'M':
+        a->have_max = true;
+        return cs_cli_parse_u64(C, "--max-evaluations", optarg, 2, 100000000, &a->max_eval) ? 2 : 0;
+    case 'I':
+        return cs_cli_parse_u64(C, "--initial", optarg, 2, 10000000, &a->initial) ? 2 : 0;
+    case 'W':
+        return cs_cli_parse_u64(C, "--wave", optarg, 1, 10000000, &a->wave) ? 2 : 0;
+    case 's':
+        a->have_seed = true;
+        return cs_cli_parse_u64(C, "--seed", optarg, 0, UINT64_MAX, &a->seed) ? 2 : 0;
+    case 't':
+        return cs_cli_parse_u64(C, "--threads", optarg, 1, 1024, &a->threads) ? 2 : 0;
+    case 'f':
+        a->force = true;
+        return 0;
+    case 'R':
+        a->resume = true;
+        return 0;
+    case 'q':
+        a->quiet = true;
+        return 0;
+    case 'h':
+        usage(stdout);
+        return 1;
+    default:
+        return cs_cli_bad_option(C, c, argv, usage);
+    }
+}
+
+/* Parses argv; returns -1 to go on, or an exit status. */
+static int parse_args(int argc, char **argv, cal_args *a)
+{
+    static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
+                                         {"scale", required_argument, NULL, 'S'},
+                                         {"ess", required_argument, NULL, 'E'},
+                                         {"max-evaluations", required_argument, NULL, 'M'},
+                                         {"initial", required_argument, NULL, 'I'},
+                                         {"wave", required_argument, NULL, 'W'},
+                                         {"seed", required_argument, NULL, 's'},
+                                         {"threads", required_argument, NULL, 't'},
+                                         {"force", no_argument, NULL, 'f'},
+                                         {"resume", no_argument, NULL, 'R'},
+                                         {"quiet", no_argument, NULL, 'q'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    memset(a, 0, sizeof *a);
+    a->scale = 1;
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, ":o:s:t:fqh", opts, NULL)) != -1) {
+        int rc = take_option(c, a, argv);
+        if (rc == 1)
+            return CS_EXIT_OK;
+        if (rc)
+            return rc == 2 ? CS_EXIT_USAGE : rc;
+    }
+    if (optind != argc - 1 || !a->output) {
+        fprintf(stderr, "casesim calibrate: %s\n",
+                optind != argc - 1 ? "give one scenario file" : "-o CAL.h5 is required");
+        usage(stderr);
+        return CS_EXIT_USAGE;
+    }
+    a->scenario = argv[optind];
+    return -1;
+}
+
+/* Progress after each wave, on stderr. */
+static int on_wave(void *ctx, const cs_calib_imis *m, cs_error *err)
+{
+    (void)err;
+    const cal_args *a = ctx;
+    if (a->quiet)
+        return CS_OK;
+    cs_calib_imis_result r;
+    cs_calib_imis_get_result(m, &r);
+    fprintf(stderr, "casesim calibrate: wave %zu, %zu evaluations, ESS %.1f\n", r.n_waves - 1,
+            r.n_points, r.ess);
+    return CS_OK;
+}
+
+/* The closing lines: why the run stopped, its speed, the file. */
+static void print_done(const cal_args *a, const cs_calibration *c, bool complete)
+{
+    double t = c->seconds_total, outside = t > 0 ? (t - c->seconds_engine) / t : 0.0;
+    fprintf(stderr,
+            "casesim calibrate: %s\n"
+            "casesim calibrate: %zu evaluations in %.1f s (%.1f a second), %.1f%% of the time "
+            "outside the engine\n"
+            "casesim calibrate: wrote %s (%s)\n",
+            c->message, c->evaluated, t, t > 0 ? (double)c->evaluated / t : 0.0, 100.0 * outside,
+            a->output, complete ? "complete" : "incomplete");
+}
+
+/* Writes c into a temporary file beside the output and publishes it. */
+static int write_output(const cal_args *a, const cs_scenario *s, const cs_calibration *c,
+                        const char *command_line, bool complete, cs_error *err)
+{
+    cs_safe_file *out = NULL;
+    int st = cs_safe_file_begin(a->output, a->force || a->resume, &out, err);
+    if (st == CS_OK)
+        st = cs_calibration_write(out->tmp, s, c, command_line, complete, err);
+    if (st == CS_OK)
+        st = cs_safe_file_publish(out, err);
+    cs_safe_file_free(out);
+    return st;
+}
+
+/* For --resume: the calibration in the output file, which must have been
+ * made from this scenario's text with the settings given (if any); its
+ * seed, scale and wave sizes go into cfg. Returns CS_OK or an error. */
+static int load_resume(const cal_args *a, const cs_scenario *s, cs_calibrate_config *cfg,
+                       cs_calibration **old, cs_error *err)
+{
+    char *source = NULL;
+    int st = cs_calibration_file_load(a->output, old, &source, err);
+    if (st != CS_OK)
+        return st;
+    const cs_calibration *c = *old;
+    if (strlen(source) != s->source_len || memcmp(source, s->source, s->source_len) != 0)
+        st = cs_error_set(err, CS_EUSAGE,
+                          "%s was made from another scenario text than %s: it cannot be "
+                          "resumed with it",
+                          a->output, a->scenario);
+    else if ((a->have_seed && a->seed != c->seed) || (a->have_scale && a->scale != c->scale) ||
+             (a->initial && a->initial != c->n_initial) || (a->wave && a->wave != c->wave_size))
+        st = cs_error_set(err, CS_EUSAGE,
+                          "%s was made with --seed %llu --scale %llu --initial %zu --wave %zu: "
+                          "resume it with the same (or without these options)",
+                          a->output, (unsigned long long)c->seed, (unsigned long long)c->scale,
+                          c->n_initial, c->wave_size);
+    free(source);
+    cfg->seed = c->seed;
+    cfg->scale = c->scale;
+    cfg->n_initial = c->n_initial;
+    cfg->wave_size = c->wave_size;
+    cfg->resume = c;
+    return st;
+}
+
+/* Runs the calibration and writes its file; returns the exit status. */
+static int calibrate(const cal_args *a, const cs_scenario *s, const char *command_line,
+                     cs_error *err)
+{
+    cs_calibrate_config cfg;
+    cs_calibrate_config_default(&cfg, s);
+    if (a->have_seed)
+        cfg.seed = a->seed;
+    cfg.scale = a->scale;
+    cfg.threads = (int)a->threads;
+    if (a->have_ess)
+        cfg.target_ess = (double)a->ess;
+    if (a->have_max)
+        cfg.max_evaluations = a->max_eval;
+    cfg.n_initial = a->initial;
+    cfg.wave_size = a->wave;
+    cfg.stop = &stop_signal;
+    cfg.on_wave = on_wave;
+    cfg.on_wave_ctx = (void *)a;
+    cs_calibration *c = NULL, *old = NULL;
+    int st = a->resume ? load_resume(a, s, &cfg, &old, err) : CS_OK;
+    if (st == CS_OK)
+        st = cs_calibrate_run(s, &cfg, &c, err);
+    cs_calibration_free(old);
+    bool complete = st == CS_OK;
+    if (st == CS_EINTERRUPTED && c && c->n_points == 0 && !cfg.resume)
+        fprintf(stderr, "casesim calibrate: interrupted before the first wave was finished; "
+                        "nothing was written\n");
+    else if ((st == CS_OK || st == CS_EINTERRUPTED) && c) {
+        cs_error_clear(err);
+        int wst = write_output(a, s, c, command_line, complete, err);
+        if (wst != CS_OK)
+            st = wst;
+        else if (!a->quiet)
+            print_done(a, c, complete);
+    }
+    cs_calibration_free(c);
+    if (st == CS_EINTERRUPTED)
+        return stop_signal == SIGTERM ? CS_EXIT_SIGTERM : CS_EXIT_SIGINT;
+    if (st != CS_OK)
+        cs_cli_print_error("calibrate", err);
+    return cs_cli_exit_code(st);
+}
+
+int cs_cli_calibrate(int argc, char **argv)
+{
+    cal_args a;
+    int rc = parse_args(argc, argv, &a);
+    if (rc >= 0)
+        return rc;
+    static cs_error err; /* large: keep it off the stack */
+    cs_error_clear(&err);
+    cs_scenario *s = NULL;
+    int st = cs_scenario_load(a.scenario, &s, &err);
+    if (st != CS_OK) {
+        cs_cli_print_error("calibrate", &err);
+        fprintf(stderr, "casesim calibrate: %s is not a valid scenario; nothing was written\n",
+                a.scenario);
+        return cs_cli_exit_code(st);
+    }
+    char *command_line = cs_cli_command_line(argc, argv);
+    struct sigaction sa, old_int, old_term;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESETHAND;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    rc = command_line ? calibrate(&a, s, command_line, &err) : CS_EXIT_FAILURE;
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    free(command_line);
+    cs_scenario_free(s);
+    return rc;
+}
