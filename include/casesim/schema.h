@@ -48,7 +48,10 @@ extern "C" {
  * also in 1.2, optional (absent in files of builds without them): uncertain
  * inputs, their drawn values and each replicate's annual cost,
  * /uncertainty and /decision; time and feedback: calendar years, measures
- * by arrival year, feedback trajectories, the tables by arrival year). */
+ * by arrival year, feedback trajectories, the tables by arrival year; the
+ * `kind` dimension, the per-kind arrays and tables, measures of reported
+ * cases, the `currency` and `headline_violations` of /scenario, share
+ * intervals kept inside [0, 1]). */
 #define CS_RESULTS_FORMAT "casesim-results"
 #define CS_RESULTS_VERSION_MAJOR 1
 #define CS_RESULTS_VERSION_MINOR 2
@@ -97,6 +100,7 @@ typedef enum cs_type {
     X(YEAR, n_years, "year", cs_schema_count(CS_RUN_YEARS_(s)), "/scenario/years", NULL,           \
       "year of the run; year 0 starts at the beginning of the warm-up (labels: calendar years "    \
       "with time.start_year)")                                                                     \
+    X(KIND, n_kinds, "kind", (s)->n_violations, "/scenario/violations", NULL, "violation kind")    \
     X(DELAY_YEAR, n_delay_years, "delay_year", cs_schema_count(CS_RUN_YEARS_(s)), "", NULL,        \
       "whole years from a cohort incident's arrival (delay year 0: within its first year)")        \
     X(INPUT, n_inputs, "input", (s)->n_uncertain_values, "/scenario/inputs", NULL,                 \
@@ -188,6 +192,20 @@ typedef struct cs_result_dims {
           "Tracks ending in each outcome per calendar year of the run, all incidents: "            \
           "[replicate, year, outcome].",                                                           \
           CS_DIM_YEAR, CS_DIM_OUTCOME)                                                             \
+    ARRAY(kind_measures, double, CS_TYPE_F64, NULL,                                                \
+          "Cohort measures of each violation kind: [replicate, kind, group, measure] (kinds in "   \
+          "/scenario/violations; groups and measures as in 'measures', whose values are those "    \
+          "of all kinds together). NaN where undefined, e.g. for a kind without well-founded "     \
+          "incidents in a replicate.",                                                             \
+          CS_DIM_KIND, CS_DIM_GROUP, CS_DIM_MEASURE)                                               \
+    ARRAY(kind_outcome_counts, int64_t, CS_TYPE_I64, "tracks",                                     \
+          "Tracks of cohort incidents ending in each outcome, by violation kind: [replicate, "     \
+          "kind, group (last: all), outcome].",                                                    \
+          CS_DIM_KIND, CS_DIM_GROUP, CS_DIM_OUTCOME)                                               \
+    ARRAY(kind_stage_entries, int64_t, CS_TYPE_I64, "tracks",                                      \
+          "Tracks of cohort incidents entering each stage, by violation kind: [replicate, kind, "  \
+          "group (last: all), stage]: the attrition funnel of each kind.",                         \
+          CS_DIM_KIND, CS_DIM_GROUP, CS_DIM_STAGE)                                                 \
     ARRAY(                                                                                         \
         measures_by_year, double, CS_TYPE_F64, NULL,                                               \
         "Cohort measures by year of arrival: [replicate, arrival_year, group, measure], as "       \
@@ -508,8 +526,13 @@ typedef enum cs_display {
     X(CS_M_IMPUNITY, "Impunity", CS_SHOW_PERCENT)                                                  \
     X(CS_M_ACCOUNTABILITY, "Accountability", CS_SHOW_PERCENT)                                      \
     X(CS_M_REDRESS, "Redress", CS_SHOW_PERCENT)                                                    \
+    X(CS_M_WRONGFUL_SANCTION, "Wrongful sanctions (of unfounded)", CS_SHOW_PERCENT)                \
     X(CS_M_ACCOUNTABILITY_RATIO, "Disparity ratio", CS_SHOW_RATIO)                                 \
     X(CS_M_TIME_MEDIAN, "Median days to end of case", CS_SHOW_DAYS)                                \
+    X(CS_M_REPORTED, "Cases reported (left the first stage)", CS_SHOW_PERCENT)                     \
+    X(CS_M_TIME_REPORTED_MEAN, "Reported cases: mean days to end", CS_SHOW_DAYS)                   \
+    X(CS_M_TIME_REPORTED_MEDIAN, "Reported cases: median days to end", CS_SHOW_DAYS)               \
+    X(CS_M_TIME_REPORTED_P90, "Reported cases: 90th percentile of days", CS_SHOW_DAYS)             \
     X(CS_M_PENDING, "Cases still open at the end", CS_SHOW_PERCENT)
 
 #define CS_HEADLINE_COUNT_(...) +1
@@ -561,6 +584,23 @@ extern const cs_schema_dim cs_schema_dims[CS_DIM_COUNT];
 extern const cs_schema_array cs_schema_arrays[CS_SCHEMA_N_ARRAYS];
 extern const cs_schema_field cs_schema_case_fields[CS_CASE_N_FIELDS];
 extern const cs_schema_headline cs_schema_headlines[CS_SCHEMA_N_HEADLINES];
+
+/* One row of a scenario's headline list. */
+typedef struct cs_headline_row {
+    size_t measure;  /* index on the measure axis */
+    char label[160]; /* as the reports show it */
+    cs_display display;
+} cs_headline_row;
+
+/* The headline list of a results file whose measure axis holds names[0 ..
+ * n_measures - 1] (the fixed measures, then "accountability_rate_<category>"
+ * per category): the schema's headline measures, with one "Accountability:
+ * <category>" row per category after "Accountability". Measures are found
+ * by name; one the file lacks gets the index n_measures. Writes at most max
+ * rows into out and returns how many there are (the file's /summary
+ * attributes and `casesim report` both use it). */
+size_t cs_schema_headline_rows(const char *const *names, size_t n_measures, cs_headline_row *out,
+                               size_t max);
 
 struct cs_scenario;
 struct cs_replicate_result;
