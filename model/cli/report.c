@@ -917,10 +917,12 @@ int cs_cli_report(int argc, char **argv)
     static cs_error err;
     cs_error_clear(&err);
     cs_results *r = NULL;
-    if (cs_calibration_file_is(argv[optind]))
-        return cs_cli_report_calibration(argv[optind]);
-    /* A damaged file must not crash or hang the report (cli/probe.c). */
+    /* A damaged file must not crash or hang the report (cli/probe.c); the
+     * probe reads a calibration file too, so that it is opened here only once
+     * it is known to be safe. */
     int st = cs_cli_probe_results(argv[optind], &err);
+    if (st == CS_OK && cs_calibration_file_is(argv[optind]))
+        return cs_cli_report_calibration(argv[optind]);
     if (st == CS_OK)
         st = cs_results_open(argv[optind], &r, &err);
     if (st != CS_OK) {
