@@ -21,15 +21,8 @@
 _Static_assert(CS_YAML_MAX_DEPTH == CS_MAX_YAML_DEPTH,
                "the YAML tree enforces the documented limit");
 
-void cs_scenario_release(cs_scenario *s)
+static void release_network(cs_scenario *s)
 {
-    if (!s)
-        return;
-    free(s->path);
-    free(s->source);
-    free(s->name);
-    free(s->description);
-    free(s->currency);
     for (size_t i = 0; i < s->n_groups; i++) {
         free(s->groups[i].name);
         free(s->groups[i].label);
@@ -60,6 +53,10 @@ void cs_scenario_release(cs_scenario *s)
     for (size_t i = 0; i < s->n_categories; i++)
         free(s->categories[i]);
     free(s->categories);
+}
+
+static void release_interventions(cs_scenario *s)
+{
     for (size_t i = 0; i < s->n_interventions; i++) {
         cs_intervention *iv = &s->interventions[i];
         free(iv->name);
@@ -78,6 +75,11 @@ void cs_scenario_release(cs_scenario *s)
         free(s->bundles[i].interventions);
     }
     free(s->bundles);
+}
+
+/* The uncertain inputs, the decision and the calibration targets. */
+static void release_uncertainty(cs_scenario *s)
+{
     for (size_t i = 0; i < s->n_uncertain; i++) {
         cs_uncertain *u = &s->uncertain[i];
         free(u->name);
@@ -101,6 +103,20 @@ void cs_scenario_release(cs_scenario *s)
         free(s->targets[i].source);
     }
     free(s->targets);
+}
+
+void cs_scenario_release(cs_scenario *s)
+{
+    if (!s)
+        return;
+    free(s->path);
+    free(s->source);
+    free(s->name);
+    free(s->description);
+    free(s->currency);
+    release_network(s);
+    release_interventions(s);
+    release_uncertainty(s);
     cs_ynode_free(s->tree);
     for (size_t i = 0; i < s->n_variants; i++) {
         cs_variant *v = &s->variants[i];
