@@ -507,19 +507,14 @@ static void track_end(ws *w, uint32_t t, size_t o, double now)
 {
     uint32_t cs = w->tracks[t].case_slot;
     icase *c = &w->cases[cs];
+    /* One count per array, in the case's own row: the rows of all groups,
+     * period_outcomes and outcome_counts are sums of these (sum_count_rows). */
     size_t y = year_of(w, now), ny = w->n_years, no = w->m->n_outcomes;
-    w->out->period_outcomes[y * no + o]++;
     w->out->period_outcomes_by_group[((size_t)c->group * ny + y) * no + o]++;
-    w->out->period_outcomes_by_group[(w->m->n_groups * ny + y) * no + o]++;
     if (c->cohort) {
-        size_t dy = year_of(w, now - c->t_arrival), G = w->m->n_groups;
-        w->out->outcome_counts[(size_t)c->group * no + o]++;
-        w->out->outcome_counts[G * no + o]++;
+        size_t dy = year_of(w, now - c->t_arrival), G1 = w->m->n_groups + 1;
         w->out->cohort_outcomes_by_delay[((size_t)c->group * no + o) * ny + dy]++;
-        w->out->cohort_outcomes_by_delay[(G * no + o) * ny + dy]++;
-        size_t kb = (size_t)c->kind * (G + 1);
-        w->out->kind_outcome_counts[(kb + c->group) * no + o]++;
-        w->out->kind_outcome_counts[(kb + G) * no + o]++;
+        w->out->kind_outcome_counts[((size_t)c->kind * G1 + c->group) * no + o]++;
     }
     c->outcome_mask |= UINT64_C(1) << o;
     CS_ASSERT(c->live && c->open_tracks > 0);
@@ -756,7 +751,7 @@ static void start_service(ws *w, uint32_t t, double now)
 }
 
 /* A duration from law `kind` with the model's parameters a and b. */
-static double sample_duration(gsl_rng *rng, cs_duration_kind kind, double a, double b)
+static inline double sample_duration(gsl_rng *rng, cs_duration_kind kind, double a, double b)
 {
     switch (kind) {
     case CS_DUR_NONE:
@@ -777,10 +772,10 @@ static double sample_duration(gsl_rng *rng, cs_duration_kind kind, double a, dou
     return 0.0;
 }
 
-/* Draws the branch uniform and then the duration of track t's visit to stage s. */
-static void draw_visit(ws *w, track *tr, const icase *c, size_t s)
+/* Draws the branch uniform and then the duration (law ms) of track t's
+ * visit to stage s. */
+static void draw_visit(ws *w, track *tr, const icase *c, const cs_mcase *ms, size_t s)
 {
-    const cs_mcase *ms = case_of(w->m, &w->m->stages[s], c);
     /* The stream keyed (seed, replicate, group, incident, track word, TRACK),
      * from the case's kept prefix: see cs_pcg32_from_prefix. */
     cs_pcg32_from_prefix(
@@ -825,26 +820,20 @@ static inline void enqueue(ws *w, uint32_t t, size_t s, const icase *c, double n
 }
 
 /* Counts a track's entry into stage s (in the cohort window, by calendar
- * year, and by group for a cohort case). */
+ * year and group, and by delay and kind for a cohort case). */
 static inline void count_entry(ws *w, size_t s, icase *c, double now)
 {
     const cs_model *m = w->m;
     if (in_window(m, now))
         w->st[s].entries++;
-    size_t y = year_of(w, now), ny = w->n_years;
-    w->out->period_entries[y * m->n_stages + s]++;
-    w->out->period_entries_by_group[((size_t)c->group * ny + y) * m->n_stages + s]++;
-    w->out->period_entries_by_group[(m->n_groups * ny + y) * m->n_stages + s]++;
+    /* As in track_end: one count per array, the sums at the end. */
+    size_t y = year_of(w, now), ny = w->n_years, S = m->n_stages;
+    w->out->period_entries_by_group[((size_t)c->group * ny + y) * S + s]++;
     c->reported |= s != m->entry_stage;
     if (c->cohort) {
-        size_t dy = year_of(w, now - c->t_arrival), G = m->n_groups, S = m->n_stages;
-        w->out->stage_entries[(size_t)c->group * S + s]++;
-        w->out->stage_entries[G * S + s]++;
+        size_t dy = year_of(w, now - c->t_arrival), G1 = m->n_groups + 1;
         w->out->cohort_entries_by_delay[((size_t)c->group * S + s) * ny + dy]++;
-        w->out->cohort_entries_by_delay[(G * S + s) * ny + dy]++;
-        size_t kb = (size_t)c->kind * (G + 1);
-        w->out->kind_stage_entries[(kb + c->group) * S + s]++;
-        w->out->kind_stage_entries[(kb + G) * S + s]++;
+        w->out->kind_stage_entries[((size_t)c->kind * G1 + c->group) * S + s]++;
     }
 }
 
@@ -886,7 +875,7 @@ static void enter_stage(ws *w, uint32_t t, size_t s, double now)
             (mc->deadline_from_stage ? now : c->t_arrival) +
             (w->st[s].dyn & DYN_DEADLINE ? cs_dyn_deadline(&w->dyn, m, s, now) : mc->deadline_days);
     count_entry(w, s, c, now);
-    draw_visit(w, tr, c, s);
+    draw_visit(w, tr, c, mc, s);
     if (tr->deadline < now) {
         /* The incident-based deadline passed before the track got here. */
         tr->state = TR_WAITING; /* not linked: deadline_leave must not unlink it */
@@ -920,7 +909,7 @@ static void drain(ws *w, double now)
 /* Draws group g's next arrival after time `after` (incident number
  * `incident`) into w->arr[g]; none if the rate is 0 or it falls at or after
  * the end. Keeps arr_first and the queue's count of pending arrivals. */
-static void set_arrival(ws *w, size_t g, double t, uint64_t incident);
+static inline void set_arrival(ws *w, size_t g, double t, uint64_t incident);
 
 static void schedule_arrival(ws *w, size_t g, double after, uint64_t incident)
 {
@@ -941,7 +930,7 @@ static void schedule_arrival(ws *w, size_t g, double after, uint64_t incident)
 
 /* Group g's next arrival is at t (INFINITY: none), incident number
  * `incident`. Keeps arr_first and the queue's count of pending arrivals. */
-static void set_arrival(ws *w, size_t g, double t, uint64_t incident)
+static inline void set_arrival(ws *w, size_t g, double t, uint64_t incident)
 {
     cs_event *a = &w->arr[g];
     bool was_pending = a->time < INFINITY;
@@ -961,7 +950,7 @@ static void set_arrival(ws *w, size_t g, double t, uint64_t incident)
 /* Draws case c's kind, well-foundedness and evidence, in this order, from
  * the stream loaded in w->rs: with the shares, probabilities and Beta laws
  * in force at time now. */
-static void draw_incident(ws *w, icase *c, double now)
+static inline void draw_incident(ws *w, icase *c, double now)
 {
     const cs_model *m = w->m;
     size_t g = c->group;
@@ -1244,8 +1233,48 @@ static void no_feedback(ws *w)
     }
 }
 
+/* dst[i] += src[i], i < n. */
+static void add_counts(int64_t *restrict dst, const int64_t *restrict src, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        dst[i] += src[i];
+}
+
+/* The counts the hot path leaves out (count_entry, track_end): the rows of
+ * all groups, the period counts (the all-groups rows by calendar year) and
+ * the cohort counts (the sums over kinds). Integer sums: exact in any order. */
+static void sum_count_rows(ws *w)
+{
+    cs_replicate_result *r = w->out;
+    size_t G = w->m->n_groups, G1 = G + 1, K = w->m->n_kinds;
+    size_t S = w->m->n_stages, O = w->m->n_outcomes, Y = w->n_years;
+    for (size_t g = 0; g < G; g++) {
+        add_counts(&r->period_entries_by_group[G * Y * S], &r->period_entries_by_group[g * Y * S],
+                   Y * S);
+        add_counts(&r->period_outcomes_by_group[G * Y * O], &r->period_outcomes_by_group[g * Y * O],
+                   Y * O);
+        add_counts(&r->cohort_entries_by_delay[G * S * Y], &r->cohort_entries_by_delay[g * S * Y],
+                   S * Y);
+        add_counts(&r->cohort_outcomes_by_delay[G * O * Y], &r->cohort_outcomes_by_delay[g * O * Y],
+                   O * Y);
+        for (size_t k = 0; k < K; k++) {
+            add_counts(&r->kind_stage_entries[(k * G1 + G) * S],
+                       &r->kind_stage_entries[(k * G1 + g) * S], S);
+            add_counts(&r->kind_outcome_counts[(k * G1 + G) * O],
+                       &r->kind_outcome_counts[(k * G1 + g) * O], O);
+        }
+    }
+    memcpy(r->period_entries, &r->period_entries_by_group[G * Y * S], Y * S * sizeof(int64_t));
+    memcpy(r->period_outcomes, &r->period_outcomes_by_group[G * Y * O], Y * O * sizeof(int64_t));
+    for (size_t k = 0; k < K; k++) {
+        add_counts(r->stage_entries, &r->kind_stage_entries[k * G1 * S], G1 * S);
+        add_counts(r->outcome_counts, &r->kind_outcome_counts[k * G1 * O], G1 * O);
+    }
+}
+
 static void compute_measures(ws *w)
 {
+    sum_count_rows(w);
     cs_tallies_measures(&w->tally, w->out);
     year_measures(w);
     for (size_t s = 0; s < w->m->n_stages; s++)

@@ -121,14 +121,24 @@ static inline void add_row(cs_tallies *t, size_t r, const cs_tally_masks *mk,
     } else {
         a->pending++;
     }
+    if (bin >= t->top)
+        t->top = bin + 1;
 }
 
 void cs_tallies_add(cs_tallies *t, const cs_tally_masks *mk, const cs_tally_case *c)
 {
-    size_t G1 = t->n_groups + 1;
-    size_t bin = c->ended ? hist_bin(c->days) : 0; /* once for both rows */
-    add_row(t, c->group, mk, c, bin);
-    add_row(t, (1 + c->kind) * G1 + c->group, mk, c, bin);
+    size_t bin = c->ended ? hist_bin(c->days) : 0;
+    add_row(t, (1 + c->kind) * (t->n_groups + 1) + c->group, mk, c, bin);
+    /* Block 0's counts and histograms are the sums of the kinds' (at the
+     * end, sum_kinds); its sums of days are not, since a sum of doubles
+     * depends on its order: they are added here, case by case, as the
+     * kind's are. */
+    if (c->ended) {
+        cs_tally_row *a = &t->rows[c->group];
+        a->time_sum += c->days;
+        if (c->reported)
+            a->reported_time_sum += c->days;
+    }
 }
 
 /* ---- measures --------------------------------------------------------------------- */
@@ -140,32 +150,49 @@ static double ratio_or_nan(double x, double ref)
     return x / ref;
 }
 
+/* Adds the counts of row src (not its sums of days) to row dst, and its
+ * histograms' bins below t->top (the others are empty). */
+static void add_counts(cs_tallies *t, size_t dst, size_t src)
+{
+    cs_tally_row *all = &t->rows[dst];
+    const cs_tally_row *a = &t->rows[src];
+    all->incidents += a->incidents;
+    all->well_founded += a->well_founded;
+    all->unfounded += a->unfounded;
+    all->acc_wf += a->acc_wf;
+    all->acc_unf += a->acc_unf;
+    all->red_wf += a->red_wf;
+    for (size_t k = 0; k < t->n_categories; k++)
+        all->cat_wf[k] += a->cat_wf[k];
+    all->ended += a->ended;
+    all->pending += a->pending;
+    all->reported += a->reported;
+    all->reported_ended += a->reported_ended;
+    for (size_t i = 0; i < t->top; i++) {
+        t->hist[dst * N_BINS + i] += t->hist[src * N_BINS + i];
+        t->hist_rep[dst * N_BINS + i] += t->hist_rep[src * N_BINS + i];
+    }
+}
+
 /* The "all groups" row of block b and its histograms: sums in group order. */
 static void sum_groups(cs_tallies *t, size_t b)
 {
     size_t G = t->n_groups, r0 = b * (G + 1);
     cs_tally_row *all = &t->rows[r0 + G];
     for (size_t g = 0; g < G; g++) {
-        const cs_tally_row *a = &t->rows[r0 + g];
-        all->incidents += a->incidents;
-        all->well_founded += a->well_founded;
-        all->unfounded += a->unfounded;
-        all->acc_wf += a->acc_wf;
-        all->acc_unf += a->acc_unf;
-        all->red_wf += a->red_wf;
-        for (size_t k = 0; k < t->n_categories; k++)
-            all->cat_wf[k] += a->cat_wf[k];
-        all->ended += a->ended;
-        all->pending += a->pending;
-        all->time_sum += a->time_sum;
-        all->reported += a->reported;
-        all->reported_ended += a->reported_ended;
-        all->reported_time_sum += a->reported_time_sum;
-        for (size_t i = 0; i < N_BINS; i++) {
-            t->hist[(r0 + G) * N_BINS + i] += t->hist[(r0 + g) * N_BINS + i];
-            t->hist_rep[(r0 + G) * N_BINS + i] += t->hist_rep[(r0 + g) * N_BINS + i];
-        }
+        add_counts(t, r0 + G, r0 + g);
+        all->time_sum += t->rows[r0 + g].time_sum;
+        all->reported_time_sum += t->rows[r0 + g].reported_time_sum;
     }
+}
+
+/* Block 0's counts and histograms of each group: the sums over the kinds. */
+static void sum_kinds(cs_tallies *t)
+{
+    size_t G1 = t->n_groups + 1;
+    for (size_t k = 0; k < t->n_kinds; k++)
+        for (size_t g = 0; g + 1 < G1; g++)
+            add_counts(t, g, (1 + k) * G1 + g);
 }
 
 /* The measures of row r into x. */
@@ -220,6 +247,7 @@ static void disparity_measures(double *x0, size_t G, size_t nm)
 void cs_tallies_measures(cs_tallies *t, cs_replicate_result *r)
 {
     size_t G1 = t->n_groups + 1, nm = r->dims.n_measures;
+    sum_kinds(t);
     for (size_t b = 0; b <= t->n_kinds; b++) {
         sum_groups(t, b);
         double *x0 = b == 0 ? r->measures : &r->kind_measures[(b - 1) * G1 * nm];

@@ -3,10 +3,12 @@
  * measures computed from it (internal to the engine).
  *
  * Each cohort case, when it ends or when the run ends with it still open,
- * is added to two tallies: that of its group among all violation kinds
- * (block 0, the `measures` array) and that of its group within its own kind
- * (block 1 + kind, the `kind_measures` array). At the end the "all groups"
- * row of every block is summed in group order, then each row becomes one
+ * is added to the tally of its group within its own kind (block 1 + kind,
+ * the `kind_measures` array), and its days to the sums of its group among
+ * all violation kinds (block 0, the `measures` array). At the end block 0's
+ * counts are summed over the kinds (integers: exact; a sum of days is
+ * not, so those are kept case by case, in the order the cases end), the
+ * "all groups" row of every block in group order, then each row becomes one
  * row of measures (casesim/measures.h). Times from incident to case end go
  * into a fixed histogram per row (exact 0; 0.5-day bins below 2048 days;
  * 64 bins per doubling above), so that quantiles are within 0.5 day
@@ -54,6 +56,7 @@ typedef struct cs_tallies {
     cs_tally_row *rows; /* [1 + n_kinds][n_groups + 1] */
     uint64_t *hist;     /* [1 + n_kinds][n_groups + 1][CS_TALLY_BINS] ended cases' days */
     uint64_t *hist_rep; /* the same for reported cases */
+    size_t top;         /* bins at and above top are empty in every row */
 } cs_tallies;
 
 /* Allocates zeroed tallies. Returns CS_OK or CS_ENOMEM; free with
@@ -61,7 +64,8 @@ typedef struct cs_tallies {
 int cs_tallies_init(cs_tallies *t, size_t n_groups, size_t n_kinds, size_t n_categories);
 void cs_tallies_free(cs_tallies *t);
 
-/* Adds case c to its group's row of block 0 and of its kind's block. */
+/* Adds case c to its group's row of its kind's block (and its days to its
+ * group's row of block 0). */
 void cs_tallies_add(cs_tallies *t, const cs_tally_masks *mk, const cs_tally_case *c);
 
 /* Sums the "all groups" rows and writes every row's measures into
