@@ -73,6 +73,10 @@
 
 #define NIL UINT32_MAX
 
+/* Rare paths (growing a pool, the monthly changes of a moving system):
+ * kept out of the event loops, which are flattened (run_events). */
+#define COLD __attribute__((cold, noinline))
+
 /* The coarser histogram of measures by arrival year (one per year and
  * group, so that it stays small): bin 0 exactly 0, bin 1 (0, 0.5) days,
  * then YB_PER_OCTAVE bins per doubling from 0.5 day (about 2.2% wide, so a
@@ -215,7 +219,7 @@ static inline const cs_mcase *case_of(const cs_model *m, const cs_mstage *ms, co
 
 /* ---- pools ----------------------------------------------------------------------- */
 
-static bool grow(void **p, size_t *cap, size_t elem, size_t min_cap)
+COLD static bool grow(void **p, size_t *cap, size_t elem, size_t min_cap)
 {
     size_t ncap = *cap ? *cap * 2 : min_cap;
     if (ncap > UINT32_MAX - 1 || ncap > SIZE_MAX / elem)
@@ -229,7 +233,7 @@ static bool grow(void **p, size_t *cap, size_t elem, size_t min_cap)
 }
 
 /* Grows the case pool (its new slots not live). */
-static bool grow_cases(ws *w)
+COLD static bool grow_cases(ws *w)
 {
     size_t old = cs_pool_grow(&w->case_pool, 1024);
     if (old == SIZE_MAX) {
@@ -257,7 +261,7 @@ static void case_release(ws *w, uint32_t c)
 }
 
 /* Grows the track pool and the visit counters with it (new slots free). */
-static bool grow_tracks(ws *w)
+COLD static bool grow_tracks(ws *w)
 {
     size_t old = cs_pool_grow(&w->track_pool, 1024);
     if (old == SIZE_MAX) {
@@ -1411,7 +1415,7 @@ static inline bool step(ws *w, const cs_event *e, volatile sig_atomic_t *stop)
     return true;
 }
 
-static void run_events(ws *w, volatile sig_atomic_t *stop)
+__attribute__((flatten)) static void run_events(ws *w, volatile sig_atomic_t *stop)
 {
     for (size_t g = 0; g < w->m->n_groups; g++)
         schedule_arrival(w, g, 0.0, 0);
@@ -1499,7 +1503,7 @@ static void dyn_next(ws *w)
 }
 
 /* Everything that changes at time t, before any event at t. */
-static void dyn_update(ws *w, double t)
+COLD static void dyn_update(ws *w, double t)
 {
     const cs_mdyn *d = w->m->dyn;
     uint64_t tables = 0, fb_tables = 0;
@@ -1568,7 +1572,7 @@ static inline double peek_time(ws *w)
 
 /* The event loop of a system that changes over time: before the events of
  * a time, whatever changes at that time. */
-static void run_events_dynamic(ws *w, volatile sig_atomic_t *stop)
+__attribute__((flatten)) static void run_events_dynamic(ws *w, volatile sig_atomic_t *stop)
 {
     for (size_t g = 0; g < w->m->n_groups; g++)
         schedule_arrival(w, g, 0.0, 0);

@@ -77,9 +77,10 @@ int cs_tallies_init(cs_tallies *t, size_t n_groups, size_t n_kinds, size_t n_cat
     t->n_kinds = n_kinds;
     t->n_categories = n_categories;
     size_t rows = (1 + n_kinds) * (n_groups + 1); /* <= 33 * 17: no overflow */
+    size_t hrows = n_kinds * n_groups + 1;        /* the kinds' group rows, and a scratch row */
     t->rows = cs_xcalloc(rows, sizeof *t->rows);
-    t->hist = cs_xcalloc(rows * N_BINS, sizeof *t->hist);
-    t->hist_rep = cs_xcalloc(rows * N_BINS, sizeof *t->hist_rep);
+    t->hist = cs_xcalloc(hrows * N_BINS, sizeof *t->hist);
+    t->hist_rep = cs_xcalloc(hrows * N_BINS, sizeof *t->hist_rep);
     return t->rows && t->hist && t->hist_rep ? CS_OK : CS_ENOMEM;
 }
 
@@ -91,11 +92,12 @@ void cs_tallies_free(cs_tallies *t)
     memset(t, 0, sizeof *t);
 }
 
-/* Adds case c to row r (and its histograms). */
-static inline void add_row(cs_tallies *t, size_t r, const cs_tally_masks *mk,
-                           const cs_tally_case *c, size_t bin)
+/* Adds case c to the row of its kind and group (and its histograms). */
+static inline void add_row(cs_tallies *t, const cs_tally_masks *mk, const cs_tally_case *c,
+                           size_t bin)
 {
-    cs_tally_row *a = &t->rows[r];
+    size_t G = t->n_groups, h = (c->kind * G + c->group) * N_BINS + bin;
+    cs_tally_row *a = &t->rows[(1 + c->kind) * (G + 1) + c->group];
     bool acc = (c->outcome_mask & mk->accountability) != 0;
     a->incidents++;
     if (c->well_founded) {
@@ -112,11 +114,11 @@ static inline void add_row(cs_tallies *t, size_t r, const cs_tally_masks *mk,
     if (c->ended) {
         a->ended++;
         a->time_sum += c->days;
-        t->hist[r * N_BINS + bin]++;
+        t->hist[h]++;
         if (c->reported) {
             a->reported_ended++;
             a->reported_time_sum += c->days;
-            t->hist_rep[r * N_BINS + bin]++;
+            t->hist_rep[h]++;
         }
     } else {
         a->pending++;
@@ -127,12 +129,10 @@ static inline void add_row(cs_tallies *t, size_t r, const cs_tally_masks *mk,
 
 void cs_tallies_add(cs_tallies *t, const cs_tally_masks *mk, const cs_tally_case *c)
 {
-    size_t bin = c->ended ? hist_bin(c->days) : 0;
-    add_row(t, (1 + c->kind) * (t->n_groups + 1) + c->group, mk, c, bin);
-    /* Block 0's counts and histograms are the sums of the kinds' (at the
-     * end, sum_kinds); its sums of days are not, since a sum of doubles
-     * depends on its order: they are added here, case by case, as the
-     * kind's are. */
+    add_row(t, mk, c, c->ended ? hist_bin(c->days) : 0);
+    /* Block 0's counts are the sums of the kinds' (at the end, sum_kinds);
+     * its sums of days are not, since a sum of doubles depends on its
+     * order: they are added here, case by case, as the kind's are. */
     if (c->ended) {
         cs_tally_row *a = &t->rows[c->group];
         a->time_sum += c->days;
@@ -150,8 +150,7 @@ static double ratio_or_nan(double x, double ref)
     return x / ref;
 }
 
-/* Adds the counts of row src (not its sums of days) to row dst, and its
- * histograms' bins below t->top (the others are empty). */
+/* Adds the counts of row src (not its sums of days) to row dst. */
 static void add_counts(cs_tallies *t, size_t dst, size_t src)
 {
     cs_tally_row *all = &t->rows[dst];
@@ -168,13 +167,9 @@ static void add_counts(cs_tallies *t, size_t dst, size_t src)
     all->pending += a->pending;
     all->reported += a->reported;
     all->reported_ended += a->reported_ended;
-    for (size_t i = 0; i < t->top; i++) {
-        t->hist[dst * N_BINS + i] += t->hist[src * N_BINS + i];
-        t->hist_rep[dst * N_BINS + i] += t->hist_rep[src * N_BINS + i];
-    }
 }
 
-/* The "all groups" row of block b and its histograms: sums in group order. */
+/* The "all groups" row of block b: sums in group order. */
 static void sum_groups(cs_tallies *t, size_t b)
 {
     size_t G = t->n_groups, r0 = b * (G + 1);
@@ -186,7 +181,7 @@ static void sum_groups(cs_tallies *t, size_t b)
     }
 }
 
-/* Block 0's counts and histograms of each group: the sums over the kinds. */
+/* Block 0's counts of each group: the sums over the kinds. */
 static void sum_kinds(cs_tallies *t)
 {
     size_t G1 = t->n_groups + 1;
@@ -195,11 +190,40 @@ static void sum_kinds(cs_tallies *t)
             add_counts(t, g, (1 + k) * G1 + g);
 }
 
-/* The measures of row r into x. */
-static void row_measures(const cs_tallies *t, size_t r, double *x)
+/* The histograms of row g (G: all groups) of block b into *h and *hr: a
+ * kind's group row is kept; the others are sums of those, made in the
+ * scratch row (bins at and above t->top are empty everywhere). Only the
+ * kinds' group rows are kept so that a replicate touches (and zeroes) as
+ * few pages as it can. */
+static void row_hist(cs_tallies *t, size_t b, size_t g, const uint64_t **h, const uint64_t **hr)
 {
-    const cs_tally_row *a = &t->rows[r];
-    const uint64_t *h = &t->hist[r * N_BINS], *hr = &t->hist_rep[r * N_BINS];
+    size_t G = t->n_groups, K = t->n_kinds;
+    if (b > 0 && g < G) {
+        *h = &t->hist[((b - 1) * G + g) * N_BINS];
+        *hr = &t->hist_rep[((b - 1) * G + g) * N_BINS];
+        return;
+    }
+    uint64_t *sh = &t->hist[K * G * N_BINS], *shr = &t->hist_rep[K * G * N_BINS];
+    memset(sh, 0, t->top * sizeof *sh);
+    memset(shr, 0, t->top * sizeof *shr);
+    size_t k0 = b > 0 ? b - 1 : 0, k1 = b > 0 ? b : K;
+    size_t g0 = g < G ? g : 0, g1 = g < G ? g + 1 : G;
+    for (size_t k = k0; k < k1; k++)
+        for (size_t j = g0; j < g1; j++)
+            for (size_t i = 0; i < t->top; i++) {
+                sh[i] += t->hist[(k * G + j) * N_BINS + i];
+                shr[i] += t->hist_rep[(k * G + j) * N_BINS + i];
+            }
+    *h = sh;
+    *hr = shr;
+}
+
+/* The measures of row g (G: all groups) of block b into x. */
+static void row_measures(cs_tallies *t, size_t b, size_t g, double *x)
+{
+    const cs_tally_row *a = &t->rows[b * (t->n_groups + 1) + g];
+    const uint64_t *h, *hr;
+    row_hist(t, b, g, &h, &hr);
     double wf = (double)a->well_founded, n = (double)a->incidents;
     x[CS_M_INCIDENTS] = n;
     x[CS_M_WELL_FOUNDED] = wf;
@@ -252,7 +276,7 @@ void cs_tallies_measures(cs_tallies *t, cs_replicate_result *r)
         sum_groups(t, b);
         double *x0 = b == 0 ? r->measures : &r->kind_measures[(b - 1) * G1 * nm];
         for (size_t g = 0; g < G1; g++)
-            row_measures(t, b * G1 + g, &x0[g * nm]);
+            row_measures(t, b, g, &x0[g * nm]);
         disparity_measures(x0, t->n_groups, nm);
     }
 }

@@ -54,7 +54,9 @@ typedef struct cs_tally_masks {
 typedef struct cs_tallies {
     size_t n_groups, n_kinds, n_categories;
     cs_tally_row *rows; /* [1 + n_kinds][n_groups + 1] */
-    uint64_t *hist;     /* [1 + n_kinds][n_groups + 1][CS_TALLY_BINS] ended cases' days */
+    /* [n_kinds][n_groups][CS_TALLY_BINS] ended cases' days, then a scratch
+     * row (where the other rows' sums are made at the end) */
+    uint64_t *hist;
     uint64_t *hist_rep; /* the same for reported cases */
     size_t top;         /* bins at and above top are empty in every row */
 } cs_tallies;
