@@ -77,14 +77,6 @@
  * kept out of the event loops, which are flattened (run_events). */
 #define COLD __attribute__((cold, noinline))
 
-/* The coarser histogram of measures by arrival year (one per year and
- * group, so that it stays small): bin 0 exactly 0, bin 1 (0, 0.5) days,
- * then YB_PER_OCTAVE bins per doubling from 0.5 day (about 2.2% wide, so a
- * quantile is within about 1.1%) up to 0.5 * 2^18 days > CS_MAX_YEARS. */
-#define YB_PER_OCTAVE 32
-#define YB_OCTAVES 18
-#define YB_BINS (2 + YB_PER_OCTAVE * YB_OCTAVES)
-
 /* What of a stage follows its timelines now (stage_rt.dyn). */
 enum { DYN_CAPACITY = 1, DYN_DURATION = 2, DYN_DEADLINE = 4 };
 
@@ -147,16 +139,6 @@ typedef struct stage_rt {
     uint64_t entries, service_n, losses;
 } stage_rt;
 
-/* The counts of one row of the measures by arrival year (a group, or all
- * groups, of one year). */
-typedef struct group_acc {
-    uint64_t incidents, well_founded, unfounded;
-    uint64_t acc_wf, acc_unf, red_wf;
-    uint64_t cat_wf[CS_MAX_OUTCOMES];
-    uint64_t ended, pending;
-    double time_sum;
-} group_acc;
-
 typedef struct ws {
     const cs_model *m;
     uint64_t seed, replicate;
@@ -193,14 +175,11 @@ typedef struct ws {
 
     /* Time and feedback (NULL model->dyn: none of this is used). */
     cs_dyn_rt dyn;
-    bool inc_dyn;                   /* incidents draw from their timelines */
-    bool fb_on;                     /* ended cases feed the feedback loops */
-    bool rate_moves[CS_MAX_GROUPS]; /* arrivals by the non-homogeneous process */
-    double next_update;             /* next break, month start or capacity change */
-    /* Measures by arrival year: [Y][G + 1] accumulators and coarse histograms. */
-    group_acc *acc_year;
-    uint32_t *hist_year;
-    size_t n_arrival_years, first_arrival_year;
+    bool inc_dyn;                               /* incidents draw from their timelines */
+    bool fb_on;                                 /* ended cases feed the feedback loops */
+    bool rate_moves[CS_MAX_GROUPS];             /* arrivals by the non-homogeneous process */
+    double next_update;                         /* next break, month start or capacity change */
+    size_t n_arrival_years, first_arrival_year; /* the measures by arrival year */
 
     cs_replicate_result *out;
     bool records;
@@ -374,78 +353,7 @@ static inline size_t year_of(const ws *w, double t)
     return y < w->n_years ? y : w->n_years - 1;
 }
 
-/* ---- the coarse histogram of the measures by arrival year ----------------------- */
-
-/* The coarse histogram's bin of time t (days) and a bin's range. */
-static size_t year_bin(double t)
-{
-    if (!(t > 0.0))
-        return 0;
-    double x = floor(log2(t / 0.5) * YB_PER_OCTAVE);
-    if (x < 0.0)
-        return 1;
-    return 2 + (x < (double)(YB_BINS - 3) ? (size_t)x : YB_BINS - 3);
-}
-
-static void year_bin_range(size_t b, double *lo, double *hi)
-{
-    if (b == 0) {
-        *lo = *hi = 0.0;
-    } else if (b == 1) {
-        *lo = 0.0;
-        *hi = 0.5;
-    } else {
-        *lo = 0.5 * exp2((double)(b - 2) / YB_PER_OCTAVE);
-        *hi = 0.5 * exp2((double)(b - 1) / YB_PER_OCTAVE);
-    }
-}
-
-/* The q-quantile from a coarse histogram of n values (as hist_quantile). */
-static double year_quantile(const uint32_t *h, uint64_t n, double q)
-{
-    if (n == 0)
-        return NAN;
-    double rank = ceil(q * (double)n);
-    if (rank < 1.0)
-        rank = 1.0;
-    uint64_t cum = 0;
-    for (size_t b = 0; b < YB_BINS; b++) {
-        if (!h[b])
-            continue;
-        if ((double)(cum + h[b]) >= rank) {
-            double lo, hi;
-            year_bin_range(b, &lo, &hi);
-            return lo + (hi - lo) * (rank - (double)cum - 0.5) / (double)h[b];
-        }
-        cum += h[b];
-    }
-    return NAN;
-}
-
 /* ---- cases ----------------------------------------------------------------------- */
-
-/* Adds cohort case c (ended after dt days, or pending) to accumulator a. */
-static void acc_add(const cs_model *m, group_acc *a, const icase *c, bool ended, double dt)
-{
-    bool acc = (c->outcome_mask & m->accountability_mask) != 0;
-    a->incidents++;
-    if (c->well_founded) {
-        a->well_founded++;
-        a->acc_wf += acc;
-        a->red_wf += (c->outcome_mask & m->redress_mask) != 0;
-        for (size_t k = 0; k < m->n_categories; k++)
-            a->cat_wf[k] += (c->outcome_mask & m->category_mask[k]) != 0;
-    } else {
-        a->unfounded++;
-        a->acc_unf += acc;
-    }
-    if (ended) {
-        a->ended++;
-        a->time_sum += dt;
-    } else {
-        a->pending++;
-    }
-}
 
 /* The arrival year of a cohort incident arriving at t (an index into the
  * measures by arrival year). */
@@ -456,15 +364,6 @@ static size_t arrival_year(const ws *w, double t)
     return y < w->n_arrival_years ? y : w->n_arrival_years - 1;
 }
 
-/* Adds cohort case c to the accumulators of its arrival year. */
-static void year_add(ws *w, const icase *c, bool ended, double dt)
-{
-    size_t y = arrival_year(w, c->t_arrival), G1 = w->m->n_groups + 1;
-    acc_add(w->m, &w->acc_year[y * G1 + c->group], c, ended, dt);
-    if (ended)
-        w->hist_year[(y * G1 + c->group) * YB_BINS + year_bin(dt)]++;
-}
-
 /* Adds cohort case c (ended at t, or pending if !ended) to the accumulators
  * and, if asked, to the case records. */
 static void case_finalize(ws *w, const icase *c, bool ended, double t)
@@ -472,13 +371,13 @@ static void case_finalize(ws *w, const icase *c, bool ended, double t)
     double dt = ended ? t - c->t_arrival : 0.0;
     cs_tally_case tc = {.group = c->group,
                         .kind = c->kind,
+                        .year = arrival_year(w, c->t_arrival),
                         .well_founded = c->well_founded,
                         .outcome_mask = c->outcome_mask,
                         .reported = c->reported,
                         .ended = ended,
                         .days = dt};
     cs_tallies_add(&w->tally, &w->masks, &tc);
-    year_add(w, c, ended, dt);
     if (w->records) {
         cs_replicate_result *r = w->out;
         if (r->n_cases == r->cap_cases) {
@@ -1027,8 +926,6 @@ static void ws_free(ws *w)
     free(w->st);
     free(w->backlog);
     cs_tallies_free(&w->tally);
-    free(w->acc_year);
-    free(w->hist_year);
     if (w->m && w->m->dyn)
         cs_dyn_rt_free(&w->dyn);
 }
@@ -1075,12 +972,11 @@ static int ws_init(ws *w, const cs_model *m, uint64_t seed, uint64_t replicate,
     w->masks = (cs_tally_masks){.accountability = m->accountability_mask,
                                 .redress = m->redress_mask,
                                 .category = m->category_mask};
-    int rc = cs_tallies_init(&w->tally, m->n_groups, m->n_kinds, m->n_categories);
     w->n_arrival_years = out->dims.n_arrival_years;
     w->first_arrival_year = (size_t)floor(m->t_warmup / m->year_days + 1e-9);
-    w->acc_year = calloc(w->n_arrival_years * (m->n_groups + 1), sizeof *w->acc_year);
-    w->hist_year = calloc(w->n_arrival_years * (m->n_groups + 1) * YB_BINS, sizeof *w->hist_year);
-    if (!w->rng || !w->st || !w->backlog || rc != CS_OK || !w->acc_year || !w->hist_year)
+    int rc =
+        cs_tallies_init(&w->tally, m->n_groups, m->n_kinds, m->n_categories, w->n_arrival_years);
+    if (!w->rng || !w->st || !w->backlog || rc != CS_OK)
         return cs_error_set(err, CS_ENOMEM, "engine: out of memory");
     w->rs = cs_gsl_pcg32_state(w->rng);
     /* 32 buckets per day of the run, at most 2^17 (512 KiB, so that memory
@@ -1105,76 +1001,6 @@ static int ws_init(ws *w, const cs_model *m, uint64_t seed, uint64_t replicate,
     if (m->dyn && dyn_init(w) != CS_OK)
         return cs_error_set(err, CS_ENOMEM, "engine: out of memory (time and feedback)");
     return CS_OK;
-}
-
-static double ratio_or_nan(double x, double ref)
-{
-    if (isnan(x) || isnan(ref) || ref == 0.0)
-        return NAN;
-    return x / ref;
-}
-
-/* Adds accumulator a to *all. */
-static void acc_sum(group_acc *all, const group_acc *a, size_t C)
-{
-    all->incidents += a->incidents;
-    all->well_founded += a->well_founded;
-    all->unfounded += a->unfounded;
-    all->acc_wf += a->acc_wf;
-    all->acc_unf += a->acc_unf;
-    all->red_wf += a->red_wf;
-    for (size_t k = 0; k < C; k++)
-        all->cat_wf[k] += a->cat_wf[k];
-    all->ended += a->ended;
-    all->pending += a->pending;
-    all->time_sum += a->time_sum;
-}
-
-/* The measures x of accumulator a, with the median and 90th percentile of
- * its times given. */
-static void acc_measures(const group_acc *a, double median, double p90, size_t C, double *x)
-{
-    double wf = (double)a->well_founded;
-    x[CS_M_INCIDENTS] = (double)a->incidents;
-    x[CS_M_WELL_FOUNDED] = wf;
-    x[CS_M_ACCOUNTABILITY] = wf > 0 ? (double)a->acc_wf / wf : NAN;
-    x[CS_M_IMPUNITY] = wf > 0 ? 1.0 - x[CS_M_ACCOUNTABILITY] : NAN;
-    x[CS_M_REDRESS] = wf > 0 ? (double)a->red_wf / wf : NAN;
-    x[CS_M_WRONGFUL_SANCTION] = a->unfounded > 0 ? (double)a->acc_unf / (double)a->unfounded : NAN;
-    x[CS_M_TIME_MEAN] = a->ended > 0 ? a->time_sum / (double)a->ended : NAN;
-    x[CS_M_TIME_MEDIAN] = median;
-    x[CS_M_TIME_P90] = p90;
-    x[CS_M_PENDING] = a->incidents > 0 ? (double)a->pending / (double)a->incidents : NAN;
-    for (size_t k = 0; k < C; k++)
-        x[CS_M_FIXED_COUNT + k] = wf > 0 ? (double)a->cat_wf[k] / wf : NAN;
-    /* Reported cases are not followed by arrival year (the `measures`
-     * array has them). */
-    x[CS_M_REPORTED] = x[CS_M_TIME_REPORTED_MEAN] = NAN;
-    x[CS_M_TIME_REPORTED_MEDIAN] = x[CS_M_TIME_REPORTED_P90] = NAN;
-}
-
-/* Each group's disparity measures in rows [G + 1][nm] against the
- * reference group (row 0); undefined for all groups together. */
-static void disparity_rows(double *rows, size_t G, size_t nm)
-{
-    static const int pairs[4][3] = {
-        {CS_M_ACCOUNTABILITY, CS_M_ACCOUNTABILITY_RATIO, CS_M_ACCOUNTABILITY_DIFF},
-        {CS_M_IMPUNITY, CS_M_IMPUNITY_RATIO, CS_M_IMPUNITY_DIFF},
-        {CS_M_REDRESS, CS_M_REDRESS_RATIO, CS_M_REDRESS_DIFF},
-        {CS_M_TIME_MEDIAN, CS_M_TIME_MEDIAN_RATIO, CS_M_TIME_MEDIAN_DIFF}};
-    const double *ref = &rows[0];
-    for (size_t g = 0; g <= G; g++) {
-        double *x = &rows[g * nm];
-        for (int i = 0; i < 4; i++) {
-            if (g == G) {
-                x[pairs[i][1]] = NAN;
-                x[pairs[i][2]] = NAN;
-            } else {
-                x[pairs[i][1]] = ratio_or_nan(x[pairs[i][0]], ref[pairs[i][0]]);
-                x[pairs[i][2]] = x[pairs[i][0]] - ref[pairs[i][0]];
-            }
-        }
-    }
 }
 
 /* Stage s's statistics over the cohort window and its monthly backlog. */
@@ -1204,26 +1030,6 @@ static void stage_measures(ws *w, size_t s)
             hi = m->t_end;
         w->out->backlog[s * w->n_months + mo] =
             hi > lo ? (float)(w->backlog[s * w->n_months + mo] / (hi - lo)) : 0.0f;
-    }
-}
-
-/* The measures of each arrival year, as those of the whole cohort. */
-static void year_measures(ws *w)
-{
-    size_t G = w->m->n_groups, G1 = G + 1, C = w->m->n_categories, nm = w->out->dims.n_measures;
-    for (size_t y = 0; y < w->n_arrival_years; y++) {
-        group_acc *a = &w->acc_year[y * G1];
-        uint32_t *h = &w->hist_year[y * G1 * YB_BINS];
-        for (size_t g = 0; g < G; g++) {
-            acc_sum(&a[G], &a[g], C);
-            for (size_t b = 0; b < YB_BINS; b++)
-                h[G * YB_BINS + b] += h[g * YB_BINS + b];
-        }
-        double *rows = &w->out->measures_by_year[y * G1 * nm];
-        for (size_t g = 0; g <= G; g++)
-            acc_measures(&a[g], year_quantile(&h[g * YB_BINS], a[g].ended, 0.5),
-                         year_quantile(&h[g * YB_BINS], a[g].ended, 0.9), C, &rows[g * nm]);
-        disparity_rows(rows, G, nm);
     }
 }
 
@@ -1280,7 +1086,6 @@ static void compute_measures(ws *w)
 {
     sum_count_rows(w);
     cs_tallies_measures(&w->tally, w->out);
-    year_measures(w);
     for (size_t s = 0; s < w->m->n_stages; s++)
         stage_measures(w, s);
     if (!w->m->dyn || w->m->dyn->n_fb == 0)
