@@ -106,7 +106,12 @@ typedef enum cs_type {
       "/scenario/arrival_years", NULL,                                                             \
       "year of arrival of cohort incidents: the years of the run that overlap the cohort window")  \
     X(FEEDBACK, n_feedback, "feedback", (s)->n_feedback ? (s)->n_feedback : 1,                     \
-      "/scenario/feedbacks", NULL, "feedback loop (one row `none` when the scenario has none)")
+      "/scenario/feedbacks", NULL, "feedback loop (one row `none` when the scenario has none)")    \
+    X(BRANCH, n_branches, "branch", cs_scenario_n_branches(s), "/scenario/branches", NULL,         \
+      "branch of a stage: the stages' branches in stage order (/scenario/branch_stages names "     \
+      "the stage of each)")                                                                        \
+    X(VIOLATION, n_violations, "violation", (s)->n_violations, "/scenario/violations", NULL,       \
+      "violation kind")
 
 /* The arrival years of a scenario (casesim/dynamics.h). */
 struct cs_scenario;
@@ -219,6 +224,16 @@ typedef struct cs_result_dims {
           "Tracks of cohort incidents ending in each outcome, by whole years since the "           \
           "incident's arrival: [replicate, group (last: all), outcome, delay_year].",              \
           CS_DIM_GROUP, CS_DIM_OUTCOME, CS_DIM_DELAY_YEAR)                                         \
+    ARRAY(branch_counts, int64_t, CS_TYPE_I64, "tracks",                                           \
+          "Tracks of cohort incidents that finished a stage and took each of its branches: "       \
+          "[replicate, group (last: all), branch] (branches in /scenario/branches). Over the "     \
+          "stage_entries of the branch's stage: the rate at which the group's tracks reaching "    \
+          "the stage take the branch (/disparity/relative_rates).",                                \
+          CS_DIM_GROUP, CS_DIM_BRANCH)                                                             \
+    ARRAY(kind_incidents, int64_t, CS_TYPE_I64, "incidents",                                       \
+          "Cohort incidents of each violation kind: [replicate, group (last: all), violation] "    \
+          "(kinds in /scenario/violations).",                                                      \
+          CS_DIM_GROUP, CS_DIM_VIOLATION)                                                          \
     SCALAR(replicate, uint64_t, CS_TYPE_U64, "replicate_index", "replicate number",                \
            "The replicate number each row holds (its random streams are keyed by it), so that "    \
            "files of different replicate ranges can be joined.")                                   \

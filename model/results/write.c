@@ -20,6 +20,7 @@
 #include "casesim/stats.h"
 #include "core/alloc.h"
 #include "core/assert.h"
+#include "results/disparity.h"
 #include "results/h5util.h"
 #include "results/internal.h"
 #include "results/schema.h"
@@ -422,6 +423,8 @@ static int write_scenario(const cs_results_writer *w, cs_error *err)
     if (st == CS_OK)
         st = write_name_lists(g, w, err);
     if (st == CS_OK)
+        st = cs_results_write_disparity_scenario(g, w->s, err);
+    if (st == CS_OK)
         st = write_scenario_attrs(g, w->s, err);
     if (cs_h5_close(&g) < 0 && st == CS_OK)
         st = cs_h5_fail(err, CS_EIO, "cannot close /scenario");
@@ -439,6 +442,8 @@ static const char *kind_name(cs_variant_kind k)
         return "intervention";
     case CS_VARIANT_BUNDLE:
         return "bundle";
+    case CS_VARIANT_DECOMPOSITION:
+        return "decomposition";
     }
     return "unknown";
 }
@@ -464,6 +469,8 @@ static int write_variant_attrs(const cs_results_writer *w, const var_out *v, cs_
                                err);
     if (st == CS_OK)
         st = cs_h5_attr_strings(g, "interventions", applied, cv->n_applied, err);
+    if (st == CS_OK)
+        st = cs_results_write_disparity_variant(g, w->s, cv, err);
     if (st == CS_OK)
         st = cs_h5_attr_string(
             g, "annual_cost_units",

@@ -515,6 +515,9 @@ static void case_finalize(ws *w, const icase *c, bool ended, double t)
 {
     double dt = ended ? t - c->t_arrival : 0.0;
     acc_add(w->m, &w->acc[c->group], c, ended, dt);
+    const cs_model *m = w->m;
+    w->out->kind_incidents[(size_t)c->group * m->n_kinds + c->kind]++;
+    w->out->kind_incidents[m->n_groups * m->n_kinds + c->kind]++;
     if (ended)
         w->hist[(size_t)c->group * N_BINS + hist_bin(dt)]++;
     year_add(w, c, ended, dt);
@@ -749,6 +752,17 @@ static void deadline_leave(ws *w, uint32_t t, double now)
     serve_waiting(w, s, now);
 }
 
+/* Counts a cohort track's choice of branch b (global index) at its stage. */
+static inline void count_branch(ws *w, const track *tr, size_t b)
+{
+    const icase *c = &w->cases[tr->case_slot];
+    if (c->cohort) {
+        size_t nb = w->m->n_branches_total;
+        w->out->branch_counts[(size_t)c->group * nb + b]++;
+        w->out->branch_counts[w->m->n_groups * nb + b]++;
+    }
+}
+
 /* Track t completes service at its stage at time now. */
 static void complete(ws *w, uint32_t t, double now)
 {
@@ -763,6 +777,7 @@ static void complete(ws *w, uint32_t t, double now)
         st->service_n++;
     }
     size_t b = choose_branch(w, tr, now);
+    count_branch(w, tr, b);
     follow_branch(w, t, b, now);
     serve_waiting(w, s, now);
 }

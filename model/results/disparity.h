@@ -1,0 +1,95 @@
+/*
+ * results/disparity.h — the /disparity tables (internal to libcasesim).
+ *
+ * As for the analysis tables (results/internal.h), the computation is a
+ * pure function of the per-replicate arrays, read through a callback
+ * (cs_disparity_compute: no HDF5, testable on arrays in memory), and the
+ * file side reads its input from /scenario and /runs and writes the tables
+ * (results/disparity_file.c). Arrays are read in blocks of replicates, so
+ * that memory does not grow with the replicate count.
+ */
+#ifndef CASESIM_RESULTS_DISPARITY_INTERNAL_H
+#define CASESIM_RESULTS_DISPARITY_INTERNAL_H
+
+#include <hdf5.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "casesim/error.h"
+#include "casesim/results_disparity.h"
+#include "casesim/scenario.h"
+#include "results/schema.h"
+
+/* What the disparity tables are computed from. Groups, stages, branches,
+ * violations and measures are the results file's name lists (/scenario). */
+typedef struct cs_disparity_input {
+    size_t n_groups, n_stages, n_branches, n_violations, n_measures;
+    const char *const *groups;
+    const char *const *stages;
+    const char *const *branches;
+    const char *const *violations;
+    const char *const *measures;
+    const size_t *branch_stage;  /* [n_branches] the stage of each branch */
+    const bool *branch_reports;  /* [n_branches] a branch of the entry stage leading to a stage */
+    size_t n_variants;           /* >= 1; variants[0] is the baseline */
+    const char *const *variants; /* [n_variants] */
+    const bool *decomposition;   /* [n_variants] a variant of the decomposition */
+    const uint64_t *equalised;   /* [n_variants] its stages equalised (bit = stage index) */
+    const double *population;    /* [n_variants][n_groups] people, or NULL: no exposure */
+    double cohort_years;
+    uint64_t replicates; /* of every variant */
+    bool has_decomposition;
+    size_t n_decomposed;      /* stages with group differences */
+    const size_t *decomposed; /* [n_decomposed] their indices, increasing */
+    size_t n_orders;          /* sampled orders of the Shapley shares; 0: exact */
+    const uint32_t *orders;   /* [n_orders][n_decomposed] positions in decomposed[] */
+    /* Reads rows [first, first + n) of per-replicate array `array` (an enum
+     * cs_schema_array_index: measures, stage_entries, branch_counts or
+     * kind_incidents) of variant v into buf (row-major, the schema's
+     * shape). Returns CS_OK or an error status (with err). */
+    int (*load)(void *ctx, size_t v, int array, uint64_t first, uint64_t n, void *buf,
+                cs_error *err);
+    void *ctx;
+} cs_disparity_input;
+
+/* The tables' layout (disparity_file.c). */
+extern const cs_schema_table cs_disparity_relative_table;
+extern const cs_schema_table cs_disparity_decomposition_table;
+extern const cs_schema_table cs_disparity_exposure_table;
+
+/* Computes the tables of in into *out (zeroed first; free with
+ * cs_disparity_tables_free, also after a failure). Only the rows are set:
+ * their strings point into in's lists (not owned: in must outlive them; do
+ * not free them with the tables: use cs_disparity_rows_free). Returns
+ * CS_OK; CS_EFORMAT when the measures lack one the tables need or a
+ * decomposition variant is missing; CS_ENOMEM; or in->load's error. */
+int cs_disparity_compute(const cs_disparity_input *in, cs_disparity_tables *out, cs_error *err);
+
+/* The decomposition rows of cs_disparity_compute (disparity_decompose.c),
+ * appended to out->decomposition. */
+int cs_disparity_decompose(const cs_disparity_input *in, cs_disparity_tables *out, cs_error *err);
+
+/* Frees the row arrays of t, not their strings (rows of cs_disparity_compute). */
+void cs_disparity_rows_free(cs_disparity_tables *t);
+
+/* Writes what the tables need of scenario s into /scenario (open group g):
+ * the name lists `branches` (labels "stage -> targets"), `branch_stages`
+ * and `branch_targets`, `group_population_sources`, and, when s is
+ * decomposed, `decomposed_stages`, `decomposition_orders` and the
+ * attribute `not_equalised`. Returns CS_OK or CS_EIO/CS_ENOMEM. */
+int cs_results_write_disparity_scenario(hid_t g, const cs_scenario *s, cs_error *err);
+
+/* Writes variant v's attributes for the tables into its /runs group g:
+ * `group_population` (when populations are given) and `equalised_stages`.
+ * Returns CS_OK or CS_EIO/CS_ENOMEM. */
+int cs_results_write_disparity_variant(hid_t g, const cs_scenario *s, const cs_variant *v,
+                                       cs_error *err);
+
+/* Computes the /disparity tables from the open results file and writes
+ * them (replacing them if present). A file without the name lists they
+ * need (written before them) is left without /disparity. Returns CS_OK,
+ * CS_EFORMAT, CS_EIO or CS_ENOMEM. */
+int cs_results_write_disparity(hid_t file, cs_error *err);
+
+#endif
