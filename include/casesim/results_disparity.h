@@ -124,6 +124,8 @@ typedef struct cs_disparity_tables {
     char **not_equalised;      /* [n_not_equalised], in words */
     size_t n_exposure;         /* 0 without populations */
     cs_exposure_row *exposure; /* (variant, group, measure) */
+    size_t n_sources;          /* the groups' (with populations), else 0 */
+    char **sources;            /* [n_sources] where each population figure comes from */
 } cs_disparity_tables;
 
 /* The /disparity measures decomposed, in the order of the table: the

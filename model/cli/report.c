@@ -249,6 +249,8 @@ static int report_headlines(const cs_report *rp)
     cs_rep_heading(rp, 2, "%d. Headline measures by victim group", 1 + rp->before);
     for (size_t v = 0; v < r->n_variants; v++) {
         const cs_results_variant *cv = &r->variants[v];
+        if (!strcmp(cv->kind, "decomposition"))
+            continue; /* the section on where the disparity arises reads them */
         variant_heading(rp, cv);
         if (print_headlines(rp, cv, false))
             return -1;
@@ -283,10 +285,12 @@ static int report_changes(const cs_report *rp)
         "is in percentage points: -5.0 means 5 points less. An interval that excludes 0 "
         "indicates a change larger than the simulation's noise.",
         rp->level);
-    if (r->n_variants < 2)
+    if (r->n_ranking < 2)
         cs_rep_para(rp, "This file holds only the baseline: there is nothing to compare.");
     for (size_t v = 1; v < r->n_variants; v++) {
         const cs_results_variant *cv = &r->variants[v];
+        if (!strcmp(cv->kind, "decomposition"))
+            continue;
         variant_heading(rp, cv);
         if (print_headlines(rp, cv, true))
             return -1;
@@ -334,7 +338,8 @@ static int report_human(const cs_report *rp)
     if (rp->sens && cs_report_sensitivity(rp, rp->sens))
         return -1;
     if (cs_report_decision(rp) || report_headlines(rp) || report_changes(rp) ||
-        report_ranking(rp) || cs_report_years(rp, 4 + rp->before))
+        report_ranking(rp) || cs_report_disparity(rp) ||
+        cs_report_years(rp, 4 + rp->before + (rp->r->n_groups > 1)))
         return -1;
     return 0;
 }
@@ -375,7 +380,9 @@ static int report_csv(const cs_report *rp)
     cs_report_years_csv(rp);
     if (rp->sens && cs_report_sensitivity_csv(rp, rp->sens))
         return -1;
-    return cs_report_decision_csv(rp);
+    if (cs_report_decision_csv(rp))
+        return -1;
+    return cs_report_disparity_csv(rp);
 }
 
 static void usage(FILE *to)

@@ -82,11 +82,23 @@ static int relative_sums(const cs_disparity_input *in, size_t v, cs_rate_acc *ac
     return st;
 }
 
+/* The comparison of acc's group with the reference group; the reference
+ * group itself gets ratio 1 and difference 0 exactly (its intervals would
+ * otherwise show rounding of zero variance). */
+static void compare(const cs_rate_acc *acc, bool reference, cs_rate_comparison *c)
+{
+    cs_rate_acc_result(acc, CS_STATS_LEVEL, c);
+    if (reference && !isnan(c->ratio)) {
+        c->ratio_low = c->ratio_high = 1.0;
+        c->diff_low = c->diff_high = 0.0;
+    }
+}
+
 static void relative_row(const cs_disparity_input *in, size_t v, size_t g, size_t b,
                          const cs_rate_acc *acc, cs_relative_rate_row *row)
 {
     cs_rate_comparison c;
-    cs_rate_acc_result(acc, CS_STATS_LEVEL, &c);
+    compare(acc, g == 0, &c);
     *row = (cs_relative_rate_row){.variant = (char *)in->variants[v],
                                   .group = (char *)in->groups[g],
                                   .stage = (char *)in->stages[in->branch_stage[b]],
@@ -227,7 +239,7 @@ static void exposure_row(const cs_disparity_input *in, size_t v, size_t g, size_
                          const cs_rate_acc *acc, cs_exposure_row *row)
 {
     cs_rate_comparison c;
-    cs_rate_acc_result(acc, CS_STATS_LEVEL, &c);
+    compare(acc, g == 0, &c);
     bool kind = q >= EX_FIXED;
     *row = (cs_exposure_row){.variant = (char *)in->variants[v],
                              .group = (char *)in->groups[g],

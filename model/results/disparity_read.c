@@ -346,6 +346,7 @@ void cs_disparity_tables_free(cs_disparity_tables *t)
     cs_schema_free_rows(&cs_disparity_exposure_table, t->exposure, t->n_exposure);
     cs_h5_free_strings(t->stages, t->n_stages);
     cs_h5_free_strings(t->not_equalised, t->n_not_equalised);
+    cs_h5_free_strings(t->sources, t->n_sources);
     memset(t, 0, sizeof *t);
 }
 
@@ -400,6 +401,9 @@ int cs_results_read_disparity(const cs_results *r, cs_disparity_tables *out, cs_
         st = cs_schema_read_table(file, &cs_disparity_exposure_table, V * G * (8 + K), &rows,
                                    &out->n_exposure, err);
         out->exposure = rows;
+        if (st == CS_OK)
+            st = cs_h5_read_strings(file, "/scenario/group_population_sources", &out->sources,
+                                    &out->n_sources, err);
     }
     return st;
 }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "casesim/results_disparity.h"
 #include "casesim/results_join.h"
 #include "core/alloc.h"
 #include "results/h5util.h"
@@ -417,6 +418,8 @@ static int check_ranges(cs_results *const *in, size_t n, uint64_t *total, cs_err
 static int load_scenario(const cs_results *r, cs_scenario **s, cs_error *err)
 {
     int st = cs_scenario_load_string(r->source, strlen(r->source), r->path, s, err);
+    if (st == CS_OK)
+        st = cs_results_match_decomposition(r, *s, err);
     if (st != CS_OK)
         return cs_error_set(err, st, "%s: its scenario text no longer loads with this casesim",
                             r->path);

@@ -14,8 +14,8 @@
  *
  * Each variant is built as the interventions' are: from the scenario's text,
  * a copy of the tree in which the stages' `p` mappings are rewritten, then
- * converted and validated like the file itself. Rewriting the text of the
- * reference group's value into every group's entry gives every group
+ * converted and validated like the file itself. Copying the reference
+ * group's entry, as written, into every group's entry gives every group
  * exactly the reference group's number. Only the baseline is decomposed:
  * an intervention is judged against the baseline, and the decomposition
  * says where the baseline's disparity comes from.
@@ -279,29 +279,60 @@ static char *variant_description(const cs_scenario *s, uint64_t eq)
     return d;
 }
 
-/* Gives every group the reference group's `p` at stage i of the tree, by
- * rewriting each entry of its branches' `p` mappings to the text of the
- * reference group's entry. */
-static int equalise_stage(cs_ynode *root, size_t i, const char *reference)
+/* Whether every key of mapping n is a group's name (and there is one). */
+static bool keyed_by_group(const cs_scenario *s, const cs_ynode *n)
+{
+    if (n->kind != CS_YNODE_MAP || n->n == 0)
+        return false;
+    for (size_t k = 0; k < n->n; k++) {
+        bool group = false;
+        for (size_t g = 0; g < s->n_groups && !group; g++)
+            group = strcmp(n->keys[k]->value, s->groups[g].name) == 0;
+        if (!group)
+            return false;
+    }
+    return true;
+}
+
+/* Gives every group the reference group's value in n: a mapping keyed by
+ * group gets a copy of the reference group's entry in every entry; any
+ * other mapping (a `p` written per violation kind, say) has its entries
+ * equalised in turn. */
+static int equalise_node(const cs_scenario *s, cs_ynode *n)
+{
+    if (n->kind != CS_YNODE_MAP)
+        return CS_OK;
+    if (!keyed_by_group(s, n)) {
+        int st = CS_OK;
+        for (size_t k = 0; k < n->n && st == CS_OK; k++)
+            st = equalise_node(s, n->items[k]);
+        return st;
+    }
+    const cs_ynode *ref = cs_ynode_get(n, s->groups[0].name);
+    for (size_t k = 0; k < n->n && ref; k++) {
+        if (n->items[k] == ref)
+            continue; /* it is the one copied */
+        cs_ynode *copy = NULL;
+        if (cs_ynode_copy(ref, &copy) != CS_OK)
+            return CS_ENOMEM;
+        cs_ynode_free(n->items[k]);
+        n->items[k] = copy;
+    }
+    return CS_OK;
+}
+
+/* Gives every group the reference group's `p` at stage i of the tree. */
+static int equalise_stage(const cs_scenario *s, cs_ynode *root, size_t i)
 {
     const cs_ynode *st = cs_ynode_get(root, "stages")->items[i];
     const cs_ynode *branches = cs_ynode_get(st, "branches");
-    for (size_t b = 0; b < branches->n; b++) {
+    int rc = CS_OK;
+    for (size_t b = 0; b < branches->n && rc == CS_OK; b++) {
         cs_ynode *p = cs_ynode_get(branches->items[b], "p");
-        if (!p || p->kind != CS_YNODE_MAP)
-            continue;
-        const cs_ynode *ref = cs_ynode_get(p, reference);
-        for (size_t k = 0; k < p->n; k++) {
-            if (p->items[k] == ref)
-                continue; /* its text is the one copied */
-            char *v = cs_xstrdup(ref->value);
-            if (!v)
-                return CS_ENOMEM;
-            free(p->items[k]->value);
-            p->items[k]->value = v;
-        }
+        if (p)
+            rc = equalise_node(s, p);
     }
-    return CS_OK;
+    return rc;
 }
 
 /* Builds the variant equalising the stages of v->equalised from tree. */
@@ -312,7 +343,7 @@ static int build_one(const cs_scenario *s, const cs_ynode *tree, cs_variant *v, 
     int st = cs_ynode_copy(tree, &copy);
     for (size_t i = 0; i < s->n_stages && st == CS_OK; i++)
         if (v->equalised >> i & 1)
-            st = equalise_stage(copy, i, s->groups[0].name);
+            st = equalise_stage(s, copy, i);
     if (st == CS_OK && !(vs = calloc(1, sizeof *vs)))
         st = CS_ENOMEM;
     if (st != CS_OK) {
