@@ -48,7 +48,9 @@ extern "C" {
  * also in 1.2, optional (absent in files of builds without them): uncertain
  * inputs, their drawn values and each replicate's annual cost,
  * /uncertainty and /decision; time and feedback: calendar years, measures
- * by arrival year, feedback trajectories, the tables by arrival year). */
+ * by arrival year, feedback trajectories, the tables by arrival year;
+ * branch_counts, kind_incidents (CS_OPTIONAL_ARRAYS), the branch lists and
+ * /disparity). */
 #define CS_RESULTS_FORMAT "casesim-results"
 #define CS_RESULTS_VERSION_MAJOR 1
 #define CS_RESULTS_VERSION_MINOR 2

@@ -120,12 +120,14 @@ static int write_branch_lists(hid_t g, const cs_scenario *s, cs_error *err)
             l[nb + b0 + b] = s->stages[i].name;
             l[2 * nb + b0 + b] = target[b0 + b];
         }
-    if (st == CS_OK)
-        st = cs_h5_write_strings(g, "branches", l, nb, err);
-    if (st == CS_OK)
-        st = cs_h5_write_strings(g, "branch_stages", l + nb, nb, err);
-    if (st == CS_OK)
-        st = cs_h5_write_strings(g, "branch_targets", l + 2 * nb, nb, err);
+    /* Axis "branches", whose scale is the list of that name (as for the
+     * name lists of results/write.c). */
+    const char *names[] = {"branches", "branch_stages", "branch_targets"}, *axis = names[0];
+    for (size_t k = 0; k < 3 && st == CS_OK; k++) {
+        st = cs_h5_write_strings(g, names[k], l + k * nb, nb, err);
+        if (st == CS_OK)
+            st = cs_h5_name_axes(g, names[k], &axis, 1, err);
+    }
     free(label);
     free(target);
     free(l);
@@ -158,25 +160,31 @@ static int write_decomposition(hid_t g, const cs_scenario *s, cs_error *err)
     const char *names[CS_MAX_STAGES], *left[2];
     for (size_t j = 0; j < s->n_decomposed; j++)
         names[j] = s->stages[s->decomposed[j]].name;
+    const char *axes[] = {"decomposition_order", "decomposed_stages"};
     int st = cs_h5_write_strings(g, "decomposed_stages", names, s->n_decomposed, err);
+    if (st == CS_OK)
+        st = cs_h5_name_axes(g, "decomposed_stages", axes + 1, 1, err);
     if (st == CS_OK)
         st = cs_h5_attr_strings(g, "not_equalised", left, not_equalised(s, left), err);
     if (st != CS_OK || s->n_permutations == 0)
         return st;
-    hsize_t dims[2] = {s->n_permutations, s->n_decomposed};
-    hid_t sp = H5Screate_simple(2, dims, NULL), d = H5I_INVALID_HID;
-    if (sp < 0 ||
-        (d = H5Dcreate2(g, "decomposition_orders", H5T_STD_U32LE, sp, H5P_DEFAULT, H5P_DEFAULT,
-                        H5P_DEFAULT)) < 0 ||
-        H5Dwrite(d, H5T_NATIVE_UINT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, s->permutations) < 0)
-        st = cs_h5_fail(err, CS_EIO, "cannot write /scenario/decomposition_orders");
+    /* Chunked rows, with the Fletcher32 every dataset of numbers has. */
+    hsize_t row = s->n_decomposed;
+    hid_t d = cs_h5_create_rows(g, "decomposition_orders", H5T_STD_U32LE, 1, &row,
+                                row * sizeof *s->permutations, s->n_permutations, err);
+    if (d < 0)
+        st = CS_EIO;
+    if (st == CS_OK)
+        st = cs_h5_append_rows(d, H5T_NATIVE_UINT32, 1, &row, 0, s->n_permutations, s->permutations,
+                               "/scenario/decomposition_orders", err);
     if (st == CS_OK)
         st = cs_h5_document(d, "positions in /scenario/decomposed_stages",
                             "The sampled orders of the decomposed stages over which the Shapley "
                             "shares are averaged, one per row.",
                             err);
+    if (st == CS_OK)
+        st = cs_h5_attr_strings(d, "dimensions", axes, 2, err);
     cs_h5_close(&d);
-    cs_h5_close(&sp);
     return st;
 }
 
@@ -189,8 +197,11 @@ int cs_results_write_disparity_scenario(hid_t g, const cs_scenario *s, cs_error 
     int st = write_branch_lists(g, s, err);
     if (st == CS_OK)
         st = cs_h5_attr_string(g, "entry_stage", s->stages[s->entry_stage].name, err);
+    const char *groups_axis = "groups";
     if (st == CS_OK && population)
         st = cs_h5_write_strings(g, "group_population_sources", src, s->n_groups, err);
+    if (st == CS_OK && population)
+        st = cs_h5_name_axes(g, "group_population_sources", &groups_axis, 1, err);
     if (st == CS_OK && s->has_decomposition)
         st = write_decomposition(g, s, err);
     return st;
