@@ -8,9 +8,9 @@
  * counts are y^T R, where Q[i][j] (R[i][o]) sums the probabilities of the
  * branches of stage i that lead to stage j (outcome o), counting each fork
  * target. Branch probabilities come straight from MODEL.md's multinomial
- * logit, computed here from the scenario (not from the engine's tables), and
+ * logit, computed from the scenario (not from the engine's tables), and
  * are averaged over the Beta evidence density with Gauss-Legendre
- * quadrature, then over violation kinds and merit.
+ * quadrature, then over violation kinds and merit (support/exact_chain.c).
  *
  * Tolerances: every comparison is a z-test at |z| <= 4 with the standard
  * error taken from the spread of 20 independent replicates (for 19 degrees
@@ -18,13 +18,11 @@
  * known (case records), from the exact conditional binomial variance.
  */
 #include <check.h>
-#include <gsl/gsl_integration.h>
-#include <gsl/gsl_linalg.h>
-#include <gsl/gsl_randist.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "exact_chain.h"
 #include "sim_support.h"
 
 #define N_REP 20
@@ -115,123 +113,6 @@ static const char *FORK_YAML = "casesim: 1\n"
                                "  compensated: {redress: true}\n"
                                "  claim_rejected: {}\n";
 
-/* Branch probabilities of stage i for a case (g, k, merit wf, evidence e),
- * by MODEL.md: odds_b = (p_b / p_ref) * OR_kind * OR_unfounded * exp(slope (e - 0.5)).
- * flip replaces every unfounded odds ratio by its inverse (a deliberately
- * wrong model, to show that the comparison can fail). */
-static void branch_probs(const cs_scenario *s, size_t i, size_t g, size_t k, int wf, double e,
-                         bool flip, double *P)
-{
-    const cs_stage *st = &s->stages[i];
-    double p_ref = 1.0;
-    for (size_t b = 0; b < st->n_branches; b++)
-        if (!st->branches[b].is_reference)
-            p_ref -= st->branches[b].p[g];
-    double odds[CS_MAX_BRANCHES], sum = 0.0;
-    for (size_t b = 0; b < st->n_branches; b++) {
-        const cs_branch *br = &st->branches[b];
-        if (br->is_reference) {
-            odds[b] = 1.0;
-        } else {
-            double uor = flip ? 1.0 / br->unfounded_odds_ratio : br->unfounded_odds_ratio;
-            odds[b] = br->p[g] / p_ref * br->kind_odds_ratio[k] * (wf ? 1.0 : uor) *
-                      exp(br->evidence_slope * (e - 0.5));
-        }
-        sum += odds[b];
-    }
-    for (size_t b = 0; b < st->n_branches; b++)
-        P[b] = odds[b] / sum;
-}
-
-/* Expected stage visits y[S] and outcome counts x[O] for one incident of
- * (g, k, wf) with evidence e, through the fundamental matrix (LU solve). */
-static void expected_counts(const cs_scenario *s, size_t g, size_t k, int wf, double e, bool flip,
-                            double *y, double *x)
-{
-    size_t S = s->n_stages, O = s->n_outcomes;
-    gsl_matrix *A = gsl_matrix_alloc(S, S); /* (I - Q)^T */
-    gsl_matrix *R = gsl_matrix_calloc(S, O);
-    gsl_vector *rhs = gsl_vector_calloc(S), *sol = gsl_vector_alloc(S);
-    gsl_permutation *perm = gsl_permutation_alloc(S);
-    gsl_matrix_set_identity(A);
-    for (size_t i = 0; i < S; i++) {
-        double P[CS_MAX_BRANCHES];
-        branch_probs(s, i, g, k, wf, e, flip, P);
-        const cs_stage *st = &s->stages[i];
-        for (size_t b = 0; b < st->n_branches; b++)
-            for (size_t j = 0; j < st->branches[b].n_to; j++) {
-                const cs_target *t = &st->branches[b].to[j];
-                if (t->is_stage)
-                    gsl_matrix_set(A, t->index, i, gsl_matrix_get(A, t->index, i) - P[b]);
-                else
-                    gsl_matrix_set(R, i, t->index, gsl_matrix_get(R, i, t->index) + P[b]);
-            }
-    }
-    gsl_vector_set(rhs, s->entry_stage, 1.0);
-    int sign;
-    gsl_linalg_LU_decomp(A, perm, &sign);
-    gsl_linalg_LU_solve(A, perm, rhs, sol);
-    for (size_t i = 0; i < S; i++)
-        y[i] = gsl_vector_get(sol, i);
-    for (size_t o = 0; o < O; o++) {
-        x[o] = 0.0;
-        for (size_t i = 0; i < S; i++)
-            x[o] += y[i] * gsl_matrix_get(R, i, o);
-    }
-    gsl_matrix_free(A);
-    gsl_matrix_free(R);
-    gsl_vector_free(rhs);
-    gsl_vector_free(sol);
-    gsl_permutation_free(perm);
-}
-
-/* Exact expectations for group g, averaged over kinds, merit and evidence. */
-typedef struct exact {
-    double visits[CS_MAX_STAGES];     /* per incident */
-    double outcomes[CS_MAX_OUTCOMES]; /* per incident */
-    double acc_wf, red_wf, acc_unf;   /* expected accountability / redress counts given merit */
-} exact;
-
-static void exact_for_group(const cs_scenario *s, size_t g, bool flip, exact *ex)
-{
-    memset(ex, 0, sizeof *ex);
-    size_t S = s->n_stages, O = s->n_outcomes;
-    gsl_integration_glfixed_table *tab = gsl_integration_glfixed_table_alloc(64);
-    double p_wf = 0.0, p_unf = 0.0;
-    for (size_t k = 0; k < s->n_violations; k++) {
-        double share = s->violations[k].share[g];
-        for (int wf = 0; wf < 2; wf++) {
-            double pm = wf ? s->violations[k].well_founded : 1.0 - s->violations[k].well_founded;
-            double w = share * pm;
-            if (w == 0.0)
-                continue;
-            double a = wf ? s->evidence.well_founded_a : s->evidence.unfounded_a;
-            double b = wf ? s->evidence.well_founded_b : s->evidence.unfounded_b;
-            *(wf ? &p_wf : &p_unf) += w;
-            for (size_t n = 0; n < 64; n++) {
-                double e, wt;
-                gsl_integration_glfixed_point(0.0, 1.0, n, &e, &wt, tab);
-                double dens = gsl_ran_beta_pdf(e, a, b) * wt * w;
-                double y[CS_MAX_STAGES], x[CS_MAX_OUTCOMES];
-                expected_counts(s, g, k, wf, e, flip, y, x);
-                for (size_t i = 0; i < S; i++)
-                    ex->visits[i] += dens * y[i];
-                for (size_t o = 0; o < O; o++) {
-                    ex->outcomes[o] += dens * x[o];
-                    if (s->outcomes[o].category >= 0)
-                        *(wf ? &ex->acc_wf : &ex->acc_unf) += dens * x[o];
-                    if (wf && s->outcomes[o].redress)
-                        ex->red_wf += dens * x[o];
-                }
-            }
-        }
-    }
-    ex->acc_wf /= p_wf;
-    ex->red_wf /= p_wf;
-    ex->acc_unf /= p_unf;
-    gsl_integration_glfixed_table_free(tab);
-}
-
 /* Per-replicate observations of one group. */
 typedef struct obs {
     size_t n, g;
@@ -273,7 +154,7 @@ static double zscore(const double *x, size_t n, double exact_value)
 
 /* Counts comparisons with |z| > Z_MAX for group g against ex; writes the
  * largest |z| to *zmax. */
-static int count_failures(const cs_scenario *s, const obs *o, const exact *ex, double *zmax)
+static int count_failures(const cs_scenario *s, const obs *o, const cs_exact *ex, double *zmax)
 {
     int fails = 0;
     double col[N_REP];
@@ -314,16 +195,16 @@ START_TEST(fork_chain_matches_fundamental_matrix)
         const obs *o = &oa->grp[g];
         for (size_t r = 0; r < o->n; r++)
             ck_assert_double_eq(o->pending[r], 0.0); /* long follow-up: every case ended */
-        exact ex;
-        exact_for_group(s, g, false, &ex);
+        cs_exact ex;
+        cs_exact_for(s, g, CS_EXACT_ALL_KINDS, false, &ex);
         double zmax;
         int fails = count_failures(s, o, &ex, &zmax);
         ck_assert_msg(fails == 0, "group %zu: %d comparisons beyond %.0f SE (max |z| = %.2f)", g,
                       fails, Z_MAX, zmax);
         /* Power: the same comparison against a deliberately wrong model (the
          * unfounded odds ratios inverted) must fail. */
-        exact wrong;
-        exact_for_group(s, g, true, &wrong);
+        cs_exact wrong;
+        cs_exact_for(s, g, CS_EXACT_ALL_KINDS, true, &wrong);
         fails = count_failures(s, o, &wrong, &zmax);
         ck_assert_msg(fails > 0, "group %zu: a wrong model was not detected (max |z| = %.2f)", g,
                       zmax);
@@ -409,7 +290,7 @@ static void branch_collect(void *ctx, const cs_replicate_result *r)
             continue;
         bc->plain_hits[c->group][0] += 1.0;
         double P[CS_MAX_BRANCHES];
-        branch_probs(s, 1, c->group, c->violation, c->well_founded, c->evidence, false, P);
+        cs_exact_branch_probs(s, 1, c->group, c->violation, c->well_founded, c->evidence, false, P);
         for (int j = 0; j < 3; j++) {
             double hit = (c->outcome_mask & (UINT64_C(1) << o_m[j])) ? 1.0 : 0.0;
             bc->dev[j] += hit - P[j];
