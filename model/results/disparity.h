@@ -6,12 +6,12 @@
  * (cs_disparity_compute: no HDF5, testable on arrays in memory), and the
  * file side reads its input from /scenario and /runs and writes the tables
  * (results/disparity_file.c). Arrays are read in blocks of replicates, so
- * that memory does not grow with the replicate count.
+ * that memory does not grow with the replicate count. The file side is
+ * declared in results/disparity_file.h.
  */
 #ifndef CASESIM_RESULTS_DISPARITY_INTERNAL_H
 #define CASESIM_RESULTS_DISPARITY_INTERNAL_H
 
-#include <hdf5.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -19,7 +19,6 @@
 #include "casesim/error.h"
 #include "casesim/results_disparity.h"
 #include "casesim/scenario.h"
-#include "results/schema.h"
 
 /* What the disparity tables are computed from. Groups, stages, branches,
  * violations and measures are the results file's name lists (/scenario). */
@@ -53,11 +52,6 @@ typedef struct cs_disparity_input {
     void *ctx;
 } cs_disparity_input;
 
-/* The tables' layout (disparity_file.c). */
-extern const cs_schema_table cs_disparity_relative_table;
-extern const cs_schema_table cs_disparity_decomposition_table;
-extern const cs_schema_table cs_disparity_exposure_table;
-
 /* Computes the tables of in into *out (zeroed first; free with
  * cs_disparity_tables_free, also after a failure). Only the rows are set:
  * their strings point into in's lists (not owned: in must outlive them; do
@@ -72,24 +66,5 @@ int cs_disparity_decompose(const cs_disparity_input *in, cs_disparity_tables *ou
 
 /* Frees the row arrays of t, not their strings (rows of cs_disparity_compute). */
 void cs_disparity_rows_free(cs_disparity_tables *t);
-
-/* Writes what the tables need of scenario s into /scenario (open group g):
- * the name lists `branches` (labels "stage -> targets"), `branch_stages`
- * and `branch_targets`, `group_population_sources`, and, when s is
- * decomposed, `decomposed_stages`, `decomposition_orders` and the
- * attribute `not_equalised`. Returns CS_OK or CS_EIO/CS_ENOMEM. */
-int cs_results_write_disparity_scenario(hid_t g, const cs_scenario *s, cs_error *err);
-
-/* Writes variant v's attributes for the tables into its /runs group g:
- * `group_population` (when populations are given) and `equalised_stages`.
- * Returns CS_OK or CS_EIO/CS_ENOMEM. */
-int cs_results_write_disparity_variant(hid_t g, const cs_scenario *s, const cs_variant *v,
-                                       cs_error *err);
-
-/* Computes the /disparity tables from the open results file and writes
- * them (replacing them if present). A file without the name lists they
- * need (written before them) is left without /disparity. Returns CS_OK,
- * CS_EFORMAT, CS_EIO or CS_ENOMEM. */
-int cs_results_write_disparity(hid_t file, cs_error *err);
 
 #endif

@@ -20,7 +20,7 @@
 #include "casesim/stats.h"
 #include "core/alloc.h"
 #include "core/assert.h"
-#include "results/disparity.h"
+#include "results/disparity_file.h"
 #include "results/h5util.h"
 #include "results/internal.h"
 #include "results/schema.h"
