@@ -517,7 +517,6 @@ static void case_finalize(ws *w, const icase *c, bool ended, double t)
     acc_add(w->m, &w->acc[c->group], c, ended, dt);
     const cs_model *m = w->m;
     w->out->kind_incidents[(size_t)c->group * m->n_kinds + c->kind]++;
-    w->out->kind_incidents[m->n_groups * m->n_kinds + c->kind]++;
     if (ended)
         w->hist[(size_t)c->group * N_BINS + hist_bin(dt)]++;
     year_add(w, c, ended, dt);
@@ -752,15 +751,13 @@ static void deadline_leave(ws *w, uint32_t t, double now)
     serve_waiting(w, s, now);
 }
 
-/* Counts a cohort track's choice of branch b (global index) at its stage. */
+/* Counts a cohort track's choice of branch b (global index) at its stage
+ * (the row of all groups is summed at the end: sum_count_rows). */
 static inline void count_branch(ws *w, const track *tr, size_t b)
 {
     const icase *c = &w->cases[tr->case_slot];
-    if (c->cohort) {
-        size_t nb = w->m->n_branches_total;
-        w->out->branch_counts[(size_t)c->group * nb + b]++;
-        w->out->branch_counts[w->m->n_groups * nb + b]++;
-    }
+    if (c->cohort)
+        w->out->branch_counts[(size_t)c->group * w->m->n_branches_total + b]++;
 }
 
 /* Track t completes service at its stage at time now. */
@@ -1308,9 +1305,22 @@ static void no_feedback(ws *w)
     }
 }
 
+/* The "all groups" rows of the counts kept per group only. */
+static void sum_count_rows(ws *w)
+{
+    size_t G = w->m->n_groups, nb = w->m->n_branches_total, nk = w->m->n_kinds;
+    for (size_t g = 0; g < G; g++) {
+        for (size_t b = 0; b < nb; b++)
+            w->out->branch_counts[G * nb + b] += w->out->branch_counts[g * nb + b];
+        for (size_t k = 0; k < nk; k++)
+            w->out->kind_incidents[G * nk + k] += w->out->kind_incidents[g * nk + k];
+    }
+}
+
 static void compute_measures(ws *w)
 {
     sum_groups(w);
+    sum_count_rows(w);
     for (size_t g = 0; g <= w->m->n_groups; g++)
         group_measures(w, g);
     disparity_rows(w->out->measures, w->m->n_groups, w->out->dims.n_measures);
