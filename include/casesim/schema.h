@@ -276,6 +276,21 @@ enum cs_schema_array_index {
         CS_SCHEMA_N_ARRAYS
 };
 
+/* The per-replicate arrays a file of format 1.2 may lack: those added by
+ * the 1.2 of where the disparity arises, which files of 1.0 and 1.1 and of
+ * other builds of 1.2 do not have. A join or resumed run of such a file
+ * leaves them out (cs_results_options.omit_arrays), and /disparity is then
+ * not computed; every other array is required. */
+#define CS_OPTIONAL_ARRAYS(X) X(branch_counts) X(kind_incidents)
+
+/* Whether cs_schema_arrays[k] is one of CS_OPTIONAL_ARRAYS. */
+static inline bool cs_schema_array_optional(int k)
+{
+#define CS_ARRAY_OPTIONAL_(member) || k == CS_ARRAY_##member
+    return false CS_OPTIONAL_ARRAYS(CS_ARRAY_OPTIONAL_);
+#undef CS_ARRAY_OPTIONAL_
+}
+
 /* --------------------------------------------------------- case records
  *
  * X(member, ctype, type, units): the columns of /runs/<variant>/cases (one

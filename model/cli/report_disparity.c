@@ -401,8 +401,9 @@ int cs_report_disparity(const cs_report *rp)
     cs_rep_heading(rp, 2, "%d. Where the disparity arises", 4 + rp->before);
     int rc = 0;
     if (t.n_relative == 0)
-        cs_rep_para(rp, "This results file has no /disparity tables (it was written by an "
-                        "older casesim): run the scenario again to see them.");
+        cs_rep_para(rp, "This results file has no /disparity tables: it was written by a "
+                        "casesim that does not count the branches each group takes, or "
+                        "joins or resumes such a file. Run the scenario again to see them.");
     else
         rc = relative_rates(rp, &t);
     if (rc == 0 && t.n_relative > 0)

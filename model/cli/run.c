@@ -620,7 +620,9 @@ static int open_output(const run_args *a, const cs_scenario *s, const char *comm
                               .variants = o->variants,
                               .case_record_replicates = o->case_records,
                               .uncertain_drawn = !o->no_uncertainty,
-                              .sampling = a->posterior ? a->sampling : NULL};
+                              .sampling = a->posterior ? a->sampling : NULL,
+                              /* what the resumed file lacks, the rest leaves out */
+                              .omit_arrays = *old ? cs_results_absent_arrays(*old) : 0};
     st = cs_results_writer_open((*out)->tmp, s, &opt, &rs->writer, err);
     if (st == CS_OK && *old)
         st = cs_results_copy_replicates(*old, s, done, o->case_records > 0, rs->writer, err);

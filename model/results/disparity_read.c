@@ -219,11 +219,17 @@ static int read_decomposition(dfile *f, cs_error *err)
     return st == CS_OK ? read_orders(f, err) : st;
 }
 
-/* Everything; *absent when the file predates /disparity (no branch list). */
+/* Everything; *absent when the file has no branch list or lacks the
+ * optional arrays (CS_OPTIONAL_ARRAYS: a file of 1.0, 1.1, or another
+ * build of 1.2, or a join or resumed run of one), checked in the baseline:
+ * the writer leaves an array out of every variant or of none. */
 static int read_input(hid_t file, dfile *f, bool *absent, cs_error *err)
 {
     f->file = file;
-    *absent = H5Lexists(file, "/scenario/branches", H5P_DEFAULT) <= 0;
+    *absent = H5Lexists(file, "/scenario/branches", H5P_DEFAULT) <= 0 ||
+              H5Lexists(file, "/runs/baseline/branch_counts", H5P_DEFAULT) <= 0 ||
+              H5Lexists(file, "/runs/baseline/kind_incidents", H5P_DEFAULT) <= 0;
+    H5Eclear2(H5E_DEFAULT);
     if (*absent)
         return CS_OK;
     f->has_population = H5Lexists(file, "/scenario/group_population_sources", H5P_DEFAULT) > 0;

@@ -197,4 +197,8 @@ int cs_results_label_axes(hid_t file, cs_error *err);
  * deleted, so that no scale keeps a reference to it). CS_OK or CS_EIO. */
 int cs_h5_detach_scales(hid_t ds, cs_error *err);
 
+/* The optional arrays writer w leaves out (cs_results_options.omit_arrays).
+ * (write.c) */
+uint32_t cs_results_writer_omitted(const cs_results_writer *w);
+
 #endif

@@ -175,14 +175,16 @@ static void var_in_close(var_in *v)
     v->rec = NULL;
 }
 
-/* Opens every per-replicate dataset of a variant: s's dimensions after the
+/* Opens every per-replicate dataset of a variant but those absent where
+ * they may be (see may_be_absent) and the optional ones in `omitted`
+ * (CS_OPTIONAL_ARRAYS; their ds stays invalid): s's dimensions after the
  * replicate axis, at least n_rows rows. */
 static int open_variant(hid_t file, var_in *v, const cs_result_dims *dims, uint64_t n_rows,
-                        cs_error *err)
+                        uint32_t omitted, cs_error *err)
 {
     int st = CS_OK;
     for (int k = 0; k < CS_SCHEMA_N_ARRAYS && st == CS_OK; k++)
-        if (!absent(file, v, k, dims))
+        if (!absent(file, v, k, dims) && !(omitted >> k & 1))
             st = cs_schema_open_array(file, v->path, &cs_schema_arrays[k], dims, n_rows, UINT64_MAX,
                                       &v->d[k], err);
     return st;
@@ -202,7 +204,9 @@ static void fill_absent(int k, cs_replicate_result *out)
         x[i] = k == CS_ARRAY_feedback_multiplier ? 1.0 : NAN;
 }
 
-/* Reads row `row` of every per-replicate dataset of v into out. */
+/* Reads row `row` of every per-replicate dataset of v into out (an
+ * optional array of CS_OPTIONAL_ARRAYS the file lacks stays as reset: the
+ * writer omits it). */
 static int read_row(const var_in *v, uint64_t row, cs_replicate_result *out, cs_error *err)
 {
     int st = CS_OK;
@@ -322,6 +326,11 @@ int cs_results_copy_replicates(const cs_results *r, const cs_scenario *s, uint64
     if (st != CS_OK)
         return st;
     size_t nv = r->n_variants;
+    uint32_t omitted = cs_results_absent_arrays(r);
+    /* The writer must leave out what r lacks: nothing is made up. */
+    if ((omitted & cs_results_writer_omitted(w)) != omitted)
+        return cs_error_set(err, CS_EINTERNAL, "%s lacks arrays the file written is to hold",
+                            r->path);
     cs_result_dims dims;
     cs_result_dims_of(s->n_variants ? s->variants[0].scenario : s, &dims);
     var_in *vin = cs_xcalloc(nv, sizeof *vin);
@@ -337,7 +346,7 @@ int cs_results_copy_replicates(const cs_results *r, const cs_scenario *s, uint64
     for (size_t v = 0; v < nv && st == CS_OK; v++) {
         snprintf(vin[v].path, sizeof vin[v].path, "/runs/%s", r->variants[v].name);
         vin[v].fixed_cost = r->variants[v].annual_cost;
-        st = open_variant(file_of(r), &vin[v], &dims, n_rows, err);
+        st = open_variant(file_of(r), &vin[v], &dims, n_rows, omitted, err);
         if (st == CS_OK && cases)
             st = read_cases(file_of(r), vin[v].path, &vin[v].rec, &vin[v].n_rec, err);
     }
@@ -465,6 +474,8 @@ static int write_joined(cs_results *const *in, size_t n, const cs_scenario *s, u
         .case_record_replicates = info.case_record_replicates,
         .uncertain_drawn = strcmp(in[0]->sampling, "scenario values") != 0,
         .sampling = strncmp(in[0]->sampling, "posterior ", 10) == 0 ? in[0]->sampling : NULL};
+    for (size_t i = 0; i < n; i++)
+        opt.omit_arrays |= cs_results_absent_arrays(in[i]);
     if (st == CS_OK)
         st = cs_results_writer_open(out_path, s, &opt, &w, err);
     for (size_t i = 0; i < n && st == CS_OK; i++)

@@ -25,6 +25,9 @@
 #include "results/internal.h"
 #include "results/schema.h"
 
+/* cs_results_options.omit_arrays has a bit per array. */
+_Static_assert(CS_SCHEMA_N_ARRAYS <= 32, "omit_arrays has 32 bits");
+
 /* One variant being written. */
 typedef struct var_out {
     size_t index; /* into s->variants */
@@ -53,6 +56,7 @@ struct cs_results_writer {
     hid_t file;
     hid_t case_mtype;
     uint64_t first, requested, case_reps, seed;
+    uint32_t omit; /* optional arrays not written (cs_results_options.omit_arrays) */
     size_t n_vars;
     var_out *vars;
     size_t *slot; /* [s->n_variants]: slot in vars, or SIZE_MAX if not written */
@@ -149,6 +153,10 @@ static int check_options(const cs_scenario *s, const cs_results_options *opt, cs
             return cs_error_set(err, CS_EINVAL,
                                 "results: variant indices must be increasing and below %zu",
                                 s->n_variants);
+    for (int k = 0; k < CS_SCHEMA_N_ARRAYS; k++)
+        if ((opt->omit_arrays >> k & 1) && !cs_schema_array_optional(k))
+            return cs_error_set(err, CS_EINVAL, "results: the array '%s' cannot be left out",
+                                cs_schema_arrays[k].name);
     return CS_OK;
 }
 
@@ -168,6 +176,7 @@ static int writer_alloc(const cs_scenario *s, const cs_results_options *opt,
     w->requested = opt->n_replicates;
     w->case_reps = opt->case_record_replicates;
     w->seed = opt->seed;
+    w->omit = opt->omit_arrays;
     size_t nv = opt->variants ? opt->n_variants : s->n_variants;
     w->vars = cs_xcalloc(nv, sizeof *w->vars);
     w->slot = cs_xcalloc(s->n_variants, sizeof *w->slot);
@@ -533,6 +542,8 @@ static int create_variant(const cs_results_writer *w, var_out *v, hid_t runs, cs
         return cs_h5_fail(err, CS_EIO, "cannot create /runs/%s", name);
     int st = write_variant_attrs(w, v, err);
     for (int k = 0; k < CS_SCHEMA_N_ARRAYS && st == CS_OK; k++) {
+        if (w->omit >> k & 1)
+            continue;
         const cs_schema_array *a = &cs_schema_arrays[k];
         const char *const *units = a->rank ? index_units(w, a->dims[a->rank - 1]) : NULL;
         v->d[k] = cs_schema_create_array(v->group, a, &w->dims, units, err);
@@ -663,7 +674,9 @@ int cs_results_writer_append(cs_results_writer *w, const cs_replicate_result *r,
     CS_ASSERT(v->n_case_start == (v->rows < w->case_reps ? v->rows : w->case_reps));
     for (int k = 0; k < CS_SCHEMA_N_ARRAYS && st == CS_OK; k++) {
         const cs_schema_array *a = &cs_schema_arrays[k];
-        CS_ASSERT(v->d[k] >= 0); /* every dataset of the schema was created */
+        if (w->omit >> k & 1)
+            continue;
+        CS_ASSERT(v->d[k] >= 0); /* every dataset of the schema not omitted was created */
         char what[CS_MAX_NAME_LEN + 64];
         snprintf(what, sizeof what, "/runs/%s/%s", name, a->name);
         st = cs_schema_append(v->d[k], a, &w->dims, v->rows, 1, cs_schema_array_cdata(a, r), what,
@@ -705,7 +718,8 @@ static int drop_partial_replicates(cs_results_writer *w, uint64_t done, cs_error
         CS_ASSERT(v->rows >= done && v->rows <= done + 1);
         /* Unconditionally: a failed append may have left a partial row. */
         for (int k = 0; k < CS_SCHEMA_N_ARRAYS && st == CS_OK; k++)
-            st = cs_h5_shrink_rows(v->d[k], done, name, err);
+            if (!(w->omit >> k & 1))
+                st = cs_h5_shrink_rows(v->d[k], done, name, err);
         if (st == CS_OK && v->cases >= 0)
             st = cs_h5_shrink_rows(
                 v->cases, done < v->n_case_start ? v->case_start[done] : v->case_rows, name, err);
@@ -737,4 +751,9 @@ int cs_results_writer_close(cs_results_writer *w, bool complete, cs_error *err)
     w->file = H5I_INVALID_HID;
     cs_results_writer_free(w);
     return st;
+}
+
+uint32_t cs_results_writer_omitted(const cs_results_writer *w)
+{
+    return w->omit;
 }

@@ -6,7 +6,9 @@
 #  - ranges of a decomposed run merged, and a decomposed run resumed without
 #    --decompose, equal one uninterrupted run (h5_same.py: every dataset,
 #    /disparity included);
-#  - `--only` keeps the decomposition's variants.
+#  - `--only` keeps the decomposition's variants;
+#  - a file without branch_counts and kind_incidents (another build of
+#    format 1.2) joins and resumes into a file without them.
 set -u
 : "${CASESIM:?CASESIM must name the casesim binary}"
 : "${SRCDIR:?SRCDIR must name the source tree}"
@@ -76,6 +78,36 @@ first=$(sed -n 's/^  - name: \([a-z_]*\)$/\1/p' "$minimal" | tail -n 1)
 expect_exit 0 "--only with --decompose" -- "$CASESIM" run "$minimal" -o only.h5 -n 2 \
     --decompose --only "$first" -q
 h5ls only.h5/runs | grep -q "^equalised_all " || fail "--only dropped the decomposition"
+
+# 5. A file without the optional arrays (format 1.0 or 1.1, or another build
+#    of 1.2, made here by deleting them): joined with a file that has them,
+#    or resumed, it gives a file without them and without /disparity (nothing
+#    made up), which the report and the figures read.
+expect_exit 0 "range without the new arrays" -- "$CASESIM" run "$minimal" -o old.h5 -n 3 -q
+/usr/bin/python3 - old.h5 <<'PY' || fail "cannot strip the optional arrays"
+import sys, h5py
+with h5py.File(sys.argv[1], "r+") as f:
+    for v in f["runs"]:
+        for name in ("branch_counts", "kind_incidents"):
+            del f["runs"][v][name]
+    del f["disparity"]
+PY
+expect_exit 0 "range with them" -- "$CASESIM" run "$minimal" -o new.h5 --first-replicate 3 -n 2 -q
+expect_exit 0 "merge of the two" -- "$CASESIM" merge old.h5 new.h5 -o joined.h5
+for path in joined.h5 resumed_old.h5; do
+    if [ "$path" = resumed_old.h5 ]; then
+        cp old.h5 resumed_old.h5
+        expect_exit 0 "resume of the stripped file" -- "$CASESIM" run "$minimal" -o resumed_old.h5 \
+            -n 5 --resume -q
+    fi
+    h5ls "$path/runs/more_investigators" | grep -q "^measures " || fail "$path: no measures"
+    h5ls "$path/runs/baseline" | grep -q "^branch_counts " && fail "$path: branch_counts made up"
+    h5ls "$path" | grep -q "^disparity " && fail "$path: /disparity without branch counts"
+    expect_exit 0 "report of $path" -- "$CASESIM" report "$path"
+    grep -q "has no /disparity tables" "$work/stdout" || fail "$path: no note on /disparity"
+    expect_exit 0 "figures of $path" -- /usr/bin/python3 "$SRCDIR/analysis/casesim_figures.py" \
+        "$path" -o "figs_$path"
+done
 
 [ "$failures" -eq 0 ] || exit 1
 echo "disparity: all checks passed"
