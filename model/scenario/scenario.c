@@ -21,6 +21,22 @@
 _Static_assert(CS_YAML_MAX_DEPTH == CS_MAX_YAML_DEPTH,
                "the YAML tree enforces the documented limit");
 
+/* The stages and their branches (cs_scenario_release). */
+static void release_stages(cs_scenario *s)
+{
+    for (size_t i = 0; i < s->n_stages; i++) {
+        cs_stage *st = &s->stages[i];
+        free(st->name);
+        for (size_t b = 0; b < st->n_branches; b++) {
+            free(st->branches[b].to);
+            free(st->branches[b].p);
+            free(st->branches[b].kind_odds_ratio);
+        }
+        free(st->branches);
+    }
+    free(s->stages);
+}
+
 void cs_scenario_release(cs_scenario *s)
 {
     if (!s)
@@ -40,17 +56,7 @@ void cs_scenario_release(cs_scenario *s)
         free(s->violations[i].share);
     }
     free(s->violations);
-    for (size_t i = 0; i < s->n_stages; i++) {
-        cs_stage *st = &s->stages[i];
-        free(st->name);
-        for (size_t b = 0; b < st->n_branches; b++) {
-            free(st->branches[b].to);
-            free(st->branches[b].p);
-            free(st->branches[b].kind_odds_ratio);
-        }
-        free(st->branches);
-    }
-    free(s->stages);
+    release_stages(s);
     for (size_t i = 0; i < s->n_outcomes; i++)
         free(s->outcomes[i].name);
     free(s->outcomes);
