@@ -219,7 +219,7 @@ typedef struct cs_results_decision {
     uint64_t draws, draws_dropped, replicates_per_draw;
     size_t n_lambda;
     double *lambda; /* [L] */
-    double *p_best; /* [L][n_variants] */
+    double *p_best; /* [L][variants decided on: all but the decomposition's] */
     double *evpi;   /* [L] per year */
     size_t n_frontier, n_ranking, n_evppi_sets, n_evppi_checks, n_split, n_portfolios;
     cs_results_frontier_row *frontier;
