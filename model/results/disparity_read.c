@@ -289,13 +289,13 @@ static int write_group(hid_t file, const dfile *f, const cs_disparity_tables *t,
     cs_h5_close(&g);
     if (st == CS_OK)
         st = cs_schema_write_table(file, &cs_disparity_relative_table, t->n_relative, t->relative,
-                                    err);
+                                   err);
     if (st == CS_OK && t->decomposed)
         st = cs_schema_write_table(file, &cs_disparity_decomposition_table, t->n_decomposition,
-                                    t->decomposition, err);
+                                   t->decomposition, err);
     if (st == CS_OK && f->has_population)
         st = cs_schema_write_table(file, &cs_disparity_exposure_table, t->n_exposure, t->exposure,
-                                    err);
+                                   err);
     return st;
 }
 
@@ -384,7 +384,7 @@ static int read_decomposition_tables(const cs_results *r, hid_t file, cs_dispari
     void *rows = NULL;
     if (st == CS_OK)
         st = cs_schema_read_table(file, &cs_disparity_decomposition_table, max, &rows,
-                                   &out->n_decomposition, err);
+                                  &out->n_decomposition, err);
     out->decomposition = rows;
     return st;
 }
@@ -399,13 +399,13 @@ int cs_results_read_disparity(const cs_results *r, cs_disparity_tables *out, cs_
     size_t K = r->dims.n_violations;
     void *rows = NULL;
     int st = cs_schema_read_table(file, &cs_disparity_relative_table, V * G * B, &rows,
-                                   &out->n_relative, err);
+                                  &out->n_relative, err);
     out->relative = rows;
     if (st == CS_OK)
         st = read_decomposition_tables(r, file, out, err);
     if (st == CS_OK && H5Lexists(file, cs_disparity_exposure_table.path, H5P_DEFAULT) > 0) {
         st = cs_schema_read_table(file, &cs_disparity_exposure_table, V * G * (8 + K), &rows,
-                                   &out->n_exposure, err);
+                                  &out->n_exposure, err);
         out->exposure = rows;
         if (st == CS_OK)
             st = cs_h5_read_strings(file, "/scenario/group_population_sources", &out->sources,
