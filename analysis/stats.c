@@ -78,6 +78,26 @@ int cs_stats_summarise(const double *x, size_t n, size_t stride, double level, c
     return CS_OK;
 }
 
+void cs_stats_share_interval(double level, cs_summary *s)
+{
+    if (s->n < 2 || isnan(s->mean) || isnan(s->sd) || !(level > 0 && level < 1))
+        return;
+    double p = s->mean < 0 ? 0 : s->mean > 1 ? 1 : s->mean;
+    double se = s->sd / sqrt((double)s->n);
+    if (!(se > 0) || p <= 0 || p >= 1) {
+        /* Every replicate gave the same value (or rounding put the mean on
+         * a bound): the interval is that value. */
+        s->ci_low = s->ci_high = p;
+        return;
+    }
+    double t = cs_stats_t_critical(level, (double)s->n - 1);
+    double n_eff = p * (1 - p) / (se * se), t2n = t * t / n_eff;
+    double center = (p + t2n / 2) / (1 + t2n);
+    double half = t / (1 + t2n) * sqrt(se * se + t * t / (4 * n_eff * n_eff));
+    s->ci_low = fmax(0.0, center - half);
+    s->ci_high = fmin(1.0, center + half);
+}
+
 int cs_stats_paired(const double *x, size_t xstride, const double *y, size_t ystride, size_t n,
                     double level, cs_paired *out, cs_error *err)
 {

@@ -45,15 +45,19 @@
 /* A branch target: stage s >= 0 or outcome o as -(o + 1), as in the engine. */
 typedef int32_t fl_target;
 
-typedef struct fl_stage {
+/* A stage's duration and deadline for the cases of one (group, kind). */
+typedef struct fl_case {
     cs_duration_kind dur;
     double dur_a, dur_b; /* as the gsl sampler takes them */
     bool has_deadline, deadline_from_stage;
     double deadline_days;
+} fl_case;
+
+typedef struct fl_stage {
     uint32_t max_visits;
     int32_t visit_slot; /* -1 when max_visits == 1 */
     bool has_slope;
-    uint32_t n_branches, reference;
+    uint32_t n_branches;
     size_t branch0; /* first branch in the per-branch arrays */
     size_t table0;  /* offset in odds[] and cum[] */
 } fl_stage;
@@ -66,7 +70,10 @@ typedef struct fl_model {
     double *kcum; /* [G][V] */
     double *wf;   /* [V] */
     double beta_a[2], beta_b[2];
-    fl_stage *st; /* [S] */
+    fl_stage *st;   /* [S] */
+    fl_case *cases; /* [S][G][V] */
+    uint8_t *ref;   /* [S][V] each kind's reference branch */
+    uint8_t *last;  /* [S][V] the last branch that applies to each kind */
     size_t n_slots;
     double *slope;      /* [branch] */
     uint32_t *n_to;     /* [branch] */
@@ -81,12 +88,73 @@ static void fl_free(fl_model *m)
     free(m->kcum);
     free(m->wf);
     free(m->st);
+    free(m->cases);
+    free(m->ref);
+    free(m->last);
     free(m->slope);
     free(m->n_to);
     free(m->to0);
     free(m->to);
     free(m->odds);
     free(m->cum);
+}
+
+/* Stage st's duration and deadline for group g and kind k, as the engine
+ * compiles them. */
+static void fl_case_of(const cs_scenario *s, const cs_stage *st, size_t g, size_t k, fl_case *fc)
+{
+    const cs_duration *d = cs_stage_duration(s, st, k, g);
+    const cs_deadline *dl = cs_stage_deadline(s, st, k, g);
+    fc->dur = d->kind;
+    fc->dur_a = d->a;
+    fc->dur_b = d->b;
+    if (fc->dur == CS_DUR_WEIBULL) { /* gsl_ran_weibull(r, scale, shape) */
+        fc->dur_a = d->b;
+        fc->dur_b = d->a;
+    }
+    fc->has_deadline = dl->on;
+    fc->deadline_from_stage = dl->on && dl->from == CS_FROM_STAGE;
+    fc->deadline_days = dl->on ? dl->days : 0.0;
+}
+
+/* The odds and cumulative probabilities of stage st for group g and kind
+ * k, both merits (odds[merit * nb + b]), with the engine's arithmetic:
+ * branches closed to the kind get odds 0 and cumulative values of 1 from
+ * the last open branch on. Returns 0, or -1 if p_ref is not positive. */
+static int fl_tables(const cs_scenario *s, const cs_stage *st, size_t g, size_t k, double *odds,
+                     double *cum)
+{
+    size_t nb = st->n_branches, ref = st->reference[k], last = 0;
+    uint32_t bit = UINT32_C(1) << k;
+    double p_ref = 1.0;
+    for (size_t b = 0; b < nb; b++)
+        if (b != ref && (st->branches[b].kinds & bit))
+            p_ref -= cs_branch_p(s, &st->branches[b], k, g);
+    if (!(p_ref > 0.0))
+        return -1;
+    for (size_t merit = 0; merit < 2; merit++) {
+        double total = 0.0, acc = 0.0;
+        for (size_t b = 0; b < nb; b++) {
+            const cs_branch *br = &st->branches[b];
+            bool open = (br->kinds & bit) != 0;
+            double o = open ? 1.0 : 0.0;
+            if (open && b != ref) {
+                o = cs_branch_p(s, br, k, g) / p_ref * br->kind_odds_ratio[k];
+                if (merit == 0)
+                    o *= br->unfounded_odds_ratio;
+            }
+            odds[merit * nb + b] = o;
+            total += o;
+            last = open ? b : last;
+        }
+        for (size_t b = 0; b < nb; b++) {
+            acc += odds[merit * nb + b] / total;
+            cum[merit * nb + b] = acc;
+        }
+        for (size_t b = last; b < nb; b++)
+            cum[merit * nb + b] = 1.0;
+    }
+    return 0;
 }
 
 /* Flattens s as the engine's model compiler does (same arithmetic, so the
@@ -112,14 +180,17 @@ static int fl_compile(const cs_scenario *s, fl_model *m)
     m->kcum = calloc(G * V, sizeof *m->kcum);
     m->wf = calloc(V, sizeof *m->wf);
     m->st = calloc(S, sizeof *m->st);
+    m->cases = calloc(S * G * V, sizeof *m->cases);
+    m->ref = calloc(S * V, sizeof *m->ref);
+    m->last = calloc(S * V, sizeof *m->last);
     m->slope = calloc(nbt, sizeof *m->slope);
     m->n_to = calloc(nbt, sizeof *m->n_to);
     m->to0 = calloc(nbt, sizeof *m->to0);
     m->to = calloc(ntt, sizeof *m->to);
     m->odds = calloc(ntab, sizeof *m->odds);
     m->cum = calloc(ntab, sizeof *m->cum);
-    if (!m->rate || !m->kcum || !m->wf || !m->st || !m->slope || !m->n_to || !m->to0 || !m->to ||
-        !m->odds || !m->cum)
+    if (!m->rate || !m->kcum || !m->wf || !m->st || !m->cases || !m->ref || !m->last || !m->slope ||
+        !m->n_to || !m->to0 || !m->to || !m->odds || !m->cum)
         return -1;
     for (size_t g = 0; g < G; g++) {
         m->rate[g] = s->groups[g].incidents_per_year / CS_DAYS_PER_YEAR;
@@ -145,26 +216,18 @@ static int fl_compile(const cs_scenario *s, fl_model *m)
     for (size_t i = 0; i < S; i++) {
         const cs_stage *st = &s->stages[i];
         fl_stage *fs = &m->st[i];
-        fs->dur = st->duration.kind;
-        fs->dur_a = st->duration.a;
-        fs->dur_b = st->duration.b;
-        if (fs->dur == CS_DUR_WEIBULL) { /* gsl_ran_weibull(r, scale, shape) */
-            fs->dur_a = st->duration.b;
-            fs->dur_b = st->duration.a;
-        }
-        fs->has_deadline = st->has_deadline;
-        fs->deadline_from_stage = st->deadline_from == CS_FROM_STAGE;
-        fs->deadline_days = st->deadline_days;
+        for (size_t g = 0; g < G; g++)
+            for (size_t k = 0; k < V; k++)
+                fl_case_of(s, st, g, k, &m->cases[(i * G + g) * V + k]);
         fs->max_visits = st->max_visits;
         fs->visit_slot = st->max_visits > 1 ? (int32_t)m->n_slots++ : -1;
         fs->n_branches = (uint32_t)st->n_branches;
-        fs->reference = (uint32_t)st->reference_branch;
         fs->branch0 = bi;
         fs->table0 = tab;
         size_t nb = st->n_branches;
         for (size_t b = 0; b < nb; b++, bi++) {
             const cs_branch *br = &st->branches[b];
-            m->slope[bi] = b == st->reference_branch ? 0.0 : br->evidence_slope;
+            m->slope[bi] = br->is_reference ? 0.0 : br->evidence_slope;
             if (m->slope[bi] != 0.0)
                 fs->has_slope = true;
             m->n_to[bi] = (uint32_t)br->n_to;
@@ -173,37 +236,17 @@ static int fl_compile(const cs_scenario *s, fl_model *m)
                 m->to[ti] = br->to[j].is_stage ? (fl_target)br->to[j].index
                                                : -(fl_target)br->to[j].index - 1;
         }
-        for (size_t g = 0; g < G; g++) {
-            double p_ref = 1.0;
+        for (size_t k = 0; k < V; k++) {
+            m->ref[i * V + k] = (uint8_t)st->reference[k];
             for (size_t b = 0; b < nb; b++)
-                if (b != st->reference_branch)
-                    p_ref -= st->branches[b].p[g];
-            if (!(p_ref > 0.0))
-                return -1;
-            for (size_t k = 0; k < V; k++)
-                for (size_t merit = 0; merit < 2; merit++) {
-                    double *odds = &m->odds[tab + ((g * V + k) * 2 + merit) * nb];
-                    double *cum = &m->cum[tab + ((g * V + k) * 2 + merit) * nb];
-                    double total = 0.0;
-                    for (size_t b = 0; b < nb; b++) {
-                        const cs_branch *br = &st->branches[b];
-                        double o = 1.0;
-                        if (b != st->reference_branch) {
-                            o = br->p[g] / p_ref * br->kind_odds_ratio[k];
-                            if (merit == 0)
-                                o *= br->unfounded_odds_ratio;
-                        }
-                        odds[b] = o;
-                        total += o;
-                    }
-                    double acc = 0.0;
-                    for (size_t b = 0; b < nb; b++) {
-                        acc += odds[b] / total;
-                        cum[b] = acc;
-                    }
-                    cum[nb - 1] = 1.0;
-                }
+                if (st->branches[b].kinds & (UINT32_C(1) << k))
+                    m->last[i * V + k] = (uint8_t)b;
         }
+        for (size_t g = 0; g < G; g++)
+            for (size_t k = 0; k < V; k++)
+                if (fl_tables(s, st, g, k, &m->odds[tab + (g * V + k) * 2 * nb],
+                              &m->cum[tab + (g * V + k) * 2 * nb]) != 0)
+                    return -1;
         tab += G * V * 2 * nb;
     }
     return 0;
@@ -235,7 +278,7 @@ static size_t fl_choose(const fl_model *m, const fl_stage *fs, size_t g, size_t 
         for (size_t b = 0; b + 1 < nb; b++)
             if (u < cum[b])
                 return fs->branch0 + b;
-        return fs->branch0 + nb - 1;
+        return fs->branch0 + m->last[(size_t)(fs - m->st) * m->V + k];
     }
     double odds[CS_MAX_BRANCHES], total = 0.0;
     const double *base = &m->odds[off];
@@ -251,7 +294,7 @@ static size_t fl_choose(const fl_model *m, const fl_stage *fs, size_t g, size_t 
         if (target < acc)
             return fs->branch0 + b;
     }
-    return fs->branch0 + nb - 1;
+    return fs->branch0 + m->last[(size_t)(fs - m->st) * m->V + k];
 }
 
 /* Follows every track of one incident (group g, number n, arrived at t0). */
@@ -312,7 +355,8 @@ static void fl_incident(const fl_model *m, const fl_prefix *pre, size_t g, uint6
                 cnt->bad = 1;
                 continue;
             }
-            b = fs->branch0 + fs->reference; /* no draws: the stage's default decision */
+            /* no draws: the stage's default decision for the kind */
+            b = fs->branch0 + m->ref[(size_t)tr->stage * m->V + k];
         } else {
             if (fs->visit_slot >= 0)
                 visit = ++tr->visits[fs->visit_slot];
@@ -322,34 +366,35 @@ static void fl_incident(const fl_model *m, const fl_prefix *pre, size_t g, uint6
                 rs, track_prefix,
                 cs_mix64(tr->id ^ cs_mix64((uint64_t)tr->stage * (CS_MAX_VISITS + 1) + visit)));
             double ub = cs_pcg32_uniform(rs); /* first, as the engine draws it */
+            const fl_case *fc = &m->cases[((size_t)tr->stage * m->G + g) * m->V + k];
             double d = 0.0;
-            switch (fs->dur) {
+            switch (fc->dur) {
             case CS_DUR_NONE:
                 break;
             case CS_DUR_FIXED:
-                d = fs->dur_a;
+                d = fc->dur_a;
                 break;
             case CS_DUR_EXPONENTIAL:
-                d = gsl_ran_exponential(r, fs->dur_a);
+                d = gsl_ran_exponential(r, fc->dur_a);
                 break;
             case CS_DUR_GAMMA:
-                d = gsl_ran_gamma(r, fs->dur_a, fs->dur_b);
+                d = gsl_ran_gamma(r, fc->dur_a, fc->dur_b);
                 break;
             case CS_DUR_LOGNORMAL:
-                d = gsl_ran_lognormal(r, fs->dur_a, fs->dur_b);
+                d = gsl_ran_lognormal(r, fc->dur_a, fc->dur_b);
                 break;
             case CS_DUR_UNIFORM:
-                d = gsl_ran_flat(r, fs->dur_a, fs->dur_b);
+                d = gsl_ran_flat(r, fc->dur_a, fc->dur_b);
                 break;
             case CS_DUR_WEIBULL:
-                d = gsl_ran_weibull(r, fs->dur_a, fs->dur_b);
+                d = gsl_ran_weibull(r, fc->dur_a, fc->dur_b);
                 break;
             }
             if (!(d > 0.0))
                 d = 0.0;
             double finish = now + d;
-            if (fs->has_deadline) {
-                double dl = (fs->deadline_from_stage ? now : t0) + fs->deadline_days;
+            if (fc->has_deadline) {
+                double dl = (fc->deadline_from_stage ? now : t0) + fc->deadline_days;
                 if (dl < now || finish > dl)
                     continue; /* leaves at its deadline: no more draws */
             }

@@ -110,26 +110,37 @@ static void check_scenario(const cs_scenario *s)
             require(st->caseload >= 1 && st->caseload <= CS_MAX_CASELOAD);
             require(st->capacity <= (uint64_t)(CS_MAX_STAFF * CS_MAX_CASELOAD));
         }
-        check_duration(&st->duration);
-        if (st->has_deadline) {
-            require(finite_in(st->deadline_days, 0, 1e308));
-            require(st->deadline_outcome < s->n_outcomes);
-        }
+        for (size_t k = 0; k < s->n_violations; k++)
+            for (size_t g = 0; g < s->n_groups; g++) {
+                check_duration(cs_stage_duration(s, st, k, g));
+                const cs_deadline *d = cs_stage_deadline(s, st, k, g);
+                require(!d->on || st->has_deadline);
+                if (d->on) {
+                    require(finite_in(d->days, 0, 1e308));
+                    require(d->outcome < s->n_outcomes);
+                }
+            }
         require(st->max_visits >= 1 && st->max_visits <= CS_MAX_VISITS);
         require(st->n_branches >= 1 && st->n_branches <= CS_MAX_BRANCHES);
-        require(st->reference_branch < st->n_branches);
-        require(st->branches[st->reference_branch].is_reference);
-        for (size_t g = 0; g < s->n_groups; g++) {
-            double sum = 0;
-            for (size_t b = 0; b < st->n_branches; b++) {
-                require(finite_in(st->branches[b].p[g], 0, 1));
-                sum += st->branches[b].p[g];
+        /* For each kind: its reference branch applies to it and has no
+         * `p`; the probabilities of the branches open to it sum to 1. */
+        for (size_t k = 0; k < s->n_violations; k++) {
+            size_t ref = st->reference[k];
+            require(ref < st->n_branches);
+            require(st->branches[ref].is_reference && (st->branches[ref].kinds >> k & 1u));
+            for (size_t g = 0; g < s->n_groups; g++) {
+                double sum = 0;
+                for (size_t b = 0; b < st->n_branches; b++) {
+                    double pb = cs_branch_p(s, &st->branches[b], k, g);
+                    require(finite_in(pb, 0, 1));
+                    require(pb == 0 || (st->branches[b].kinds >> k & 1u));
+                    sum += pb;
+                }
+                require(fabs(sum - 1) <= 1e-6);
             }
-            require(fabs(sum - 1) <= 1e-6);
         }
         for (size_t b = 0; b < st->n_branches; b++) {
             const cs_branch *br = &st->branches[b];
-            require(br->is_reference == (b == st->reference_branch));
             require(br->n_to >= 1 && br->n_to <= CS_MAX_FORK);
             for (size_t t = 0; t < br->n_to; t++)
                 check_target(s, br->to[t]);

@@ -567,9 +567,10 @@ static double absorbed(const cs_scenario *s, size_t from)
             const cs_branch *br = &s->stages[i].branches[b];
             const cs_target *t = &br->to[0];
             if (t->is_stage)
-                gsl_matrix_set(A, i, t->index, gsl_matrix_get(A, i, t->index) - br->p[0]);
+                gsl_matrix_set(A, i, t->index,
+                               gsl_matrix_get(A, i, t->index) - cs_branch_p(s, br, 0, 0));
             else if (s->outcomes[t->index].category >= 0)
-                gsl_vector_set(r, i, gsl_vector_get(r, i) + br->p[0]);
+                gsl_vector_set(r, i, gsl_vector_get(r, i) + cs_branch_p(s, br, 0, 0));
         }
     int sign;
     gsl_linalg_LU_decomp(A, perm, &sign);

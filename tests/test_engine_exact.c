@@ -1,16 +1,9 @@
 /*
  * test_engine_exact.c — the engine against exact answers.
  *
- * Without staff limits and deadlines, each incident's tracks form a
- * multi-type branching process over stages whose expected numbers of stage
- * visits and of outcomes are given by the fundamental matrix of the
- * absorbing chain: visits y solve (I - Q)^T y = e_entry and expected outcome
- * counts are y^T R, where Q[i][j] (R[i][o]) sums the probabilities of the
- * branches of stage i that lead to stage j (outcome o), counting each fork
- * target. Branch probabilities come straight from MODEL.md's multinomial
- * logit, computed from the scenario (not from the engine's tables), and
- * are averaged over the Beta evidence density with Gauss-Legendre
- * quadrature, then over violation kinds and merit (support/exact_chain.c).
+ * Without staff limits and deadlines, the expected stage visits and outcome
+ * counts per incident come from the fundamental matrix of the absorbing
+ * chain (tests/support/exact_chain.h, which says how).
  *
  * Tolerances: every comparison is a z-test at |z| <= 4 with the standard
  * error taken from the spread of 20 independent replicates (for 19 degrees

@@ -35,14 +35,15 @@ static void make_file(void)
     ck_assert_int_eq(system(cmd), 0);
 }
 
-/* Replaces /runs/baseline/measures by a chunked dataset of rows x 3 x 19
- * doubles with no chunk written, and sets the root attribute `replicates`. */
+/* Replaces /runs/baseline/measures by a chunked dataset of rows x 3 x M
+ * doubles (M: the fixed measures and tiny.yaml's one category) with no
+ * chunk written, and sets the root attribute `replicates`. */
 static void claim_rows(hsize_t rows, uint64_t replicates)
 {
     hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
     ck_assert(f >= 0);
     ck_assert(H5Ldelete(f, "/runs/baseline/measures", H5P_DEFAULT) >= 0);
-    hsize_t dims[3] = {rows, 3, 19}, chunk[3] = {1, 3, 19};
+    hsize_t dims[3] = {rows, 3, CS_M_FIXED_COUNT + 1}, chunk[3] = {1, 3, CS_M_FIXED_COUNT + 1};
     hid_t space = H5Screate_simple(3, dims, NULL);
     hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
     ck_assert(H5Pset_chunk(dcpl, 3, chunk) >= 0);
@@ -87,7 +88,7 @@ END_TEST
 
 START_TEST(rows_not_stored)
 {
-    /* 10^9 rows of 57 doubles claimed (456 GB), none stored. */
+    /* 10^9 rows of 3 x M doubles claimed (over 500 GB), none stored. */
     make_file();
     claim_rows(1000000000, 1000000000);
     static cs_error err;

@@ -42,12 +42,42 @@ static void note(diffs *d, const char *fmt, ...)
             note(d, __VA_ARGS__);                                                                  \
     } while (0)
 
-static void diff_duration(diffs *d, const cs_duration *a, const cs_duration *b, size_t i)
+/* Each field of the durations and deadlines of stage i that differs for
+ * some (kind, group), named once. */
+static void diff_cases(diffs *d, const cs_stage *x, const cs_stage *y, size_t cells, size_t i)
 {
-    DIFF_NUM(a->kind, b->kind, "stages[%zu].duration.kind", i);
-    DIFF_NUM(a->a, b->a, "stages[%zu].duration.a", i);
-    DIFF_NUM(a->b, b->b, "stages[%zu].duration.b", i);
-    DIFF_NUM(a->mean, b->mean, "stages[%zu].duration.mean", i);
+    bool f[7] = {false};
+    for (size_t c = 0; c < cells; c++) {
+        const cs_duration *a = &x->durations[c], *b = &y->durations[c];
+        const cs_deadline *p = &x->deadlines[c], *q = &y->deadlines[c];
+        f[0] |= a->kind != b->kind;
+        f[1] |= a->a != b->a;
+        f[2] |= a->b != b->b;
+        f[3] |= a->mean != b->mean;
+        f[4] |= p->days != q->days;
+        f[5] |= p->from != q->from;
+        f[6] |= p->outcome != q->outcome || p->on != q->on;
+    }
+    static const char *const names[7] = {"duration.kind",   "duration.a",    "duration.b",
+                                         "duration.mean",   "deadline_days", "deadline_from",
+                                         "deadline_outcome"};
+    for (int k = 0; k < 7; k++)
+        if (f[k])
+            note(d, "stages[%zu].%s", i, names[k]);
+}
+
+/* p of branches p and q (stage i, branch j) for each group, named once
+ * whatever kinds differ. */
+static void diff_p(diffs *d, const cs_scenario *a, const cs_branch *p, const cs_branch *q, size_t i,
+                   size_t j)
+{
+    for (size_t g = 0; g < a->n_groups; g++) {
+        bool differ = false;
+        for (size_t k = 0; k < a->n_violations; k++)
+            differ |= cs_branch_p(a, p, k, g) != cs_branch_p(a, q, k, g);
+        if (differ)
+            note(d, "stages[%zu].branches[%zu].p_kg[%zu]", i, j, g);
+    }
 }
 
 static void diff_scenarios(diffs *d, const cs_scenario *a, const cs_scenario *b)
@@ -90,14 +120,15 @@ static void diff_scenarios(diffs *d, const cs_scenario *a, const cs_scenario *b)
         DIFF_NUM(x->staff, y->staff, "stages[%zu].staff", i);
         DIFF_NUM(x->caseload, y->caseload, "stages[%zu].caseload", i);
         DIFF_NUM(x->capacity, y->capacity, "stages[%zu].capacity", i);
-        diff_duration(d, &x->duration, &y->duration, i);
         DIFF_NUM(x->queue, y->queue, "stages[%zu].queue", i);
         DIFF_NUM(x->has_deadline, y->has_deadline, "stages[%zu].has_deadline", i);
-        DIFF_NUM(x->deadline_days, y->deadline_days, "stages[%zu].deadline_days", i);
-        DIFF_NUM(x->deadline_from, y->deadline_from, "stages[%zu].deadline_from", i);
-        DIFF_NUM(x->deadline_outcome, y->deadline_outcome, "stages[%zu].deadline_outcome", i);
+        diff_cases(d, x, y, a->n_violations * a->n_groups, i);
         DIFF_NUM(x->max_visits, y->max_visits, "stages[%zu].max_visits", i);
-        DIFF_NUM(x->reference_branch, y->reference_branch, "stages[%zu].reference_branch", i);
+        bool ref_differs = false;
+        for (size_t k = 0; k < a->n_violations; k++)
+            ref_differs |= x->reference[k] != y->reference[k];
+        if (ref_differs)
+            note(d, "stages[%zu].reference_branch", i);
         ck_assert_uint_eq(x->n_branches, y->n_branches);
         for (size_t j = 0; j < x->n_branches; j++) {
             const cs_branch *p = &x->branches[j], *q = &y->branches[j];
@@ -108,8 +139,8 @@ static void diff_scenarios(diffs *d, const cs_scenario *a, const cs_scenario *b)
                 DIFF_NUM(p->to[t].index, q->to[t].index, "stages[%zu].branches[%zu].to", i, j);
             }
             DIFF_NUM(p->is_reference, q->is_reference, "stages[%zu].branches[%zu].ref", i, j);
-            for (size_t g = 0; g < a->n_groups; g++)
-                DIFF_NUM(p->p[g], q->p[g], "stages[%zu].branches[%zu].p[%zu]", i, j, g);
+            DIFF_NUM(p->kinds, q->kinds, "stages[%zu].branches[%zu].kinds", i, j);
+            diff_p(d, a, p, q, i, j);
             DIFF_NUM(p->evidence_slope, q->evidence_slope, "stages[%zu].branches[%zu].slope", i, j);
             DIFF_NUM(p->unfounded_odds_ratio, q->unfounded_odds_ratio,
                      "stages[%zu].branches[%zu].uor", i, j);
@@ -221,22 +252,22 @@ START_TEST(illustrative_loads)
     ck_assert_uint_eq(st->capacity, 1300);
     ck_assert_int_eq(st->queue, CS_QUEUE_PRIORITY);
     ck_assert(st->has_deadline);
-    ck_assert_double_eq(st->deadline_days, 365);
-    ck_assert_int_eq(st->deadline_from, CS_FROM_INCIDENT);
-    ck_assert_int_eq((long)st->deadline_outcome, cs_scenario_find_outcome(s, "time_barred"));
+    ck_assert_double_eq(st->deadlines[0].days, 365);
+    ck_assert_int_eq(st->deadlines[0].from, CS_FROM_INCIDENT);
+    ck_assert_int_eq((long)st->deadlines[0].outcome, cs_scenario_find_outcome(s, "time_barred"));
     ck_assert_uint_eq(st->n_branches, 2);
-    ck_assert_uint_eq(st->reference_branch, 1);
+    ck_assert_uint_eq(st->reference[0], 1);
     const cs_branch *b = &st->branches[0];
     ck_assert_uint_eq(b->n_to, 2);
     ck_assert(b->to[0].is_stage);
     ck_assert_int_eq((long)b->to[0].index, cs_scenario_find_stage(s, "prosecution_review"));
-    ck_assert_double_eq(b->p[0], 0.25);
-    ck_assert_double_eq(b->p[1], 0.18);
+    ck_assert_double_eq(b->p_kg[0], 0.25);
+    ck_assert_double_eq(b->p_kg[1], 0.18);
     ck_assert_double_eq(b->evidence_slope, 3.0);
     ck_assert_double_eq(b->unfounded_odds_ratio, 0.3);
     ck_assert_double_eq(b->kind_odds_ratio[0], 2.0);
     ck_assert_double_eq(b->kind_odds_ratio[1], 1.0);
-    ck_assert_double_eq_tol(st->branches[1].p[0], 0.75, 1e-15);
+    ck_assert_double_eq_tol(st->branches[1].p_kg[0], 0.75, 1e-15);
     ck_assert_uint_eq(s->n_categories, 2);
     ck_assert_str_eq(s->categories[0], "criminal");
     ck_assert_str_eq(s->categories[1], "disciplinary");
@@ -251,8 +282,8 @@ START_TEST(illustrative_loads)
     const cs_scenario *iv = s->variants[1].scenario;
     ck_assert_double_eq(iv->stages[inv].staff, 97.5);
     ck_assert_uint_eq(iv->stages[inv].capacity, 1950);
-    ck_assert_double_eq(iv->stages[inv].branches[0].p[1], 0.25);
-    ck_assert_double_eq(iv->stages[inv].branches[0].p[0], 0.25);
+    ck_assert_double_eq(iv->stages[inv].branches[0].p_kg[1], 0.25);
+    ck_assert_double_eq(iv->stages[inv].branches[0].p_kg[0], 0.25);
     cs_scenario_free(s);
 }
 END_TEST
@@ -280,31 +311,31 @@ START_TEST(interventions_change_only_what_they_say)
     /* independent_investigations: p of african_descent at investigation
      * (and hence the reference branch's rest), staff x1.5 (and capacity). */
     diff_scenarios(&d, base, s->variants[1].scenario);
-    const char *w1[] = {"stages[2].staff", "stages[2].capacity", "stages[2].branches[0].p[1]",
-                        "stages[2].branches[1].p[1]"};
+    const char *w1[] = {"stages[2].staff", "stages[2].capacity", "stages[2].branches[0].p_kg[1]",
+                        "stages[2].branches[1].p_kg[1]"};
     expect_diffs(&d, w1, 4);
     const cs_stage *st = &s->variants[1].scenario->stages[2];
     ck_assert_double_eq(st->staff, 65 * 1.5);
     ck_assert_uint_eq(st->capacity, 1950);
-    ck_assert_double_eq(st->branches[0].p[1], 0.25);
-    ck_assert_double_eq_tol(st->branches[1].p[1], 0.75, 1e-15);
+    ck_assert_double_eq(st->branches[0].p_kg[1], 0.25);
+    ck_assert_double_eq_tol(st->branches[1].p_kg[1], 0.75, 1e-15);
     ck_assert_int_eq(s->variants[1].kind, CS_VARIANT_INTERVENTION);
     ck_assert_uint_eq(s->variants[1].applied[0], 0);
     ck_assert_double_eq(s->variants[1].annual_cost, 4.0e6);
 
     /* victim_support: reporting and civil claims for african_descent */
     diff_scenarios(&d, base, s->variants[2].scenario);
-    const char *w2[] = {"stages[0].branches[0].p[1]", "stages[0].branches[1].p[1]",
-                        "stages[7].branches[0].p[1]", "stages[7].branches[1].p[1]"};
+    const char *w2[] = {"stages[0].branches[0].p_kg[1]", "stages[0].branches[1].p_kg[1]",
+                        "stages[7].branches[0].p_kg[1]", "stages[7].branches[1].p_kg[1]"};
     expect_diffs(&d, w2, 4);
-    ck_assert_double_eq(s->variants[2].scenario->stages[0].branches[0].p[1], 0.40);
-    ck_assert_double_eq(s->variants[2].scenario->stages[7].branches[0].p[1], 0.30);
+    ck_assert_double_eq(s->variants[2].scenario->stages[0].branches[0].p_kg[1], 0.40);
+    ck_assert_double_eq(s->variants[2].scenario->stages[7].branches[0].p_kg[1], 0.30);
 
     /* longer_limitation: one number */
     diff_scenarios(&d, base, s->variants[3].scenario);
     const char *w3[] = {"stages[5].deadline_days"};
     expect_diffs(&d, w3, 1);
-    ck_assert_double_eq(s->variants[3].scenario->stages[5].deadline_days, 730);
+    ck_assert_double_eq(s->variants[3].scenario->stages[5].deadlines[0].days, 730);
     ck_assert_double_eq(s->variants[3].annual_cost, 0);
     cs_scenario_free(s);
 }
@@ -326,21 +357,21 @@ START_TEST(bundles_compose)
     diff_scenarios(&d, base, bs);
     const char *w[] = {"stages[2].staff",
                        "stages[2].capacity",
-                       "stages[2].branches[0].p[1]",
-                       "stages[2].branches[1].p[1]",
-                       "stages[0].branches[0].p[1]",
-                       "stages[0].branches[1].p[1]",
-                       "stages[7].branches[0].p[1]",
-                       "stages[7].branches[1].p[1]",
+                       "stages[2].branches[0].p_kg[1]",
+                       "stages[2].branches[1].p_kg[1]",
+                       "stages[0].branches[0].p_kg[1]",
+                       "stages[0].branches[1].p_kg[1]",
+                       "stages[7].branches[0].p_kg[1]",
+                       "stages[7].branches[1].p_kg[1]",
                        "stages[5].deadline_days"};
     expect_diffs(&d, w, 9);
     ck_assert_double_eq(bs->stages[2].staff, s->variants[1].scenario->stages[2].staff);
-    ck_assert_double_eq(bs->stages[2].branches[0].p[1],
-                        s->variants[1].scenario->stages[2].branches[0].p[1]);
-    ck_assert_double_eq(bs->stages[0].branches[0].p[1],
-                        s->variants[2].scenario->stages[0].branches[0].p[1]);
-    ck_assert_double_eq(bs->stages[5].deadline_days,
-                        s->variants[3].scenario->stages[5].deadline_days);
+    ck_assert_double_eq(bs->stages[2].branches[0].p_kg[1],
+                        s->variants[1].scenario->stages[2].branches[0].p_kg[1]);
+    ck_assert_double_eq(bs->stages[0].branches[0].p_kg[1],
+                        s->variants[2].scenario->stages[0].branches[0].p_kg[1]);
+    ck_assert_double_eq(bs->stages[5].deadlines[0].days,
+                        s->variants[3].scenario->stages[5].deadlines[0].days);
     /* variants own no interventions of their own */
     ck_assert_uint_eq(bs->n_variants, 0);
     ck_assert_uint_eq(bs->n_interventions, 0);
@@ -383,14 +414,14 @@ START_TEST(scalar_p_expands_per_group)
                              "  - name: y\n    changes:\n"
                              "      - path: stages.a.branches[0].p\n        scale: 2\n");
     const cs_branch *b0 = &s->stages[0].branches[0];
-    ck_assert_double_eq(b0->p[0], 0.2);
-    ck_assert_double_eq(b0->p[1], 0.2);
+    ck_assert_double_eq(b0->p_kg[0], 0.2);
+    ck_assert_double_eq(b0->p_kg[1], 0.2);
     const cs_branch *x = &s->variants[1].scenario->stages[0].branches[0];
-    ck_assert_double_eq(x->p[0], 0.2); /* the reference group keeps the old value */
-    ck_assert_double_eq(x->p[1], 0.5);
+    ck_assert_double_eq(x->p_kg[0], 0.2); /* the reference group keeps the old value */
+    ck_assert_double_eq(x->p_kg[1], 0.5);
     const cs_branch *y = &s->variants[2].scenario->stages[0].branches[0];
-    ck_assert_double_eq(y->p[0], 0.4);
-    ck_assert_double_eq(y->p[1], 0.4);
+    ck_assert_double_eq(y->p_kg[0], 0.4);
+    ck_assert_double_eq(y->p_kg[1], 0.4);
     cs_scenario_free(s);
 }
 END_TEST
@@ -406,8 +437,8 @@ START_TEST(scale_of_per_group_map_scales_each)
                    "  - name: rate\n    changes:\n"
                    "      - path: groups.other.incidents_per_year\n        scale: 3\n");
     const cs_branch *y = &s->variants[1].scenario->stages[0].branches[0];
-    ck_assert_double_eq(y->p[0], 0.05);
-    ck_assert_double_eq(y->p[1], 0.15);
+    ck_assert_double_eq(y->p_kg[0], 0.05);
+    ck_assert_double_eq(y->p_kg[1], 0.15);
     ck_assert_double_eq(s->variants[2].scenario->groups[1].incidents_per_year, 15);
     ck_assert_double_eq(s->variants[2].scenario->groups[0].incidents_per_year, 10);
     cs_scenario_free(s);
@@ -445,38 +476,38 @@ START_TEST(durations_canonical)
         "  - {name: s7, branches: [{to: done}]}\n"
         "outcomes: {done: {}}\n");
     const double z90 = 1.2815515655446004;
-    const cs_duration *d = &s->stages[0].duration;
+    const cs_duration *d = &s->stages[0].durations[0];
     ck_assert_int_eq(d->kind, CS_DUR_LOGNORMAL);
     /* round trip: the file's median and p90 come back */
     ck_assert_double_eq_tol(exp(d->a), 150, 1e-9);
     ck_assert_double_eq_tol(exp(d->a + z90 * d->b), 480, 1e-9);
     ck_assert_double_eq_tol(d->mean, 150 * exp(pow(log(3.2) / z90, 2) / 2), 1e-9);
-    d = &s->stages[1].duration;
+    d = &s->stages[1].durations[0];
     ck_assert_int_eq(d->kind, CS_DUR_LOGNORMAL);
     ck_assert_double_eq_tol(d->mean, 700, 1e-9);
     /* cv of a lognormal: sqrt(exp(sigma^2) - 1) */
     ck_assert_double_eq_tol(sqrt(expm1(d->b * d->b)), 0.6, 1e-12);
-    d = &s->stages[2].duration;
+    d = &s->stages[2].durations[0];
     ck_assert_int_eq(d->kind, CS_DUR_GAMMA);
     ck_assert_double_eq_tol(d->a, 4, 1e-12);  /* k = 1/cv^2 */
     ck_assert_double_eq_tol(d->b, 30, 1e-12); /* theta = mean cv^2 */
     ck_assert_double_eq(d->mean, 120);
-    d = &s->stages[3].duration;
+    d = &s->stages[3].durations[0];
     ck_assert_int_eq(d->kind, CS_DUR_WEIBULL);
     ck_assert_double_eq_tol(d->mean, 100 * 0.88622692545275801, 1e-9); /* Gamma(1.5) = sqrt(pi)/2 */
-    d = &s->stages[4].duration;
+    d = &s->stages[4].durations[0];
     ck_assert_int_eq(d->kind, CS_DUR_UNIFORM);
     ck_assert_double_eq(d->a, 60);
     ck_assert_double_eq(d->b, 300);
     ck_assert_double_eq(d->mean, 180);
-    d = &s->stages[5].duration;
+    d = &s->stages[5].durations[0];
     ck_assert_int_eq(d->kind, CS_DUR_EXPONENTIAL);
     ck_assert_double_eq(d->mean, 90);
-    d = &s->stages[6].duration;
+    d = &s->stages[6].durations[0];
     ck_assert_int_eq(d->kind, CS_DUR_FIXED);
     ck_assert_double_eq(d->mean, 7);
-    ck_assert_int_eq(s->stages[7].duration.kind, CS_DUR_NONE);
-    ck_assert_double_eq(s->stages[7].duration.mean, 0);
+    ck_assert_int_eq(s->stages[7].durations[0].kind, CS_DUR_NONE);
+    ck_assert_double_eq(s->stages[7].durations[0].mean, 0);
     cs_scenario_free(s);
 }
 END_TEST
@@ -506,7 +537,7 @@ START_TEST(numbers_and_defaults)
     ck_assert_str_eq(s->description, "");
     ck_assert_uint_eq(s->n_variants, 1);
     ck_assert_int_eq(s->outcomes[0].category, -1);
-    ck_assert_uint_eq(s->stages[0].branches[0].p[0], 1);
+    ck_assert_uint_eq(s->stages[0].branches[0].p_kg[0], 1);
     cs_scenario_free(s);
 
     s = load_text("casesim: 1\nname: n\ntime: {warmup_years: 0, cohort_years: 1, "

@@ -153,14 +153,16 @@ START_TEST(instance_puts_values_at_paths)
     ck_assert_msg(cs_scenario_instantiate(s, v, &in, &err) == CS_OK, "%s", err.text);
     ck_assert_uint_eq(in->n_variants, s->n_variants);
     const cs_scenario *b = in->variants[0].scenario;
-    ck_assert_double_eq(b->stages[0].branches[0].p[1], 0.25);
-    ck_assert_double_eq(b->stages[0].branches[0].p[0], 0.4); /* the other group kept */
+    ck_assert_double_eq(cs_branch_p(b, &b->stages[0].branches[0], 0, 1), 0.25);
+    ck_assert_double_eq(cs_branch_p(b, &b->stages[0].branches[0], 0, 0),
+                        0.4); /* the other group kept */
     ck_assert_double_eq(b->stages[1].staff, 4.5);
     ck_assert_double_eq(b->violations[0].share[0], 0.6);
     ck_assert_double_eq(b->violations[1].share[0], 0.4);
     /* more_staff scales the drawn staff; outreach sets its drawn value. */
     ck_assert_double_eq(in->variants[1].scenario->stages[1].staff, 9.0);
-    ck_assert_double_eq(in->variants[2].scenario->stages[0].branches[0].p[1], 0.55);
+    const cs_scenario *v2 = in->variants[2].scenario;
+    ck_assert_double_eq(cs_branch_p(v2, &v2->stages[0].branches[0], 0, 1), 0.55);
     /* training's drawn cost, and the bundle's sum. */
     ck_assert_double_eq(in->variants[3].annual_cost, 1800);
     ck_assert_double_eq(in->variants[4].annual_cost, 4000);
@@ -188,8 +190,9 @@ START_TEST(instance_at_own_values_is_the_scenario)
             ck_assert_double_eq(a->stages[i].staff, b->stages[i].staff);
             for (size_t j = 0; j < a->stages[i].n_branches; j++)
                 for (size_t g = 0; g < a->n_groups; g++)
-                    ck_assert_double_eq(a->stages[i].branches[j].p[g],
-                                        b->stages[i].branches[j].p[g]);
+                    for (size_t k = 0; k < a->n_violations; k++)
+                        ck_assert_double_eq(cs_branch_p(a, &a->stages[i].branches[j], k, g),
+                                            cs_branch_p(b, &b->stages[i].branches[j], k, g));
         }
         for (size_t i = 0; i < a->n_violations; i++)
             for (size_t g = 0; g < a->n_groups; g++)

@@ -631,17 +631,26 @@ START_TEST(analysis_known_answers)
     ck_assert_uint_eq(t.n_comparison, 1 * 3 * 3);
     ck_assert_uint_eq(t.n_ranking, 2);
     ck_assert_uint_eq(t.most_affected, 1); /* b: 0.75 > 0.5 */
-    /* Summary of b's baseline impunity: mean 0.75, sd sqrt(0.05/3), and the
-     * t interval with t(0.975, 3) = 3.182446305284263 (tables). Exact
-     * arithmetic up to rounding: 1e-12. */
+    /* Summary of b's baseline impunity, a share: mean 0.75, sd sqrt(0.05/3),
+     * and the Wilson score interval with effective sample size n_eff =
+     * p (1 - p) / se^2 = 45 and t(0.975, 3) = 3.182446305284263 (tables):
+     * [0.5128730882853311, 0.8952682281912977], worked out separately in
+     * Python. Exact arithmetic up to rounding: 1e-12. */
     const cs_results_summary_row *s = &t.summary[1 * 3 + 0];
     ck_assert_str_eq(s->group, "b");
     ck_assert_str_eq(s->measure, "impunity_rate");
-    double sd = sqrt(0.05 / 3), half = 3.182446305284263 * sd / 2;
+    double sd = sqrt(0.05 / 3);
     ck_assert_double_eq_tol(s->mean, 0.75, 1e-12);
     ck_assert_double_eq_tol(s->sd, sd, 1e-12);
-    ck_assert_double_eq_tol(s->ci_high - s->mean, half, 1e-12);
+    ck_assert_double_eq_tol(s->ci_low, 0.5128730882853311, 1e-12);
+    ck_assert_double_eq_tol(s->ci_high, 0.8952682281912977, 1e-12);
     ck_assert_int_eq(s->n, AR);
+    /* A count is not a share: the t interval, mean 101.5 -/+ t sd / 2 with
+     * sd = 1.2909944487358056 (of 100, 101, 102, 103). */
+    s = &t.summary[1 * 3 + 2];
+    ck_assert_str_eq(s->measure, "incidents");
+    ck_assert_double_eq_tol(s->ci_high - s->mean, 3.182446305284263 * 1.2909944487358056 / 2,
+                            1e-12);
     /* The paired difference -0.15 (sd of the differences sqrt(1/300)), the
      * cost per point 1000 / 15, the reform ranked first on impunity. */
     const cs_results_comparison_row *c = &t.comparison[1 * 3 + 0];

@@ -257,6 +257,88 @@ START_TEST(rank_bootstrap_keeps_pairing)
 }
 END_TEST
 
+/* The share interval is the Wilson score interval: its ends are the roots
+ * pi of (p - pi)^2 = t^2 pi (1 - pi) / n_eff, n_eff = p (1 - p) / se^2.
+ * Returns the quadratic's value at pi, scaled to be 0 at a root. */
+static double wilson_residual(double p, double se, double t, double pi)
+{
+    double n_eff = p * (1 - p) / (se * se);
+    return (p - pi) * (p - pi) - t * t * pi * (1 - pi) / n_eff;
+}
+
+/* Summarises x[0 .. n-1] and applies the share interval; *t_low gets the
+ * plain t interval's lower end. */
+static cs_summary share_summary(const double *x, size_t n, double *t_low, double *t_high)
+{
+    cs_summary s;
+    ck_assert_int_eq(cs_stats_summarise(x, n, 1, 0.95, &s, NULL), CS_OK);
+    *t_low = s.ci_low;
+    *t_high = s.ci_high;
+    cs_stats_share_interval(0.95, &s);
+    return s;
+}
+
+START_TEST(share_interval_stays_in_unit_interval)
+{
+    double x[20], tl, th;
+    /* A rate of 0 (or 1) in every replicate: the interval is that rate. */
+    for (int v = 0; v <= 1; v++) {
+        for (size_t i = 0; i < 10; i++)
+            x[i] = v;
+        cs_summary s = share_summary(x, 10, &tl, &th);
+        ck_assert_double_eq(s.ci_low, v);
+        ck_assert_double_eq(s.ci_high, v);
+    }
+    /* Nearly 0: nine replicates at 0 and one at 0.02. The t interval goes
+     * below 0 (what this replaces); the share interval does not, and its
+     * ends are the score-test roots (to rounding: 1e-15 of the terms). */
+    for (size_t i = 0; i < 10; i++)
+        x[i] = i == 3 ? 0.02 : 0.0;
+    cs_summary s = share_summary(x, 10, &tl, &th);
+    ck_assert(tl < 0);
+    ck_assert(s.ci_low >= 0 && s.ci_low < s.mean && s.ci_high > s.mean && s.ci_high <= 1);
+    double se = s.sd / sqrt(10.0), t = cs_stats_t_critical(0.95, 9);
+    ck_assert_double_eq_tol(wilson_residual(s.mean, se, t, s.ci_low), 0, 1e-15);
+    ck_assert_double_eq_tol(wilson_residual(s.mean, se, t, s.ci_high), 0, 1e-15);
+    /* Nearly 1, the mirror image. */
+    for (size_t i = 0; i < 10; i++)
+        x[i] = i == 3 ? 0.98 : 1.0;
+    s = share_summary(x, 10, &tl, &th);
+    ck_assert(th > 1);
+    ck_assert(s.ci_high <= 1 && s.ci_high > s.mean && s.ci_low >= 0);
+    ck_assert_double_eq_tol(wilson_residual(s.mean, se, t, s.ci_low), 0, 1e-15);
+}
+END_TEST
+
+START_TEST(share_interval_known_answers)
+{
+    double x[400], tl, th;
+    /* Bernoulli replicates, 3 of 20 at 1: n_eff = n - 1 = 19, so this is
+     * the Wilson interval of 3/20 with 19 observations and t(0.975, 19):
+     * the roots of the score-test quadratic. */
+    for (size_t i = 0; i < 20; i++)
+        x[i] = i < 3 ? 1.0 : 0.0;
+    cs_summary s = share_summary(x, 20, &tl, &th);
+    double se = s.sd / sqrt(20.0), t = cs_stats_t_critical(0.95, 19);
+    ck_assert_double_eq_tol(s.mean * (1 - s.mean) / (se * se), 19.0, 1e-12);
+    ck_assert_double_eq_tol(wilson_residual(s.mean, se, t, s.ci_low), 0, 1e-15);
+    ck_assert_double_eq_tol(wilson_residual(s.mean, se, t, s.ci_high), 0, 1e-15);
+    ck_assert(s.ci_low > 0 && s.ci_high < 0.5);
+    /* Far from the bounds with a large n_eff, it is the t interval: 400
+     * replicates at 0.5 -/+ 0.01 (n_eff about 1e6): ends within 1e-3 of
+     * the half-width. */
+    for (size_t i = 0; i < 400; i++)
+        x[i] = 0.5 + (i % 2 ? 0.01 : -0.01);
+    s = share_summary(x, 400, &tl, &th);
+    double half = th - s.mean;
+    ck_assert_double_eq_tol(s.ci_low, tl, 1e-3 * half);
+    ck_assert_double_eq_tol(s.ci_high, th, 1e-3 * half);
+    /* Fewer than two values: unchanged (no interval). */
+    s = share_summary(x, 1, &tl, &th);
+    ck_assert(isnan(s.ci_low) && isnan(s.ci_high));
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("stats");
@@ -270,6 +352,8 @@ int main(void)
     tcase_add_test(tc, rank_dominant_and_ties);
     tcase_add_test(tc, rank_parity_and_undefined);
     tcase_add_test(tc, rank_bootstrap_keeps_pairing);
+    tcase_add_test(tc, share_interval_stays_in_unit_interval);
+    tcase_add_test(tc, share_interval_known_answers);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

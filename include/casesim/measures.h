@@ -11,6 +11,7 @@
 #ifndef CASESIM_MEASURES_H
 #define CASESIM_MEASURES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,8 +23,10 @@
 extern "C" {
 #endif
 
-/* Measures per group of one replicate (cohort incidents only). After the fixed
- * ones come n_categories per-category accountability rates. The disparity
+/* Measures per group of one replicate (cohort incidents only), for all
+ * violation kinds together (the `measures` array) and for each kind
+ * (`kind_measures`). After the fixed ones come n_categories per-category
+ * accountability rates. The disparity
  * measures compare a group with the reference group (groups[0]); they are 1 or
  * 0 for the reference group itself (a ratio is NaN where the reference
  * group's value is 0) and NaN for "all groups". */
@@ -46,8 +49,18 @@ enum cs_measure {
     CS_M_REDRESS_DIFF,
     CS_M_TIME_MEDIAN_RATIO,
     CS_M_TIME_MEDIAN_DIFF,
+    CS_M_REPORTED,             /* share of cohort cases that left the entry stage for another */
+    CS_M_TIME_REPORTED_MEAN,   /* days from incident to case end, reported cases that ended */
+    CS_M_TIME_REPORTED_MEDIAN, /* days, median */
+    CS_M_TIME_REPORTED_P90,    /* days, 90th percentile */
     CS_M_FIXED_COUNT
 };
+
+/* Whether measure m (m < CS_M_FIXED_COUNT, or a per-category rate after
+ * them) is a share of cases, bounded by 0 and 1: its confidence intervals
+ * are kept inside [0, 1] (analysis/README.md). Counts, days, ratios and
+ * differences are not. */
+bool cs_measure_is_share(size_t m);
 
 /* Statistics per stage of one replicate, over the cohort window in time
  * ([warmup, warmup + cohort) days, all incidents, not only the cohort's). */

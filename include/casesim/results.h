@@ -48,18 +48,25 @@ typedef struct cs_results_options {
     const size_t *variants;          /* indices into s->variants, increasing, starting with
                                         0 (the baseline: every comparison needs it) */
     uint64_t case_record_replicates; /* case records expected for replicates < first + this */
-    bool uncertain_drawn;            /* the uncertain inputs are drawn (false: every replicate
-                                        at the scenario's values, --no-uncertainty) */
-    const char *sampling;            /* NULL, or how they were drawn when not from the
-                                        priors: "posterior HASH" (run --posterior), recorded
-                                        as /uncertainty's `sampling` */
-    const char *design;              /* NULL, or the replicates are the runs of a sensitivity
-                                        design ("saltelli", "morris"): recorded as /uncertainty's
-                                        sampling, one replicate per point, and no /decision
-                                        (its points are not a sample of the prior) */
-    uint32_t omit_arrays;            /* bit k: the optional array cs_schema_arrays[k]
-                                        (CS_OPTIONAL_ARRAYS) is not written: a join or resume of
-                                        files that lack it (cs_results_absent_arrays); 0: all */
+    /* A join of files written by an earlier casesim (casesim merge): their
+     * n_measures measures, when they are not this build's (NULL: this
+     * build's list), and whether they lack the arrays by violation kind
+     * (which are then not written: absent, as in those files). */
+    size_t n_measures;
+    const struct cs_results_measure *measures;
+    bool without_kinds;
+    bool uncertain_drawn; /* the uncertain inputs are drawn (false: every replicate
+                             at the scenario's values, --no-uncertainty) */
+    const char *sampling; /* NULL, or how they were drawn when not from the
+                             priors: "posterior HASH" (run --posterior), recorded
+                             as /uncertainty's `sampling` */
+    const char *design;   /* NULL, or the replicates are the runs of a sensitivity
+                             design ("saltelli", "morris"): recorded as /uncertainty's
+                             sampling, one replicate per point, and no /decision
+                             (its points are not a sample of the prior) */
+    uint32_t omit_arrays; /* bit k: the optional array cs_schema_arrays[k]
+                             (CS_OPTIONAL_ARRAYS) is not written: a join or resume of
+                             files that lack it (cs_results_absent_arrays); 0: all */
 } cs_results_options;
 
 typedef struct cs_results_writer cs_results_writer;
@@ -137,6 +144,24 @@ typedef struct cs_results_comparison_row {
 typedef struct cs_results_ranking_row {
     CS_RANKING_FIELDS(CS_SCHEMA_MEMBER)
 } cs_results_ranking_row;
+
+/* A row of /summary_by_kind, /comparison_by_kind or /ranking_by_kind: the
+ * row of the table without "_by_kind" for one violation kind (format 1.2;
+ * in the file its columns follow `violation`). */
+typedef struct cs_results_summary_kind_row {
+    char *violation;
+    cs_results_summary_row row;
+} cs_results_summary_kind_row;
+
+typedef struct cs_results_comparison_kind_row {
+    char *violation;
+    cs_results_comparison_row row;
+} cs_results_comparison_kind_row;
+
+typedef struct cs_results_ranking_kind_row {
+    char *violation;
+    cs_results_ranking_row row;
+} cs_results_ranking_kind_row;
 
 /* One row of /summary_by_year, /comparison_by_year (1.2): as /summary and
  * /comparison for the cohort incidents of one arrival year. */
@@ -260,6 +285,20 @@ typedef struct cs_results {
     cs_results_comparison_row *comparison;
     size_t n_ranking;
     cs_results_ranking_row *ranking;
+    char *currency; /* the scenario's `currency` ("" if none or a format 1.1 file) */
+    /* Violation kinds (format 1.2; 0 for an older file, which has no
+     * results by kind): names, whether the scenario marks each `headline`,
+     * the most affected group within each ("" for a single group), and the
+     * by-kind tables. */
+    size_t n_violations;
+    char **violations;
+    bool *headline_violations;
+    char **most_affected_by_kind;
+    size_t n_summary_kind, n_comparison_kind, n_ranking_kind;
+    cs_results_summary_kind_row *summary_kind;
+    cs_results_comparison_kind_row *comparison_kind;
+    cs_results_ranking_kind_row *ranking_kind;
+
     /* The tables by arrival year (empty in a file older than 1.2). */
     size_t n_summary_year;
     cs_results_summary_year_row *summary_year;
@@ -345,6 +384,18 @@ const cs_results_summary_row *cs_results_find_summary(const cs_results *r, const
 const cs_results_comparison_row *cs_results_find_comparison(const cs_results *r,
                                                             const char *variant, const char *group,
                                                             const char *measure);
+
+/* The same, among the rows of one violation kind (NULL if absent). */
+const cs_results_summary_row *cs_results_find_summary_kind(const cs_results *r,
+                                                           const char *violation,
+                                                           const char *variant, const char *group,
+                                                           const char *measure);
+const cs_results_comparison_row *
+cs_results_find_comparison_kind(const cs_results *r, const char *violation, const char *variant,
+                                const char *group, const char *measure);
+/* Variant's /ranking_by_kind row for a violation kind; NULL if absent. */
+const cs_results_ranking_row *
+cs_results_find_ranking_kind(const cs_results *r, const char *violation, const char *variant);
 
 /* Closes the file and frees everything. NULL is a no-op. */
 void cs_results_close(cs_results *r);

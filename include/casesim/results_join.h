@@ -51,11 +51,12 @@ int cs_results_check_joinable(const cs_results *a, const cs_results *b, cs_error
 
 /* Appends the first n_rows replicates of every variant of r to writer w, in
  * (replicate, variant) order, as cs_sim_run would deliver them. w must write
- * the same variants (info->variants of r) and expect r's first replicate
- * next. With cases, each replicate's case records are carried too (read from
- * /runs/<variant>/cases by their replicate column). Returns CS_OK; CS_EFORMAT
- * if a dataset is missing or has another shape than s's dimensions; CS_EIO;
- * CS_ENOMEM; or the writer's error. */
+ * the same variants (info->variants of r) and measures (r's list) and expect
+ * r's first replicate next; the arrays by violation kind are copied if r has
+ * them (w must then write them too). With cases, each replicate's case records are carried too
+ * (read from /runs/<variant>/cases by their replicate column). Returns CS_OK; CS_EFORMAT if a
+ * dataset is missing or has another shape than s's dimensions; CS_EIO; CS_ENOMEM; or the writer's
+ * error. */
 int cs_results_copy_replicates(const cs_results *r, const cs_scenario *s, uint64_t n_rows,
                                bool cases, cs_results_writer *w, cs_error *err);
 

@@ -50,6 +50,7 @@ extern "C" {
 #define CS_MAX_RATE 1.0e8  /* incidents per year per group */
 #define CS_MAX_COST 1.0e15 /* |annual_cost| of an intervention: 64 of them cannot overflow */
 #define CS_MAX_YAML_DEPTH 64
+#define CS_MAX_CURRENCY_LEN 16              /* the scenario's `currency`, e.g. "GBP" */
 #define CS_MAX_UNCERTAIN CS_UNC_MAX_ENTRIES /* entries of `uncertain:` */
 #define CS_MAX_CORRELATIONS 4096
 #define CS_MAX_REPLICATES_PER_DRAW 10000
@@ -93,17 +94,39 @@ typedef struct cs_duration {
 typedef enum cs_queue_kind { CS_QUEUE_FIFO = 0, CS_QUEUE_PRIORITY } cs_queue_kind;
 typedef enum cs_deadline_from { CS_FROM_INCIDENT = 0, CS_FROM_STAGE } cs_deadline_from;
 
+/* A limitation period at a stage, for the cases of one (kind, group). */
+typedef struct cs_deadline {
+    bool on;               /* false: no deadline for these cases */
+    double days;           /* the period, in days (valid when on) */
+    cs_deadline_from from; /* counted from the incident or from arrival at the stage */
+    size_t outcome;        /* index into outcomes[]: where a case goes when it passes */
+} cs_deadline;
+
+/* How a per-case value (a branch's `p`, a stage's `duration` or `deadline`)
+ * was written: one value for every case, one per group, one per violation
+ * kind, or one per kind and group. */
+typedef enum cs_by_case { CS_BY_ALL = 0, CS_BY_GROUP, CS_BY_KIND, CS_BY_KIND_GROUP } cs_by_case;
+
 /* Where a branch (or a deadline) leads: a stage or an outcome. */
 typedef struct cs_target {
     bool is_stage;
     size_t index; /* into stages[] or outcomes[] */
 } cs_target;
 
+/* A branch of a stage. Cases of kind k and group g take it with
+ * probability p_kg[k * n_groups + g] (for a well-founded case with evidence
+ * 0.5 and no odds modifiers; see docs/MODEL.md). A branch with `kinds`
+ * applies only to those violation kinds: the others never take it (their
+ * p_kg is 0). For each kind, exactly one of the branches that apply to it
+ * has no `p`: that kind's reference branch, whose p_kg is the rest. */
 typedef struct cs_branch {
     size_t n_to;                 /* 1, or >1 for a fork into parallel tracks */
     cs_target *to;               /* [n_to] */
-    bool is_reference;           /* the branch without p: probability is the rest */
-    double *p;                   /* [n_groups]; for a reference branch, 1 - sum of the others */
+    bool is_reference;           /* the branch without p: for its kinds, probability is the rest */
+    uint32_t kinds;              /* bit k: the branch applies to violation kind k */
+    bool has_kinds;              /* `kinds` was given (else it applies to every kind) */
+    double *p_kg;                /* [n_violations * n_groups]: see above */
+    cs_by_case p_by;             /* how `p` was written (CS_BY_ALL for a reference branch) */
     double evidence_slope;       /* log-odds per unit of evidence above 0.5; 0 if absent */
     double unfounded_odds_ratio; /* odds multiplier for unfounded cases; 1 if absent */
     double *kind_odds_ratio;     /* [n_violations]; 1 where not given */
@@ -116,16 +139,19 @@ typedef struct cs_stage {
     double staff;      /* people (may be fractional after a scale change) */
     uint32_t caseload; /* cases one person carries at once; default 1 */
     uint64_t capacity; /* floor(staff * caseload); valid when has_staff */
-    cs_duration duration;
+    /* Duration and deadline of a case of kind k and group g, at
+     * [k * n_groups + g] (the same in every cell unless given per kind or
+     * per group). */
+    cs_duration *durations; /* [n_violations * n_groups] */
+    cs_by_case duration_by;
+    cs_deadline *deadlines; /* [n_violations * n_groups] */
+    cs_by_case deadline_by;
+    bool has_deadline; /* some case has a deadline here */
     cs_queue_kind queue;
-    bool has_deadline;
-    double deadline_days;
-    cs_deadline_from deadline_from;
-    size_t deadline_outcome; /* index into outcomes[] */
-    uint32_t max_visits;     /* visits a track may make; 1 unless given */
+    uint32_t max_visits; /* visits a track may make; 1 unless given */
     size_t n_branches;
-    cs_branch *branches;     /* [n_branches] */
-    size_t reference_branch; /* index of the branch without p */
+    cs_branch *branches; /* [n_branches] */
+    size_t *reference;   /* [n_violations]: the reference branch of each kind */
     cs_pos pos;
 } cs_stage;
 
@@ -143,6 +169,7 @@ typedef struct cs_violation {
     double *share;       /* [n_groups]; each group's shares sum to 1 */
     double well_founded; /* probability the allegation is true */
     int priority;        /* smaller is served first where queue: priority */
+    bool headline;       /* reports give this kind a headline section of its own */
     cs_pos pos;
 } cs_violation;
 
@@ -158,12 +185,21 @@ typedef struct cs_outcome {
     cs_pos pos;
 } cs_outcome;
 
-typedef enum cs_change_op { CS_CHANGE_SET = 0, CS_CHANGE_SCALE } cs_change_op;
+typedef enum cs_change_op {
+    CS_CHANGE_SET = 0, /* set a number (or every number of a mapping) to value */
+    CS_CHANGE_SCALE,   /* multiply a number (or every number of a mapping) by value */
+    CS_CHANGE_REPLACE, /* set anything else: text (`queue: priority`), a list, a mapping */
+    CS_CHANGE_REMOVE   /* remove a key (e.g. a stage's `deadline`) */
+} cs_change_op;
+
+struct cs_ynode;
 
 typedef struct cs_change {
     char *path; /* as written, e.g. "stages.investigation.branches[0].p.african_descent" */
     cs_change_op op;
-    double value;
+    double value;          /* SET, SCALE */
+    struct cs_ynode *node; /* REPLACE: the new value, owned (internal to the loader) */
+    char *shown;           /* REPLACE: the new value in one line of flow YAML, for messages */
     cs_pos pos;
 } cs_change;
 
@@ -315,6 +351,7 @@ typedef struct cs_scenario {
     int format_version; /* the `casesim:` key */
     char *name;
     char *description; /* "" if absent */
+    char *currency;    /* "" if absent: the unit of every cost, e.g. "GBP" */
 
     /* time (years) and run */
     double warmup_years, cohort_years, follow_up_years;
@@ -431,6 +468,24 @@ void cs_scenario_uncertain_values(const cs_scenario *s, double *values);
 
 /* Frees s and everything it owns, including its variants. NULL is a no-op. */
 void cs_scenario_free(cs_scenario *s);
+
+/* The probability of branch b for kind k and group g (see cs_branch). */
+static inline double cs_branch_p(const cs_scenario *s, const cs_branch *b, size_t k, size_t g)
+{
+    return b->p_kg[k * s->n_groups + g];
+}
+
+/* The duration and the deadline of stage st for kind k and group g. */
+static inline const cs_duration *cs_stage_duration(const cs_scenario *s, const cs_stage *st,
+                                                   size_t k, size_t g)
+{
+    return &st->durations[k * s->n_groups + g];
+}
+static inline const cs_deadline *cs_stage_deadline(const cs_scenario *s, const cs_stage *st,
+                                                   size_t k, size_t g)
+{
+    return &st->deadlines[k * s->n_groups + g];
+}
 
 /* Looks up a variant by name; returns its index or -1. */
 long cs_scenario_find_variant(const cs_scenario *s, const char *name);

@@ -48,9 +48,11 @@ extern "C" {
  * also in 1.2, optional (absent in files of builds without them): uncertain
  * inputs, their drawn values and each replicate's annual cost,
  * /uncertainty and /decision; time and feedback: calendar years, measures
- * by arrival year, feedback trajectories, the tables by arrival year;
- * branch_counts, kind_incidents (CS_OPTIONAL_ARRAYS), the branch lists and
- * /disparity). */
+ * by arrival year, feedback trajectories, the tables by arrival year; the
+ * `kind` dimension, the per-kind arrays and tables, measures of reported
+ * cases, the `currency` and `headline_violations` of /scenario, share
+ * intervals kept inside [0, 1]; branch_counts (CS_OPTIONAL_ARRAYS), the
+ * branch lists and /disparity). */
 #define CS_RESULTS_FORMAT "casesim-results"
 #define CS_RESULTS_VERSION_MAJOR 1
 #define CS_RESULTS_VERSION_MINOR 2
@@ -99,6 +101,7 @@ typedef enum cs_type {
     X(YEAR, n_years, "year", cs_schema_count(CS_RUN_YEARS_(s)), "/scenario/years", NULL,           \
       "year of the run; year 0 starts at the beginning of the warm-up (labels: calendar years "    \
       "with time.start_year)")                                                                     \
+    X(KIND, n_kinds, "kind", (s)->n_violations, "/scenario/violations", NULL, "violation kind")    \
     X(DELAY_YEAR, n_delay_years, "delay_year", cs_schema_count(CS_RUN_YEARS_(s)), "", NULL,        \
       "whole years from a cohort incident's arrival (delay year 0: within its first year)")        \
     X(INPUT, n_inputs, "input", (s)->n_uncertain_values, "/scenario/inputs", NULL,                 \
@@ -111,9 +114,7 @@ typedef enum cs_type {
       "/scenario/feedbacks", NULL, "feedback loop (one row `none` when the scenario has none)")    \
     X(BRANCH, n_branches, "branch", cs_scenario_n_branches(s), "/scenario/branches", NULL,         \
       "branch of a stage: the stages' branches in stage order (/scenario/branch_stages names "     \
-      "the stage of each)")                                                                        \
-    X(VIOLATION, n_violations, "violation", (s)->n_violations, "/scenario/violations", NULL,       \
-      "violation kind")
+      "the stage of each)")
 
 /* The arrival years of a scenario (casesim/dynamics.h). */
 struct cs_scenario;
@@ -195,6 +196,20 @@ typedef struct cs_result_dims {
           "Tracks ending in each outcome per calendar year of the run, all incidents: "            \
           "[replicate, year, outcome].",                                                           \
           CS_DIM_YEAR, CS_DIM_OUTCOME)                                                             \
+    ARRAY(kind_measures, double, CS_TYPE_F64, NULL,                                                \
+          "Cohort measures of each violation kind: [replicate, kind, group, measure] (kinds in "   \
+          "/scenario/violations; groups and measures as in 'measures', whose values are those "    \
+          "of all kinds together). NaN where undefined, e.g. for a kind without well-founded "     \
+          "incidents in a replicate.",                                                             \
+          CS_DIM_KIND, CS_DIM_GROUP, CS_DIM_MEASURE)                                               \
+    ARRAY(kind_outcome_counts, int64_t, CS_TYPE_I64, "tracks",                                     \
+          "Tracks of cohort incidents ending in each outcome, by violation kind: [replicate, "     \
+          "kind, group (last: all), outcome].",                                                    \
+          CS_DIM_KIND, CS_DIM_GROUP, CS_DIM_OUTCOME)                                               \
+    ARRAY(kind_stage_entries, int64_t, CS_TYPE_I64, "tracks",                                      \
+          "Tracks of cohort incidents entering each stage, by violation kind: [replicate, kind, "  \
+          "group (last: all), stage]: the attrition funnel of each kind.",                         \
+          CS_DIM_KIND, CS_DIM_GROUP, CS_DIM_STAGE)                                                 \
     ARRAY(                                                                                         \
         measures_by_year, double, CS_TYPE_F64, NULL,                                               \
         "Cohort measures by year of arrival: [replicate, arrival_year, group, measure], as "       \
@@ -232,10 +247,6 @@ typedef struct cs_result_dims {
           "stage_entries of the branch's stage: the rate at which the group's tracks reaching "    \
           "the stage take the branch (/disparity/relative_rates).",                                \
           CS_DIM_GROUP, CS_DIM_BRANCH)                                                             \
-    ARRAY(kind_incidents, int64_t, CS_TYPE_I64, "incidents",                                       \
-          "Cohort incidents of each violation kind: [replicate, group (last: all), violation] "    \
-          "(kinds in /scenario/violations).",                                                      \
-          CS_DIM_GROUP, CS_DIM_VIOLATION)                                                          \
     SCALAR(replicate, uint64_t, CS_TYPE_U64, "replicate_index", "replicate number",                \
            "The replicate number each row holds (its random streams are keyed by it), so that "    \
            "files of different replicate ranges can be joined.")                                   \
@@ -280,8 +291,10 @@ enum cs_schema_array_index {
  * the 1.2 of where the disparity arises, which files of 1.0 and 1.1 and of
  * other builds of 1.2 do not have. A join or resumed run of such a file
  * leaves them out (cs_results_options.omit_arrays), and /disparity is then
- * not computed; every other array is required. */
-#define CS_OPTIONAL_ARRAYS(X) X(branch_counts) X(kind_incidents)
+ * not computed. (The arrays with a `kind` axis, which such files may lack
+ * too, are left out of a join as a whole: cs_results_options.without_kinds;
+ * the time and calibration arrays are filled in: results/join.c.) */
+#define CS_OPTIONAL_ARRAYS(X) X(branch_counts)
 
 /* Whether cs_schema_arrays[k] is one of CS_OPTIONAL_ARRAYS. */
 static inline bool cs_schema_array_optional(int k)
@@ -540,8 +553,13 @@ typedef enum cs_display {
     X(CS_M_IMPUNITY, "Impunity", CS_SHOW_PERCENT)                                                  \
     X(CS_M_ACCOUNTABILITY, "Accountability", CS_SHOW_PERCENT)                                      \
     X(CS_M_REDRESS, "Redress", CS_SHOW_PERCENT)                                                    \
+    X(CS_M_WRONGFUL_SANCTION, "Wrongful sanctions (of unfounded)", CS_SHOW_PERCENT)                \
     X(CS_M_ACCOUNTABILITY_RATIO, "Disparity ratio", CS_SHOW_RATIO)                                 \
     X(CS_M_TIME_MEDIAN, "Median days to end of case", CS_SHOW_DAYS)                                \
+    X(CS_M_REPORTED, "Cases reported (left the first stage)", CS_SHOW_PERCENT)                     \
+    X(CS_M_TIME_REPORTED_MEAN, "Reported cases: mean days to end", CS_SHOW_DAYS)                   \
+    X(CS_M_TIME_REPORTED_MEDIAN, "Reported cases: median days to end", CS_SHOW_DAYS)               \
+    X(CS_M_TIME_REPORTED_P90, "Reported cases: 90th percentile of days", CS_SHOW_DAYS)             \
     X(CS_M_PENDING, "Cases still open at the end", CS_SHOW_PERCENT)
 
 #define CS_HEADLINE_COUNT_(...) +1
@@ -593,6 +611,23 @@ extern const cs_schema_dim cs_schema_dims[CS_DIM_COUNT];
 extern const cs_schema_array cs_schema_arrays[CS_SCHEMA_N_ARRAYS];
 extern const cs_schema_field cs_schema_case_fields[CS_CASE_N_FIELDS];
 extern const cs_schema_headline cs_schema_headlines[CS_SCHEMA_N_HEADLINES];
+
+/* One row of a scenario's headline list. */
+typedef struct cs_headline_row {
+    size_t measure;  /* index on the measure axis */
+    char label[160]; /* as the reports show it */
+    cs_display display;
+} cs_headline_row;
+
+/* The headline list of a results file whose measure axis holds names[0 ..
+ * n_measures - 1] (the fixed measures, then "accountability_rate_<category>"
+ * per category): the schema's headline measures, with one "Accountability:
+ * <category>" row per category after "Accountability". Measures are found
+ * by name; one the file lacks gets the index n_measures. Writes at most max
+ * rows into out and returns how many there are (the file's /summary
+ * attributes and `casesim report` both use it). */
+size_t cs_schema_headline_rows(const char *const *names, size_t n_measures, cs_headline_row *out,
+                               size_t max);
 
 struct cs_scenario;
 struct cs_replicate_result;

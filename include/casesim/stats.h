@@ -57,6 +57,20 @@ double cs_stats_t_critical(double level, double df);
 int cs_stats_summarise(const double *x, size_t n, size_t stride, double level, cs_summary *out,
                        cs_error *err);
 
+/* Replaces the interval of s, a summary of per-replicate shares (each in
+ * [0, 1]: a rate such as impunity), by one that stays inside [0, 1]: the
+ * Wilson score interval with an effective sample size (in the manner of
+ * Korn and Graubard, 1998), n_eff = p (1 - p) / se^2, where p is the mean
+ * of the replicates' shares and se = sd / sqrt(n) its standard error, and
+ * with the Student t quantile of n - 1 degrees of freedom in place of the
+ * normal one. It is the t interval of the mean when n_eff is large (centre
+ * p + O(1/n_eff), half-width t se (1 + O(1/n_eff))), and unlike it never
+ * leaves [0, 1] when the mean is near a bound. When every replicate gave
+ * the same share (se = 0, e.g. a rate of 0 or 1 in every replicate) the
+ * interval is that share. Leaves s unchanged when n < 2 or the mean is
+ * NaN. */
+void cs_stats_share_interval(double level, cs_summary *s);
+
 /* A paired comparison of y (a variant) against x (the baseline). */
 typedef struct cs_paired {
     cs_summary diff;        /* of d_i = y_i - x_i over pairs where both are defined */

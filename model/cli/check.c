@@ -113,9 +113,185 @@ static void print_duration(const cs_duration *d)
     }
 }
 
+/* ---------------------------------------------- values by kind and group */
+
+/* A value of a stage for kind k and group g, compared and printed. */
+typedef struct case_value {
+    const cs_scenario *s;
+    const cs_stage *st;
+    size_t b;         /* the branch, for probabilities */
+    bool every_group; /* say "for every group" after a value all groups share */
+    bool (*same)(const struct case_value *v, size_t k1, size_t g1, size_t k2, size_t g2);
+    void (*print)(const struct case_value *v, size_t k, size_t g);
+} case_value;
+
+static uint32_t kind_bit(size_t k)
+{
+    return UINT32_C(1) << k;
+}
+
+/* Whether kinds k1 and k2 have the same value for every group. */
+static bool same_row(const case_value *v, size_t k1, size_t k2)
+{
+    for (size_t g = 0; g < v->s->n_groups; g++)
+        if (!v->same(v, k1, g, k2, g))
+            return false;
+    return true;
+}
+
+/* Kind k's values: one for every group, or "group value, ...". */
+static void print_row(const case_value *v, size_t k)
+{
+    const cs_scenario *s = v->s;
+    bool same = true;
+    for (size_t g = 1; g < s->n_groups; g++)
+        same &= v->same(v, k, g, k, 0);
+    if (same) {
+        v->print(v, k, 0);
+        if (s->n_groups > 1 && v->every_group)
+            printf(" for every group");
+        return;
+    }
+    for (size_t g = 0; g < s->n_groups; g++) {
+        printf("%s%s ", g ? ", " : "", s->groups[g].name);
+        v->print(v, k, g);
+    }
+}
+
+/* The values of the kinds of mask: ": VALUES SUFFIX" on the line when every
+ * kind has the same, else "SUFFIX:" and one line per set of kinds sharing
+ * them, indented. */
+static void print_by_kind(const case_value *v, uint32_t mask, const char *indent,
+                          const char *suffix)
+{
+    const cs_scenario *s = v->s;
+    size_t first = 0;
+    while (first < s->n_violations && !(mask & kind_bit(first)))
+        first++;
+    bool all_same = true;
+    for (size_t k = first + 1; k < s->n_violations; k++)
+        if (mask & kind_bit(k))
+            all_same &= same_row(v, k, first);
+    if (all_same) {
+        printf(": ");
+        print_row(v, first);
+        printf("%s\n", suffix);
+        return;
+    }
+    printf("%s:\n", suffix);
+    uint32_t done = 0;
+    for (size_t k = 0; k < s->n_violations; k++) {
+        if (!(mask & kind_bit(k)) || (done & kind_bit(k)))
+            continue;
+        printf("%s", indent);
+        for (size_t j = k, n = 0; j < s->n_violations; j++)
+            if ((mask & kind_bit(j)) && !(done & kind_bit(j)) && same_row(v, j, k)) {
+                printf("%s%s", n++ ? ", " : "", s->violations[j].name);
+                done |= kind_bit(j);
+            }
+        printf(": ");
+        print_row(v, k);
+        printf("\n");
+    }
+}
+
+/* The probability of branch b of stage st for a well-founded case of kind
+ * k and group g with evidence 0.5: the logit of docs/MODEL.md, with the
+ * kind's odds ratios (0 for a kind the branch does not apply to). */
+static double branch_prob(const cs_scenario *s, const cs_stage *st, size_t b, size_t k, size_t g)
+{
+    if (!(st->branches[b].kinds & kind_bit(k)))
+        return 0.0;
+    size_t ref = st->reference[k];
+    double p_ref = cs_branch_p(s, &st->branches[ref], k, g), total = 0.0, mine = 0.0;
+    for (size_t j = 0; j < st->n_branches; j++) {
+        const cs_branch *x = &st->branches[j];
+        if (!(x->kinds & kind_bit(k)))
+            continue;
+        double o = j == ref ? 1.0 : cs_branch_p(s, x, k, g) / p_ref * x->kind_odds_ratio[k];
+        total += o;
+        mine = j == b ? o : mine;
+    }
+    return mine / total;
+}
+
+static bool same_prob(const case_value *v, size_t k1, size_t g1, size_t k2, size_t g2)
+{
+    return branch_prob(v->s, v->st, v->b, k1, g1) == branch_prob(v->s, v->st, v->b, k2, g2);
+}
+
+static void print_prob(const case_value *v, size_t k, size_t g)
+{
+    printf("%.4g%%", 100 * branch_prob(v->s, v->st, v->b, k, g));
+}
+
+static bool same_duration(const case_value *v, size_t k1, size_t g1, size_t k2, size_t g2)
+{
+    const cs_duration *a = cs_stage_duration(v->s, v->st, k1, g1);
+    const cs_duration *b = cs_stage_duration(v->s, v->st, k2, g2);
+    return a->kind == b->kind && a->a == b->a && a->b == b->b;
+}
+
+static void print_duration_of(const case_value *v, size_t k, size_t g)
+{
+    print_duration(cs_stage_duration(v->s, v->st, k, g));
+}
+
+static bool same_deadline(const case_value *v, size_t k1, size_t g1, size_t k2, size_t g2)
+{
+    const cs_deadline *a = cs_stage_deadline(v->s, v->st, k1, g1);
+    const cs_deadline *b = cs_stage_deadline(v->s, v->st, k2, g2);
+    return a->on == b->on &&
+           (!a->on || (a->days == b->days && a->from == b->from && a->outcome == b->outcome));
+}
+
+static void print_deadline_of(const case_value *v, size_t k, size_t g)
+{
+    const cs_deadline *d = cs_stage_deadline(v->s, v->st, k, g);
+    if (!d->on)
+        printf("none (no limitation period)");
+    else
+        printf("%g days from the %s; cases not finished by then end as %s", d->days,
+               d->from == CS_FROM_INCIDENT ? "incident" : "arrival at this stage",
+               v->s->outcomes[d->outcome].name);
+}
+
+/* ------------------------------------------------------------------ stages */
+
+static void print_branch(const cs_scenario *s, const cs_stage *st, size_t b)
+{
+    const cs_branch *br = &st->branches[b];
+    printf("      -> ");
+    for (size_t t = 0; t < br->n_to; t++)
+        printf("%s%s", t ? " and " : "", target_name(s, br->to[t]));
+    if (br->n_to > 1)
+        printf(" (in parallel)");
+    if (br->has_kinds) {
+        printf(" (only");
+        for (size_t k = 0, n = 0; k < s->n_violations; k++)
+            if (br->kinds & kind_bit(k))
+                printf("%s %s", n++ ? "," : "", s->violations[k].name);
+        printf(")");
+    }
+    case_value v = {
+        .s = s, .st = st, .b = b, .every_group = true, .same = same_prob, .print = print_prob};
+    print_by_kind(&v, br->kinds, "         ", br->is_reference ? " (the rest)" : "");
+    if (br->evidence_slope != 0)
+        printf("         evidence slope %g: each 0.1 of extra evidence multiplies the odds "
+               "by %.3g\n",
+               br->evidence_slope, exp(br->evidence_slope * 0.1));
+    if (br->unfounded_odds_ratio != 1)
+        printf("         odds x%g when the allegation is unfounded\n", br->unfounded_odds_ratio);
+    for (size_t k = 0; k < s->n_violations; k++)
+        if (br->kind_odds_ratio[k] != 1)
+            printf("         odds x%g for %s (included above)\n", br->kind_odds_ratio[k],
+                   s->violations[k].name);
+}
+
 static void print_stage(const cs_scenario *s, size_t i)
 {
     const cs_stage *st = &s->stages[i];
+    uint32_t all = s->n_violations >= 32 ? UINT32_MAX : kind_bit(s->n_violations) - 1;
     printf("\n  %s%s\n", st->name,
            i == s->entry_stage ? "  (entry: every incident starts here)" : "");
     if (st->has_staff)
@@ -125,40 +301,20 @@ static void print_stage(const cs_scenario *s, size_t i)
                                               : "first come, first served");
     else
         printf("    staff: not limited (no queue)\n");
-    printf("    duration: ");
-    print_duration(&st->duration);
-    printf("\n");
-    if (st->has_deadline)
-        printf("    deadline: %g days from the %s; cases not finished by then end as %s\n",
-               st->deadline_days,
-               st->deadline_from == CS_FROM_INCIDENT ? "incident" : "arrival at this stage",
-               s->outcomes[st->deadline_outcome].name);
+    printf("    duration");
+    case_value v = {.s = s, .st = st, .same = same_duration, .print = print_duration_of};
+    print_by_kind(&v, all, "      ", "");
+    if (st->has_deadline) {
+        printf("    deadline");
+        v.same = same_deadline;
+        v.print = print_deadline_of;
+        print_by_kind(&v, all, "      ", "");
+    }
     if (st->max_visits > 1)
         printf("    a case may come here up to %u times\n", (unsigned)st->max_visits);
     printf("    then:\n");
-    for (size_t b = 0; b < st->n_branches; b++) {
-        const cs_branch *br = &st->branches[b];
-        printf("      -> ");
-        for (size_t t = 0; t < br->n_to; t++)
-            printf("%s%s", t ? " and " : "", target_name(s, br->to[t]));
-        if (br->n_to > 1)
-            printf(" (in parallel)");
-        printf(": ");
-        print_per_group(s, br->p, true);
-        if (br->is_reference)
-            printf(" (the rest)");
-        printf("\n");
-        if (br->evidence_slope != 0)
-            printf("         evidence slope %g: each 0.1 of extra evidence multiplies the odds "
-                   "by %.3g\n",
-                   br->evidence_slope, exp(br->evidence_slope * 0.1));
-        if (br->unfounded_odds_ratio != 1)
-            printf("         odds x%g when the allegation is unfounded\n",
-                   br->unfounded_odds_ratio);
-        for (size_t k = 0; k < s->n_violations; k++)
-            if (br->kind_odds_ratio[k] != 1)
-                printf("         odds x%g for %s\n", br->kind_odds_ratio[k], s->violations[k].name);
-    }
+    for (size_t b = 0; b < st->n_branches; b++)
+        print_branch(s, st, b);
 }
 
 static void print_header(const cs_scenario *s)
@@ -271,16 +427,43 @@ static void print_outcomes(const cs_scenario *s)
     }
 }
 
+static void print_change(const cs_change *c)
+{
+    switch (c->op) {
+    case CS_CHANGE_SET:
+        printf("    sets %s to %g\n", c->path, c->value);
+        break;
+    case CS_CHANGE_SCALE:
+        printf("    multiplies %s by %g\n", c->path, c->value);
+        break;
+    case CS_CHANGE_REPLACE:
+        printf("    sets %s to %s\n", c->path, c->shown ? c->shown : "?");
+        break;
+    case CS_CHANGE_REMOVE:
+        printf("    removes %s\n", c->path);
+        break;
+    }
+}
+
+/* " GBP" when the scenario names its currency, else "". */
+static const char *currency_suffix(const cs_scenario *s, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s%s", s->currency && s->currency[0] ? " " : "",
+             s->currency ? s->currency : "");
+    return buf;
+}
+
 /* Interventions, bundles and the variants a run will simulate. */
 static void print_variants(const cs_scenario *s)
 {
-    char buf[64];
+    char buf[64], cur[CS_MAX_CURRENCY_LEN + 2];
+    currency_suffix(s, cur, sizeof cur);
     if (s->n_interventions)
         printf("\nInterventions:\n");
     for (size_t i = 0; i < s->n_interventions; i++) {
         const cs_intervention *iv = &s->interventions[i];
-        printf("  %s: costs %s a year", iv->name,
-               cs_cli_money(buf, sizeof buf, iv->annual_cost, 1));
+        printf("  %s: costs %s%s a year", iv->name,
+               cs_cli_money(buf, sizeof buf, iv->annual_cost, 1), cur);
         char a[32];
         if (iv->starts > 0 || iv->ramp > 0)
             printf(", from %s", when(s, iv->starts, a, sizeof a));
@@ -288,11 +471,8 @@ static void print_variants(const cs_scenario *s)
             printf(", ramping up over %g years", iv->ramp / CS_DAYS_PER_YEAR);
         printf("\n");
         print_wrapped(iv->description, "    ");
-        for (size_t j = 0; j < iv->n_changes; j++) {
-            const cs_change *c = &iv->changes[j];
-            printf(c->op == CS_CHANGE_SET ? "    sets %s to %g\n" : "    multiplies %s by %g\n",
-                   c->path, c->value);
-        }
+        for (size_t j = 0; j < iv->n_changes; j++)
+            print_change(&iv->changes[j]);
     }
     if (s->n_bundles)
         printf("\nBundles:\n");
@@ -302,7 +482,7 @@ static void print_variants(const cs_scenario *s)
         printf("  %s: ", bd->name);
         for (size_t j = 0; j < bd->n_interventions; j++)
             printf("%s%s", j ? " + " : "", s->interventions[bd->interventions[j]].name);
-        printf("; costs %s a year\n", cs_cli_money(buf, sizeof buf, v->annual_cost, 1));
+        printf("; costs %s%s a year\n", cs_cli_money(buf, sizeof buf, v->annual_cost, 1), cur);
         print_wrapped(bd->description, "    ");
     }
     printf("\nVariants that `casesim run` will simulate (%zu):", s->n_variants);

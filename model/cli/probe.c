@@ -30,6 +30,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "casesim/calibration_file.h"
 #include "casesim/results.h"
 #include "cli/cli.h"
 
@@ -213,10 +214,17 @@ static unsigned time_limit(unsigned long long bytes)
 }
 
 /* Reads everything the command will read, and every other dataset once:
- * a checksum is checked only when its data are read. */
+ * a checksum is checked only when its data are read. A calibration file
+ * (casesim/calibration_file.h) is read as `casesim report` reads it. */
 static int probe(void *ctx, cs_error *err)
 {
     const char *path = ctx;
+    if (cs_calibration_file_is(path)) {
+        cs_calibration_file *f = NULL;
+        int st = cs_calibration_file_read(path, &f, err);
+        cs_calibration_file_free(f);
+        return st;
+    }
     cs_results *r = NULL;
     int st = cs_results_open(path, &r, err);
     if (st == CS_OK)

@@ -62,7 +62,7 @@ static const char *measure_words(const cs_results_decision *d)
 }
 
 /* A group's label by its name. */
-static const char *group_words(const cs_report *rp, const char *name)
+static const char *group_words(const report *rp, const char *name)
 {
     for (size_t g = 0; g < rp->r->n_groups; g++)
         if (!strcmp(rp->r->groups[g].name, name))
@@ -71,54 +71,53 @@ static const char *group_words(const cs_report *rp, const char *name)
 }
 
 /* What the decision weighs, at which willingness to pay, over what. */
-static void decision_intro(const cs_report *rp, const cs_results_decision *d)
+static void decision_intro(const report *rp, const cs_results_decision *d)
 {
     char w[96];
     money(d, w, sizeof w, d->expert_wtp);
-    cs_rep_para(rp,
-                "Each option's improvement in %s for %s (percentage points against the baseline; "
-                "%s is better) is weighed against its annual cost at a willingness to pay of %s "
-                "per percentage point a year (%s). Net benefit = willingness to pay x improvement "
-                "- annual cost; the option with the highest expected net benefit is the best use "
-                "of the money.",
-                measure_words(d), group_words(rp, d->group), d->direction < 0 ? "lower" : "higher",
-                w,
-                !strcmp(d->expert_from, "given")
-                    ? "the scenario's decision.willingness_to_pay.expert"
-                    : "the middle of the willingness-to-pay grid: give your own as "
-                      "decision.willingness_to_pay.expert");
+    para(rp,
+         "Each option's improvement in %s for %s (percentage points against the baseline; "
+         "%s is better) is weighed against its annual cost at a willingness to pay of %s "
+         "per percentage point a year (%s). Net benefit = willingness to pay x improvement "
+         "- annual cost; the option with the highest expected net benefit is the best use "
+         "of the money.",
+         measure_words(d), group_words(rp, d->group), d->direction < 0 ? "lower" : "higher", w,
+         !strcmp(d->expert_from, "given")
+             ? "the scenario's decision.willingness_to_pay.expert"
+             : "the middle of the willingness-to-pay grid: give your own as "
+               "decision.willingness_to_pay.expert");
     if (!strcmp(d->uncertainty, "inputs and simulation"))
-        cs_rep_para(rp,
-                    "It rests on %llu draws of the scenario's uncertain inputs (%llu replicate%s "
-                    "each), so the probabilities below cover what is not known about those "
-                    "inputs as well as the simulation's randomness.",
-                    (unsigned long long)d->draws, (unsigned long long)d->replicates_per_draw,
-                    d->replicates_per_draw == 1 ? "" : "s");
+        para(rp,
+             "It rests on %llu draws of the scenario's uncertain inputs (%llu replicate%s "
+             "each), so the probabilities below cover what is not known about those "
+             "inputs as well as the simulation's randomness.",
+             (unsigned long long)d->draws, (unsigned long long)d->replicates_per_draw,
+             d->replicates_per_draw == 1 ? "" : "s");
     else
-        cs_rep_para(rp,
-                    "It rests on the simulation's randomness only (%llu replicates): the run "
-                    "drew no uncertain inputs, so the probabilities below say how sure the "
-                    "simulation is, not how sure anyone can be about the scenario's figures. "
-                    "Declare what is not known in `uncertain:` to weigh it.",
-                    (unsigned long long)d->draws);
+        para(rp,
+             "It rests on the simulation's randomness only (%llu replicates): the run "
+             "drew no uncertain inputs, so the probabilities below say how sure the "
+             "simulation is, not how sure anyone can be about the scenario's figures. "
+             "Declare what is not known in `uncertain:` to weigh it.",
+             (unsigned long long)d->draws);
     if (d->draws_dropped > 0)
-        cs_rep_para(rp,
-                    "%llu draw%s were left out: incomplete in this file, or without a defined "
-                    "outcome in some replicate.",
-                    (unsigned long long)d->draws_dropped, d->draws_dropped == 1 ? "" : "s");
+        para(rp,
+             "%llu draw%s were left out: incomplete in this file, or without a defined "
+             "outcome in some replicate.",
+             (unsigned long long)d->draws_dropped, d->draws_dropped == 1 ? "" : "s");
 }
 
 /* The headline: the best option and how sure that is. */
-static void decision_best(const cs_report *rp, const cs_results_decision *d)
+static void decision_best(const report *rp, const cs_results_decision *d)
 {
     char w[96], p[16];
     money(d, w, sizeof w, d->expert_wtp);
-    cs_rep_fmt_prob(p, sizeof p, d->expert_p_best);
-    cs_rep_para(rp, "Best at %s per point: %s, with a probability of %s of being the best option.",
-                w, d->expert_best, p);
+    fmt_prob(p, sizeof p, d->expert_p_best);
+    para(rp, "Best at %s per point: %s, with a probability of %s of being the best option.", w,
+         d->expert_best, p);
     if (d->expert_p_best < 0.5)
-        cs_rep_para(rp, "No option is best in most draws: the choice is close, and the value of "
-                        "information below says whether better data would be worth its cost.");
+        para(rp, "No option is best in most draws: the choice is close, and the value of "
+                 "information below says whether better data would be worth its cost.");
 }
 
 /* The ranking's rows in rank order (ties: file order). */
@@ -144,12 +143,12 @@ static void gain(const cs_results_decision *d, const cs_results_decision_rank_ro
     }
     char m[96], p[16];
     money(d, m, sizeof m, k->increment);
-    cs_rep_fmt_prob(p, sizeof p, k->p_increment_positive);
+    fmt_prob(p, sizeof p, k->p_increment_positive);
     snprintf(buf, n, "%s%s over %s (%s of draws)", k->increment >= 0 ? "+" : "", m, k->best_member,
              p);
 }
 
-static int ranking_row(cs_rep_table *t, const cs_results_decision *d,
+static int ranking_row(table *t, const cs_results_decision *d,
                        const cs_results_decision_rank_row *k)
 {
     char rank[16], eff[32], cost[96], nb[256], p[16], g[256];
@@ -160,21 +159,21 @@ static int ranking_row(cs_rep_table *t, const cs_results_decision *d,
     money(d, nbm, sizeof nbm, k->enb);
     cs_cli_money(se, sizeof se, k->enb_se, 0);
     snprintf(nb, sizeof nb, "%s (SE %s)", nbm, se);
-    cs_rep_fmt_prob(p, sizeof p, k->p_best);
+    fmt_prob(p, sizeof p, k->p_best);
     gain(d, k, g, sizeof g);
     const char *cells[] = {rank, k->variant, eff, cost, nb, p, k->status, g};
-    return cs_rep_table_row(t, cells);
+    return table_row(t, cells);
 }
 
 /* Every option by expected net benefit at the expert's value. */
-static int decision_ranking(const cs_report *rp, const cs_results_decision *d)
+static int decision_ranking(const report *rp, const cs_results_decision *d)
 {
     size_t *idx = calloc(d->n_ranking ? d->n_ranking : 1, sizeof *idx);
     if (!idx)
         return -1;
     rank_order(d, idx);
-    cs_rep_table t;
-    cs_rep_table_init(&t, 8);
+    table t;
+    table_init(&t, 8);
     const char *head[] = {"Rank",
                           "Option",
                           "Improvement (points)",
@@ -183,31 +182,31 @@ static int decision_ranking(const cs_report *rp, const cs_results_decision *d)
                           "Probability best",
                           "Frontier",
                           "Bundle: gain over its best part"};
-    int rc = cs_rep_table_row(&t, head);
+    int rc = table_row(&t, head);
     for (size_t i = 0; i < d->n_ranking && rc == 0; i++)
         rc = ranking_row(&t, d, &d->ranking[idx[i]]);
     if (rc == 0)
-        cs_rep_table_print(&t, rp->f, rp->o);
-    cs_rep_table_free(&t);
+        table_print(&t, rp->f, rp->o);
+    table_free(&t);
     free(idx);
     fputc('\n', rp->o);
-    cs_rep_para(rp, "Frontier: dominated = another option costs no more and improves at least as "
-                    "much; extendedly dominated = a mix of a cheaper and a dearer option would "
-                    "buy the same improvement for less. A bundle's gain is its net benefit over "
-                    "that of its best single part, with the share of draws in which it does "
-                    "better: a bundle that contains the best intervention is not better unless "
-                    "its other parts pay for themselves.");
+    para(rp, "Frontier: dominated = another option costs no more and improves at least as "
+             "much; extendedly dominated = a mix of a cheaper and a dearer option would "
+             "buy the same improvement for less. A bundle's gain is its net benefit over "
+             "that of its best single part, with the share of draws in which it does "
+             "better: a bundle that contains the best intervention is not better unless "
+             "its other parts pay for themselves.");
     return rc;
 }
 
 /* The efficient options from the cheapest, with their ICERs. */
-static int decision_frontier(const cs_report *rp, const cs_results_decision *d)
+static int decision_frontier(const report *rp, const cs_results_decision *d)
 {
-    cs_rep_table t;
-    cs_rep_table_init(&t, 5);
+    table t;
+    table_init(&t, 5);
     const char *head[] = {"Efficient option (cheapest first)", "Improvement (points)",
                           "Annual cost", "Cost per extra point", "Compared with"};
-    int rc = cs_rep_table_row(&t, head);
+    int rc = table_row(&t, head);
     for (int rank = 0; rank < (int)d->n_frontier && rc == 0; rank++)
         for (size_t i = 0; i < d->n_frontier && rc == 0; i++) {
             const cs_results_frontier_row *f = &d->frontier[i];
@@ -221,15 +220,15 @@ static int decision_frontier(const cs_report *rp, const cs_results_decision *d)
             else
                 money(d, icer, sizeof icer, f->icer);
             const char *cells[] = {f->variant, eff, cost, icer, f->versus[0] ? f->versus : "-"};
-            rc = cs_rep_table_row(&t, cells);
+            rc = table_row(&t, cells);
         }
     if (rc == 0)
-        cs_rep_table_print(&t, rp->f, rp->o);
-    cs_rep_table_free(&t);
+        table_print(&t, rp->f, rp->o);
+    table_free(&t);
     fputc('\n', rp->o);
-    cs_rep_para(rp, "On the mean improvements and costs: each efficient option buys more than the "
-                    "one before it, and is worth its extra cost where the willingness to pay per "
-                    "point exceeds its cost per extra point.");
+    para(rp, "On the mean improvements and costs: each efficient option buys more than the "
+             "one before it, and is worth its extra cost where the willingness to pay per "
+             "point exceeds its cost per extra point.");
     return rc;
 }
 
@@ -253,8 +252,7 @@ static size_t top_sets(const cs_results_decision *d, size_t *idx)
 }
 
 /* "Better data on X is worth up to Y a year" for the three largest. */
-static void evppi_lines(const cs_report *rp, const cs_results_decision *d, const size_t *idx,
-                        size_t n)
+static void evppi_lines(const report *rp, const cs_results_decision *d, const size_t *idx, size_t n)
 {
     for (size_t i = 0; i < n && i < 3; i++) {
         const cs_results_evppi_set_row *s = &d->evppi_sets[idx[i]];
@@ -262,11 +260,11 @@ static void evppi_lines(const cs_report *rp, const cs_results_decision *d, const
         money(d, y, sizeof y, s->evppi_expert);
         cs_cli_money(se, sizeof se, s->evppi_expert_se, 0);
         money(d, h, sizeof h, s->evppi_expert_horizon);
-        cs_rep_para(rp,
-                    "%zu. Better data on %s%s is worth up to %s a year (SE %s), %s over %g "
-                    "years.",
-                    i + 1, !strcmp(s->kind, "group") ? "the group " : "", s->name, y, se, h,
-                    d->population_years);
+        para(rp,
+             "%zu. Better data on %s%s is worth up to %s a year (SE %s), %s over %g "
+             "years.",
+             i + 1, !strcmp(s->kind, "group") ? "the group " : "", s->name, y, se, h,
+             d->population_years);
     }
 }
 
@@ -280,55 +278,55 @@ static bool misfit(const cs_results_decision *d)
 }
 
 /* EVPI over the horizon and the inputs most worth learning about. */
-static int decision_value(const cs_report *rp, const cs_results_decision *d)
+static int decision_value(const report *rp, const cs_results_decision *d)
 {
     char y[96], se[64], h[96];
     money(d, y, sizeof y, d->expert_evpi);
     cs_cli_money(se, sizeof se, d->expert_evpi_se, 0);
     money(d, h, sizeof h, d->expert_evpi_horizon);
-    cs_rep_para(rp,
-                "Expected value of perfect information: %s a year (SE %s), %s over the policy's "
-                "horizon of %g years. It is the most that removing every uncertainty %s could be "
-                "worth to this decision; research or data costing more cannot pay for itself.",
-                y, se, h, d->population_years,
-                !strcmp(d->uncertainty, "inputs and simulation")
-                    ? "about the inputs (and the simulation's noise, which the partial values "
-                      "below remove)"
-                    : "(here only the simulation's noise: more replicates remove it)");
+    para(rp,
+         "Expected value of perfect information: %s a year (SE %s), %s over the policy's "
+         "horizon of %g years. It is the most that removing every uncertainty %s could be "
+         "worth to this decision; research or data costing more cannot pay for itself.",
+         y, se, h, d->population_years,
+         !strcmp(d->uncertainty, "inputs and simulation")
+             ? "about the inputs (and the simulation's noise, which the partial values "
+               "below remove)"
+             : "(here only the simulation's noise: more replicates remove it)");
     size_t *idx = calloc(d->n_evppi_sets + 1, sizeof *idx);
     if (!idx)
         return -1;
     size_t n = top_sets(d, idx);
     if (n > 0) {
-        cs_rep_para(rp, "The inputs whose better knowledge is worth most (expected value of "
-                        "partial perfect information, by regression on the draws):");
+        para(rp, "The inputs whose better knowledge is worth most (expected value of "
+                 "partial perfect information, by regression on the draws):");
         evppi_lines(rp, d, idx, n);
     } else if (d->n_evppi_sets > 0) {
-        cs_rep_para(rp, "No single input's better knowledge would change the decision in these "
-                        "draws (every partial value of information is 0).");
+        para(rp, "No single input's better knowledge would change the decision in these "
+                 "draws (every partial value of information is 0).");
     }
     if (misfit(d))
-        cs_rep_para(rp, "Caution: some values of partial information exceed the value of "
-                        "perfect information by more than three standard errors "
-                        "(/decision/evppi_checks): a regression misfits; more draws help.");
+        para(rp, "Caution: some values of partial information exceed the value of "
+                 "perfect information by more than three standard errors "
+                 "(/decision/evppi_checks): a regression misfits; more draws help.");
     free(idx);
     return 0;
 }
 
 /* The budget portfolios, best first (at most ten). */
-static int decision_portfolios(const cs_report *rp, const cs_results_decision *d)
+static int decision_portfolios(const report *rp, const cs_results_decision *d)
 {
     if (d->n_portfolios == 0)
         return 0;
     char b[96];
     money(d, b, sizeof b, d->budget);
-    cs_rep_heading(rp, 3, "Portfolios within the budget of %s a year", b);
-    cs_rep_table t;
-    cs_rep_table_init(&t, 6);
+    heading(rp, 3, "Portfolios within the budget of %s a year", b);
+    table t;
+    table_init(&t, 6);
     const char *head[] = {
         "Rank",        "Portfolio",        "Expected annual cost",
         "Net benefit", "Probability best", "Chance it costs more than the budget"};
-    int rc = cs_rep_table_row(&t, head);
+    int rc = table_row(&t, head);
     for (int rank = 1; rank <= (int)d->n_portfolios && rc == 0 && t.nrow <= 10; rank++)
         for (size_t i = 0; i < d->n_portfolios && rc == 0 && t.nrow <= 10; i++) {
             const cs_results_portfolio_row *p = &d->portfolios[i];
@@ -338,59 +336,59 @@ static int decision_portfolios(const cs_report *rp, const cs_results_decision *d
             snprintf(r, sizeof r, "%d", rank);
             money(d, cost, sizeof cost, p->expected_cost);
             money(d, nb, sizeof nb, p->enb);
-            cs_rep_fmt_prob(pb, sizeof pb, p->p_best);
-            cs_rep_fmt_prob(over, sizeof over, p->p_over_budget);
+            fmt_prob(pb, sizeof pb, p->p_best);
+            fmt_prob(over, sizeof over, p->p_over_budget);
             const char *cells[] = {
                 r, p->members[0] ? p->members : "(none: the baseline)", cost, nb, pb, over};
-            rc = cs_rep_table_row(&t, cells);
+            rc = table_row(&t, cells);
         }
     if (rc == 0)
-        cs_rep_table_print(&t, rp->f, rp->o);
-    cs_rep_table_free(&t);
+        table_print(&t, rp->f, rp->o);
+    table_free(&t);
     fputc('\n', rp->o);
-    cs_rep_para(rp, "Every combination of interventions whose expected cost fits the budget was "
-                    "simulated as a bundle on the same incidents; the probability is of being "
-                    "best among these portfolios at the willingness to pay above.");
+    para(rp, "Every combination of interventions whose expected cost fits the budget was "
+             "simulated as a bundle on the same incidents; the probability is of being "
+             "best among these portfolios at the willingness to pay above.");
     return rc;
 }
 
 /* How much of each option's spread is simulation noise (k >= 2). */
-static int decision_split(const cs_report *rp, const cs_results_decision *d)
+static int decision_split(const report *rp, const cs_results_decision *d)
 {
     if (d->n_split == 0)
         return 0;
-    cs_rep_table t;
-    cs_rep_table_init(&t, 4);
+    table t;
+    table_init(&t, 4);
     const char *head[] = {"Option", "Improvement sd from the inputs (points)",
                           "Simulation noise sd (points)", "Noise share of one replicate"};
-    int rc = cs_rep_table_row(&t, head);
+    int rc = table_row(&t, head);
     for (size_t i = 0; i < d->n_split && rc == 0; i++) {
         const cs_results_variance_row *s = &d->split[i];
         char a[32], b[32], c[16];
         snprintf(a, sizeof a, "%.2f", sqrt(s->parameter));
         snprintf(b, sizeof b, "%.2f", sqrt(s->within));
-        cs_rep_fmt_prob(c, sizeof c, s->noise_share);
+        fmt_prob(c, sizeof c, s->noise_share);
         const char *cells[] = {s->variant, a, b, c};
-        rc = cs_rep_table_row(&t, cells);
+        rc = table_row(&t, cells);
     }
     if (rc == 0)
-        cs_rep_table_print(&t, rp->f, rp->o);
-    cs_rep_table_free(&t);
+        table_print(&t, rp->f, rp->o);
+    table_free(&t);
     fputc('\n', rp->o);
-    cs_rep_para(rp, "Where the noise share is large, more incidents per run (or more replicates "
-                    "per draw) sharpen the answer more than better data would.");
+    para(rp, "Where the noise share is large, more incidents per run (or more replicates "
+             "per draw) sharpen the answer more than better data would.");
     return rc;
 }
 
-int cs_report_decision(const cs_report *rp)
+int cs_report_decision(const report *rp)
 {
     const cs_results_decision *d = rp->r->decision;
     if (!d)
         return 0;
-    cs_rep_heading(rp, 2, "1. Decision: the best use of the money, given what is not known");
+    heading(rp, 2, "1. Decision: the best use of the money, given what is not known");
     decision_intro(rp, d);
     if (d->error[0])
-        cs_rep_para(rp, "Part of the decision analysis could not be computed: %s.", d->error);
+        para(rp, "Part of the decision analysis could not be computed: %s.", d->error);
     if (d->n_ranking == 0)
         return 0;
     decision_best(rp, d);
@@ -400,7 +398,7 @@ int cs_report_decision(const cs_report *rp)
     return 0;
 }
 
-int cs_report_decision_csv(const cs_report *rp)
+int cs_report_decision_csv(const report *rp)
 {
     const cs_results_decision *d = rp->r->decision;
     if (!d)

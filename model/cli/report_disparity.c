@@ -37,10 +37,10 @@ static const cs_relative_rate_row *find_rate(const cs_disparity_tables *t, const
 
 /* "0.667 [0.661, 0.673] *": a ratio, marked when its interval excludes 1
  * (in bold in Markdown). */
-static void ratio_cell(const cs_report *rp, double v, double lo, double hi, char *buf, size_t n)
+static void ratio_cell(const report *rp, double v, double lo, double hi, char *buf, size_t n)
 {
     char ci[CELL / 2];
-    cs_rep_fmt_ci(ci, sizeof ci, v, lo, hi, CS_SHOW_RATIO, false);
+    fmt_ci(ci, sizeof ci, v, lo, hi, CS_SHOW_RATIO, false);
     bool apart = lo > 1.0 || hi < 1.0;
     if (apart && rp->f == FMT_MARKDOWN)
         snprintf(buf, n, "**%s**", ci);
@@ -49,8 +49,7 @@ static void ratio_cell(const cs_report *rp, double v, double lo, double hi, char
 }
 
 /* One row of the relative-rate table: a branch of the baseline. */
-static int rate_row(const cs_report *rp, const cs_disparity_tables *t, const char *branch,
-                    cs_rep_table *tab)
+static int rate_row(const report *rp, const cs_disparity_tables *t, const char *branch, table *tab)
 {
     size_t G = rp->r->n_groups;
     char(*cells)[CELL] = calloc(G + 1, sizeof *cells);
@@ -60,56 +59,55 @@ static int rate_row(const cs_report *rp, const cs_disparity_tables *t, const cha
     for (size_t g = 0; rc == 0 && g < G; g++) {
         const cs_relative_rate_row *x = g ? find_rate(t, rp->r->groups[g].name, branch) : ref;
         if (g == 0)
-            cs_rep_fmt_value(cells[1], CELL, ref ? ref->rate : NAN, CS_SHOW_PERCENT, false);
+            fmt_value_ci(cells[1], CELL, ref ? ref->rate : NAN, ref ? ref->rate_ci_low : NAN,
+                         ref ? ref->rate_ci_high : NAN, CS_SHOW_PERCENT, false);
         else if (x)
             ratio_cell(rp, x->ratio, x->ratio_ci_low, x->ratio_ci_high, cells[g + 1], CELL);
         row[g + 1] = cells[g + 1];
     }
     row[0] = branch;
     if (rc == 0)
-        rc = cs_rep_table_row(tab, row);
+        rc = table_row(tab, row);
     free(cells);
     free(row);
     return rc;
 }
 
 /* The stage x group table of relative rates at baseline. */
-static int relative_rates(const cs_report *rp, const cs_disparity_tables *t)
+static int relative_rates(const report *rp, const cs_disparity_tables *t)
 {
     size_t G = rp->r->n_groups;
-    cs_rep_para(
-        rp,
-        "Relative rates (baseline). For each stage and each of its branches: the share of the "
-        "tracks entering the stage that take the branch, for %s, and for each other group that "
-        "share divided by %s's (the relative rate, with its %s confidence interval). 1 means "
-        "the stage treats the group as it treats %s; at the entry stage the rates are the "
-        "reporting gap. A * marks a relative rate whose interval excludes 1. Rates are pooled "
-        "over replicates (analysis/README.md); a stage few tracks reach has a wide interval.",
-        cs_rep_group_label(rp, 0), cs_rep_group_label(rp, 0), rp->level, cs_rep_group_label(rp, 0));
-    cs_rep_table tab;
-    cs_rep_table_init(&tab, G + 1);
+    para(rp,
+         "Relative rates (baseline). For each stage and each of its branches: the share of the "
+         "tracks entering the stage that take the branch, for %s, and for each other group that "
+         "share divided by %s's (the relative rate, with its %s confidence interval). 1 means "
+         "the stage treats the group as it treats %s; at the entry stage the rates are the "
+         "reporting gap. A * marks a relative rate whose interval excludes 1. Rates are pooled "
+         "over replicates (analysis/README.md); a stage few tracks reach has a wide interval.",
+         group_label(rp, 0), group_label(rp, 0), rp->level, group_label(rp, 0));
+    table tab;
+    table_init(&tab, G + 1);
     char(*head)[CELL] = calloc(G + 1, sizeof *head);
     const char **row = calloc(G + 1, sizeof *row);
     int rc = row && head ? 0 : -1;
     for (size_t g = 0; rc == 0 && g < G; g++) {
         if (g == 0)
-            snprintf(head[1], CELL, "%s: rate", cs_rep_group_label(rp, 0));
+            snprintf(head[1], CELL, "%s: rate", group_label(rp, 0));
         else
-            snprintf(head[g + 1], CELL, "%s: relative rate [%s CI]", cs_rep_group_label(rp, g),
-                     rp->level);
+            snprintf(head[g + 1], CELL, "%s: relative rate [%s CI]", group_label(rp, g), rp->level);
         row[g + 1] = head[g + 1];
     }
     row[0] = "Stage -> branch";
     if (rc == 0)
-        rc = cs_rep_table_row(&tab, row);
+        rc = table_row(&tab, row);
     for (size_t i = 0; rc == 0 && i < t->n_relative; i++) {
         const cs_relative_rate_row *x = &t->relative[i];
         if (!strcmp(x->variant, "baseline") && !strcmp(x->group, rp->r->groups[0].name))
             rc = rate_row(rp, t, x->branch, &tab);
     }
     if (rc == 0)
-        cs_rep_table_print(&tab, rp->f, rp->o);
-    cs_rep_table_free(&tab);
+        table_print(&tab, rp->f, rp->o);
+    table_free(&tab);
     free(row);
     free(head);
     if (rc == 0)
@@ -146,7 +144,7 @@ static void part_cell(const cs_decomposition_row *d, int measure, char *buf, siz
         snprintf(buf, n, "n/a");
         return;
     }
-    cs_rep_fmt_ci(buf, n, d->mean, d->ci_low, d->ci_high, k, change || !ratio);
+    fmt_ci(buf, n, d->mean, d->ci_low, d->ci_high, k, change || !ratio);
     size_t used = strlen(buf);
     if (d->sampling_se > 0 && used < n)
         snprintf(buf + used, n - used, " (sampling SE %.3f)",
@@ -160,7 +158,7 @@ typedef struct part {
     char label[CELL];
 } part;
 
-static int decomposition_table(const cs_report *rp, const cs_disparity_tables *t, size_t g)
+static int decomposition_table(const report *rp, const cs_disparity_tables *t, size_t g)
 {
     static const int measures[4] = {CS_M_ACCOUNTABILITY_RATIO, CS_M_ACCOUNTABILITY_DIFF,
                                     CS_M_REDRESS_RATIO, CS_M_REDRESS_DIFF};
@@ -175,11 +173,11 @@ static int decomposition_table(const cs_report *rp, const cs_disparity_tables *t
     }
     parts[1 + t->n_stages] = (part){"all_equalised", "", "= All decomposed stages equalised"};
     parts[2 + t->n_stages] = (part){"not_equalised", "", "Left (not equalised: exposure)"};
-    cs_rep_table tab;
-    cs_rep_table_init(&tab, 5);
+    table tab;
+    table_init(&tab, 5);
     const char *head[5] = {"", "Accountability ratio", "Accountability difference (points)",
                            "Redress ratio", "Redress difference (points)"};
-    int rc = cs_rep_table_row(&tab, head);
+    int rc = table_row(&tab, head);
     for (size_t i = 0; rc == 0 && i < np; i++) {
         char cells[4][2 * CELL];
         const char *row[5] = {parts[i].label};
@@ -189,25 +187,25 @@ static int decomposition_table(const cs_report *rp, const cs_disparity_tables *t
             part_cell(d, measures[k], cells[k], sizeof cells[k]);
             row[k + 1] = cells[k];
         }
-        rc = cs_rep_table_row(&tab, row);
+        rc = table_row(&tab, row);
     }
     if (rc == 0)
-        cs_rep_table_print(&tab, rp->f, rp->o);
-    cs_rep_table_free(&tab);
+        table_print(&tab, rp->f, rp->o);
+    table_free(&tab);
     free(parts);
     return rc;
 }
 
 /* Each stage equalised alone and last, for the accountability ratio. */
-static int alone_and_last(const cs_report *rp, const cs_disparity_tables *t, size_t g)
+static int alone_and_last(const report *rp, const cs_disparity_tables *t, size_t g)
 {
-    cs_rep_table tab;
-    cs_rep_table_init(&tab, 4);
+    table tab;
+    table_init(&tab, 4);
     const char *head[4] = {"Stage (accountability ratio)",
                            "Baseline with only this stage "
                            "equalised",
                            "All stages but this one equalised", "Shapley share"};
-    int rc = cs_rep_table_row(&tab, head);
+    int rc = table_row(&tab, head);
     const char *q[3] = {"only_this_stage", "all_but_this_stage", "shapley"};
     for (size_t j = 0; rc == 0 && j < t->n_stages; j++) {
         char cells[3][2 * CELL];
@@ -218,63 +216,62 @@ static int alone_and_last(const cs_report *rp, const cs_disparity_tables *t, siz
             part_cell(d, CS_M_ACCOUNTABILITY_RATIO, cells[k], sizeof cells[k]);
             row[k + 1] = cells[k];
         }
-        rc = cs_rep_table_row(&tab, row);
+        rc = table_row(&tab, row);
     }
     if (rc == 0 && t->n_stages > 0)
-        cs_rep_table_print(&tab, rp->f, rp->o);
-    cs_rep_table_free(&tab);
+        table_print(&tab, rp->f, rp->o);
+    table_free(&tab);
     return rc;
 }
 
 /* What the decomposition leaves, in words, and how exact it is. */
-static void decomposition_notes(const cs_report *rp, const cs_disparity_tables *t)
+static void decomposition_notes(const report *rp, const cs_disparity_tables *t)
 {
     char left[1024] = "";
     size_t o = 0;
     for (size_t i = 0; i < t->n_not_equalised && o < sizeof left; i++)
         o +=
             (size_t)snprintf(left + o, sizeof left - o, "%s%s", i ? "; " : "", t->not_equalised[i]);
-    cs_rep_para(rp,
-                "What the decomposition does not equalise is exposure, not processing, and "
-                "is reported as the part left: %s.",
-                o ? left : "no other difference between the groups is in the scenario");
+    para(rp,
+         "What the decomposition does not equalise is exposure, not processing, and "
+         "is reported as the part left: %s.",
+         o ? left : "no other difference between the groups is in the scenario");
     if (t->permutations > 0)
-        cs_rep_para(rp,
-                    "With more than 8 stages to decompose, the Shapley shares are averaged "
-                    "over %llu sampled orders of the stages rather than all of them; each "
-                    "share's sampling standard error is shown beside it (the shares still "
-                    "add up exactly).",
-                    (unsigned long long)t->permutations);
+        para(rp,
+             "With more than 8 stages to decompose, the Shapley shares are averaged "
+             "over %llu sampled orders of the stages rather than all of them; each "
+             "share's sampling standard error is shown beside it (the shares still "
+             "add up exactly).",
+             (unsigned long long)t->permutations);
 }
 
 /* The decomposition of the baseline's disparities by stage. */
-static int decomposition(const cs_report *rp, const cs_disparity_tables *t)
+static int decomposition(const report *rp, const cs_disparity_tables *t)
 {
     if (!t->decomposed) {
-        cs_rep_para(rp, "How much of the disparity each stage accounts for: run with "
-                        "`casesim run --decompose` (or `run: decompose: true`) to see it.");
+        para(rp, "How much of the disparity each stage accounts for: run with "
+                 "`casesim run --decompose` (or `run: decompose: true`) to see it.");
         return 0;
     }
     if (t->n_stages == 0) {
-        cs_rep_para(rp, "Decomposition: no stage gives the groups different branch "
-                        "probabilities, so no disparity arises in processing; what there is "
-                        "comes from exposure (below).");
+        para(rp, "Decomposition: no stage gives the groups different branch "
+                 "probabilities, so no disparity arises in processing; what there is "
+                 "comes from exposure (below).");
         decomposition_notes(rp, t);
         return 0;
     }
-    cs_rep_para(
-        rp,
-        "Decomposition of the baseline's disparity by stage. casesim ran the baseline again with "
-        "every group given %s's branch probabilities at some of the %zu stages that treat groups "
-        "differently (odds ratios unchanged; the same simulated incidents). Each stage's Shapley "
-        "share is the change it makes when it is equalised, averaged over the orders in which "
-        "the stages can be equalised; the shares add up, replicate by replicate, to the change "
-        "from the baseline to all stages equalised. Ratios change in ratio units, differences in "
-        "percentage points; %s confidence intervals.",
-        cs_rep_group_label(rp, 0), t->n_stages, rp->level);
+    para(rp,
+         "Decomposition of the baseline's disparity by stage. casesim ran the baseline again with "
+         "every group given %s's branch probabilities at some of the %zu stages that treat groups "
+         "differently (odds ratios unchanged; the same simulated incidents). Each stage's Shapley "
+         "share is the change it makes when it is equalised, averaged over the orders in which "
+         "the stages can be equalised; the shares add up, replicate by replicate, to the change "
+         "from the baseline to all stages equalised. Ratios change in ratio units, differences in "
+         "percentage points; %s confidence intervals.",
+         group_label(rp, 0), t->n_stages, rp->level);
     int rc = 0;
     for (size_t g = 1; rc == 0 && g < rp->r->n_groups; g++) {
-        cs_rep_heading(rp, 3, "%s", cs_rep_group_label(rp, g));
+        heading(rp, 3, "%s", group_label(rp, g));
         rc = decomposition_table(rp, t, g);
         if (rc == 0)
             fputc('\n', rp->o);
@@ -301,8 +298,8 @@ static const cs_exposure_row *find_exposure(const cs_disparity_tables *t, const 
 }
 
 /* One row of the exposure table: rates of every group, ratios of the others. */
-static int exposure_row(const cs_report *rp, const cs_disparity_tables *t, const cs_exposure_row *x,
-                        cs_rep_table *tab)
+static int exposure_row(const report *rp, const cs_disparity_tables *t, const cs_exposure_row *x,
+                        table *tab)
 {
     size_t G = rp->r->n_groups, nc = 2 * G;
     char(*cells)[CELL] = calloc(nc, sizeof *cells), label[2 * CELL];
@@ -324,14 +321,14 @@ static int exposure_row(const cs_report *rp, const cs_disparity_tables *t, const
     }
     row[0] = label;
     if (rc == 0)
-        rc = cs_rep_table_row(tab, row);
+        rc = table_row(tab, row);
     free(cells);
     free(row);
     return rc;
 }
 
 /* Counts per 100,000 population per year, and ratios to the reference group. */
-static int exposure(const cs_report *rp, const cs_disparity_tables *t)
+static int exposure(const report *rp, const cs_disparity_tables *t)
 {
     size_t G = rp->r->n_groups;
     char pops[2048] = "";
@@ -340,47 +337,47 @@ static int exposure(const cs_report *rp, const cs_disparity_tables *t)
         const cs_exposure_row *x = find_exposure(t, rp->r->groups[g].name, "incidents", "");
         const char *src = g < t->n_sources ? t->sources[g] : "";
         o += (size_t)snprintf(pops + o, sizeof pops - o, "%s%s %.0f%s%s%s", g ? "; " : "",
-                              cs_rep_group_label(rp, g), x ? x->population : NAN,
+                              group_label(rp, g), x ? x->population : NAN,
                               src[0] ? " (source: " : "", src, src[0] ? ")" : "");
     }
-    cs_rep_para(rp,
-                "Exposure (baseline): cohort incidents, by kind, well-founded incidents, "
-                "reported cases (leaving the entry stage for another stage), accountability "
-                "outcomes and impunity (well-founded incidents without one), each per 100,000 "
-                "population of the group per year, and each group's ratio to %s's (* : the "
-                "interval excludes 1). Populations, as the scenario states them: %s.",
-                cs_rep_group_label(rp, 0), pops);
-    cs_rep_table tab;
-    cs_rep_table_init(&tab, 2 * G);
+    para(rp,
+         "Exposure (baseline): cohort incidents, by kind, well-founded incidents, "
+         "reported cases (leaving the entry stage for another stage), accountability "
+         "outcomes and impunity (well-founded incidents without one), each per 100,000 "
+         "population of the group per year, and each group's ratio to %s's (* : the "
+         "interval excludes 1). Populations, as the scenario states them: %s.",
+         group_label(rp, 0), pops);
+    table tab;
+    table_init(&tab, 2 * G);
     const char **head = calloc(2 * G, sizeof *head);
     char(*names)[CELL] = calloc(2 * G, sizeof *names);
     int rc = head && names ? 0 : -1;
     for (size_t g = 0; rc == 0 && g < G; g++) {
-        snprintf(names[g], CELL, "%s, per 100,000 a year", cs_rep_group_label(rp, g));
-        snprintf(names[G + g], CELL, "%s: ratio", cs_rep_group_label(rp, g));
+        snprintf(names[g], CELL, "%s, per 100,000 a year", group_label(rp, g));
+        snprintf(names[G + g], CELL, "%s: ratio", group_label(rp, g));
         head[1 + g] = names[g];
         if (g > 0)
             head[G + g] = names[G + g];
     }
     head[0] = "Measure";
     if (rc == 0)
-        rc = cs_rep_table_row(&tab, head);
+        rc = table_row(&tab, head);
     for (size_t i = 0; rc == 0 && i < t->n_exposure; i++)
         if (!strcmp(t->exposure[i].variant, "baseline") &&
             !strcmp(t->exposure[i].group, rp->r->groups[0].name))
             rc = exposure_row(rp, t, &t->exposure[i], &tab);
     if (rc == 0) {
-        cs_rep_table_print(&tab, rp->f, rp->o);
+        table_print(&tab, rp->f, rp->o);
         fputc('\n', rp->o);
     }
-    cs_rep_table_free(&tab);
+    table_free(&tab);
     free(head);
     free(names);
     return rc;
 }
 
 /* Reads /disparity, or says why it cannot. */
-static int read_tables(const cs_report *rp, cs_disparity_tables *t)
+static int read_tables(const report *rp, cs_disparity_tables *t)
 {
     static cs_error err;
     cs_error_clear(&err);
@@ -391,19 +388,19 @@ static int read_tables(const cs_report *rp, cs_disparity_tables *t)
     return -1;
 }
 
-int cs_report_disparity(const cs_report *rp)
+int cs_report_disparity(const report *rp, int section)
 {
     if (rp->r->n_groups < 2)
         return 0;
     cs_disparity_tables t;
     if (read_tables(rp, &t))
         return -1;
-    cs_rep_heading(rp, 2, "%d. Where the disparity arises", 4 + rp->before);
+    heading(rp, 2, "%d. Where the disparity arises", section);
     int rc = 0;
     if (t.n_relative == 0)
-        cs_rep_para(rp, "This results file has no /disparity tables: it was written by a "
-                        "casesim that does not count the branches each group takes, or "
-                        "joins or resumes such a file. Run the scenario again to see them.");
+        para(rp, "This results file has no /disparity tables: it was written by a "
+                 "casesim that does not count the branches each group takes, or "
+                 "joins or resumes such a file. Run the scenario again to see them.");
     else
         rc = relative_rates(rp, &t);
     if (rc == 0 && t.n_relative > 0)
@@ -416,7 +413,7 @@ int cs_report_disparity(const cs_report *rp)
 
 /* ------------------------------------------------------------------ CSV */
 
-int cs_report_disparity_csv(const cs_report *rp)
+int cs_report_disparity_csv(const report *rp)
 {
     cs_disparity_tables t;
     if (read_tables(rp, &t))

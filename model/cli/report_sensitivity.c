@@ -33,7 +33,7 @@ static const char *measure_words(const char *m)
 
 /* Output k in words: "impunity of Africans ... in the baseline", "the
  * change in impunity of ... with outreach". */
-static void output_words(const cs_report *rp, const cs_study_file *f, size_t k, char *buf, size_t n)
+static void output_words(const report *rp, const cs_study_file *f, size_t k, char *buf, size_t n)
 {
     const char *g = f->output_group[k];
     for (size_t i = 0; i < rp->r->n_groups; i++)
@@ -85,19 +85,19 @@ static void rank_factors(const cs_study_file *f, size_t k, size_t *order)
 }
 
 /* The ranked table of output k: Sobol S1 and ST, or Morris mu*. */
-static int ranked_table(const cs_report *rp, const cs_study_file *f, size_t k)
+static int ranked_table(const report *rp, const cs_study_file *f, size_t k)
 {
     size_t D = f->n_factors, *order = calloc(D, sizeof *order);
     if (!order)
         return -1;
     rank_factors(f, k, order);
     bool sobol = f->s1 != NULL;
-    cs_rep_table t;
-    cs_rep_table_init(&t, sobol ? 5 : 4);
+    table t;
+    table_init(&t, sobol ? 5 : 4);
     const char *hs[5] = {"Rank", "Input", "Explains alone [95% CI]", "With interactions [95% CI]",
                          "One-way range"};
     const char *hm[4] = {"Rank", "Input", "Mean absolute effect [95% CI]", "One-way range"};
-    int rc = cs_rep_table_row(&t, sobol ? hs : hm);
+    int rc = table_row(&t, sobol ? hs : hm);
     for (size_t r = 0; rc == 0 && r < D; r++) {
         size_t i = order[r], at = k * D + i;
         char rank[24], a[64], b[64], c[64];
@@ -111,50 +111,50 @@ static int ranked_table(const cs_report *rp, const cs_study_file *f, size_t k)
         }
         snprintf(c, sizeof c, "%.3g to %.3g", f->oneway_low[at], f->oneway_high[at]);
         const char *cells[5] = {rank, f->factor[i], a, sobol ? b : c, c};
-        rc = cs_rep_table_row(&t, cells);
+        rc = table_row(&t, cells);
     }
     if (rc == 0)
-        cs_rep_table_print(&t, rp->f, rp->o);
+        table_print(&t, rp->f, rp->o);
     if (rc == 0 && rp->f == FMT_TEXT)
         fputc('\n', rp->o);
-    cs_rep_table_free(&t);
+    table_free(&t);
     free(order);
     return rc;
 }
 
 /* The noise paragraph of output k (Sobol). */
-static void noise_words(const cs_report *rp, const cs_study_file *f, size_t k)
+static void noise_words(const report *rp, const cs_study_file *f, size_t k)
 {
     const double *ns = f->noise_share + 4 * k;
     if (f->noise_points < 2 || !isfinite(ns[0])) {
-        cs_rep_para(rp, "The simulation's own noise was not estimated (--noise 0): the indices "
-                        "include it, and it cannot be told apart from the inputs' effects.");
+        para(rp, "The simulation's own noise was not estimated (--noise 0): the indices "
+                 "include it, and it cannot be told apart from the inputs' effects.");
         return;
     }
     char n[64];
     pct(n, sizeof n, ns);
     if (ns[3] < NOISE_SMALL)
-        cs_rep_para(rp,
-                    "The simulation's own noise is %s of the variance (from %llu points run "
-                    "twice with different random numbers): more incidents per run would not "
-                    "change the ranking; better data on the inputs would.",
-                    n, (unsigned long long)f->noise_points);
+        para(rp,
+             "The simulation's own noise is %s of the variance (from %llu points run "
+             "twice with different random numbers): more incidents per run would not "
+             "change the ranking; better data on the inputs would.",
+             n, (unsigned long long)f->noise_points);
     else
-        cs_rep_para(rp,
-                    "The simulation's own noise is %s of the variance (from %llu points run "
-                    "twice): a share this large blurs the indices (each total index includes "
-                    "it). Before reading the ranking, simulate more incidents per run (a longer "
-                    "cohort window); the file also holds indices with the noise removed "
-                    "(s1_noiseless, st_noiseless).",
-                    n, (unsigned long long)f->noise_points);
+        para(rp,
+             "The simulation's own noise is %s of the variance (from %llu points run "
+             "twice): a share this large blurs the indices (each total index includes "
+             "it). Before reading the ranking, simulate more incidents per run (a longer "
+             "cohort window); the file also holds indices with the noise removed "
+             "(s1_noiseless, st_noiseless).",
+             n, (unsigned long long)f->noise_points);
 }
 
 /* Output k: the sentence on the leading input, the table, the noise. */
-static int one_output(const cs_report *rp, const cs_study_file *f, size_t k)
+static int one_output(const report *rp, const cs_study_file *f, size_t k)
 {
     char what[512];
     output_words(rp, f, k, what, sizeof what);
-    cs_rep_heading(rp, 3, "What drives %s", what);
+    heading(rp, 3, "What drives %s", what);
     size_t D = f->n_factors, top[1];
     size_t *order = calloc(D, sizeof *order);
     if (!order)
@@ -164,26 +164,25 @@ static int one_output(const cs_report *rp, const cs_study_file *f, size_t k)
     free(order);
     const double *e = f->s1 ? f->s1 + 4 * (k * D + top[0]) : NULL;
     if (e && isfinite(e[0]) && !(e[2] > 0)) {
-        cs_rep_para(rp,
-                    "No input's share of the variance of %s can be told from zero with N = "
-                    "%llu rows (the largest first-order interval includes 0): run more rows "
-                    "(--samples)%s.",
-                    what, (unsigned long long)f->rows,
-                    f->noise_share && f->noise_share[4 * k + 2] >= NOISE_SMALL
-                        ? " and, with this much noise, more incidents per run"
-                        : "");
+        para(rp,
+             "No input's share of the variance of %s can be told from zero with N = "
+             "%llu rows (the largest first-order interval includes 0): run more rows "
+             "(--samples)%s.",
+             what, (unsigned long long)f->rows,
+             f->noise_share && f->noise_share[4 * k + 2] >= NOISE_SMALL
+                 ? " and, with this much noise, more incidents per run"
+                 : "");
     } else if (e && isfinite(e[0])) {
         char x[64];
         pct(x, sizeof x, e);
-        cs_rep_para(rp, "%s explains %s of the variance of %s on its own.", f->factor[top[0]], x,
-                    what);
+        para(rp, "%s explains %s of the variance of %s on its own.", f->factor[top[0]], x, what);
     } else if (!e) {
-        cs_rep_para(rp,
-                    "%s has the largest mean absolute effect on %s (Morris screening: a "
-                    "ranking, not a share of the variance).",
-                    f->factor[top[0]], what);
+        para(rp,
+             "%s has the largest mean absolute effect on %s (Morris screening: a "
+             "ranking, not a share of the variance).",
+             f->factor[top[0]], what);
     } else {
-        cs_rep_para(rp, "%s is undefined in too many runs to split its variance.", what);
+        para(rp, "%s is undefined in too many runs to split its variance.", what);
     }
     if (ranked_table(rp, f, k))
         return -1;
@@ -193,18 +192,18 @@ static int one_output(const cs_report *rp, const cs_study_file *f, size_t k)
 }
 
 /* One row per output: its leading input and the noise share. */
-static int summary_table(const cs_report *rp, const cs_study_file *f)
+static int summary_table(const report *rp, const cs_study_file *f)
 {
     size_t D = f->n_factors, *order = calloc(D, sizeof *order);
     if (!order)
         return -1;
     bool sobol = f->s1 != NULL;
-    cs_rep_table t;
-    cs_rep_table_init(&t, sobol ? 4 : 3);
+    table t;
+    table_init(&t, sobol ? 4 : 3);
     const char *head[4] = {"Output", "Leading input",
                            sobol ? "Explains alone [95% CI]" : "Mean absolute effect",
                            "Noise share [95% CI]"};
-    int rc = cs_rep_table_row(&t, head);
+    int rc = table_row(&t, head);
     for (size_t k = 0; rc == 0 && k < f->n_outputs; k++) {
         rank_factors(f, k, order);
         char a[64], n[64];
@@ -217,13 +216,13 @@ static int summary_table(const cs_report *rp, const cs_study_file *f)
         if (sobol)
             pct(n, sizeof n, f->noise_share + 4 * k);
         const char *cells[4] = {f->output[k], f->factor[order[0]], a, n};
-        rc = cs_rep_table_row(&t, cells);
+        rc = table_row(&t, cells);
     }
     if (rc == 0)
-        cs_rep_table_print(&t, rp->f, rp->o);
+        table_print(&t, rp->f, rp->o);
     if (rc == 0 && rp->f == FMT_TEXT)
         fputc('\n', rp->o);
-    cs_rep_table_free(&t);
+    table_free(&t);
     free(order);
     return rc;
 }
@@ -239,42 +238,42 @@ static const char *correlated_words(const cs_study_file *f)
                : "";
 }
 
-static void intro(const cs_report *rp, const cs_study_file *f)
+static void intro(const report *rp, const cs_study_file *f)
 {
-    cs_rep_heading(rp, 2, "1. Which uncertain input drives the results");
+    heading(rp, 2, "1. Which uncertain input drives the results");
     if (strcmp(f->status, "complete") != 0) {
-        cs_rep_para(rp,
-                    "This sensitivity study was interrupted after %llu of its %llu runs (%llu "
-                    "complete %s): finish it with casesim sensitivity --resume before reading "
-                    "indices.",
-                    (unsigned long long)f->runs_done, (unsigned long long)f->points,
-                    (unsigned long long)f->units_done,
-                    strcmp(f->method, "sobol") ? "trajectories" : "rows of the design");
+        para(rp,
+             "This sensitivity study was interrupted after %llu of its %llu runs (%llu "
+             "complete %s): finish it with casesim sensitivity --resume before reading "
+             "indices.",
+             (unsigned long long)f->runs_done, (unsigned long long)f->points,
+             (unsigned long long)f->units_done,
+             strcmp(f->method, "sobol") ? "trajectories" : "rows of the design");
         return;
     }
     if (f->s1)
-        cs_rep_para(rp,
-                    "Sobol indices from Saltelli's design with N = %llu rows over %zu inputs "
-                    "(%llu runs, each running every variant on the same incidents). An input's "
-                    "share 'alone' (first-order index) is the part of the output's variance "
-                    "that knowing the input exactly would remove; 'with interactions' (total "
-                    "index) adds what it explains together with other inputs. Brackets are %g%% "
-                    "bootstrap intervals over the design's rows. Inputs that explain little are "
-                    "not worth better data; those at the top are. An input here is an entry of "
-                    "the scenario's uncertain: section, or a group of entries (group:), judged "
-                    "together.%s",
-                    (unsigned long long)f->rows, f->n_factors, (unsigned long long)f->points,
-                    100 * f->confidence_level, correlated_words(f));
+        para(rp,
+             "Sobol indices from Saltelli's design with N = %llu rows over %zu inputs "
+             "(%llu runs, each running every variant on the same incidents). An input's "
+             "share 'alone' (first-order index) is the part of the output's variance "
+             "that knowing the input exactly would remove; 'with interactions' (total "
+             "index) adds what it explains together with other inputs. Brackets are %g%% "
+             "bootstrap intervals over the design's rows. Inputs that explain little are "
+             "not worth better data; those at the top are. An input here is an entry of "
+             "the scenario's uncertain: section, or a group of entries (group:), judged "
+             "together.%s",
+             (unsigned long long)f->rows, f->n_factors, (unsigned long long)f->points,
+             100 * f->confidence_level, correlated_words(f));
     else
-        cs_rep_para(rp,
-                    "Morris screening with %llu trajectories over %zu inputs (%llu runs): the "
-                    "mean absolute effect on each output of moving an input by half its "
-                    "probability range (from its 12.5th to its 62.5th percentile, for "
-                    "example). It ranks the inputs; it does not split the variance.",
-                    (unsigned long long)f->rows, f->n_factors, (unsigned long long)f->points);
+        para(rp,
+             "Morris screening with %llu trajectories over %zu inputs (%llu runs): the "
+             "mean absolute effect on each output of moving an input by half its "
+             "probability range (from its 12.5th to its 62.5th percentile, for "
+             "example). It ranks the inputs; it does not split the variance.",
+             (unsigned long long)f->rows, f->n_factors, (unsigned long long)f->points);
 }
 
-int cs_report_sensitivity(const cs_report *rp, const cs_study_file *f)
+int cs_report_sensitivity(const report *rp, const cs_study_file *f)
 {
     intro(rp, f);
     if (strcmp(f->status, "complete") != 0)
@@ -283,18 +282,18 @@ int cs_report_sensitivity(const cs_report *rp, const cs_study_file *f)
         if (!f->output_change[k] && !strcmp(f->output_variant[k], rp->r->variants[0].name) &&
             one_output(rp, f, k))
             return -1;
-    cs_rep_heading(rp, 3, "Every output");
-    cs_rep_para(rp, "The input that explains most of each output (the file's /sensitivity "
-                    "holds every index; casesim-figures draws them).");
+    heading(rp, 3, "Every output");
+    para(rp, "The input that explains most of each output (the file's /sensitivity "
+             "holds every index; casesim-figures draws them).");
     if (summary_table(rp, f))
         return -1;
-    cs_rep_para(rp, "The sections below pool every run of the study (design, noise and "
-                    "one-way points): they describe the scenario over its uncertain inputs, "
-                    "not a planned comparison.");
+    para(rp, "The sections below pool every run of the study (design, noise and "
+             "one-way points): they describe the scenario over its uncertain inputs, "
+             "not a planned comparison.");
     return 0;
 }
 
-int cs_report_sensitivity_csv(const cs_report *rp, const cs_study_file *f)
+int cs_report_sensitivity_csv(const report *rp, const cs_study_file *f)
 {
     if (strcmp(f->status, "complete") != 0)
         return 0;

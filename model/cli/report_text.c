@@ -1,8 +1,7 @@
 /*
- * cli/report_text.c — the pieces of `casesim report` (see cli/report.h):
- * text tables aligned for a terminal or written as Markdown, numbers,
- * intervals and probabilities formatted for people, headings, wrapped
- * paragraphs, and CSV cells.
+ * cli/report_text.c — the text of `casesim report`: aligned tables, headings,
+ * wrapped paragraphs, and numbers printed with as many digits as they need
+ * (see cli/report.h).
  */
 #include <math.h>
 #include <stdarg.h>
@@ -10,16 +9,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/common.h"
 #include "cli/report.h"
+
+#define WRAP 88 /* columns of a text paragraph or heading */
 
 /* ------------------------------------------------------------ a text table */
 
-void cs_rep_table_init(cs_rep_table *t, size_t ncol)
+void table_init(table *t, size_t ncol)
 {
-    *t = (cs_rep_table){ncol, 0, 0, NULL};
+    *t = (table){ncol, 0, 0, NULL};
 }
 
-void cs_rep_table_free(cs_rep_table *t)
+void table_free(table *t)
 {
     for (size_t i = 0; i < t->nrow * t->ncol; i++)
         free(t->cells[i]);
@@ -29,7 +31,7 @@ void cs_rep_table_free(cs_rep_table *t)
 }
 
 /* Appends a row of ncol strings (copied). Returns 0, or -1 out of memory. */
-int cs_rep_table_row(cs_rep_table *t, const char *const *cells)
+int table_row(table *t, const char *const *cells)
 {
     if (t->nrow == t->cap) {
         size_t cap = t->cap ? 2 * t->cap : 16;
@@ -55,7 +57,7 @@ int cs_rep_table_row(cs_rep_table *t, const char *const *cells)
 }
 
 /* Display width of UTF-8 text: code points (continuation bytes not counted). */
-static size_t width(const char *s)
+size_t text_width(const char *s)
 {
     size_t w = 0;
     for (; *s; s++)
@@ -70,7 +72,7 @@ static void pad(FILE *o, size_t n)
         fputc(' ', o);
 }
 
-void cs_rep_table_print(const cs_rep_table *t, cs_report_format f, FILE *o)
+void table_print(const table *t, report_format f, FILE *o)
 {
     if (t->nrow == 0)
         return;
@@ -79,7 +81,7 @@ void cs_rep_table_print(const cs_rep_table *t, cs_report_format f, FILE *o)
         return;
     for (size_t i = 0; i < t->nrow; i++)
         for (size_t j = 0; j < t->ncol; j++) {
-            size_t x = width(t->cells[i * t->ncol + j]);
+            size_t x = text_width(t->cells[i * t->ncol + j]);
             if (x > w[j])
                 w[j] = x;
         }
@@ -90,7 +92,7 @@ void cs_rep_table_print(const cs_rep_table *t, cs_report_format f, FILE *o)
             fputs("  ", o);
         for (size_t j = 0; j < t->ncol; j++) {
             const char *c = t->cells[i * t->ncol + j];
-            size_t gap = w[j] - width(c);
+            size_t gap = w[j] - text_width(c);
             if (f == FMT_MARKDOWN) {
                 fprintf(o, " %s", c);
                 pad(o, gap);
@@ -131,48 +133,149 @@ void cs_rep_table_print(const cs_rep_table *t, cs_report_format f, FILE *o)
     free(w);
 }
 
+/* ------------------------------------------------------ headings, text */
+
+/* Writes text wrapped at WRAP columns (words never split) and returns the
+ * widest line written. */
+static size_t wrap(FILE *o, const char *text)
+{
+    const char *p = text;
+    size_t col = 0, widest = 0;
+    while (*p) {
+        size_t word = strcspn(p, " ");
+        if (col && col + 1 + word > WRAP) {
+            fputc('\n', o);
+            col = 0;
+        } else if (col) {
+            fputc(' ', o);
+            col++;
+        }
+        fwrite(p, 1, word, o);
+        char w[WRAP * 4];
+        snprintf(w, sizeof w, "%.*s", (int)(word < sizeof w ? word : sizeof w - 1), p);
+        col += text_width(w);
+        widest = col > widest ? col : widest;
+        p += word;
+        while (*p == ' ')
+            p++;
+    }
+    return widest;
+}
+
+void heading(const report *rp, int level, const char *fmt, ...)
+{
+    char text[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    if (rp->f == FMT_MARKDOWN) {
+        fprintf(rp->o, "\n%s %s\n\n", level == 1 ? "#" : level == 2 ? "##" : "###", text);
+        return;
+    }
+    size_t w = wrap(rp->o, text);
+    fputc('\n', rp->o);
+    for (size_t i = 0; i < w; i++)
+        fputc(level == 1 ? '=' : '-', rp->o);
+    fputs("\n\n", rp->o);
+}
+
+void para(const report *rp, const char *fmt, ...)
+{
+    char text[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    if (text[0] == '\0')
+        return;
+    if (rp->f == FMT_MARKDOWN) {
+        fprintf(rp->o, "%s\n\n", text);
+        return;
+    }
+    wrap(rp->o, text);
+    fputs("\n\n", rp->o);
+}
+
 /* --------------------------------------------------------------- numbers */
 
-/* Formats v for kind k ("n/a" for NaN). Percent values are shares. */
-void cs_rep_fmt_value(char *buf, size_t n, double v, cs_display k, bool points)
+/* How a display kind is printed: scale (percent: shares times 100), the
+ * fewest and the most decimals (a ten-thousandth of a percentage point, a
+ * tenth of a day: below that, differences are rounding noise of the
+ * simulation's sums), and the unit after a value. */
+static void display_of(cs_display d, double *scale, int *min_dec, int *max_dec, const char **unit)
 {
-    if (isnan(v)) {
+    *scale = d == CS_SHOW_PERCENT ? 100.0 : 1.0;
+    *min_dec = d == CS_SHOW_PERCENT ? 1 : d == CS_SHOW_RATIO ? 3 : 0;
+    *max_dec = d == CS_SHOW_DAYS ? 1 : 4;
+    *unit = d == CS_SHOW_PERCENT ? "%" : "";
+}
+
+/* Decimals for x (scaled) with an interval of half-width h (scaled, 0 or
+ * NaN if none): enough to show the first significant digit of h, and two
+ * of x when x stands out from its interval (|x| > h), so that a small
+ * effect is never printed as 0.0 [0.0, 0.0]; from min_dec to max_dec. */
+static int decimals(double x, double h, int min_dec, int max_dec)
+{
+    int d = min_dec;
+    if (h > 0 && isfinite(h)) {
+        int dh = -(int)floor(log10(h));
+        d = dh > d ? dh : d;
+    }
+    if (x != 0 && isfinite(x) && !(fabs(x) <= h)) {
+        int dx = 1 - (int)floor(log10(fabs(x)));
+        d = dx > d ? dx : d;
+    }
+    return d > max_dec ? max_dec : d;
+}
+
+/* x (scaled) with dec decimals, signed if points; never "-0". */
+static void put_num(char *buf, size_t n, double x, int dec, bool points)
+{
+    double r = pow(10.0, dec);
+    if (round(x * r) == 0)
+        x = 0.0; /* -0.0004 at 3 decimals prints as 0.000 (or +0.000), not -0.000 */
+    snprintf(buf, n, points ? "%+.*f" : "%.*f", dec, x);
+}
+
+void fmt_value_ci(char *buf, size_t n, double mean, double lo, double hi, cs_display d, bool points)
+{
+    double s;
+    int min_dec, max_dec;
+    const char *unit;
+    display_of(d, &s, &min_dec, &max_dec, &unit);
+    if (isnan(mean)) {
         snprintf(buf, n, "n/a");
         return;
     }
-    switch (k) {
-    case CS_SHOW_PERCENT:
-        snprintf(buf, n, points ? "%+.1f" : "%.1f%%", 100 * v);
-        break;
-    case CS_SHOW_RATIO:
-        snprintf(buf, n, points ? "%+.3f" : "%.3f", v);
-        break;
-    case CS_SHOW_DAYS:
-        snprintf(buf, n, points ? "%+.0f" : "%.0f", v);
-        break;
-    }
+    double h = isnan(lo) || isnan(hi) ? NAN : s * (hi - lo) / 2;
+    char v[64];
+    put_num(v, sizeof v, s * mean, decimals(s * mean, h, min_dec, max_dec), points);
+    snprintf(buf, n, "%s%s", v, points ? "" : unit);
 }
 
-/* "mean [low, high]" in the measure's display units. */
-void cs_rep_fmt_ci(char *buf, size_t n, double mean, double lo, double hi, cs_display k,
-                   bool points)
+void fmt_ci(char *buf, size_t n, double mean, double lo, double hi, cs_display d, bool points)
 {
-    char a[32], b[32], c[32];
-    cs_rep_fmt_value(a, sizeof a, mean, k, points);
-    if (isnan(lo) || isnan(hi)) {
-        snprintf(buf, n, "%s", a);
+    double s;
+    int min_dec, max_dec;
+    const char *unit;
+    display_of(d, &s, &min_dec, &max_dec, &unit);
+    if (points && mean == 0 && lo == 0 && hi == 0) {
+        snprintf(buf, n, "0 (no change)");
         return;
     }
-    double s = k == CS_SHOW_PERCENT ? 100 : 1;
-    const char *f = k == CS_SHOW_RATIO ? (points ? "%+.3f" : "%.3f") : (points ? "%+.1f" : "%.1f");
-    if (k == CS_SHOW_DAYS)
-        f = points ? "%+.0f" : "%.0f";
-    snprintf(b, sizeof b, f, s * lo);
-    snprintf(c, sizeof c, f, s * hi);
-    snprintf(buf, n, "%s [%s, %s]", a, b, c);
+    fmt_value_ci(buf, n, mean, lo, hi, d, points);
+    if (isnan(mean) || isnan(lo) || isnan(hi))
+        return;
+    int dec = decimals(s * mean, s * (hi - lo) / 2, min_dec, max_dec);
+    char a[64], b[64];
+    put_num(a, sizeof a, s * lo, dec, points);
+    put_num(b, sizeof b, s * hi, dec, points);
+    size_t used = strlen(buf);
+    snprintf(buf + used, n - used, " [%s, %s]", a, b);
 }
 
-void cs_rep_fmt_prob(char *buf, size_t n, double p)
+void fmt_prob(char *buf, size_t n, double p)
 {
     if (isnan(p))
         snprintf(buf, n, "n/a");
@@ -184,125 +287,22 @@ void cs_rep_fmt_prob(char *buf, size_t n, double p)
         snprintf(buf, n, "%.1f%%", 100 * p);
 }
 
-/* ---------------------------------------------------------------- the report */
-
-const char *cs_rep_group_label(const cs_report *rp, size_t g)
+const char *fmt_money(const report *rp, char *buf, size_t n, double v)
 {
-    return g < rp->r->n_groups ? rp->r->groups[g].label : "All victims";
+    char m[64];
+    cs_cli_money(m, sizeof m, v, 0);
+    snprintf(buf, n, "%s%s", m, isfinite(v) ? rp->currency : "");
+    return buf;
 }
 
-const char *cs_rep_group_key(const cs_report *rp, size_t g)
+void fmt_range(char *v, char *a, char *b, size_t n, double x, double lo, double hi, cs_display d)
 {
-    return g < rp->r->n_groups ? rp->r->groups[g].name : "all";
-}
-
-void cs_rep_heading(const cs_report *rp, int level, const char *fmt, ...)
-{
-    char text[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
-    if (rp->f == FMT_MARKDOWN) {
-        fprintf(rp->o, "\n%s %s\n\n", level == 1 ? "#" : level == 2 ? "##" : "###", text);
-    } else {
-        fprintf(rp->o, "%s\n", text);
-        size_t w = width(text);
-        for (size_t i = 0; i < w; i++)
-            fputc(level == 1 ? '=' : '-', rp->o);
-        fputs("\n\n", rp->o);
-    }
-}
-
-/* A paragraph, wrapped at 88 columns in text (Markdown wraps by itself). */
-void cs_rep_para(const cs_report *rp, const char *fmt, ...)
-{
-    char text[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
-    if (rp->f == FMT_MARKDOWN) {
-        fprintf(rp->o, "%s\n\n", text);
-        return;
-    }
-    const char *p = text;
-    size_t col = 0;
-    while (*p) {
-        size_t word = strcspn(p, " ");
-        if (col && col + 1 + word > 88) {
-            fputc('\n', rp->o);
-            col = 0;
-        } else if (col) {
-            fputc(' ', rp->o);
-            col++;
-        }
-        fwrite(p, 1, word, rp->o);
-        col += word;
-        p += word;
-        while (*p == ' ')
-            p++;
-    }
-    fputs("\n\n", rp->o);
-}
-
-void cs_rep_csv_str(FILE *o, const char *s)
-{
-    if (strpbrk(s, ",\"\n")) {
-        fputc('"', o);
-        for (; *s; s++) {
-            if (*s == '"')
-                fputc('"', o);
-            fputc(*s, o);
-        }
-        fputc('"', o);
-    } else {
-        fputs(s, o);
-    }
-}
-
-void cs_rep_csv_num(FILE *o, double v)
-{
-    if (isnan(v))
-        fputs("", o);
-    else if (isinf(v))
-        fputs(v > 0 ? "inf" : "-inf", o);
-    else
-        fprintf(o, "%.17g", v);
-}
-
-/* One CSV row; rank 0 and n < 0 are left empty. */
-void cs_rep_csv_row(FILE *o, const char *table, const char *variant, const char *group,
-                    const char *measure, const char *units, double value, double lo, double hi,
-                    long long n, int rank, double p_best)
-{
-    cs_rep_csv_row_year(o, table, variant, group, measure, units, value, lo, hi, n, rank, p_best,
-                        NAN);
-}
-
-void cs_rep_csv_row_year(FILE *o, const char *table, const char *variant, const char *group,
-                         const char *measure, const char *units, double value, double lo, double hi,
-                         long long n, int rank, double p_best, double year)
-{
-    const char *text[] = {table, variant, group, measure, units};
-    for (size_t i = 0; i < sizeof text / sizeof *text; i++) {
-        cs_rep_csv_str(o, text[i]);
-        fputc(',', o);
-    }
-    cs_rep_csv_num(o, value);
-    fputc(',', o);
-    cs_rep_csv_num(o, lo);
-    fputc(',', o);
-    cs_rep_csv_num(o, hi);
-    fputc(',', o);
-    if (n >= 0)
-        fprintf(o, "%lld", n);
-    fputc(',', o);
-    if (rank)
-        fprintf(o, "%d", rank);
-    fputc(',', o);
-    cs_rep_csv_num(o, p_best);
-    fputc(',', o);
-    cs_rep_csv_num(o, year);
-    fputc('\n', o);
+    double s;
+    int min_dec, max_dec;
+    const char *unit;
+    display_of(d, &s, &min_dec, &max_dec, &unit);
+    int dec = decimals(s * x, isnan(lo) || isnan(hi) ? NAN : s * (hi - lo) / 2, min_dec, max_dec);
+    put_num(v, n, s * x, dec, false);
+    put_num(a, n, s * lo, dec, false);
+    put_num(b, n, s * hi, dec, false);
 }

@@ -623,7 +623,16 @@ static int open_output(const run_args *a, const cs_scenario *s, const char *comm
                               .sampling = a->posterior ? a->sampling : NULL,
                               /* what the resumed file lacks, the rest leaves out */
                               .omit_arrays = *old ? cs_results_absent_arrays(*old) : 0};
-    st = cs_results_writer_open((*out)->tmp, s, &opt, &rs->writer, err);
+    cs_result_dims d;
+    cs_result_dims_of(s->n_variants ? s->variants[0].scenario : s, &d);
+    if (*old && ((*old)->n_measures != d.n_measures || (*old)->n_violations == 0))
+        st = cs_error_set(err, CS_EINVAL,
+                          "%s was written by a casesim that measures other things than this "
+                          "one (no results by violation kind, or another list of measures): "
+                          "resume it with that casesim, or run it again with --overwrite",
+                          a->output);
+    if (st == CS_OK)
+        st = cs_results_writer_open((*out)->tmp, s, &opt, &rs->writer, err);
     if (st == CS_OK && *old)
         st = cs_results_copy_replicates(*old, s, done, o->case_records > 0, rs->writer, err);
     cs_results_close(*old);

@@ -12,6 +12,7 @@
  * the results schema, with the same shape and size checks as the reader's.
  */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,34 +21,60 @@
 #include "casesim/rng.h"
 #include "casesim/stats.h"
 #include "core/alloc.h"
-#include "results/h5util.h"
 #include "results/disparity_file.h"
+#include "results/h5util.h"
 #include "results/internal.h"
 #include "results/schema.h"
 
+#define N_OF(a) (sizeof(a) / sizeof *(a))
+
 /* ------------------------------------------------ the tables, computed */
 
-/* The computation's state: sizes, the two variants' measures in memory,
- * the two ranking criteria per (variant, replicate), the rankings. */
+/* One block of measures analysed on its own: all violation kinds together
+ * (the `measures` array), or one kind (its slice of `kind_measures`). */
+typedef struct block {
+    size_t off;                    /* its first value in a replicate's record */
+    size_t mag;                    /* its most affected group */
+    double *crit_imp, *crit_ratio; /* [V][R]: the ranking criteria */
+    cs_ranking *rank_imp, *rank_ratio;
+    cs_analysis_tables *out;
+} block;
+
+/* The computation's state: sizes, two variants' records in memory, the
+ * blocks of the current pass. */
 typedef struct work {
     const cs_analysis_input *in;
-    size_t M, V, row; /* row = (n_groups + 1) * M values per replicate */
+    size_t M, V, row; /* row = (n_groups + 1) * M values per block and replicate */
     size_t VR;        /* variants compared and ranked: [0, VR) */
-    size_t R;
-    size_t m_imp, m_ratio;         /* the criteria's measure indices */
-    double *base, *cur;            /* [R][n_groups + 1][M] */
-    double *crit_imp, *crit_ratio; /* [V][R] */
-    cs_ranking *rank_imp, *rank_ratio;
+    size_t R, rec;    /* replicates; values per replicate record */
+    size_t m_imp, m_ratio;
+    bool *share;        /* [M] the measure is a share, its interval kept in [0, 1] */
+    double *base, *cur; /* [R][rec] */
+    size_t n_blocks;
+    block *blocks;
 } work;
 
-static void work_free(work *w)
+static void block_free(block *b)
+{
+    free(b->crit_imp);
+    free(b->crit_ratio);
+    cs_ranking_free(b->rank_imp);
+    cs_ranking_free(b->rank_ratio);
+    memset(b, 0, sizeof *b);
+}
+
+/* Frees the buffers and blocks of a pass (not the shares: they serve every
+ * pass). */
+static void work_free_pass(work *w)
 {
     free(w->base);
     free(w->cur);
-    free(w->crit_imp);
-    free(w->crit_ratio);
-    cs_ranking_free(w->rank_imp);
-    cs_ranking_free(w->rank_ratio);
+    for (size_t b = 0; b < w->n_blocks; b++)
+        block_free(&w->blocks[b]);
+    free(w->blocks);
+    w->base = w->cur = NULL;
+    w->blocks = NULL;
+    w->n_blocks = 0;
 }
 
 static long find_name(const char *const *names, size_t n, const char *name)
@@ -58,7 +85,18 @@ static long find_name(const char *const *names, size_t n, const char *name)
     return -1;
 }
 
-/* Finds the two ranking criteria among the measures. */
+/* Whether the measure called name is a share (casesim/measures.h), by its
+ * name: a file of another version may order its measures differently. */
+static bool share_by_name(const char *name)
+{
+    static const char prefix[] = "accountability_rate_";
+    for (size_t m = 0; m < CS_M_FIXED_COUNT; m++)
+        if (strcmp(cs_measure_table[m].name, name) == 0)
+            return cs_measure_is_share(m);
+    return strncmp(name, prefix, sizeof prefix - 1) == 0;
+}
+
+/* Finds the two ranking criteria among the measures, and the shares. */
 static int find_criteria(work *w, cs_error *err)
 {
     const char *imp = cs_measure_table[CS_M_IMPUNITY].name;
@@ -68,35 +106,61 @@ static int find_criteria(work *w, cs_error *err)
         return cs_error_set(err, CS_EFORMAT, "/scenario/measures lacks '%s' or '%s'", imp, ratio);
     w->m_imp = (size_t)i;
     w->m_ratio = (size_t)r;
+    w->share = cs_xcalloc(w->M, sizeof *w->share);
+    if (!w->share)
+        return cs_error_set(err, CS_ENOMEM, "out of memory for the analysis tables");
+    for (size_t m = 0; m < w->M; m++)
+        w->share[m] = share_by_name(w->in->measures[m]);
     return CS_OK;
 }
 
-/* Allocates the work arrays and the tables; every product is checked
- * against SIZE_MAX first. */
-static int work_alloc(work *w, cs_analysis_tables *out, cs_error *err)
+/* Allocates the tables of one block; every product is checked against
+ * SIZE_MAX first (by the caller, for the largest). */
+static int tables_alloc(const work *w, cs_analysis_tables *out, cs_error *err)
 {
-    size_t per = 0, crit = 0, rows = 0;
-    if (w->in->replicates > SIZE_MAX || !cs_size_mul(w->R, w->row, &per) ||
-        !cs_size_mul(per, sizeof(double), &per) || !cs_size_mul(w->R, w->VR, &crit) ||
-        !cs_size_mul(crit, sizeof(double), &crit) || !cs_size_mul(w->V, w->row, &rows) ||
-        !cs_size_mul(rows, sizeof *out->summary, &rows))
-        return cs_error_set(err, CS_ELIMIT, "the results file is too large to analyse here");
-    w->base = cs_xcalloc(per, 1);
-    w->cur = cs_xcalloc(per, 1);
-    w->crit_imp = cs_xcalloc(crit, 1);
-    w->crit_ratio = cs_xcalloc(crit, 1);
     out->summary = cs_xcalloc(w->V * w->row, sizeof *out->summary);
     out->comparison = cs_xcalloc(w->VR * w->row, sizeof *out->comparison);
     out->ranking = cs_xcalloc(w->VR, sizeof *out->ranking);
-    if (!w->base || !w->cur || !w->crit_imp || !w->crit_ratio || !out->summary ||
-        !out->comparison || !out->ranking)
+    if (!out->summary || !out->comparison || !out->ranking)
         return cs_error_set(err, CS_ENOMEM, "out of memory for the analysis tables");
     return CS_OK;
 }
 
-/* The most affected group: the non-reference group with the highest mean
- * baseline impunity (the reference group itself if it is the only one). */
-static size_t most_affected(const work *w)
+/* The buffers of a pass over records of rec values, and its n blocks (the
+ * tables of block b are outs[b]). */
+static int work_alloc(work *w, size_t rec, size_t n, cs_analysis_tables *outs, cs_error *err)
+{
+    size_t per = 0, crit = 0, rows = 0;
+    w->rec = rec;
+    if (w->in->replicates > SIZE_MAX || !cs_size_mul(w->R, rec, &per) ||
+        !cs_size_mul(per, sizeof(double), &per) || !cs_size_mul(w->R, w->VR, &crit) ||
+        !cs_size_mul(crit, sizeof(double), &crit) || !cs_size_mul(w->V, w->row, &rows) ||
+        !cs_size_mul(rows, sizeof *outs->summary, &rows))
+        return cs_error_set(err, CS_ELIMIT, "the results file is too large to analyse here");
+    w->base = cs_xcalloc(per, 1);
+    w->cur = cs_xcalloc(per, 1);
+    w->blocks = cs_xcalloc(n, sizeof *w->blocks);
+    if (!w->base || !w->cur || !w->blocks)
+        return cs_error_set(err, CS_ENOMEM, "out of memory for the analysis tables");
+    w->n_blocks = n;
+    int st = CS_OK;
+    for (size_t b = 0; b < n && st == CS_OK; b++) {
+        block *bk = &w->blocks[b];
+        bk->off = b * w->row;
+        bk->out = &outs[b];
+        bk->crit_imp = cs_xcalloc(crit, 1);
+        bk->crit_ratio = cs_xcalloc(crit, 1);
+        st = bk->crit_imp && bk->crit_ratio
+                 ? tables_alloc(w, bk->out, err)
+                 : cs_error_set(err, CS_ENOMEM, "out of memory for the analysis tables");
+    }
+    return st;
+}
+
+/* The most affected group of block bk: the non-reference group with the
+ * highest mean baseline impunity (the reference group itself if it is the
+ * only one). */
+static size_t most_affected(const work *w, const block *bk)
 {
     size_t G = w->in->n_groups, mag = 0;
     if (G < 2)
@@ -105,7 +169,8 @@ static size_t most_affected(const work *w)
     mag = 1;
     for (size_t g = 1; g < G; g++) {
         cs_summary s;
-        cs_stats_summarise(w->base + g * w->M + w->m_imp, w->R, w->row, CS_STATS_LEVEL, &s, NULL);
+        cs_stats_summarise(w->base + bk->off + g * w->M + w->m_imp, w->R, w->rec, CS_STATS_LEVEL,
+                           &s, NULL);
         if (s.n > 0 && s.mean > worst) {
             worst = s.mean;
             mag = g;
@@ -119,12 +184,15 @@ static const char *group_name(const cs_analysis_input *in, size_t g)
     return g < in->n_groups ? in->groups[g] : "all";
 }
 
-/* The summary row of variant v's measure m for group g, over x. */
+/* The summary row of variant v's measure m for group g, over x (a block's
+ * first value of replicate 0). Shares get an interval inside [0, 1]. */
 static int summary_row(const work *w, size_t v, size_t g, size_t m, const double *x,
                        cs_results_summary_row *row, cs_error *err)
 {
     cs_summary s;
-    int st = cs_stats_summarise(x + g * w->M + m, w->R, w->row, CS_STATS_LEVEL, &s, err);
+    int st = cs_stats_summarise(x + g * w->M + m, w->R, w->rec, CS_STATS_LEVEL, &s, err);
+    if (w->share[m])
+        cs_stats_share_interval(CS_STATS_LEVEL, &s);
     *row = (cs_results_summary_row){.variant = (char *)w->in->variants[v],
                                     .group = (char *)group_name(w->in, g),
                                     .measure = (char *)w->in->measures[m],
@@ -138,13 +206,14 @@ static int summary_row(const work *w, size_t v, size_t g, size_t m, const double
 }
 
 /* The comparison row of variant v (> 0) against the baseline, measure m of
- * group g. Cost and rank are filled later for the criteria's rows. */
-static int comparison_row(const work *w, size_t v, size_t g, size_t m, const double *x,
-                          cs_results_comparison_row *row, cs_error *err)
+ * group g of block bk. Cost and rank are filled later for the criteria's
+ * rows. */
+static int comparison_row(const work *w, const block *bk, size_t v, size_t g, size_t m,
+                          const double *x, cs_results_comparison_row *row, cs_error *err)
 {
     cs_paired p;
-    size_t at = g * w->M + m;
-    int st = cs_stats_paired(w->base + at, w->row, x + at, w->row, w->R, CS_STATS_LEVEL, &p, err);
+    size_t at = bk->off + g * w->M + m;
+    int st = cs_stats_paired(w->base + at, w->rec, x + at, w->rec, w->R, CS_STATS_LEVEL, &p, err);
     if (st != CS_OK)
         return st;
     *row = (cs_results_comparison_row){.variant = (char *)w->in->variants[v],
@@ -167,52 +236,57 @@ static int comparison_row(const work *w, size_t v, size_t g, size_t m, const dou
 }
 
 /* Variant v's criteria per replicate, summary rows and (v > 0) comparison
- * rows, from its measures x. */
-static int analyse_variant(work *w, size_t v, const double *x, size_t mag, cs_analysis_tables *out,
-                           cs_error *err)
+ * rows in block bk, from its records x. */
+static int analyse_variant(work *w, block *bk, size_t v, const double *x, cs_error *err)
 {
+    cs_analysis_tables *out = bk->out;
     for (size_t r = 0; r < w->R && v < w->VR; r++) {
-        w->crit_imp[v * w->R + r] = x[r * w->row + mag * w->M + w->m_imp];
-        w->crit_ratio[v * w->R + r] = x[r * w->row + mag * w->M + w->m_ratio];
+        const double *at = x + r * w->rec + bk->off + bk->mag * w->M;
+        bk->crit_imp[v * w->R + r] = at[w->m_imp];
+        bk->crit_ratio[v * w->R + r] = at[w->m_ratio];
     }
     int st = CS_OK;
     for (size_t g = 0; g <= w->in->n_groups && st == CS_OK; g++)
         for (size_t m = 0; m < w->M && st == CS_OK; m++) {
-            st = summary_row(w, v, g, m, x, &out->summary[out->n_summary++], err);
+            st = summary_row(w, v, g, m, x + bk->off, &out->summary[out->n_summary++], err);
             if (st == CS_OK && v > 0 && v < w->VR)
-                st = comparison_row(w, v, g, m, x, &out->comparison[out->n_comparison++], err);
+                st = comparison_row(w, bk, v, g, m, x, &out->comparison[out->n_comparison++], err);
         }
     return st;
 }
 
-/* The two rankings (none without replicates; the disparity ratio needs a
- * second group), each bootstrapped from its own keyed stream. */
-static int rank_variants(work *w, cs_error *err)
+/* The two rankings of block bk (none without replicates; the disparity
+ * ratio needs a second group), each bootstrapped from its own keyed stream
+ * (the blocks of kinds from streams of their own: the kind's index + 1 in
+ * the key's incident word). */
+static int rank_variants(work *w, block *bk, uint64_t which, cs_error *err)
 {
     if (w->R == 0)
         return CS_OK;
-    const cs_stream_key key_imp = {w->in->seed, 0, 0, 0, 1, CS_STREAM_ANALYSIS};
-    const cs_stream_key key_ratio = {w->in->seed, 0, 0, 0, 2, CS_STREAM_ANALYSIS};
-    int st = cs_ranking_alloc(w->VR, &w->rank_imp, err);
+    const cs_stream_key key_imp = {w->in->seed, 0, 0, which, 1, CS_STREAM_ANALYSIS};
+    const cs_stream_key key_ratio = {w->in->seed, 0, 0, which, 2, CS_STREAM_ANALYSIS};
+    int st = cs_ranking_alloc(w->VR, &bk->rank_imp, err);
     if (st == CS_OK)
-        st = cs_stats_rank(w->crit_imp, w->VR, w->R, CS_RANK_LOWER, &key_imp, CS_STATS_BOOTSTRAP,
-                           w->rank_imp, err);
+        st = cs_stats_rank(bk->crit_imp, w->VR, w->R, CS_RANK_LOWER, &key_imp, CS_STATS_BOOTSTRAP,
+                           bk->rank_imp, err);
     if (st == CS_OK && w->in->n_groups > 1)
-        st = cs_ranking_alloc(w->VR, &w->rank_ratio, err);
-    if (st == CS_OK && w->rank_ratio)
-        st = cs_stats_rank(w->crit_ratio, w->VR, w->R, CS_RANK_PARITY, &key_ratio,
-                           CS_STATS_BOOTSTRAP, w->rank_ratio, err);
+        st = cs_ranking_alloc(w->VR, &bk->rank_ratio, err);
+    if (st == CS_OK && bk->rank_ratio)
+        st = cs_stats_rank(bk->crit_ratio, w->VR, w->R, CS_RANK_PARITY, &key_ratio,
+                           CS_STATS_BOOTSTRAP, bk->rank_ratio, err);
     return st;
 }
 
 /* Variant v's cost per point of impunity removed (on its comparison row of
  * the most affected group's impunity) and its ranks, copied to the
  * comparison rows of the criteria. */
-static void cost_and_ranks(const work *w, size_t v, size_t mag, cs_analysis_tables *out)
+static void cost_and_ranks(const work *w, const block *bk, size_t v)
 {
+    cs_analysis_tables *out = bk->out;
     cs_results_ranking_row *k = &out->ranking[v];
-    cs_results_comparison_row *ci = &out->comparison[(v - 1) * w->row + mag * w->M + w->m_imp];
-    cs_results_comparison_row *cr = &out->comparison[(v - 1) * w->row + mag * w->M + w->m_ratio];
+    cs_results_comparison_row *ci = &out->comparison[(v - 1) * w->row + bk->mag * w->M + w->m_imp];
+    cs_results_comparison_row *cr =
+        &out->comparison[(v - 1) * w->row + bk->mag * w->M + w->m_ratio];
     cs_summary diff = {.mean = ci->diff_mean,
                        .sd = NAN,
                        .ci_low = ci->diff_ci_low,
@@ -228,18 +302,20 @@ static void cost_and_ranks(const work *w, size_t v, size_t mag, cs_analysis_tabl
     k->cost_per_point_high = ci->cost_per_point_high;
     ci->rank = k->impunity_rank;
     ci->p_best = k->impunity_p_best;
-    if (w->rank_ratio) {
+    if (bk->rank_ratio) {
         cr->rank = k->ratio_rank;
         cr->p_best = k->ratio_p_best;
     }
 }
 
-/* The /ranking rows, from the summary rows of the criteria and the rankings. */
-static void ranking_rows(const work *w, size_t mag, cs_analysis_tables *out)
+/* The /ranking rows of block bk, from the summary rows of the criteria and
+ * the rankings. */
+static void ranking_rows(const work *w, const block *bk)
 {
+    cs_analysis_tables *out = bk->out;
     for (size_t v = 0; v < w->VR; v++) {
-        const cs_results_summary_row *si = &out->summary[v * w->row + mag * w->M + w->m_imp];
-        const cs_results_summary_row *sr = &out->summary[v * w->row + mag * w->M + w->m_ratio];
+        const cs_results_summary_row *si = &out->summary[v * w->row + bk->mag * w->M + w->m_imp];
+        const cs_results_summary_row *sr = &out->summary[v * w->row + bk->mag * w->M + w->m_ratio];
         cs_results_ranking_row *k = &out->ranking[v];
         *k = (cs_results_ranking_row){.variant = (char *)w->in->variants[v],
                                       .kind = (char *)w->in->kinds[v],
@@ -260,18 +336,18 @@ static void ranking_rows(const work *w, size_t mag, cs_analysis_tables *out)
                                       .ratio_ci_high = sr->ci_high,
                                       .ratio_rank = 0,
                                       .ratio_p_best = NAN};
-        if (w->rank_imp) {
-            k->impunity_rank = (int32_t)w->rank_imp->rank[v];
-            k->impunity_p_best = w->rank_imp->p_best[v];
+        if (bk->rank_imp) {
+            k->impunity_rank = (int32_t)bk->rank_imp->rank[v];
+            k->impunity_p_best = bk->rank_imp->p_best[v];
         }
-        if (w->rank_ratio) {
-            k->ratio_rank = (int32_t)w->rank_ratio->rank[v];
-            k->ratio_p_best = w->rank_ratio->p_best[v];
+        if (bk->rank_ratio) {
+            k->ratio_rank = (int32_t)bk->rank_ratio->rank[v];
+            k->ratio_p_best = bk->rank_ratio->p_best[v];
         } else {
             k->ratio_mean = k->ratio_ci_low = k->ratio_ci_high = NAN;
         }
         if (v > 0)
-            cost_and_ranks(w, v, mag, out);
+            cost_and_ranks(w, bk, v);
     }
     out->n_ranking = w->VR;
 }
@@ -281,7 +357,55 @@ void cs_analysis_tables_free(cs_analysis_tables *t)
     free(t->summary);
     free(t->comparison);
     free(t->ranking);
+    for (size_t k = 0; t->by_kind && k < t->n_by_kind; k++)
+        cs_analysis_tables_free(&t->by_kind[k]);
+    free(t->by_kind);
     memset(t, 0, sizeof *t);
+}
+
+/* One pass: every variant's records through load, into the n blocks of
+ * records of rec values, their tables in outs[0 .. n-1], block b's
+ * bootstrap keyed by which0 + b. Holds at most two variants' records at a
+ * time. */
+static int analyse_pass(work *w, int (*load)(void *, size_t, double *, cs_error *), size_t rec,
+                        size_t n, uint64_t which0, cs_analysis_tables *outs, cs_error *err)
+{
+    int st = work_alloc(w, rec, n, outs, err);
+    if (st == CS_OK)
+        st = load(w->in->ctx, 0, w->base, err);
+    for (size_t b = 0; b < n && st == CS_OK; b++)
+        w->blocks[b].mag = most_affected(w, &w->blocks[b]);
+    for (size_t v = 0; v < w->V && st == CS_OK; v++) {
+        if (v > 0)
+            st = load(w->in->ctx, v, w->cur, err);
+        for (size_t b = 0; b < n && st == CS_OK; b++)
+            st = analyse_variant(w, &w->blocks[b], v, v > 0 ? w->cur : w->base, err);
+    }
+    for (size_t b = 0; b < n && st == CS_OK; b++) {
+        block *bk = &w->blocks[b];
+        st = rank_variants(w, bk, which0 + b, err);
+        if (st == CS_OK) {
+            ranking_rows(w, bk);
+            bk->out->most_affected = bk->mag;
+            bk->out->bootstrap_resamples = w->R > 0 ? CS_STATS_BOOTSTRAP : 0;
+        }
+    }
+    return st;
+}
+
+/* The tables of each violation kind, from the `kind_measures` records. */
+static int analyse_kinds(work *w, cs_analysis_tables *out, cs_error *err)
+{
+    size_t K = w->in->n_violations, rec = 0;
+    if (K == 0 || !w->in->load_kinds)
+        return CS_OK;
+    out->by_kind = cs_xcalloc(K, sizeof *out->by_kind);
+    if (!out->by_kind)
+        return cs_error_set(err, CS_ENOMEM, "out of memory for the analysis tables");
+    out->n_by_kind = K;
+    if (!cs_size_mul(K, w->row, &rec))
+        return cs_error_set(err, CS_ELIMIT, "the results file is too large to analyse here");
+    return analyse_pass(w, w->in->load_kinds, rec, K, 1, out->by_kind, err);
 }
 
 int cs_analysis_compute(const cs_analysis_input *in, cs_analysis_tables *out, cs_error *err)
@@ -295,24 +419,12 @@ int cs_analysis_compute(const cs_analysis_input *in, cs_analysis_tables *out, cs
               .R = (size_t)in->replicates};
     int st = find_criteria(&w, err);
     if (st == CS_OK)
-        st = work_alloc(&w, out, err);
+        st = analyse_pass(&w, in->load, w.row, 1, 0, out, err);
+    work_free_pass(&w);
     if (st == CS_OK)
-        st = in->load(in->ctx, 0, w.base, err);
-    size_t mag = st == CS_OK ? most_affected(&w) : 0;
-    for (size_t v = 0; v < w.V && st == CS_OK; v++) {
-        if (v > 0)
-            st = in->load(in->ctx, v, w.cur, err);
-        if (st == CS_OK)
-            st = analyse_variant(&w, v, v > 0 ? w.cur : w.base, mag, out, err);
-    }
-    if (st == CS_OK)
-        st = rank_variants(&w, err);
-    if (st == CS_OK) {
-        ranking_rows(&w, mag, out);
-        out->most_affected = mag;
-        out->bootstrap_resamples = w.R > 0 ? CS_STATS_BOOTSTRAP : 0;
-    }
-    work_free(&w);
+        st = analyse_kinds(&w, out, err);
+    work_free_pass(&w);
+    free(w.share);
     return st;
 }
 
@@ -321,8 +433,9 @@ int cs_analysis_compute(const cs_analysis_input *in, cs_analysis_tables *out, cs
 /* Everything the analysis reads from a file, owned. */
 typedef struct file_input {
     hid_t file;
-    size_t n_groups, n_measures, n_variants;
-    char **groups, **measures, **units, **variants, **kinds;
+    size_t n_groups, n_measures, n_variants, n_violations;
+    char **groups, **measures, **units, **variants, **kinds, **violations;
+    bool by_kind; /* the file has measures by kind (format 1.2) */
     double *cost;
     uint64_t replicates, seed;
     size_t n_years; /* arrival years (0: a file without measures by arrival year) */
@@ -337,37 +450,51 @@ static void file_input_free(file_input *in)
     cs_h5_free_strings(in->units, in->n_measures);
     cs_h5_free_strings(in->kinds, in->n_variants);
     cs_h5_free_strings(in->variants, in->n_variants);
+    cs_h5_free_strings(in->violations, in->n_violations);
     free(in->cost);
     free(in->years);
 }
 
-/* Opens variant v's measures with the schema's checks: [replicate, groups +
- * all, measures] of the name lists, rows as stored (bounded by its size). */
-static int open_measures(const file_input *in, size_t v, cs_schema_open *o, cs_error *err)
+/* Opens variant v's array a (measures or kind_measures) with the schema's
+ * checks: [replicate, (kinds,) groups + all, measures] of the name lists,
+ * rows as stored (bounded by its size). */
+static int open_measures(const file_input *in, size_t v, const cs_schema_array *a,
+                         cs_schema_open *o, cs_error *err)
 {
     char vpath[CS_MAX_NAME_LEN + 16];
     snprintf(vpath, sizeof vpath, "/runs/%s", in->variants[v]);
-    cs_result_dims d = {.n_group_rows = in->n_groups + 1, .n_measures = in->n_measures};
-    return cs_schema_open_array(in->file, vpath, &cs_schema_arrays[CS_ARRAY_measures], &d, 0,
-                                UINT64_MAX, o, err);
+    cs_result_dims d = {.n_group_rows = in->n_groups + 1,
+                        .n_measures = in->n_measures,
+                        .n_kinds = in->n_violations};
+    return cs_schema_open_array(in->file, vpath, a, &d, 0, UINT64_MAX, o, err);
 }
 
-/* cs_analysis_input.load for a file. */
-static int load_measures(void *ctx, size_t v, double *buf, cs_error *err)
+/* Variant v's array a whole into buf. */
+static int load_array(const file_input *in, size_t v, const cs_schema_array *a, double *buf,
+                      cs_error *err)
 {
-    const file_input *in = ctx;
     cs_schema_open o;
-    int st = open_measures(in, v, &o, err);
+    int st = open_measures(in, v, a, &o, err);
     if (st == CS_OK && o.rows != in->replicates)
-        st = cs_error_set(err, CS_EFORMAT, "/runs/%s/measures changed while it was analysed",
-                          in->variants[v]);
-    char what[CS_MAX_NAME_LEN + 32];
-    snprintf(what, sizeof what, "/runs/%s/measures", in->variants[v]);
+        st = cs_error_set(err, CS_EFORMAT, "/runs/%s/%s changed while it was analysed",
+                          in->variants[v], a->name);
+    char what[CS_MAX_NAME_LEN + 48];
+    snprintf(what, sizeof what, "/runs/%s/%s", in->variants[v], a->name);
     if (st == CS_OK)
-        st = cs_schema_read_rows(&o, &cs_schema_arrays[CS_ARRAY_measures], 0, o.rows, buf, what,
-                                 err);
+        st = cs_schema_read_rows(&o, a, 0, o.rows, buf, what, err);
     cs_h5_close(&o.ds);
     return st;
+}
+
+/* cs_analysis_input.load and .load_kinds for a file. */
+static int load_measures(void *ctx, size_t v, double *buf, cs_error *err)
+{
+    return load_array(ctx, v, &cs_schema_arrays[CS_ARRAY_measures], buf, err);
+}
+
+static int load_kind_measures(void *ctx, size_t v, double *buf, cs_error *err)
+{
+    return load_array(ctx, v, &cs_schema_arrays[CS_ARRAY_kind_measures], buf, err);
 }
 
 /* The name lists of /scenario and the root's seed. */
@@ -415,7 +542,7 @@ static int read_variant(file_input *in, size_t v, cs_error *err)
     cs_h5_close(&g);
     cs_schema_open o = {.ds = H5I_INVALID_HID};
     if (st == CS_OK)
-        st = open_measures(in, v, &o, err);
+        st = open_measures(in, v, &cs_schema_arrays[CS_ARRAY_measures], &o, err);
     cs_h5_close(&o.ds);
     if (st == CS_OK && v == 0)
         in->replicates = o.rows;
@@ -486,6 +613,15 @@ static int read_input(hid_t file, file_input *in, cs_error *err)
         st = cs_error_set(err, CS_EFORMAT,
                           "the first variant of /scenario/variants ('%s') is not the baseline",
                           in->variants[0]);
+    /* Measures by kind: format 1.2 files have them (every variant, checked
+     * when they are read); older files are analysed without. */
+    char path[CS_MAX_NAME_LEN + 32];
+    snprintf(path, sizeof path, "/runs/%s/kind_measures", in->variants[0]);
+    if (st == CS_OK && H5Lexists(file, path, H5P_DEFAULT) > 0) {
+        st = cs_h5_read_strings(file, "/scenario/violations", &in->violations, &in->n_violations,
+                                err);
+        in->by_kind = st == CS_OK && in->n_violations > 0;
+    }
     if (st == CS_OK)
         st = read_years(in, err);
     /* The decomposition's variants come last: summarised, not ranked. */
@@ -506,16 +642,27 @@ static int read_input(hid_t file, file_input *in, cs_error *err)
 /* The headline measures of the schema as attributes of /summary
  * (`headline_measures`, `headline_labels`, `headline_display`), so that
  * every tool shows the same list. */
-static int write_headlines(hid_t d, cs_error *err)
+static int write_headlines(hid_t d, const file_input *in, cs_error *err)
 {
-    const char *names[CS_SCHEMA_N_HEADLINES], *labels[CS_SCHEMA_N_HEADLINES];
-    const char *display[CS_SCHEMA_N_HEADLINES];
-    size_t n = CS_SCHEMA_N_HEADLINES;
+    enum { MAX_ROWS = CS_SCHEMA_N_HEADLINES + CS_MAX_OUTCOMES };
+    cs_headline_row rows[MAX_ROWS];
+    const char *names[MAX_ROWS], *labels[MAX_ROWS], *display[MAX_ROWS];
+    size_t n =
+        cs_schema_headline_rows((const char *const *)in->measures, in->n_measures, rows, MAX_ROWS);
+    n = n < MAX_ROWS ? n : MAX_ROWS;
+    size_t k = 0;
     for (size_t i = 0; i < n; i++) {
-        names[i] = cs_measure_table[cs_schema_headlines[i].measure].name;
-        labels[i] = cs_schema_headlines[i].label;
-        display[i] = cs_display_name(cs_schema_headlines[i].display);
+        /* A measure an earlier casesim did not compute (files it wrote, joined
+         * here) is left out; the rates are in every file. */
+        if (rows[i].measure >= in->n_measures)
+            continue;
+        names[k] = in->measures[rows[i].measure];
+        labels[k] = rows[i].label;
+        display[k++] = cs_display_name(rows[i].display);
     }
+    if (k == 0)
+        return cs_error_set(err, CS_EFORMAT, "/scenario/measures lacks every headline measure");
+    n = k;
     int st = cs_h5_attr_strings(d, "headline_measures", names, n, err);
     if (st == CS_OK)
         st = cs_h5_attr_strings(d, "headline_labels", labels, n, err);
@@ -539,8 +686,7 @@ static int annotate(hid_t file, const char *path, int (*fn)(hid_t d, const void 
 
 static int summary_attrs(hid_t d, const void *ctx, cs_error *err)
 {
-    (void)ctx;
-    return write_headlines(d, err);
+    return write_headlines(d, ctx, err);
 }
 
 typedef struct ranking_ctx {
@@ -556,6 +702,94 @@ static int ranking_attrs(hid_t d, const void *ctx, cs_error *err)
         st = cs_h5_attr_u64(d, "bootstrap_resamples", c->resamples, err);
     if (st == CS_OK)
         st = cs_h5_attr_double(d, "confidence_level", CS_STATS_LEVEL, err);
+    return st;
+}
+
+/* The rows of every kind's table of one sort, each prefixed with its
+ * kind's name: elem bytes per wrapped row, the table's rows at field
+ * offset `rows` and count offset `count` of cs_analysis_tables, the row
+ * (after the name) `row_size` bytes. Returns a new array (free()) of *n
+ * rows, or NULL. */
+static void *kind_rows(const file_input *in, const cs_analysis_tables *t, size_t elem, size_t rows,
+                       size_t count, size_t row_size, size_t *n)
+{
+    size_t total = 0;
+    for (size_t k = 0; k < t->n_by_kind; k++)
+        total += *(const size_t *)((const char *)&t->by_kind[k] + count);
+    char *out = cs_xcalloc(total ? total : 1, elem), *at = out;
+    for (size_t k = 0; out && k < t->n_by_kind; k++) {
+        const cs_analysis_tables *tk = &t->by_kind[k];
+        size_t nk = *(const size_t *)((const char *)tk + count);
+        const char *src = *(char *const *)((const char *)tk + rows);
+        for (size_t i = 0; i < nk; i++, at += elem) {
+            const char *name = in->violations[k];
+            memcpy(at, &name, sizeof name); /* the `violation` member comes first */
+            memcpy(at + offsetof(cs_results_summary_kind_row, row), src + i * row_size, row_size);
+        }
+    }
+    *n = total;
+    return out;
+}
+
+_Static_assert(offsetof(cs_results_summary_kind_row, row) ==
+                       offsetof(cs_results_comparison_kind_row, row) &&
+                   offsetof(cs_results_summary_kind_row, row) ==
+                       offsetof(cs_results_ranking_kind_row, row),
+               "kind_rows copies every sort of row after the same name member");
+
+/* The most affected group of each kind, as an attribute of /ranking_by_kind. */
+typedef struct kinds_ctx {
+    const file_input *in;
+    const cs_analysis_tables *t;
+} kinds_ctx;
+
+static int ranking_kind_attrs(hid_t d, const void *ctx, cs_error *err)
+{
+    const kinds_ctx *c = ctx;
+    const char *mag[CS_MAX_VIOLATIONS];
+    for (size_t k = 0; k < c->t->n_by_kind && k < CS_MAX_VIOLATIONS; k++)
+        mag[k] = c->in->n_groups > 1 ? c->in->groups[c->t->by_kind[k].most_affected] : "";
+    int st = cs_h5_attr_strings(d, "most_affected_groups", mag, c->t->n_by_kind, err);
+    if (st == CS_OK)
+        st = cs_h5_attr_u64(d, "bootstrap_resamples", c->t->bootstrap_resamples, err);
+    if (st == CS_OK)
+        st = cs_h5_attr_double(d, "confidence_level", CS_STATS_LEVEL, err);
+    return st;
+}
+
+/* /summary_by_kind, /comparison_by_kind and /ranking_by_kind (none for a
+ * file without measures by kind). */
+static int write_kind_tables(hid_t file, const file_input *in, const cs_analysis_tables *t,
+                             cs_error *err)
+{
+    if (t->n_by_kind == 0)
+        return CS_OK;
+    const struct {
+        const cs_schema_table *table;
+        size_t elem, rows, count, row_size;
+    } sorts[] = {
+        {&cs_schema_summary_kind, sizeof(cs_results_summary_kind_row),
+         offsetof(cs_analysis_tables, summary), offsetof(cs_analysis_tables, n_summary),
+         sizeof(cs_results_summary_row)},
+        {&cs_schema_comparison_kind, sizeof(cs_results_comparison_kind_row),
+         offsetof(cs_analysis_tables, comparison), offsetof(cs_analysis_tables, n_comparison),
+         sizeof(cs_results_comparison_row)},
+        {&cs_schema_ranking_kind, sizeof(cs_results_ranking_kind_row),
+         offsetof(cs_analysis_tables, ranking), offsetof(cs_analysis_tables, n_ranking),
+         sizeof(cs_results_ranking_row)},
+    };
+    int st = CS_OK;
+    for (size_t i = 0; i < N_OF(sorts) && st == CS_OK; i++) {
+        size_t n = 0;
+        void *rows =
+            kind_rows(in, t, sorts[i].elem, sorts[i].rows, sorts[i].count, sorts[i].row_size, &n);
+        st = rows ? cs_schema_write_table(file, sorts[i].table, n, rows, err)
+                  : cs_error_set(err, CS_ENOMEM, "out of memory");
+        free(rows);
+    }
+    kinds_ctx kc = {.in = in, .t = t};
+    if (st == CS_OK)
+        st = annotate(file, cs_schema_ranking_kind.path, ranking_kind_attrs, &kc, err);
     return st;
 }
 
@@ -580,7 +814,7 @@ static int write_tables(hid_t file, const file_input *in, const cs_analysis_tabl
                       .resamples = t->bootstrap_resamples};
     int st = cs_schema_write_table(file, &cs_schema_summary, t->n_summary, t->summary, err);
     if (st == CS_OK)
-        st = annotate(file, cs_schema_summary.path, summary_attrs, NULL, err);
+        st = annotate(file, cs_schema_summary.path, summary_attrs, in, err);
     if (st == CS_OK)
         st =
             cs_schema_write_table(file, &cs_schema_comparison, t->n_comparison, t->comparison, err);
@@ -588,6 +822,8 @@ static int write_tables(hid_t file, const file_input *in, const cs_analysis_tabl
         st = cs_schema_write_table(file, &cs_schema_ranking, t->n_ranking, t->ranking, err);
     if (st == CS_OK)
         st = annotate(file, cs_schema_ranking.path, ranking_attrs, &rc, err);
+    if (st == CS_OK)
+        st = write_kind_tables(file, in, t, err);
     return st;
 }
 
@@ -615,6 +851,9 @@ int cs_results_write_analysis(hid_t file, cs_error *err)
                                 .replicates = fin.replicates,
                                 .seed = fin.seed,
                                 .load = load_measures,
+                                .n_violations = fin.by_kind ? fin.n_violations : 0,
+                                .violations = (const char *const *)fin.violations,
+                                .load_kinds = fin.by_kind ? load_kind_measures : NULL,
                                 .ctx = &fin,
                                 .n_years = fin.n_years,
                                 .years = fin.years,

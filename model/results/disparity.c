@@ -156,37 +156,35 @@ enum { EX_INCIDENTS = 0, EX_WELL_FOUNDED, EX_REPORTED, EX_ACCOUNTABLE, EX_IMPUNI
 static const char *const exposure_names[EX_FIXED] = {
     "incidents", "well_founded_incidents", "reported_cases", "accountability_outcomes", "impunity"};
 
-/* Where the exposure counts come from in a block. */
+/* Where the exposure counts come from in a block: the cohort measures of
+ * all kinds together and of each kind (`kind_measures`, whose incidents
+ * measure counts a kind's incidents). */
 typedef struct ex_block {
-    const double *meas;      /* [n][G1][M] */
-    const int64_t *branches; /* [n][G1][B] */
-    const int64_t *kinds;    /* [n][G1][V] */
-    long m_inc, m_wf, m_acc; /* measure indices */
+    const double *meas;             /* [n][G1][M] */
+    const double *kinds;            /* [n][V][G1][M] */
+    long m_inc, m_wf, m_acc, m_rep; /* measure indices */
 } ex_block;
 
 /* Count q of group g in replicate r of a block. */
 static double exposure_count(const cs_disparity_input *in, const ex_block *x, uint64_t r, size_t g,
                              size_t q)
 {
-    size_t G1 = in->n_groups + 1, M = in->n_measures, B = in->n_branches;
+    size_t G1 = in->n_groups + 1, M = in->n_measures;
     const double *m = &x->meas[(r * G1 + g) * M];
     double wf = m[x->m_wf], acc = wf > 0 ? round(m[x->m_acc] * wf) : 0.0;
-    double reported = 0.0;
     switch (q) {
     case EX_INCIDENTS:
         return m[x->m_inc];
     case EX_WELL_FOUNDED:
         return wf;
-    case EX_REPORTED:
-        for (size_t b = 0; b < B; b++)
-            reported += in->branch_reports[b] ? (double)x->branches[(r * G1 + g) * B + b] : 0.0;
-        return reported;
+    case EX_REPORTED: /* a share of the cohort cases: back to their count */
+        return m[x->m_inc] > 0 ? round(m[x->m_rep] * m[x->m_inc]) : 0.0;
     case EX_ACCOUNTABLE:
         return acc;
     case EX_IMPUNITY:
         return wf - acc;
     default:
-        return (double)x->kinds[(r * G1 + g) * in->n_violations + (q - EX_FIXED)];
+        return x->kinds[((r * in->n_violations + (q - EX_FIXED)) * G1 + g) * M + x->m_inc];
     }
 }
 
@@ -209,28 +207,24 @@ static void exposure_add(const cs_disparity_input *in, size_t v, const ex_block 
 static int exposure_sums(const cs_disparity_input *in, size_t v, const ex_block *ix,
                          cs_rate_acc *acc, cs_error *err)
 {
-    size_t G1 = in->n_groups + 1, M = in->n_measures, B = in->n_branches, V = in->n_violations;
-    uint64_t rows = block_rows(in, G1 * (M * sizeof(double) + (B + V) * sizeof(int64_t)));
+    size_t G1 = in->n_groups + 1, M = in->n_measures, V = in->n_violations;
+    uint64_t rows = block_rows(in, (1 + V) * G1 * M * sizeof(double));
     ex_block x = *ix;
     double *meas = cs_xcalloc(rows * G1 * M, sizeof *meas);
-    int64_t *br = cs_xcalloc(rows * G1 * B, sizeof *br), *kinds = cs_xcalloc(rows * G1 * V, 8);
-    int st = meas && br && kinds ? CS_OK : cs_error_set(err, CS_ENOMEM, "out of memory");
+    double *kinds = cs_xcalloc(rows * (V ? V : 1) * G1 * M, sizeof *kinds);
+    int st = meas && kinds ? CS_OK : cs_error_set(err, CS_ENOMEM, "out of memory");
     x.meas = meas;
-    x.branches = br;
     x.kinds = kinds;
     memset(acc, 0, in->n_groups * (EX_FIXED + V) * sizeof *acc);
     for (uint64_t first = 0; first < in->replicates && st == CS_OK; first += rows) {
         uint64_t n = in->replicates - first < rows ? in->replicates - first : rows;
         st = in->load(in->ctx, v, CS_ARRAY_measures, first, n, meas, err);
-        if (st == CS_OK)
-            st = in->load(in->ctx, v, CS_ARRAY_branch_counts, first, n, br, err);
-        if (st == CS_OK)
-            st = in->load(in->ctx, v, CS_ARRAY_kind_incidents, first, n, kinds, err);
+        if (st == CS_OK && V > 0)
+            st = in->load(in->ctx, v, CS_ARRAY_kind_measures, first, n, kinds, err);
         if (st == CS_OK)
             exposure_add(in, v, &x, n, acc);
     }
     free(meas);
-    free(br);
     free(kinds);
     return st;
 }
@@ -260,8 +254,9 @@ static int exposure(const cs_disparity_input *in, cs_disparity_tables *out, cs_e
 {
     ex_block x = {.m_inc = measure_index(in, CS_M_INCIDENTS),
                   .m_wf = measure_index(in, CS_M_WELL_FOUNDED),
-                  .m_acc = measure_index(in, CS_M_ACCOUNTABILITY)};
-    if (x.m_inc < 0 || x.m_wf < 0 || x.m_acc < 0)
+                  .m_acc = measure_index(in, CS_M_ACCOUNTABILITY),
+                  .m_rep = measure_index(in, CS_M_REPORTED)};
+    if (x.m_inc < 0 || x.m_wf < 0 || x.m_acc < 0 || x.m_rep < 0)
         return cs_error_set(err, CS_EFORMAT, "/scenario/measures lacks the counts of exposure");
     size_t G = in->n_groups, Q = EX_FIXED + in->n_violations;
     cs_rate_acc *acc = cs_xcalloc(G * Q, sizeof *acc);

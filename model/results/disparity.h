@@ -21,7 +21,9 @@
 #include "casesim/scenario.h"
 
 /* What the disparity tables are computed from. Groups, stages, branches,
- * violations and measures are the results file's name lists (/scenario). */
+ * violations and measures are the results file's name lists (/scenario);
+ * n_violations is 0 when the file has no measures by kind (a join with
+ * files of an earlier build): the exposure then has no rows per kind. */
 typedef struct cs_disparity_input {
     size_t n_groups, n_stages, n_branches, n_violations, n_measures;
     const char *const *groups;
@@ -30,7 +32,6 @@ typedef struct cs_disparity_input {
     const char *const *violations;
     const char *const *measures;
     const size_t *branch_stage;  /* [n_branches] the stage of each branch */
-    const bool *branch_reports;  /* [n_branches] a branch of the entry stage leading to a stage */
     size_t n_variants;           /* >= 1; variants[0] is the baseline */
     const char *const *variants; /* [n_variants] */
     const bool *decomposition;   /* [n_variants] a variant of the decomposition */
@@ -44,8 +45,8 @@ typedef struct cs_disparity_input {
     size_t n_orders;          /* sampled orders of the Shapley shares; 0: exact */
     const uint32_t *orders;   /* [n_orders][n_decomposed] positions in decomposed[] */
     /* Reads rows [first, first + n) of per-replicate array `array` (an enum
-     * cs_schema_array_index: measures, stage_entries, branch_counts or
-     * kind_incidents) of variant v into buf (row-major, the schema's
+     * cs_schema_array_index: measures, stage_entries, branch_counts or,
+     * when n_violations > 0, kind_measures) of variant v into buf (row-major, the schema's
      * shape). Returns CS_OK or an error status (with err). */
     int (*load)(void *ctx, size_t v, int array, uint64_t first, uint64_t n, void *buf,
                 cs_error *err);

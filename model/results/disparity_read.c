@@ -19,11 +19,11 @@
 typedef struct dfile {
     hid_t file;
     char **groups, **stages, **branches, **branch_stages, **branch_targets, **violations,
-        **measures, **variants, **decomposed_names, *entry;
-    size_t n_groups, n_stages, n_branches, n_bs, n_bt, n_violations, n_measures, n_variants,
-        n_decomposed;
+        **measures, **variants, **decomposed_names;
+    size_t n_groups, n_stages, n_branches, n_bs, n_bt, n_violations, n_kinds, n_measures,
+        n_variants, n_decomposed;
     size_t *branch_stage, *decomposed;
-    bool *branch_reports, *decomposition, has_decomposition, has_population;
+    bool *decomposition, has_decomposition, has_population;
     uint64_t *equalised, replicates;
     double *population, cohort_years;
     uint32_t *orders;
@@ -42,10 +42,8 @@ static void dfile_free(dfile *f)
     cs_h5_free_strings(f->measures, f->n_measures);
     cs_h5_free_strings(f->variants, f->n_variants);
     cs_h5_free_strings(f->decomposed_names, f->n_decomposed);
-    free(f->entry);
     free(f->branch_stage);
     free(f->decomposed);
-    free(f->branch_reports);
     free(f->decomposition);
     free(f->equalised);
     free(f->population);
@@ -82,13 +80,11 @@ static int read_lists(dfile *f, cs_error *err)
     return st;
 }
 
-/* Each branch's stage, and whether it leads from the entry stage to a stage. */
+/* Each branch's stage. */
 static int resolve_branches(dfile *f, cs_error *err)
 {
     hid_t sc = H5Gopen2(f->file, "/scenario", H5P_DEFAULT);
     int st = sc < 0 ? cs_h5_fail(err, CS_EFORMAT, "cannot open /scenario") : CS_OK;
-    if (st == CS_OK)
-        st = cs_h5_read_attr_string(sc, "entry_stage", &f->entry, err);
     if (st == CS_OK)
         st = cs_h5_read_attr_double(sc, "cohort_years", &f->cohort_years, err);
     cs_h5_close(&sc);
@@ -97,18 +93,13 @@ static int resolve_branches(dfile *f, cs_error *err)
     if (f->n_bs != f->n_branches || f->n_bt != f->n_branches || f->n_groups == 0)
         return cs_error_set(err, CS_EFORMAT, "the branch lists of /scenario disagree");
     f->branch_stage = cs_xcalloc(f->n_branches, sizeof *f->branch_stage);
-    f->branch_reports = cs_xcalloc(f->n_branches, sizeof *f->branch_reports);
-    if (!f->branch_stage || !f->branch_reports)
+    if (!f->branch_stage)
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     for (size_t b = 0; b < f->n_branches; b++) {
         long s = find(f->stages, f->n_stages, f->branch_stages[b]);
         if (s < 0)
             return cs_error_set(err, CS_EFORMAT, "/scenario/branch_stages names no stage");
         f->branch_stage[b] = (size_t)s;
-        char *save = NULL, *t = f->branch_targets[b];
-        for (char *tok = strtok_r(t, "+", &save); tok; tok = strtok_r(NULL, "+", &save))
-            f->branch_reports[b] |=
-                strcmp(f->stages[s], f->entry) == 0 && find(f->stages, f->n_stages, tok) >= 0;
     }
     return CS_OK;
 }
@@ -227,8 +218,8 @@ static int read_input(hid_t file, dfile *f, bool *absent, cs_error *err)
 {
     f->file = file;
     *absent = H5Lexists(file, "/scenario/branches", H5P_DEFAULT) <= 0 ||
-              H5Lexists(file, "/runs/baseline/branch_counts", H5P_DEFAULT) <= 0 ||
-              H5Lexists(file, "/runs/baseline/kind_incidents", H5P_DEFAULT) <= 0;
+              H5Lexists(file, "/runs/baseline/branch_counts", H5P_DEFAULT) <= 0;
+    bool by_kind = !*absent && H5Lexists(file, "/runs/baseline/kind_measures", H5P_DEFAULT) > 0;
     H5Eclear2(H5E_DEFAULT);
     if (*absent)
         return CS_OK;
@@ -242,12 +233,15 @@ static int read_input(hid_t file, dfile *f, bool *absent, cs_error *err)
         st = read_variants(f, err);
     if (st == CS_OK)
         st = read_decomposition(f, err);
+    /* Without measures by kind (a join with files of an earlier build), no
+     * exposure rows per kind. */
+    f->n_kinds = by_kind ? f->n_violations : 0;
     f->dims = (cs_result_dims){.n_groups = f->n_groups,
                                .n_group_rows = f->n_groups + 1,
                                .n_measures = f->n_measures,
                                .n_stages = f->n_stages,
                                .n_branches = f->n_branches,
-                               .n_violations = f->n_violations};
+                               .n_kinds = f->n_violations};
     return st;
 }
 
@@ -309,7 +303,7 @@ int cs_results_write_disparity(hid_t file, cs_error *err)
         cs_disparity_input in = {.n_groups = f.n_groups,
                                  .n_stages = f.n_stages,
                                  .n_branches = f.n_branches,
-                                 .n_violations = f.n_violations,
+                                 .n_violations = f.n_kinds,
                                  .n_measures = f.n_measures,
                                  .groups = (const char *const *)f.groups,
                                  .stages = (const char *const *)f.stages,
@@ -317,7 +311,6 @@ int cs_results_write_disparity(hid_t file, cs_error *err)
                                  .violations = (const char *const *)f.violations,
                                  .measures = (const char *const *)f.measures,
                                  .branch_stage = f.branch_stage,
-                                 .branch_reports = f.branch_reports,
                                  .n_variants = f.n_variants,
                                  .variants = (const char *const *)f.variants,
                                  .decomposition = f.decomposition,
@@ -396,7 +389,7 @@ int cs_results_read_disparity(const cs_results *r, cs_disparity_tables *out, cs_
     if (H5Lexists(file, "/disparity", H5P_DEFAULT) <= 0)
         return CS_OK;
     size_t G = r->n_groups, V = r->n_variants, B = r->dims.n_branches;
-    size_t K = r->dims.n_violations;
+    size_t K = r->dims.n_kinds;
     void *rows = NULL;
     int st = cs_schema_read_table(file, &cs_disparity_relative_table, V * G * B, &rows,
                                   &out->n_relative, err);

@@ -37,6 +37,12 @@ typedef struct cs_analysis_input {
     /* Writes variant v's measures, [replicates][n_groups + 1][n_measures],
      * into buf; returns CS_OK or an error status (with err). */
     int (*load)(void *ctx, size_t v, double *buf, cs_error *err);
+    /* The violation kinds, and (NULL if the file has none: format 1.1)
+     * variant v's measures by kind, [replicates][n_violations][n_groups +
+     * 1][n_measures], into buf. */
+    size_t n_violations;
+    const char *const *violations;
+    int (*load_kinds)(void *ctx, size_t v, double *buf, cs_error *err);
     void *ctx;
     /* Measures by arrival year (n_years 0 or load_years NULL: none): the
      * years' labels as numbers, and variant v's measures
@@ -73,13 +79,19 @@ typedef struct cs_analysis_tables {
     cs_results_ranking_row *ranking;       /* one per variant */
     size_t most_affected;                  /* group index (0 if there is one group) */
     uint64_t bootstrap_resamples;          /* CS_STATS_BOOTSTRAP, 0 without replicates */
+    /* The same tables for each violation kind (none if the input has no
+     * measures by kind): the rankings on the kind's own most affected
+     * group. */
+    size_t n_by_kind;
+    struct cs_analysis_tables *by_kind; /* [n_by_kind] */
 } cs_analysis_tables;
 
 /* Computes the analysis tables of in into *out (zeroed first; free with
- * cs_analysis_tables_free, also after a failure). Holds at most two
- * variants' measures at a time. Returns CS_OK; CS_EFORMAT if the measures
- * lack impunity_rate or accountability_ratio; CS_ELIMIT; CS_ENOMEM; or
- * in->load's error. */
+ * cs_analysis_tables_free, also after a failure), for all kinds together
+ * and for each kind. Holds at most two variants' measures at a time. Share
+ * measures get intervals inside [0, 1] (cs_stats_share_interval). Returns CS_OK; CS_EFORMAT if the
+ * measures lack impunity_rate or accountability_ratio; CS_ELIMIT; CS_ENOMEM; or in->load's error.
+ */
 int cs_analysis_compute(const cs_analysis_input *in, cs_analysis_tables *out, cs_error *err);
 
 /* Frees the rows of t (not the strings they point to) and zeroes it. */

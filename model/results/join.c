@@ -175,16 +175,34 @@ static void var_in_close(var_in *v)
     v->rec = NULL;
 }
 
-/* Opens every per-replicate dataset of a variant but those absent where
- * they may be (see may_be_absent) and the optional ones in `omitted`
- * (CS_OPTIONAL_ARRAYS; their ds stays invalid): s's dimensions after the
- * replicate axis, at least n_rows rows. */
+/* Whether r's files lack the arrays by violation kind: written by an
+ * earlier casesim, they are joined without them (and the joined file has
+ * none, as they had none). */
+static bool without_kinds(const cs_results *r)
+{
+    char path[CS_MAX_NAME_LEN + 32];
+    snprintf(path, sizeof path, "/runs/%s/kind_measures", r->variants[0].name);
+    bool absent = H5Lexists(file_of(r), path, H5P_DEFAULT) <= 0;
+    H5Eclear2(H5E_DEFAULT);
+    return absent;
+}
+
+/* Whether array a is joined (kinds: the inputs have the arrays by kind). */
+static bool joined(const cs_schema_array *a, bool kinds)
+{
+    return kinds || !cs_schema_has_axis(a, CS_DIM_KIND);
+}
+
+/* Opens every per-replicate dataset of a variant that is joined, but those
+ * absent where they may be (see may_be_absent) and the optional ones in
+ * `omitted` (CS_OPTIONAL_ARRAYS; their ds stays invalid): s's dimensions
+ * after the replicate axis, at least n_rows rows. */
 static int open_variant(hid_t file, var_in *v, const cs_result_dims *dims, uint64_t n_rows,
-                        uint32_t omitted, cs_error *err)
+                        bool kinds, uint32_t omitted, cs_error *err)
 {
     int st = CS_OK;
     for (int k = 0; k < CS_SCHEMA_N_ARRAYS && st == CS_OK; k++)
-        if (!absent(file, v, k, dims) && !(omitted >> k & 1))
+        if (joined(&cs_schema_arrays[k], kinds) && !(omitted >> k & 1) && !absent(file, v, k, dims))
             st = cs_schema_open_array(file, v->path, &cs_schema_arrays[k], dims, n_rows, UINT64_MAX,
                                       &v->d[k], err);
     return st;
@@ -204,14 +222,17 @@ static void fill_absent(int k, cs_replicate_result *out)
         x[i] = k == CS_ARRAY_feedback_multiplier ? 1.0 : NAN;
 }
 
-/* Reads row `row` of every per-replicate dataset of v into out (an
- * optional array of CS_OPTIONAL_ARRAYS the file lacks stays as reset: the
- * writer omits it). */
-static int read_row(const var_in *v, uint64_t row, cs_replicate_result *out, cs_error *err)
+/* Reads row `row` of every joined per-replicate dataset of v into out (an
+ * optional array of CS_OPTIONAL_ARRAYS the file lacks is zeroed: the writer
+ * omits it). */
+static int read_row(const var_in *v, uint64_t row, bool kinds, cs_replicate_result *out,
+                    cs_error *err)
 {
     int st = CS_OK;
     for (int k = 0; k < CS_SCHEMA_N_ARRAYS && st == CS_OK; k++) {
         const cs_schema_array *a = &cs_schema_arrays[k];
+        if (!joined(a, kinds))
+            continue;
         char what[CS_MAX_NAME_LEN + 96];
         if (v->d[k].ds < 0) { /* absent where it may be: see may_be_absent */
             size_t n = 0;
@@ -301,7 +322,7 @@ static int copy_row(const cs_results *r, var_in *vin, const size_t *variants, ui
     int st = CS_OK;
     for (size_t v = 0; v < r->n_variants && st == CS_OK; v++) {
         cs_replicate_result_reset(res);
-        st = read_row(&vin[v], row, res, err);
+        st = read_row(&vin[v], row, !without_kinds(r), res, err);
         if (st == CS_OK && res->replicate != r->first_replicate + row)
             st = cs_error_set(err, CS_EFORMAT,
                               "%s: %s/replicate_index holds %llu in row %llu, where the file's "
@@ -333,6 +354,8 @@ int cs_results_copy_replicates(const cs_results *r, const cs_scenario *s, uint64
                             r->path);
     cs_result_dims dims;
     cs_result_dims_of(s->n_variants ? s->variants[0].scenario : s, &dims);
+    dims.n_measures = r->n_measures; /* the file's list (an earlier casesim's may differ) */
+    bool kinds = !without_kinds(r);
     var_in *vin = cs_xcalloc(nv, sizeof *vin);
     cs_replicate_result *res = NULL;
     if (!vin) {
@@ -346,7 +369,7 @@ int cs_results_copy_replicates(const cs_results *r, const cs_scenario *s, uint64
     for (size_t v = 0; v < nv && st == CS_OK; v++) {
         snprintf(vin[v].path, sizeof vin[v].path, "/runs/%s", r->variants[v].name);
         vin[v].fixed_cost = r->variants[v].annual_cost;
-        st = open_variant(file_of(r), &vin[v], &dims, n_rows, omitted, err);
+        st = open_variant(file_of(r), &vin[v], &dims, n_rows, kinds, omitted, err);
         if (st == CS_OK && cases)
             st = read_cases(file_of(r), vin[v].path, &vin[v].rec, &vin[v].n_rec, err);
     }
@@ -473,7 +496,10 @@ static int write_joined(cs_results *const *in, size_t n, const cs_scenario *s, u
         .variants = info.variants,
         .case_record_replicates = info.case_record_replicates,
         .uncertain_drawn = strcmp(in[0]->sampling, "scenario values") != 0,
-        .sampling = strncmp(in[0]->sampling, "posterior ", 10) == 0 ? in[0]->sampling : NULL};
+        .sampling = strncmp(in[0]->sampling, "posterior ", 10) == 0 ? in[0]->sampling : NULL,
+        .n_measures = in[0]->n_measures,
+        .measures = in[0]->measures,
+        .without_kinds = without_kinds(in[0])};
     for (size_t i = 0; i < n; i++)
         opt.omit_arrays |= cs_results_absent_arrays(in[i]);
     if (st == CS_OK)

@@ -122,10 +122,18 @@ static int check_list(const char *path, const char *what, char *const *names, si
         for (size_t k = 0; ok && k < len; k++)
             ok = (s[k] >= 'a' && s[k] <= 'z') || (s[k] >= '0' && s[k] <= '9') || s[k] == '_' ||
                  (s[k] == '+' && !strcmp(what, "variants"));
-        if (!ok)
+        if (!ok) {
+            /* The bytes are the file's, maybe damaged: shown as printable
+             * ASCII so that the message stays valid text. */
+            char shown[65];
+            size_t m = len < 64 ? len : 64;
+            for (size_t k = 0; k < m; k++)
+                shown[k] = s[k] >= 0x20 && s[k] < 0x7f ? s[k] : '?';
+            shown[m] = '\0';
             return cs_error_set(err, CS_EFORMAT,
-                                "%s: /scenario/%s[%zu] is not a valid name (`%.64s%s`)", path, what,
-                                i, s, len > 64 ? "..." : "");
+                                "%s: /scenario/%s[%zu] is not a valid name (`%s%s`)", path, what, i,
+                                shown, len > 64 ? "..." : "");
+        }
         if (find_name(names, i, s) >= 0)
             return cs_error_set(err, CS_EFORMAT, "%s: /scenario/%s repeats `%s`", path, what, s);
     }
@@ -330,6 +338,89 @@ static int read_ranking_attrs(hid_t f, cs_results *r, cs_error *err)
     return st;
 }
 
+/* The optional parts of format 1.2: the currency, the violation kinds with
+ * their headline flags, and the tables by kind with each kind's most
+ * affected group. A file without them (format 1.1) reads as having no
+ * results by kind. */
+static int read_kind_lists(hid_t f, cs_results *r, cs_error *err)
+{
+    hid_t sc = H5Gopen2(f, "/scenario", H5P_DEFAULT);
+    int st = sc < 0 ? cs_h5_fail(err, CS_EFORMAT, "cannot open /scenario") : CS_OK;
+    if (st == CS_OK && H5Aexists(sc, "currency") > 0)
+        st = cs_h5_read_attr_string(sc, "currency", &r->currency, err);
+    cs_h5_close(&sc);
+    if (st == CS_OK && !r->currency && !(r->currency = cs_xstrdup("")))
+        st = cs_error_set(err, CS_ENOMEM, "out of memory");
+    if (st != CS_OK || H5Lexists(f, cs_schema_summary_kind.path, H5P_DEFAULT) <= 0)
+        return st;
+    char **head = NULL;
+    size_t n_head = 0;
+    st = cs_h5_read_strings(f, "/scenario/violations", &r->violations, &r->n_violations, err);
+    if (st == CS_OK && (r->n_violations == 0 || r->n_violations > CS_MAX_VIOLATIONS))
+        st = cs_error_set(err, CS_EFORMAT, "/scenario/violations has %zu kinds", r->n_violations);
+    if (st == CS_OK && H5Lexists(f, "/scenario/headline_violations", H5P_DEFAULT) > 0)
+        st = cs_h5_read_strings(f, "/scenario/headline_violations", &head, &n_head, err);
+    if (st == CS_OK && !(r->headline_violations = cs_xcalloc(r->n_violations, sizeof(bool))))
+        st = cs_error_set(err, CS_ENOMEM, "out of memory");
+    for (size_t k = 0; st == CS_OK && k < r->n_violations; k++)
+        for (size_t i = 0; i < n_head; i++)
+            r->headline_violations[k] |= strcmp(r->violations[k], head[i]) == 0;
+    cs_h5_free_strings(head, n_head);
+    return st;
+}
+
+/* /ranking_by_kind's attribute: each kind's most affected group ("" for a
+ * single group, else one of /scenario/groups). */
+static int read_kind_ranking_attrs(hid_t f, cs_results *r, cs_error *err)
+{
+    hid_t rk = H5Dopen2(f, cs_schema_ranking_kind.path, H5P_DEFAULT);
+    size_t n = 0;
+    int st = rk < 0 ? cs_h5_fail(err, CS_EFORMAT, "cannot open %s", cs_schema_ranking_kind.path)
+                    : cs_h5_read_attr_strings(rk, "most_affected_groups", &r->most_affected_by_kind,
+                                              &n, err);
+    cs_h5_close(&rk);
+    if (st == CS_OK && n != r->n_violations) {
+        st = cs_error_set(err, CS_EFORMAT,
+                          "%s names %zu most affected groups for %zu violation kinds",
+                          cs_schema_ranking_kind.path, n, r->n_violations);
+        cs_h5_free_strings(r->most_affected_by_kind, n);
+        r->most_affected_by_kind = NULL;
+    }
+    for (size_t k = 0; st == CS_OK && k < n; k++) {
+        bool known = r->most_affected_by_kind[k][0] == '\0';
+        for (size_t g = 0; !known && g < r->n_groups; g++)
+            known = strcmp(r->groups[g].name, r->most_affected_by_kind[k]) == 0;
+        if (!known)
+            st = cs_error_set(err, CS_EFORMAT, "%s names an unknown group `%.64s`",
+                              cs_schema_ranking_kind.path, r->most_affected_by_kind[k]);
+    }
+    return st;
+}
+
+static int read_kind_tables(hid_t f, cs_results *r, cs_error *err)
+{
+    int st = read_kind_lists(f, r, err);
+    if (st != CS_OK || r->n_violations == 0)
+        return st;
+    size_t max_rows = r->n_violations * r->n_variants * (r->n_groups + 1) * r->n_measures;
+    void *rows = NULL;
+    st = cs_schema_read_table(f, &cs_schema_summary_kind, max_rows, &rows, &r->n_summary_kind, err);
+    r->summary_kind = rows;
+    if (st == CS_OK)
+        st = cs_schema_read_table(f, &cs_schema_comparison_kind, max_rows, &rows,
+                                  &r->n_comparison_kind, err);
+    if (st == CS_OK)
+        r->comparison_kind = rows;
+    if (st == CS_OK)
+        st = cs_schema_read_table(f, &cs_schema_ranking_kind, r->n_violations * r->n_variants,
+                                  &rows, &r->n_ranking_kind, err);
+    if (st == CS_OK)
+        r->ranking_kind = rows;
+    if (st == CS_OK)
+        st = read_kind_ranking_attrs(f, r, err);
+    return st;
+}
+
 /* The tables by arrival year (1.2), when the file has them: one row per
  * (variant, arrival year, group or all, measure) at most, one per variant
  * in /timing. */
@@ -375,6 +466,8 @@ static int read_tables(hid_t f, cs_results *r, cs_error *err)
         r->ranking = rows;
     if (st == CS_OK)
         st = read_ranking_attrs(f, r, err);
+    if (st == CS_OK)
+        st = read_kind_tables(f, r, err);
     if (st == CS_OK)
         st = read_year_tables(f, r, err);
     return st;
@@ -510,6 +603,43 @@ const cs_results_comparison_row *cs_results_find_comparison(const cs_results *r,
     return NULL;
 }
 
+const cs_results_summary_row *cs_results_find_summary_kind(const cs_results *r,
+                                                           const char *violation,
+                                                           const char *variant, const char *group,
+                                                           const char *measure)
+{
+    for (size_t i = 0; i < r->n_summary_kind; i++) {
+        const cs_results_summary_kind_row *s = &r->summary_kind[i];
+        if (!strcmp(s->violation, violation) && !strcmp(s->row.variant, variant) &&
+            !strcmp(s->row.group, group) && !strcmp(s->row.measure, measure))
+            return &s->row;
+    }
+    return NULL;
+}
+
+const cs_results_comparison_row *
+cs_results_find_comparison_kind(const cs_results *r, const char *violation, const char *variant,
+                                const char *group, const char *measure)
+{
+    for (size_t i = 0; i < r->n_comparison_kind; i++) {
+        const cs_results_comparison_kind_row *c = &r->comparison_kind[i];
+        if (!strcmp(c->violation, violation) && !strcmp(c->row.variant, variant) &&
+            !strcmp(c->row.group, group) && !strcmp(c->row.measure, measure))
+            return &c->row;
+    }
+    return NULL;
+}
+
+const cs_results_ranking_row *
+cs_results_find_ranking_kind(const cs_results *r, const char *violation, const char *variant)
+{
+    for (size_t i = 0; i < r->n_ranking_kind; i++)
+        if (!strcmp(r->ranking_kind[i].violation, violation) &&
+            !strcmp(r->ranking_kind[i].row.variant, variant))
+            return &r->ranking_kind[i].row;
+    return NULL;
+}
+
 void cs_results_close(cs_results *r)
 {
     if (!r)
@@ -555,7 +685,14 @@ void cs_results_close(cs_results *r)
     cs_schema_free_rows(&cs_schema_inputs, r->inputs, r->n_inputs);
     cs_schema_free_rows(&cs_schema_values, r->values, r->n_values);
     cs_results_decision_free(r->decision);
+    cs_schema_free_rows(&cs_schema_summary_kind, r->summary_kind, r->n_summary_kind);
+    cs_schema_free_rows(&cs_schema_comparison_kind, r->comparison_kind, r->n_comparison_kind);
+    cs_schema_free_rows(&cs_schema_ranking_kind, r->ranking_kind, r->n_ranking_kind);
     free(r->most_affected_group);
+    free(r->currency);
+    free(r->headline_violations);
+    cs_h5_free_strings(r->most_affected_by_kind, r->most_affected_by_kind ? r->n_violations : 0);
+    cs_h5_free_strings(r->violations, r->n_violations);
     free(r);
 }
 

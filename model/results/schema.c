@@ -86,6 +86,50 @@ static const cs_schema_field timing_fields[] = {CS_TIMING_FIELDS(TIMING_)};
 
 #define N_OF(a) (sizeof(a) / sizeof *(a))
 
+/* The by-kind tables: `violation`, then the row's columns. */
+#define VIOLATION_(row)                                                                            \
+    {.name = "violation",                                                                          \
+     .type = CS_TYPE_STRING,                                                                       \
+     .offset = offsetof(row, violation),                                                           \
+     .units = NULL},
+#define KFIELD_(T, member, type_)                                                                  \
+    {.name = #member, .type = type_, .offset = offsetof(T, row.member), .units = NULL},
+#define SUMMARY_K_(member, ctype, type_) KFIELD_(cs_results_summary_kind_row, member, type_)
+#define COMPARISON_K_(member, ctype, type_) KFIELD_(cs_results_comparison_kind_row, member, type_)
+#define RANKING_K_(member, ctype, type_) KFIELD_(cs_results_ranking_kind_row, member, type_)
+
+static const cs_schema_field summary_kind_fields[] = {VIOLATION_(cs_results_summary_kind_row)
+                                                          CS_SUMMARY_FIELDS(SUMMARY_K_)};
+static const cs_schema_field comparison_kind_fields[] = {VIOLATION_(cs_results_comparison_kind_row)
+                                                             CS_COMPARISON_FIELDS(COMPARISON_K_)};
+static const cs_schema_field ranking_kind_fields[] = {VIOLATION_(cs_results_ranking_kind_row)
+                                                          CS_RANKING_FIELDS(RANKING_K_)};
+
+const cs_schema_table cs_schema_summary_kind = {
+    .path = "/summary_by_kind",
+    .row_size = sizeof(cs_results_summary_kind_row),
+    .fields = summary_kind_fields,
+    .n_fields = N_OF(summary_kind_fields),
+    .description = "/summary for each violation kind: one row per (violation kind, variant, "
+                   "group, measure), from /runs/<variant>/kind_measures."};
+
+const cs_schema_table cs_schema_comparison_kind = {
+    .path = "/comparison_by_kind",
+    .row_size = sizeof(cs_results_comparison_kind_row),
+    .fields = comparison_kind_fields,
+    .n_fields = N_OF(comparison_kind_fields),
+    .description = "/comparison for each violation kind: one row per (violation kind, "
+                   "intervention or bundle, group, measure); cost per point and ranks on the "
+                   "rows of the kind's own most affected group."};
+
+const cs_schema_table cs_schema_ranking_kind = {
+    .path = "/ranking_by_kind",
+    .row_size = sizeof(cs_results_ranking_kind_row),
+    .fields = ranking_kind_fields,
+    .n_fields = N_OF(ranking_kind_fields),
+    .description = "/ranking for each violation kind: one row per (violation kind, variant), "
+                   "on the kind's own most affected group (attribute most_affected_groups)."};
+
 #define INPUT_(member, ctype, type_) FIELD_(cs_results_input_row, member, ctype, type_)
 #define VALUE_(member, ctype, type_) FIELD_(cs_results_value_row, member, ctype, type_)
 #define CORR_(member, ctype, type_) FIELD_(cs_results_correlation_row, member, ctype, type_)
@@ -405,6 +449,14 @@ static int rows_fail(const char *path, uint64_t rows, uint64_t min_rows, uint64_
     return cs_error_set(err, CS_EFORMAT, "%s has %llu rows; expected %llu to %llu", path,
                         (unsigned long long)rows, (unsigned long long)min_rows,
                         (unsigned long long)max_rows);
+}
+
+bool cs_schema_has_axis(const cs_schema_array *a, cs_dim d)
+{
+    for (int i = 0; i < a->rank; i++)
+        if (a->dims[i] == d)
+            return true;
+    return false;
 }
 
 int cs_schema_open_array(hid_t file, const char *vpath, const cs_schema_array *a,

@@ -43,6 +43,10 @@ extern const cs_schema_table cs_schema_evppi_sets;       /* cs_results_evppi_set
 extern const cs_schema_table cs_schema_evppi_checks;     /* cs_results_evppi_check_row */
 extern const cs_schema_table cs_schema_variance_split;   /* cs_results_variance_row */
 extern const cs_schema_table cs_schema_portfolios;       /* cs_results_portfolio_row */
+/* The same per violation kind (format 1.2): `violation`, then the columns. */
+extern const cs_schema_table cs_schema_summary_kind;    /* cs_results_summary_kind_row */
+extern const cs_schema_table cs_schema_comparison_kind; /* cs_results_comparison_kind_row */
+extern const cs_schema_table cs_schema_ranking_kind;    /* cs_results_ranking_kind_row */
 
 /* The tables by arrival year (1.2). */
 extern const cs_schema_table cs_schema_summary_year;    /* cs_results_summary_year_row */
@@ -135,6 +139,9 @@ typedef struct cs_schema_open {
  * about 1032:1, plus 1 MiB; and rows times a row's bytes fit in size_t).
  * Returns CS_OK (o filled), or CS_EFORMAT saying what is wrong (o->ds
  * invalid). */
+/* Whether array a has axis d (e.g. CS_DIM_KIND: an array by violation kind). */
+bool cs_schema_has_axis(const cs_schema_array *a, cs_dim d);
+
 int cs_schema_open_array(hid_t file, const char *vpath, const cs_schema_array *a,
                          const cs_result_dims *d, uint64_t min_rows, uint64_t max_rows,
                          cs_schema_open *o, cs_error *err);

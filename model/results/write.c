@@ -61,10 +61,20 @@ struct cs_results_writer {
     var_out *vars;
     size_t *slot; /* [s->n_variants]: slot in vars, or SIZE_MAX if not written */
     measure_lists m;
+    bool without_kinds;       /* the arrays by violation kind are not written */
     const char **input_units; /* [s->n_uncertain_values] */
     bool drawn;               /* the uncertain inputs are drawn (not --no-uncertainty) */
     const char *sampling;     /* opt->sampling (not owned) */
 };
+
+/* Whether array a is written: not one of the optional arrays left out
+ * (omit_arrays), nor one by kind in a join of files without them. */
+static bool written(const cs_results_writer *w, const cs_schema_array *a)
+{
+    if (w->omit >> (a - cs_schema_arrays) & 1)
+        return false;
+    return !(w->without_kinds && cs_schema_has_axis(a, CS_DIM_KIND));
+}
 
 static const char *const case_description =
     "One row per cohort incident of the first replicates (--case-records): its replicate, group, "
@@ -137,6 +147,26 @@ static int build_measure_lists(const cs_scenario *s, size_t n, measure_lists *m,
     return CS_OK;
 }
 
+/* The measure lists of the n measures of another casesim's files. */
+static int copy_measure_lists(const cs_results_measure *ms, size_t n, measure_lists *m,
+                              cs_error *err)
+{
+    m->n = n;
+    m->names = calloc(n, sizeof(char *));
+    m->units = calloc(n, sizeof(char *));
+    m->descriptions = calloc(n, sizeof(char *));
+    if (!m->names || !m->units || !m->descriptions)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        m->names[i] = cs_xstrdup(ms[i].name ? ms[i].name : "");
+        m->units[i] = cs_xstrdup(ms[i].units ? ms[i].units : "");
+        m->descriptions[i] = cs_xstrdup(ms[i].description ? ms[i].description : "");
+        if (!m->names[i] || !m->units[i] || !m->descriptions[i])
+            return cs_error_set(err, CS_ENOMEM, "out of memory");
+    }
+    return CS_OK;
+}
+
 /* Checks the variant selection of opt against s: CS_OK or CS_EINVAL. */
 static int check_options(const cs_scenario *s, const cs_results_options *opt, cs_error *err)
 {
@@ -193,7 +223,9 @@ static int writer_alloc(const cs_scenario *s, const cs_results_options *opt,
             v->d[k] = H5I_INVALID_HID;
         w->slot[v->index] = i;
     }
-    int st = build_measure_lists(s, w->dims.n_measures, &w->m, err);
+    w->without_kinds = opt->without_kinds;
+    int st = opt->measures ? copy_measure_lists(opt->measures, opt->n_measures, &w->m, err)
+                           : build_measure_lists(s, w->dims.n_measures, &w->m, err);
     if (st != CS_OK)
         return st;
     w->drawn = opt->uncertain_drawn && s->n_uncertain > 0;
@@ -203,6 +235,7 @@ static int writer_alloc(const cs_scenario *s, const cs_results_options *opt,
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     for (size_t i = 0; i < s->n_uncertain_values; i++)
         w->input_units[i] = cs_results_input_units(s, i);
+    w->dims.n_measures = w->m.n;
     w->case_mtype = cs_schema_case_mtype();
     if (w->case_mtype < 0)
         return cs_h5_fail(err, CS_EIO, "cannot build the case record type");
@@ -310,7 +343,7 @@ static int write_time_lists(hid_t g, const cs_results_writer *w, cs_error *err)
 static int write_name_lists(hid_t g, const cs_results_writer *w, cs_error *err)
 {
     const cs_scenario *s = w->s;
-    size_t n = s->n_groups + s->n_groups + s->n_violations + s->n_stages + s->n_outcomes +
+    size_t n = s->n_groups + s->n_groups + 2 * s->n_violations + s->n_stages + s->n_outcomes +
                3 * CS_SS_COUNT + w->n_vars + s->n_uncertain_values;
     const char **l = cs_xcalloc(n, sizeof *l);
     if (!l)
@@ -323,12 +356,17 @@ static int write_name_lists(hid_t g, const cs_results_writer *w, cs_error *err)
     const char **inputs = vars + w->n_vars;
     for (size_t i = 0; i < s->n_uncertain_values; i++)
         inputs[i] = cs_results_input_label(s, i);
+    const char **headline = inputs + s->n_uncertain_values;
+    size_t n_headline = 0;
     for (size_t i = 0; i < s->n_groups; i++) {
         groups[i] = s->groups[i].name;
         labels[i] = s->groups[i].label;
     }
-    for (size_t i = 0; i < s->n_violations; i++)
+    for (size_t i = 0; i < s->n_violations; i++) {
         viol[i] = s->violations[i].name;
+        if (s->violations[i].headline)
+            headline[n_headline++] = s->violations[i].name;
+    }
     for (size_t i = 0; i < s->n_stages; i++)
         stages[i] = s->stages[i].name;
     for (size_t i = 0; i < s->n_outcomes; i++)
@@ -362,6 +400,7 @@ static int write_name_lists(hid_t g, const cs_results_writer *w, cs_error *err)
         {"measure_units", "measures", (const char *const *)w->m.units, w->m.n},
         {"measure_descriptions", "measures", (const char *const *)w->m.descriptions, w->m.n},
         {"variants", "variants", vars, w->n_vars},
+        {"headline_violations", "headline_violations", headline, n_headline},
         {"inputs", "inputs", inputs, s->n_uncertain_values},
     };
     int st = CS_OK;
@@ -408,6 +447,8 @@ static int write_scenario_attrs(hid_t g, const cs_scenario *s, cs_error *err)
         st = cs_h5_attr_string(g, "path", s->path ? s->path : "", err);
     if (st == CS_OK)
         st = cs_h5_attr_string(g, "reference_group", s->n_groups ? s->groups[0].name : "", err);
+    if (st == CS_OK)
+        st = cs_h5_attr_string(g, "currency", s->currency ? s->currency : "", err);
     if (st == CS_OK)
         st = cs_h5_attr_double(g, "warmup_years", s->warmup_years, err);
     if (st == CS_OK)
@@ -483,7 +524,10 @@ static int write_variant_attrs(const cs_results_writer *w, const var_out *v, cs_
     if (st == CS_OK)
         st = cs_h5_attr_string(
             g, "annual_cost_units",
-            "the scenario's currency per year (the sum over the interventions applied)", err);
+            w->s->currency && w->s->currency[0]
+                ? w->s->currency
+                : "the scenario's currency per year (the sum over the interventions applied)",
+            err);
     free(applied);
     return st;
 }
@@ -542,9 +586,9 @@ static int create_variant(const cs_results_writer *w, var_out *v, hid_t runs, cs
         return cs_h5_fail(err, CS_EIO, "cannot create /runs/%s", name);
     int st = write_variant_attrs(w, v, err);
     for (int k = 0; k < CS_SCHEMA_N_ARRAYS && st == CS_OK; k++) {
-        if (w->omit >> k & 1)
-            continue;
         const cs_schema_array *a = &cs_schema_arrays[k];
+        if (!written(w, a))
+            continue;
         const char *const *units = a->rank ? index_units(w, a->dims[a->rank - 1]) : NULL;
         v->d[k] = cs_schema_create_array(v->group, a, &w->dims, units, err);
         if (v->d[k] < 0)
@@ -674,9 +718,9 @@ int cs_results_writer_append(cs_results_writer *w, const cs_replicate_result *r,
     CS_ASSERT(v->n_case_start == (v->rows < w->case_reps ? v->rows : w->case_reps));
     for (int k = 0; k < CS_SCHEMA_N_ARRAYS && st == CS_OK; k++) {
         const cs_schema_array *a = &cs_schema_arrays[k];
-        if (w->omit >> k & 1)
+        if (!written(w, a))
             continue;
-        CS_ASSERT(v->d[k] >= 0); /* every dataset of the schema not omitted was created */
+        CS_ASSERT(v->d[k] >= 0); /* every dataset written was created */
         char what[CS_MAX_NAME_LEN + 64];
         snprintf(what, sizeof what, "/runs/%s/%s", name, a->name);
         st = cs_schema_append(v->d[k], a, &w->dims, v->rows, 1, cs_schema_array_cdata(a, r), what,
@@ -718,7 +762,7 @@ static int drop_partial_replicates(cs_results_writer *w, uint64_t done, cs_error
         CS_ASSERT(v->rows >= done && v->rows <= done + 1);
         /* Unconditionally: a failed append may have left a partial row. */
         for (int k = 0; k < CS_SCHEMA_N_ARRAYS && st == CS_OK; k++)
-            if (!(w->omit >> k & 1))
+            if (written(w, &cs_schema_arrays[k]))
                 st = cs_h5_shrink_rows(v->d[k], done, name, err);
         if (st == CS_OK && v->cases >= 0)
             st = cs_h5_shrink_rows(

@@ -55,10 +55,14 @@ size_t cs_scenario_n_branches(const cs_scenario *s)
 bool cs_scenario_stage_differs(const cs_scenario *s, size_t i)
 {
     const cs_stage *st = &s->stages[i];
-    for (size_t b = 0; b < st->n_branches; b++)
-        for (size_t g = 1; g < s->n_groups && !st->branches[b].is_reference; g++)
-            if (st->branches[b].p[g] != st->branches[b].p[0])
-                return true;
+    for (size_t b = 0; b < st->n_branches; b++) {
+        const cs_branch *br = &st->branches[b];
+        /* A reference branch's p is the rest: it differs only if another does. */
+        for (size_t k = 0; k < s->n_violations && !br->is_reference; k++)
+            for (size_t g = 1; g < s->n_groups; g++)
+                if (cs_branch_p(s, br, k, g) != cs_branch_p(s, br, k, 0))
+                    return true;
+    }
     return false;
 }
 

@@ -74,7 +74,9 @@ static bool add_param(vdyn *d, const cs_param *p, long sched)
 {
     if (!add_one(d, p, sched))
         return false;
-    cs_duration_kind k = d->vs->stages[p->stage].duration.kind;
+    /* A moving duration is one law for every case (params.c refuses one
+     * given per kind or group), so any case's cell gives its family. */
+    cs_duration_kind k = cs_stage_duration(d->vs, &d->vs->stages[p->stage], 0, 0)->kind;
     if (p->kind != CS_PARAM_DURATION || k == CS_DUR_FIXED || k == CS_DUR_EXPONENTIAL)
         return true;
     cs_param sib = *p;

@@ -18,7 +18,8 @@
 static const char *const GROUP_KEYS[] = {"name", "label", "incidents_per_year", "population",
                                          "population_source"};
 static const char *const POPULATION_KEYS[] = {"value", "source"};
-static const char *const VIOLATION_KEYS[] = {"name", "share", "well_founded", "priority"};
+static const char *const VIOLATION_KEYS[] = {"name", "share", "well_founded", "priority",
+                                             "headline"};
 static const char *const EVIDENCE_KEYS[] = {"well_founded", "unfounded"};
 static const char *const BETA_KEYS[] = {"beta"};
 
@@ -144,6 +145,8 @@ void cs_load_violations(cs_conv *c, const cs_ynode *root, cs_scenario *s)
         n = cs_conv_need(c, m, "well_founded", "a violation");
         if (n)
             cs_conv_num_in(c, n, "well_founded", 0, false, 1, &v->well_founded);
+        if ((n = cs_ynode_get(m, "headline")))
+            cs_conv_bool(c, n, "headline", &v->headline);
         n = cs_ynode_get(m, "priority");
         if (n) {
             double p;

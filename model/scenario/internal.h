@@ -206,8 +206,65 @@ void cs_conv_group_names(const cs_scenario *s, const char **names);
 bool cs_conv_per_group(cs_conv *c, const cs_ynode *n, const char *what, const cs_scenario *s,
                        double lo, double hi, double *out);
 
+/* How to read a value that may differ by violation kind and by group
+ * (scenario/by_case.c): a branch's `p`, a stage's `duration` or `deadline`. */
+typedef struct cs_case_reader {
+    const char *what;       /* the key, for messages: "p", "duration", "deadline" */
+    bool map_is_leaf;       /* a mapping is one value unless a key names a group or kind */
+    uint32_t kinds;         /* the kinds that need a value (bit k); no other may be named */
+    const char *closed_why; /* why naming another kind is wrong; NULL: a generic reason */
+    size_t elem;            /* bytes of one value (at most 256) */
+    /* Reads one value n (named what in messages) into out, which holds the
+     * cell's current value; false after reporting an error. */
+    bool (*read)(cs_conv *c, const cs_ynode *n, const char *what, void *ctx, void *out);
+    void *ctx;
+} cs_case_reader;
+
+/* Reads n, one value or a mapping per group, per kind or per kind then per
+ * group, into out[n_violations * n_groups] (r->elem bytes each, kind k and
+ * group g at [k * n_groups + g]); cells of kinds outside r->kinds are left
+ * as they are. *by says which form n has. Returns false after reporting an
+ * error. */
+bool cs_conv_by_case(cs_conv *c, const cs_ynode *n, const cs_scenario *s, const cs_case_reader *r,
+                     void *out, cs_by_case *by);
+
 /* The number of elements of an array. */
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ------------------------------------------- the network's names
+ *
+ * Names of stages (from the list) and outcomes (mapping keys), gathered
+ * before the stages are read so that a `to` can name a later stage. */
+typedef struct cs_names {
+    const char *stage[CS_MAX_STAGES];
+    size_t n_stages;
+    const char *outcome[CS_MAX_OUTCOMES];
+    size_t n_outcomes;
+    const char *all[CS_MAX_STAGES + CS_MAX_OUTCOMES];
+    size_t n_all;
+} cs_names;
+
+/* The stage or outcome called name (*t), or the outcome (*index); false if
+ * there is none (network_load.c). */
+bool cs_names_target(const cs_names *nm, const char *name, cs_target *t);
+bool cs_names_outcome(const cs_names *nm, const char *name, size_t *index);
+
+/* A branch's `to`: one stage or outcome, or a list of them for a fork;
+ * false after reporting (network_load.c). */
+bool cs_load_branch_targets(cs_conv *c, const cs_names *nm, const cs_ynode *m, cs_branch *b);
+
+/* Stage st's `duration` and `deadline` (each one value, or per kind and/or
+ * group) into st->durations and st->deadlines, allocated here
+ * (durations_load.c). */
+void cs_load_stage_cases(cs_conv *c, const cs_names *nm, const cs_ynode *m, const cs_scenario *s,
+                         cs_stage *st);
+
+/* Stage st's `branches` (map m is the stage): targets, `kinds`, `p`, odds
+ * modifiers, each kind's reference branch and its probability (the rest).
+ * Returns false if something the graph checks need (a target) failed
+ * (branches_load.c). */
+bool cs_load_branches(cs_conv *c, const cs_names *nm, const cs_ynode *m, cs_scenario *s,
+                      cs_stage *st);
 
 /* ------------------------------------------- the sections of a scenario
  *

@@ -17,7 +17,7 @@
 
 static const char *const INTERVENTION_KEYS[] = {"name",    "description", "annual_cost",
                                                 "changes", "starts",      "ramp_years"};
-static const char *const CHANGE_KEYS[] = {"path", "set", "scale"};
+static const char *const CHANGE_KEYS[] = {"path", "set", "scale", "remove"};
 static const char *const BUNDLE_KEYS[] = {"name", "description", "interventions"};
 
 /* ------------------------------------------------ interventions and bundles */
@@ -55,6 +55,55 @@ const char *cs_path_syntax(const char *p)
         }
     }
     return NULL;
+}
+
+/* `set: VALUE` as a replacement: text (`queue: priority`), a list (`kinds`)
+ * or a mapping (a whole `deadline`), kept as a copy of the tree. */
+static void read_replacement(cs_conv *c, const cs_ynode *set, cs_change *cg)
+{
+    if (cs_ynode_is_null(set)) {
+        cs_conv_error(c, set, "`set` needs a value; to remove a key, write `remove: true`");
+        return;
+    }
+    cg->op = CS_CHANGE_REPLACE;
+    char shown[160];
+    if (cs_ynode_copy(set, &cg->node) != CS_OK ||
+        !(cg->shown = cs_xstrdup(cs_ynode_render(set, shown, sizeof shown))))
+        cs_conv_mem(c, NULL);
+}
+
+/* The change's operation: `set` (a number, or any other value), `scale`
+ * (a number) or `remove: true`, exactly one of them. */
+static void read_change_op(cs_conv *c, const cs_ynode *ch, cs_change *cg)
+{
+    const cs_ynode *set = cs_ynode_get(ch, "set"), *scale = cs_ynode_get(ch, "scale");
+    const cs_ynode *rm = cs_ynode_get(ch, "remove");
+    if (set && scale) {
+        cs_conv_error(c, ch, "a change has either `set` or `scale`, not both");
+    } else if (rm && (set || scale)) {
+        cs_conv_error(c, ch, "a change has either `remove` or `%s`, not both",
+                      set ? "set" : "scale");
+    } else if (set) {
+        double v;
+        bool number =
+            set->kind == CS_YNODE_SCALAR && !set->quoted && cs_parse_number(set->value, &v) == NULL;
+        if (number) {
+            cg->op = CS_CHANGE_SET;
+            cs_conv_num(c, set, "set", &cg->value);
+        } else {
+            read_replacement(c, set, cg);
+        }
+    } else if (scale) {
+        cg->op = CS_CHANGE_SCALE;
+        cs_conv_num_in(c, scale, "scale", 0, false, HUGE_VAL, &cg->value);
+    } else if (rm) {
+        bool yes = false;
+        if (cs_conv_bool(c, rm, "remove", &yes) && !yes)
+            cs_conv_error(c, rm, "`remove` can only be `true`: leave the change out instead");
+        cg->op = CS_CHANGE_REMOVE;
+    } else {
+        cs_conv_error(c, ch, "a change needs `set: VALUE`, `scale: FACTOR` or `remove: true`");
+    }
 }
 
 /* A name unique among interventions and bundles, and not `baseline`. */
@@ -144,18 +193,7 @@ void cs_load_interventions(cs_conv *c, const cs_ynode *root, cs_scenario *s)
                 if (why)
                     cs_conv_error(c, p, "the path `%.100s` is malformed: %s", cg->path, why);
             }
-            const cs_ynode *set = cs_ynode_get(ch, "set"), *scale = cs_ynode_get(ch, "scale");
-            if (set && scale) {
-                cs_conv_error(c, ch, "a change has either `set` or `scale`, not both");
-            } else if (set) {
-                cg->op = CS_CHANGE_SET;
-                cs_conv_num(c, set, "set", &cg->value);
-            } else if (scale) {
-                cg->op = CS_CHANGE_SCALE;
-                cs_conv_num_in(c, scale, "scale", 0, false, HUGE_VAL, &cg->value);
-            } else {
-                cs_conv_error(c, ch, "a change needs `set: VALUE` or `scale: FACTOR`");
-            }
+            read_change_op(c, ch, cg);
         }
     }
 }

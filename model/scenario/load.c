@@ -25,9 +25,9 @@
 #define DEFAULT_SEED 1
 
 static const char *const TOP_KEYS[] = {
-    "casesim",  "name",      "description", "time",          "run",     "groups",    "violations",
-    "evidence", "stages",    "outcomes",    "interventions", "bundles", "uncertain", "correlations",
-    "decision", "schedules", "initial",     "feedback",      "targets"};
+    "casesim",      "name",     "description", "currency", "time",          "run",     "groups",
+    "violations",   "evidence", "stages",      "outcomes", "interventions", "bundles", "uncertain",
+    "correlations", "decision", "schedules",   "initial",  "feedback",      "targets"};
 static const char *const TIME_KEYS[] = {"warmup_years", "cohort_years", "follow_up_years",
                                         "start_year"};
 static const char *const RUN_KEYS[] = {"replicates", "seed", "replicates_per_draw", "sampling",
@@ -118,6 +118,28 @@ static void read_run(cs_conv *c, const cs_ynode *root, cs_scenario *s)
     read_draws(c, r, s);
 }
 
+/* `currency`: the unit of every cost, printed beside each amount; a short
+ * code or name (`GBP`, `USD`, `euro`), not a number. */
+static void read_currency(cs_conv *c, const cs_ynode *root, cs_scenario *s)
+{
+    const cs_ynode *n = cs_ynode_get(root, "currency");
+    if (n && n->kind == CS_YNODE_SCALAR && !n->quoted &&
+        cs_parse_number(n->value, &(double){0}) == NULL)
+        cs_conv_error(
+            c, n, "`currency` names a currency (e.g. `GBP`, `USD`, `euro`), got the number %.40s",
+            n->value);
+    else if (n && cs_conv_short_text(c, n, "currency", CS_MAX_CURRENCY_LEN, &s->currency)) {
+        for (const char *p = s->currency; *p; p++)
+            if (*p == ' ' || *p == '\t' || *p == '\n') {
+                cs_conv_error(c, n, "`currency` must be one word (e.g. `GBP`), got `%s`",
+                              s->currency);
+                break;
+            }
+    }
+    if (!s->currency)
+        s->currency = cs_conv_mem(c, cs_xstrdup(""));
+}
+
 /* ------------------------------------------------------------------- entry */
 
 int cs_scenario_convert(cs_conv *c, const cs_ynode *root, bool with_interventions, cs_scenario *s)
@@ -148,6 +170,7 @@ int cs_scenario_convert(cs_conv *c, const cs_ynode *root, bool with_intervention
         cs_conv_text(c, n, "description", &s->description);
     if (!s->description)
         s->description = cs_conv_mem(c, cs_xstrdup(""));
+    read_currency(c, root, s);
     read_time(c, root, s);
     read_run(c, root, s);
     cs_load_groups(c, root, s);

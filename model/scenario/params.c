@@ -352,13 +352,13 @@ static double stage_value(const cs_scenario *s, const cs_ynode *root, const cs_p
         return st->has_staff ? st->staff : INFINITY;
     case CS_PARAM_CASELOAD:
         return (double)st->caseload;
-    case CS_PARAM_DEADLINE:
-        return st->deadline_days;
+    case CS_PARAM_DEADLINE: /* one deadline for every case: its path is `deadline.days` */
+        return cs_stage_deadline(s, st, 0, 0)->days;
     case CS_PARAM_DURATION:
         cs_param_path(s, root, p, path, sizeof path);
         return tree_number(root, path);
-    case CS_PARAM_P:
-        return br->p[p->group];
+    case CS_PARAM_P: /* for the first kind the branch applies to (p is not per kind here) */
+        return cs_branch_p(s, br, (size_t)__builtin_ctz(br->kinds ? br->kinds : 1u), p->group);
     case CS_PARAM_SLOPE:
         return br->evidence_slope;
     case CS_PARAM_UNFOUNDED_OR:

@@ -1,7 +1,7 @@
 /*
  * scenario/patch.c — applies an intervention's changes to a copy of the tree.
  *
- * A change is `path` plus `set: V` or `scale: F`. The path walks the YAML
+ * A change is `path` plus `set: V`, `scale: F` or `remove: true`. The path walks the YAML
  * tree: in a mapping a segment is a key; in a list a segment is the `name` of
  * an element (`stages.investigation`) and `[i]` is the element at index i
  * (`branches[0]`). Patching the tree rather than the structs means every
@@ -9,13 +9,21 @@
  * file itself, so a change can never produce a scenario the loader would
  * refuse.
  *
+ * Operations: `set` of a number, `scale` by a factor, `set` of any other
+ * value (text such as `queue: priority`, a list such as `kinds`, a mapping
+ * such as a whole `deadline`: the node is replaced by a copy), `remove`
+ * (a key, or a list element).
+ *
  * Conveniences, documented in scenarios/README.md:
  * - a path that ends at a mapping of numbers (a per-group `p`, a `share`, a
- *   `kind_odds_ratio`) applies the change to each of its numbers;
- * - `p.GROUP` where `p` is one number for all groups first expands `p` into a
- *   per-group mapping (every group keeping the old value), then changes GROUP;
+ *   `kind_odds_ratio`) applies a number's `set` or `scale` to each of them;
+ * - `p.GROUP` or `p.KIND` where `p` (or `duration`, `deadline`) is one value
+ *   for every case first expands it into a mapping by group or by kind
+ *   (each keeping the old value), then changes that group or kind; `p.KIND`
+ *   of a per-group `p` expands it into per kind, then per group;
  * - `set` may create a key that is missing in an existing mapping (e.g. give a
- *   stage without staff a `staff`); the result is validated like any key.
+ *   stage without staff a `staff`, or one without a deadline a `deadline`);
+ *   the result is validated like any key.
  *
  * The same walk finds the number an uncertain input names (cs_patch_find:
  * nothing is changed or created, and the path may also lead into
@@ -104,28 +112,6 @@ static bool change_scalar(cs_ynode *n, const cs_change *ch, int index)
     n->quoted = false;
     n->patched_by = index;
     return true;
-}
-
-/* Turns scalar p into a mapping {group: p, ...} over the base's groups. */
-static int expand_per_group(cs_ynode *n, const cs_scenario *s)
-{
-    char *text = n->value;
-    n->value = NULL;
-    n->kind = CS_YNODE_MAP;
-    for (size_t g = 0; g < s->n_groups; g++) {
-        cs_ynode *k = cs_ynode_new(CS_YNODE_SCALAR, n->pos, s->groups[g].name);
-        cs_ynode *v = cs_ynode_new(CS_YNODE_SCALAR, n->pos, text);
-        if (!k || !v || cs_ynode_append(n, k, v) != CS_OK) {
-            cs_ynode_free(k);
-            cs_ynode_free(v);
-            free(text);
-            return CS_ENOMEM;
-        }
-        v->quoted = n->quoted;
-    }
-    n->quoted = false;
-    free(text);
-    return CS_OK;
 }
 
 /* Names of the elements of list l (those that have a scalar `name`). */
@@ -222,7 +208,8 @@ static int step_map(walk *w, const segment *sg, bool last, cs_ynode **next)
     *next = cs_ynode_get(cur, sg->name);
     if (*next)
         return CS_OK;
-    if (last && w->ch->op == CS_CHANGE_SET && w->mode != WALK_FIND) {
+    if (last && (w->ch->op == CS_CHANGE_SET || w->ch->op == CS_CHANGE_REPLACE) &&
+        w->mode != WALK_FIND) {
         cs_ynode *k = cs_ynode_new(CS_YNODE_SCALAR, w->ch->pos, sg->name);
         cs_ynode *v = cs_ynode_new(CS_YNODE_SCALAR, w->ch->pos, "0");
         if (!k || !v || cs_ynode_append(cur, k, v) != CS_OK) {
@@ -276,8 +263,8 @@ static int step_list(walk *w, const segment *sg, cs_ynode **next)
     return CS_EINVAL;
 }
 
-/* `p.group` where p is one number for all groups: expanded to a per-group
- * mapping first. */
+/* `p.GROUP` where p is one number for all groups, in an uncertain input's
+ * path: the number is the single `p`, for that group. */
 static int step_group(walk *w, const segment *sg, cs_ynode **next)
 {
     const cs_scenario *s = w->s;
@@ -293,16 +280,108 @@ static int step_group(walk *w, const segment *sg, cs_ynode **next)
                   near ? "; did you mean `" : "", near ? near : "", near ? "`?" : "");
         return CS_EINVAL;
     }
-    if (w->mode == WALK_FIND) {
-        /* The number is the single `p`, for this group (the scenario's own
-         * copy of its name: the path's segments do not outlive the walk). */
-        w->group = known;
-        *next = w->cur;
-        return CS_OK;
+    /* the scenario's own copy of the name: the path's segments do not
+     * outlive the walk */
+    w->group = known;
+    *next = w->cur;
+    return CS_OK;
+}
+
+/* The names of the class a segment belongs to: the groups, or the kinds
+ * (for a branch's `p`, those of its `kinds` if it lists them). */
+static size_t class_names(const walk *w, bool kinds, const char **names)
+{
+    const cs_scenario *s = w->s;
+    size_t n = 0;
+    if (!kinds) {
+        for (size_t g = 0; g < s->n_groups; g++)
+            names[n++] = s->groups[g].name;
+        return n;
     }
-    int st = expand_per_group(w->cur, s);
+    const cs_ynode *branch = w->depth >= 2 ? w->stack[w->depth - 2] : NULL;
+    const cs_ynode *kl = strcmp(w->prev_key, "p") == 0 ? cs_ynode_get(branch, "kinds") : NULL;
+    if (kl && kl->kind == CS_YNODE_SEQ) {
+        for (size_t i = 0; i < kl->n && n < CS_MAX_VIOLATIONS; i++)
+            if (kl->items[i]->kind == CS_YNODE_SCALAR)
+                names[n++] = kl->items[i]->value;
+        return n;
+    }
+    for (size_t k = 0; k < s->n_violations; k++)
+        names[n++] = s->violations[k].name;
+    return n;
+}
+
+/* Whether name is one of names[0 .. n-1]. */
+static bool among(const char *name, const char *const *names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (names[i] && strcmp(names[i], name) == 0)
+            return true;
+    return false;
+}
+
+/* How many of mapping m's keys are in names. */
+static size_t keys_among(const cs_ynode *m, const char *const *names, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; m->kind == CS_YNODE_MAP && i < m->n; i++)
+        k += among(m->keys[i]->value, names, n);
+    return k;
+}
+
+/* Replaces node n by a mapping from each of names to a copy of n's value. */
+static int expand(cs_ynode *n, const char *const *names, size_t count)
+{
+    cs_ynode *old = NULL, *m = cs_ynode_new(CS_YNODE_MAP, n->pos, NULL);
+    int st = m && cs_ynode_copy(n, &old) == CS_OK ? CS_OK : CS_ENOMEM;
+    for (size_t i = 0; i < count && st == CS_OK; i++) {
+        cs_ynode *k = cs_ynode_new(CS_YNODE_SCALAR, n->pos, names[i]), *v = NULL;
+        if (!k || cs_ynode_copy(old, &v) != CS_OK || cs_ynode_append(m, k, v) != CS_OK) {
+            cs_ynode_free(k);
+            cs_ynode_free(v);
+            st = CS_ENOMEM;
+        }
+    }
+    cs_ynode_free(old);
     if (st == CS_OK)
-        *next = cs_ynode_get(w->cur, sg->name);
+        cs_ynode_take(n, m);
+    else
+        cs_ynode_free(m);
+    return st;
+}
+
+/* `KEY.NAME` where KEY is a per-case value (`p`, `duration`, `deadline`)
+ * and NAME a group or a kind it is not (yet) keyed by: expands it (see the
+ * header). Returns 1 when the segment is not such a case (the caller walks
+ * on as usual), else a status with *next set on success. */
+static int step_case(walk *w, const segment *sg, cs_ynode **next)
+{
+    static const char *const keys[] = {"p", "duration", "deadline"};
+    const char *groups[CS_MAX_GROUPS], *kinds[CS_MAX_VIOLATIONS];
+    if (!w->prev_key || !among(w->prev_key, keys, 3))
+        return 1;
+    size_t ng = class_names(w, false, groups), nk = class_names(w, true, kinds);
+    bool is_g = among(sg->name, groups, ng), is_k = among(sg->name, kinds, nk);
+    cs_ynode *cur = w->cur;
+    if ((!is_g && !is_k) || cs_ynode_get(cur, sg->name))
+        return 1;
+    size_t by_g = keys_among(cur, groups, ng), by_k = keys_among(cur, kinds, nk);
+    bool leaf = cur->kind != CS_YNODE_SEQ && by_g == 0 && by_k == 0 &&
+                (cur->kind != CS_YNODE_MAP || strcmp(w->prev_key, "p") != 0);
+    int st;
+    if (is_k && (leaf || (by_g > 0 && by_k == 0)))
+        st = expand(cur, kinds, nk);
+    else if (is_g && leaf)
+        st = expand(cur, groups, ng);
+    else if (is_g && by_k > 0) {
+        path_fail(w->c, w->ch, w->context,
+                  "%s is given per violation kind: name the kind first (`...%s.KIND.%s`)", w->where,
+                  w->prev_key, sg->name);
+        return CS_EINVAL;
+    } else
+        return 1;
+    if (st == CS_OK)
+        *next = cs_ynode_get(cur, sg->name);
     return st;
 }
 
@@ -322,13 +401,27 @@ static void extend_where(walk *w, const char *name)
 static int step_name(walk *w, const segment *sg, bool last)
 {
     cs_ynode *next = NULL;
-    int st;
-    if (w->cur->kind == CS_YNODE_MAP) {
+    /* An uncertain number's path is found as written (a single `p` with a
+     * group: step_group); a change may expand a value by group or kind. */
+    int st = w->mode == WALK_FIND ? 1 : step_case(w, sg, &next);
+    if (st != 1) {
+        /* expanded (or refused) */
+    } else if (w->cur->kind == CS_YNODE_MAP) {
         st = step_map(w, sg, last, &next);
     } else if (w->cur->kind == CS_YNODE_SEQ) {
         st = step_list(w, sg, &next);
-    } else if (w->prev_key && strcmp(w->prev_key, "p") == 0 && !cs_ynode_is_null(w->cur)) {
+    } else if (w->prev_key && strcmp(w->prev_key, "p") == 0 && !cs_ynode_is_null(w->cur) &&
+               w->mode == WALK_FIND) {
         st = step_group(w, sg, &next);
+    } else if (w->prev_key && (!strcmp(w->prev_key, "p") || !strcmp(w->prev_key, "duration") ||
+                               !strcmp(w->prev_key, "deadline"))) {
+        const char *names[CS_MAX_GROUPS + CS_MAX_VIOLATIONS];
+        size_t n = class_names(w, false, names);
+        n += class_names(w, true, names + n);
+        const char *near = cs_nearest(sg->name, names, n);
+        path_fail(w->c, w->ch, w->context, "`%s` is not a group or a violation kind%s%s%s",
+                  sg->name, near ? "; did you mean `" : "", near ? near : "", near ? "`?" : "");
+        st = CS_EINVAL;
     } else {
         path_fail(w->c, w->ch, w->context, "%s is a single value; it has no `%s`", w->where,
                   sg->name);
@@ -393,6 +486,46 @@ static int change_node(walk *w)
     return st;
 }
 
+/* `set` of a value other than a number: the node reached becomes a copy of
+ * it. */
+static int replace_node(walk *w)
+{
+    cs_ynode *copy = NULL;
+    if (cs_ynode_copy(w->ch->node, &copy) != CS_OK)
+        return CS_ENOMEM;
+    cs_ynode_mark(copy, w->index);
+    cs_ynode_take(w->cur, copy);
+    return CS_OK;
+}
+
+/* `remove: true`: the key or element named by the last segment sg of the
+ * node reached (its parent). */
+static int remove_node(walk *w, const segment *sg)
+{
+    cs_ynode *cur = w->cur;
+    size_t at = cur->n;
+    for (size_t i = 0; i < cur->n && at == cur->n; i++) {
+        const cs_ynode *nn = cur->kind == CS_YNODE_SEQ ? cs_ynode_get(cur->items[i], "name") : NULL;
+        if (!sg->name)
+            at = cur->kind == CS_YNODE_SEQ && sg->index < cur->n ? sg->index : cur->n;
+        else if (cur->kind == CS_YNODE_MAP && !strcmp(cur->keys[i]->value, sg->name))
+            at = i;
+        else if (nn && nn->kind == CS_YNODE_SCALAR && !strcmp(nn->value, sg->name))
+            at = i;
+    }
+    if (at == cur->n) {
+        if (sg->name)
+            path_fail(w->c, w->ch, w->context, "%s has no `%s` to remove", w->where, sg->name);
+        else
+            path_fail(w->c, w->ch, w->context, "%s has no element [%zu] to remove", w->where,
+                      sg->index);
+        return CS_EINVAL;
+    }
+    cs_ynode_remove(cur, at);
+    cur->patched_by = w->index;
+    return CS_OK;
+}
+
 /* Walks w along path and makes the change of its mode at the end. */
 static int walk_path(walk *w, const char *path, int roots)
 {
@@ -405,15 +538,28 @@ static int walk_path(walk *w, const char *path, int roots)
     if (!cs_path_split(path, buf, seg, &n_seg)) {
         path_fail(w->c, w->ch, w->context, "the path has more than %d segments", MAX_SEGMENTS);
         st = CS_EINVAL;
+    } else if (w->mode == WALK_APPLY && n_seg > 0 && seg[n_seg - 1].name &&
+               strcmp(seg[n_seg - 1].name, "name") == 0) {
+        path_fail(w->c, w->ch, w->context,
+                  "a name cannot be changed: every variant's results share the names of the "
+                  "groups, violation kinds, stages and outcomes");
+        st = CS_EINVAL;
     } else if (n_seg == 0 || !changeable(&seg[0], roots)) {
         path_fail(w->c, w->ch, w->context, "%s", roots_message(roots));
         st = CS_EINVAL;
     }
-    for (size_t i = 0; i < n_seg && st == CS_OK; i++) {
+    /* `remove` walks to the parent of what it removes */
+    bool remove = w->ch->op == CS_CHANGE_REMOVE;
+    size_t walk_to = remove && n_seg > 0 ? n_seg - 1 : n_seg;
+    for (size_t i = 0; i < walk_to && st == CS_OK; i++) {
         w->stack[w->depth++] = w->cur;
         st = seg[i].name ? step_name(w, &seg[i], i + 1 == n_seg) : step_index(w, &seg[i]);
     }
-    if (st == CS_OK)
+    if (st == CS_OK && remove)
+        st = remove_node(w, &seg[n_seg - 1]);
+    else if (st == CS_OK && w->ch->op == CS_CHANGE_REPLACE)
+        st = replace_node(w);
+    else if (st == CS_OK)
         st = change_node(w);
     if (st == CS_OK && w->mode == WALK_APPLY) {
         w->cur->patched_by = w->index;

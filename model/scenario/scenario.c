@@ -21,30 +21,8 @@
 _Static_assert(CS_YAML_MAX_DEPTH == CS_MAX_YAML_DEPTH,
                "the YAML tree enforces the documented limit");
 
-/* The stages and their branches (cs_scenario_release). */
-static void release_stages(cs_scenario *s)
+static void release_network(cs_scenario *s)
 {
-    for (size_t i = 0; i < s->n_stages; i++) {
-        cs_stage *st = &s->stages[i];
-        free(st->name);
-        for (size_t b = 0; b < st->n_branches; b++) {
-            free(st->branches[b].to);
-            free(st->branches[b].p);
-            free(st->branches[b].kind_odds_ratio);
-        }
-        free(st->branches);
-    }
-    free(s->stages);
-}
-
-void cs_scenario_release(cs_scenario *s)
-{
-    if (!s)
-        return;
-    free(s->path);
-    free(s->source);
-    free(s->name);
-    free(s->description);
     for (size_t i = 0; i < s->n_groups; i++) {
         free(s->groups[i].name);
         free(s->groups[i].label);
@@ -56,19 +34,39 @@ void cs_scenario_release(cs_scenario *s)
         free(s->violations[i].share);
     }
     free(s->violations);
-    release_stages(s);
+    for (size_t i = 0; i < s->n_stages; i++) {
+        cs_stage *st = &s->stages[i];
+        free(st->name);
+        free(st->durations);
+        free(st->deadlines);
+        free(st->reference);
+        for (size_t b = 0; b < st->n_branches; b++) {
+            free(st->branches[b].to);
+            free(st->branches[b].p_kg);
+            free(st->branches[b].kind_odds_ratio);
+        }
+        free(st->branches);
+    }
+    free(s->stages);
     for (size_t i = 0; i < s->n_outcomes; i++)
         free(s->outcomes[i].name);
     free(s->outcomes);
     for (size_t i = 0; i < s->n_categories; i++)
         free(s->categories[i]);
     free(s->categories);
+}
+
+static void release_interventions(cs_scenario *s)
+{
     for (size_t i = 0; i < s->n_interventions; i++) {
         cs_intervention *iv = &s->interventions[i];
         free(iv->name);
         free(iv->description);
-        for (size_t j = 0; j < iv->n_changes; j++)
+        for (size_t j = 0; j < iv->n_changes; j++) {
             free(iv->changes[j].path);
+            free(iv->changes[j].shown);
+            cs_ynode_free(iv->changes[j].node);
+        }
         free(iv->changes);
     }
     free(s->interventions);
@@ -78,6 +76,11 @@ void cs_scenario_release(cs_scenario *s)
         free(s->bundles[i].interventions);
     }
     free(s->bundles);
+}
+
+/* The uncertain inputs, the decision and the calibration targets. */
+static void release_uncertainty(cs_scenario *s)
+{
     for (size_t i = 0; i < s->n_uncertain; i++) {
         cs_uncertain *u = &s->uncertain[i];
         free(u->name);
@@ -101,6 +104,20 @@ void cs_scenario_release(cs_scenario *s)
         free(s->targets[i].source);
     }
     free(s->targets);
+}
+
+void cs_scenario_release(cs_scenario *s)
+{
+    if (!s)
+        return;
+    free(s->path);
+    free(s->source);
+    free(s->name);
+    free(s->description);
+    free(s->currency);
+    release_network(s);
+    release_interventions(s);
+    release_uncertainty(s);
     cs_ynode_free(s->tree);
     for (size_t i = 0; i < s->n_variants; i++) {
         cs_variant *v = &s->variants[i];
@@ -154,6 +171,42 @@ long cs_scenario_find_outcome(const cs_scenario *s, const char *name)
     return -1;
 }
 
+/* Whether two name lists are the same, in the same order. */
+static bool same_names(const char *const *a, size_t na, const char *const *b, size_t nb)
+{
+    if (na != nb)
+        return false;
+    for (size_t i = 0; i < na; i++)
+        if (!a[i] || !b[i] || strcmp(a[i], b[i]) != 0)
+            return false;
+    return true;
+}
+
+/* Whether variant scenario v has the groups, violation kinds, stages and
+ * outcomes of base, by name and in order: every variant's results share
+ * their shapes, and replicate i of a variant is paired with replicate i of
+ * the baseline incident by incident. */
+static bool same_structure(const cs_scenario *base, const cs_scenario *v)
+{
+    const char *a[CS_MAX_STAGES + CS_MAX_OUTCOMES], *b[CS_MAX_STAGES + CS_MAX_OUTCOMES];
+    bool ok = base->n_groups == v->n_groups && base->n_violations == v->n_violations &&
+              base->n_stages == v->n_stages && base->n_outcomes == v->n_outcomes &&
+              base->n_categories == v->n_categories;
+    for (size_t i = 0; ok && i < base->n_groups; i++)
+        ok = !strcmp(base->groups[i].name, v->groups[i].name);
+    for (size_t i = 0; ok && i < base->n_violations; i++)
+        ok = !strcmp(base->violations[i].name, v->violations[i].name);
+    for (size_t i = 0; ok && i < base->n_stages; i++) {
+        a[i] = base->stages[i].name;
+        b[i] = v->stages[i].name;
+    }
+    for (size_t i = 0; ok && i < base->n_outcomes; i++) {
+        a[base->n_stages + i] = base->outcomes[i].name;
+        b[base->n_stages + i] = v->outcomes[i].name;
+    }
+    return ok && same_names(a, base->n_stages + base->n_outcomes, b, v->n_stages + v->n_outcomes);
+}
+
 /* Builds one variant: copies the base tree, applies the listed interventions
  * in order, converts and validates the result. On error, reports through err
  * and leaves v->scenario NULL. */
@@ -195,6 +248,14 @@ static int build_variant(const cs_scenario *base, const cs_ynode *tree, const ch
             status = cs_error_set(err, CS_ENOMEM, "%s: out of memory", file);
         } else {
             status = cs_scenario_convert(&c, copy, false, vs);
+            if (status == CS_OK && !same_structure(base, vs)) {
+                cs_pos none = {0, 0};
+                cs_conv_fail(&c, CS_EINVAL, NULL, none,
+                             "an intervention may not add, remove or rename groups, violation "
+                             "kinds, stages or outcomes: every variant is compared with the "
+                             "baseline incident by incident, on the same tables");
+                status = CS_EINVAL;
+            }
             if (status == CS_OK && cs_variant_is_dynamic(base, v))
                 status = cs_variant_dynamics(&c, base, tree, v, copy, vs);
             vs->n_uncertain_values = base->n_uncertain_values;
@@ -395,6 +456,19 @@ static int load_rest(cs_scenario *s, cs_conv *c, cs_ynode *tree, cs_error *err)
     cs_load_targets(c, tree, s);
     if (c->errors != errors0)
         return err && err->status != CS_OK ? err->status : CS_EINVAL;
+    /* One currency for every cost: the decision's, when it names none, is
+     * the scenario's `currency` (and the other way round). */
+    char **empty = !s->decision.currency[0] ? &s->decision.currency
+                   : !s->currency[0]        ? &s->currency
+                                            : NULL;
+    const char *from = empty == &s->decision.currency ? s->currency : s->decision.currency;
+    if (empty && from[0]) {
+        char *copy = cs_xstrdup(from);
+        if (!copy)
+            return cs_error_set(err, CS_ENOMEM, "%s: out of memory", c->file);
+        free(*empty);
+        *empty = copy;
+    }
     int st = cs_scenario_build_variants(s, tree, c->file, err);
     if (st == CS_OK)
         st = check_extremes(s, tree, err);

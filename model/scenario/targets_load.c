@@ -78,8 +78,10 @@ static bool downstream(const cs_scenario *s, size_t a, const cs_target_event *b)
     size_t queue[CS_MAX_STAGES], head = 0, tail = 0;
     for (seen[a] = true, queue[tail++] = a; head < tail;) {
         const cs_stage *st = &s->stages[queue[head++]];
-        if (b->is_outcome && st->has_deadline && st->deadline_outcome == b->index)
-            return true;
+        for (size_t c = 0; b->is_outcome && st->has_deadline && c < s->n_violations * s->n_groups;
+             c++) /* a deadline of any (kind, group) */
+            if (st->deadlines[c].on && st->deadlines[c].outcome == b->index)
+                return true;
         for (size_t r = 0; r < st->n_branches; r++)
             for (size_t k = 0; k < st->branches[r].n_to; k++) {
                 const cs_target *to = &st->branches[r].to[k];

@@ -420,6 +420,34 @@ static void free_pending(builder *b)
     }
 }
 
+/* Whether line (0-based) of text has `path:` followed by an unquoted value
+ * with a `[`: in flow style (`{path: stages.x.branches[0].p, set: 1}`)
+ * YAML takes that `[` for the start of a list, and its message alone does
+ * not say so. */
+static bool flow_path_hint(const char *text, size_t len, size_t line)
+{
+    size_t i = 0;
+    for (size_t l = 0; l < line && i < len; i++)
+        if (text[i] == '\n')
+            l++;
+    const char *p = text + i, *end = memchr(p, '\n', len - i);
+    if (!end)
+        end = text + len;
+    for (; p + 5 <= end; p++) {
+        if (memcmp(p, "path:", 5) != 0)
+            continue;
+        const char *v = p + 5;
+        while (v < end && *v == ' ')
+            v++;
+        if (v < end && (*v == '"' || *v == '\''))
+            continue;
+        for (; v < end && *v != ',' && *v != '}'; v++)
+            if (*v == '[')
+                return true;
+    }
+    return false;
+}
+
 int cs_ytree_parse(const char *text, size_t len, const char *file, cs_ynode **out, cs_error *err)
 {
     *out = NULL;
@@ -451,10 +479,17 @@ int cs_ytree_parse(const char *text, size_t len, const char *file, cs_ynode **ou
             if (parser.error == YAML_MEMORY_ERROR) {
                 st = cs_error_set(err, CS_ENOMEM, "%s: out of memory", file);
             } else if (parser.context) {
+                bool hint = flow_path_hint(text, len, parser.context_mark.line) ||
+                            flow_path_hint(text, len, m.line);
                 st = cs_error_at(err, CS_EINVAL, file, (int)m.line + 1, (int)m.column + 1,
-                                 "YAML syntax error: %s %s (line %d)",
+                                 "YAML syntax error: %s %s (line %d)%s",
                                  parser.problem ? parser.problem : "error", parser.context,
-                                 (int)parser.context_mark.line + 1);
+                                 (int)parser.context_mark.line + 1,
+                                 hint ? "; inside `{ ... }` YAML reads the `[` of a path as the "
+                                        "start of a list: quote the path, e.g. {path: "
+                                        "\"stages.x.branches[0].p\", set: 0.98}, or write the "
+                                        "change in block style"
+                                      : "");
             } else {
                 st = cs_error_at(err, CS_EINVAL, file, (int)m.line + 1, (int)m.column + 1,
                                  "YAML syntax error: %s",
@@ -480,4 +515,93 @@ int cs_ytree_parse(const char *text, size_t len, const char *file, cs_ynode **ou
     }
     *out = b.root;
     return CS_OK;
+}
+
+/* ------------------------------------------------------------ tree edits */
+
+/* Appends text to buf (size bytes, *used so far), truncating. */
+static void put(char *buf, size_t size, size_t *used, const char *text)
+{
+    size_t n = strlen(text);
+    if (*used + 1 >= size)
+        return;
+    if (n > size - 1 - *used)
+        n = size - 1 - *used;
+    memcpy(buf + *used, text, n);
+    *used += n;
+    buf[*used] = '\0';
+}
+
+static void render(const cs_ynode *n, char *buf, size_t size, size_t *used)
+{
+    if (n->kind == CS_YNODE_SCALAR) {
+        if (n->quoted)
+            put(buf, size, used, "\"");
+        put(buf, size, used, n->value);
+        if (n->quoted)
+            put(buf, size, used, "\"");
+        return;
+    }
+    put(buf, size, used, n->kind == CS_YNODE_SEQ ? "[" : "{");
+    for (size_t i = 0; i < n->n; i++) {
+        if (i)
+            put(buf, size, used, ", ");
+        if (n->kind == CS_YNODE_MAP) {
+            put(buf, size, used, n->keys[i]->value);
+            put(buf, size, used, ": ");
+        }
+        render(n->items[i], buf, size, used);
+    }
+    put(buf, size, used, n->kind == CS_YNODE_SEQ ? "]" : "}");
+}
+
+const char *cs_ynode_render(const cs_ynode *n, char *buf, size_t size)
+{
+    size_t used = 0;
+    if (size == 0)
+        return buf;
+    buf[0] = '\0';
+    render(n, buf, size, &used);
+    if (used + 1 >= size && size > 4)
+        memcpy(buf + size - 4, "...", 4);
+    return buf;
+}
+
+void cs_ynode_mark(cs_ynode *n, int patched_by)
+{
+    n->patched_by = patched_by;
+    for (size_t i = 0; i < n->n; i++) {
+        if (n->kind == CS_YNODE_MAP)
+            n->keys[i]->patched_by = patched_by;
+        cs_ynode_mark(n->items[i], patched_by);
+    }
+}
+
+void cs_ynode_take(cs_ynode *dst, cs_ynode *src)
+{
+    cs_pos pos = dst->pos;
+    for (size_t i = 0; i < dst->n; i++) {
+        if (dst->kind == CS_YNODE_MAP)
+            cs_ynode_free(dst->keys[i]);
+        cs_ynode_free(dst->items[i]);
+    }
+    free(dst->items);
+    free(dst->keys);
+    free(dst->value);
+    *dst = *src;
+    dst->pos = pos;
+    free(src);
+}
+
+void cs_ynode_remove(cs_ynode *parent, size_t i)
+{
+    if (i >= parent->n)
+        return;
+    if (parent->kind == CS_YNODE_MAP) {
+        cs_ynode_free(parent->keys[i]);
+        memmove(parent->keys + i, parent->keys + i + 1, (parent->n - i - 1) * sizeof *parent->keys);
+    }
+    cs_ynode_free(parent->items[i]);
+    memmove(parent->items + i, parent->items + i + 1, (parent->n - i - 1) * sizeof *parent->items);
+    parent->n--;
 }

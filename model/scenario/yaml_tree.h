@@ -67,6 +67,21 @@ cs_ynode *cs_ynode_get(const cs_ynode *map, const char *key);
 /* The key node of key in mapping map, or NULL. */
 const cs_ynode *cs_ynode_key(const cs_ynode *map, const char *key);
 
+/* n in one line of flow YAML (`{days: 730, from: incident}`), truncated to
+ * size bytes with "..." at the end. Returns buf. */
+const char *cs_ynode_render(const cs_ynode *n, char *buf, size_t size);
+
+/* Sets patched_by of n and of everything below it. */
+void cs_ynode_mark(cs_ynode *n, int patched_by);
+
+/* Replaces the contents of dst by those of src (keeping dst's position)
+ * and frees the shell of src: dst's place in its parent is kept. */
+void cs_ynode_take(cs_ynode *dst, cs_ynode *src);
+
+/* Removes (and frees) item i of a sequence, or key/value pair i of a
+ * mapping. */
+void cs_ynode_remove(cs_ynode *parent, size_t i);
+
 /* Whether n is a scalar that stands for nothing: `~`, `null` or empty. */
 bool cs_ynode_is_null(const cs_ynode *n);
 

@@ -67,6 +67,12 @@ static int stage_alloc(cs_mdyn *d, const cs_scenario *sc, size_t s)
         return CS_OK;
     const cs_stage *in = &sc->stages[s];
     size_t nb = in->n_branches, G = sc->n_groups, V = sc->n_violations;
+    /* The moving tables are per group: branches for some kinds, or `p` per
+     * kind, cannot move during the run (refused, not approximated). */
+    for (size_t b = 0; b < nb; b++)
+        if (in->branches[b].has_kinds || in->branches[b].p_by == CS_BY_KIND ||
+            in->branches[b].p_by == CS_BY_KIND_GROUP)
+            return CS_EINVAL;
     st->p = cs_xcalloc(nb * G, sizeof *st->p);
     st->slope = cs_xcalloc(nb, sizeof *st->slope);
     st->uor = cs_xcalloc(nb, sizeof *st->uor);
@@ -80,11 +86,11 @@ static int stage_alloc(cs_mdyn *d, const cs_scenario *sc, size_t s)
         return CS_ENOMEM;
     for (size_t b = 0; b < nb; b++) {
         const cs_branch *br = &in->branches[b];
-        st->slope[b] = in->reference_branch == b ? 0.0 : br->evidence_slope;
+        st->slope[b] = in->reference[0] == b ? 0.0 : br->evidence_slope; /* one for all kinds */
         st->uor[b] = br->unfounded_odds_ratio;
         st->slope_tl[b] = st->uor_tl[b] = CS_NO_TL;
         for (size_t g = 0; g < G; g++) {
-            st->p[b * G + g] = br->p[g];
+            st->p[b * G + g] = cs_branch_p(sc, br, 0, g);
             st->p_tl[b * G + g] = CS_NO_TL;
         }
         for (size_t k = 0; k < V; k++) {
@@ -338,7 +344,12 @@ int cs_mdyn_compile(const cs_scenario *s, cs_model *m, cs_error *err)
         rc = compile_initial(d, s);
     if (rc != CS_OK) {
         cs_mdyn_free(d);
-        return cs_error_set(err, rc, "model: out of memory (time and feedback)");
+        return cs_error_set(err, rc,
+                            rc == CS_EINVAL
+                                ? "model: a branch number that changes during the run is at a "
+                                  "stage whose branches are given per violation kind (`kinds`, "
+                                  "or `p` per kind): not supported"
+                                : "model: out of memory (time and feedback)");
     }
     d->moving = d->n_tl > 0 || d->n_fb > 0;
     m->dyn = d;

@@ -48,14 +48,13 @@
  *    time does not enter it; it takes that stage's reference branch at once
  *    (the stage's "default" decision), without a duration.
  *
- * Measures. See casesim/measures.h and compute_measures() below: cohort
- * incidents are those arriving in [warmup, warmup + cohort); a case's
- * accountability counts every accountability outcome reached by the end of
- * the run (also by a track of a case still pending); a pending case without
- * one counts as not (yet) accountable. Times from incident to case end go
- * into a fixed histogram (exact 0; 0.5-day bins below 2048 days; 64 bins per
- * doubling above), so quantiles are within 0.5 day (below 2048 days) or 1.1%
- * (above) and memory does not grow with the cohort; the mean is exact.
+ * Measures. See casesim/measures.h and sim/tally.h: cohort incidents are
+ * those arriving in [warmup, warmup + cohort); a case's accountability
+ * counts every accountability outcome reached by the end of the run (also
+ * by a track of a case still pending); a pending case without one counts
+ * as not (yet) accountable. A case is "reported" once one of its tracks
+ * enters a stage other than the entry stage. Every measure and count of
+ * the funnel is kept for all violation kinds together and for each kind.
  */
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
@@ -70,18 +69,9 @@
 #include "sim/event_queue.h"
 #include "sim/model.h"
 #include "sim/pool.h"
+#include "sim/tally.h"
 
 #define NIL UINT32_MAX
-
-/* Time histogram: bin 0 is exactly 0; then LIN_BINS bins of LIN_WIDTH days;
- * then LOG_BINS bins of 1/LOG_PER_OCTAVE doubling from LIN_LIMIT days. */
-#define LIN_WIDTH 0.5
-#define LIN_BINS 4096
-#define LIN_LIMIT (LIN_WIDTH * LIN_BINS)
-#define LOG_PER_OCTAVE 64
-#define LOG_OCTAVES 8 /* up to 2048 * 2^8 days > CS_MAX_YEARS */
-#define LOG_BINS (LOG_PER_OCTAVE * LOG_OCTAVES)
-#define N_BINS (1 + LIN_BINS + LOG_BINS)
 
 /* The coarser histogram of measures by arrival year (one per year and
  * group, so that it stays small): bin 0 exactly 0, bin 1 (0, 0.5) days,
@@ -112,6 +102,7 @@ typedef struct icase {
     uint8_t well_founded;
     uint8_t cohort;
     uint8_t live;
+    uint8_t reported; /* a track left the entry stage for another stage */
 } icase;
 _Static_assert(sizeof(icase) == 64, "a case is one cache line");
 
@@ -152,6 +143,8 @@ typedef struct stage_rt {
     uint64_t entries, service_n, losses;
 } stage_rt;
 
+/* The counts of one row of the measures by arrival year (a group, or all
+ * groups, of one year). */
 typedef struct group_acc {
     uint64_t incidents, well_founded, unfounded;
     uint64_t acc_wf, acc_unf, red_wf;
@@ -177,10 +170,10 @@ typedef struct ws {
     uint32_t *entering; /* tracks about to enter a stage now */
     size_t n_entering, entering_cap;
 
-    stage_rt *st;    /* [S] */
-    double *backlog; /* [S][n_months] waiting-count area per month */
-    group_acc *acc;  /* [G + 1] (last = all, filled at the end) */
-    uint64_t *hist;  /* [G + 1][N_BINS]; 64-bit: one bin can hold every cohort case */
+    stage_rt *st;         /* [S] */
+    double *backlog;      /* [S][n_months] waiting-count area per month */
+    cs_tallies tally;     /* the cohort cases, for the measures */
+    cs_tally_masks masks; /* the outcomes they are measured on */
     cs_pcg32 arrivals[CS_MAX_GROUPS];
     /* Key prefixes (seed, purpose, replicate, group) of the incident and track
      * streams of each group (casesim/rng.h, cs_stream_prefix). */
@@ -212,6 +205,13 @@ typedef struct ws {
     int status;
     cs_error *err;
 } ws;
+
+/* What stage ms does with case c: its duration law and deadline (one entry
+ * per stage unless the scenario gives them per group or kind). */
+static inline const cs_mcase *case_of(const cs_model *m, const cs_mstage *ms, const icase *c)
+{
+    return &m->cases[ms->case0 + (size_t)c->group * ms->case_g + (size_t)c->kind * ms->case_k];
+}
 
 /* ---- pools ----------------------------------------------------------------------- */
 
@@ -370,55 +370,7 @@ static inline size_t year_of(const ws *w, double t)
     return y < w->n_years ? y : w->n_years - 1;
 }
 
-/* ---- the time histogram ---------------------------------------------------------- */
-
-static size_t hist_bin(double t)
-{
-    if (!(t > 0.0))
-        return 0;
-    if (t < LIN_LIMIT)
-        return 1 + (size_t)(t * (1.0 / LIN_WIDTH));
-    double x = floor(log2(t / LIN_LIMIT) * LOG_PER_OCTAVE);
-    size_t i = x < (double)(LOG_BINS - 1) ? (size_t)x : LOG_BINS - 1;
-    return 1 + LIN_BINS + i;
-}
-
-static void hist_bin_range(size_t b, double *lo, double *hi)
-{
-    if (b == 0) {
-        *lo = *hi = 0.0;
-    } else if (b <= LIN_BINS) {
-        *lo = (double)(b - 1) * LIN_WIDTH;
-        *hi = *lo + LIN_WIDTH;
-    } else {
-        size_t i = b - 1 - LIN_BINS;
-        *lo = LIN_LIMIT * exp2((double)i / LOG_PER_OCTAVE);
-        *hi = LIN_LIMIT * exp2((double)(i + 1) / LOG_PER_OCTAVE);
-    }
-}
-
-/* The q-quantile (inverse empirical CDF, rank ceil(q n)) from a histogram of
- * n values, interpolated within its bin; NaN if n == 0. */
-static double hist_quantile(const uint64_t *h, uint64_t n, double q)
-{
-    if (n == 0)
-        return NAN;
-    double rank = ceil(q * (double)n);
-    if (rank < 1.0)
-        rank = 1.0;
-    uint64_t cum = 0;
-    for (size_t b = 0; b < N_BINS; b++) {
-        if (!h[b])
-            continue;
-        if ((double)(cum + h[b]) >= rank) {
-            double lo, hi;
-            hist_bin_range(b, &lo, &hi);
-            return lo + (hi - lo) * (rank - (double)cum - 0.5) / (double)h[b];
-        }
-        cum += h[b];
-    }
-    return NAN;
-}
+/* ---- the coarse histogram of the measures by arrival year ----------------------- */
 
 /* The coarse histogram's bin of time t (days) and a bin's range. */
 static size_t year_bin(double t)
@@ -514,11 +466,14 @@ static void year_add(ws *w, const icase *c, bool ended, double dt)
 static void case_finalize(ws *w, const icase *c, bool ended, double t)
 {
     double dt = ended ? t - c->t_arrival : 0.0;
-    acc_add(w->m, &w->acc[c->group], c, ended, dt);
-    const cs_model *m = w->m;
-    w->out->kind_incidents[(size_t)c->group * m->n_kinds + c->kind]++;
-    if (ended)
-        w->hist[(size_t)c->group * N_BINS + hist_bin(dt)]++;
+    cs_tally_case tc = {.group = c->group,
+                        .kind = c->kind,
+                        .well_founded = c->well_founded,
+                        .outcome_mask = c->outcome_mask,
+                        .reported = c->reported,
+                        .ended = ended,
+                        .days = dt};
+    cs_tallies_add(&w->tally, &w->masks, &tc);
     year_add(w, c, ended, dt);
     if (w->records) {
         cs_replicate_result *r = w->out;
@@ -562,6 +517,9 @@ static void track_end(ws *w, uint32_t t, size_t o, double now)
         w->out->outcome_counts[G * no + o]++;
         w->out->cohort_outcomes_by_delay[((size_t)c->group * no + o) * ny + dy]++;
         w->out->cohort_outcomes_by_delay[(G * no + o) * ny + dy]++;
+        size_t kb = (size_t)c->kind * (G + 1);
+        w->out->kind_outcome_counts[(kb + c->group) * no + o]++;
+        w->out->kind_outcome_counts[(kb + G) * no + o]++;
     }
     c->outcome_mask |= UINT64_C(1) << o;
     CS_ASSERT(c->live && c->open_tracks > 0);
@@ -664,7 +622,7 @@ static size_t choose_branch(ws *w, const track *tr, double now)
         for (size_t b = 0; b + 1 < nb; b++)
             if (u < cum[b])
                 return ms->branch0 + b;
-        return ms->branch0 + nb - 1;
+        return ms->branch0 + m->last_open[(size_t)tr->stage * m->n_kinds + c->kind];
     }
     /* odds_b = base_b * exp(slope_b * (evidence - 0.5)); P_b = odds_b / sum. */
     double odds[CS_MAX_BRANCHES], total = 0.0;
@@ -681,7 +639,9 @@ static size_t choose_branch(ws *w, const track *tr, double now)
         if (target < acc)
             return ms->branch0 + b;
     }
-    return ms->branch0 + nb - 1;
+    /* The last branch that applies to the kind (the last branch, unless
+     * `kinds` closes it): rounding must not send a case down a closed one. */
+    return ms->branch0 + m->last_open[(size_t)tr->stage * m->n_kinds + c->kind];
 }
 
 static void start_service(ws *w, uint32_t t, double now);
@@ -746,7 +706,7 @@ static void deadline_leave(ws *w, uint32_t t, double now)
     }
     if (in_window(w->m, now))
         st->losses++;
-    track_end(w, t, (size_t)ms->deadline_outcome, now);
+    track_end(w, t, (size_t)case_of(w->m, ms, &w->cases[tr->case_slot])->deadline_outcome, now);
     /* The place (if it was in service) goes to the head of the queue. */
     serve_waiting(w, s, now);
 }
@@ -830,7 +790,7 @@ static double sample_duration(gsl_rng *rng, cs_duration_kind kind, double a, dou
 /* Draws the branch uniform and then the duration of track t's visit to stage s. */
 static void draw_visit(ws *w, track *tr, const icase *c, size_t s)
 {
-    const cs_mstage *ms = &w->m->stages[s];
+    const cs_mcase *ms = case_of(w->m, &w->m->stages[s], c);
     /* The stream keyed (seed, replicate, group, incident, track word, TRACK),
      * from the case's kept prefix: see cs_pcg32_from_prefix. */
     cs_pcg32_from_prefix(
@@ -876,7 +836,7 @@ static inline void enqueue(ws *w, uint32_t t, size_t s, const icase *c, double n
 
 /* Counts a track's entry into stage s (in the cohort window, by calendar
  * year, and by group for a cohort case). */
-static inline void count_entry(ws *w, size_t s, const icase *c, double now)
+static inline void count_entry(ws *w, size_t s, icase *c, double now)
 {
     const cs_model *m = w->m;
     if (in_window(m, now))
@@ -885,12 +845,16 @@ static inline void count_entry(ws *w, size_t s, const icase *c, double now)
     w->out->period_entries[y * m->n_stages + s]++;
     w->out->period_entries_by_group[((size_t)c->group * ny + y) * m->n_stages + s]++;
     w->out->period_entries_by_group[(m->n_groups * ny + y) * m->n_stages + s]++;
+    c->reported |= s != m->entry_stage;
     if (c->cohort) {
         size_t dy = year_of(w, now - c->t_arrival), G = m->n_groups, S = m->n_stages;
         w->out->stage_entries[(size_t)c->group * S + s]++;
         w->out->stage_entries[G * S + s]++;
         w->out->cohort_entries_by_delay[((size_t)c->group * S + s) * ny + dy]++;
         w->out->cohort_entries_by_delay[(G * S + s) * ny + dy]++;
+        size_t kb = (size_t)c->kind * (G + 1);
+        w->out->kind_stage_entries[(kb + c->group) * S + s]++;
+        w->out->kind_stage_entries[(kb + G) * S + s]++;
     }
 }
 
@@ -914,7 +878,7 @@ static void enter_stage(ws *w, uint32_t t, size_t s, double now)
                 return;
             }
             tr->stage = (uint16_t)s;
-            follow_branch(w, t, ms->branch0 + ms->reference, now);
+            follow_branch(w, t, ms->branch0 + m->reference[s * m->n_kinds + c->kind], now);
             return;
         }
         visit = ++*v;
@@ -926,10 +890,11 @@ static void enter_stage(ws *w, uint32_t t, size_t s, double now)
     tr->t_enter = now;
     tr->deadline_pending = 0;
     tr->deadline = INFINITY;
-    if (ms->has_deadline)
+    const cs_mcase *mc = case_of(m, ms, c);
+    if (mc->has_deadline)
         tr->deadline =
-            (ms->deadline_from_stage ? now : c->t_arrival) +
-            (w->st[s].dyn & DYN_DEADLINE ? cs_dyn_deadline(&w->dyn, m, s, now) : ms->deadline_days);
+            (mc->deadline_from_stage ? now : c->t_arrival) +
+            (w->st[s].dyn & DYN_DEADLINE ? cs_dyn_deadline(&w->dyn, m, s, now) : mc->deadline_days);
     count_entry(w, s, c, now);
     draw_visit(w, tr, c, s);
     if (tr->deadline < now) {
@@ -937,7 +902,7 @@ static void enter_stage(ws *w, uint32_t t, size_t s, double now)
         tr->state = TR_WAITING; /* not linked: deadline_leave must not unlink it */
         if (in_window(m, now))
             w->st[s].losses++;
-        track_end(w, t, (size_t)ms->deadline_outcome, now);
+        track_end(w, t, (size_t)mc->deadline_outcome, now);
     } else if (w->st[s].staffed && w->st[s].busy >= w->st[s].cap) {
         enqueue(w, t, s, c, now);
     } else {
@@ -1045,6 +1010,7 @@ static void arrival(ws *w, size_t g, uint64_t n, double now)
     c->group = (uint8_t)g;
     c->cohort = in_window(m, now);
     c->live = 1;
+    c->reported = 0;
     c->outcome_mask = 0;
     c->open_tracks = 1;
     c->n_tracks = 1;
@@ -1077,8 +1043,7 @@ static void ws_free(ws *w)
     free(w->entering);
     free(w->st);
     free(w->backlog);
-    free(w->acc);
-    free(w->hist);
+    cs_tallies_free(&w->tally);
     free(w->acc_year);
     free(w->hist_year);
     if (w->m && w->m->dyn)
@@ -1124,13 +1089,15 @@ static int ws_init(ws *w, const cs_model *m, uint64_t seed, uint64_t replicate,
     w->rng = gsl_rng_alloc(cs_gsl_rng_pcg32);
     w->st = calloc(m->n_stages, sizeof *w->st);
     w->backlog = calloc(m->n_stages * w->n_months, sizeof *w->backlog);
-    w->acc = calloc(m->n_groups + 1, sizeof *w->acc);
-    w->hist = calloc((m->n_groups + 1) * N_BINS, sizeof *w->hist);
+    w->masks = (cs_tally_masks){.accountability = m->accountability_mask,
+                                .redress = m->redress_mask,
+                                .category = m->category_mask};
+    int rc = cs_tallies_init(&w->tally, m->n_groups, m->n_kinds, m->n_categories);
     w->n_arrival_years = out->dims.n_arrival_years;
     w->first_arrival_year = (size_t)floor(m->t_warmup / m->year_days + 1e-9);
     w->acc_year = calloc(w->n_arrival_years * (m->n_groups + 1), sizeof *w->acc_year);
     w->hist_year = calloc(w->n_arrival_years * (m->n_groups + 1) * YB_BINS, sizeof *w->hist_year);
-    if (!w->rng || !w->st || !w->backlog || !w->acc || !w->hist || !w->acc_year || !w->hist_year)
+    if (!w->rng || !w->st || !w->backlog || rc != CS_OK || !w->acc_year || !w->hist_year)
         return cs_error_set(err, CS_ENOMEM, "engine: out of memory");
     w->rs = cs_gsl_pcg32_state(w->rng);
     /* 32 buckets per day of the run, at most 2^17 (512 KiB, so that memory
@@ -1180,19 +1147,6 @@ static void acc_sum(group_acc *all, const group_acc *a, size_t C)
     all->time_sum += a->time_sum;
 }
 
-/* The "all groups" accumulators and histogram: sums in group order. */
-static void sum_groups(ws *w)
-{
-    size_t G = w->m->n_groups, C = w->m->n_categories;
-    group_acc *all = &w->acc[G];
-    uint64_t *hall = &w->hist[G * N_BINS];
-    for (size_t g = 0; g < G; g++) {
-        acc_sum(all, &w->acc[g], C);
-        for (size_t b = 0; b < N_BINS; b++)
-            hall[b] += w->hist[g * N_BINS + b];
-    }
-}
-
 /* The measures x of accumulator a, with the median and 90th percentile of
  * its times given. */
 static void acc_measures(const group_acc *a, double median, double p90, size_t C, double *x)
@@ -1210,15 +1164,10 @@ static void acc_measures(const group_acc *a, double median, double p90, size_t C
     x[CS_M_PENDING] = a->incidents > 0 ? (double)a->pending / (double)a->incidents : NAN;
     for (size_t k = 0; k < C; k++)
         x[CS_M_FIXED_COUNT + k] = wf > 0 ? (double)a->cat_wf[k] / wf : NAN;
-}
-
-/* The measures of row g (a group, or G for all) from its accumulators. */
-static void group_measures(ws *w, size_t g)
-{
-    const group_acc *a = &w->acc[g];
-    double *x = &w->out->measures[g * w->out->dims.n_measures];
-    acc_measures(a, hist_quantile(&w->hist[g * N_BINS], a->ended, 0.5),
-                 hist_quantile(&w->hist[g * N_BINS], a->ended, 0.9), w->m->n_categories, x);
+    /* Reported cases are not followed by arrival year (the `measures`
+     * array has them). */
+    x[CS_M_REPORTED] = x[CS_M_TIME_REPORTED_MEAN] = NAN;
+    x[CS_M_TIME_REPORTED_MEDIAN] = x[CS_M_TIME_REPORTED_P90] = NAN;
 }
 
 /* Each group's disparity measures in rows [G + 1][nm] against the
@@ -1305,25 +1254,19 @@ static void no_feedback(ws *w)
     }
 }
 
-/* The "all groups" rows of the counts kept per group only. */
-static void sum_count_rows(ws *w)
+/* The "all groups" row of branch_counts, kept per group only. */
+static void sum_branch_rows(ws *w)
 {
-    size_t G = w->m->n_groups, nb = w->m->n_branches_total, nk = w->m->n_kinds;
-    for (size_t g = 0; g < G; g++) {
+    size_t G = w->m->n_groups, nb = w->m->n_branches_total;
+    for (size_t g = 0; g < G; g++)
         for (size_t b = 0; b < nb; b++)
             w->out->branch_counts[G * nb + b] += w->out->branch_counts[g * nb + b];
-        for (size_t k = 0; k < nk; k++)
-            w->out->kind_incidents[G * nk + k] += w->out->kind_incidents[g * nk + k];
-    }
 }
 
 static void compute_measures(ws *w)
 {
-    sum_groups(w);
-    sum_count_rows(w);
-    for (size_t g = 0; g <= w->m->n_groups; g++)
-        group_measures(w, g);
-    disparity_rows(w->out->measures, w->m->n_groups, w->out->dims.n_measures);
+    cs_tallies_measures(&w->tally, w->out);
+    sum_branch_rows(w);
     year_measures(w);
     for (size_t s = 0; s < w->m->n_stages; s++)
         stage_measures(w, s);

@@ -63,7 +63,35 @@ const cs_measure_info cs_measure_table[CS_M_FIXED_COUNT] = {
     [CS_M_TIME_MEDIAN_DIFF] = {"time_to_end_median_diff", "days",
                                "Median time to the end of the case for the group minus that of the "
                                "reference group."},
+    [CS_M_REPORTED] = {"reported_share", "1",
+                       "Share of cohort cases that left the entry stage for another stage (were "
+                       "reported, referred or otherwise taken up), by the end of the run."},
+    [CS_M_TIME_REPORTED_MEAN] = {"time_to_end_reported_mean", "days",
+                                 "Mean days from incident to the end of its case, over cohort "
+                                 "cases that left the entry stage for another stage and ended."},
+    [CS_M_TIME_REPORTED_MEDIAN] = {"time_to_end_reported_median", "days",
+                                   "Median days from incident to the end of its case, over cohort "
+                                   "cases that left the entry stage for another stage and ended."},
+    [CS_M_TIME_REPORTED_P90] = {"time_to_end_reported_p90", "days",
+                                "90th percentile of days from incident to the end of its case, "
+                                "over cohort cases that left the entry stage for another stage "
+                                "and ended."},
 };
+
+bool cs_measure_is_share(size_t m)
+{
+    switch (m) {
+    case CS_M_ACCOUNTABILITY:
+    case CS_M_IMPUNITY:
+    case CS_M_REDRESS:
+    case CS_M_WRONGFUL_SANCTION:
+    case CS_M_PENDING:
+    case CS_M_REPORTED:
+        return true;
+    default:
+        return m >= CS_M_FIXED_COUNT; /* the per-category accountability rates */
+    }
+}
 
 const cs_measure_info cs_stage_stat_table[CS_SS_COUNT] = {
     [CS_SS_ENTRIES] = {"entries", "tracks",

@@ -30,6 +30,9 @@ void cs_model_free(cs_model *m)
     free(m->well_founded);
     free(m->kind_rank);
     free(m->stages);
+    free(m->cases);
+    free(m->reference);
+    free(m->last_open);
     free(m->slope);
     free(m->n_to);
     free(m->to0);
@@ -59,14 +62,21 @@ static int check_structure(const cs_scenario *s, cs_error *err)
                             CS_MAX_OUTCOMES);
     for (size_t i = 0; i < s->n_stages; i++) {
         const cs_stage *st = &s->stages[i];
-        if (st->n_branches == 0 || st->n_branches > CS_MAX_BRANCHES ||
-            st->reference_branch >= st->n_branches)
+        if (st->n_branches == 0 || st->n_branches > CS_MAX_BRANCHES)
             return cs_error_set(err, CS_EINVAL, "model: stage %s: bad branches", st->name);
+        for (size_t k = 0; k < s->n_violations; k++)
+            if (st->reference[k] >= st->n_branches ||
+                !st->branches[st->reference[k]].is_reference ||
+                !(st->branches[st->reference[k]].kinds & (UINT32_C(1) << k)))
+                return cs_error_set(err, CS_EINVAL, "model: stage %s: bad reference branch",
+                                    st->name);
         if (st->max_visits < 1 || st->max_visits > CS_MAX_VISITS)
             return cs_error_set(err, CS_EINVAL, "model: stage %s: max_visits %u out of range",
                                 st->name, st->max_visits);
-        if (st->has_deadline && st->deadline_outcome >= s->n_outcomes)
-            return cs_error_set(err, CS_EINVAL, "model: stage %s: bad deadline outcome", st->name);
+        for (size_t c = 0; c < s->n_violations * s->n_groups; c++)
+            if (st->deadlines[c].on && st->deadlines[c].outcome >= s->n_outcomes)
+                return cs_error_set(err, CS_EINVAL, "model: stage %s: bad deadline outcome",
+                                    st->name);
         for (size_t b = 0; b < st->n_branches; b++) {
             const cs_branch *br = &st->branches[b];
             if (br->n_to == 0 || br->n_to > CS_MAX_FORK)
@@ -92,9 +102,8 @@ static int check_structure(const cs_scenario *s, cs_error *err)
 }
 
 /* Canonical duration parameters into the ones the engine's sampler takes. */
-static int compile_duration(const cs_stage *st, cs_mstage *ms, cs_error *err)
+static int compile_duration(const cs_stage *st, const cs_duration *d, cs_mcase *ms, cs_error *err)
 {
-    const cs_duration *d = &st->duration;
     ms->dur = d->kind;
     ms->dur_a = d->a;
     ms->dur_b = d->b;
@@ -130,50 +139,88 @@ static int compile_duration(const cs_stage *st, cs_mstage *ms, cs_error *err)
     return CS_OK;
 }
 
-/* Fills the odds and cumulative-probability tables of stage i. */
+/* The odds and cumulative probabilities of stage i for a case of group g,
+ * kind k and merit (0 unfounded, 1 well-founded), with p_ref the
+ * probability of kind k's reference branch. Branches that do not apply to
+ * kind k get odds 0, and every cumulative value from the last branch that
+ * applies on is 1, so that no uniform in [0, 1) can land on a branch closed
+ * to the kind. */
+static int fill_table(const cs_scenario *s, size_t i, size_t g, size_t k, int merit, double p_ref,
+                      double *odds, double *cum, cs_error *err)
+{
+    const cs_stage *st = &s->stages[i];
+    size_t nb = st->n_branches, last = 0;
+    double total = 0.0;
+    for (size_t b = 0; b < nb; b++) {
+        const cs_branch *br = &st->branches[b];
+        bool open = (br->kinds & (UINT32_C(1) << k)) != 0;
+        double o = open ? 1.0 : 0.0;
+        if (open && b != st->reference[k]) {
+            o = cs_branch_p(s, br, k, g) / p_ref * br->kind_odds_ratio[k];
+            if (merit == 0)
+                o *= br->unfounded_odds_ratio;
+        }
+        if (!(o >= 0.0) || !isfinite(o))
+            return cs_error_set(err, CS_EINVAL, "model: stage %s: invalid odds", st->name);
+        odds[b] = o;
+        total += o;
+        last = open ? b : last;
+    }
+    double acc = 0.0;
+    for (size_t b = 0; b < nb; b++) {
+        acc += odds[b] / total;
+        cum[b] = acc;
+    }
+    for (size_t b = last; b < nb; b++)
+        cum[b] = 1.0; /* absorb rounding: a uniform in [0,1) always lands on an open branch */
+    return CS_OK;
+}
+
+/* Fills the odds and cumulative-probability tables of stage i, and each
+ * kind's reference and last open branch. */
 static int compile_branch_tables(const cs_scenario *s, size_t i, cs_model *m, cs_error *err)
 {
     const cs_stage *st = &s->stages[i];
     const cs_mstage *ms = &m->stages[i];
     size_t nb = st->n_branches, V = s->n_violations;
-    for (size_t g = 0; g < s->n_groups; g++) {
-        double p_ref = 1.0;
+    for (size_t k = 0; k < V; k++) {
+        m->reference[i * V + k] = (uint8_t)st->reference[k];
         for (size_t b = 0; b < nb; b++)
-            if (b != st->reference_branch)
-                p_ref -= st->branches[b].p[g];
-        if (!(p_ref > 0.0))
-            return cs_error_set(err, CS_EINVAL,
-                                "model: stage %s: branch probabilities for group %s leave no "
-                                "room for the reference branch",
-                                st->name, s->groups[g].name);
-        for (size_t k = 0; k < V; k++)
-            for (int merit = 0; merit < 2; merit++) {
-                double *odds = &m->odds[ms->table0 + ((g * V + k) * 2 + (size_t)merit) * nb];
-                double *cum = &m->cum[ms->table0 + ((g * V + k) * 2 + (size_t)merit) * nb];
-                double total = 0.0;
-                for (size_t b = 0; b < nb; b++) {
-                    const cs_branch *br = &st->branches[b];
-                    double o = 1.0;
-                    if (b != st->reference_branch) {
-                        o = br->p[g] / p_ref * br->kind_odds_ratio[k];
-                        if (merit == 0)
-                            o *= br->unfounded_odds_ratio;
-                    }
-                    if (!(o >= 0.0) || !isfinite(o))
-                        return cs_error_set(err, CS_EINVAL, "model: stage %s: invalid odds",
-                                            st->name);
-                    odds[b] = o;
-                    total += o;
-                }
-                double acc = 0.0;
-                for (size_t b = 0; b < nb; b++) {
-                    acc += odds[b] / total;
-                    cum[b] = acc;
-                }
-                cum[nb - 1] = 1.0; /* absorb rounding: a uniform in [0,1) always lands */
-            }
+            if (st->branches[b].kinds & (UINT32_C(1) << k))
+                m->last_open[i * V + k] = (uint8_t)b;
     }
+    for (size_t g = 0; g < s->n_groups; g++)
+        for (size_t k = 0; k < V; k++) {
+            double p_ref = 1.0;
+            for (size_t b = 0; b < nb; b++)
+                if (b != st->reference[k] && (st->branches[b].kinds & (UINT32_C(1) << k)))
+                    p_ref -= cs_branch_p(s, &st->branches[b], k, g);
+            if (!(p_ref > 0.0))
+                return cs_error_set(err, CS_EINVAL,
+                                    "model: stage %s: branch probabilities for group %s, kind %s "
+                                    "leave no room for the reference branch",
+                                    st->name, s->groups[g].name, s->violations[k].name);
+            for (int merit = 0; merit < 2; merit++) {
+                size_t at = ms->table0 + ((g * V + k) * 2 + (size_t)merit) * nb;
+                int rc = fill_table(s, i, g, k, merit, p_ref, &m->odds[at], &m->cum[at], err);
+                if (rc != CS_OK)
+                    return rc;
+            }
+        }
     return CS_OK;
+}
+
+/* The strides of stage st's per-case table (see cs_mstage) for G groups
+ * and V kinds; returns its number of entries. */
+static size_t case_shape(const cs_stage *st, size_t G, size_t V, uint32_t *cg, uint32_t *ck)
+{
+    bool by_g = st->duration_by == CS_BY_GROUP || st->duration_by == CS_BY_KIND_GROUP ||
+                st->deadline_by == CS_BY_GROUP || st->deadline_by == CS_BY_KIND_GROUP;
+    bool by_k = st->duration_by == CS_BY_KIND || st->duration_by == CS_BY_KIND_GROUP ||
+                st->deadline_by == CS_BY_KIND || st->deadline_by == CS_BY_KIND_GROUP;
+    *ck = by_k ? 1 : 0;
+    *cg = by_g ? (uint32_t)(by_k ? V : 1) : 0;
+    return (by_g ? G : 1) * (by_k ? V : 1);
 }
 
 /* A model with every table allocated (zeroed) for scenario s, or NULL. */
@@ -189,8 +236,10 @@ static cs_model *model_alloc(const cs_scenario *s)
     m->n_outcomes = s->n_outcomes;
     m->n_categories = s->n_categories;
     m->entry_stage = s->entry_stage;
-    size_t nbt = 0, ntt = 0, ntab = 0;
+    size_t nbt = 0, ntt = 0, ntab = 0, ncase = 0;
     for (size_t i = 0; i < S; i++) {
+        uint32_t cg, ck;
+        ncase += case_shape(&s->stages[i], G, V, &cg, &ck);
         nbt += s->stages[i].n_branches;
         for (size_t b = 0; b < s->stages[i].n_branches; b++)
             ntt += s->stages[i].branches[b].n_to;
@@ -202,6 +251,9 @@ static cs_model *model_alloc(const cs_scenario *s)
     m->well_founded = cs_xcalloc(V, sizeof *m->well_founded);
     m->kind_rank = cs_xcalloc(V, sizeof *m->kind_rank);
     m->stages = cs_xcalloc(S, sizeof *m->stages);
+    m->cases = cs_xcalloc(ncase, sizeof *m->cases);
+    m->reference = cs_xcalloc(S * V, sizeof *m->reference);
+    m->last_open = cs_xcalloc(S * V, sizeof *m->last_open);
     m->category_mask = cs_xcalloc(s->n_categories, sizeof *m->category_mask);
     m->slope = cs_xcalloc(nbt, sizeof *m->slope);
     m->n_to = cs_xcalloc(nbt, sizeof *m->n_to);
@@ -211,8 +263,8 @@ static cs_model *model_alloc(const cs_scenario *s)
     m->cum = cs_xcalloc(ntab, sizeof *m->cum);
     m->stage_names = cs_xcalloc(S, sizeof *m->stage_names);
     bool ok = m->rate_per_day && m->kind_cum && m->well_founded && m->kind_rank && m->stages &&
-              m->category_mask && m->slope && m->n_to && m->to0 && m->targets && m->odds &&
-              m->cum && m->stage_names;
+              m->cases && m->reference && m->last_open && m->category_mask && m->slope && m->n_to &&
+              m->to0 && m->targets && m->odds && m->cum && m->stage_names;
     for (size_t i = 0; ok && i < S; i++)
         ok = (m->stage_names[i] = cs_xstrdup(s->stages[i].name)) != NULL;
     if (!ok) {
@@ -296,8 +348,35 @@ static int compile_incidents(const cs_scenario *s, cs_model *m, cs_error *err)
     return CS_OK;
 }
 
-/* Stage i's capacity, deadline, visits and queue, and its branches' slopes
- * and targets from *bi and *ti on (advanced past them). */
+/* Stage i's per-case table (durations and deadlines) from entry *ci on
+ * (advanced past it). */
+static int compile_cases(const cs_scenario *s, size_t i, cs_model *m, size_t *ci, cs_error *err)
+{
+    const cs_stage *st = &s->stages[i];
+    cs_mstage *ms = &m->stages[i];
+    size_t n = case_shape(st, m->n_groups, m->n_kinds, &ms->case_g, &ms->case_k);
+    ms->case0 = *ci;
+    ms->has_deadline = st->has_deadline;
+    for (size_t g = 0; g < m->n_groups; g++)
+        for (size_t k = 0; k < m->n_kinds; k++) {
+            cs_mcase *mc = &m->cases[ms->case0 + g * ms->case_g + k * ms->case_k];
+            const cs_deadline *d = cs_stage_deadline(s, st, k, g);
+            if (d->on && (!(d->days >= 0.0) || isnan(d->days)))
+                return cs_error_set(err, CS_EINVAL, "model: stage %s: invalid deadline", st->name);
+            mc->has_deadline = d->on;
+            mc->deadline_from_stage = d->on && d->from == CS_FROM_STAGE;
+            mc->deadline_days = d->on ? d->days : 0.0;
+            mc->deadline_outcome = (int32_t)d->outcome;
+            int rc = compile_duration(st, cs_stage_duration(s, st, k, g), mc, err);
+            if (rc != CS_OK)
+                return rc;
+        }
+    *ci += n;
+    return CS_OK;
+}
+
+/* Stage i's capacity, visits and queue, and its branches' slopes and
+ * targets from *bi and *ti on (advanced past them). */
 static int compile_stage(const cs_scenario *s, size_t i, cs_model *m, size_t *bi, size_t *ti,
                          cs_error *err)
 {
@@ -305,21 +384,14 @@ static int compile_stage(const cs_scenario *s, size_t i, cs_model *m, size_t *bi
     cs_mstage *ms = &m->stages[i];
     ms->has_capacity = st->has_staff;
     ms->capacity = st->capacity;
-    ms->has_deadline = st->has_deadline;
-    ms->deadline_from_stage = st->deadline_from == CS_FROM_STAGE;
-    ms->deadline_days = st->deadline_days;
-    ms->deadline_outcome = (int32_t)st->deadline_outcome;
-    if (st->has_deadline && (!(st->deadline_days >= 0.0) || isnan(st->deadline_days)))
-        return cs_error_set(err, CS_EINVAL, "model: stage %s: invalid deadline", st->name);
     ms->max_visits = st->max_visits;
     ms->visit_slot = st->max_visits > 1 ? (int32_t)m->n_visit_slots++ : -1;
     ms->priority = st->queue == CS_QUEUE_PRIORITY;
     ms->n_branches = (uint32_t)st->n_branches;
-    ms->reference = (uint32_t)st->reference_branch;
     ms->branch0 = *bi;
     for (size_t b = 0; b < st->n_branches; b++, (*bi)++) {
         const cs_branch *br = &st->branches[b];
-        m->slope[*bi] = b == st->reference_branch ? 0.0 : br->evidence_slope;
+        m->slope[*bi] = br->is_reference ? 0.0 : br->evidence_slope;
         if (!isfinite(m->slope[*bi]))
             return cs_error_set(err, CS_EINVAL, "model: stage %s: invalid evidence slope",
                                 st->name);
@@ -330,16 +402,18 @@ static int compile_stage(const cs_scenario *s, size_t i, cs_model *m, size_t *bi
             m->targets[*ti] =
                 br->to[j].is_stage ? (cs_mtarget)br->to[j].index : -(cs_mtarget)br->to[j].index - 1;
     }
-    return compile_duration(st, ms, err);
+    return CS_OK;
 }
 
 /* Every stage: its flat description, then its branch tables. */
 static int compile_stages(const cs_scenario *s, cs_model *m, cs_error *err)
 {
-    size_t bi = 0, ti = 0, tab = 0;
+    size_t bi = 0, ti = 0, tab = 0, ci = 0;
     for (size_t i = 0; i < m->n_stages; i++) {
         m->stages[i].table0 = tab;
         int rc = compile_stage(s, i, m, &bi, &ti, err);
+        if (rc == CS_OK)
+            rc = compile_cases(s, i, m, &ci, err);
         if (rc == CS_OK)
             rc = compile_branch_tables(s, i, m, err);
         if (rc != CS_OK)

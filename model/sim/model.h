@@ -18,24 +18,34 @@
 /* A target of a branch: stage index s >= 0, or outcome o as -(o + 1). */
 typedef int32_t cs_mtarget;
 
-/* One stage, flattened. */
-typedef struct cs_mstage {
-    bool has_capacity;    /* has_staff: at most `capacity` tracks in service, others queue */
-    uint64_t capacity;    /* places (valid when has_capacity) */
+/* What a stage does with the cases of one (group, kind): their duration
+ * law and their deadline. */
+typedef struct cs_mcase {
     cs_duration_kind dur; /* duration sampler */
     double dur_a, dur_b;  /* its parameters (see cs_duration; weibull stored as gsl wants) */
     bool has_deadline;
     bool deadline_from_stage;
     double deadline_days;
     int32_t deadline_outcome;
+} cs_mcase;
+
+/* One stage, flattened. */
+typedef struct cs_mstage {
+    bool has_capacity; /* has_staff: at most `capacity` tracks in service, others queue */
+    uint64_t capacity; /* places (valid when has_capacity) */
+    /* The cs_mcase of group g and kind k is cases[case0 + g * case_g + k *
+     * case_k]: one entry (strides 0) unless the scenario gives durations or
+     * deadlines per group or per kind. */
+    size_t case0;
+    uint32_t case_g, case_k;
+    bool has_deadline; /* some case has a deadline here */
     uint32_t max_visits;
     int32_t visit_slot; /* slot in a track's visit counters, or -1 if max_visits == 1 */
     bool priority;      /* queue by violation priority */
     bool has_slope;     /* some branch has a non-zero evidence slope */
     uint32_t n_branches;
-    uint32_t reference; /* index of the reference branch */
-    size_t branch0;     /* index of branch 0 in the per-branch arrays */
-    size_t table0;      /* offset of this stage in odds[] and cum[] */
+    size_t branch0; /* index of branch 0 in the per-branch arrays */
+    size_t table0;  /* offset of this stage in odds[] and cum[] */
 } cs_mstage;
 
 /* Everything the engine reads, owned by the model: it keeps no pointer to the
@@ -61,7 +71,10 @@ struct cs_model {
     double beta_a[2], beta_b[2]; /* evidence Beta by merit (0 unfounded, 1 well-founded) */
 
     /* Stages and branches. */
-    cs_mstage *stages; /* [S] */
+    cs_mstage *stages;  /* [S] */
+    cs_mcase *cases;    /* see cs_mstage */
+    uint8_t *reference; /* [S][V] each kind's reference branch at each stage */
+    uint8_t *last_open; /* [S][V] the last branch that applies to the kind */
     size_t n_visit_slots;
     size_t n_branches_total;
     double *slope;       /* [branch] evidence slope */

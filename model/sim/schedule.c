@@ -164,13 +164,16 @@ static void odds_row(const cs_dyn_stage *ds, const cs_model *m, size_t s, size_t
 {
     const cs_mstage *ms = &m->stages[s];
     size_t nb = ms->n_branches, G = m->n_groups, V = m->n_kinds;
+    /* A stage whose branches move has no branch for some kinds only
+     * (dynamics_model.c): the kind's reference is every kind's. */
+    size_t ref = m->reference[s * V + k];
     double p_ref = 1.0;
     for (size_t b = 0; b < nb; b++)
-        if (b != ms->reference)
+        if (b != ref)
             p_ref -= ds->p[b * G + g];
     for (size_t b = 0; b < nb; b++) {
         double o = 1.0;
-        if (b != ms->reference) {
+        if (b != ref) {
             o = ds->p[b * G + g] / p_ref * ds->kor[b * V + k];
             if (merit == 0)
                 o *= ds->uor[b];
@@ -275,7 +278,9 @@ void cs_dyn_duration(const cs_dyn_rt *rt, const cs_model *m, size_t s, double t,
                      double *b)
 {
     const cs_mdyn_stage *md = &rt->d->stage[s];
-    const cs_mstage *ms = &m->stages[s];
+    /* A moving duration is one law for every case (params.c): the stage's
+     * first case entry holds it. */
+    const cs_mcase *ms = &m->cases[m->stages[s].case0];
     double w0 = cs_mdyn_value(rt->d, md->dur[0], ms->dur_a, t);
     double w1 = cs_mdyn_value(rt->d, md->dur[1], ms->dur_b, t);
     *a = w0;
@@ -306,7 +311,8 @@ void cs_dyn_duration(const cs_dyn_rt *rt, const cs_model *m, size_t s, double t,
 
 double cs_dyn_deadline(const cs_dyn_rt *rt, const cs_model *m, size_t s, double t)
 {
-    return cs_mdyn_value(rt->d, rt->d->stage[s].deadline, m->stages[s].deadline_days, t);
+    const cs_mcase *mc = &m->cases[m->stages[s].case0]; /* one deadline for every case */
+    return cs_mdyn_value(rt->d, rt->d->stage[s].deadline, mc->deadline_days, t);
 }
 
 size_t cs_dyn_kind(const cs_model *m, size_t g, double t, double u)

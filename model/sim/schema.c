@@ -11,6 +11,7 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "casesim/measures.h"
@@ -165,4 +166,39 @@ const char *cs_display_name(cs_display d)
         return "days";
     }
     return "?";
+}
+
+size_t cs_schema_headline_rows(const char *const *names, size_t n_measures, cs_headline_row *out,
+                               size_t max)
+{
+    static const char prefix[] = "accountability_rate_";
+    size_t n = 0;
+    for (size_t h = 0; h < CS_SCHEMA_N_HEADLINES; h++) {
+        const cs_schema_headline *hl = &cs_schema_headlines[h];
+        /* By name: a file of an earlier casesim has fewer measures, so a
+         * measure's index there may differ from this build's. */
+        size_t at = 0;
+        while (at < n_measures && strcmp(names[at], cs_measure_table[hl->measure].name) != 0)
+            at++;
+        if (n < max) {
+            out[n].measure = at;
+            snprintf(out[n].label, sizeof out[n].label, "%s", hl->label);
+            out[n].display = hl->display;
+        }
+        n++;
+        if (hl->measure != CS_M_ACCOUNTABILITY)
+            continue;
+        for (size_t m = 0; m < n_measures; m++) {
+            if (strncmp(names[m], prefix, sizeof prefix - 1) != 0)
+                continue;
+            if (n < max) {
+                out[n].measure = m;
+                snprintf(out[n].label, sizeof out[n].label, "Accountability: %s",
+                         names[m] + sizeof prefix - 1);
+                out[n].display = CS_SHOW_PERCENT;
+            }
+            n++;
+        }
+    }
+    return n;
 }

@@ -26,8 +26,12 @@ for want in \
     "staff: 65 x caseload 20 = 1300 cases at once; queue: by violation priority" \
     "lognormal, median 150 days, 90% finish within 480 days, mean 226.4 days" \
     "deadline: 365 days from the incident; cases not finished by then end as time_barred" \
-    "-> prosecution_review and disciplinary_hearing (in parallel): reference 25%, african_descent 18%" \
-    "-> unsubstantiated: reference 75%, african_descent 82% (the rest)" \
+    "-> prosecution_review and disciplinary_hearing (in parallel):" \
+    "serious_injury, excessive_force, racial_profiling: reference 25%, african_descent 18%" \
+    "death: reference 40%, african_descent 30.51%" \
+    "-> unsubstantiated (the rest):" \
+    "death: reference 60%, african_descent 69.49%" \
+    "-> never_reported: reference 55%, african_descent 70% (the rest)" \
     "convicted            accountability (criminal)" \
     "compensated          redress" \
     "multiplies stages.investigation.staff by 1.5" \

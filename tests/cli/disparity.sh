@@ -7,7 +7,7 @@
 #    --decompose, equal one uninterrupted run (h5_same.py: every dataset,
 #    /disparity included);
 #  - `--only` keeps the decomposition's variants;
-#  - a file without branch_counts and kind_incidents (another build of
+#  - a file without branch_counts (another build of
 #    format 1.2) joins and resumes into a file without them.
 set -u
 : "${CASESIM:?CASESIM must name the casesim binary}"
@@ -88,7 +88,7 @@ expect_exit 0 "range without the new arrays" -- "$CASESIM" run "$minimal" -o old
 import sys, h5py
 with h5py.File(sys.argv[1], "r+") as f:
     for v in f["runs"]:
-        for name in ("branch_counts", "kind_incidents"):
+        for name in ("branch_counts",):
             del f["runs"][v][name]
     del f["disparity"]
 PY

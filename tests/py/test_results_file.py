@@ -152,9 +152,23 @@ check(row.n == len(x), "summary n counts the defined values")
 check(abs(row["mean"] - x.mean()) < 1e-12, "summary mean = numpy mean")
 check(abs(row.sd - x.std(ddof=1)) < 1e-12, "summary sd = numpy sd")
 if len(x) == REPLICATES:
-    half = T_975_5 * x.std(ddof=1) / math.sqrt(len(x))
-    check(abs(row.ci_high - row["mean"] - half) < 1e-9 and abs(row["mean"] - row.ci_low - half) < 1e-9,
-          "summary CI is the t interval")
+    # A share: the Wilson score interval with effective sample size
+    # n_eff = p (1 - p) / se^2 and the t quantile (analysis/README.md).
+    p, se = x.mean(), x.std(ddof=1) / math.sqrt(len(x))
+    n_eff = p * (1 - p) / se ** 2
+    t2n = T_975_5 ** 2 / n_eff
+    centre = (p + t2n / 2) / (1 + t2n)
+    half = T_975_5 / (1 + t2n) * math.sqrt(se ** 2 + T_975_5 ** 2 / (4 * n_eff ** 2))
+    check(abs(row.ci_low - (centre - half)) < 1e-9 and abs(row.ci_high - (centre + half)) < 1e-9,
+          "summary CI of a share is the effective-size Wilson interval")
+days = summary[(summary.variant == "baseline") & (summary.group == "all")
+               & (summary.measure == "time_to_end_mean")].iloc[0]
+y = f["runs/baseline/measures"][:, -1, measures.index("time_to_end_mean")]
+y = y[~np.isnan(y)]
+if len(y) == REPLICATES:
+    half = T_975_5 * y.std(ddof=1) / math.sqrt(len(y))
+    check(abs(days.ci_high - days["mean"] - half) < 1e-9 and abs(days["mean"] - days.ci_low - half) < 1e-9,
+          "summary CI of days is the t interval")
 
 comparison = pd.DataFrame(f["comparison"][:])
 for col in ("variant", "group", "measure", "units"):

@@ -14,18 +14,22 @@ void cs_exact_branch_probs(const cs_scenario *s, size_t i, size_t g, size_t k, i
                            bool flip, double *P)
 {
     const cs_stage *st = &s->stages[i];
+    uint32_t bit = UINT32_C(1) << k;
+    size_t ref = st->reference[k];
     double p_ref = 1.0;
     for (size_t b = 0; b < st->n_branches; b++)
-        if (!st->branches[b].is_reference)
-            p_ref -= st->branches[b].p[g];
+        if (b != ref && (st->branches[b].kinds & bit))
+            p_ref -= cs_branch_p(s, &st->branches[b], k, g);
     double odds[CS_MAX_BRANCHES], sum = 0.0;
     for (size_t b = 0; b < st->n_branches; b++) {
         const cs_branch *br = &st->branches[b];
-        if (br->is_reference) {
+        if (!(br->kinds & bit)) {
+            odds[b] = 0.0;
+        } else if (b == ref) {
             odds[b] = 1.0;
         } else {
             double uor = flip ? 1.0 / br->unfounded_odds_ratio : br->unfounded_odds_ratio;
-            odds[b] = br->p[g] / p_ref * br->kind_odds_ratio[k] * (wf ? 1.0 : uor) *
+            odds[b] = cs_branch_p(s, br, k, g) / p_ref * br->kind_odds_ratio[k] * (wf ? 1.0 : uor) *
                       exp(br->evidence_slope * (e - 0.5));
         }
         sum += odds[b];

@@ -11,8 +11,9 @@
  * target. The expected number of tracks taking branch b of stage i is
  * y[i] P_i[b]. Branch probabilities come straight from MODEL.md's
  * multinomial logit, computed from the scenario (not from the engine's
- * tables); they are averaged over the Beta evidence density with
- * Gauss-Legendre quadrature, then over merit and violation kinds.
+ * tables), with the branches that do not apply to a case's kind left out;
+ * they are averaged over the Beta evidence density with Gauss-Legendre
+ * quadrature, then over merit and violation kinds.
  */
 #ifndef CASESIM_TEST_EXACT_CHAIN_H
 #define CASESIM_TEST_EXACT_CHAIN_H
@@ -34,10 +35,11 @@ typedef struct cs_exact {
 } cs_exact;
 
 /* Branch probabilities of stage i for a case (group g, kind k, merit wf,
- * evidence e) into P[n_branches], by MODEL.md: odds_b = (p_b / p_ref) *
- * OR_kind * OR_unfounded * exp(slope (e - 0.5)) against the reference
- * branch. flip replaces every unfounded odds ratio by its inverse (a
- * deliberately wrong model, to show that a comparison can fail). */
+ * evidence e) into P[n_branches], by MODEL.md: the branches that apply to
+ * kind k, odds_b = (p_b / p_ref) * OR_kind * OR_unfounded * exp(slope (e -
+ * 0.5)) against kind k's reference branch; 0 for the others. flip
+ * replaces every unfounded odds ratio by its inverse (a deliberately wrong
+ * model, to show that a comparison can fail). */
 void cs_exact_branch_probs(const cs_scenario *s, size_t i, size_t g, size_t k, int wf, double e,
                            bool flip, double *P);
 

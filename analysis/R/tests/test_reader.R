@@ -13,11 +13,11 @@ check(rc == 0, "casesim run")
 s <- casesim_summary(path)
 check(is.data.frame(s) && is.character(s$variant) && is.character(s$measure), "summary strings")
 groups <- c("reference", "african_descent", "all")
-check(nrow(s) == 2 * length(groups) * 19, sprintf("summary rows %d", nrow(s)))
+check(nrow(s) == 2 * length(groups) * 23, sprintf("summary rows %d", nrow(s)))
 
 m <- casesim_array(path, "baseline", "measures")
 check(identical(names(m), c("replicate", "group", "measure", "value")), "array columns")
-check(nrow(m) == 5 * length(groups) * 19, "array rows")
+check(nrow(m) == 5 * length(groups) * 23, "array rows")
 check(identical(sort(unique(m$group)), sort(groups)), "group labels with all")
 check(identical(sort(unique(m$replicate)), 0:4), "replicate numbers")
 

@@ -34,11 +34,14 @@ def draw(res):
             ax.set_xlabel(res.year_axis())
         if ax.lines:
             ax.legend(fontsize=7, loc="upper left")
+        else:  # an empty panel says why
+            ax.text(0.5, 0.5, "no queue at any stage\nin this variant", transform=ax.transAxes,
+                    ha="center", va="center", fontsize=9, color="dimgrey")
     for j in range(n, rows * cols):
         axes[j // cols][j % cols].axis("off")
-    if top == 0:
-        fig.text(0.5, 0.5, "No queue formed at any stage in any variant", ha="center",
-                 fontsize=12, color="dimgrey")
+    if top == 0:  # every panel says it; the title says it once for all
+        fig.text(0.5, 0.01, "No queue formed at any stage in any variant", ha="center",
+                 fontsize=11, color="dimgrey")
     fig.suptitle("Backlog: cases waiting at each stage (shaded: the measured cohort window)")
     fig.tight_layout()
     return fig

@@ -7,7 +7,7 @@ import os
 
 import numpy as np
 
-from . import decision, disparity
+from . import decision, disparity, kinds
 from .base import percent_level
 
 # The figures the page places in its own sections; any other registered
@@ -35,6 +35,10 @@ def ci(r, scale=1.0, digits=1, sign=False, unit=""):
     hi = r.get("ci_high", r.get("diff_ci_high"))
     if m is None or np.isnan(m):
         return "n/a"
+    if sign and m == 0 and lo == 0 and hi == 0:
+        return "0 (no change)"  # the same in every replicate
+    if lo is not None and hi is not None and not np.isnan(lo):
+        digits = kinds.decimals(scale, lo, hi, digits)
     f = f"{{:{'+' if sign else ''}.{digits}f}}"
     s = f.format(scale * m) + unit
     if lo is not None and not np.isnan(lo):
@@ -87,18 +91,23 @@ def comparison_table(res):
     for v in res.variants[1:]:
         imp = res.row("comparison", v, mag, "impunity_rate")
         out.append(f"<tr><th class=row>{html.escape(v.replace('_', ' '))}</th>"
-                   f"<td>{money(cost_of(res, v))}</td><td>{ci(imp, 100, 1, True)}</td>"
+                   f"<td>{money(cost_of(res, v))}{kinds.currency(res)}</td><td>{ci(imp, 100, 1, True)}</td>"
                    f"<td>{ci(res.row('comparison', v, 'all', 'impunity_rate'), 100, 1, True)}</td>")
         if len(res.groups) > 1:
             out.append(f"<td>{ci(res.row('comparison', v, mag, 'accountability_ratio'), 1, 3, True)}</td>")
         out.append(f"<td>{ci(res.row('comparison', v, mag, 'redress_rate'), 100, 1, True)}</td>")
-        if imp is None or np.isnan(imp["cost_per_point"]):
-            cpp = "not defined: impunity does not fall"
+        if imp is None or np.isnan(imp["diff_ci_high"]):
+            cpp = "n/a"
+        elif imp["diff_ci_low"] > 0:
+            cpp = "not defined: impunity rises"
+        elif imp["diff_ci_high"] >= 0:
+            # Only a fall whose interval excludes 0 has a cost per point.
+            cpp = "none: the change is not distinguishable from zero"
         elif cost_of(res, v) == 0:
             cpp = "0 (no annual cost given)"
         else:
-            cpp = (f"{money(imp['cost_per_point'])} <span class=ci>[{money(imp['cost_per_point_low'])}, "
-                   f"{money(imp['cost_per_point_high'])}]</span>")
+            cpp = (f"{money(imp['cost_per_point'])}{kinds.currency(res)} <span class=ci>"
+                   f"[{money(imp['cost_per_point_low'])}, {money(imp['cost_per_point_high'])}]</span>")
         out.append(f"<td>{cpp}</td></tr>")
     out.append("</table>")
     return "".join(out)
@@ -111,19 +120,43 @@ def ranking_table(res):
     if len(res.groups) > 1:
         out.append(f"<th>Disparity ratio {ci_head}</th><th>Rank</th><th>Probability best</th>")
     out.append("</tr>")
-    for r in sorted(res.ranking.to_dict("records"), key=lambda r: (r["impunity_rank"] or 99, r["variant"])):
+    rows = sorted(res.ranking.to_dict("records"), key=lambda r: (r["impunity_rank"] or 99, r["variant"]))
+    imp = [ci({"mean": r["impunity_mean"], "ci_low": r["impunity_ci_low"],
+               "ci_high": r["impunity_ci_high"]}, 100, 1, unit="%") for r in rows]
+    ratio = [ci({"mean": r["ratio_mean"], "ci_low": r["ratio_ci_low"],
+                 "ci_high": r["ratio_ci_high"]}, 1, 3) for r in rows]
+    imp_rank = shared_ranks([r["impunity_rank"] for r in rows], imp)
+    ratio_rank = shared_ranks([r["ratio_rank"] for r in rows], ratio)
+    for i, r in enumerate(rows):
         out.append(
             f"<tr><th class=row>{html.escape(r['variant'].replace('_', ' '))}</th>"
-            f"<td>{money(r['annual_cost'])}</td>"
-            f"<td>{ci({'mean': r['impunity_mean'], 'ci_low': r['impunity_ci_low'], 'ci_high': r['impunity_ci_high']}, 100, 1, unit='%')}</td>"
-            f"<td>{r['impunity_rank'] or '&ndash;'}</td><td>{pct(r['impunity_p_best'])}</td>")
+            f"<td>{money(r['annual_cost'])}{kinds.currency(res)}</td>"
+            f"<td>{imp[i]}</td><td>{imp_rank[i]}</td><td>{pct(r['impunity_p_best'])}</td>")
         if len(res.groups) > 1:
-            out.append(
-                f"<td>{ci({'mean': r['ratio_mean'], 'ci_low': r['ratio_ci_low'], 'ci_high': r['ratio_ci_high']}, 1, 3)}</td>"
-                f"<td>{r['ratio_rank'] or '&ndash;'}</td><td>{pct(r['ratio_p_best'])}</td>")
+            out.append(f"<td>{ratio[i]}</td><td>{ratio_rank[i]}</td><td>{pct(r['ratio_p_best'])}</td>")
         out.append("</tr>")
     out.append("</table>")
+    if any(x.endswith("=") for x in imp_rank + ratio_rank):
+        out.append("<p class=meta>A rank with &ldquo;=&rdquo; (such as 2=): these variants print "
+                   "the same figure, so they share the rank; the order between them is not "
+                   "meaningful (see their probabilities of being best).</p>")
     return "".join(out)
+
+
+def shared_ranks(ranks, printed):
+    """The ranks as shown: variants whose figures print the same share the
+    best of their ranks, marked "=" (their order would mean nothing)."""
+    out = []
+    for i, r in enumerate(ranks):
+        mean = printed[i].split(" ")[0]  # the figure as printed, without its interval
+        same = [ranks[j] for j in range(len(ranks)) if printed[j].split(" ")[0] == mean and ranks[j]]
+        if not r:
+            out.append("&ndash;")
+        elif len(same) > 1:
+            out.append(f"{min(same)}=")
+        else:
+            out.append(f"{r}")
+    return out
 
 
 def timing_table(res):
@@ -228,11 +261,12 @@ def page(res, drawn):
             words += "No intervention or bundle lowers it on average."
         else:
             cost = cost_of(res, b["variant"])
+            d = kinds.decimals(100, imp["diff_ci_low"], imp["diff_ci_high"], 1)
             words += (f"The lowest impunity comes with <b>{e(b['variant'].replace('_', ' '))}</b>, "
-                      f"which lowers it by {-100 * imp['diff_mean']:.1f} percentage points "
-                      f"({percent_level(res)} confidence interval {-100 * imp['diff_ci_high']:.1f} to "
-                      f"{-100 * imp['diff_ci_low']:.1f})"
-                      + (f" for an annual cost of {money(cost)}" if cost > 0 else "")
+                      f"which lowers it by {-100 * imp['diff_mean']:.{d}f} percentage points "
+                      f"({percent_level(res)} confidence interval {-100 * imp['diff_ci_high']:.{d}f} to "
+                      f"{-100 * imp['diff_ci_low']:.{d}f})"
+                      + (f" for an annual cost of {money(cost)}{kinds.currency(res)}" if cost > 0 else "")
                       + f". It comes out best in {pct(b['impunity_p_best'])} of the bootstrap "
                       "resamples (see section 3).")
         p.append(f"<h2>Key finding</h2><p>{words}</p>")
@@ -245,8 +279,8 @@ def page(res, drawn):
     if any(m == 0 for m in medians):
         p.append("<p class=meta>A median of 0 days: a case that is never reported ends on the day "
                  "of the incident, and when more than half of the incidents are never reported the "
-                 "median time to the end of the case is 0. The mean and 90th percentile are in "
-                 "the results file (time_to_end_mean, time_to_end_p90).</p>")
+                 "median time to the end of the case is 0. The rows on reported cases give the "
+                 "time to the end of the case among the cases that were taken up.</p>")
     if len(res.variants) > 1:
         p.append("<details><summary>The same table for every intervention and bundle</summary>")
         for v in res.variants[1:]:
@@ -276,8 +310,11 @@ def page(res, drawn):
             "simulation cannot tell them apart.</p>")
         p.append(ranking_table(res))
 
+    # Where the disparity arises (section 4 when the file has two groups or
+    # more), then the sections of the headline violation kinds (unnumbered).
     where = disparity.section(res, lambda name: figure_html(res, drawn, name), 4)
     p.append(where)
+    p.append(kinds.sections(res, headline_table, comparison_table, ranking_table))
     n = 5 if where else 4
     p.append(f"<h2>{n}. Where complaints go</h2>")
     p.append(figure_html(res, drawn, "funnel"))
