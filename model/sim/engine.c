@@ -609,6 +609,15 @@ static void deadline_leave(ws *w, uint32_t t, double now)
     serve_waiting(w, s, now);
 }
 
+/* Counts a cohort track's choice of branch b (global index) at its stage
+ * (the row of all groups is summed at the end: sum_count_rows). */
+static inline void count_branch(ws *w, const track *tr, size_t b)
+{
+    const icase *c = &w->cases[tr->case_slot];
+    if (c->cohort)
+        w->out->branch_counts[(size_t)c->group * w->m->n_branches_total + b]++;
+}
+
 /* Track t completes service at its stage at time now. */
 static void complete(ws *w, uint32_t t, double now)
 {
@@ -623,6 +632,7 @@ static void complete(ws *w, uint32_t t, double now)
         st->service_n++;
     }
     size_t b = choose_branch(w, tr, now);
+    count_branch(w, tr, b);
     follow_branch(w, t, b, now);
     serve_waiting(w, s, now);
 }
@@ -1052,7 +1062,8 @@ static void add_counts(int64_t *restrict dst, const int64_t *restrict src, size_
 
 /* The counts the hot path leaves out (count_entry, track_end): the rows of
  * all groups, the period counts (the all-groups rows by calendar year) and
- * the cohort counts (the sums over kinds). Integer sums: exact in any order. */
+ * the cohort counts (the sums over kinds), and the all-groups row of the
+ * branch counts. Integer sums: exact in any order. */
 static void sum_count_rows(ws *w)
 {
     cs_replicate_result *r = w->out;
@@ -1080,6 +1091,9 @@ static void sum_count_rows(ws *w)
         add_counts(r->stage_entries, &r->kind_stage_entries[k * G1 * S], G1 * S);
         add_counts(r->outcome_counts, &r->kind_outcome_counts[k * G1 * O], G1 * O);
     }
+    size_t nb = w->m->n_branches_total; /* count_branch */
+    for (size_t g = 0; g < G; g++)
+        add_counts(&r->branch_counts[G * nb], &r->branch_counts[g * nb], nb);
 }
 
 static void compute_measures(ws *w)
