@@ -199,7 +199,8 @@ def draw_inputs(cal):
     ax.set_xlim(-0.1, 1.65)
     ax.set_xlabel("each input on its prior's 95% interval (0 = 2.5%, 1 = 97.5%)")
     ax.grid(axis="x", alpha=0.3)
-    ax.legend(fontsize=7, loc="lower right")
+    # above the axes: inside, it would cover the values written on the right
+    ax.legend(fontsize=7, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, frameon=False)
     fig.tight_layout()
     return fig
 
