@@ -45,6 +45,9 @@ typedef struct cs_calibration_targets {
 /* What a report shows of a calibration file. */
 typedef struct cs_calibration_file {
     char *scenario_name, *status, *stop, *message, *command_line;
+    char *method;          /* "imis", or "predictive" for a predictive check */
+    char *created;         /* when the file was made (UTC, ISO 8601) */
+    char *casesim_version; /* the casesim that made it */
     uint64_t seed, scale, evaluations, waves;
     double ess;
     size_t n_inputs;

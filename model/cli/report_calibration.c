@@ -56,21 +56,39 @@ int cs_cli_report_calibration(const char *path)
         return st == CS_EIO ? CS_EXIT_FAILURE : CS_EXIT_USAGE;
     }
     FILE *o = stdout;
-    fprintf(o, "Calibration of %s (%s)\n%s\n", c->scenario_name, c->status, c->message);
-    fprintf(o,
-            "Method: incremental mixture importance sampling; %llu evaluations in %llu "
-            "waves, %llu replicates each (--scale), seed %llu; effective sample size %.1f\n",
-            (unsigned long long)c->evaluations, (unsigned long long)c->waves,
-            (unsigned long long)c->scale, (unsigned long long)c->seed, c->ess);
-    if (c->evaluations > 0) {
+    bool pred = !strcmp(c->method, "predictive");
+    fprintf(o, "%s of %s (%s)\n%s\n", pred ? "Predictive check" : "Calibration", c->scenario_name,
+            c->status, c->message);
+    if (pred)
+        fprintf(o,
+                "Method: %llu points drawn from the scenario's uncertain inputs (Sobol), "
+                "%llu replicates each (--scale), seed %llu; no fit, no importance weights\n",
+                (unsigned long long)c->evaluations, (unsigned long long)c->scale,
+                (unsigned long long)c->seed);
+    else
+        fprintf(o,
+                "Method: incremental mixture importance sampling; %llu evaluations in %llu "
+                "waves, %llu replicates each (--scale), seed %llu; effective sample size %.1f\n",
+                (unsigned long long)c->evaluations, (unsigned long long)c->waves,
+                (unsigned long long)c->scale, (unsigned long long)c->seed, c->ess);
+    if (c->evaluations > 0 && !pred) {
         fprintf(o, "\nWhat the targets can tell apart\n");
         if (c->n_findings == 0)
             fprintf(o, "  Every input is informed by the targets and none is tied to another.\n");
         for (size_t i = 0; i < c->n_findings; i++)
             fprintf(o, "  %s\n", c->findings[i]);
         print_inputs(c, o);
-        print_targets(&c->fitted, "Fitted targets: observed against the posterior predictive", o);
-        print_targets(&c->held_out, "Held-out targets (not fitted): a test of prediction", o);
+    }
+    if (c->evaluations > 0) {
+        print_targets(&c->fitted,
+                      pred ? "Targets: observed against the predictive of the scenario's "
+                             "uncertain inputs"
+                           : "Fitted targets: observed against the posterior predictive",
+                      o);
+        print_targets(&c->held_out,
+                      pred ? "Held-out targets: observed against the same predictive"
+                           : "Held-out targets (not fitted): a test of prediction",
+                      o);
     }
     cs_calibration_file_free(c);
     if (fflush(o) != 0 || ferror(o)) {

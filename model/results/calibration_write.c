@@ -303,7 +303,7 @@ static int write_findings(hid_t cal, const cs_calibration *c, cs_error *err)
 /* /calibration's attributes: how the run ended. */
 static int write_run_attrs(hid_t cal, const cs_calibration *c, cs_error *err)
 {
-    int st = cs_h5_attr_string(cal, "method", "imis", err);
+    int st = cs_h5_attr_string(cal, "method", c->predictive_check ? "predictive" : "imis", err);
     if (st == CS_OK)
         st = cs_h5_attr_string(cal, "stop", cs_calib_status_name(c->status), err);
     if (st == CS_OK)
