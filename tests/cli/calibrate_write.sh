@@ -78,6 +78,9 @@ expect_message "no/fit.yaml was not written" "missing folder"
 expect_exit 2 "a predictive check given to --from" -- \
     "$CASESIM" calibrate --from pred.h5 --write-scenario p.yaml
 expect_message "a predictive check, not a calibration" "a predictive check given to --from"
+expect_exit 2 "a predictive check given to --posterior" -- \
+    "$CASESIM" run fit.yaml --posterior pred.h5 -o p.h5 -n 2
+expect_message "is a predictive check" "a predictive check given to --posterior"
 expect_exit 2 "another scenario text" -- \
     "$CASESIM" calibrate --from cal.h5 --write-scenario p.yaml fit.yaml
 expect_message "made from another scenario text" "another scenario text"
