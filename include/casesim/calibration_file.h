@@ -45,11 +45,15 @@ typedef struct cs_calibration_targets {
 /* What a report shows of a calibration file. */
 typedef struct cs_calibration_file {
     char *scenario_name, *status, *stop, *message, *command_line;
-    char *method;          /* "imis", or "predictive" for a predictive check */
+    char *method;          /* "imis", "optimize", or "predictive" for a predictive check; NULL in
+                              files of earlier builds (IMIS) */
     char *created;         /* when the file was made (UTC, ISO 8601) */
     char *casesim_version; /* the casesim that made it */
     uint64_t seed, scale, evaluations, waves;
     double ess;
+    /* A point fit's log-likelihood at the optimum on the fit's seeds and on
+     * fresh ones; NaN otherwise. */
+    double loglik_fit_seeds, loglik_fresh_seeds;
     size_t n_inputs;
     char **input_names;
     double *prior_median, *prior_lower, *prior_upper;

@@ -135,6 +135,16 @@ static int calibrated_scenario(const char *cal_path, const char *source, const c
     return st;
 }
 
+/* Why no fitted scenario can be written from calibration file f, or NULL. */
+static const char *not_writable(const cs_calibration_file *f)
+{
+    if (f->method && !strcmp(f->method, "predictive"))
+        return "a predictive check, not a calibration";
+    if (f->method && strcmp(f->method, "imis") != 0)
+        return "a point fit (--method optimize), which has no posterior to write";
+    return strcmp(f->status, "complete") != 0 ? "incomplete (resume it first)" : NULL;
+}
+
 int cs_cli_calibrate_write_scenario(const char *cal_path, const char *scenario, const char *target,
                                     bool force, cs_error *err)
 {
@@ -143,12 +153,12 @@ int cs_cli_calibrate_write_scenario(const char *cal_path, const char *scenario, 
     cs_scenario *s = NULL;
     char *source = NULL;
     int st = cs_calibration_file_read(cal_path, &f, err);
-    if (st == CS_OK && (strcmp(f->method, "imis") != 0 || strcmp(f->status, "complete") != 0))
+    const char *why = st != CS_OK ? NULL : not_writable(f);
+    if (why)
         st = cs_error_set(err, CS_EUSAGE,
-                          "%s is %s: a fitted scenario is written from a complete calibration",
-                          cal_path,
-                          strcmp(f->method, "imis") != 0 ? "a predictive check, not a calibration"
-                                                         : "incomplete (resume it first)");
+                          "%s is %s: a fitted scenario is written from a complete calibration "
+                          "(a posterior sample)",
+                          cal_path, why);
     if (st == CS_OK)
         st = cs_calibration_file_load(cal_path, &c, &source, err);
     if (st == CS_OK)

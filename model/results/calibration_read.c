@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <hdf5.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,8 +121,6 @@ static int read_attrs(hid_t f, hid_t cal, cs_calibration_file *c, cs_error *err)
     if (st == CS_OK)
         st = cs_h5_read_attr_string(f, "casesim_version", &c->casesim_version, err);
     if (st == CS_OK)
-        st = cs_h5_read_attr_string(cal, "method", &c->method, err);
-    if (st == CS_OK)
         st = cs_h5_read_attr_string(cal, "stop", &c->stop, err);
     if (st == CS_OK)
         st = cs_h5_read_attr_string(cal, "message", &c->message, err);
@@ -131,6 +130,14 @@ static int read_attrs(hid_t f, hid_t cal, cs_calibration_file *c, cs_error *err)
         st = cs_h5_read_attr_u64(cal, "evaluations", &c->evaluations, err);
     if (st == CS_OK)
         st = cs_h5_read_attr_u64(cal, "waves", &c->waves, err);
+    c->loglik_fit_seeds = c->loglik_fresh_seeds = NAN;
+    /* Optional in format 1.2: absent in files of builds before the point fit. */
+    if (st == CS_OK && H5Aexists(cal, "method") > 0)
+        st = cs_h5_read_attr_string(cal, "method", &c->method, err);
+    if (st == CS_OK && H5Aexists(cal, "loglik_fit_seeds") > 0)
+        st = cs_h5_read_attr_double(cal, "loglik_fit_seeds", &c->loglik_fit_seeds, err);
+    if (st == CS_OK && H5Aexists(cal, "loglik_fresh_seeds") > 0)
+        st = cs_h5_read_attr_double(cal, "loglik_fresh_seeds", &c->loglik_fresh_seeds, err);
     return st;
 }
 
