@@ -189,6 +189,9 @@ static void round_trip(const char *rel, const char *unc, uint64_t replicates)
     char *out = fitted_text(s, fit);
     cs_scenario *back = cs_test_scenario(out);
     ck_assert_uint_eq(back->n_uncertain_values, s->n_uncertain_values);
+    ck_assert_str_eq(back->description ? back->description : "",
+                     s->description ? s->description : "");
+    ck_assert_uint_eq(back->n_targets, s->n_targets);
     double *v = calloc(s->n_uncertain_values, sizeof *v);
     cs_scenario_uncertain_values(back, v);
     for (size_t d = 0; d < s->n_uncertain_values; d++)
@@ -270,6 +273,12 @@ static const char *UNC_KINDS =
     "    beta: {mean: 0.05, sd: 0.02}\n"
     "  - path: stages.independent_investigation.branches[1].unfounded_odds_ratio\n"
     "    gamma: {mean: 0.4, sd: 0.1}\n";
+
+START_TEST(test_round_trip_worked_example)
+{
+    round_trip("scenarios/worked_example.yaml", "", 1);
+}
+END_TEST
 
 START_TEST(test_round_trip_kinds)
 {
@@ -486,6 +495,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_correlated);
     tcase_add_test(tc, test_round_trip_dynamics);
     tcase_add_test(tc, test_round_trip_kinds);
+    tcase_add_test(tc, test_round_trip_worked_example);
     tcase_add_test(tc, test_conjugate_fitted);
     suite_add_tcase(s, tc);
     return s;
