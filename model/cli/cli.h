@@ -50,8 +50,9 @@ int cs_cli_report(int argc, char **argv);
 int cs_cli_calibrate_write_scenario(const char *cal_path, const char *scenario, const char *target,
                                     bool force, cs_error *err);
 
-/* The report of a calibration file (model/cli/report_calibration.c). */
-int cs_cli_report_calibration(const char *path);
+/* The report of a calibration file (model/cli/report_calibration.c) in
+ * format: a report_format of cli/report.h (text, CSV or markdown). */
+int cs_cli_report_calibration(const char *path, int format);
 
 /* casesim merge A.h5 B.h5 ... -o ALL.h5 (model/cli/merge.c). */
 int cs_cli_merge(int argc, char **argv);
