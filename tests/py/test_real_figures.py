@@ -386,7 +386,10 @@ def problems(path, text=None, pack=None):
     """Every problem found in one scenario (empty list: all good)."""
     pack = pack if pack is not None else load_pack()
     where = os.path.relpath(path, SRCDIR)
-    text, doc = read_scenario(path, text)
+    try:
+        text, doc = read_scenario(path, text)
+    except yaml.YAMLError as err:
+        return [f"{where}: not well-formed YAML: {err}"]
     out = []
     targets = doc.get("targets") or []
     if not targets:
