@@ -359,6 +359,17 @@ def check_priors(doc, where):
     return out
 
 
+def check_correlations(doc, where):
+    """Correlations name pairs of `uncertain:` entries by index."""
+    out = []
+    n = len(doc.get("uncertain") or [])
+    for c in doc.get("correlations") or []:
+        i, j = c["between"]
+        if not (0 <= i < n and 0 <= j < n and i != j and -1 < c["rho"] < 1):
+            out.append(f"{where}: correlation {c!r} does not name two of the {n} uncertain inputs")
+    return out
+
+
 def run_years(doc):
     t = doc["time"]
     y0 = t["start_year"]
@@ -404,6 +415,7 @@ def problems(path, text=None, pack=None):
     out += check_refs(text, pack, where)
     out += check_priors(doc, where)
     out += check_periods(doc, where)
+    out += check_correlations(doc, where)
     return out
 
 
