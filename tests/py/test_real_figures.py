@@ -346,7 +346,8 @@ def check_priors(doc, where):
         try:
             med = prior_median(e)
             paths = e["paths"] if "paths" in e else [e["path"]]
-            meds = med if isinstance(med, list) else [med]
+            # a Dirichlet gives one mean per path; a `shared` draw one median for all
+            meds = med if isinstance(med, list) else [med] * (len(paths) if e.get("shared") else 1)
             if len(meds) != len(paths):
                 out.append(f"{where}: {label}: {len(paths)} paths, {len(meds)} counts")
                 continue
