@@ -12,6 +12,7 @@ PACKAGES=(
   libpcg-cpp-dev
   libopenmpi-dev openmpi-bin
   python3-h5py python3-numpy python3-matplotlib python3-pandas
+  python3-yaml python3-pytest
   valgrind clang libclang-rt-14-dev libomp-dev time
 )
 

@@ -417,6 +417,60 @@ def problems(path, text=None, pack=None):
     out += check_priors(doc, where)
     out += check_periods(doc, where)
     out += check_correlations(doc, where)
+    out += check_structure(doc, where)
+    return out
+
+
+# ---------------------------------------------------------------- structure
+
+
+def _as_list(x):
+    return x if isinstance(x, list) else [x]
+
+
+def check_structure(doc, where):
+    """The current format's network rules, until casesim itself can read the
+    planned keys: one entry stage; every `to` names a stage or outcome;
+    every stage and outcome reachable; per kind, exactly one reference
+    branch and sum p < 1; violation shares sum to 1; every intervention path
+    names a number."""
+    out = []
+    stages = {st["name"]: st for st in doc["stages"]}
+    outcomes = set(doc["outcomes"])
+    kinds = [v["name"] for v in doc["violations"]]
+    total = sum(v["share"] for v in doc["violations"])
+    if abs(total - 1) > 1e-9:
+        out.append(f"{where}: violation shares sum to {total!r}")
+    entries = [n for n, st in stages.items() if st.get("entry")]
+    if len(entries) != 1:
+        out.append(f"{where}: {len(entries)} entry stages")
+    reached = set(entries)
+    for name, st in stages.items():
+        for k in kinds:
+            open_ = [b for b in st["branches"] if k in b.get("kinds", kinds)]
+            refs = [b for b in open_ if "p" not in b]
+            if len(refs) != 1:
+                out.append(f"{where}: stage {name}: kind {k} has {len(refs)} reference branches")
+            ps = [b["p"] for b in open_ if "p" in b]
+            sp = sum(p[k] if isinstance(p, dict) and k in p else p for p in ps if not isinstance(p, dict) or k in p)
+            if sp >= 1:
+                out.append(f"{where}: stage {name}: kind {k}: sum of p = {sp}")
+        for b in st["branches"]:
+            for t in _as_list(b["to"]):
+                if t not in stages and t not in outcomes:
+                    out.append(f"{where}: stage {name}: `to: {t}` names nothing")
+                reached.add(t)
+    for n in list(stages) + list(outcomes):
+        if n not in reached:
+            out.append(f"{where}: {n} is never reached")
+    for iv in doc.get("interventions") or []:
+        for ch in iv["changes"]:
+            try:
+                v = resolve(doc, ch["path"])
+                if not isinstance(v, (int, float, dict)):
+                    out.append(f"{where}: {iv['name']}: {ch['path']} is not a number")
+            except (KeyError, IndexError) as err:
+                out.append(f"{where}: {iv['name']}: {err}")
     return out
 
 
