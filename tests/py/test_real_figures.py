@@ -533,7 +533,7 @@ def _mutants(text):
     m = re.search(r"(\n\s+observed:\s*)(\d+)(\s)", text)
     if m:
         out.append(("observed count + 1", text[: m.start(2)] + str(int(m.group(2)) + 1) + text[m.end(2) :]))
-    m = re.search(r"(observed:\s*\{x:\s*)(\d+)", text)
+    m = re.search(r"(\n[ \t]+observed:\s*\{x:\s*)(\d+)", text)  # not in a comment
     if m:
         out.append(("observed x + 1", text[: m.start(2)] + str(int(m.group(2)) + 1) + text[m.end(2) :]))
     for line in text.splitlines(True):
