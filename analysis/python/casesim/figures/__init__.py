@@ -4,7 +4,8 @@
 
 writes into OUTDIR (default: RESULTS_figures/ beside the results file) one
 PNG per figure of FIGURES that applies to the file, and report.html, one
-self-contained page with the tables and the figures.
+self-contained page with the tables and the figures. A calibration file
+(casesim calibrate -o CAL.h5) gets its own figures and page (calibration.py).
 
 A new figure is one function in a module of its own (see funnel.py: a
 `draw(res)` returning a matplotlib figure, and a `FIGURE = Figure(...)`
@@ -17,7 +18,8 @@ import os
 import sys
 
 from ..results import DamagedFile, NotResults, Results
-from . import backlog, by_year, decision, disparity, effects, feedback, funnel, sensitivity
+from . import (backlog, by_year, calibration, decision, disparity, effects, feedback, funnel,
+               sensitivity)
 from .base import Figure, save  # noqa: F401  (Figure: for modules adding a figure)
 from .page import page
 
@@ -56,6 +58,11 @@ def main(argv=None, prog="python -m casesim.figures"):
         print(f"{name}: {args.results}: no such file", file=sys.stderr)
         return 2
     outdir = args.outdir or os.path.splitext(args.results)[0] + "_figures"
+    if calibration.is_calibration(args.results):
+        os.makedirs(outdir, exist_ok=True)
+        for w in calibration.write_all(args.results, outdir):
+            print(w)
+        return 0
     try:
         with Results(args.results) as res:
             os.makedirs(outdir, exist_ok=True)
