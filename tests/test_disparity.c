@@ -184,7 +184,7 @@ typedef struct names {
     char measure_text[64][160];
     const char *measures[64], *groups[CS_MAX_GROUPS], *stages[CS_MAX_STAGES];
     const char *violations[CS_MAX_VIOLATIONS], *branches[1024], *variants[1024];
-    char branch_text[1024][32];
+    char branch_text[1024][48]; /* "STAGE.BRANCH": two size_t and a dot */
     size_t branch_stage[1024];
     bool decomposition[1024];
     uint64_t equalised[1024];
