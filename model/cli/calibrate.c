@@ -339,34 +339,26 @@ typedef struct mpi_params {
     double target_ess, size_tol;
 } mpi_params;
 
-/* Rank 0: sends the other ranks "go", the settings and the scenario; they
- * load it and agree on the outcome. */
+/* Rank 0: sends the other ranks the settings and the scenario; they load it
+ * and agree on the outcome. */
 static int mpi_release(const cs_calibrate_config *cfg, const cs_scenario *s, cs_error *err)
 {
-    int go = -1; /* not an exit status: the calibration follows */
-    MPI_Bcast(&go, 1, MPI_INT, 0, MPI_COMM_WORLD);
     mpi_params q = {cfg->seed,      cfg->scale,     (uint64_t)cfg->threads, cfg->max_evaluations,
                     cfg->n_initial, cfg->wave_size, (uint64_t)cfg->method,  cfg->target_ess,
                     cfg->size_tol};
-    MPI_Bcast(&q, (int)sizeof q, MPI_BYTE, 0, MPI_COMM_WORLD);
-    char *path = s->path, *text = s->source;
-    size_t path_len = strlen(path), text_len = s->source_len;
-    int st = cs_mpi_bcast_bytes(MPI_COMM_WORLD, 0, &path, &path_len, err);
-    if (st == CS_OK)
-        st = cs_mpi_bcast_bytes(MPI_COMM_WORLD, 0, &text, &text_len, err);
-    if (st == CS_OK)
-        st = cs_mpi_agree(MPI_COMM_WORLD, CS_OK, err);
-    return st;
+    return cs_cli_mpi_release(&q, sizeof q, s, err);
 }
 
 /* Ranks other than 0: load the scenario rank 0 sends and run the same
  * calibration (its result is rank 0's to write). */
-static void mpi_follow_run(const mpi_params *q, const char *path, const char *text, size_t len,
-                           cs_error *err)
+static int mpi_follow_run(const void *params, const char *path, const char *text, size_t len,
+                          cs_error *err)
 {
+    const mpi_params *q = params;
     cs_scenario *s = NULL;
     int st = cs_scenario_load_string(text, len, path, &s, err);
-    if (cs_mpi_agree(MPI_COMM_WORLD, st, err) == CS_OK) {
+    st = cs_mpi_agree(MPI_COMM_WORLD, st, err);
+    if (st == CS_OK) {
         cs_calibrate_config cfg = {.method = (cs_calibrate_method)q->method,
                                    .seed = q->seed,
                                    .scale = q->scale,
@@ -379,34 +371,22 @@ static void mpi_follow_run(const mpi_params *q, const char *path, const char *te
                                    .size_tol = q->size_tol,
                                    .use_mpi = true};
         cs_calibration *c = NULL;
-        cs_calibrate_run(s, &cfg, &c, err);
+        st = cs_calibrate_run(s, &cfg, &c, err);
         cs_calibration_free(c);
     }
     cs_scenario_free(s);
+    return st;
 }
 
-/* Ranks other than 0: wait for rank 0's go; return rank 0's exit status. */
+/* Ranks other than 0: run the calibration rank 0 releases them to (a stop
+ * signal ends it after the wave, as on rank 0); rank 0's exit status. */
 static int mpi_follow(void)
 {
-    static cs_error err;
-    cs_error_clear(&err);
-    int go = 0;
-    MPI_Bcast(&go, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    if (go >= 0)
-        return go; /* rank 0 ended before the calibration: its exit status */
+    struct sigaction old[2];
+    cs_cli_signals_catch(on_signal, old);
     mpi_params q;
-    MPI_Bcast(&q, (int)sizeof q, MPI_BYTE, 0, MPI_COMM_WORLD);
-    char *path = NULL, *text = NULL;
-    size_t path_len = 0, text_len = 0;
-    int st = cs_mpi_bcast_bytes(MPI_COMM_WORLD, 0, &path, &path_len, &err);
-    if (st == CS_OK)
-        st = cs_mpi_bcast_bytes(MPI_COMM_WORLD, 0, &text, &text_len, &err);
-    if (st == CS_OK)
-        mpi_follow_run(&q, path, text, text_len, &err);
-    int rc = CS_EXIT_FAILURE;
-    MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    free(path);
-    free(text);
+    int rc = cs_cli_mpi_follow(&q, sizeof q, mpi_follow_run);
+    cs_cli_signals_restore(old);
     return rc;
 }
 #endif
@@ -488,16 +468,10 @@ static int calibrate_main(int argc, char **argv)
         return cs_cli_exit_code(st);
     }
     char *command_line = cs_cli_command_line(argc, argv);
-    struct sigaction sa, old_int, old_term;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESETHAND;
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
+    struct sigaction old[2];
+    cs_cli_signals_catch(on_signal, old);
     rc = command_line ? calibrate(&a, s, command_line, &err) : CS_EXIT_FAILURE;
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
+    cs_cli_signals_restore(old);
     free(command_line);
     cs_scenario_free(s);
     return rc;
@@ -506,40 +480,8 @@ static int calibrate_main(int argc, char **argv)
 int cs_cli_calibrate(int argc, char **argv)
 {
 #ifdef CASESIM_HAVE_MPI
-    int provided = MPI_THREAD_SINGLE;
-    if (MPI_Init_thread(NULL, NULL, MPI_THREAD_SERIALIZED, &provided) != MPI_SUCCESS) {
-        fprintf(stderr, "casesim calibrate: MPI could not be initialised\n");
-        return CS_EXIT_FAILURE;
-    }
-    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
-    MPI_Comm_rank(MPI_COMM_WORLD, &mpi.rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &mpi.size);
-    int rc;
-    if (mpi.size > 1 && provided < MPI_THREAD_SERIALIZED) {
-        if (mpi.rank == 0)
-            fprintf(stderr, "casesim calibrate: this MPI library does not provide "
-                            "MPI_THREAD_SERIALIZED, which the MPI run needs\n");
-        rc = CS_EXIT_FAILURE;
-    } else if (mpi.rank > 0) {
-        struct sigaction sa, old_int, old_term;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = on_signal;
-        sigemptyset(&sa.sa_mask);
-        sa.sa_flags = SA_RESETHAND;
-        sigaction(SIGINT, &sa, &old_int);
-        sigaction(SIGTERM, &sa, &old_term);
-        rc = mpi_follow();
-        sigaction(SIGINT, &old_int, NULL);
-        sigaction(SIGTERM, &old_term, NULL);
-    } else {
-        rc = calibrate_main(argc, argv);
-        /* To the other ranks: after the calibration if they were released,
-         * else in place of the release (they end at once with it). */
-        if (mpi.size > 1)
-            MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    }
-    MPI_Finalize();
-    return rc;
+    return cs_cli_mpi_command("calibrate", argc, argv, calibrate_main, mpi_follow, &mpi.rank,
+                              &mpi.size);
 #else
     return calibrate_main(argc, argv);
 #endif

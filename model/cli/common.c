@@ -139,3 +139,100 @@ const char *cs_cli_money(char *buf, size_t size, double v, int cents)
     buf[o] = '\0';
     return buf;
 }
+
+void cs_cli_signals_catch(void (*handler)(int), struct sigaction old[2])
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = handler;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESETHAND;
+    sigaction(SIGINT, &sa, &old[0]);
+    sigaction(SIGTERM, &sa, &old[1]);
+}
+
+void cs_cli_signals_restore(const struct sigaction old[2])
+{
+    sigaction(SIGINT, &old[0], NULL);
+    sigaction(SIGTERM, &old[1], NULL);
+}
+
+#ifdef CASESIM_HAVE_MPI
+#include <mpi.h>
+
+#include "casesim/engine_mpi.h"
+#include "casesim/scenario.h"
+
+int cs_cli_mpi_command(const char *command, int argc, char **argv, int (*leader)(int, char **),
+                       int (*follower)(void), int *rank, int *size)
+{
+    int provided = MPI_THREAD_SINGLE;
+    if (MPI_Init_thread(NULL, NULL, MPI_THREAD_SERIALIZED, &provided) != MPI_SUCCESS) {
+        fprintf(stderr, "casesim %s: MPI could not be initialised\n", command);
+        return CS_EXIT_FAILURE;
+    }
+    /* Errors on MPI calls come back as codes (checked where it matters) and a
+     * lost rank ends the job through mpirun, rather than aborting here. */
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    MPI_Comm_rank(MPI_COMM_WORLD, rank);
+    MPI_Comm_size(MPI_COMM_WORLD, size);
+    int rc;
+    if (*size > 1 && provided < MPI_THREAD_SERIALIZED) {
+        if (*rank == 0)
+            fprintf(stderr,
+                    "casesim %s: this MPI library does not provide "
+                    "MPI_THREAD_SERIALIZED, which the MPI run needs\n",
+                    command);
+        rc = CS_EXIT_FAILURE;
+    } else if (*rank > 0) {
+        rc = follower();
+    } else {
+        rc = leader(argc, argv);
+        /* The exit status, to the other ranks: if they were released, after
+         * the work; if not (an error, --help, nothing to do), in place of
+         * the release, and they end at once with it. */
+        if (*size > 1)
+            MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    }
+    MPI_Finalize();
+    return rc;
+}
+
+int cs_cli_mpi_release(const void *params, size_t size, const cs_scenario *s, cs_error *err)
+{
+    int go = -1; /* not an exit status: the work follows */
+    MPI_Bcast(&go, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    MPI_Bcast((void *)params, (int)size, MPI_BYTE, 0, MPI_COMM_WORLD);
+    char *path = s->path, *text = s->source;
+    size_t path_len = strlen(path), text_len = s->source_len;
+    int st = cs_mpi_bcast_bytes(MPI_COMM_WORLD, 0, &path, &path_len, err);
+    if (st == CS_OK)
+        st = cs_mpi_bcast_bytes(MPI_COMM_WORLD, 0, &text, &text_len, err);
+    if (st == CS_OK)
+        st = cs_mpi_agree(MPI_COMM_WORLD, CS_OK, err);
+    return st;
+}
+
+int cs_cli_mpi_follow(void *params, size_t size, cs_cli_mpi_work work)
+{
+    static cs_error err; /* large: keep it off the stack */
+    cs_error_clear(&err);
+    int go = 0;
+    MPI_Bcast(&go, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (go >= 0)
+        return go; /* rank 0 ended before releasing the ranks: its exit status */
+    MPI_Bcast(params, (int)size, MPI_BYTE, 0, MPI_COMM_WORLD);
+    char *path = NULL, *text = NULL;
+    size_t path_len = 0, text_len = 0;
+    int st = cs_mpi_bcast_bytes(MPI_COMM_WORLD, 0, &path, &path_len, &err);
+    if (st == CS_OK)
+        st = cs_mpi_bcast_bytes(MPI_COMM_WORLD, 0, &text, &text_len, &err);
+    if (st == CS_OK)
+        work(params, path, text, text_len, &err);
+    int rc = CS_EXIT_FAILURE;
+    MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    free(path);
+    free(text);
+    return rc;
+}
+#endif

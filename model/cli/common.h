@@ -8,6 +8,7 @@
 #ifndef CASESIM_CLI_COMMON_H
 #define CASESIM_CLI_COMMON_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -56,5 +57,45 @@ char *cs_cli_command_line(int argc, char **argv);
  * are, others with two decimals ("1,234.50"), |v| >= 1e15 in %g form.
  * Returns buf. */
 const char *cs_cli_money(char *buf, size_t size, double v, int cents);
+
+/* The signal handling of a long command: SIGINT and SIGTERM call handler
+ * (which sets the command's stop flag, so that it ends cleanly) and a second
+ * signal ends the program at once; the previous handlers go to old[0..1]
+ * for cs_cli_signals_restore. */
+void cs_cli_signals_catch(void (*handler)(int), struct sigaction old[2]);
+
+/* Puts back the handlers cs_cli_signals_catch saved in old. */
+void cs_cli_signals_restore(const struct sigaction old[2]);
+
+#ifdef CASESIM_HAVE_MPI
+struct cs_scenario;
+
+/* Runs a subcommand as an MPI job: initialises MPI (each rank's errors come
+ * back as codes), stores this rank and the number of ranks in *rank and
+ * *size, then rank 0 runs leader(argc, argv) and sends its exit status to
+ * the other ranks, which run follower(); finalises MPI. Returns this rank's
+ * exit status (CS_EXIT_FAILURE when MPI cannot start or lacks
+ * MPI_THREAD_SERIALIZED with more than one rank). */
+int cs_cli_mpi_command(const char *command, int argc, char **argv, int (*leader)(int, char **),
+                       int (*follower)(void), int *rank, int *size);
+
+/* Rank 0: releases the other ranks waiting in cs_cli_mpi_follow: sends
+ * "go", the size bytes at params and the scenario's path and text, and
+ * agrees with them on whether they loaded it. Returns CS_OK or the first
+ * error of any rank (err says it). */
+int cs_cli_mpi_release(const void *params, size_t size, const struct cs_scenario *s, cs_error *err);
+
+/* What a following rank does once released: params as rank 0 sent them,
+ * the scenario's path and text (not NUL-terminated; len bytes). Returns a
+ * library status (it must take part in the same collective calls as rank 0
+ * whatever happens). */
+typedef int (*cs_cli_mpi_work)(const void *params, const char *path, const char *text, size_t len,
+                               cs_error *err);
+
+/* Ranks other than 0: waits for rank 0's go; when released, receives size
+ * bytes of parameters into params (a caller's buffer) and the scenario and
+ * calls work. Returns rank 0's exit status. */
+int cs_cli_mpi_follow(void *params, size_t size, cs_cli_mpi_work work);
+#endif
 
 #endif

@@ -49,29 +49,6 @@ static void on_signal(int sig)
     stop_signal = sig;
 }
 
-/* The signal handlers of a run: SIGINT and SIGTERM set stop_signal (and a
- * second signal ends the program at once). */
-typedef struct signals {
-    struct sigaction old_int, old_term;
-} signals;
-
-static void signals_catch(signals *sv)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESETHAND;
-    sigaction(SIGINT, &sa, &sv->old_int);
-    sigaction(SIGTERM, &sa, &sv->old_term);
-}
-
-static void signals_restore(const signals *sv)
-{
-    sigaction(SIGINT, &sv->old_int, NULL);
-    sigaction(SIGTERM, &sv->old_term, NULL);
-}
-
 static void usage(FILE *to)
 {
     fprintf(
@@ -290,13 +267,13 @@ static int mpi_follow(void)
         }
     }
     if (st == CS_OK) {
-        signals sv;
-        signals_catch(&sv);
+        struct sigaction sv[2];
+        cs_cli_signals_catch(on_signal, sv);
         cs_point_source src;
         cs_draw_source draws;
         cs_run_config cfg = run_config(s, &q, variants, &src, &draws);
         cs_sim_run_mpi(s, &cfg, MPI_COMM_WORLD, &err);
-        signals_restore(&sv);
+        cs_cli_signals_restore(sv);
     }
     /* Rank 0's exit status, after it has published (or not) the file. */
     int rc = CS_EXIT_FAILURE;
@@ -691,8 +668,8 @@ static int run_and_publish(const run_args *a, const cs_scenario *s, uint64_t don
                            cs_safe_file *out, run_sink *rs, cs_error *err)
 {
     const run_opts *o = &a->o;
-    signals sv;
-    signals_catch(&sv);
+    struct sigaction sv[2];
+    cs_cli_signals_catch(on_signal, sv);
     cs_progress_init(&rs->progress, o->replicates, a->quiet);
     run_params p = {.seed = o->seed,
                     .first = o->first + done,
@@ -715,7 +692,7 @@ static int run_and_publish(const run_args *a, const cs_scenario *s, uint64_t don
                 a->resume ? "nothing was changed in" : "nothing was written to", a->output);
         rc = CS_EXIT_FAILURE;
     }
-    signals_restore(&sv);
+    cs_cli_signals_restore(sv);
     return rc;
 }
 
@@ -815,34 +792,7 @@ static int run_main(int argc, char **argv)
 int cs_cli_run(int argc, char **argv)
 {
 #ifdef CASESIM_HAVE_MPI
-    int provided = MPI_THREAD_SINGLE;
-    if (MPI_Init_thread(NULL, NULL, MPI_THREAD_SERIALIZED, &provided) != MPI_SUCCESS) {
-        fprintf(stderr, "casesim run: MPI could not be initialised\n");
-        return CS_EXIT_FAILURE;
-    }
-    /* Errors on MPI calls come back as codes (checked where it matters) and a
-     * lost rank ends the job through mpirun, rather than aborting here. */
-    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
-    MPI_Comm_rank(MPI_COMM_WORLD, &mpi.rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &mpi.size);
-    int rc;
-    if (mpi.size > 1 && provided < MPI_THREAD_SERIALIZED) {
-        if (mpi.rank == 0)
-            fprintf(stderr, "casesim run: this MPI library does not provide "
-                            "MPI_THREAD_SERIALIZED, which the MPI run needs\n");
-        rc = CS_EXIT_FAILURE;
-    } else if (mpi.rank > 0) {
-        rc = mpi_follow();
-    } else {
-        rc = run_main(argc, argv);
-        /* The exit status, to the other ranks: if they were released, after
-         * the run; if not (an error, --help, nothing to resume), in place of
-         * the release, and they end at once with it. */
-        if (mpi.size > 1)
-            MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    }
-    MPI_Finalize();
-    return rc;
+    return cs_cli_mpi_command("run", argc, argv, run_main, mpi_follow, &mpi.rank, &mpi.size);
 #else
     return run_main(argc, argv);
 #endif

@@ -39,24 +39,6 @@ static void on_signal(int sig)
     stop_signal = sig;
 }
 
-/* SIGINT and SIGTERM set stop_signal (a second one ends the program). */
-static void signals_catch(struct sigaction old[2])
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESETHAND;
-    sigaction(SIGINT, &sa, &old[0]);
-    sigaction(SIGTERM, &sa, &old[1]);
-}
-
-static void signals_restore(const struct sigaction old[2])
-{
-    sigaction(SIGINT, &old[0], NULL);
-    sigaction(SIGTERM, &old[1], NULL);
-}
-
 static void usage(FILE *to)
 {
     fprintf(to,
@@ -466,31 +448,22 @@ typedef struct mpi_params {
     uint64_t method, samples, trajectories, noise_points, seed, group_by_stage, threads, first;
 } mpi_params;
 
-/* Rank 0: sends the other ranks "go", the parameters and the scenario
- * text; they plan the same study (the points are functions of the
- * scenario and the options alone) and agree on the outcome. */
+/* Rank 0: sends the other ranks the parameters and the scenario text;
+ * they plan the same study (the points are functions of the scenario and
+ * the options alone) and agree on the outcome. */
 static int mpi_release(const sens_run *r, cs_error *err)
 {
-    int go = -1; /* not an exit status: the study follows */
-    MPI_Bcast(&go, 1, MPI_INT, 0, MPI_COMM_WORLD);
     const cs_study_options *o = &r->a.o;
     mpi_params q = {o->method, o->samples,        o->trajectories, o->noise_points,
                     o->seed,   o->group_by_stage, r->a.threads,    r->done};
-    MPI_Bcast(&q, (int)sizeof q, MPI_BYTE, 0, MPI_COMM_WORLD);
-    char *path = r->s->path, *text = r->s->source;
-    size_t path_len = strlen(path), text_len = r->s->source_len;
-    int st = cs_mpi_bcast_bytes(MPI_COMM_WORLD, 0, &path, &path_len, err);
-    if (st == CS_OK)
-        st = cs_mpi_bcast_bytes(MPI_COMM_WORLD, 0, &text, &text_len, err);
-    if (st == CS_OK)
-        st = cs_mpi_agree(MPI_COMM_WORLD, CS_OK, err);
-    return st;
+    return cs_cli_mpi_release(&q, sizeof q, r->s, err);
 }
 
 /* Ranks other than 0: plan the study rank 0 sends and run this rank's share. */
-static int mpi_follow_run(const mpi_params *q, const char *path, const char *text, size_t len,
+static int mpi_follow_run(const void *params, const char *path, const char *text, size_t len,
                           cs_error *err)
 {
+    const mpi_params *q = params;
     cs_scenario *s = NULL;
     cs_study *d = NULL;
     cs_study_options o = {.method = (cs_study_method)q->method,
@@ -505,41 +478,24 @@ static int mpi_follow_run(const mpi_params *q, const char *path, const char *tex
     st = cs_mpi_agree(MPI_COMM_WORLD, st, err);
     if (st == CS_OK) {
         struct sigaction old[2];
-        signals_catch(old);
+        cs_cli_signals_catch(on_signal, old);
         cs_table_source table;
         cs_point_source src;
         cs_run_config cfg = run_config(d, q->first, q->threads, &table, &src);
         cs_sim_run_mpi(s, &cfg, MPI_COMM_WORLD, err);
-        signals_restore(old);
+        cs_cli_signals_restore(old);
     }
     cs_study_free(d);
     cs_scenario_free(s);
     return st;
 }
 
-/* Ranks other than 0: wait for rank 0's go; return rank 0's exit status. */
+/* Ranks other than 0: run this rank's share of the study rank 0 releases
+ * them to; rank 0's exit status. */
 static int mpi_follow(void)
 {
-    static cs_error err;
-    cs_error_clear(&err);
-    int go = 0;
-    MPI_Bcast(&go, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    if (go >= 0)
-        return go; /* rank 0 ended before the study: its exit status */
     mpi_params q;
-    MPI_Bcast(&q, (int)sizeof q, MPI_BYTE, 0, MPI_COMM_WORLD);
-    char *path = NULL, *text = NULL;
-    size_t path_len = 0, text_len = 0;
-    int st = cs_mpi_bcast_bytes(MPI_COMM_WORLD, 0, &path, &path_len, &err);
-    if (st == CS_OK)
-        st = cs_mpi_bcast_bytes(MPI_COMM_WORLD, 0, &text, &text_len, &err);
-    if (st == CS_OK)
-        mpi_follow_run(&q, path, text, text_len, &err);
-    int rc = CS_EXIT_FAILURE;
-    MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    free(path);
-    free(text);
-    return rc;
+    return cs_cli_mpi_follow(&q, sizeof q, mpi_follow_run);
 }
 #endif
 
@@ -677,7 +633,7 @@ static int run_and_publish(sens_run *r, cs_error *err)
                 d->method == CS_STUDY_SOBOL ? "rows" : "trajectories", d->n_design, d->n_noise,
                 d->n_tornado, r->s->n_variants);
     struct sigaction old[2];
-    signals_catch(old);
+    cs_cli_signals_catch(on_signal, old);
     cs_progress_init(&r->progress, d->n_points, r->a.quiet);
     cs_progress_update(&r->progress, r->done);
     int st = execute(r, err);
@@ -691,7 +647,7 @@ static int run_and_publish(sens_run *r, cs_error *err)
                 r->a.resume ? "nothing was changed in" : "nothing was written to", r->a.output);
         rc = CS_EXIT_FAILURE;
     }
-    signals_restore(old);
+    cs_cli_signals_restore(old);
     return rc;
 }
 
@@ -722,31 +678,7 @@ static int sensitivity_main(int argc, char **argv)
 int cs_cli_sensitivity(int argc, char **argv)
 {
 #ifdef CASESIM_HAVE_MPI
-    int provided = MPI_THREAD_SINGLE;
-    if (MPI_Init_thread(NULL, NULL, MPI_THREAD_SERIALIZED, &provided) != MPI_SUCCESS) {
-        fprintf(stderr, "casesim " CMD ": MPI could not be initialised\n");
-        return CS_EXIT_FAILURE;
-    }
-    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
-    MPI_Comm_rank(MPI_COMM_WORLD, &mpi.rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &mpi.size);
-    int rc;
-    if (mpi.size > 1 && provided < MPI_THREAD_SERIALIZED) {
-        if (mpi.rank == 0)
-            fprintf(stderr, "casesim " CMD ": this MPI library does not provide "
-                            "MPI_THREAD_SERIALIZED, which the MPI run needs\n");
-        rc = CS_EXIT_FAILURE;
-    } else if (mpi.rank > 0) {
-        rc = mpi_follow();
-    } else {
-        rc = sensitivity_main(argc, argv);
-        /* To the other ranks: after the study if they were released, else
-         * in place of the release (they end at once with it). */
-        if (mpi.size > 1)
-            MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    }
-    MPI_Finalize();
-    return rc;
+    return cs_cli_mpi_command(CMD, argc, argv, sensitivity_main, mpi_follow, &mpi.rank, &mpi.size);
 #else
     return sensitivity_main(argc, argv);
 #endif
