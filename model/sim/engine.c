@@ -150,7 +150,8 @@ typedef struct group_acc {
     uint64_t acc_wf, acc_unf, red_wf;
     uint64_t cat_wf[CS_MAX_OUTCOMES];
     uint64_t ended, pending;
-    double time_sum;
+    uint64_t reported, reported_ended; /* cases that left the entry stage for another */
+    double time_sum, reported_time_sum;
 } group_acc;
 
 typedef struct ws {
@@ -193,9 +194,10 @@ typedef struct ws {
     bool fb_on;                     /* ended cases feed the feedback loops */
     bool rate_moves[CS_MAX_GROUPS]; /* arrivals by the non-homogeneous process */
     double next_update;             /* next break, month start or capacity change */
-    /* Measures by arrival year: [Y][G + 1] accumulators and coarse histograms. */
+    /* Measures by arrival year: [Y][G + 1] accumulators and coarse histograms
+     * of the times of all ended cases and of the reported ones. */
     group_acc *acc_year;
-    uint32_t *hist_year;
+    uint32_t *hist_year, *hist_year_rep;
     size_t n_arrival_years, first_arrival_year;
 
     cs_replicate_result *out;
@@ -435,9 +437,14 @@ static void acc_add(const cs_model *m, group_acc *a, const icase *c, bool ended,
         a->unfounded++;
         a->acc_unf += acc;
     }
+    a->reported += c->reported;
     if (ended) {
         a->ended++;
         a->time_sum += dt;
+        if (c->reported) {
+            a->reported_ended++;
+            a->reported_time_sum += dt;
+        }
     } else {
         a->pending++;
     }
@@ -457,8 +464,11 @@ static void year_add(ws *w, const icase *c, bool ended, double dt)
 {
     size_t y = arrival_year(w, c->t_arrival), G1 = w->m->n_groups + 1;
     acc_add(w->m, &w->acc_year[y * G1 + c->group], c, ended, dt);
-    if (ended)
-        w->hist_year[(y * G1 + c->group) * YB_BINS + year_bin(dt)]++;
+    if (ended) {
+        size_t at = (y * G1 + c->group) * YB_BINS + year_bin(dt);
+        w->hist_year[at]++;
+        w->hist_year_rep[at] += c->reported;
+    }
 }
 
 /* Adds cohort case c (ended at t, or pending if !ended) to the accumulators
@@ -1036,6 +1046,7 @@ static void ws_free(ws *w)
     cs_tallies_free(&w->tally);
     free(w->acc_year);
     free(w->hist_year);
+    free(w->hist_year_rep);
     if (w->m && w->m->dyn)
         cs_dyn_rt_free(&w->dyn);
 }
@@ -1086,8 +1097,11 @@ static int ws_init(ws *w, const cs_model *m, uint64_t seed, uint64_t replicate,
     w->n_arrival_years = out->dims.n_arrival_years;
     w->first_arrival_year = (size_t)floor(m->t_warmup / m->year_days + 1e-9);
     w->acc_year = calloc(w->n_arrival_years * (m->n_groups + 1), sizeof *w->acc_year);
-    w->hist_year = calloc(w->n_arrival_years * (m->n_groups + 1) * YB_BINS, sizeof *w->hist_year);
-    if (!w->rng || !w->st || !w->backlog || rc != CS_OK || !w->acc_year || !w->hist_year)
+    size_t n_hist = w->n_arrival_years * (m->n_groups + 1) * YB_BINS;
+    w->hist_year = calloc(n_hist, sizeof *w->hist_year);
+    w->hist_year_rep = calloc(n_hist, sizeof *w->hist_year_rep);
+    if (!w->rng || !w->st || !w->backlog || rc != CS_OK || !w->acc_year || !w->hist_year ||
+        !w->hist_year_rep)
         return cs_error_set(err, CS_ENOMEM, "engine: out of memory");
     w->rs = cs_gsl_pcg32_state(w->rng);
     /* 32 buckets per day of the run, at most 2^17 (512 KiB, so that memory
@@ -1135,11 +1149,15 @@ static void acc_sum(group_acc *all, const group_acc *a, size_t C)
     all->ended += a->ended;
     all->pending += a->pending;
     all->time_sum += a->time_sum;
+    all->reported += a->reported;
+    all->reported_ended += a->reported_ended;
+    all->reported_time_sum += a->reported_time_sum;
 }
 
-/* The measures x of accumulator a, with the median and 90th percentile of
- * its times given. */
-static void acc_measures(const group_acc *a, double median, double p90, size_t C, double *x)
+/* The measures x of accumulator a, with its histograms of the times of
+ * ended cases (h) and of reported ended cases (hr). */
+static void acc_measures(const group_acc *a, const uint32_t *h, const uint32_t *hr, size_t C,
+                         double *x)
 {
     double wf = (double)a->well_founded;
     x[CS_M_INCIDENTS] = (double)a->incidents;
@@ -1149,15 +1167,16 @@ static void acc_measures(const group_acc *a, double median, double p90, size_t C
     x[CS_M_REDRESS] = wf > 0 ? (double)a->red_wf / wf : NAN;
     x[CS_M_WRONGFUL_SANCTION] = a->unfounded > 0 ? (double)a->acc_unf / (double)a->unfounded : NAN;
     x[CS_M_TIME_MEAN] = a->ended > 0 ? a->time_sum / (double)a->ended : NAN;
-    x[CS_M_TIME_MEDIAN] = median;
-    x[CS_M_TIME_P90] = p90;
+    x[CS_M_TIME_MEDIAN] = year_quantile(h, a->ended, 0.5);
+    x[CS_M_TIME_P90] = year_quantile(h, a->ended, 0.9);
     x[CS_M_PENDING] = a->incidents > 0 ? (double)a->pending / (double)a->incidents : NAN;
     for (size_t k = 0; k < C; k++)
         x[CS_M_FIXED_COUNT + k] = wf > 0 ? (double)a->cat_wf[k] / wf : NAN;
-    /* Reported cases are not followed by arrival year (the `measures`
-     * array has them). */
-    x[CS_M_REPORTED] = x[CS_M_TIME_REPORTED_MEAN] = NAN;
-    x[CS_M_TIME_REPORTED_MEDIAN] = x[CS_M_TIME_REPORTED_P90] = NAN;
+    x[CS_M_REPORTED] = a->incidents > 0 ? (double)a->reported / (double)a->incidents : NAN;
+    x[CS_M_TIME_REPORTED_MEAN] =
+        a->reported_ended > 0 ? a->reported_time_sum / (double)a->reported_ended : NAN;
+    x[CS_M_TIME_REPORTED_MEDIAN] = year_quantile(hr, a->reported_ended, 0.5);
+    x[CS_M_TIME_REPORTED_P90] = year_quantile(hr, a->reported_ended, 0.9);
 }
 
 /* Each group's disparity measures in rows [G + 1][nm] against the
@@ -1221,15 +1240,17 @@ static void year_measures(ws *w)
     for (size_t y = 0; y < w->n_arrival_years; y++) {
         group_acc *a = &w->acc_year[y * G1];
         uint32_t *h = &w->hist_year[y * G1 * YB_BINS];
+        uint32_t *hr = &w->hist_year_rep[y * G1 * YB_BINS];
         for (size_t g = 0; g < G; g++) {
             acc_sum(&a[G], &a[g], C);
-            for (size_t b = 0; b < YB_BINS; b++)
+            for (size_t b = 0; b < YB_BINS; b++) {
                 h[G * YB_BINS + b] += h[g * YB_BINS + b];
+                hr[G * YB_BINS + b] += hr[g * YB_BINS + b];
+            }
         }
         double *rows = &w->out->measures_by_year[y * G1 * nm];
         for (size_t g = 0; g <= G; g++)
-            acc_measures(&a[g], year_quantile(&h[g * YB_BINS], a[g].ended, 0.5),
-                         year_quantile(&h[g * YB_BINS], a[g].ended, 0.9), C, &rows[g * nm]);
+            acc_measures(&a[g], &h[g * YB_BINS], &hr[g * YB_BINS], C, &rows[g * nm]);
         disparity_rows(rows, G, nm);
     }
 }
