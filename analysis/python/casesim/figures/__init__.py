@@ -3,8 +3,9 @@
     python -m casesim.figures RESULTS.h5 [-o OUTDIR]
 
 writes into OUTDIR (default: RESULTS_figures/ beside the results file) one
-PNG per figure of FIGURES that applies to the file, and report.html, one
-self-contained page with the tables and the figures.
+PNG per figure of FIGURES that applies to the file, one funnel per violation
+kind the scenario marks `headline: true` (funnel_kind_<kind>.png), and
+report.html, one self-contained page with the tables and the figures.
 
 A new figure is one function in a module of its own (see funnel.py: a
 `draw(res)` returning a matplotlib figure, and a `FIGURE = Figure(...)`
@@ -17,7 +18,7 @@ import os
 import sys
 
 from ..results import DamagedFile, NotResults, Results
-from . import backlog, by_year, decision, effects, feedback, funnel, sensitivity
+from . import backlog, by_year, decision, effects, feedback, funnel, kinds, sensitivity
 from .base import Figure, save  # noqa: F401  (Figure: for modules adding a figure)
 from .page import page
 
@@ -27,10 +28,11 @@ FIGURES = ([funnel.FIGURE, effects.FIGURE, backlog.FIGURE, by_year.FIGURE, feedb
 
 
 def write_all(res, outdir, figures=None):
-    """Draws every figure that applies to res into outdir, then
-    report.html; returns the paths written."""
+    """Draws every figure that applies to res into outdir (by default
+    FIGURES and a funnel per headline violation kind), then report.html;
+    returns the paths written."""
     drawn, written = {}, []
-    for fig in FIGURES if figures is None else figures:
+    for fig in FIGURES + kinds.figures(res) if figures is None else figures:
         if not fig.applies(res):
             continue
         path, png = save(fig.draw(res), outdir, fig.name)

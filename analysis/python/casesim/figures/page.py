@@ -310,7 +310,8 @@ def page(res, drawn):
             "simulation cannot tell them apart.</p>")
         p.append(ranking_table(res))
 
-    p.append(kinds.sections(res, headline_table, comparison_table, ranking_table))
+    p.append(kinds.sections(res, headline_table, comparison_table, ranking_table,
+                            lambda name: figure_html(res, drawn, name)))
     p.append("<h2>4. Where complaints go</h2>")
     p.append(figure_html(res, drawn, "funnel"))
     p.append("<h2>5. Backlogs over time</h2>")
@@ -333,7 +334,7 @@ def page(res, drawn):
         p.append(f"<h2>{section}. Feedback loops</h2>")
         p.append(figure_html(res, drawn, "feedback"))
         section += 1
-    others = [n for n in drawn if n not in PLACED]
+    others = [n for n in drawn if n not in PLACED and not n.startswith(kinds.FUNNEL_PREFIX)]
     if others:
         p.append(f"<h2>{section}. More figures</h2>")
         for n in others:
