@@ -19,34 +19,8 @@ set -u
 : "${CASESIM:?CASESIM must name the casesim binary}"
 : "${SRCDIR:?SRCDIR must name the source tree}"
 
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+. "$SRCDIR/tests/cli/lib.sh"
 minimal="$SRCDIR/scenarios/minimal.yaml"
-same="/usr/bin/python3 $SRCDIR/tests/support/h5_same.py"
-failures=0
-
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
-
-# expect_exit WANT DESCRIPTION -- COMMAND...
-expect_exit() {
-    local want=$1 what=$2
-    shift 3
-    "$@" >"$work/stdout" 2>"$work/stderr"
-    local got=$?
-    [ "$got" -eq "$want" ] || fail "$what: exit $got, expected $want; stderr: $(cat "$work/stderr")"
-}
-
-# expect_message TEXT DESCRIPTION: the last command's stderr mentions TEXT.
-expect_message() {
-    grep -q -- "$1" "$work/stderr" || fail "$2: the message does not say '$1': $(cat "$work/stderr")"
-}
-
-h5attr() { # h5attr FILE ATTR: a root attribute's value as h5dump prints it
-    h5dump -a "/$2" "$1" 2>/dev/null | sed -n 's/^ *(0): *//p' | tr -d '"'
-}
 
 cd "$work" || exit 1
 
@@ -154,8 +128,4 @@ wait $pid
 expect_exit 0 "uncertain resume" -- "$CASESIM" run "$unc" -o u_part.h5 --resume -t 2
 $same u_full.h5 u_part.h5 || fail "uncertain: interrupted + resumed differs from one run"
 
-if [ "$failures" -gt 0 ]; then
-    echo "$failures failure(s)" >&2
-    exit 1
-fi
-echo "merge and resume: all checks passed"
+finish "merge and resume"

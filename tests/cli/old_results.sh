@@ -13,29 +13,9 @@ set -u
 : "${CASESIM:?CASESIM must name the casesim binary}"
 : "${SRCDIR:?SRCDIR must name the source tree}"
 
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+. "$SRCDIR/tests/cli/lib.sh"
 old="$SRCDIR/tests/data/results/format_1.0_minimal.h5"
 next="$SRCDIR/tests/data/results/format_1.0_minimal_next.h5"
-failures=0
-
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
-
-# expect_exit WANT DESCRIPTION -- COMMAND...
-expect_exit() {
-    local want=$1 what=$2
-    shift 3
-    "$@" >"$work/stdout" 2>"$work/stderr"
-    local got=$?
-    [ "$got" -eq "$want" ] || fail "$what: exit $got, expected $want; stderr: $(cat "$work/stderr")"
-}
-
-expect_message() {
-    grep -q -- "$1" "$work/stderr" || fail "$2: the message does not say '$1': $(cat "$work/stderr")"
-}
 
 version() { h5dump -a format_version "$1" | sed -n 's/.*(0): \([0-9]*\), \([0-9]*\).*/\1.\2/p'; }
 
@@ -76,8 +56,4 @@ expect_message "results format version 2.3 cannot be read" "report of a 2.3 file
 expect_exit 2 "merge with a 2.3 file" -- "$CASESIM" merge "$old" "$work/v2.h5" -o "$work/m.h5"
 expect_message "results format version 2.3 cannot be read" "merge with a 2.3 file"
 
-if [ "$failures" -gt 0 ]; then
-    echo "$failures failure(s)" >&2
-    exit 1
-fi
-echo "old results files: all checks passed"
+finish "old results files"

@@ -9,25 +9,9 @@ set -u
 : "${CASESIM:?CASESIM must name the casesim binary}"
 : "${SRCDIR:?SRCDIR must name the source tree}"
 
-work=$(mktemp -d)
-trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
+. "$SRCDIR/tests/cli/lib.sh"
 minimal="$SRCDIR/scenarios/minimal.yaml"
 illustrative="$SRCDIR/scenarios/illustrative.yaml"
-failures=0
-
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
-
-# expect_exit WANT DESCRIPTION -- COMMAND...
-expect_exit() {
-    local want=$1 what=$2
-    shift 3
-    "$@" >"$work/stdout" 2>"$work/stderr"
-    local got=$?
-    [ "$got" -eq "$want" ] || fail "$what: exit $got, expected $want; stderr: $(cat "$work/stderr")"
-}
 
 # no_leftovers DIR: no temporary file of ours in DIR.
 no_leftovers() {
@@ -36,9 +20,6 @@ no_leftovers() {
     [ -z "$left" ] || fail "temporary file left behind: $left"
 }
 
-h5attr() { # h5attr FILE ATTR: the attribute's value as h5dump prints it
-    h5dump -a "/$2" "$1" 2>/dev/null | sed -n 's/^ *(0): *//p' | tr -d '"'
-}
 
 # 1. An existing file is never overwritten without --overwrite.
 d="$work/existing"
@@ -137,8 +118,4 @@ signal_run() {
 signal_run TERM 143
 signal_run INT 130
 
-if [ "$failures" -gt 0 ]; then
-    echo "$failures failure(s)" >&2
-    exit 1
-fi
-echo "run safety: all checks passed"
+finish "run safety"

@@ -14,26 +14,8 @@ set -u
 : "${CASESIM:?CASESIM must name the casesim binary}"
 : "${SRCDIR:?SRCDIR must name the source tree}"
 
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+. "$SRCDIR/tests/cli/lib.sh"
 sens="$SRCDIR/tests/data/valid/sensitivity.yaml"
-same="/usr/bin/python3 $SRCDIR/tests/support/h5_same.py"
-failures=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
-# expect_exit WANT DESCRIPTION -- COMMAND...
-expect_exit() {
-    local want=$1 what=$2
-    shift 3
-    "$@" >"$work/stdout" 2>"$work/stderr"
-    local got=$?
-    [ "$got" -eq "$want" ] || fail "$what: exit $got, expected $want; stderr: $(cat "$work/stderr")"
-}
-expect_message() {
-    grep -q -- "$1" "$work/stderr" || fail "$2: the message does not say '$1': $(cat "$work/stderr")"
-}
 cd "$work" || exit 1
 
 expect_exit 0 "help" -- "$CASESIM" sensitivity --help
@@ -241,5 +223,4 @@ expect_exit 0 "morris report" -- "$CASESIM" report m.h5
 grep -q "Morris screening" stdout || fail "the Morris report does not say so"
 grep -q "Mean absolute effect" stdout || fail "the Morris report lacks mu*"
 
-[ $failures -eq 0 ] || exit 1
-echo "sensitivity: all checks passed"
+finish "sensitivity"

@@ -5,14 +5,8 @@
 set -u
 : "${CASESIM:?CASESIM must name the casesim binary}"
 : "${SRCDIR:?SRCDIR must name the source tree}"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+. "$SRCDIR/tests/cli/lib.sh"
 cd "$work" || exit 1
-failures=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
 scenario="$SRCDIR/scenarios/minimal.yaml"
 export CASESIM PER=3 SLURM_CPUS_PER_TASK=1
 for task in 0 1 2 1; do
@@ -24,8 +18,4 @@ bash "$SRCDIR/scripts/slurm/merge.sbatch" results >merge.out 2>&1 ||
 "$CASESIM" run "$scenario" -o one.h5 -n 9 -q || fail "the single run failed"
 /usr/bin/python3 "$SRCDIR/tests/support/h5_same.py" one.h5 results/all.h5 ||
     fail "array tasks + merge differ from one run"
-if [ "$failures" -gt 0 ]; then
-    echo "$failures failure(s)" >&2
-    exit 1
-fi
-echo "slurm scripts: all checks passed"
+finish "slurm scripts"

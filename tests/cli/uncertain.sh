@@ -14,15 +14,8 @@ set -u
 : "${CASESIM:?CASESIM must name the casesim binary}"
 : "${SRCDIR:?SRCDIR must name the source tree}"
 
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+. "$SRCDIR/tests/cli/lib.sh"
 unc="$SRCDIR/tests/data/valid/uncertain.yaml"
-same="/usr/bin/python3 $SRCDIR/tests/support/h5_same.py"
-failures=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
 cd "$work" || exit 1
 
 # The same scenario without `uncertain:` and `correlations:` (the rest of
@@ -125,5 +118,4 @@ cp drawn.h5 part.h5
     fail "a drawn run resumed with --no-uncertainty"
 grep -q "without --no-uncertainty" err.txt || fail "resume: $(cat err.txt)"
 
-[ "$failures" -eq 0 ] && echo "uncertain: all checks passed"
-[ "$failures" -eq 0 ]
+finish "uncertain"
