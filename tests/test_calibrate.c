@@ -490,6 +490,87 @@ START_TEST(test_product_only)
 }
 END_TEST
 
+/* ------------------------------------------------------------- point fit */
+
+static void optimize_config(cs_calibrate_config *cfg, const cs_scenario *s, uint64_t scale,
+                            int threads)
+{
+    cs_calibrate_config_default(cfg, s);
+    cfg->method = CS_CALIBRATE_OPTIMIZE;
+    cfg->scale = scale;
+    cfg->threads = threads;
+    cfg->n_initial = 32;
+}
+
+/* The conjugate case as a point fit: with a Beta(1, 1) prior the posterior
+ * mode is the maximum-likelihood share x / n = 0.3. Under common random
+ * numbers the fit finds the p whose simulated share on the fit's seeds is
+ * the observed one, so it is off by the simulation's error in that share,
+ * sd sqrt(p (1 - p) / n_sim) with n_sim the simulated denominator (about
+ * 16 x 1250 = 20,000 cohort complaints here: sd 0.0032); tolerance 4 SE
+ * (false alarm 6e-5). The wrong answer 0.35 (x = 35) is 15 SE away. */
+START_TEST(test_optimize_conjugate)
+{
+    cs_scenario *s = scenario(
+        P_INV, "  - name: investigated\n"
+               "    share: {numerator: {stage: investigation}, denominator: {stage: complaint}}\n"
+               "    observed: {x: 30, n: 100}\n"
+               "    source: synthetic\n");
+    cs_calibrate_config cfg;
+    optimize_config(&cfg, s, 16, 2);
+    cs_calibration *c = calibrate(s, &cfg);
+    ck_assert_int_eq(c->status, CS_CALIB_CONVERGED);
+    ck_assert_int_eq(c->method, CS_CALIBRATE_OPTIMIZE);
+    /* the last point is the optimum on fresh seeds, with all the weight */
+    size_t last = c->n_points - 1;
+    ck_assert_double_eq(c->weight[last], 1.0);
+    double p = c->values[last], n_sim = c->sums[last * CS_TARGET_SUMS + 1];
+    double se = sqrt(0.3 * 0.7 / n_sim);
+    ck_assert_double_gt(n_sim, 15000);
+    ck_assert_msg(fabs(p - 0.3) < NSE * se, "optimum %g, exact 0.3, tol %g", p, NSE * se);
+    ck_assert(fabs(p - 0.35) > 3 * NSE * se);
+    ck_assert_double_eq(c->inputs[0].posterior.median, p);
+    /* fresh seeds: another simulation, with a finite likelihood */
+    ck_assert(c->loglik_fresh_seeds != c->loglik_fit_seeds);
+    ck_assert(isfinite(c->loglik_fresh_seeds));
+    ck_assert_double_eq(c->loglik[last], c->loglik_fresh_seeds);
+    /* the prediction there: the observed share is typical */
+    ck_assert(c->predictive[0].pit > 0.1 && c->predictive[0].pit < 0.9);
+    ck_assert(c->predictive[0].lower < 0.3 && c->predictive[0].upper > 0.3);
+    cs_calibration_free(c);
+    cs_scenario_free(s);
+}
+END_TEST
+
+/* The point fit is bit-identical on 1 and 2 threads (common random numbers
+ * are replicates 0 .. K - 1 whatever the thread count), stops short with a
+ * message at its evaluation limit, and changes with the seed. */
+START_TEST(test_optimize_threads)
+{
+    cs_scenario *s = two_targets(200, "false");
+    cs_calibrate_config cfg;
+    optimize_config(&cfg, s, 2, 1);
+    cfg.max_evaluations = 50;
+    cs_calibration *one = calibrate(s, &cfg);
+    cfg.threads = 2;
+    cs_calibration *two = calibrate(s, &cfg);
+    assert_same_sample(one, two);
+    ck_assert(!memcmp(one->sums, two->sums,
+                      one->n_points * one->n_targets * CS_TARGET_SUMS * sizeof *one->sums));
+    ck_assert_str_eq(one->message, two->message);
+    ck_assert_uint_eq(one->n_points, 50);
+    ck_assert_int_eq(one->status, CS_CALIB_MAX_EVALUATIONS);
+    ck_assert_ptr_nonnull(strstr(one->message, "STOPPED SHORT"));
+    cfg.seed = 8;
+    cs_calibration *other = calibrate(s, &cfg);
+    ck_assert(memcmp(one->loglik, other->loglik, one->n_points * sizeof *one->loglik) != 0);
+    cs_calibration_free(one);
+    cs_calibration_free(two);
+    cs_calibration_free(other);
+    cs_scenario_free(s);
+}
+END_TEST
+
 static Suite *calibrate_suite(void)
 {
     Suite *s = suite_create("calibrate");
@@ -505,6 +586,8 @@ static Suite *calibrate_suite(void)
     tcase_add_test(tc, test_holdout);
     tcase_add_test(tc, test_product_only);
     tcase_add_test(tc, test_recovery);
+    tcase_add_test(tc, test_optimize_conjugate);
+    tcase_add_test(tc, test_optimize_threads);
     suite_add_tcase(s, tc);
     return s;
 }

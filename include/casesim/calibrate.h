@@ -84,8 +84,16 @@ int cs_calibrate_synthetic(const cs_scenario *s, const double *values, uint64_t 
  * figure is undefined (an empty denominator, a zero ratio). */
 bool cs_target_observe(cs_target_spec *t, const double sums[CS_TARGET_SUMS]);
 
+/* How `casesim calibrate` fits. */
+typedef enum cs_calibrate_method {
+    CS_CALIBRATE_IMIS = 0,    /* a weighted posterior sample (the default) */
+    CS_CALIBRATE_OPTIMIZE = 1 /* a point fit: the posterior mode, no uncertainty */
+} cs_calibrate_method;
+
 /* What to run. */
 typedef struct cs_calibrate_config {
+    cs_calibrate_method method;
+
     uint64_t seed;               /* the master seed of the simulations and of IMIS */
     uint64_t scale;              /* K >= 1 replicates per evaluation */
     int threads;                 /* 0: OpenMP's default */
@@ -104,7 +112,14 @@ typedef struct cs_calibrate_config {
      * settings may differ. With the same settings, the continued run ends
      * exactly as an uninterrupted one. */
     const struct cs_calibration *resume;
+    /* CS_CALIBRATE_OPTIMIZE: stop once the simplex size (GSL's: the mean
+     * distance of its vertices from their centroid, on the transformed
+     * scales) is below this (0: CS_CALIBRATE_SIZE_TOL). max_evaluations
+     * bounds the Sobol start and the simplex's evaluations together. */
+    double size_tol;
 } cs_calibrate_config;
+
+#define CS_CALIBRATE_SIZE_TOL 1e-4
 
 /* Defaults: seed = the scenario's, scale 1, ESS 1000, 50000 evaluations. */
 void cs_calibrate_config_default(cs_calibrate_config *cfg, const cs_scenario *s);
@@ -151,14 +166,46 @@ typedef struct cs_calibration {
      * only: they are not written to the file, which stays bit-identical. */
     double seconds_total, seconds_engine;
     size_t evaluated; /* points evaluated by this call */
+    /* CS_CALIBRATE_OPTIMIZE (see cs_calibrate_run): the optimum's
+     * log-likelihood over the fitted targets on the fit's seeds and on fresh
+     * ones (NaN for IMIS), the simplex's iterations and its final size. */
+    cs_calibrate_method method;
+    double loglik_fit_seeds, loglik_fresh_seeds;
+    size_t iterations;
+    double simplex_size;
 } cs_calibration;
 
 /* Calibrates scenario s (which must have uncertain inputs and at least one
  * target that is not held out) under cfg, running IMIS to its stopping rule,
- * and summarises the result. Returns CS_OK (also when IMIS stopped short:
- * see status and message), CS_EINTERRUPTED (*stop; *out holds the finished
- * waves), CS_EINVAL (no inputs, no fitted target, bad cfg), CS_ENOMEM, or an
- * engine error. *out is owned by the caller in every case where it is set. */
+ * and summarises the result.
+ *
+ * With cfg->method CS_CALIBRATE_OPTIMIZE, a point fit instead: the maximum
+ * of the posterior density of the inputs in their own units (log prior +
+ * log-likelihood of the fitted targets) by GSL's Nelder-Mead
+ * (gsl_multimin_fminimizer_nmsimplex2). The simplex moves on transformed
+ * scales, logit for an input bounded on both sides (a probability), log for
+ * one bounded on one side (a rate, a duration), identity otherwise; the
+ * transformation only unbounds the search: the density maximised is the
+ * one in the inputs' units (no Jacobian), so that with a flat prior the
+ * optimum is the maximum-likelihood point. Every point is simulated in the
+ * same replicates 0 .. K - 1 of the seed (common random numbers: the
+ * log-likelihood is then a deterministic function of the inputs, which the
+ * simplex needs; the seed is never a parameter). The simplex starts from
+ * the best of the first n_initial (default max(500, 100 D)) Sobol points of
+ * the prior and stops when its size falls below size_tol (converged) or
+ * when max_evaluations points were evaluated (stopped short, said in the
+ * message). The optimum is then simulated again in replicates K .. 2K - 1
+ * (fresh seeds): a fit that exploits the particular noise of the fit's seeds
+ * shows a lower log-likelihood there. The result has every evaluated point
+ * (weight 0; their log-likelihoods on the fit's seeds) and, last, the
+ * optimum on fresh seeds with weight 1: the "posterior" is that point, its
+ * intervals have zero width and say nothing about uncertainty. The targets'
+ * predictive checks are 4000 draws of the observation model at the optimum
+ * on fresh seeds. Scenarios with a Dirichlet entry are refused (CS_EINVAL:
+ * its values are tied by their sum), as is cfg->resume. Returns CS_OK (also when IMIS stopped
+ * short: see status and message), CS_EINTERRUPTED (*stop; *out holds the finished waves), CS_EINVAL
+ * (no inputs, no fitted target, bad cfg), CS_ENOMEM, or an engine error. *out is owned by the
+ * caller in every case where it is set. */
 int cs_calibrate_run(const cs_scenario *s, const cs_calibrate_config *cfg, cs_calibration **out,
                      cs_error *err);
 

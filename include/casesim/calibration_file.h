@@ -45,8 +45,12 @@ typedef struct cs_calibration_targets {
 /* What a report shows of a calibration file. */
 typedef struct cs_calibration_file {
     char *scenario_name, *status, *stop, *message, *command_line;
+    char *method; /* "imis" or "optimize"; NULL in files of earlier builds (IMIS) */
     uint64_t seed, scale, evaluations, waves;
     double ess;
+    /* A point fit's log-likelihood at the optimum on the fit's seeds and on
+     * fresh ones; NaN otherwise. */
+    double loglik_fit_seeds, loglik_fresh_seeds;
     size_t n_inputs;
     char **input_names;
     double *prior_median, *prior_lower, *prior_upper;

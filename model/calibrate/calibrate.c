@@ -42,8 +42,7 @@ void cs_calibration_free(cs_calibration *c)
     free(c);
 }
 
-/* Monotonic wall-clock seconds. */
-static double now(void)
+double cs_calibrate_now(void)
 {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
@@ -75,9 +74,8 @@ static int check_setup(const cs_scenario *s, const cs_calibrate_config *cfg, cs_
     return CS_OK;
 }
 
-/* The log-likelihood over the fitted targets of each of n points. */
-static int score(const cs_scenario *s, const cs_calibrate_config *cfg, const double *sums, size_t n,
-                 double *loglik, cs_error *err)
+int cs_calibrate_score(const cs_scenario *s, const cs_calibrate_config *cfg, const double *sums,
+                       size_t n, double *loglik, cs_error *err)
 {
     size_t T = s->n_targets;
     for (size_t i = 0; i < n; i++) {
@@ -149,10 +147,10 @@ static int run_waves(const cs_scenario *s, const cs_calibrate_config *cfg, cs_ca
         if ((st = grow_sums(c, &cap, done + n, err)) != CS_OK)
             break;
         double *sums = c->sums + done * c->n_targets * CS_TARGET_SUMS;
-        double t0 = now();
+        double t0 = cs_calibrate_now();
         st = cs_calibrate_evaluate(s, cfg, z, n, done, sums, err);
-        c->seconds_engine += now() - t0;
-        if (st != CS_OK || (st = score(s, cfg, sums, n, ll, err)) != CS_OK ||
+        c->seconds_engine += cs_calibrate_now() - t0;
+        if (st != CS_OK || (st = cs_calibrate_score(s, cfg, sums, n, ll, err)) != CS_OK ||
             (st = cs_calib_imis_tell(m, ll, n, err)) != CS_OK)
             break;
         done += n;
@@ -259,6 +257,8 @@ int cs_calibrate_run(const cs_scenario *s, const cs_calibrate_config *cfg, cs_ca
     *out = NULL;
     cs_calib_imis_config ic;
     int st = check_setup(s, cfg, err);
+    if (st == CS_OK && cfg->method == CS_CALIBRATE_OPTIMIZE)
+        return cs_calibrate_optimize(s, cfg, out, err);
     if (st != CS_OK || (st = imis_config(s, cfg, &ic, err)) != CS_OK)
         return st;
     cs_calibration *c = calloc(1, sizeof *c);
@@ -269,7 +269,8 @@ int cs_calibrate_run(const cs_scenario *s, const cs_calibrate_config *cfg, cs_ca
     c->n_targets = s->n_targets;
     c->seed = cfg->seed;
     c->scale = cfg->scale;
-    double t0 = now();
+    c->loglik_fit_seeds = c->loglik_fresh_seeds = c->simplex_size = NAN;
+    double t0 = cs_calibrate_now();
     c->n_initial = ic.n_initial;
     c->wave_size = ic.wave_size;
     size_t done = 0;
@@ -287,7 +288,7 @@ int cs_calibrate_run(const cs_scenario *s, const cs_calibrate_config *cfg, cs_ca
         goto fail;
     }
     cs_calib_imis_free(m);
-    c->seconds_total = now() - t0;
+    c->seconds_total = cs_calibrate_now() - t0;
     *out = c;
     return st;
 fail:

@@ -112,23 +112,18 @@ static int summarise_correlation(const cs_scenario *s, cs_calibration *c, cs_err
     return st;
 }
 
-/* Target t's predictive draw at point i: its likelihood's observation model
- * given the point's sums, from the keyed stream (seed, CALIBRATION, i,
- * CS_CALIB_KEY_PREDICTIVE, t); in the figure's units (a share as a share).
- * NaN where the simulated figure is undefined. */
-static double predictive_draw(const cs_calibration *c, const cs_target_spec *t, size_t ti, size_t i,
-                              gsl_rng *r)
+double cs_calibrate_predictive_draw(const cs_calibration *c, const cs_target_spec *t, size_t ti,
+                                    const double *sums, uint64_t key, gsl_rng *r)
 {
     cs_calib_simulated sim;
-    const double *sums = c->sums + (i * c->n_targets + ti) * CS_TARGET_SUMS;
     if (!cs_target_simulated(t, sums, (double)c->scale, &sim))
         return NAN;
-    cs_stream_key key = {.seed = c->seed,
-                         .purpose = CS_STREAM_CALIBRATION,
-                         .replicate = i,
-                         .group = CS_CALIB_KEY_PREDICTIVE,
-                         .incident = ti};
-    cs_pcg32_from_key(cs_gsl_pcg32_state(r), &key);
+    cs_stream_key k = {.seed = c->seed,
+                       .purpose = CS_STREAM_CALIBRATION,
+                       .replicate = key,
+                       .group = CS_CALIB_KEY_PREDICTIVE,
+                       .incident = ti};
+    cs_pcg32_from_key(cs_gsl_pcg32_state(r), &k);
     double y = cs_calib_predictive_draw(&t->like, &sim, r);
     return (t->kind == CS_TARGET_SHARE || t->kind == CS_TARGET_COHORT_SHARE) &&
                    t->like.family != CS_CALIB_NORMAL
@@ -136,8 +131,7 @@ static double predictive_draw(const cs_calibration *c, const cs_target_spec *t, 
                : y;
 }
 
-/* The observed figure in the units of predictive_draw. */
-static double observed_of(const cs_target_spec *t)
+double cs_calibrate_observed_figure(const cs_target_spec *t)
 {
     return (t->kind == CS_TARGET_SHARE || t->kind == CS_TARGET_COHORT_SHARE) &&
                    t->like.family != CS_CALIB_NORMAL
@@ -155,12 +149,16 @@ static int summarise_targets(const cs_scenario *s, cs_calibration *c, cs_error *
     for (size_t t = 0; t < c->n_targets && st == CS_OK; t++) {
         const cs_target_spec *ts = &s->targets[t];
         for (size_t i = 0; i < c->n_points; i++)
-            y[i] = c->weight[i] > 0.0 ? predictive_draw(c, ts, t, i, r) : NAN;
+            y[i] = c->weight[i] > 0.0
+                       ? cs_calibrate_predictive_draw(
+                             c, ts, t, c->sums + (i * c->n_targets + t) * CS_TARGET_SUMS, i, r)
+                       : NAN;
         cs_error local = {0};
-        if (cs_calib_predictive_check(y, 1, c->weight, c->n_points, observed_of(ts),
-                                      &c->predictive[t], &local) != CS_OK) {
+        if (cs_calib_predictive_check(y, 1, c->weight, c->n_points,
+                                      cs_calibrate_observed_figure(ts), &c->predictive[t],
+                                      &local) != CS_OK) {
             /* No point with weight could produce the figure. */
-            c->predictive[t] = (cs_calib_predictive){.observed = observed_of(ts),
+            c->predictive[t] = (cs_calib_predictive){.observed = cs_calibrate_observed_figure(ts),
                                                      .mean = NAN,
                                                      .sd = NAN,
                                                      .lower = NAN,

@@ -44,6 +44,11 @@ static void usage(FILE *to)
                 "      --initial N            points of the first (Sobol) wave (default\n"
                 "                             max(500, 100 D))\n"
                 "      --wave N               points of every later wave (default max(100, 20 D))\n"
+                "      --method M             imis (default: a posterior sample) or optimize\n"
+                "                             (a point fit: Nelder-Mead on logit/log scales\n"
+                "                             with common random numbers, from the best of\n"
+                "                             --initial Sobol points, re-checked on fresh\n"
+                "                             seeds; no posterior uncertainty)\n"
                 "  -s, --seed N               master seed (default: the scenario's run.seed)\n"
                 "  -t, --threads N            OpenMP threads (default: all)\n"
                 "      --resume               continue the calibration in CAL.h5 (interrupted,\n"
@@ -58,6 +63,7 @@ typedef struct cal_args {
     const char *scenario, *output;
     uint64_t scale, ess, max_eval, initial, wave, seed, threads;
     bool have_seed, have_ess, have_max, have_scale, force, quiet, resume;
+    cs_calibrate_method method;
 } cal_args;
 
 /* One option into a; returns 0, or an exit status. */
@@ -81,6 +87,13 @@ static int take_option(int c, cal_args *a, char **argv)
         return cs_cli_parse_u64(C, "--initial", optarg, 2, 10000000, &a->initial) ? 2 : 0;
     case 'W':
         return cs_cli_parse_u64(C, "--wave", optarg, 1, 10000000, &a->wave) ? 2 : 0;
+    case 'm':
+        if (strcmp(optarg, "imis") == 0 || strcmp(optarg, "optimize") == 0) {
+            a->method = optarg[0] == 'o' ? CS_CALIBRATE_OPTIMIZE : CS_CALIBRATE_IMIS;
+            return 0;
+        }
+        fprintf(stderr, "casesim calibrate: --method must be imis or optimize, not '%s'\n", optarg);
+        return 2;
     case 's':
         a->have_seed = true;
         return cs_cli_parse_u64(C, "--seed", optarg, 0, UINT64_MAX, &a->seed) ? 2 : 0;
@@ -112,6 +125,7 @@ static int parse_args(int argc, char **argv, cal_args *a)
                                          {"max-evaluations", required_argument, NULL, 'M'},
                                          {"initial", required_argument, NULL, 'I'},
                                          {"wave", required_argument, NULL, 'W'},
+                                         {"method", required_argument, NULL, 'm'},
                                          {"seed", required_argument, NULL, 's'},
                                          {"threads", required_argument, NULL, 't'},
                                          {"force", no_argument, NULL, 'f'},
@@ -137,6 +151,10 @@ static int parse_args(int argc, char **argv, cal_args *a)
         return CS_EXIT_USAGE;
     }
     a->scenario = argv[optind];
+    if (a->resume && a->method == CS_CALIBRATE_OPTIMIZE) {
+        fprintf(stderr, "casesim calibrate: a point fit (--method optimize) cannot be resumed\n");
+        return CS_EXIT_USAGE;
+    }
     return -1;
 }
 
@@ -192,7 +210,11 @@ static int load_resume(const cal_args *a, const cs_scenario *s, cs_calibrate_con
     if (st != CS_OK)
         return st;
     const cs_calibration *c = *old;
-    if (strlen(source) != s->source_len || memcmp(source, s->source, s->source_len) != 0)
+    if (c->method == CS_CALIBRATE_OPTIMIZE)
+        st = cs_error_set(err, CS_EUSAGE,
+                          "%s holds a point fit (--method optimize), which cannot be resumed",
+                          a->output);
+    else if (strlen(source) != s->source_len || memcmp(source, s->source, s->source_len) != 0)
         st = cs_error_set(err, CS_EUSAGE,
                           "%s was made from another scenario text than %s: it cannot be "
                           "resumed with it",
@@ -228,6 +250,7 @@ static int calibrate(const cal_args *a, const cs_scenario *s, const char *comman
     if (a->have_max)
         cfg.max_evaluations = a->max_eval;
     cfg.n_initial = a->initial;
+    cfg.method = a->method;
     cfg.wave_size = a->wave;
     cfg.stop = &stop_signal;
     cfg.on_wave = on_wave;
@@ -238,7 +261,9 @@ static int calibrate(const cal_args *a, const cs_scenario *s, const char *comman
         st = cs_calibrate_run(s, &cfg, &c, err);
     cs_calibration_free(old);
     bool complete = st == CS_OK;
-    if (st == CS_EINTERRUPTED && c && c->n_points == 0 && !cfg.resume)
+    if (st == CS_EINTERRUPTED && a->method == CS_CALIBRATE_OPTIMIZE)
+        fprintf(stderr, "casesim calibrate: the point fit was interrupted; nothing was written\n");
+    else if (st == CS_EINTERRUPTED && c && c->n_points == 0 && !cfg.resume)
         fprintf(stderr, "casesim calibrate: interrupted before the first wave was finished; "
                         "nothing was written\n");
     else if ((st == CS_OK || st == CS_EINTERRUPTED) && c) {

@@ -22,8 +22,11 @@ static void print_inputs(const cs_calibration_file *c, FILE *o)
                  c->prior_upper[i]);
         snprintf(po, sizeof po, "%.4g [%.4g, %.4g]", c->posterior_median[i], c->posterior_lower[i],
                  c->posterior_upper[i]);
-        fprintf(o, "  %-40.40s %-30s %-30s %8.0f%%\n", c->input_names[i], pr, po,
-                100.0 * c->shrinkage[i]);
+        if (isnan(c->shrinkage[i]))
+            fprintf(o, "  %-40.40s %-30s %-30s %9s\n", c->input_names[i], pr, po, "n/a");
+        else
+            fprintf(o, "  %-40.40s %-30s %-30s %8.0f%%\n", c->input_names[i], pr, po,
+                    100.0 * c->shrinkage[i]);
     }
 }
 
@@ -57,14 +60,28 @@ int cs_cli_report_calibration(const char *path)
     }
     FILE *o = stdout;
     fprintf(o, "Calibration of %s (%s)\n%s\n", c->scenario_name, c->status, c->message);
-    fprintf(o,
-            "Method: incremental mixture importance sampling; %llu evaluations in %llu "
-            "waves, %llu replicates each (--scale), seed %llu; effective sample size %.1f\n",
-            (unsigned long long)c->evaluations, (unsigned long long)c->waves,
-            (unsigned long long)c->scale, (unsigned long long)c->seed, c->ess);
+    bool point = c->method && strcmp(c->method, "optimize") == 0;
+    if (point)
+        fprintf(o,
+                "Method: point fit (Nelder-Mead on logit/log scales, common random numbers); "
+                "%llu evaluations, %llu replicates each (--scale), seed %llu\n"
+                "A POINT FIT HAS NO POSTERIOR UNCERTAINTY: the posterior columns below are the "
+                "optimum, their intervals have no width, and the predictive intervals are the "
+                "observation model's at the optimum only.\n"
+                "Log-likelihood at the optimum: %.3f on the fit's seeds, %.3f on fresh seeds\n",
+                (unsigned long long)c->evaluations, (unsigned long long)c->scale,
+                (unsigned long long)c->seed, c->loglik_fit_seeds, c->loglik_fresh_seeds);
+    else
+        fprintf(o,
+                "Method: incremental mixture importance sampling; %llu evaluations in %llu "
+                "waves, %llu replicates each (--scale), seed %llu; effective sample size %.1f\n",
+                (unsigned long long)c->evaluations, (unsigned long long)c->waves,
+                (unsigned long long)c->scale, (unsigned long long)c->seed, c->ess);
     if (c->evaluations > 0) {
         fprintf(o, "\nWhat the targets can tell apart\n");
-        if (c->n_findings == 0)
+        if (point)
+            fprintf(o, "  Not assessed: a point fit has no posterior sample to read it from.\n");
+        else if (c->n_findings == 0)
             fprintf(o, "  Every input is informed by the targets and none is tied to another.\n");
         for (size_t i = 0; i < c->n_findings; i++)
             fprintf(o, "  %s\n", c->findings[i]);

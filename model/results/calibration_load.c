@@ -3,6 +3,7 @@
  * read back for `casesim calibrate --resume` (casesim/calibration_file.h).
  */
 #include <hdf5.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,6 +90,21 @@ static int read_state(hid_t cal, cs_calibration *c, cs_error *err)
     return st;
 }
 
+/* /calibration's method (absent in files of earlier builds: IMIS). */
+static int read_method(hid_t cal, cs_calibration *c, cs_error *err)
+{
+    char *m = NULL;
+    c->method = CS_CALIBRATE_IMIS;
+    c->loglik_fit_seeds = c->loglik_fresh_seeds = c->simplex_size = NAN;
+    if (H5Aexists(cal, "method") <= 0)
+        return CS_OK;
+    int st = cs_h5_read_attr_string(cal, "method", &m, err);
+    if (st == CS_OK && strcmp(m, "optimize") == 0)
+        c->method = CS_CALIBRATE_OPTIMIZE;
+    free(m);
+    return st;
+}
+
 int cs_calibration_file_load(const char *path, cs_calibration **out, char **source, cs_error *err)
 {
     *out = NULL;
@@ -109,6 +125,8 @@ int cs_calibration_file_load(const char *path, cs_calibration **out, char **sour
         st = read_points(cal, c, err);
     if (st == CS_OK)
         st = read_state(cal, c, err);
+    if (st == CS_OK)
+        st = read_method(cal, c, err);
     if (st == CS_OK)
         st = read_source(f, source, err);
     cs_h5_close(&cal);

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <hdf5.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,6 +126,14 @@ static int read_attrs(hid_t f, hid_t cal, cs_calibration_file *c, cs_error *err)
         st = cs_h5_read_attr_u64(cal, "evaluations", &c->evaluations, err);
     if (st == CS_OK)
         st = cs_h5_read_attr_u64(cal, "waves", &c->waves, err);
+    c->loglik_fit_seeds = c->loglik_fresh_seeds = NAN;
+    /* Optional in format 1.2: absent in files of builds before the point fit. */
+    if (st == CS_OK && H5Aexists(cal, "method") > 0)
+        st = cs_h5_read_attr_string(cal, "method", &c->method, err);
+    if (st == CS_OK && H5Aexists(cal, "loglik_fit_seeds") > 0)
+        st = cs_h5_read_attr_double(cal, "loglik_fit_seeds", &c->loglik_fit_seeds, err);
+    if (st == CS_OK && H5Aexists(cal, "loglik_fresh_seeds") > 0)
+        st = cs_h5_read_attr_double(cal, "loglik_fresh_seeds", &c->loglik_fresh_seeds, err);
     return st;
 }
 
@@ -181,7 +190,7 @@ void cs_calibration_file_free(cs_calibration_file *c)
 {
     if (!c)
         return;
-    char *strs[] = {c->scenario_name, c->status, c->stop, c->message, c->command_line};
+    char *strs[] = {c->scenario_name, c->status, c->stop, c->message, c->command_line, c->method};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         free(strs[i]);
     cs_h5_free_strings(c->input_names, c->n_inputs);

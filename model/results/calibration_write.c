@@ -303,7 +303,18 @@ static int write_findings(hid_t cal, const cs_calibration *c, cs_error *err)
 /* /calibration's attributes: how the run ended. */
 static int write_run_attrs(hid_t cal, const cs_calibration *c, cs_error *err)
 {
-    int st = cs_h5_attr_string(cal, "method", "imis", err);
+    bool point = c->method == CS_CALIBRATE_OPTIMIZE;
+    int st = cs_h5_attr_string(cal, "method", point ? "optimize" : "imis", err);
+    if (st == CS_OK && point)
+        st = cs_h5_attr_string(cal, "point_fit",
+                               "A point fit (the posterior mode by Nelder-Mead): the posterior "
+                               "is one point with all the weight, and its intervals say nothing "
+                               "about uncertainty.",
+                               err);
+    if (st == CS_OK && point)
+        st = cs_h5_attr_double(cal, "loglik_fit_seeds", c->loglik_fit_seeds, err);
+    if (st == CS_OK && point)
+        st = cs_h5_attr_double(cal, "loglik_fresh_seeds", c->loglik_fresh_seeds, err);
     if (st == CS_OK)
         st = cs_h5_attr_string(cal, "stop", cs_calib_status_name(c->status), err);
     if (st == CS_OK)

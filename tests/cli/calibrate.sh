@@ -12,6 +12,9 @@
 #    points (each replicate's values are one of them), the same for 1 and 2
 #    threads and for two replicate ranges merged; it cannot be merged with a
 #    run on the priors, and a scenario with other priors is refused;
+#  - --method optimize writes a point fit, the same with 1 and 2 threads,
+#    which the report calls one, with its log-likelihood on fresh seeds; it
+#    cannot be resumed, and an unknown method is refused;
 #  - an existing file is not replaced without --force; a scenario without
 #    targets, or without uncertain inputs, is refused and nothing is written.
 set -u
@@ -121,6 +124,22 @@ sed 's/beta: {mean: 0.2, sd: 0.08}/beta: {mean: 0.2, sd: 0.09}/' "$sc" >other_pr
 "$CASESIM" run other_prior.yaml --posterior straight.h5 -o op.h5 -q 2>err.txt
 [ $? -eq 2 ] || fail "a posterior applied to other priors"
 grep -q "not the one" err.txt || fail "no reason given for other priors"
+
+pt="--method optimize --initial 16 --scale 2 -q"
+# shellcheck disable=SC2086
+"$CASESIM" calibrate "$sc" -o fit1.h5 -t 1 $pt || fail "point fit with 1 thread"
+# shellcheck disable=SC2086
+"$CASESIM" calibrate "$sc" -o fit2.h5 -t 2 $pt || fail "point fit with 2 threads"
+$same fit1.h5 fit2.h5 >/dev/null || fail "point fits on 1 and 2 threads differ"
+rep=$("$CASESIM" report fit1.h5) || fail "report of a point fit"
+for want in "NO POSTERIOR UNCERTAINTY" "on fresh seeds" "Fitted targets"; do
+    case "$rep" in *"$want"*) ;; *) fail "point fit report lacks: $want" ;; esac
+done
+"$CASESIM" calibrate "$sc" -o fit1.h5 --resume -q 2>err.txt
+[ $? -eq 2 ] || fail "a point fit was resumed"
+"$CASESIM" calibrate "$sc" -o x.h5 --method simplex -q 2>err.txt
+[ $? -eq 2 ] || fail "an unknown method was accepted"
+[ -e x.h5 ] && fail "a file was written for an unknown method"
 
 if [ "$failures" -gt 0 ]; then
     echo "$failures failure(s)" >&2
