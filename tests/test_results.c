@@ -21,6 +21,8 @@ typedef struct synth {
     cs_group groups[2];
     cs_violation violations[1];
     cs_stage stages[2];
+    cs_branch branches[2][2];
+    cs_target targets[2][2];
     cs_outcome outcomes[3];
     char *categories[1];
     cs_intervention interventions[1];
@@ -50,8 +52,16 @@ static void synth_init(synth *x)
     x->violations[0] = (cs_violation){.name = "force"};
     s->n_violations = 1;
     s->violations = x->violations;
-    x->stages[0] = (cs_stage){.name = "intake"};
-    x->stages[1] = (cs_stage){.name = "investigation"};
+    /* intake -> investigation | dismissed; investigation -> disciplined | dismissed */
+    x->targets[0][0] = (cs_target){.is_stage = true, .index = 1};
+    x->targets[0][1] = (cs_target){.is_stage = false, .index = 0};
+    x->targets[1][0] = (cs_target){.is_stage = false, .index = 1};
+    x->targets[1][1] = (cs_target){.is_stage = false, .index = 0};
+    for (int i = 0; i < 2; i++)
+        for (int b = 0; b < 2; b++)
+            x->branches[i][b] = (cs_branch){.n_to = 1, .to = &x->targets[i][b]};
+    x->stages[0] = (cs_stage){.name = "intake", .n_branches = 2, .branches = x->branches[0]};
+    x->stages[1] = (cs_stage){.name = "investigation", .n_branches = 2, .branches = x->branches[1]};
     s->n_stages = 2;
     s->stages = x->stages;
     x->outcomes[0] = (cs_outcome){.name = "dismissed", .category = -1};

@@ -64,6 +64,9 @@ typedef struct cs_results_options {
                              design ("saltelli", "morris"): recorded as /uncertainty's
                              sampling, one replicate per point, and no /decision
                              (its points are not a sample of the prior) */
+    uint32_t omit_arrays; /* bit k: the optional array cs_schema_arrays[k]
+                             (CS_OPTIONAL_ARRAYS) is not written: a join or resume of
+                             files that lack it (cs_results_absent_arrays); 0: all */
 } cs_results_options;
 
 typedef struct cs_results_writer cs_results_writer;
@@ -241,7 +244,7 @@ typedef struct cs_results_decision {
     uint64_t draws, draws_dropped, replicates_per_draw;
     size_t n_lambda;
     double *lambda; /* [L] */
-    double *p_best; /* [L][n_variants] */
+    double *p_best; /* [L][variants decided on: all but the decomposition's] */
     double *evpi;   /* [L] per year */
     size_t n_frontier, n_ranking, n_evppi_sets, n_evppi_checks, n_split, n_portfolios;
     cs_results_frontier_row *frontier;
@@ -332,6 +335,11 @@ typedef struct cs_results_array {
  * major version, or lacks a part of the layout (the message says which);
  * CS_ENOMEM. */
 int cs_results_open(const char *path, cs_results **out, cs_error *err);
+
+/* The optional arrays (CS_OPTIONAL_ARRAYS of casesim/schema.h) that some
+ * variant of the open file r lacks, as a mask (bit k: cs_schema_arrays[k]):
+ * a file of format 1.0, 1.1 or of another build of 1.2. */
+uint32_t cs_results_absent_arrays(const cs_results *r);
 
 /* Reads the per-replicate dataset `name` (a dataset of the results schema,
  * e.g. "measures" or "backlog") of variant v (index into r->variants) whole

@@ -51,7 +51,8 @@ extern "C" {
  * by arrival year, feedback trajectories, the tables by arrival year; the
  * `kind` dimension, the per-kind arrays and tables, measures of reported
  * cases, the `currency` and `headline_violations` of /scenario, share
- * intervals kept inside [0, 1]). */
+ * intervals kept inside [0, 1]; branch_counts (CS_OPTIONAL_ARRAYS), the
+ * branch lists and /disparity). */
 #define CS_RESULTS_FORMAT "casesim-results"
 #define CS_RESULTS_VERSION_MAJOR 1
 #define CS_RESULTS_VERSION_MINOR 2
@@ -110,7 +111,10 @@ typedef enum cs_type {
       "/scenario/arrival_years", NULL,                                                             \
       "year of arrival of cohort incidents: the years of the run that overlap the cohort window")  \
     X(FEEDBACK, n_feedback, "feedback", (s)->n_feedback ? (s)->n_feedback : 1,                     \
-      "/scenario/feedbacks", NULL, "feedback loop (one row `none` when the scenario has none)")
+      "/scenario/feedbacks", NULL, "feedback loop (one row `none` when the scenario has none)")    \
+    X(BRANCH, n_branches, "branch", cs_scenario_n_branches(s), "/scenario/branches", NULL,         \
+      "branch of a stage: the stages' branches in stage order (/scenario/branch_stages names "     \
+      "the stage of each)")
 
 /* The arrival years of a scenario (casesim/dynamics.h). */
 struct cs_scenario;
@@ -237,6 +241,12 @@ typedef struct cs_result_dims {
           "Tracks of cohort incidents ending in each outcome, by whole years since the "           \
           "incident's arrival: [replicate, group (last: all), outcome, delay_year].",              \
           CS_DIM_GROUP, CS_DIM_OUTCOME, CS_DIM_DELAY_YEAR)                                         \
+    ARRAY(branch_counts, int64_t, CS_TYPE_I64, "tracks",                                           \
+          "Tracks of cohort incidents that finished a stage and took each of its branches: "       \
+          "[replicate, group (last: all), branch] (branches in /scenario/branches). Over the "     \
+          "stage_entries of the branch's stage: the rate at which the group's tracks reaching "    \
+          "the stage take the branch (/disparity/relative_rates).",                                \
+          CS_DIM_GROUP, CS_DIM_BRANCH)                                                             \
     SCALAR(replicate, uint64_t, CS_TYPE_U64, "replicate_index", "replicate number",                \
            "The replicate number each row holds (its random streams are keyed by it), so that "    \
            "files of different replicate ranges can be joined.")                                   \
@@ -276,6 +286,23 @@ enum cs_schema_array_index {
 #undef CS_ARRAY_INDEX_
         CS_SCHEMA_N_ARRAYS
 };
+
+/* The per-replicate arrays a file of format 1.2 may lack: those added by
+ * the 1.2 of where the disparity arises, which files of 1.0 and 1.1 and of
+ * other builds of 1.2 do not have. A join or resumed run of such a file
+ * leaves them out (cs_results_options.omit_arrays), and /disparity is then
+ * not computed. (The arrays with a `kind` axis, which such files may lack
+ * too, are left out of a join as a whole: cs_results_options.without_kinds;
+ * the time and calibration arrays are filled in: results/join.c.) */
+#define CS_OPTIONAL_ARRAYS(X) X(branch_counts)
+
+/* Whether cs_schema_arrays[k] is one of CS_OPTIONAL_ARRAYS. */
+static inline bool cs_schema_array_optional(int k)
+{
+#define CS_ARRAY_OPTIONAL_(member) || k == CS_ARRAY_##member
+    return false CS_OPTIONAL_ARRAYS(CS_ARRAY_OPTIONAL_);
+#undef CS_ARRAY_OPTIONAL_
+}
 
 /* --------------------------------------------------------- case records
  *

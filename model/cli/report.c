@@ -447,6 +447,16 @@ static void report_intro(const report *rp)
          group_label(rp, 0));
 }
 
+/* The variants compared with the baseline, the baseline included: all but
+ * the decomposition's (which explain the baseline; they are not choices). */
+static size_t n_compared(const cs_results *r)
+{
+    size_t n = 0;
+    for (size_t v = 0; v < r->n_variants; v++)
+        n += strcmp(r->variants[v].kind, "decomposition") != 0;
+    return n;
+}
+
 /* Section 1: the headline measures of every variant. */
 static int report_headlines(const report *rp)
 {
@@ -454,6 +464,8 @@ static int report_headlines(const report *rp)
     heading(rp, 2, "%d. Headline measures by victim group", 1 + before(rp));
     for (size_t v = 0; v < r->n_variants; v++) {
         const cs_results_variant *cv = &r->variants[v];
+        if (!strcmp(cv->kind, "decomposition"))
+            continue; /* the section on where the disparity arises reads them */
         variant_heading(rp, cv);
         if (print_headlines(rp, cv, false))
             return -1;
@@ -487,10 +499,12 @@ static int report_changes(const report *rp)
          "indicates a change larger than the simulation's noise; figures carry as many "
          "decimals as their interval needs.",
          rp->level);
-    if (r->n_variants < 2)
+    if (n_compared(r) < 2)
         para(rp, "This file holds only the baseline: there is nothing to compare.");
     for (size_t v = 1; v < r->n_variants; v++) {
         const cs_results_variant *cv = &r->variants[v];
+        if (!strcmp(cv->kind, "decomposition"))
+            continue;
         variant_heading(rp, cv);
         if (print_headlines(rp, cv, true))
             return -1;
@@ -563,6 +577,8 @@ static int kind_changes(const report *rp)
     int rc = table_row(&t, head);
     for (size_t v = 1; rc == 0 && v < r->n_variants; v++) {
         const char *name = r->variants[v].name;
+        if (!strcmp(r->variants[v].kind, "decomposition"))
+            continue; /* not compared: they explain the baseline */
         const cs_results_comparison_row *a =
             report_comparison(rp, name, group_key(rp, rp->mag), imp);
         const cs_results_comparison_row *b = report_comparison(rp, name, "all", imp);
@@ -615,7 +631,7 @@ static int report_headline_kinds(const report *rp, int number)
                  100 * n->mean / all->mean, r->path, kr.kind);
         if (print_headlines(&kr, &r->variants[0], false))
             return -1;
-        if (r->n_variants > 1) {
+        if (n_compared(r) > 1) {
             para(rp,
                  "\nChange against the baseline, for %s (of the groups other than the "
                  "reference, the one with the highest impunity for this kind at baseline) and "
@@ -635,9 +651,13 @@ static int report_human(const report *rp)
     report_intro(rp);
     if (!rp->kind && rp->sens && cs_report_sensitivity(rp, rp->sens))
         return -1;
-    int years = 4 + before(rp);
+    /* Where the disparity arises (all kinds together, two groups or more)
+     * comes after the ranking, then how fast. */
+    bool disparity = !rp->kind && rp->r->n_groups > 1;
+    int years = 4 + before(rp) + disparity;
     if ((decision_first(rp) && cs_report_decision(rp)) || report_headlines(rp) ||
         report_changes(rp) || report_ranking_section(rp) ||
+        (disparity && cs_report_disparity(rp, 4 + before(rp))) ||
         (!rp->kind && cs_report_years(rp, years)))
         return -1;
     if (!rp->kind && report_headline_kinds(rp, years + (rp->r->n_timing > 0)))
@@ -792,7 +812,9 @@ static int report_csv(const report *rp)
     cs_report_years_csv(rp);
     if (rp->sens && cs_report_sensitivity_csv(rp, rp->sens))
         return -1;
-    return cs_report_decision_csv(rp);
+    if (cs_report_decision_csv(rp))
+        return -1;
+    return cs_report_disparity_csv(rp);
 }
 
 /* ------------------------------------------------------------ the command */

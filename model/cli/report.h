@@ -136,4 +136,11 @@ int cs_report_sensitivity_csv(const report *rp, const cs_study_file *f);
 /* Which uncertainty the intervals of the tables cover, as a sentence. */
 const char *cs_report_interval_scope(const cs_results *r);
 
+/* The section on where the disparity arises (text or Markdown: relative
+ * rates, the decomposition, exposure per population) and its CSV rows.
+ * Return 0, or -1 on a failure to read /disparity or out of memory (after
+ * printing why to stderr). (cli/report_disparity.c) */
+int cs_report_disparity(const report *rp, int section);
+int cs_report_disparity_csv(const report *rp);
+
 #endif

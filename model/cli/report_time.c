@@ -34,7 +34,11 @@ static const cs_results_summary_year_row *year_summary(const report *rp, const c
 static int print_years(const report *rp)
 {
     const cs_results *r = rp->r;
-    size_t nv = r->n_variants < MAX_COLUMNS ? r->n_variants : MAX_COLUMNS;
+    /* The variants compared with the baseline (the decomposition's, which
+     * come last, have no rows by year). */
+    size_t nv = 0;
+    while (nv < r->n_variants && nv < MAX_COLUMNS && strcmp(r->variants[nv].kind, "decomposition"))
+        nv++;
     table t;
     table_init(&t, 1 + nv);
     const char *head[1 + MAX_COLUMNS] = {"Arrival year"};

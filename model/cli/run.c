@@ -88,6 +88,9 @@ static void usage(FILE *to)
         "  -t, --threads T          threads (default: OpenMP's, e.g. OMP_NUM_THREADS)\n"
         "      --only NAME,...      run only these interventions or bundles (the baseline\n"
         "                           always runs: every comparison needs it)\n"
+        "      --decompose          also run the variants that equalise, stage by stage, the\n"
+        "                           groups' branch probabilities, to decompose the baseline's\n"
+        "                           disparity by stage (as `run: decompose: true`)\n"
         "      --case-records N     also write one record per case for the first N\n"
         "                           replicates (large: use a few)\n"
         "      --first-replicate K  run replicates K .. K+N-1 (to split a run over jobs\n"
@@ -129,7 +132,8 @@ static int select_variants(const cs_scenario *s, const char *only, size_t **out,
         return CS_EXIT_FAILURE;
     }
     strcpy(list, only);
-    want[0] = true;
+    for (size_t i = 0; i < s->n_variants; i++) /* the decomposition's belong to the baseline */
+        want[i] = i == 0 || s->variants[i].kind == CS_VARIANT_DECOMPOSITION;
     int rc = CS_EXIT_OK;
     char *save = NULL;
     for (char *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
@@ -184,6 +188,7 @@ typedef struct run_params {
     uint64_t threads;
     uint64_t n_variants;     /* 0: all */
     uint64_t no_uncertainty; /* 1: the scenario's values, not draws */
+    uint64_t decompose;      /* 1: the scenario is decomposed (cs_scenario_decompose) */
 } run_params;
 
 /* The run's configuration for p, with the draws of the uncertain inputs
@@ -279,6 +284,8 @@ static int mpi_follow(void)
             st = cs_mpi_bcast_bytes(MPI_COMM_WORLD, 0, &text, &text_len, &err);
         if (st == CS_OK) {
             st = cs_scenario_load_string(text, text_len, path, &s, &err);
+            if (st == CS_OK && q.decompose)
+                st = cs_scenario_decompose(s, &err);
             st = cs_mpi_agree(MPI_COMM_WORLD, st, &err);
         }
     }
@@ -402,7 +409,8 @@ enum {
     OPT_OVERWRITE,
     OPT_RESUME,
     OPT_NO_UNCERTAINTY,
-    OPT_POSTERIOR
+    OPT_POSTERIOR,
+    OPT_DECOMPOSE
 };
 
 /* The command line of `casesim run`, parsed. */
@@ -412,7 +420,7 @@ typedef struct run_args {
     cs_posterior_draws draws; /* with --posterior */
     char sampling[64];        /* "posterior HASH" */
     uint64_t threads;
-    bool overwrite, quiet, resume;
+    bool overwrite, quiet, resume, decompose;
 } run_args;
 
 /* Applies option c (with its value optarg) to a. Returns -1 to go on, or
@@ -462,6 +470,9 @@ static int take_option(int c, run_args *a, char **argv)
     case OPT_POSTERIOR:
         a->posterior = optarg;
         return -1;
+    case OPT_DECOMPOSE:
+        a->decompose = true;
+        return -1;
     case 'q':
         a->quiet = true;
         return -1;
@@ -488,6 +499,7 @@ static int parse_args(int argc, char **argv, run_args *a)
         {"resume", no_argument, NULL, OPT_RESUME},
         {"no-uncertainty", no_argument, NULL, OPT_NO_UNCERTAINTY},
         {"posterior", required_argument, NULL, OPT_POSTERIOR},
+        {"decompose", no_argument, NULL, OPT_DECOMPOSE},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -540,7 +552,7 @@ static int check_args(const run_args *a)
  * (refusing those that differ). *done gets its finished replicates. Returns
  * -1 to go on, CS_EXIT_OK when there is nothing left to do, or an exit
  * status (the file is left untouched). */
-static int prepare_resume(run_args *a, const cs_scenario *s, cs_results **old, uint64_t *done,
+static int prepare_resume(run_args *a, cs_scenario *s, cs_results **old, uint64_t *done,
                           cs_error *err)
 {
     if (access(a->output, F_OK) != 0) {
@@ -551,6 +563,15 @@ static int prepare_resume(run_args *a, const cs_scenario *s, cs_results **old, u
         return CS_EXIT_USAGE;
     }
     int st = cs_results_open(a->output, old, err);
+    bool decomposed = false; /* the file holds the decomposition's variants */
+    for (size_t v = 0; st == CS_OK && v < (*old)->n_variants; v++)
+        decomposed |= strcmp((*old)->variants[v].kind, "decomposition") == 0;
+    if (st == CS_OK && decomposed)
+        st = cs_scenario_decompose(s, err);
+    if (st == CS_OK && a->decompose && !decomposed)
+        st = cs_error_set(err, CS_EINVAL,
+                          "%s was run without --decompose: resume it without --decompose",
+                          a->output);
     if (st == CS_OK)
         st = resume_options(*old, s, &a->o, done, err);
     if (st != CS_OK) {
@@ -599,7 +620,9 @@ static int open_output(const run_args *a, const cs_scenario *s, const char *comm
                               .variants = o->variants,
                               .case_record_replicates = o->case_records,
                               .uncertain_drawn = !o->no_uncertainty,
-                              .sampling = a->posterior ? a->sampling : NULL};
+                              .sampling = a->posterior ? a->sampling : NULL,
+                              /* what the resumed file lacks, the rest leaves out */
+                              .omit_arrays = *old ? cs_results_absent_arrays(*old) : 0};
     cs_result_dims d;
     cs_result_dims_of(s->n_variants ? s->variants[0].scenario : s, &d);
     if (*old && ((*old)->n_measures != d.n_measures || (*old)->n_violations == 0))
@@ -677,7 +700,8 @@ static int run_and_publish(const run_args *a, const cs_scenario *s, uint64_t don
                     .case_records = o->case_records > done ? o->case_records - done : 0,
                     .threads = a->threads,
                     .n_variants = o->n_variants,
-                    .no_uncertainty = o->no_uncertainty};
+                    .no_uncertainty = o->no_uncertainty,
+                    .decompose = s->has_decomposition};
     int st = execute(s, &p, o->variants, rs, err);
     cs_progress_finish(&rs->progress);
     /* A signal that arrives after the last replicate finished loses nothing:
@@ -742,6 +766,13 @@ static int run_main(int argc, char **argv)
         cs_cli_print_error("run", &err);
         fprintf(stderr, "casesim run: %s is not a valid scenario; nothing was written\n",
                 a.scenario_path);
+        return cs_cli_exit_code(st);
+    }
+    if (a.decompose && (st = cs_scenario_decompose(s, &err)) != CS_OK) {
+        cs_cli_print_error("run", &err);
+        fprintf(stderr, "casesim run: --decompose: %s cannot be decomposed; nothing was written\n",
+                a.scenario_path);
+        cs_scenario_free(s);
         return cs_cli_exit_code(st);
     }
     char *command_line = NULL;

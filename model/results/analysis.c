@@ -21,6 +21,7 @@
 #include "casesim/rng.h"
 #include "casesim/stats.h"
 #include "core/alloc.h"
+#include "results/disparity_file.h"
 #include "results/h5util.h"
 #include "results/internal.h"
 #include "results/schema.h"
@@ -44,6 +45,7 @@ typedef struct block {
 typedef struct work {
     const cs_analysis_input *in;
     size_t M, V, row; /* row = (n_groups + 1) * M values per block and replicate */
+    size_t VR;        /* variants compared and ranked: [0, VR) */
     size_t R, rec;    /* replicates; values per replicate record */
     size_t m_imp, m_ratio;
     bool *share;        /* [M] the measure is a share, its interval kept in [0, 1] */
@@ -115,8 +117,8 @@ static int find_criteria(work *w, cs_error *err)
 static int tables_alloc(const work *w, cs_analysis_tables *out, cs_error *err)
 {
     out->summary = cs_xcalloc(w->V * w->row, sizeof *out->summary);
-    out->comparison = cs_xcalloc(w->V * w->row, sizeof *out->comparison);
-    out->ranking = cs_xcalloc(w->V, sizeof *out->ranking);
+    out->comparison = cs_xcalloc(w->VR * w->row, sizeof *out->comparison);
+    out->ranking = cs_xcalloc(w->VR, sizeof *out->ranking);
     if (!out->summary || !out->comparison || !out->ranking)
         return cs_error_set(err, CS_ENOMEM, "out of memory for the analysis tables");
     return CS_OK;
@@ -129,7 +131,7 @@ static int work_alloc(work *w, size_t rec, size_t n, cs_analysis_tables *outs, c
     size_t per = 0, crit = 0, rows = 0;
     w->rec = rec;
     if (w->in->replicates > SIZE_MAX || !cs_size_mul(w->R, rec, &per) ||
-        !cs_size_mul(per, sizeof(double), &per) || !cs_size_mul(w->R, w->V, &crit) ||
+        !cs_size_mul(per, sizeof(double), &per) || !cs_size_mul(w->R, w->VR, &crit) ||
         !cs_size_mul(crit, sizeof(double), &crit) || !cs_size_mul(w->V, w->row, &rows) ||
         !cs_size_mul(rows, sizeof *outs->summary, &rows))
         return cs_error_set(err, CS_ELIMIT, "the results file is too large to analyse here");
@@ -236,7 +238,7 @@ static int comparison_row(const work *w, const block *bk, size_t v, size_t g, si
 static int analyse_variant(work *w, block *bk, size_t v, const double *x, cs_error *err)
 {
     cs_analysis_tables *out = bk->out;
-    for (size_t r = 0; r < w->R; r++) {
+    for (size_t r = 0; r < w->R && v < w->VR; r++) {
         const double *at = x + r * w->rec + bk->off + bk->mag * w->M;
         bk->crit_imp[v * w->R + r] = at[w->m_imp];
         bk->crit_ratio[v * w->R + r] = at[w->m_ratio];
@@ -245,7 +247,7 @@ static int analyse_variant(work *w, block *bk, size_t v, const double *x, cs_err
     for (size_t g = 0; g <= w->in->n_groups && st == CS_OK; g++)
         for (size_t m = 0; m < w->M && st == CS_OK; m++) {
             st = summary_row(w, v, g, m, x + bk->off, &out->summary[out->n_summary++], err);
-            if (st == CS_OK && v > 0)
+            if (st == CS_OK && v > 0 && v < w->VR)
                 st = comparison_row(w, bk, v, g, m, x, &out->comparison[out->n_comparison++], err);
         }
     return st;
@@ -261,14 +263,14 @@ static int rank_variants(work *w, block *bk, uint64_t which, cs_error *err)
         return CS_OK;
     const cs_stream_key key_imp = {w->in->seed, 0, 0, which, 1, CS_STREAM_ANALYSIS};
     const cs_stream_key key_ratio = {w->in->seed, 0, 0, which, 2, CS_STREAM_ANALYSIS};
-    int st = cs_ranking_alloc(w->V, &bk->rank_imp, err);
+    int st = cs_ranking_alloc(w->VR, &bk->rank_imp, err);
     if (st == CS_OK)
-        st = cs_stats_rank(bk->crit_imp, w->V, w->R, CS_RANK_LOWER, &key_imp, CS_STATS_BOOTSTRAP,
+        st = cs_stats_rank(bk->crit_imp, w->VR, w->R, CS_RANK_LOWER, &key_imp, CS_STATS_BOOTSTRAP,
                            bk->rank_imp, err);
     if (st == CS_OK && w->in->n_groups > 1)
-        st = cs_ranking_alloc(w->V, &bk->rank_ratio, err);
+        st = cs_ranking_alloc(w->VR, &bk->rank_ratio, err);
     if (st == CS_OK && bk->rank_ratio)
-        st = cs_stats_rank(bk->crit_ratio, w->V, w->R, CS_RANK_PARITY, &key_ratio,
+        st = cs_stats_rank(bk->crit_ratio, w->VR, w->R, CS_RANK_PARITY, &key_ratio,
                            CS_STATS_BOOTSTRAP, bk->rank_ratio, err);
     return st;
 }
@@ -309,7 +311,7 @@ static void cost_and_ranks(const work *w, const block *bk, size_t v)
 static void ranking_rows(const work *w, const block *bk)
 {
     cs_analysis_tables *out = bk->out;
-    for (size_t v = 0; v < w->V; v++) {
+    for (size_t v = 0; v < w->VR; v++) {
         const cs_results_summary_row *si = &out->summary[v * w->row + bk->mag * w->M + w->m_imp];
         const cs_results_summary_row *sr = &out->summary[v * w->row + bk->mag * w->M + w->m_ratio];
         cs_results_ranking_row *k = &out->ranking[v];
@@ -345,7 +347,7 @@ static void ranking_rows(const work *w, const block *bk)
         if (v > 0)
             cost_and_ranks(w, bk, v);
     }
-    out->n_ranking = w->V;
+    out->n_ranking = w->VR;
 }
 
 void cs_analysis_tables_free(cs_analysis_tables *t)
@@ -410,6 +412,7 @@ int cs_analysis_compute(const cs_analysis_input *in, cs_analysis_tables *out, cs
     work w = {.in = in,
               .M = in->n_measures,
               .V = in->n_variants,
+              .VR = in->n_ranked && in->n_ranked < in->n_variants ? in->n_ranked : in->n_variants,
               .row = (in->n_groups + 1) * in->n_measures,
               .R = (size_t)in->replicates};
     int st = find_criteria(&w, err);
@@ -435,6 +438,7 @@ typedef struct file_input {
     uint64_t replicates, seed;
     size_t n_years; /* arrival years (0: a file without measures by arrival year) */
     double *years;
+    size_t n_ranked;
 } file_input;
 
 static void file_input_free(file_input *in)
@@ -618,6 +622,16 @@ static int read_input(hid_t file, file_input *in, cs_error *err)
     }
     if (st == CS_OK)
         st = read_years(in, err);
+    /* The decomposition's variants come last: summarised, not ranked. */
+    in->n_ranked = in->n_variants;
+    for (size_t v = in->n_variants; st == CS_OK && v-- > 1;)
+        if (strcmp(in->kinds[v], "decomposition") == 0)
+            in->n_ranked = v;
+    for (size_t v = in->n_ranked; st == CS_OK && v < in->n_variants; v++)
+        if (strcmp(in->kinds[v], "decomposition") != 0)
+            st = cs_error_set(err, CS_EFORMAT,
+                              "variant '%s' comes after the decomposition's variants",
+                              in->variants[v]);
     return st;
 }
 
@@ -831,6 +845,7 @@ int cs_results_write_analysis(hid_t file, cs_error *err)
                                 .variants = (const char *const *)fin.variants,
                                 .kinds = (const char *const *)fin.kinds,
                                 .annual_cost = fin.cost,
+                                .n_ranked = fin.n_ranked,
                                 .replicates = fin.replicates,
                                 .seed = fin.seed,
                                 .load = load_measures,
@@ -853,6 +868,8 @@ int cs_results_write_analysis(hid_t file, cs_error *err)
         st = write_year_tables(file, &yt, err);
     if (st == CS_OK)
         st = cs_results_write_decision(file, fin.groups[t.most_affected], err);
+    if (st == CS_OK)
+        st = cs_results_write_disparity(file, err);
     cs_analysis_tables_free(&t);
     cs_analysis_year_tables_free(&yt);
     file_input_free(&fin);

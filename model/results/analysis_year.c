@@ -153,7 +153,9 @@ int cs_analysis_by_year(const cs_analysis_input *in, size_t mag, size_t m_imp,
                .M = in->n_measures,
                .R = (size_t)in->replicates};
     w.row = w.Y * w.G1 * w.M;
-    int st = ywork_alloc(&w, in->n_variants, out, err);
+    /* The variants compared with the baseline: not the decomposition's. */
+    size_t V = in->n_ranked && in->n_ranked < in->n_variants ? in->n_ranked : in->n_variants;
+    int st = ywork_alloc(&w, V, out, err);
     if (st == CS_OK)
         st = in->load_years(in->ctx, 0, w.base, err);
     if (st == CS_OK && !any_value(w.base, w.R * w.row)) {
@@ -165,7 +167,7 @@ int cs_analysis_by_year(const cs_analysis_input *in, size_t mag, size_t m_imp,
         memset(out, 0, sizeof *out);
         return CS_OK;
     }
-    for (size_t v = 0; v < in->n_variants && st == CS_OK; v++) {
+    for (size_t v = 0; v < V && st == CS_OK; v++) {
         if (v > 0)
             st = in->load_years(in->ctx, v, w.cur, err);
         if (st == CS_OK)

@@ -21,8 +21,8 @@
 void cs_dfile_free(cs_dfile *f)
 {
     cs_h5_close(&f->g);
-    cs_h5_free_strings(f->variants, f->V);
-    cs_h5_free_strings(f->kinds, f->V);
+    cs_h5_free_strings(f->variants, f->V_listed);
+    cs_h5_free_strings(f->kinds, f->V_listed);
     cs_h5_free_strings(f->groups, f->G);
     cs_h5_free_strings(f->measures, f->M);
     free(f->measure);
@@ -94,7 +94,8 @@ static size_t find(char *const *list, size_t n, const char *name)
 static int read_lists(cs_dfile *f, const char *most_affected, cs_error *err)
 {
     hid_t x = f->file;
-    int st = cs_h5_read_strings(x, "/scenario/variants", &f->variants, &f->V, err);
+    int st = cs_h5_read_strings(x, "/scenario/variants", &f->variants, &f->V_listed, err);
+    f->V = f->V_listed;
     if (st == CS_OK)
         st = cs_h5_read_strings(x, "/scenario/groups", &f->groups, &f->G, err);
     if (st == CS_OK)
@@ -111,6 +112,10 @@ static int read_lists(cs_dfile *f, const char *most_affected, cs_error *err)
                    : cs_h5_read_attr_string(g, "kind", &f->kinds[v], err);
         cs_h5_close(&g);
     }
+    /* The decomposition's variants (last: results/analysis.c checks it)
+     * explain the baseline; they are not choices. */
+    while (st == CS_OK && f->V > 1 && !strcmp(f->kinds[f->V - 1], "decomposition"))
+        f->V--;
     hid_t u = st == CS_OK ? H5Gopen2(x, "/uncertainty", H5P_DEFAULT) : H5I_INVALID_HID;
     if (st == CS_OK && u < 0)
         st = cs_h5_fail(err, CS_EFORMAT, "cannot open /uncertainty");

@@ -14,6 +14,7 @@
 typedef struct cs_dfile {
     hid_t file, g;            /* the file and its /decision (owned: g) */
     size_t V, G, M, n_inputs; /* variants, groups, measures, uncertain values */
+    size_t V_listed; /* the variants of the file: V, then the decomposition's (not decided on) */
     char **variants, **kinds, **groups, **measures;
     /* The specification (attributes of /decision). */
     char *measure, *group, *currency, *sampling;

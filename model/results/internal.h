@@ -17,6 +17,7 @@
 #include "casesim/decision.h"
 #include "casesim/error.h"
 #include "casesim/results.h"
+#include "results/schema.h"
 
 /* What the analysis reads: the name lists and, through load, the measures. */
 typedef struct cs_analysis_input {
@@ -29,8 +30,10 @@ typedef struct cs_analysis_input {
     const char *const *variants; /* [n_variants] */
     const char *const *kinds;    /* [n_variants]: "baseline", ... */
     const double *annual_cost;   /* [n_variants] */
-    uint64_t replicates;         /* of every variant */
-    uint64_t seed;               /* keys the bootstrap (CS_STREAM_ANALYSIS) */
+    size_t n_ranked;     /* variants [0, n_ranked) are compared with the baseline and ranked; the
+                            others (the decomposition's) only summarised; 0: all of them */
+    uint64_t replicates; /* of every variant */
+    uint64_t seed;       /* keys the bootstrap (CS_STREAM_ANALYSIS) */
     /* Writes variant v's measures, [replicates][n_groups + 1][n_measures],
      * into buf; returns CS_OK or an error status (with err). */
     int (*load)(void *ctx, size_t v, double *buf, cs_error *err);
@@ -210,5 +213,9 @@ int cs_results_label_axes(hid_t file, cs_error *err);
 /* Detaches every dimension scale from the dataset ds (before ds is
  * deleted, so that no scale keeps a reference to it). CS_OK or CS_EIO. */
 int cs_h5_detach_scales(hid_t ds, cs_error *err);
+
+/* The optional arrays writer w leaves out (cs_results_options.omit_arrays).
+ * (write.c) */
+uint32_t cs_results_writer_omitted(const cs_results_writer *w);
 
 #endif

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "casesim/results_disparity.h"
 #include "casesim/results_join.h"
 #include "core/alloc.h"
 #include "results/h5util.h"
@@ -192,14 +193,16 @@ static bool joined(const cs_schema_array *a, bool kinds)
     return kinds || !cs_schema_has_axis(a, CS_DIM_KIND);
 }
 
-/* Opens every per-replicate dataset of a variant: s's dimensions after the
- * replicate axis, at least n_rows rows. */
+/* Opens every per-replicate dataset of a variant that is joined, but those
+ * absent where they may be (see may_be_absent) and the optional ones in
+ * `omitted` (CS_OPTIONAL_ARRAYS; their ds stays invalid): s's dimensions
+ * after the replicate axis, at least n_rows rows. */
 static int open_variant(hid_t file, var_in *v, const cs_result_dims *dims, uint64_t n_rows,
-                        bool kinds, cs_error *err)
+                        bool kinds, uint32_t omitted, cs_error *err)
 {
     int st = CS_OK;
     for (int k = 0; k < CS_SCHEMA_N_ARRAYS && st == CS_OK; k++)
-        if (joined(&cs_schema_arrays[k], kinds) && !absent(file, v, k, dims))
+        if (joined(&cs_schema_arrays[k], kinds) && !(omitted >> k & 1) && !absent(file, v, k, dims))
             st = cs_schema_open_array(file, v->path, &cs_schema_arrays[k], dims, n_rows, UINT64_MAX,
                                       &v->d[k], err);
     return st;
@@ -219,7 +222,9 @@ static void fill_absent(int k, cs_replicate_result *out)
         x[i] = k == CS_ARRAY_feedback_multiplier ? 1.0 : NAN;
 }
 
-/* Reads row `row` of every per-replicate dataset of v into out. */
+/* Reads row `row` of every joined per-replicate dataset of v into out (an
+ * optional array of CS_OPTIONAL_ARRAYS the file lacks is zeroed: the writer
+ * omits it). */
 static int read_row(const var_in *v, uint64_t row, bool kinds, cs_replicate_result *out,
                     cs_error *err)
 {
@@ -342,6 +347,11 @@ int cs_results_copy_replicates(const cs_results *r, const cs_scenario *s, uint64
     if (st != CS_OK)
         return st;
     size_t nv = r->n_variants;
+    uint32_t omitted = cs_results_absent_arrays(r);
+    /* The writer must leave out what r lacks: nothing is made up. */
+    if ((omitted & cs_results_writer_omitted(w)) != omitted)
+        return cs_error_set(err, CS_EINTERNAL, "%s lacks arrays the file written is to hold",
+                            r->path);
     cs_result_dims dims;
     cs_result_dims_of(s->n_variants ? s->variants[0].scenario : s, &dims);
     dims.n_measures = r->n_measures; /* the file's list (an earlier casesim's may differ) */
@@ -359,7 +369,7 @@ int cs_results_copy_replicates(const cs_results *r, const cs_scenario *s, uint64
     for (size_t v = 0; v < nv && st == CS_OK; v++) {
         snprintf(vin[v].path, sizeof vin[v].path, "/runs/%s", r->variants[v].name);
         vin[v].fixed_cost = r->variants[v].annual_cost;
-        st = open_variant(file_of(r), &vin[v], &dims, n_rows, kinds, err);
+        st = open_variant(file_of(r), &vin[v], &dims, n_rows, kinds, omitted, err);
         if (st == CS_OK && cases)
             st = read_cases(file_of(r), vin[v].path, &vin[v].rec, &vin[v].n_rec, err);
     }
@@ -440,6 +450,8 @@ static int check_ranges(cs_results *const *in, size_t n, uint64_t *total, cs_err
 static int load_scenario(const cs_results *r, cs_scenario **s, cs_error *err)
 {
     int st = cs_scenario_load_string(r->source, strlen(r->source), r->path, s, err);
+    if (st == CS_OK)
+        st = cs_results_match_decomposition(r, *s, err);
     if (st != CS_OK)
         return cs_error_set(err, st, "%s: its scenario text no longer loads with this casesim",
                             r->path);
@@ -488,6 +500,8 @@ static int write_joined(cs_results *const *in, size_t n, const cs_scenario *s, u
         .n_measures = in[0]->n_measures,
         .measures = in[0]->measures,
         .without_kinds = without_kinds(in[0])};
+    for (size_t i = 0; i < n; i++)
+        opt.omit_arrays |= cs_results_absent_arrays(in[i]);
     if (st == CS_OK)
         st = cs_results_writer_open(out_path, s, &opt, &w, err);
     for (size_t i = 0; i < n && st == CS_OK; i++)

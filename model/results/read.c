@@ -695,3 +695,18 @@ void cs_results_close(cs_results *r)
     cs_h5_free_strings(r->violations, r->n_violations);
     free(r);
 }
+
+uint32_t cs_results_absent_arrays(const cs_results *r)
+{
+    uint32_t mask = 0;
+    for (int k = 0; k < CS_SCHEMA_N_ARRAYS; k++)
+        for (size_t v = 0; v < r->n_variants && cs_schema_array_optional(k); v++) {
+            char path[CS_MAX_NAME_LEN + 96];
+            snprintf(path, sizeof path, "/runs/%s/%s", r->variants[v].name,
+                     cs_schema_arrays[k].name);
+            if (H5Lexists(file_of(r), path, H5P_DEFAULT) <= 0)
+                mask |= UINT32_C(1) << k;
+            H5Eclear2(H5E_DEFAULT);
+        }
+    return mask;
+}

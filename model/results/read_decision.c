@@ -119,6 +119,10 @@ static int decision_tables(hid_t f, size_t V, size_t n_inputs, cs_results_decisi
 
 static int read_decision(hid_t f, cs_results *r, cs_error *err)
 {
+    /* The variants decided on: all but the decomposition's (last). */
+    size_t nv = r->n_variants;
+    while (nv > 1 && r->variants[nv - 1].kind && !strcmp(r->variants[nv - 1].kind, "decomposition"))
+        nv--;
     hid_t g = H5Gopen2(f, "/decision", H5P_DEFAULT);
     uint64_t draws = 0;
     int st = g < 0 ? cs_h5_fail(err, CS_EFORMAT, "%s: cannot open /decision", r->path)
@@ -129,9 +133,9 @@ static int read_decision(hid_t f, cs_results *r, cs_error *err)
         r->decision->draws = draws;
         st = decision_attrs(g, r->decision, err);
         if (st == CS_OK)
-            st = decision_arrays(g, r->n_variants, r->decision, err);
+            st = decision_arrays(g, nv, r->decision, err);
         if (st == CS_OK)
-            st = decision_tables(f, r->n_variants, r->dims.n_inputs, r->decision, err);
+            st = decision_tables(f, nv, r->dims.n_inputs, r->decision, err);
     }
     cs_h5_close(&g);
     return st;

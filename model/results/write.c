@@ -20,9 +20,13 @@
 #include "casesim/stats.h"
 #include "core/alloc.h"
 #include "core/assert.h"
+#include "results/disparity_file.h"
 #include "results/h5util.h"
 #include "results/internal.h"
 #include "results/schema.h"
+
+/* cs_results_options.omit_arrays has a bit per array. */
+_Static_assert(CS_SCHEMA_N_ARRAYS <= 32, "omit_arrays has 32 bits");
 
 /* One variant being written. */
 typedef struct var_out {
@@ -52,6 +56,7 @@ struct cs_results_writer {
     hid_t file;
     hid_t case_mtype;
     uint64_t first, requested, case_reps, seed;
+    uint32_t omit; /* optional arrays not written (cs_results_options.omit_arrays) */
     size_t n_vars;
     var_out *vars;
     size_t *slot; /* [s->n_variants]: slot in vars, or SIZE_MAX if not written */
@@ -62,9 +67,12 @@ struct cs_results_writer {
     const char *sampling;     /* opt->sampling (not owned) */
 };
 
-/* Whether array a is written (not one by kind in a join of files without them). */
+/* Whether array a is written: not one of the optional arrays left out
+ * (omit_arrays), nor one by kind in a join of files without them. */
 static bool written(const cs_results_writer *w, const cs_schema_array *a)
 {
+    if (w->omit >> (a - cs_schema_arrays) & 1)
+        return false;
     return !(w->without_kinds && cs_schema_has_axis(a, CS_DIM_KIND));
 }
 
@@ -175,6 +183,10 @@ static int check_options(const cs_scenario *s, const cs_results_options *opt, cs
             return cs_error_set(err, CS_EINVAL,
                                 "results: variant indices must be increasing and below %zu",
                                 s->n_variants);
+    for (int k = 0; k < CS_SCHEMA_N_ARRAYS; k++)
+        if ((opt->omit_arrays >> k & 1) && !cs_schema_array_optional(k))
+            return cs_error_set(err, CS_EINVAL, "results: the array '%s' cannot be left out",
+                                cs_schema_arrays[k].name);
     return CS_OK;
 }
 
@@ -194,6 +206,7 @@ static int writer_alloc(const cs_scenario *s, const cs_results_options *opt,
     w->requested = opt->n_replicates;
     w->case_reps = opt->case_record_replicates;
     w->seed = opt->seed;
+    w->omit = opt->omit_arrays;
     size_t nv = opt->variants ? opt->n_variants : s->n_variants;
     w->vars = cs_xcalloc(nv, sizeof *w->vars);
     w->slot = cs_xcalloc(s->n_variants, sizeof *w->slot);
@@ -460,6 +473,8 @@ static int write_scenario(const cs_results_writer *w, cs_error *err)
     if (st == CS_OK)
         st = write_name_lists(g, w, err);
     if (st == CS_OK)
+        st = cs_results_write_disparity_scenario(g, w->s, err);
+    if (st == CS_OK)
         st = write_scenario_attrs(g, w->s, err);
     if (cs_h5_close(&g) < 0 && st == CS_OK)
         st = cs_h5_fail(err, CS_EIO, "cannot close /scenario");
@@ -477,6 +492,8 @@ static const char *kind_name(cs_variant_kind k)
         return "intervention";
     case CS_VARIANT_BUNDLE:
         return "bundle";
+    case CS_VARIANT_DECOMPOSITION:
+        return "decomposition";
     }
     return "unknown";
 }
@@ -502,6 +519,8 @@ static int write_variant_attrs(const cs_results_writer *w, const var_out *v, cs_
                                err);
     if (st == CS_OK)
         st = cs_h5_attr_strings(g, "interventions", applied, cv->n_applied, err);
+    if (st == CS_OK)
+        st = cs_results_write_disparity_variant(g, w->s, cv, err);
     if (st == CS_OK)
         st = cs_h5_attr_string(
             g, "annual_cost_units",
@@ -776,4 +795,9 @@ int cs_results_writer_close(cs_results_writer *w, bool complete, cs_error *err)
     w->file = H5I_INVALID_HID;
     cs_results_writer_free(w);
     return st;
+}
+
+uint32_t cs_results_writer_omitted(const cs_results_writer *w)
+{
+    return w->omit;
 }

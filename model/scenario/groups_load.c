@@ -15,11 +15,55 @@
 #define SHARE_TOLERANCE 1e-9
 #define MAX_PRIORITY 1000000
 
-static const char *const GROUP_KEYS[] = {"name", "label", "incidents_per_year"};
+static const char *const GROUP_KEYS[] = {"name", "label", "incidents_per_year", "population",
+                                         "population_source"};
+static const char *const POPULATION_KEYS[] = {"value", "source"};
 static const char *const VIOLATION_KEYS[] = {"name", "share", "well_founded", "priority",
                                              "headline"};
 static const char *const EVIDENCE_KEYS[] = {"well_founded", "unfounded"};
 static const char *const BETA_KEYS[] = {"beta"};
+
+/* A group's `population`: a number, or {value, source}; its source may also
+ * be given as `population_source` beside a number. */
+static void read_population(cs_conv *c, const cs_ynode *m, cs_group *g)
+{
+    const cs_ynode *p = cs_ynode_get(m, "population");
+    const cs_ynode *src = cs_ynode_get(m, "population_source");
+    if (p && p->kind == CS_YNODE_MAP) {
+        cs_conv_check_keys(c, p, "`population`", POPULATION_KEYS, N_OF(POPULATION_KEYS));
+        if (src)
+            cs_conv_error(c, src,
+                          "`population_source` beside a `population` mapping: give the source "
+                          "once, as `population: {value: N, source: \"...\"}`");
+        src = cs_ynode_get(p, "source");
+        p = cs_conv_need(c, p, "value", "`population`");
+    } else if (!p && src) {
+        cs_conv_error(c, src, "`population_source` without a `population`");
+        return;
+    }
+    if (p)
+        cs_conv_num_in(c, p, "population", 0, true, CS_MAX_POPULATION, &g->population);
+    if (src)
+        cs_conv_short_text(c, src, "population source", CS_MAX_TEXT_LEN, &g->population_source);
+    if (!g->population_source)
+        g->population_source = cs_conv_mem(c, cs_xstrdup(""));
+}
+
+/* A population for every group or for none: rates per population compare
+ * groups, so one group's alone would compare with nothing. */
+static void check_populations(cs_conv *c, const cs_ynode *l, const cs_scenario *s)
+{
+    size_t given = 0;
+    for (size_t i = 0; i < s->n_groups; i++)
+        given += s->groups[i].population > 0;
+    for (size_t i = 0; given > 0 && given < s->n_groups && i < s->n_groups; i++)
+        if (!(s->groups[i].population > 0) && l->items[i]->kind == CS_YNODE_MAP &&
+            !cs_ynode_get(l->items[i], "population"))
+            cs_conv_error(c, l->items[i],
+                          "group `%s` has no `population`, but other groups have one: give it "
+                          "for every group or for none",
+                          s->groups[i].name ? s->groups[i].name : "?");
+}
 
 void cs_load_groups(cs_conv *c, const cs_ynode *root, cs_scenario *s)
 {
@@ -59,7 +103,9 @@ void cs_load_groups(cs_conv *c, const cs_ynode *root, cs_scenario *s)
             total += g->incidents_per_year;
         else
             rates_ok = false;
+        read_population(c, m, g);
     }
+    check_populations(c, l, s);
     if (rates_ok && total <= 0)
         cs_conv_error(
             c, l, "every group has `incidents_per_year: 0`: there would be nothing to simulate");

@@ -280,6 +280,8 @@ void cs_load_network(cs_conv *c, const cs_ynode *root, cs_scenario *s);  /* netw
 void cs_load_duration(cs_conv *c, const cs_ynode *n, const char *what, cs_duration *d);
 void cs_load_interventions(cs_conv *c, const cs_ynode *root, cs_scenario *s);
 void cs_load_bundles(cs_conv *c, const cs_ynode *root, cs_scenario *s); /* interventions_load.c */
+/* `run.decompose` (after the groups: it needs two of them). (decompose.c) */
+void cs_load_decompose(cs_conv *c, const cs_ynode *root, cs_scenario *s);
 
 /* The uncertain inputs (`uncertain:`, `correlations:`; run.sampling was read
  * with `run`), resolved against the tree and checked; the finalised set in

@@ -30,7 +30,8 @@ static const char *const TOP_KEYS[] = {
     "correlations", "decision", "schedules",   "initial",  "feedback",      "targets"};
 static const char *const TIME_KEYS[] = {"warmup_years", "cohort_years", "follow_up_years",
                                         "start_year"};
-static const char *const RUN_KEYS[] = {"replicates", "seed", "replicates_per_draw", "sampling"};
+static const char *const RUN_KEYS[] = {"replicates", "seed", "replicates_per_draw", "sampling",
+                                       "decompose"};
 
 /* The first and last calendar years time.start_year may name. */
 #define MIN_START_YEAR 1
@@ -173,6 +174,7 @@ int cs_scenario_convert(cs_conv *c, const cs_ynode *root, bool with_intervention
     read_time(c, root, s);
     read_run(c, root, s);
     cs_load_groups(c, root, s);
+    cs_load_decompose(c, root, s);
     cs_load_violations(c, root, s);
     cs_load_evidence(c, root, s);
     cs_load_network(c, root, s);

@@ -26,6 +26,7 @@ static void release_network(cs_scenario *s)
     for (size_t i = 0; i < s->n_groups; i++) {
         free(s->groups[i].name);
         free(s->groups[i].label);
+        free(s->groups[i].population_source);
     }
     free(s->groups);
     for (size_t i = 0; i < s->n_violations; i++) {
@@ -127,6 +128,8 @@ void cs_scenario_release(cs_scenario *s)
     }
     free(s->variants);
     cs_dynamics_release(s);
+    free(s->decomposed);
+    free(s->permutations);
     memset(s, 0, sizeof *s);
 }
 
@@ -506,6 +509,8 @@ int cs_scenario_load_string(const char *text, size_t len, const char *name, cs_s
             s->source_len = len;
             st = load_rest(s, &c, tree, err);
         }
+        if (st == CS_OK && s->decompose)
+            st = cs_scenario_decompose(s, err);
     }
     if (st != CS_OK) {
         cs_scenario_free(s);

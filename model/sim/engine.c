@@ -721,6 +721,15 @@ static void deadline_leave(ws *w, uint32_t t, double now)
     serve_waiting(w, s, now);
 }
 
+/* Counts a cohort track's choice of branch b (global index) at its stage
+ * (the row of all groups is summed at the end: sum_count_rows). */
+static inline void count_branch(ws *w, const track *tr, size_t b)
+{
+    const icase *c = &w->cases[tr->case_slot];
+    if (c->cohort)
+        w->out->branch_counts[(size_t)c->group * w->m->n_branches_total + b]++;
+}
+
 /* Track t completes service at its stage at time now. */
 static void complete(ws *w, uint32_t t, double now)
 {
@@ -735,6 +744,7 @@ static void complete(ws *w, uint32_t t, double now)
         st->service_n++;
     }
     size_t b = choose_branch(w, tr, now);
+    count_branch(w, tr, b);
     follow_branch(w, t, b, now);
     serve_waiting(w, s, now);
 }
@@ -1265,9 +1275,19 @@ static void no_feedback(ws *w)
     }
 }
 
+/* The "all groups" row of branch_counts, kept per group only. */
+static void sum_branch_rows(ws *w)
+{
+    size_t G = w->m->n_groups, nb = w->m->n_branches_total;
+    for (size_t g = 0; g < G; g++)
+        for (size_t b = 0; b < nb; b++)
+            w->out->branch_counts[G * nb + b] += w->out->branch_counts[g * nb + b];
+}
+
 static void compute_measures(ws *w)
 {
     cs_tallies_measures(&w->tally, w->out);
+    sum_branch_rows(w);
     year_measures(w);
     for (size_t s = 0; s < w->m->n_stages; s++)
         stage_measures(w, s);

@@ -238,15 +238,17 @@ out = os.path.join(work, "figs")
 r = subprocess.run([sys.executable, os.path.join(SRCDIR, "analysis", "casesim_figures.py"), a, "-o", out],
                    capture_output=True, text=True)
 check(r.returncode == 0, f"figures tool failed: {r.stderr[-2000:]}")
-for name in ("funnel.png", "effects.png", "backlog.png", "by_year.png"):
+for name in ("funnel.png", "effects.png", "backlog.png", "by_year.png", "relative_rates.png"):
     p = os.path.join(out, name)
     check(os.path.exists(p) and open(p, "rb").read(8) == b"\x89PNG\r\n\x1a\n", f"{name} is a PNG")
 page = open(os.path.join(out, "report.html"), encoding="utf-8").read()
 # Four figures of the outcomes (the funnel, the effects, the backlogs,
-# impunity by year of arrival; no feedback loop: no feedback figure), and
-# three of the decision (acceptability, cost-effectiveness plane, EVPI; no
-# EVPPI: the run drew no inputs).
-check(page.count("data:image/png;base64,") == 7, "report.html embeds the seven figures")
+# impunity by year of arrival; no feedback loop: no feedback figure), three
+# of the decision (acceptability, cost-effectiveness plane, EVPI; no EVPPI:
+# the run drew no inputs), and the heat map of relative rates (no
+# waterfall: the run is not decomposed).
+check(page.count("data:image/png;base64,") == 8, "report.html embeds the eight figures")
+check("Where the disparity arises" in page, "report.html has the disparity section")
 check("src=\"http" not in page and "src='http" not in page, "report.html is self-contained")
 check("Probability best" in page and "more investigators" in page, "report.html has the tables")
 

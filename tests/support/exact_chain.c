@@ -38,10 +38,11 @@ void cs_exact_branch_probs(const cs_scenario *s, size_t i, size_t g, size_t k, i
         P[b] = odds[b] / sum;
 }
 
-/* Expected stage visits y[S] and outcome counts x[O] for one incident of
- * (g, k, wf) with evidence e, through the fundamental matrix (LU solve). */
+/* Expected stage visits y[S], outcome counts x[O] and branch flows
+ * f[S][B] for one incident of (g, k, wf) with evidence e, through the
+ * fundamental matrix (LU solve). */
 static void expected_counts(const cs_scenario *s, size_t g, size_t k, int wf, double e, bool flip,
-                            double *y, double *x)
+                            double *y, double *x, double (*f)[CS_MAX_BRANCHES])
 {
     size_t S = s->n_stages, O = s->n_outcomes;
     gsl_matrix *A = gsl_matrix_alloc(S, S); /* (I - Q)^T */
@@ -50,24 +51,26 @@ static void expected_counts(const cs_scenario *s, size_t g, size_t k, int wf, do
     gsl_permutation *perm = gsl_permutation_alloc(S);
     gsl_matrix_set_identity(A);
     for (size_t i = 0; i < S; i++) {
-        double P[CS_MAX_BRANCHES];
-        cs_exact_branch_probs(s, i, g, k, wf, e, flip, P);
+        cs_exact_branch_probs(s, i, g, k, wf, e, flip, f[i]);
         const cs_stage *st = &s->stages[i];
         for (size_t b = 0; b < st->n_branches; b++)
             for (size_t j = 0; j < st->branches[b].n_to; j++) {
                 const cs_target *t = &st->branches[b].to[j];
                 if (t->is_stage)
-                    gsl_matrix_set(A, t->index, i, gsl_matrix_get(A, t->index, i) - P[b]);
+                    gsl_matrix_set(A, t->index, i, gsl_matrix_get(A, t->index, i) - f[i][b]);
                 else
-                    gsl_matrix_set(R, i, t->index, gsl_matrix_get(R, i, t->index) + P[b]);
+                    gsl_matrix_set(R, i, t->index, gsl_matrix_get(R, i, t->index) + f[i][b]);
             }
     }
     gsl_vector_set(rhs, s->entry_stage, 1.0);
     int sign;
     gsl_linalg_LU_decomp(A, perm, &sign);
     gsl_linalg_LU_solve(A, perm, rhs, sol);
-    for (size_t i = 0; i < S; i++)
+    for (size_t i = 0; i < S; i++) {
         y[i] = gsl_vector_get(sol, i);
+        for (size_t b = 0; b < s->stages[i].n_branches; b++)
+            f[i][b] *= y[i]; /* P_i[b] -> expected tracks taking it */
+    }
     for (size_t o = 0; o < O; o++) {
         x[o] = 0.0;
         for (size_t i = 0; i < S; i++)
@@ -87,14 +90,18 @@ static void add_merit(const cs_scenario *s, size_t g, size_t k, int wf, double w
 {
     double a = wf ? s->evidence.well_founded_a : s->evidence.unfounded_a;
     double b = wf ? s->evidence.well_founded_b : s->evidence.unfounded_b;
+    static double f[CS_MAX_STAGES][CS_MAX_BRANCHES]; /* large: off the stack */
     for (size_t n = 0; n < 64; n++) {
         double e, wt;
         gsl_integration_glfixed_point(0.0, 1.0, n, &e, &wt, tab);
         double dens = gsl_ran_beta_pdf(e, a, b) * wt * w;
         double y[CS_MAX_STAGES], x[CS_MAX_OUTCOMES];
-        expected_counts(s, g, k, wf, e, flip, y, x);
-        for (size_t i = 0; i < s->n_stages; i++)
+        expected_counts(s, g, k, wf, e, flip, y, x, f);
+        for (size_t i = 0; i < s->n_stages; i++) {
             ex->visits[i] += dens * y[i];
+            for (size_t br = 0; br < s->stages[i].n_branches; br++)
+                ex->flow[i][br] += dens * f[i][br];
+        }
         for (size_t o = 0; o < s->n_outcomes; o++) {
             ex->outcomes[o] += dens * x[o];
             if (s->outcomes[o].category >= 0)
@@ -124,8 +131,11 @@ void cs_exact_for(const cs_scenario *s, size_t g, size_t kind, bool flip, cs_exa
             add_merit(s, g, k, wf, w, flip, tab, ex);
         }
     }
-    for (size_t i = 0; i < s->n_stages; i++)
+    for (size_t i = 0; i < s->n_stages; i++) {
         ex->visits[i] /= p_kind;
+        for (size_t b = 0; b < s->stages[i].n_branches; b++)
+            ex->flow[i][b] /= p_kind;
+    }
     for (size_t o = 0; o < s->n_outcomes; o++)
         ex->outcomes[o] /= p_kind;
     ex->acc_wf /= p_wf;

@@ -8,11 +8,12 @@
  * absorbing chain: visits y solve (I - Q)^T y = e_entry and expected outcome
  * counts are y^T R, where Q[i][j] (R[i][o]) sums the probabilities of the
  * branches of stage i that lead to stage j (outcome o), counting each fork
- * target. Branch probabilities come straight from MODEL.md's multinomial
- * logit, computed from the scenario (not from the engine's tables), with
- * the branches that do not apply to a case's kind left out; they are
- * averaged over the Beta evidence density with Gauss-Legendre quadrature,
- * then over merit and violation kinds.
+ * target. The expected number of tracks taking branch b of stage i is
+ * y[i] P_i[b]. Branch probabilities come straight from MODEL.md's
+ * multinomial logit, computed from the scenario (not from the engine's
+ * tables), with the branches that do not apply to a case's kind left out;
+ * they are averaged over the Beta evidence density with Gauss-Legendre
+ * quadrature, then over merit and violation kinds.
  */
 #ifndef CASESIM_TEST_EXACT_CHAIN_H
 #define CASESIM_TEST_EXACT_CHAIN_H
@@ -30,6 +31,7 @@ typedef struct cs_exact {
     double visits[CS_MAX_STAGES];     /* stage entries per incident */
     double outcomes[CS_MAX_OUTCOMES]; /* tracks ending in each outcome per incident */
     double acc_wf, red_wf, acc_unf;   /* expected accountability / redress counts given merit */
+    double flow[CS_MAX_STAGES][CS_MAX_BRANCHES]; /* tracks taking each branch per incident */
 } cs_exact;
 
 /* Branch probabilities of stage i for a case (group g, kind k, merit wf,

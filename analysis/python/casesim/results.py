@@ -195,9 +195,16 @@ class Results:
         self.feedbacks = [x for x in (self._strings(sc["feedbacks"]) if "feedbacks" in sc else [])
                           if x != "none"]
         for name in ("groups", "group_labels", "stages", "outcomes", "measures", "measure_units",
-                     "measure_descriptions", "variants"):
+                     "measure_descriptions"):
             setattr(self, name, self._strings(sc[name]))
+        # Every variant of the file (all_variants), and those compared with
+        # the baseline and ranked (variants): the variants of a
+        # counterfactual decomposition (kind "decomposition", format 1.2)
+        # are read through the /disparity tables instead.
+        self.all_variants = self._strings(sc["variants"])
         self.variant_info = self._variant_info()
+        self.variants = [v for v in self.all_variants
+                         if self.variant_info.kind[v] != "decomposition"]
         self.summary = self.table("summary")
         self.comparison = self.table("comparison")
         self.ranking = self.table("ranking")
@@ -216,7 +223,7 @@ class Results:
 
     def _variant_info(self):
         rows = []
-        for v in self.variants:
+        for v in self.all_variants:
             g = self._file["runs"][v]
             rows.append({"variant": v, "kind": text(g.attrs["kind"]),
                          "description": text(g.attrs["description"]),

@@ -32,9 +32,12 @@ def test_module_draws_the_figures_and_the_page(results_file, tmp_path):
     p = run("-m", "casesim.figures", results_file, "-o", out)
     assert p.returncode == 0, p.stderr
     drawn = applicable(results_file)
-    assert {"funnel", "effects", "backlog", "acceptability", "evpi"} <= {f.name for f in drawn}
-    # minimal.yaml has no feedback loop: no feedback figure.
+    assert {"funnel", "effects", "backlog", "acceptability", "evpi", "relative_rates"} <= {
+        f.name for f in drawn}
+    # minimal.yaml has no feedback loop: no feedback figure; and it is not
+    # decomposed: no waterfall.
     assert "feedback" not in {f.name for f in drawn} and "by_year" in {f.name for f in drawn}
+    assert "waterfall" not in {f.name for f in drawn}
     for fig in drawn:
         with open(os.path.join(out, fig.name + ".png"), "rb") as fh:
             assert fh.read(8) == PNG

@@ -18,13 +18,14 @@ import os
 import sys
 
 from ..results import DamagedFile, NotResults, Results
-from . import backlog, by_year, decision, effects, feedback, funnel, kinds, sensitivity
+from . import backlog, by_year, decision, disparity, effects, feedback, funnel, kinds, sensitivity
 from .base import Figure, save  # noqa: F401  (Figure: for modules adding a figure)
 from .page import page
 
 # Every figure, in the order they are drawn.
 FIGURES = ([funnel.FIGURE, effects.FIGURE, backlog.FIGURE, by_year.FIGURE, feedback.FIGURE]
-           + decision.FIGURES + [sensitivity.INDICES, sensitivity.TORNADO])
+           + decision.FIGURES + [sensitivity.INDICES, sensitivity.TORNADO]
+           + [disparity.RELATIVE_RATES, disparity.WATERFALL])
 
 
 def write_all(res, outdir, figures=None):

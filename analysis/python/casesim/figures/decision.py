@@ -60,9 +60,13 @@ class Decision:
             return
         g = f["decision"]
         a = g.attrs
-        self.variants = [_text(v) for v in f["scenario/variants"][()]]
         self.lam = g["lambda"][()]
         self.p_best = g["p_best"][()]
+        # The variants decided on: the first of /scenario/variants (the
+        # decomposition's variants, last, explain the baseline and are not
+        # choices).
+        listed = [_text(v) for v in f["scenario/variants"][()]]
+        self.variants = listed[:self.p_best.shape[1]]
         self.best = g["best"][()]
         self.evpi = g["evpi"][()]
         self.evpi_se = g["evpi_se"][()]

@@ -7,13 +7,13 @@ import os
 
 import numpy as np
 
-from . import decision, kinds
+from . import decision, disparity, kinds
 from .base import percent_level
 
 # The figures the page places in its own sections; any other registered
 # figure is shown after them, under "More figures".
-PLACED = ("effects", "funnel", "backlog", "by_year", "feedback") + tuple(
-    f.name for f in decision.FIGURES)
+PLACED = ("effects", "funnel", "backlog", "by_year", "feedback", "relative_rates",
+          "waterfall") + tuple(f.name for f in decision.FIGURES)
 
 
 def cost_of(res, variant):
@@ -310,13 +310,18 @@ def page(res, drawn):
             "simulation cannot tell them apart.</p>")
         p.append(ranking_table(res))
 
+    # Where the disparity arises (section 4 when the file has two groups or
+    # more), then the sections of the headline violation kinds (unnumbered).
+    where = disparity.section(res, lambda name: figure_html(res, drawn, name), 4)
+    p.append(where)
     p.append(kinds.sections(res, headline_table, comparison_table, ranking_table,
                             lambda name: figure_html(res, drawn, name)))
-    p.append("<h2>4. Where complaints go</h2>")
+    n = 5 if where else 4
+    p.append(f"<h2>{n}. Where complaints go</h2>")
     p.append(figure_html(res, drawn, "funnel"))
-    p.append("<h2>5. Backlogs over time</h2>")
+    p.append(f"<h2>{n + 1}. Backlogs over time</h2>")
     p.append(figure_html(res, drawn, "backlog"))
-    section = 6
+    section = n + 2
     if "by_year" in drawn:
         p.append(f"<h2>{section}. How fast</h2>")
         p.append(
