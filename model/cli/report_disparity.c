@@ -202,8 +202,7 @@ static int alone_and_last(const report *rp, const cs_disparity_tables *t, size_t
     table tab;
     table_init(&tab, 4);
     const char *head[4] = {"Stage (accountability ratio)",
-                           "Baseline with only this stage "
-                           "equalised",
+                           "Baseline with only this stage equalised",
                            "All stages but this one equalised", "Shapley share"};
     int rc = table_row(&tab, head);
     const char *q[3] = {"only_this_stage", "all_but_this_stage", "shapley"};
