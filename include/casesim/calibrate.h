@@ -117,6 +117,15 @@ typedef struct cs_calibrate_config {
      * scales) is below this (0: CS_CALIBRATE_SIZE_TOL). max_evaluations
      * bounds the Sobol start and the simplex's evaluations together. */
     double size_tol;
+    /* The MPI build (CASESIM_HAVE_MPI) only: evaluate over the ranks of
+     * MPI_COMM_WORLD. cs_calibrate_run is then a collective call: every
+     * rank calls it with the same scenario and settings (resume must be
+     * NULL; stop and the callbacks are each rank's own, on_wave may be NULL
+     * on ranks > 0). Each evaluation's replicates are spread over the ranks
+     * (cs_sim_run_mpi) and its sums sent from rank 0 to every rank, so every
+     * rank runs the same sampler and returns the same calibration, the same
+     * for any rank count. Ignored in other builds. */
+    bool use_mpi;
 } cs_calibrate_config;
 
 #define CS_CALIBRATE_SIZE_TOL 1e-4

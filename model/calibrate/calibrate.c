@@ -69,6 +69,8 @@ static int check_setup(const cs_scenario *s, const cs_calibrate_config *cfg, cs_
         return cs_error_set(err, CS_ELIMIT,
                             "%s: %zu uncertain values; calibration handles at most %d", s->path,
                             s->n_uncertain_values, CS_CALIB_MAX_DIM);
+    if (cfg->use_mpi && cfg->resume)
+        return cs_error_set(err, CS_EINVAL, "calibrate: --resume runs on one MPI rank only");
     if (cfg->scale < 1 || cfg->scale > CS_MAX_REPLICATES)
         return cs_error_set(err, CS_EINVAL, "--scale must be 1 to %d", CS_MAX_REPLICATES);
     return CS_OK;
@@ -157,7 +159,7 @@ static int run_waves(const cs_scenario *s, const cs_calibrate_config *cfg, cs_ca
         c->evaluated += n;
         if (cfg->on_wave && (st = cfg->on_wave(cfg->on_wave_ctx, m, err)) != CS_OK)
             break;
-        if (cfg->stop && *cfg->stop)
+        if (cs_calibrate_stopped(cfg))
             st = cs_error_set(err, CS_EINTERRUPTED, "calibrate: interrupted after wave %zu",
                               cs_calib_imis_ask(m, &z, &n));
     }

@@ -3,11 +3,15 @@
  * calibration runs the baseline in replicates g K .. g K + K - 1, and each
  * target's sums are accumulated from the results (casesim/calibrate.h).
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "calibrate/internal.h"
 #include "casesim/engine.h"
+#ifdef CASESIM_HAVE_MPI
+#include "casesim/engine_mpi.h"
+#endif
 
 /* The wave's points as a point source: replicate r uses point r / K. */
 typedef struct wave_src {
@@ -59,6 +63,30 @@ static int wave_sink_add(void *ctx, const cs_replicate_result *r, cs_error *err)
     return CS_OK;
 }
 
+#ifdef CASESIM_HAVE_MPI
+/* The run over the ranks of MPI_COMM_WORLD: rank 0's sink adds up the
+ * results (delivered in replicate order), then rank 0 sends the n sums to
+ * every rank, so that every rank scores the same figures. */
+static int evaluate_mpi(cs_run_config *rc, double *sums, size_t n, const cs_scenario *s,
+                        cs_error *err)
+{
+    int rank = 0;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    if (rank != 0) {
+        rc->sink = NULL;
+        rc->sink_ctx = NULL;
+    }
+    int st = cs_sim_run_mpi(s, rc, MPI_COMM_WORLD, err);
+    if (st != CS_OK)
+        return st; /* the same status on every rank */
+    if (n > (size_t)INT_MAX)
+        return cs_error_set(err, CS_ELIMIT, "calibrate: too many target sums for one message");
+    if (MPI_Bcast(sums, (int)n, MPI_DOUBLE, 0, MPI_COMM_WORLD) != MPI_SUCCESS)
+        st = cs_error_set(err, CS_EIO, "calibrate: the target sums could not be sent");
+    return cs_mpi_agree(MPI_COMM_WORLD, st, err);
+}
+#endif
+
 int cs_calibrate_evaluate(const cs_scenario *s, const cs_calibrate_config *cfg, const double *z,
                           size_t n, uint64_t first, double *sums, cs_error *err)
 {
@@ -86,5 +114,21 @@ int cs_calibrate_evaluate(const cs_scenario *s, const cs_calibrate_config *cfg, 
                         .sink = wave_sink_add,
                         .sink_ctx = &sink,
                         .points = &ps};
+#ifdef CASESIM_HAVE_MPI
+    if (cfg->use_mpi)
+        return evaluate_mpi(&rc, sums, n * s->n_targets * CS_TARGET_SUMS, s, err);
+#endif
     return cs_sim_run(s, &rc, err);
+}
+
+bool cs_calibrate_stopped(const cs_calibrate_config *cfg)
+{
+    int stop = cfg->stop && *cfg->stop;
+#ifdef CASESIM_HAVE_MPI
+    /* every rank must leave the loop together, or the others would wait in
+     * the next evaluation for ever */
+    if (cfg->use_mpi)
+        MPI_Allreduce(MPI_IN_PLACE, &stop, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+#endif
+    return stop != 0;
 }

@@ -17,6 +17,10 @@
 int cs_calibrate_evaluate(const cs_scenario *s, const cs_calibrate_config *cfg, const double *z,
                           size_t n, uint64_t first, double *sums, cs_error *err);
 
+/* Whether cfg->stop is set (with cfg->use_mpi in the MPI build: on any
+ * rank; a collective call, so that every rank stops after the same wave). */
+bool cs_calibrate_stopped(const cs_calibrate_config *cfg);
+
 /* Fills c's summaries (values, inputs, correlation, findings, predictive
  * checks) from its points, log-likelihoods, weights and sums. Returns CS_OK,
  * CS_ENOMEM or an analysis error. */

@@ -316,7 +316,7 @@ static int describe(const fit *f, size_t n_sobol)
                         "STOPPED SHORT at the limit of %zu evaluations, the simplex not converged "
                         "(size %.2g, tolerance %.2g): the point may not be the optimum; raise "
                         "--max-evaluations",
-                        f->limit, c->simplex_size, tol);
+                        f->cfg->max_evaluations, c->simplex_size, tol);
     snprintf(buf + len, sizeof buf - (size_t)len,
              "; %zu evaluations (%zu Sobol points of the prior, then the simplex) on the "
              "fit's seeds; log-likelihood at the optimum %.3f on the fit's seeds, %.3f on "

@@ -5,6 +5,12 @@
  * writes the calibration file (casesim/calibration_file.h), published under
  * its name once closed. SIGINT/SIGTERM stop after the current wave: the
  * finished waves are summarised and written, marked "incomplete".
+ *
+ * In the MPI build, `mpirun -np K casesim calibrate ...` spreads each
+ * evaluation's replicates over the K ranks: rank 0 reads the arguments and
+ * the scenario and sends the other ranks the scenario text and the settings;
+ * every rank then runs the same sampler (cs_calibrate_config.use_mpi), and
+ * rank 0 writes the file, the same for any K.
  */
 #include <getopt.h>
 #include <signal.h>
@@ -17,6 +23,9 @@
 #include "casesim/safe_file.h"
 #include "casesim/scenario.h"
 #include "cli/cli.h"
+#ifdef CASESIM_HAVE_MPI
+#include "casesim/engine_mpi.h"
+#endif
 
 static volatile sig_atomic_t stop_signal = 0;
 
@@ -235,6 +244,90 @@ static int load_resume(const cal_args *a, const cs_scenario *s, cs_calibrate_con
     return st;
 }
 
+#ifdef CASESIM_HAVE_MPI
+/* This process's rank and the number of ranks. */
+static struct {
+    int rank, size;
+} mpi = {0, 1};
+
+/* What every rank needs to run the same calibration. */
+typedef struct mpi_params {
+    uint64_t seed, scale, threads, max_evaluations, n_initial, wave_size, method;
+    double target_ess, size_tol;
+} mpi_params;
+
+/* Rank 0: sends the other ranks "go", the settings and the scenario; they
+ * load it and agree on the outcome. */
+static int mpi_release(const cs_calibrate_config *cfg, const cs_scenario *s, cs_error *err)
+{
+    int go = -1; /* not an exit status: the calibration follows */
+    MPI_Bcast(&go, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    mpi_params q = {cfg->seed,      cfg->scale,     (uint64_t)cfg->threads, cfg->max_evaluations,
+                    cfg->n_initial, cfg->wave_size, (uint64_t)cfg->method,  cfg->target_ess,
+                    cfg->size_tol};
+    MPI_Bcast(&q, (int)sizeof q, MPI_BYTE, 0, MPI_COMM_WORLD);
+    char *path = s->path, *text = s->source;
+    size_t path_len = strlen(path), text_len = s->source_len;
+    int st = cs_mpi_bcast_bytes(MPI_COMM_WORLD, 0, &path, &path_len, err);
+    if (st == CS_OK)
+        st = cs_mpi_bcast_bytes(MPI_COMM_WORLD, 0, &text, &text_len, err);
+    if (st == CS_OK)
+        st = cs_mpi_agree(MPI_COMM_WORLD, CS_OK, err);
+    return st;
+}
+
+/* Ranks other than 0: load the scenario rank 0 sends and run the same
+ * calibration (its result is rank 0's to write). */
+static void mpi_follow_run(const mpi_params *q, const char *path, const char *text, size_t len,
+                           cs_error *err)
+{
+    cs_scenario *s = NULL;
+    int st = cs_scenario_load_string(text, len, path, &s, err);
+    if (cs_mpi_agree(MPI_COMM_WORLD, st, err) == CS_OK) {
+        cs_calibrate_config cfg = {.method = (cs_calibrate_method)q->method,
+                                   .seed = q->seed,
+                                   .scale = q->scale,
+                                   .threads = (int)q->threads,
+                                   .target_ess = q->target_ess,
+                                   .max_evaluations = q->max_evaluations,
+                                   .n_initial = q->n_initial,
+                                   .wave_size = q->wave_size,
+                                   .stop = &stop_signal,
+                                   .size_tol = q->size_tol,
+                                   .use_mpi = true};
+        cs_calibration *c = NULL;
+        cs_calibrate_run(s, &cfg, &c, err);
+        cs_calibration_free(c);
+    }
+    cs_scenario_free(s);
+}
+
+/* Ranks other than 0: wait for rank 0's go; return rank 0's exit status. */
+static int mpi_follow(void)
+{
+    static cs_error err;
+    cs_error_clear(&err);
+    int go = 0;
+    MPI_Bcast(&go, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (go >= 0)
+        return go; /* rank 0 ended before the calibration: its exit status */
+    mpi_params q;
+    MPI_Bcast(&q, (int)sizeof q, MPI_BYTE, 0, MPI_COMM_WORLD);
+    char *path = NULL, *text = NULL;
+    size_t path_len = 0, text_len = 0;
+    int st = cs_mpi_bcast_bytes(MPI_COMM_WORLD, 0, &path, &path_len, &err);
+    if (st == CS_OK)
+        st = cs_mpi_bcast_bytes(MPI_COMM_WORLD, 0, &text, &text_len, &err);
+    if (st == CS_OK)
+        mpi_follow_run(&q, path, text, text_len, &err);
+    int rc = CS_EXIT_FAILURE;
+    MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    free(path);
+    free(text);
+    return rc;
+}
+#endif
+
 /* Runs the calibration and writes its file; returns the exit status. */
 static int calibrate(const cal_args *a, const cs_scenario *s, const char *command_line,
                      cs_error *err)
@@ -257,6 +350,12 @@ static int calibrate(const cal_args *a, const cs_scenario *s, const char *comman
     cfg.on_wave_ctx = (void *)a;
     cs_calibration *c = NULL, *old = NULL;
     int st = a->resume ? load_resume(a, s, &cfg, &old, err) : CS_OK;
+#ifdef CASESIM_HAVE_MPI
+    if (st == CS_OK && mpi.size > 1 && a->resume)
+        st = cs_error_set(err, CS_EUSAGE, "--resume runs on one MPI rank only");
+    if (st == CS_OK && mpi.size > 1 && (st = mpi_release(&cfg, s, err)) == CS_OK)
+        cfg.use_mpi = true;
+#endif
     if (st == CS_OK)
         st = cs_calibrate_run(s, &cfg, &c, err);
     cs_calibration_free(old);
@@ -282,7 +381,7 @@ static int calibrate(const cal_args *a, const cs_scenario *s, const char *comman
     return cs_cli_exit_code(st);
 }
 
-int cs_cli_calibrate(int argc, char **argv)
+static int calibrate_main(int argc, char **argv)
 {
     cal_args a;
     int rc = parse_args(argc, argv, &a);
@@ -312,4 +411,46 @@ int cs_cli_calibrate(int argc, char **argv)
     free(command_line);
     cs_scenario_free(s);
     return rc;
+}
+
+int cs_cli_calibrate(int argc, char **argv)
+{
+#ifdef CASESIM_HAVE_MPI
+    int provided = MPI_THREAD_SINGLE;
+    if (MPI_Init_thread(NULL, NULL, MPI_THREAD_SERIALIZED, &provided) != MPI_SUCCESS) {
+        fprintf(stderr, "casesim calibrate: MPI could not be initialised\n");
+        return CS_EXIT_FAILURE;
+    }
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    MPI_Comm_rank(MPI_COMM_WORLD, &mpi.rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &mpi.size);
+    int rc;
+    if (mpi.size > 1 && provided < MPI_THREAD_SERIALIZED) {
+        if (mpi.rank == 0)
+            fprintf(stderr, "casesim calibrate: this MPI library does not provide "
+                            "MPI_THREAD_SERIALIZED, which the MPI run needs\n");
+        rc = CS_EXIT_FAILURE;
+    } else if (mpi.rank > 0) {
+        struct sigaction sa, old_int, old_term;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_signal;
+        sigemptyset(&sa.sa_mask);
+        sa.sa_flags = SA_RESETHAND;
+        sigaction(SIGINT, &sa, &old_int);
+        sigaction(SIGTERM, &sa, &old_term);
+        rc = mpi_follow();
+        sigaction(SIGINT, &old_int, NULL);
+        sigaction(SIGTERM, &old_term, NULL);
+    } else {
+        rc = calibrate_main(argc, argv);
+        /* To the other ranks: after the calibration if they were released,
+         * else in place of the release (they end at once with it). */
+        if (mpi.size > 1)
+            MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    }
+    MPI_Finalize();
+    return rc;
+#else
+    return calibrate_main(argc, argv);
+#endif
 }

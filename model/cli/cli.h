@@ -41,8 +41,9 @@ int cs_cli_sensitivity(int argc, char **argv);
 /* casesim report RESULTS.h5 [--format text|csv|markdown] (model/cli/report.c). */
 int cs_cli_report(int argc, char **argv);
 
-/* The report of a calibration file (model/cli/report_calibration.c). */
-int cs_cli_report_calibration(const char *path);
+/* The report of a calibration file (model/cli/report_calibration.c) in
+ * format: a report_format of cli/report.h (text, CSV or markdown). */
+int cs_cli_report_calibration(const char *path, int format);
 
 /* casesim merge A.h5 B.h5 ... -o ALL.h5 (model/cli/merge.c). */
 int cs_cli_merge(int argc, char **argv);

@@ -944,7 +944,7 @@ int cs_cli_report(int argc, char **argv)
      * it is known to be safe. */
     int st = cs_cli_probe_results(argv[optind], &err);
     if (st == CS_OK && cs_calibration_file_is(argv[optind]))
-        return cs_cli_report_calibration(argv[optind]);
+        return cs_cli_report_calibration(argv[optind], (int)f);
     if (st == CS_OK)
         st = cs_results_open(argv[optind], &r, &err);
     if (st != CS_OK) {

@@ -204,10 +204,30 @@ static void period_text(const cs_scenario *s, const cs_target_spec *t, char *buf
                  base + (double)(t->first_year + t->n_years - 1));
 }
 
+#define SERIES_MAX 256
+
 static const char *kind_text(const cs_target_spec *t)
 {
     static const char *const K[] = {"count", "share", "ratio", "cohort_share"};
     return K[t->kind];
+}
+
+/* The name of event e: its stage's or outcome's. */
+static const char *event_name(const cs_scenario *s, const cs_target_event *e)
+{
+    return e->is_outcome ? s->outcomes[e->index].name : s->stages[e->index].name;
+}
+
+/* What target t measures, without its period ("count of convicted",
+ * "share of prosecuted in prosecution_review, group minority"), so that
+ * readers can line up the targets of one series year by year. */
+static void series_text(const cs_scenario *s, const cs_target_spec *t, char *buf, size_t n)
+{
+    int len = snprintf(buf, n, "%s of %s", kind_text(t), event_name(s, &t->num));
+    if (t->kind != CS_TARGET_COUNT && len >= 0 && (size_t)len < n)
+        len += snprintf(buf + len, n - (size_t)len, " in %s", event_name(s, &t->den));
+    if (t->group >= 0 && len >= 0 && (size_t)len < n)
+        snprintf(buf + len, n - (size_t)len, ", group %s", s->groups[t->group].name);
 }
 
 /* The string columns of the targets with holdout == held_out. */
@@ -215,9 +235,11 @@ static int target_strings(hid_t g, const cs_scenario *s, bool held_out, size_t n
 {
     const char **name = cs_xcalloc(n + 1, sizeof *name), **kind = cs_xcalloc(n + 1, sizeof *kind);
     const char **src = cs_xcalloc(n + 1, sizeof *src), **per = cs_xcalloc(n + 1, sizeof *per);
-    char *pbuf = cs_xcalloc(n + 1, 32);
-    int st =
-        name && kind && src && per && pbuf ? CS_OK : cs_error_set(err, CS_ENOMEM, "out of memory");
+    const char **ser = cs_xcalloc(n + 1, sizeof *ser);
+    char *pbuf = cs_xcalloc(n + 1, 32), *sbuf = cs_xcalloc(n + 1, SERIES_MAX);
+    int st = name && kind && src && per && ser && pbuf && sbuf
+                 ? CS_OK
+                 : cs_error_set(err, CS_ENOMEM, "out of memory");
     for (size_t t = 0, r = 0; st == CS_OK && t < s->n_targets; t++) {
         const cs_target_spec *ts = &s->targets[t];
         if (ts->holdout != held_out)
@@ -227,6 +249,8 @@ static int target_strings(hid_t g, const cs_scenario *s, bool held_out, size_t n
         src[r] = ts->source;
         period_text(s, ts, pbuf + 32 * r, 32);
         per[r] = pbuf + 32 * r;
+        series_text(s, ts, sbuf + SERIES_MAX * r, SERIES_MAX);
+        ser[r] = sbuf + SERIES_MAX * r;
         r++;
     }
     if (st == CS_OK)
@@ -237,6 +261,10 @@ static int target_strings(hid_t g, const cs_scenario *s, bool held_out, size_t n
         st = cs_h5_write_strings(g, "period", per, n, err);
     if (st == CS_OK)
         st = cs_h5_write_strings(g, "source", src, n, err);
+    if (st == CS_OK)
+        st = cs_h5_write_strings(g, "series", ser, n, err);
+    free(ser);
+    free(sbuf);
     free(name);
     free(kind);
     free(src);

@@ -15,6 +15,7 @@
 #  - --method optimize writes a point fit, the same with 1 and 2 threads,
 #    which the report calls one, with its log-likelihood on fresh seeds; it
 #    cannot be resumed, and an unknown method is refused;
+#  - `report --format markdown` and `--format csv` of a calibration file;
 #  - an existing file is not replaced without --force; a scenario without
 #    targets, or without uncertain inputs, is refused and nothing is written.
 set -u
@@ -135,6 +136,12 @@ rep=$("$CASESIM" report fit1.h5) || fail "report of a point fit"
 for want in "NO POSTERIOR UNCERTAINTY" "on fresh seeds" "Fitted targets"; do
     case "$rep" in *"$want"*) ;; *) fail "point fit report lacks: $want" ;; esac
 done
+md=$("$CASESIM" report fit1.h5 --format markdown) || fail "markdown report of a calibration"
+case "$md" in *"| input | prior median"*"## Fitted targets"*) ;; *) fail "markdown report lacks its tables" ;; esac
+"$CASESIM" report one.h5 --format csv >cal.csv || fail "CSV report of a calibration"
+head -1 cal.csv | grep -qx "table,name,kind,period,source,measure,value" || fail "CSV header"
+grep -q "^held_out,minority_ratio,ratio,cohort," cal.csv || fail "CSV lacks the held-out target"
+grep -q "^inputs,p_sanctioned,,,,posterior_median," cal.csv || fail "CSV lacks an input"
 "$CASESIM" calibrate "$sc" -o fit1.h5 --resume -q 2>err.txt
 [ $? -eq 2 ] || fail "a point fit was resumed"
 "$CASESIM" calibrate "$sc" -o x.h5 --method simplex -q 2>err.txt

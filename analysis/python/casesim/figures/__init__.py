@@ -5,7 +5,9 @@
 writes into OUTDIR (default: RESULTS_figures/ beside the results file) one
 PNG per figure of FIGURES that applies to the file, one funnel per violation
 kind the scenario marks `headline: true` (funnel_kind_<kind>.png), and
-report.html, one self-contained page with the tables and the figures.
+report.html, one self-contained page with the tables and the figures. A
+calibration file (casesim calibrate -o CAL.h5) gets its own figures and page
+(calibration.py).
 
 A new figure is one function in a module of its own (see funnel.py: a
 `draw(res)` returning a matplotlib figure, and a `FIGURE = Figure(...)`
@@ -18,7 +20,8 @@ import os
 import sys
 
 from ..results import DamagedFile, NotResults, Results
-from . import backlog, by_year, decision, disparity, effects, feedback, funnel, kinds, sensitivity
+from . import (backlog, by_year, calibration, decision, disparity, effects, feedback, funnel,
+               kinds, sensitivity)
 from .base import Figure, save  # noqa: F401  (Figure: for modules adding a figure)
 from .page import page
 
@@ -58,6 +61,11 @@ def main(argv=None, prog="python -m casesim.figures"):
         print(f"{name}: {args.results}: no such file", file=sys.stderr)
         return 2
     outdir = args.outdir or os.path.splitext(args.results)[0] + "_figures"
+    if calibration.is_calibration(args.results):
+        os.makedirs(outdir, exist_ok=True)
+        for w in calibration.write_all(args.results, outdir):
+            print(w)
+        return 0
     try:
         with Results(args.results) as res:
             os.makedirs(outdir, exist_ok=True)
