@@ -126,6 +126,11 @@ typedef struct cs_calibrate_config {
      * rank runs the same sampler and returns the same calibration, the same
      * for any rank count. Ignored in other builds. */
     bool use_mpi;
+    /* A predictive check instead of a calibration: the first (Sobol) wave
+     * of n_initial points of the priors only, every target evaluated, every
+     * point weighted equally (no likelihood, no importance step); the
+     * summaries are then the prior predictive checks. Not with resume. */
+    bool predictive;
 } cs_calibrate_config;
 
 #define CS_CALIBRATE_SIZE_TOL 1e-4
@@ -174,7 +179,8 @@ typedef struct cs_calibration {
      * points' instantiation and compilation and the replicates). Timings
      * only: they are not written to the file, which stays bit-identical. */
     double seconds_total, seconds_engine;
-    size_t evaluated; /* points evaluated by this call */
+    size_t evaluated;      /* points evaluated by this call */
+    bool predictive_check; /* made by cs_calibrate_config.predictive */
     /* CS_CALIBRATE_OPTIMIZE (see cs_calibrate_run): the optimum's
      * log-likelihood over the fitted targets on the fit's seeds and on fresh
      * ones (NaN for IMIS), the simplex's iterations and its final size. */
@@ -220,6 +226,37 @@ int cs_calibrate_run(const cs_scenario *s, const cs_calibrate_config *cfg, cs_ca
 
 /* Frees c. NULL is a no-op. */
 void cs_calibration_free(cs_calibration *c);
+
+/* --------------------------------------------- the fitted scenario
+ *
+ * `casesim calibrate --write-scenario FITTED.yaml`: the scenario with every
+ * calibrated input at its posterior median and the posterior, approximated
+ * per input, as its `uncertain:` (see calibrate/fit.c for the families and
+ * how they are fitted) with the posterior correlations as a Gaussian copula
+ * (`correlations:`) whose matrix is positive definite. */
+typedef struct cs_calibrate_fit {
+    size_t n_entries;             /* the scenario's n_uncertain */
+    cs_fitted_entry *entries;     /* [n_entries] */
+    char **sources;               /* [n_entries] owned texts the entries point to */
+    double *values;               /* [dim] posterior medians, 6 significant digits (a
+                                     Dirichlet's normalised to sum to 1) */
+    cs_correlation *correlations; /* between univariate entries */
+    size_t n_correlations;
+    double ess;    /* Kish ESS of the weights */
+    double shrink; /* factor applied to the correlations to keep the matrix
+                      positive definite (1: none) */
+} cs_calibrate_fit;
+
+/* Approximates the posterior of calibration c (of scenario s: the same
+ * uncertain values; c's points, weights and, if NULL, values, which are
+ * then computed from z and kept in c) into a new *out (free with
+ * cs_calibrate_fit_free). Returns CS_OK, CS_EINVAL (another number of
+ * values, no points, a posterior without spread: too few effective draws)
+ * or CS_ENOMEM. */
+int cs_calibrate_fit_posterior(const cs_scenario *s, cs_calibration *c, cs_calibrate_fit **out,
+                               cs_error *err);
+
+void cs_calibrate_fit_free(cs_calibrate_fit *f);
 
 /* ----------------------------------------------- runs on the posterior
  *

@@ -45,7 +45,10 @@ typedef struct cs_calibration_targets {
 /* What a report shows of a calibration file. */
 typedef struct cs_calibration_file {
     char *scenario_name, *status, *stop, *message, *command_line;
-    char *method; /* "imis" or "optimize"; NULL in files of earlier builds (IMIS) */
+    char *method;          /* "imis", "optimize", or "predictive" for a predictive check; NULL in
+                              files of earlier builds (IMIS) */
+    char *created;         /* when the file was made (UTC, ISO 8601) */
+    char *casesim_version; /* the casesim that made it */
     uint64_t seed, scale, evaluations, waves;
     double ess;
     /* A point fit's log-likelihood at the optimum on the fit's seeds and on

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "casesim/calibration.h"
 #include "casesim/error.h"
@@ -465,6 +466,46 @@ int cs_scenario_instantiate(const cs_scenario *base, const double *values, cs_sc
 /* The scenario's own value of each uncertain number, in draw order, into
  * values[0 .. s->n_uncertain_values): the values used without uncertainty. */
 void cs_scenario_uncertain_values(const cs_scenario *s, double *values);
+
+/* One entry of `uncertain:` as cs_scenario_write_fitted writes it: a
+ * family with its parameters named as the loader reads them (beta: alpha,
+ * beta; lognormal: median, p95; normal: mean, sd; gamma: shape, scale), or
+ * a Dirichlet's counts, an optional truncation and the text of `source`. */
+typedef struct cs_fitted_entry {
+    enum cs_unc_family family;
+    size_t n_params;
+    const char *param_name[3]; /* static strings */
+    double param[3];
+    size_t k;                             /* a Dirichlet's components */
+    double counts[CS_UNC_MAX_COMPONENTS]; /* a Dirichlet's counts */
+    bool truncated;
+    double truncate[2]; /* -inf / inf for an open end */
+    const char *source; /* may be NULL: "" */
+} cs_fitted_entry;
+
+/* What cs_scenario_write_fitted puts in place of a scenario's uncertain
+ * numbers and sections. Pointers are borrowed. */
+typedef struct cs_fitted_scenario {
+    const double *values;               /* [n_uncertain_values] new values, in draw order */
+    const cs_fitted_entry *entries;     /* [n_uncertain], in the order of `uncertain:` */
+    const cs_correlation *correlations; /* the new `correlations:` (none: the key is dropped) */
+    size_t n_correlations;
+    const char *header; /* comment lines, '\n'-separated, written first (may be NULL) */
+} cs_fitted_scenario;
+
+/* Writes scenario s (loaded from a file or text: it keeps its YAML tree)
+ * to out as YAML, with its uncertain numbers set to f->values exactly as
+ * cs_scenario_instantiate sets them (so the written file at its own values
+ * runs, bit for bit, as s instantiated at f->values), each `uncertain:`
+ * entry keeping its path(s), name and group but taking f's distribution,
+ * truncation and source, and `correlations:` replaced by f's. Everything
+ * else is s's tree as read, emitted by libyaml (the comments of the source
+ * file are lost: YAML readers drop them). name names out in messages (may
+ * be NULL). The caller should load the result back before publishing it: f
+ * is not judged here. Returns CS_OK, CS_EINVAL (s has no tree or no
+ * uncertain inputs), CS_EIO or CS_ENOMEM. */
+int cs_scenario_write_fitted(const cs_scenario *s, const cs_fitted_scenario *f, FILE *out,
+                             const char *name, cs_error *err);
 
 /* Frees s and everything it owns, including its variants. NULL is a no-op. */
 void cs_scenario_free(cs_scenario *s);

@@ -4,6 +4,7 @@
  * (casesim/calibrate.h).
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -60,7 +61,12 @@ static int check_setup(const cs_scenario *s, const cs_calibrate_config *cfg, cs_
                             "%s: nothing to calibrate: the scenario has no `uncertain:` inputs "
                             "(their priors are what calibration turns into a posterior)",
                             s->path);
-    if (fitted == 0)
+    if (cfg->predictive && (s->n_targets == 0 || cfg->resume || cfg->method != CS_CALIBRATE_IMIS))
+        return cs_error_set(err, CS_EINVAL, "%s: %s", s->path,
+                            s->n_targets == 0 ? "nothing to check: the scenario has no `targets:`"
+                                              : "a predictive check is neither resumed nor a "
+                                                "point fit");
+    if (fitted == 0 && !cfg->predictive)
         return cs_error_set(err, CS_EINVAL,
                             "%s: nothing to fit: the scenario has no `targets:` that are not "
                             "held out",
@@ -83,8 +89,8 @@ int cs_calibrate_score(const cs_scenario *s, const cs_calibrate_config *cfg, con
     for (size_t i = 0; i < n; i++) {
         double ll = 0.0;
         for (size_t t = 0; t < T; t++) {
-            if (s->targets[t].holdout)
-                continue;
+            if (s->targets[t].holdout || cfg->predictive)
+                continue; /* a predictive check weighs every point the same */
             double l = cs_target_loglik(&s->targets[t], sums + (i * T + t) * CS_TARGET_SUMS,
                                         (double)cfg->scale);
             if (isnan(l))
@@ -124,8 +130,8 @@ static int imis_config(const cs_scenario *s, const cs_calibrate_config *cfg,
         ic->n_initial = cfg->n_initial;
     if (cfg->wave_size)
         ic->wave_size = ic->n_neighbours = cfg->wave_size;
-    if (ic->max_evaluations < ic->n_initial)
-        ic->max_evaluations = ic->n_initial;
+    if (ic->max_evaluations < ic->n_initial || cfg->predictive)
+        ic->max_evaluations = ic->n_initial; /* a predictive check: the Sobol wave only */
     return cs_calib_imis_config_check(ic, err);
 }
 
@@ -219,6 +225,19 @@ static int take_result(const cs_calib_imis *m, cs_calibration *c, cs_error *err)
     return CS_OK;
 }
 
+/* How a predictive check ended, in c's message. */
+static int predictive_message(cs_calibration *c, cs_error *err)
+{
+    static const char *fmt = "predictive check: %zu points of the scenario's `uncertain:` (Sobol), "
+                             "equally weighted; nothing was fitted";
+    char buf[200];
+    snprintf(buf, sizeof buf, fmt, c->n_points);
+    free(c->message);
+    c->predictive_check = true;
+    c->message = cs_xstrdup(buf);
+    return c->message ? CS_OK : cs_error_set(err, CS_ENOMEM, "calibrate: out of memory");
+}
+
 /* The sampler restored from cfg->resume, and its points' sums copied into
  * c; *done is the points already evaluated. */
 static int start_resumed(const cs_scenario *s, const cs_calibrate_config *cfg,
@@ -283,6 +302,8 @@ int cs_calibrate_run(const cs_scenario *s, const cs_calibrate_config *cfg, cs_ca
     if (st != CS_OK && st != CS_EINTERRUPTED)
         goto fail;
     int st2 = take_result(m, c, err);
+    if (st2 == CS_OK && cfg->predictive)
+        st2 = predictive_message(c, err);
     if (st2 == CS_OK && c->n_points > 0)
         st2 = cs_calibrate_summarise(s, c, err);
     if (st2 != CS_OK) {

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "casesim/calibrate.h"
 #include "casesim/calibration_file.h"
@@ -37,6 +38,9 @@ static void on_signal(int sig)
 static void usage(FILE *to)
 {
     fprintf(to, "usage: casesim calibrate SCENARIO.yaml -o CAL.h5 [options]\n"
+                "       casesim calibrate --from CAL.h5 --write-scenario FITTED.yaml "
+                "[SCENARIO.yaml] [-f]\n"
+                "       casesim calibrate SCENARIO.yaml --predictive -o PRED.h5 [options]\n"
                 "\n"
                 "Fits the scenario's uncertain inputs (their priors: `uncertain:`) to its\n"
                 "`targets:` by incremental mixture importance sampling through the simulator,\n"
@@ -63,15 +67,25 @@ static void usage(FILE *to)
                 "      --resume               continue the calibration in CAL.h5 (interrupted,\n"
                 "                             or stopped short) from its last finished wave,\n"
                 "                             with its seed, scale and wave sizes\n"
-                "  -f, --force                overwrite an existing output file\n"
+                "      --write-scenario FILE  also write the fitted scenario: every calibrated\n"
+                "                             input at its posterior median, the posterior\n"
+                "                             (approximated per input, correlations as a\n"
+                "                             copula) as its `uncertain:`\n"
+                "      --from CAL.h5          write the fitted scenario (--write-scenario) of an\n"
+                "                             existing calibration file, from the scenario text\n"
+                "                             it was made from (SCENARIO, if given, must be it)\n"
+                "      --predictive           a predictive check instead of a fit: --initial\n"
+                "                             points (Sobol) of the scenario's `uncertain:`, each\n"
+                "                             target against its predictive 95%% interval\n"
+                "  -f, --force                overwrite existing output files\n"
                 "  -q, --quiet                no progress messages\n"
                 "  -h, --help                 this help\n");
 }
 
 typedef struct cal_args {
-    const char *scenario, *output;
+    const char *scenario, *output, *fitted, *from;
     uint64_t scale, ess, max_eval, initial, wave, seed, threads;
-    bool have_seed, have_ess, have_max, have_scale, force, quiet, resume;
+    bool have_seed, have_ess, have_max, have_scale, force, quiet, resume, predictive;
     cs_calibrate_method method;
 } cal_args;
 
@@ -114,6 +128,15 @@ static int take_option(int c, cal_args *a, char **argv)
     case 'R':
         a->resume = true;
         return 0;
+    case 'Y':
+        a->fitted = optarg;
+        return 0;
+    case 'F':
+        a->from = optarg;
+        return 0;
+    case 'P':
+        a->predictive = true;
+        return 0;
     case 'q':
         a->quiet = true;
         return 0;
@@ -123,6 +146,26 @@ static int take_option(int c, cal_args *a, char **argv)
     default:
         return cs_cli_bad_option(C, c, argv, usage);
     }
+}
+
+/* What is wrong with the options a and the n operands, or NULL. */
+static const char *check_args(const cal_args *a, int n)
+{
+    if (a->from)
+        return !a->fitted           ? "--from CAL.h5 needs --write-scenario FITTED.yaml"
+               : a->output || n > 1 ? "--from writes only the fitted scenario: give no -o, "
+                                      "and at most one scenario file"
+               : a->predictive      ? "--from and --predictive do not go together"
+                                    : NULL;
+    if (n != 1)
+        return "give one scenario file";
+    if (!a->output)
+        return "-o CAL.h5 is required";
+    if (a->predictive && (a->fitted || a->resume || a->method != CS_CALIBRATE_IMIS))
+        return "a predictive check fits nothing: no --write-scenario, --resume or --method";
+    if (a->fitted && a->method != CS_CALIBRATE_IMIS)
+        return "a point fit has no posterior to write: --write-scenario needs --method imis";
+    return NULL;
 }
 
 /* Parses argv; returns -1 to go on, or an exit status. */
@@ -139,6 +182,9 @@ static int parse_args(int argc, char **argv, cal_args *a)
                                          {"threads", required_argument, NULL, 't'},
                                          {"force", no_argument, NULL, 'f'},
                                          {"resume", no_argument, NULL, 'R'},
+                                         {"write-scenario", required_argument, NULL, 'Y'},
+                                         {"from", required_argument, NULL, 'F'},
+                                         {"predictive", no_argument, NULL, 'P'},
                                          {"quiet", no_argument, NULL, 'q'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
@@ -153,13 +199,13 @@ static int parse_args(int argc, char **argv, cal_args *a)
         if (rc)
             return rc == 2 ? CS_EXIT_USAGE : rc;
     }
-    if (optind != argc - 1 || !a->output) {
-        fprintf(stderr, "casesim calibrate: %s\n",
-                optind != argc - 1 ? "give one scenario file" : "-o CAL.h5 is required");
+    const char *why = check_args(a, argc - optind);
+    if (why) {
+        fprintf(stderr, "casesim calibrate: %s\n", why);
         usage(stderr);
         return CS_EXIT_USAGE;
     }
-    a->scenario = argv[optind];
+    a->scenario = optind < argc ? argv[optind] : NULL;
     if (a->resume && a->method == CS_CALIBRATE_OPTIMIZE) {
         fprintf(stderr, "casesim calibrate: a point fit (--method optimize) cannot be resumed\n");
         return CS_EXIT_USAGE;
@@ -206,6 +252,43 @@ static int write_output(const cal_args *a, const cs_scenario *s, const cs_calibr
         st = cs_safe_file_publish(out, err);
     cs_safe_file_free(out);
     return st;
+}
+
+/* --write-scenario: the fitted scenario from the calibration file just
+ * written. */
+static int write_fitted(const cal_args *a, cs_error *err)
+{
+    int st = cs_cli_calibrate_write_scenario(a->output, a->scenario, a->fitted, a->force, err);
+    if (st == CS_OK && !a->quiet)
+        fprintf(stderr, "casesim calibrate: wrote %s (the fitted scenario)\n", a->fitted);
+    return st;
+}
+
+/* An output that exists and may not be replaced: refused before any work. */
+static int refuse_existing(const cal_args *a)
+{
+    if (a->force || !a->fitted || access(a->fitted, F_OK) != 0)
+        return CS_EXIT_OK;
+    fprintf(stderr,
+            "casesim calibrate: %s exists: give --force to replace it; nothing was "
+            "written\n",
+            a->fitted);
+    return CS_EXIT_USAGE;
+}
+
+/* casesim calibrate --from CAL.h5 --write-scenario FITTED.yaml [SCENARIO]. */
+static int write_from(const cal_args *a)
+{
+    static cs_error err; /* large: keep it off the stack */
+    cs_error_clear(&err);
+    int st = cs_cli_calibrate_write_scenario(a->from, a->scenario, a->fitted, a->force, &err);
+    if (st != CS_OK) {
+        cs_cli_print_error("calibrate", &err);
+        fprintf(stderr, "casesim calibrate: %s was not written\n", a->fitted);
+    } else if (!a->quiet)
+        fprintf(stderr, "casesim calibrate: wrote %s (the fitted scenario of %s)\n", a->fitted,
+                a->from);
+    return cs_cli_exit_code(st);
 }
 
 /* For --resume: the calibration in the output file, which must have been
@@ -345,6 +428,7 @@ static int calibrate(const cal_args *a, const cs_scenario *s, const char *comman
     cfg.n_initial = a->initial;
     cfg.method = a->method;
     cfg.wave_size = a->wave;
+    cfg.predictive = a->predictive;
     cfg.stop = &stop_signal;
     cfg.on_wave = on_wave;
     cfg.on_wave_ctx = (void *)a;
@@ -372,6 +456,8 @@ static int calibrate(const cal_args *a, const cs_scenario *s, const char *comman
             st = wst;
         else if (!a->quiet)
             print_done(a, c, complete);
+        if (st == CS_OK && a->fitted)
+            st = write_fitted(a, err);
     }
     cs_calibration_free(c);
     if (st == CS_EINTERRUPTED)
@@ -387,6 +473,10 @@ static int calibrate_main(int argc, char **argv)
     int rc = parse_args(argc, argv, &a);
     if (rc >= 0)
         return rc;
+    if ((rc = refuse_existing(&a)) != CS_EXIT_OK)
+        return rc;
+    if (a.from)
+        return write_from(&a);
     static cs_error err; /* large: keep it off the stack */
     cs_error_clear(&err);
     cs_scenario *s = NULL;

@@ -41,6 +41,15 @@ int cs_cli_sensitivity(int argc, char **argv);
 /* casesim report RESULTS.h5 [--format text|csv|markdown] (model/cli/report.c). */
 int cs_cli_report(int argc, char **argv);
 
+/* Writes the fitted scenario of the calibration file cal_path at target
+ * (refused if it exists, without force): the scenario text the file was made
+ * from (scenario, if not NULL, must be that text) with every calibrated
+ * input at its posterior median and the posterior as `uncertain:`; the
+ * text is loaded back before it is published (model/cli/calibrate_write.c).
+ * Returns CS_OK or the error in err. */
+int cs_cli_calibrate_write_scenario(const char *cal_path, const char *scenario, const char *target,
+                                    bool force, cs_error *err);
+
 /* The report of a calibration file (model/cli/report_calibration.c) in
  * format: a report_format of cli/report.h (text, CSV or markdown). */
 int cs_cli_report_calibration(const char *path, int format);

@@ -53,9 +53,17 @@ static void print_targets(const cs_calibration_targets *t, const char *title, FI
 /* The text report of c on o. */
 static void report_text(const cs_calibration_file *c, FILE *o)
 {
-    fprintf(o, "Calibration of %s (%s)\n%s\n", c->scenario_name, c->status, c->message);
+    bool pred = c->method && !strcmp(c->method, "predictive");
     bool point = c->method && strcmp(c->method, "optimize") == 0;
-    if (point)
+    fprintf(o, "%s of %s (%s)\n%s\n", pred ? "Predictive check" : "Calibration", c->scenario_name,
+            c->status, c->message);
+    if (pred)
+        fprintf(o,
+                "Method: %llu points drawn from the scenario's uncertain inputs (Sobol), "
+                "%llu replicates each (--scale), seed %llu; no fit, no importance weights\n",
+                (unsigned long long)c->evaluations, (unsigned long long)c->scale,
+                (unsigned long long)c->seed);
+    else if (point)
         fprintf(o,
                 "Method: point fit (Nelder-Mead on logit/log scales, common random numbers); "
                 "%llu evaluations, %llu replicates each (--scale), seed %llu\n"
@@ -71,7 +79,7 @@ static void report_text(const cs_calibration_file *c, FILE *o)
                 "waves, %llu replicates each (--scale), seed %llu; effective sample size %.1f\n",
                 (unsigned long long)c->evaluations, (unsigned long long)c->waves,
                 (unsigned long long)c->scale, (unsigned long long)c->seed, c->ess);
-    if (c->evaluations > 0) {
+    if (c->evaluations > 0 && !pred) {
         fprintf(o, "\nWhat the targets can tell apart\n");
         if (point)
             fprintf(o, "  Not assessed: a point fit has no posterior sample to read it from.\n");
@@ -80,8 +88,17 @@ static void report_text(const cs_calibration_file *c, FILE *o)
         for (size_t i = 0; i < c->n_findings; i++)
             fprintf(o, "  %s\n", c->findings[i]);
         print_inputs(c, o);
-        print_targets(&c->fitted, "Fitted targets: observed against the posterior predictive", o);
-        print_targets(&c->held_out, "Held-out targets (not fitted): a test of prediction", o);
+    }
+    if (c->evaluations > 0) {
+        print_targets(&c->fitted,
+                      pred ? "Targets: observed against the predictive of the scenario's "
+                             "uncertain inputs"
+                           : "Fitted targets: observed against the posterior predictive",
+                      o);
+        print_targets(&c->held_out,
+                      pred ? "Held-out targets: observed against the same predictive"
+                           : "Held-out targets (not fitted): a test of prediction",
+                      o);
     }
 }
 
@@ -116,18 +133,9 @@ static void md_targets(const cs_calibration_targets *t, const char *title, FILE 
     }
 }
 
-static void report_markdown(const cs_calibration_file *c, FILE *o)
+/* The findings and the inputs' table, in markdown. */
+static void md_inputs(const cs_calibration_file *c, bool point, FILE *o)
 {
-    bool point = c->method && strcmp(c->method, "optimize") == 0;
-    fprintf(o, "# Calibration of %s (%s)\n\n%s\n", c->scenario_name, c->status, c->message);
-    if (point)
-        fprintf(o,
-                "\n**A point fit has no posterior uncertainty**: the posterior columns are "
-                "the optimum. Log-likelihood at the optimum: %.3f on the fit's seeds, %.3f on "
-                "fresh seeds.\n",
-                c->loglik_fit_seeds, c->loglik_fresh_seeds);
-    if (c->evaluations == 0)
-        return;
     fprintf(o, "\n## What the targets can tell apart\n\n");
     if (point || c->n_findings == 0)
         fprintf(o, "%s\n",
@@ -151,8 +159,26 @@ static void report_markdown(const cs_calibration_file *c, FILE *o)
         }
         fputc('\n', o);
     }
-    md_targets(&c->fitted, "Fitted targets", o);
-    md_targets(&c->held_out, "Held-out targets (not fitted)", o);
+}
+
+static void report_markdown(const cs_calibration_file *c, FILE *o)
+{
+    bool point = c->method && strcmp(c->method, "optimize") == 0;
+    bool pred = c->method && !strcmp(c->method, "predictive");
+    fprintf(o, "# %s of %s (%s)\n\n%s\n", pred ? "Predictive check" : "Calibration",
+            c->scenario_name, c->status, c->message);
+    if (point)
+        fprintf(o,
+                "\n**A point fit has no posterior uncertainty**: the posterior columns are "
+                "the optimum. Log-likelihood at the optimum: %.3f on the fit's seeds, %.3f on "
+                "fresh seeds.\n",
+                c->loglik_fit_seeds, c->loglik_fresh_seeds);
+    if (c->evaluations == 0)
+        return;
+    if (!pred)
+        md_inputs(c, point, o);
+    md_targets(&c->fitted, pred ? "Targets against the predictive" : "Fitted targets", o);
+    md_targets(&c->held_out, pred ? "Held-out targets" : "Held-out targets (not fitted)", o);
 }
 
 /* --------------------------------------------------------------------- CSV */

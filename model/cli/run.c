@@ -728,6 +728,10 @@ static int load_posterior(run_args *a, const cs_scenario *s, cs_error *err)
     cs_calibration *c = NULL;
     char *source = NULL;
     int st = cs_calibration_file_read(a->posterior, &f, err);
+    if (st == CS_OK && f->method && !strcmp(f->method, "predictive"))
+        st = cs_error_set(err, CS_EUSAGE,
+                          "%s is a predictive check (draws of the priors), not a calibration",
+                          a->posterior);
     if (st == CS_OK)
         st = cs_calibration_file_check_inputs(f, s, a->posterior, err);
     if (st == CS_OK)

@@ -117,6 +117,10 @@ static int read_attrs(hid_t f, hid_t cal, cs_calibration_file *c, cs_error *err)
     if (st == CS_OK)
         st = cs_h5_read_attr_u64(f, "scale", &c->scale, err);
     if (st == CS_OK)
+        st = cs_h5_read_attr_string(f, "created", &c->created, err);
+    if (st == CS_OK)
+        st = cs_h5_read_attr_string(f, "casesim_version", &c->casesim_version, err);
+    if (st == CS_OK)
         st = cs_h5_read_attr_string(cal, "stop", &c->stop, err);
     if (st == CS_OK)
         st = cs_h5_read_attr_string(cal, "message", &c->message, err);
@@ -190,7 +194,8 @@ void cs_calibration_file_free(cs_calibration_file *c)
 {
     if (!c)
         return;
-    char *strs[] = {c->scenario_name, c->status, c->stop, c->message, c->command_line, c->method};
+    char *strs[] = {c->scenario_name, c->status, c->stop,    c->message,
+                    c->command_line,  c->method, c->created, c->casesim_version};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         free(strs[i]);
     cs_h5_free_strings(c->input_names, c->n_inputs);

@@ -332,7 +332,11 @@ static int write_findings(hid_t cal, const cs_calibration *c, cs_error *err)
 static int write_run_attrs(hid_t cal, const cs_calibration *c, cs_error *err)
 {
     bool point = c->method == CS_CALIBRATE_OPTIMIZE;
-    int st = cs_h5_attr_string(cal, "method", point ? "optimize" : "imis", err);
+    int st = cs_h5_attr_string(cal, "method",
+                               point                 ? "optimize"
+                               : c->predictive_check ? "predictive"
+                                                     : "imis",
+                               err);
     if (st == CS_OK && point)
         st = cs_h5_attr_string(cal, "point_fit",
                                "A point fit (the posterior mode by Nelder-Mead): the posterior "

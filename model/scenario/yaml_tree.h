@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "casesim/error.h"
 
@@ -46,6 +47,16 @@ struct cs_ynode {
  * root (free with cs_ynode_free). On failure returns CS_EINVAL, CS_ELIMIT or
  * CS_ENOMEM with one message in err and leaves *out NULL. */
 int cs_ytree_parse(const char *text, size_t len, const char *file, cs_ynode **out, cs_error *err);
+
+/* Writes the tree root as one YAML document to out with libyaml's emitter
+ * (file names out in messages; may be NULL). Scalars that were plain are
+ * written plain where that reads back the same, else quoted by the emitter;
+ * quoted ones stay quoted (multi-line text as a block literal where the
+ * emitter allows it); short flat mappings and lists go on one line. The
+ * text read back with cs_ytree_parse gives the same tree (positions aside).
+ * Comments are not part of the tree and are not written. Returns CS_OK,
+ * CS_EIO (write error) or CS_ENOMEM. */
+int cs_ytree_emit(const cs_ynode *root, FILE *out, const char *file, cs_error *err);
 
 /* Frees n and all its descendants. NULL is a no-op. */
 void cs_ynode_free(cs_ynode *n);
