@@ -167,7 +167,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     require(s != NULL && err.count == 0);
-    require(s->n_variants == 1 + s->n_interventions + s->n_bundles);
+    /* The decomposition's variants (`run: decompose: true`) come after the
+     * bundles, and only with a decomposition. */
+    size_t chosen = 1 + s->n_interventions + s->n_bundles, n_decomposition = 0;
+    for (size_t v = 0; v < s->n_variants; v++)
+        if (s->variants[v].kind == CS_VARIANT_DECOMPOSITION) {
+            require(v >= chosen && s->has_decomposition);
+            n_decomposition++;
+        }
+    require(s->n_variants == chosen + n_decomposition);
     require(s->variants[0].kind == CS_VARIANT_BASELINE);
     check_scenario(s);
     for (size_t v = 0; v < s->n_variants; v++) {

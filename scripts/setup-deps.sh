@@ -12,7 +12,7 @@ PACKAGES=(
   libpcg-cpp-dev
   libopenmpi-dev openmpi-bin
   python3-h5py python3-numpy python3-matplotlib python3-pandas
-  python3-xarray python3-h5netcdf python3-pytest
+  python3-xarray python3-h5netcdf python3-pytest python3-yaml
   python3-pip python3-setuptools python3-wheel
   r-base-core r-cran-hdf5r
   valgrind clang libclang-rt-14-dev libomp-dev time

@@ -28,5 +28,8 @@ foreach(script ${MPI_TESTS})
   get_filename_component(name ${script} NAME_WE)
   add_test(NAME mpi_${name} COMMAND bash ${script})
   set_tests_properties(mpi_${name} PROPERTIES ENVIRONMENT "${CASESIM_MPI_ENV}"
-                       FIXTURES_REQUIRED casesim_mpi TIMEOUT 120 LABELS "mpi;slow")
+                       FIXTURES_REQUIRED casesim_mpi TIMEOUT 120 LABELS "mpi;slow"
+                       # Each runs up to three ranks on this machine's cores:
+                       # two at once oversubscribe them threefold.
+                       RESOURCE_LOCK casesim_mpi_ranks)
 endforeach()

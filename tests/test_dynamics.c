@@ -16,6 +16,9 @@
  *    p* = f(A(p*)) of the exact absorbing-chain answers (bisection).
  *  - Elasticity 0 is the scenario without feedback, bit for bit; results do
  *    not depend on the thread count.
+ *  - Uncertain inputs reach the engine: a feedback elasticity drawn as 0
+ *    equals no feedback bit for bit (and one drawn as -0.5 does not); a
+ *    schedule's value drawn at a point moves the yearly counts to it.
  *
  * Statistical tolerances are stated where they are used; each is a number of
  * standard errors with its false-alarm probability.
@@ -649,7 +652,7 @@ END_TEST
 typedef struct hashes {
     bool skip_feedback;
     size_t n;
-    uint64_t h[64];
+    uint64_t h[128];
 } hashes;
 
 static void hash_result(void *ctx, const cs_replicate_result *r)
@@ -660,6 +663,8 @@ static void hash_result(void *ctx, const cs_replicate_result *r)
         const cs_schema_array *a = &cs_schema_arrays[k];
         if (x->skip_feedback && strncmp(a->name, "feedback_", 9) == 0)
             continue;
+        if (strcmp(a->name, "uncertain_values") == 0)
+            continue; /* the point's values: compared on their own */
         size_t n = 1;
         ck_assert(cs_schema_array_count(a, &r->dims, &n));
         const unsigned char *p = cs_schema_array_cdata(a, r);
@@ -761,6 +766,110 @@ START_TEST(threads_do_not_matter)
 }
 END_TEST
 
+/* ------------------------------------- uncertain schedules and elasticities */
+
+/* cs_sim_run's sink for points: the period counts, the hashes and each
+ * replicate's first uncertain value. */
+typedef struct point_runs {
+    runs counts;
+    hashes h;
+    double value[128];
+} point_runs;
+
+static int point_sink(void *ctx, const cs_replicate_result *r, cs_error *err)
+{
+    (void)err;
+    point_runs *x = ctx;
+    ck_assert_uint_lt(x->h.n, 128);
+    x->value[x->h.n] = r->uncertain_values[0];
+    collect(&x->counts, r);
+    hash_result(&x->h, r);
+    return CS_OK;
+}
+
+/* Runs replicates 0 .. n - 1 of s (one variant) on one thread, replicate r
+ * at point floor(r / per_point) of the table `values` (one value a point). */
+static point_runs run_points(const cs_scenario *s, uint64_t seed, const double *values,
+                             uint64_t n_points, uint64_t per_point)
+{
+    point_runs x = {.h = {.skip_feedback = true}};
+    cs_table_source tab = {values, n_points, 1, per_point};
+    cs_point_source src;
+    cs_point_source_table(&src, &tab);
+    cs_run_config cfg = {.seed = seed,
+                         .n_replicates = n_points * per_point,
+                         .threads = 1,
+                         .sink = point_sink,
+                         .sink_ctx = &x,
+                         .points = &src};
+    cs_error err;
+    cs_error_clear(&err);
+    ck_assert_msg(cs_sim_run(s, &cfg, &err) == CS_OK, "%s", err.text);
+    return x;
+}
+
+START_TEST(uncertain_elasticity_reaches_the_engine)
+{
+    /* The deterrence loop's elasticity uncertain (the scenario's own value
+     * -0.3); the points 0, -0.5, 0, -0.5. A replicate at 0 must equal the
+     * same replicate without feedback bit for bit (every array), one at
+     * -0.5 must not: the drawn value, not the scenario's, reaches the loop. */
+    char fb[1024], yaml[4096];
+    snprintf(fb, sizeof fb, ZERO_FEEDBACK, "-0.3");
+    snprintf(yaml, sizeof yaml, ZERO_YAML, fb);
+    strcat(yaml, "uncertain:\n"
+                 "  - path: feedback.deterrence.effect.elasticity\n"
+                 "    uniform: {min: -0.6, max: 0}\n");
+    cs_scenario *s = cs_test_scenario(yaml);
+    const double points[4] = {0.0, -0.5, 0.0, -0.5};
+    point_runs x = run_points(s, 7, points, 4, 1);
+    hashes none = hash_run(NULL, NULL);
+    ck_assert_uint_eq(x.h.n, 4);
+    for (size_t i = 0; i < 4; i++) {
+        ck_assert_double_eq(x.value[i], points[i]);
+        if (points[i] == 0.0)
+            ck_assert_msg(x.h.h[i] == none.h[i], "replicate %zu at elasticity 0 differs", i);
+        else
+            ck_assert_msg(x.h.h[i] != none.h[i], "replicate %zu at -0.5 has no feedback", i);
+    }
+    runs_free(&x.counts);
+    cs_scenario_free(s);
+}
+END_TEST
+
+START_TEST(uncertain_schedule_value_reaches_the_engine)
+{
+    /* 2000 incidents a year, stepping in 2022 to the schedule's value, which
+     * is uncertain (the scenario's own 3000); points 2500 and 3500, 40
+     * replicates each. Years 0 and 1 expect 2000 and years 2 to 5 the
+     * point's value, within 4.5 exact Poisson SE (check_counts: false alarm
+     * 7e-6 a year); the scenario's own 3000 is rejected (z > 20). */
+    cs_scenario *s = rate_scenario("    values: {2020: 2000, 2022: 3000}\n"
+                                   "uncertain:\n"
+                                   "  - path: schedules[0].values.2022\n"
+                                   "    uniform: {min: 2000, max: 4000}\n",
+                                   6);
+    const double points[2] = {2500.0, 3500.0};
+    point_runs x = run_points(s, 20241, points, 2, 40);
+    ck_assert_uint_eq(x.counts.n, 80);
+    ck_assert_uint_eq(x.counts.ny, 6);
+    for (size_t p = 0; p < 2; p++) {
+        runs part = x.counts; /* the point's 40 replicates, in order */
+        part.n = 40;
+        part.entries = &x.counts.entries[p * 40 * part.ny * part.ns];
+        double lambda[6], own[6];
+        for (size_t y = 0; y < 6; y++) {
+            lambda[y] = y < 2 ? 2000.0 : points[p];
+            own[y] = y < 2 ? 2000.0 : 3000.0;
+        }
+        ck_assert_double_gt(check_counts(&part, lambda, own), 20.0);
+        ck_assert_double_eq(x.value[p * 40], points[p]);
+    }
+    runs_free(&x.counts);
+    cs_scenario_free(s);
+}
+END_TEST
+
 int main(void)
 {
     gsl_set_error_handler_off();
@@ -777,6 +886,8 @@ int main(void)
     tcase_add_test(tc, trust_fixed_point_reached);
     tcase_add_test(tc, elasticity_zero_is_no_feedback);
     tcase_add_test(tc, threads_do_not_matter);
+    tcase_add_test(tc, uncertain_elasticity_reaches_the_engine);
+    tcase_add_test(tc, uncertain_schedule_value_reaches_the_engine);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

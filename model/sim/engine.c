@@ -73,13 +73,9 @@
 
 #define NIL UINT32_MAX
 
-/* The coarser histogram of measures by arrival year (one per year and
- * group, so that it stays small): bin 0 exactly 0, bin 1 (0, 0.5) days,
- * then YB_PER_OCTAVE bins per doubling from 0.5 day (about 2.2% wide, so a
- * quantile is within about 1.1%) up to 0.5 * 2^18 days > CS_MAX_YEARS. */
-#define YB_PER_OCTAVE 32
-#define YB_OCTAVES 18
-#define YB_BINS (2 + YB_PER_OCTAVE * YB_OCTAVES)
+/* Rare paths (growing a pool, the monthly changes of a moving system):
+ * kept out of the event loops, which are flattened (run_events). */
+#define COLD __attribute__((cold, noinline))
 
 /* What of a stage follows its timelines now (stage_rt.dyn). */
 enum { DYN_CAPACITY = 1, DYN_DURATION = 2, DYN_DEADLINE = 4 };
@@ -143,17 +139,6 @@ typedef struct stage_rt {
     uint64_t entries, service_n, losses;
 } stage_rt;
 
-/* The counts of one row of the measures by arrival year (a group, or all
- * groups, of one year). */
-typedef struct group_acc {
-    uint64_t incidents, well_founded, unfounded;
-    uint64_t acc_wf, acc_unf, red_wf;
-    uint64_t cat_wf[CS_MAX_OUTCOMES];
-    uint64_t ended, pending;
-    uint64_t reported, reported_ended; /* cases that left the entry stage for another */
-    double time_sum, reported_time_sum;
-} group_acc;
-
 typedef struct ws {
     const cs_model *m;
     uint64_t seed, replicate;
@@ -190,15 +175,11 @@ typedef struct ws {
 
     /* Time and feedback (NULL model->dyn: none of this is used). */
     cs_dyn_rt dyn;
-    bool inc_dyn;                   /* incidents draw from their timelines */
-    bool fb_on;                     /* ended cases feed the feedback loops */
-    bool rate_moves[CS_MAX_GROUPS]; /* arrivals by the non-homogeneous process */
-    double next_update;             /* next break, month start or capacity change */
-    /* Measures by arrival year: [Y][G + 1] accumulators and coarse histograms
-     * of the times of all ended cases and of the reported ones. */
-    group_acc *acc_year;
-    uint32_t *hist_year, *hist_year_rep;
-    size_t n_arrival_years, first_arrival_year;
+    bool inc_dyn;                               /* incidents draw from their timelines */
+    bool fb_on;                                 /* ended cases feed the feedback loops */
+    bool rate_moves[CS_MAX_GROUPS];             /* arrivals by the non-homogeneous process */
+    double next_update;                         /* next break, month start or capacity change */
+    size_t n_arrival_years, first_arrival_year; /* the measures by arrival year */
 
     cs_replicate_result *out;
     bool records;
@@ -217,7 +198,7 @@ static inline const cs_mcase *case_of(const cs_model *m, const cs_mstage *ms, co
 
 /* ---- pools ----------------------------------------------------------------------- */
 
-static bool grow(void **p, size_t *cap, size_t elem, size_t min_cap)
+COLD static bool grow(void **p, size_t *cap, size_t elem, size_t min_cap)
 {
     size_t ncap = *cap ? *cap * 2 : min_cap;
     if (ncap > UINT32_MAX - 1 || ncap > SIZE_MAX / elem)
@@ -231,7 +212,7 @@ static bool grow(void **p, size_t *cap, size_t elem, size_t min_cap)
 }
 
 /* Grows the case pool (its new slots not live). */
-static bool grow_cases(ws *w)
+COLD static bool grow_cases(ws *w)
 {
     size_t old = cs_pool_grow(&w->case_pool, 1024);
     if (old == SIZE_MAX) {
@@ -259,7 +240,7 @@ static void case_release(ws *w, uint32_t c)
 }
 
 /* Grows the track pool and the visit counters with it (new slots free). */
-static bool grow_tracks(ws *w)
+COLD static bool grow_tracks(ws *w)
 {
     size_t old = cs_pool_grow(&w->track_pool, 1024);
     if (old == SIZE_MAX) {
@@ -372,83 +353,7 @@ static inline size_t year_of(const ws *w, double t)
     return y < w->n_years ? y : w->n_years - 1;
 }
 
-/* ---- the coarse histogram of the measures by arrival year ----------------------- */
-
-/* The coarse histogram's bin of time t (days) and a bin's range. */
-static size_t year_bin(double t)
-{
-    if (!(t > 0.0))
-        return 0;
-    double x = floor(log2(t / 0.5) * YB_PER_OCTAVE);
-    if (x < 0.0)
-        return 1;
-    return 2 + (x < (double)(YB_BINS - 3) ? (size_t)x : YB_BINS - 3);
-}
-
-static void year_bin_range(size_t b, double *lo, double *hi)
-{
-    if (b == 0) {
-        *lo = *hi = 0.0;
-    } else if (b == 1) {
-        *lo = 0.0;
-        *hi = 0.5;
-    } else {
-        *lo = 0.5 * exp2((double)(b - 2) / YB_PER_OCTAVE);
-        *hi = 0.5 * exp2((double)(b - 1) / YB_PER_OCTAVE);
-    }
-}
-
-/* The q-quantile from a coarse histogram of n values (as hist_quantile). */
-static double year_quantile(const uint32_t *h, uint64_t n, double q)
-{
-    if (n == 0)
-        return NAN;
-    double rank = ceil(q * (double)n);
-    if (rank < 1.0)
-        rank = 1.0;
-    uint64_t cum = 0;
-    for (size_t b = 0; b < YB_BINS; b++) {
-        if (!h[b])
-            continue;
-        if ((double)(cum + h[b]) >= rank) {
-            double lo, hi;
-            year_bin_range(b, &lo, &hi);
-            return lo + (hi - lo) * (rank - (double)cum - 0.5) / (double)h[b];
-        }
-        cum += h[b];
-    }
-    return NAN;
-}
-
 /* ---- cases ----------------------------------------------------------------------- */
-
-/* Adds cohort case c (ended after dt days, or pending) to accumulator a. */
-static void acc_add(const cs_model *m, group_acc *a, const icase *c, bool ended, double dt)
-{
-    bool acc = (c->outcome_mask & m->accountability_mask) != 0;
-    a->incidents++;
-    if (c->well_founded) {
-        a->well_founded++;
-        a->acc_wf += acc;
-        a->red_wf += (c->outcome_mask & m->redress_mask) != 0;
-        for (size_t k = 0; k < m->n_categories; k++)
-            a->cat_wf[k] += (c->outcome_mask & m->category_mask[k]) != 0;
-    } else {
-        a->unfounded++;
-        a->acc_unf += acc;
-    }
-    a->reported += c->reported;
-    if (ended) {
-        a->ended++;
-        a->time_sum += dt;
-        if (c->reported) {
-            a->reported_ended++;
-            a->reported_time_sum += dt;
-        }
-    } else {
-        a->pending++;
-    }
-}
 
 /* The arrival year of a cohort incident arriving at t (an index into the
  * measures by arrival year). */
@@ -459,18 +364,6 @@ static size_t arrival_year(const ws *w, double t)
     return y < w->n_arrival_years ? y : w->n_arrival_years - 1;
 }
 
-/* Adds cohort case c to the accumulators of its arrival year. */
-static void year_add(ws *w, const icase *c, bool ended, double dt)
-{
-    size_t y = arrival_year(w, c->t_arrival), G1 = w->m->n_groups + 1;
-    acc_add(w->m, &w->acc_year[y * G1 + c->group], c, ended, dt);
-    if (ended) {
-        size_t at = (y * G1 + c->group) * YB_BINS + year_bin(dt);
-        w->hist_year[at]++;
-        w->hist_year_rep[at] += c->reported;
-    }
-}
-
 /* Adds cohort case c (ended at t, or pending if !ended) to the accumulators
  * and, if asked, to the case records. */
 static void case_finalize(ws *w, const icase *c, bool ended, double t)
@@ -478,13 +371,13 @@ static void case_finalize(ws *w, const icase *c, bool ended, double t)
     double dt = ended ? t - c->t_arrival : 0.0;
     cs_tally_case tc = {.group = c->group,
                         .kind = c->kind,
+                        .year = arrival_year(w, c->t_arrival),
                         .well_founded = c->well_founded,
                         .outcome_mask = c->outcome_mask,
                         .reported = c->reported,
                         .ended = ended,
                         .days = dt};
     cs_tallies_add(&w->tally, &w->masks, &tc);
-    year_add(w, c, ended, dt);
     if (w->records) {
         cs_replicate_result *r = w->out;
         if (r->n_cases == r->cap_cases) {
@@ -517,19 +410,14 @@ static void track_end(ws *w, uint32_t t, size_t o, double now)
 {
     uint32_t cs = w->tracks[t].case_slot;
     icase *c = &w->cases[cs];
+    /* One count per array, in the case's own row: the rows of all groups,
+     * period_outcomes and outcome_counts are sums of these (sum_count_rows). */
     size_t y = year_of(w, now), ny = w->n_years, no = w->m->n_outcomes;
-    w->out->period_outcomes[y * no + o]++;
     w->out->period_outcomes_by_group[((size_t)c->group * ny + y) * no + o]++;
-    w->out->period_outcomes_by_group[(w->m->n_groups * ny + y) * no + o]++;
     if (c->cohort) {
-        size_t dy = year_of(w, now - c->t_arrival), G = w->m->n_groups;
-        w->out->outcome_counts[(size_t)c->group * no + o]++;
-        w->out->outcome_counts[G * no + o]++;
+        size_t dy = year_of(w, now - c->t_arrival), G1 = w->m->n_groups + 1;
         w->out->cohort_outcomes_by_delay[((size_t)c->group * no + o) * ny + dy]++;
-        w->out->cohort_outcomes_by_delay[(G * no + o) * ny + dy]++;
-        size_t kb = (size_t)c->kind * (G + 1);
-        w->out->kind_outcome_counts[(kb + c->group) * no + o]++;
-        w->out->kind_outcome_counts[(kb + G) * no + o]++;
+        w->out->kind_outcome_counts[((size_t)c->kind * G1 + c->group) * no + o]++;
     }
     c->outcome_mask |= UINT64_C(1) << o;
     CS_ASSERT(c->live && c->open_tracks > 0);
@@ -776,7 +664,7 @@ static void start_service(ws *w, uint32_t t, double now)
 }
 
 /* A duration from law `kind` with the model's parameters a and b. */
-static double sample_duration(gsl_rng *rng, cs_duration_kind kind, double a, double b)
+static inline double sample_duration(gsl_rng *rng, cs_duration_kind kind, double a, double b)
 {
     switch (kind) {
     case CS_DUR_NONE:
@@ -797,10 +685,10 @@ static double sample_duration(gsl_rng *rng, cs_duration_kind kind, double a, dou
     return 0.0;
 }
 
-/* Draws the branch uniform and then the duration of track t's visit to stage s. */
-static void draw_visit(ws *w, track *tr, const icase *c, size_t s)
+/* Draws the branch uniform and then the duration (law ms) of track t's
+ * visit to stage s. */
+static void draw_visit(ws *w, track *tr, const icase *c, const cs_mcase *ms, size_t s)
 {
-    const cs_mcase *ms = case_of(w->m, &w->m->stages[s], c);
     /* The stream keyed (seed, replicate, group, incident, track word, TRACK),
      * from the case's kept prefix: see cs_pcg32_from_prefix. */
     cs_pcg32_from_prefix(
@@ -845,26 +733,20 @@ static inline void enqueue(ws *w, uint32_t t, size_t s, const icase *c, double n
 }
 
 /* Counts a track's entry into stage s (in the cohort window, by calendar
- * year, and by group for a cohort case). */
+ * year and group, and by delay and kind for a cohort case). */
 static inline void count_entry(ws *w, size_t s, icase *c, double now)
 {
     const cs_model *m = w->m;
     if (in_window(m, now))
         w->st[s].entries++;
-    size_t y = year_of(w, now), ny = w->n_years;
-    w->out->period_entries[y * m->n_stages + s]++;
-    w->out->period_entries_by_group[((size_t)c->group * ny + y) * m->n_stages + s]++;
-    w->out->period_entries_by_group[(m->n_groups * ny + y) * m->n_stages + s]++;
+    /* As in track_end: one count per array, the sums at the end. */
+    size_t y = year_of(w, now), ny = w->n_years, S = m->n_stages;
+    w->out->period_entries_by_group[((size_t)c->group * ny + y) * S + s]++;
     c->reported |= s != m->entry_stage;
     if (c->cohort) {
-        size_t dy = year_of(w, now - c->t_arrival), G = m->n_groups, S = m->n_stages;
-        w->out->stage_entries[(size_t)c->group * S + s]++;
-        w->out->stage_entries[G * S + s]++;
+        size_t dy = year_of(w, now - c->t_arrival), G1 = m->n_groups + 1;
         w->out->cohort_entries_by_delay[((size_t)c->group * S + s) * ny + dy]++;
-        w->out->cohort_entries_by_delay[(G * S + s) * ny + dy]++;
-        size_t kb = (size_t)c->kind * (G + 1);
-        w->out->kind_stage_entries[(kb + c->group) * S + s]++;
-        w->out->kind_stage_entries[(kb + G) * S + s]++;
+        w->out->kind_stage_entries[((size_t)c->kind * G1 + c->group) * S + s]++;
     }
 }
 
@@ -906,7 +788,7 @@ static void enter_stage(ws *w, uint32_t t, size_t s, double now)
             (mc->deadline_from_stage ? now : c->t_arrival) +
             (w->st[s].dyn & DYN_DEADLINE ? cs_dyn_deadline(&w->dyn, m, s, now) : mc->deadline_days);
     count_entry(w, s, c, now);
-    draw_visit(w, tr, c, s);
+    draw_visit(w, tr, c, mc, s);
     if (tr->deadline < now) {
         /* The incident-based deadline passed before the track got here. */
         tr->state = TR_WAITING; /* not linked: deadline_leave must not unlink it */
@@ -940,7 +822,7 @@ static void drain(ws *w, double now)
 /* Draws group g's next arrival after time `after` (incident number
  * `incident`) into w->arr[g]; none if the rate is 0 or it falls at or after
  * the end. Keeps arr_first and the queue's count of pending arrivals. */
-static void set_arrival(ws *w, size_t g, double t, uint64_t incident);
+static inline void set_arrival(ws *w, size_t g, double t, uint64_t incident);
 
 static void schedule_arrival(ws *w, size_t g, double after, uint64_t incident)
 {
@@ -961,7 +843,7 @@ static void schedule_arrival(ws *w, size_t g, double after, uint64_t incident)
 
 /* Group g's next arrival is at t (INFINITY: none), incident number
  * `incident`. Keeps arr_first and the queue's count of pending arrivals. */
-static void set_arrival(ws *w, size_t g, double t, uint64_t incident)
+static inline void set_arrival(ws *w, size_t g, double t, uint64_t incident)
 {
     cs_event *a = &w->arr[g];
     bool was_pending = a->time < INFINITY;
@@ -981,7 +863,7 @@ static void set_arrival(ws *w, size_t g, double t, uint64_t incident)
 /* Draws case c's kind, well-foundedness and evidence, in this order, from
  * the stream loaded in w->rs: with the shares, probabilities and Beta laws
  * in force at time now. */
-static void draw_incident(ws *w, icase *c, double now)
+static inline void draw_incident(ws *w, icase *c, double now)
 {
     const cs_model *m = w->m;
     size_t g = c->group;
@@ -1054,9 +936,6 @@ static void ws_free(ws *w)
     free(w->st);
     free(w->backlog);
     cs_tallies_free(&w->tally);
-    free(w->acc_year);
-    free(w->hist_year);
-    free(w->hist_year_rep);
     if (w->m && w->m->dyn)
         cs_dyn_rt_free(&w->dyn);
 }
@@ -1103,15 +982,11 @@ static int ws_init(ws *w, const cs_model *m, uint64_t seed, uint64_t replicate,
     w->masks = (cs_tally_masks){.accountability = m->accountability_mask,
                                 .redress = m->redress_mask,
                                 .category = m->category_mask};
-    int rc = cs_tallies_init(&w->tally, m->n_groups, m->n_kinds, m->n_categories);
     w->n_arrival_years = out->dims.n_arrival_years;
     w->first_arrival_year = (size_t)floor(m->t_warmup / m->year_days + 1e-9);
-    w->acc_year = calloc(w->n_arrival_years * (m->n_groups + 1), sizeof *w->acc_year);
-    size_t n_hist = w->n_arrival_years * (m->n_groups + 1) * YB_BINS;
-    w->hist_year = calloc(n_hist, sizeof *w->hist_year);
-    w->hist_year_rep = calloc(n_hist, sizeof *w->hist_year_rep);
-    if (!w->rng || !w->st || !w->backlog || rc != CS_OK || !w->acc_year || !w->hist_year ||
-        !w->hist_year_rep)
+    int rc =
+        cs_tallies_init(&w->tally, m->n_groups, m->n_kinds, m->n_categories, w->n_arrival_years);
+    if (!w->rng || !w->st || !w->backlog || rc != CS_OK)
         return cs_error_set(err, CS_ENOMEM, "engine: out of memory");
     w->rs = cs_gsl_pcg32_state(w->rng);
     /* 32 buckets per day of the run, at most 2^17 (512 KiB, so that memory
@@ -1136,81 +1011,6 @@ static int ws_init(ws *w, const cs_model *m, uint64_t seed, uint64_t replicate,
     if (m->dyn && dyn_init(w) != CS_OK)
         return cs_error_set(err, CS_ENOMEM, "engine: out of memory (time and feedback)");
     return CS_OK;
-}
-
-static double ratio_or_nan(double x, double ref)
-{
-    if (isnan(x) || isnan(ref) || ref == 0.0)
-        return NAN;
-    return x / ref;
-}
-
-/* Adds accumulator a to *all. */
-static void acc_sum(group_acc *all, const group_acc *a, size_t C)
-{
-    all->incidents += a->incidents;
-    all->well_founded += a->well_founded;
-    all->unfounded += a->unfounded;
-    all->acc_wf += a->acc_wf;
-    all->acc_unf += a->acc_unf;
-    all->red_wf += a->red_wf;
-    for (size_t k = 0; k < C; k++)
-        all->cat_wf[k] += a->cat_wf[k];
-    all->ended += a->ended;
-    all->pending += a->pending;
-    all->time_sum += a->time_sum;
-    all->reported += a->reported;
-    all->reported_ended += a->reported_ended;
-    all->reported_time_sum += a->reported_time_sum;
-}
-
-/* The measures x of accumulator a, with its histograms of the times of
- * ended cases (h) and of reported ended cases (hr). */
-static void acc_measures(const group_acc *a, const uint32_t *h, const uint32_t *hr, size_t C,
-                         double *x)
-{
-    double wf = (double)a->well_founded;
-    x[CS_M_INCIDENTS] = (double)a->incidents;
-    x[CS_M_WELL_FOUNDED] = wf;
-    x[CS_M_ACCOUNTABILITY] = wf > 0 ? (double)a->acc_wf / wf : NAN;
-    x[CS_M_IMPUNITY] = wf > 0 ? 1.0 - x[CS_M_ACCOUNTABILITY] : NAN;
-    x[CS_M_REDRESS] = wf > 0 ? (double)a->red_wf / wf : NAN;
-    x[CS_M_WRONGFUL_SANCTION] = a->unfounded > 0 ? (double)a->acc_unf / (double)a->unfounded : NAN;
-    x[CS_M_TIME_MEAN] = a->ended > 0 ? a->time_sum / (double)a->ended : NAN;
-    x[CS_M_TIME_MEDIAN] = year_quantile(h, a->ended, 0.5);
-    x[CS_M_TIME_P90] = year_quantile(h, a->ended, 0.9);
-    x[CS_M_PENDING] = a->incidents > 0 ? (double)a->pending / (double)a->incidents : NAN;
-    for (size_t k = 0; k < C; k++)
-        x[CS_M_FIXED_COUNT + k] = wf > 0 ? (double)a->cat_wf[k] / wf : NAN;
-    x[CS_M_REPORTED] = a->incidents > 0 ? (double)a->reported / (double)a->incidents : NAN;
-    x[CS_M_TIME_REPORTED_MEAN] =
-        a->reported_ended > 0 ? a->reported_time_sum / (double)a->reported_ended : NAN;
-    x[CS_M_TIME_REPORTED_MEDIAN] = year_quantile(hr, a->reported_ended, 0.5);
-    x[CS_M_TIME_REPORTED_P90] = year_quantile(hr, a->reported_ended, 0.9);
-}
-
-/* Each group's disparity measures in rows [G + 1][nm] against the
- * reference group (row 0); undefined for all groups together. */
-static void disparity_rows(double *rows, size_t G, size_t nm)
-{
-    static const int pairs[4][3] = {
-        {CS_M_ACCOUNTABILITY, CS_M_ACCOUNTABILITY_RATIO, CS_M_ACCOUNTABILITY_DIFF},
-        {CS_M_IMPUNITY, CS_M_IMPUNITY_RATIO, CS_M_IMPUNITY_DIFF},
-        {CS_M_REDRESS, CS_M_REDRESS_RATIO, CS_M_REDRESS_DIFF},
-        {CS_M_TIME_MEDIAN, CS_M_TIME_MEDIAN_RATIO, CS_M_TIME_MEDIAN_DIFF}};
-    const double *ref = &rows[0];
-    for (size_t g = 0; g <= G; g++) {
-        double *x = &rows[g * nm];
-        for (int i = 0; i < 4; i++) {
-            if (g == G) {
-                x[pairs[i][1]] = NAN;
-                x[pairs[i][2]] = NAN;
-            } else {
-                x[pairs[i][1]] = ratio_or_nan(x[pairs[i][0]], ref[pairs[i][0]]);
-                x[pairs[i][2]] = x[pairs[i][0]] - ref[pairs[i][0]];
-            }
-        }
-    }
 }
 
 /* Stage s's statistics over the cohort window and its monthly backlog. */
@@ -1243,28 +1043,6 @@ static void stage_measures(ws *w, size_t s)
     }
 }
 
-/* The measures of each arrival year, as those of the whole cohort. */
-static void year_measures(ws *w)
-{
-    size_t G = w->m->n_groups, G1 = G + 1, C = w->m->n_categories, nm = w->out->dims.n_measures;
-    for (size_t y = 0; y < w->n_arrival_years; y++) {
-        group_acc *a = &w->acc_year[y * G1];
-        uint32_t *h = &w->hist_year[y * G1 * YB_BINS];
-        uint32_t *hr = &w->hist_year_rep[y * G1 * YB_BINS];
-        for (size_t g = 0; g < G; g++) {
-            acc_sum(&a[G], &a[g], C);
-            for (size_t b = 0; b < YB_BINS; b++) {
-                h[G * YB_BINS + b] += h[g * YB_BINS + b];
-                hr[G * YB_BINS + b] += hr[g * YB_BINS + b];
-            }
-        }
-        double *rows = &w->out->measures_by_year[y * G1 * nm];
-        for (size_t g = 0; g <= G; g++)
-            acc_measures(&a[g], &h[g * YB_BINS], &hr[g * YB_BINS], C, &rows[g * nm]);
-        disparity_rows(rows, G, nm);
-    }
-}
-
 /* Without feedback loops, the one row `none` of the trajectories: 1, and
  * no signal. */
 static void no_feedback(ws *w)
@@ -1275,20 +1053,53 @@ static void no_feedback(ws *w)
     }
 }
 
-/* The "all groups" row of branch_counts, kept per group only. */
-static void sum_branch_rows(ws *w)
+/* dst[i] += src[i], i < n. */
+static void add_counts(int64_t *restrict dst, const int64_t *restrict src, size_t n)
 {
-    size_t G = w->m->n_groups, nb = w->m->n_branches_total;
+    for (size_t i = 0; i < n; i++)
+        dst[i] += src[i];
+}
+
+/* The counts the hot path leaves out (count_entry, track_end): the rows of
+ * all groups, the period counts (the all-groups rows by calendar year) and
+ * the cohort counts (the sums over kinds), and the all-groups row of the
+ * branch counts. Integer sums: exact in any order. */
+static void sum_count_rows(ws *w)
+{
+    cs_replicate_result *r = w->out;
+    size_t G = w->m->n_groups, G1 = G + 1, K = w->m->n_kinds;
+    size_t S = w->m->n_stages, O = w->m->n_outcomes, Y = w->n_years;
+    for (size_t g = 0; g < G; g++) {
+        add_counts(&r->period_entries_by_group[G * Y * S], &r->period_entries_by_group[g * Y * S],
+                   Y * S);
+        add_counts(&r->period_outcomes_by_group[G * Y * O], &r->period_outcomes_by_group[g * Y * O],
+                   Y * O);
+        add_counts(&r->cohort_entries_by_delay[G * S * Y], &r->cohort_entries_by_delay[g * S * Y],
+                   S * Y);
+        add_counts(&r->cohort_outcomes_by_delay[G * O * Y], &r->cohort_outcomes_by_delay[g * O * Y],
+                   O * Y);
+        for (size_t k = 0; k < K; k++) {
+            add_counts(&r->kind_stage_entries[(k * G1 + G) * S],
+                       &r->kind_stage_entries[(k * G1 + g) * S], S);
+            add_counts(&r->kind_outcome_counts[(k * G1 + G) * O],
+                       &r->kind_outcome_counts[(k * G1 + g) * O], O);
+        }
+    }
+    memcpy(r->period_entries, &r->period_entries_by_group[G * Y * S], Y * S * sizeof(int64_t));
+    memcpy(r->period_outcomes, &r->period_outcomes_by_group[G * Y * O], Y * O * sizeof(int64_t));
+    for (size_t k = 0; k < K; k++) {
+        add_counts(r->stage_entries, &r->kind_stage_entries[k * G1 * S], G1 * S);
+        add_counts(r->outcome_counts, &r->kind_outcome_counts[k * G1 * O], G1 * O);
+    }
+    size_t nb = w->m->n_branches_total; /* count_branch */
     for (size_t g = 0; g < G; g++)
-        for (size_t b = 0; b < nb; b++)
-            w->out->branch_counts[G * nb + b] += w->out->branch_counts[g * nb + b];
+        add_counts(&r->branch_counts[G * nb], &r->branch_counts[g * nb], nb);
 }
 
 static void compute_measures(ws *w)
 {
+    sum_count_rows(w);
     cs_tallies_measures(&w->tally, w->out);
-    sum_branch_rows(w);
-    year_measures(w);
     for (size_t s = 0; s < w->m->n_stages; s++)
         stage_measures(w, s);
     if (!w->m->dyn || w->m->dyn->n_fb == 0)
@@ -1423,7 +1234,7 @@ static inline bool step(ws *w, const cs_event *e, volatile sig_atomic_t *stop)
     return true;
 }
 
-static void run_events(ws *w, volatile sig_atomic_t *stop)
+__attribute__((flatten)) static void run_events(ws *w, volatile sig_atomic_t *stop)
 {
     for (size_t g = 0; g < w->m->n_groups; g++)
         schedule_arrival(w, g, 0.0, 0);
@@ -1511,7 +1322,7 @@ static void dyn_next(ws *w)
 }
 
 /* Everything that changes at time t, before any event at t. */
-static void dyn_update(ws *w, double t)
+COLD static void dyn_update(ws *w, double t)
 {
     const cs_mdyn *d = w->m->dyn;
     uint64_t tables = 0, fb_tables = 0;
@@ -1580,7 +1391,7 @@ static inline double peek_time(ws *w)
 
 /* The event loop of a system that changes over time: before the events of
  * a time, whatever changes at that time. */
-static void run_events_dynamic(ws *w, volatile sig_atomic_t *stop)
+__attribute__((flatten)) static void run_events_dynamic(ws *w, volatile sig_atomic_t *stop)
 {
     for (size_t g = 0; g < w->m->n_groups; g++)
         schedule_arrival(w, g, 0.0, 0);

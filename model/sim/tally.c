@@ -45,9 +45,47 @@ static void hist_bin_range(size_t b, double *lo, double *hi)
     }
 }
 
+/* The coarse histogram of the rows by arrival year (one per year and
+ * group, so that it stays small): bin 0 exactly 0, bin 1 (0, 0.5) days,
+ * then YB_PER_OCTAVE bins per doubling from 0.5 day (about 2.2% wide, so a
+ * quantile is within about 1.1%) up to 0.5 * 2^18 days > CS_MAX_YEARS. */
+#define YB_PER_OCTAVE 32
+#define YB_OCTAVES 18
+#define YB_BINS (2 + YB_PER_OCTAVE * YB_OCTAVES)
+
+static size_t year_bin(double t)
+{
+    if (!(t > 0.0))
+        return 0;
+    double x = floor(log2(t / 0.5) * YB_PER_OCTAVE);
+    if (x < 0.0)
+        return 1;
+    return 2 + (x < (double)(YB_BINS - 3) ? (size_t)x : YB_BINS - 3);
+}
+
+static void year_bin_range(size_t b, double *lo, double *hi)
+{
+    if (b == 0) {
+        *lo = *hi = 0.0;
+    } else if (b == 1) {
+        *lo = 0.0;
+        *hi = 0.5;
+    } else {
+        *lo = 0.5 * exp2((double)(b - 2) / YB_PER_OCTAVE);
+        *hi = 0.5 * exp2((double)(b - 1) / YB_PER_OCTAVE);
+    }
+}
+
+/* A histogram: its counts, its bins and their ranges. */
+typedef struct hist_view {
+    const uint64_t *h;
+    size_t n_bins;
+    void (*range)(size_t b, double *lo, double *hi);
+} hist_view;
+
 /* The q-quantile (inverse empirical CDF, rank ceil(q n)) from a histogram of
  * n values, interpolated within its bin; NaN if n == 0. */
-static double hist_quantile(const uint64_t *h, uint64_t n, double q)
+static double hist_quantile(hist_view v, uint64_t n, double q)
 {
     if (n == 0)
         return NAN;
@@ -55,32 +93,41 @@ static double hist_quantile(const uint64_t *h, uint64_t n, double q)
     if (rank < 1.0)
         rank = 1.0;
     uint64_t cum = 0;
-    for (size_t b = 0; b < N_BINS; b++) {
-        if (!h[b])
+    for (size_t b = 0; b < v.n_bins; b++) {
+        if (!v.h[b])
             continue;
-        if ((double)(cum + h[b]) >= rank) {
+        if ((double)(cum + v.h[b]) >= rank) {
             double lo, hi;
-            hist_bin_range(b, &lo, &hi);
-            return lo + (hi - lo) * (rank - (double)cum - 0.5) / (double)h[b];
+            v.range(b, &lo, &hi);
+            return lo + (hi - lo) * (rank - (double)cum - 0.5) / (double)v.h[b];
         }
-        cum += h[b];
+        cum += v.h[b];
     }
     return NAN;
 }
 
 /* ---- counting --------------------------------------------------------------------- */
 
-int cs_tallies_init(cs_tallies *t, size_t n_groups, size_t n_kinds, size_t n_categories)
+int cs_tallies_init(cs_tallies *t, size_t n_groups, size_t n_kinds, size_t n_categories,
+                    size_t n_years)
 {
     memset(t, 0, sizeof *t);
     t->n_groups = n_groups;
     t->n_kinds = n_kinds;
     t->n_categories = n_categories;
-    size_t rows = (1 + n_kinds) * (n_groups + 1); /* <= 33 * 17: no overflow */
+    t->n_years = n_years;
+    size_t G1 = n_groups + 1;
+    size_t rows = (1 + n_kinds) * G1;      /* <= 33 * 17: no overflow */
+    size_t hrows = n_kinds * n_groups + 1; /* the kinds' group rows, and a scratch row */
     t->rows = cs_xcalloc(rows, sizeof *t->rows);
-    t->hist = cs_xcalloc(rows * N_BINS, sizeof *t->hist);
-    t->hist_rep = cs_xcalloc(rows * N_BINS, sizeof *t->hist_rep);
-    return t->rows && t->hist && t->hist_rep ? CS_OK : CS_ENOMEM;
+    t->hist = cs_xcalloc(hrows * N_BINS, sizeof *t->hist);
+    t->hist_rep = cs_xcalloc(hrows * N_BINS, sizeof *t->hist_rep);
+    t->year_rows = cs_xcalloc(n_years * G1, sizeof *t->year_rows);
+    t->year_hist = cs_xcalloc(n_years * G1 * YB_BINS, sizeof *t->year_hist);
+    t->year_hist_rep = cs_xcalloc(n_years * G1 * YB_BINS, sizeof *t->year_hist_rep);
+    return t->rows && t->hist && t->hist_rep && t->year_rows && t->year_hist && t->year_hist_rep
+               ? CS_OK
+               : CS_ENOMEM;
 }
 
 void cs_tallies_free(cs_tallies *t)
@@ -88,21 +135,23 @@ void cs_tallies_free(cs_tallies *t)
     free(t->rows);
     free(t->hist);
     free(t->hist_rep);
+    free(t->year_rows);
+    free(t->year_hist);
+    free(t->year_hist_rep);
     memset(t, 0, sizeof *t);
 }
 
-/* Adds case c to row r (and its histograms). */
-static inline void add_row(cs_tallies *t, size_t r, const cs_tally_masks *mk,
-                           const cs_tally_case *c, size_t bin)
+/* Counts case c in row a (its days too: a sum in the order the cases end). */
+static inline void count_case(cs_tally_row *a, const cs_tally_masks *mk, size_t n_categories,
+                              const cs_tally_case *c)
 {
-    cs_tally_row *a = &t->rows[r];
     bool acc = (c->outcome_mask & mk->accountability) != 0;
     a->incidents++;
     if (c->well_founded) {
         a->well_founded++;
         a->acc_wf += acc;
         a->red_wf += (c->outcome_mask & mk->redress) != 0;
-        for (size_t k = 0; k < t->n_categories; k++)
+        for (size_t k = 0; k < n_categories; k++)
             a->cat_wf[k] += (c->outcome_mask & mk->category[k]) != 0;
     } else {
         a->unfounded++;
@@ -112,11 +161,9 @@ static inline void add_row(cs_tallies *t, size_t r, const cs_tally_masks *mk,
     if (c->ended) {
         a->ended++;
         a->time_sum += c->days;
-        t->hist[r * N_BINS + bin]++;
         if (c->reported) {
             a->reported_ended++;
             a->reported_time_sum += c->days;
-            t->hist_rep[r * N_BINS + bin]++;
         }
     } else {
         a->pending++;
@@ -125,10 +172,27 @@ static inline void add_row(cs_tallies *t, size_t r, const cs_tally_masks *mk,
 
 void cs_tallies_add(cs_tallies *t, const cs_tally_masks *mk, const cs_tally_case *c)
 {
-    size_t G1 = t->n_groups + 1;
-    size_t bin = c->ended ? hist_bin(c->days) : 0; /* once for both rows */
-    add_row(t, c->group, mk, c, bin);
-    add_row(t, (1 + c->kind) * G1 + c->group, mk, c, bin);
+    size_t G = t->n_groups, C = t->n_categories;
+    count_case(&t->rows[(1 + c->kind) * (G + 1) + c->group], mk, C, c);
+    count_case(&t->year_rows[c->year * (G + 1) + c->group], mk, C, c);
+    /* Block 0's counts are the sums of the kinds' (at the end, sum_kinds);
+     * its sums of days are not, since a sum of doubles depends on its
+     * order: they are added here, case by case, as the kind's are. */
+    if (c->ended) {
+        size_t bin = hist_bin(c->days), h = (c->kind * G + c->group) * N_BINS + bin;
+        t->hist[h]++;
+        if (c->reported)
+            t->hist_rep[h]++;
+        if (bin >= t->top)
+            t->top = bin + 1;
+        size_t yh = (c->year * (G + 1) + c->group) * YB_BINS + year_bin(c->days);
+        t->year_hist[yh]++;
+        t->year_hist_rep[yh] += c->reported;
+        cs_tally_row *a = &t->rows[c->group];
+        a->time_sum += c->days;
+        if (c->reported)
+            a->reported_time_sum += c->days;
+    }
 }
 
 /* ---- measures --------------------------------------------------------------------- */
@@ -140,39 +204,78 @@ static double ratio_or_nan(double x, double ref)
     return x / ref;
 }
 
-/* The "all groups" row of block b and its histograms: sums in group order. */
-static void sum_groups(cs_tallies *t, size_t b)
+/* Adds the counts of row a (not its sums of days) to row *all. */
+static void add_counts(cs_tally_row *all, const cs_tally_row *a, size_t n_categories)
 {
-    size_t G = t->n_groups, r0 = b * (G + 1);
-    cs_tally_row *all = &t->rows[r0 + G];
+    all->incidents += a->incidents;
+    all->well_founded += a->well_founded;
+    all->unfounded += a->unfounded;
+    all->acc_wf += a->acc_wf;
+    all->acc_unf += a->acc_unf;
+    all->red_wf += a->red_wf;
+    for (size_t k = 0; k < n_categories; k++)
+        all->cat_wf[k] += a->cat_wf[k];
+    all->ended += a->ended;
+    all->pending += a->pending;
+    all->reported += a->reported;
+    all->reported_ended += a->reported_ended;
+}
+
+/* The "all groups" row rows[G] of the group rows rows[0 .. G): sums in
+ * group order. */
+static void sum_groups(cs_tally_row *rows, size_t G, size_t n_categories)
+{
     for (size_t g = 0; g < G; g++) {
-        const cs_tally_row *a = &t->rows[r0 + g];
-        all->incidents += a->incidents;
-        all->well_founded += a->well_founded;
-        all->unfounded += a->unfounded;
-        all->acc_wf += a->acc_wf;
-        all->acc_unf += a->acc_unf;
-        all->red_wf += a->red_wf;
-        for (size_t k = 0; k < t->n_categories; k++)
-            all->cat_wf[k] += a->cat_wf[k];
-        all->ended += a->ended;
-        all->pending += a->pending;
-        all->time_sum += a->time_sum;
-        all->reported += a->reported;
-        all->reported_ended += a->reported_ended;
-        all->reported_time_sum += a->reported_time_sum;
-        for (size_t i = 0; i < N_BINS; i++) {
-            t->hist[(r0 + G) * N_BINS + i] += t->hist[(r0 + g) * N_BINS + i];
-            t->hist_rep[(r0 + G) * N_BINS + i] += t->hist_rep[(r0 + g) * N_BINS + i];
-        }
+        add_counts(&rows[G], &rows[g], n_categories);
+        rows[G].time_sum += rows[g].time_sum;
+        rows[G].reported_time_sum += rows[g].reported_time_sum;
     }
 }
 
-/* The measures of row r into x. */
-static void row_measures(const cs_tallies *t, size_t r, double *x)
+/* Block 0's counts of each group: the sums over the kinds. */
+static void sum_kinds(cs_tallies *t)
 {
-    const cs_tally_row *a = &t->rows[r];
-    const uint64_t *h = &t->hist[r * N_BINS], *hr = &t->hist_rep[r * N_BINS];
+    size_t G1 = t->n_groups + 1;
+    for (size_t k = 0; k < t->n_kinds; k++)
+        for (size_t g = 0; g + 1 < G1; g++)
+            add_counts(&t->rows[g], &t->rows[(1 + k) * G1 + g], t->n_categories);
+}
+
+/* The histograms of row g (G: all groups) of block b into *h and *hr: a
+ * kind's group row is kept; the others are sums of those, made in the
+ * scratch row (bins at and above t->top are empty everywhere). Only the
+ * kinds' group rows are kept so that a replicate touches (and zeroes) as
+ * few pages as it can. */
+static void row_hist(cs_tallies *t, size_t b, size_t g, hist_view *h, hist_view *hr)
+{
+    size_t G = t->n_groups, K = t->n_kinds;
+    *h = *hr = (hist_view){NULL, N_BINS, hist_bin_range};
+    if (b > 0 && g < G) {
+        h->h = &t->hist[((b - 1) * G + g) * N_BINS];
+        hr->h = &t->hist_rep[((b - 1) * G + g) * N_BINS];
+        return;
+    }
+    uint64_t *sh = &t->hist[K * G * N_BINS], *shr = &t->hist_rep[K * G * N_BINS];
+    memset(sh, 0, t->top * sizeof *sh);
+    memset(shr, 0, t->top * sizeof *shr);
+    size_t k0 = b > 0 ? b - 1 : 0, k1 = b > 0 ? b : K;
+    size_t g0 = g < G ? g : 0, g1 = g < G ? g + 1 : G;
+    for (size_t k = k0; k < k1; k++)
+        for (size_t j = g0; j < g1; j++)
+            for (size_t i = 0; i < t->top; i++) {
+                sh[i] += t->hist[(k * G + j) * N_BINS + i];
+                shr[i] += t->hist_rep[(k * G + j) * N_BINS + i];
+            }
+    h->h = sh;
+    hr->h = shr;
+}
+
+/* The measures of row a into x, with its histograms of days h and, of the
+ * reported cases, hr (NULL h: reported cases not followed, their measures
+ * NaN). */
+static void row_measures(const cs_tally_row *a, hist_view h, hist_view hr, size_t n_categories,
+                         double *x)
+{
     double wf = (double)a->well_founded, n = (double)a->incidents;
     x[CS_M_INCIDENTS] = n;
     x[CS_M_WELL_FOUNDED] = wf;
@@ -184,13 +287,17 @@ static void row_measures(const cs_tallies *t, size_t r, double *x)
     x[CS_M_TIME_MEDIAN] = hist_quantile(h, a->ended, 0.5);
     x[CS_M_TIME_P90] = hist_quantile(h, a->ended, 0.9);
     x[CS_M_PENDING] = a->incidents > 0 ? (double)a->pending / n : NAN;
+    for (size_t k = 0; k < n_categories; k++)
+        x[CS_M_FIXED_COUNT + k] = wf > 0 ? (double)a->cat_wf[k] / wf : NAN;
+    x[CS_M_REPORTED] = x[CS_M_TIME_REPORTED_MEAN] = NAN;
+    x[CS_M_TIME_REPORTED_MEDIAN] = x[CS_M_TIME_REPORTED_P90] = NAN;
+    if (!hr.h)
+        return;
     x[CS_M_REPORTED] = a->incidents > 0 ? (double)a->reported / n : NAN;
     x[CS_M_TIME_REPORTED_MEAN] =
         a->reported_ended > 0 ? a->reported_time_sum / (double)a->reported_ended : NAN;
     x[CS_M_TIME_REPORTED_MEDIAN] = hist_quantile(hr, a->reported_ended, 0.5);
     x[CS_M_TIME_REPORTED_P90] = hist_quantile(hr, a->reported_ended, 0.9);
-    for (size_t k = 0; k < t->n_categories; k++)
-        x[CS_M_FIXED_COUNT + k] = wf > 0 ? (double)a->cat_wf[k] / wf : NAN;
 }
 
 /* The disparity measures of the G + 1 rows at x (nm measures each) against
@@ -217,14 +324,50 @@ static void disparity_measures(double *x0, size_t G, size_t nm)
     }
 }
 
+/* The measures by arrival year: each year's rows as the cohort's, with the
+ * coarse histograms of all and of reported ended cases (widened into the
+ * scratch rows). */
+static void year_measures(cs_tallies *t, cs_replicate_result *r)
+{
+    size_t G = t->n_groups, G1 = G + 1, C = t->n_categories, nm = r->dims.n_measures;
+    uint64_t *wide = &t->hist[t->n_kinds * G * N_BINS];
+    uint64_t *wide_rep = &t->hist_rep[t->n_kinds * G * N_BINS];
+    for (size_t y = 0; y < t->n_years; y++) {
+        cs_tally_row *a = &t->year_rows[y * G1];
+        uint32_t *h = &t->year_hist[y * G1 * YB_BINS];
+        uint32_t *hr = &t->year_hist_rep[y * G1 * YB_BINS];
+        sum_groups(a, G, C);
+        for (size_t g = 0; g < G; g++)
+            for (size_t b = 0; b < YB_BINS; b++) {
+                h[G * YB_BINS + b] += h[g * YB_BINS + b];
+                hr[G * YB_BINS + b] += hr[g * YB_BINS + b];
+            }
+        double *x0 = &r->measures_by_year[y * G1 * nm];
+        for (size_t g = 0; g <= G; g++) {
+            for (size_t b = 0; b < YB_BINS; b++) {
+                wide[b] = h[g * YB_BINS + b];
+                wide_rep[b] = hr[g * YB_BINS + b];
+            }
+            row_measures(&a[g], (hist_view){wide, YB_BINS, year_bin_range},
+                         (hist_view){wide_rep, YB_BINS, year_bin_range}, C, &x0[g * nm]);
+        }
+        disparity_measures(x0, G, nm);
+    }
+}
+
 void cs_tallies_measures(cs_tallies *t, cs_replicate_result *r)
 {
-    size_t G1 = t->n_groups + 1, nm = r->dims.n_measures;
+    size_t G1 = t->n_groups + 1, nm = r->dims.n_measures, C = t->n_categories;
+    sum_kinds(t);
     for (size_t b = 0; b <= t->n_kinds; b++) {
-        sum_groups(t, b);
+        sum_groups(&t->rows[b * G1], t->n_groups, C);
         double *x0 = b == 0 ? r->measures : &r->kind_measures[(b - 1) * G1 * nm];
-        for (size_t g = 0; g < G1; g++)
-            row_measures(t, b * G1 + g, &x0[g * nm]);
+        for (size_t g = 0; g < G1; g++) {
+            hist_view h, hr;
+            row_hist(t, b, g, &h, &hr);
+            row_measures(&t->rows[b * G1 + g], h, hr, C, &x0[g * nm]);
+        }
         disparity_measures(x0, t->n_groups, nm);
     }
+    year_measures(t, r);
 }

@@ -3,15 +3,19 @@
  * measures computed from it (internal to the engine).
  *
  * Each cohort case, when it ends or when the run ends with it still open,
- * is added to two tallies: that of its group among all violation kinds
- * (block 0, the `measures` array) and that of its group within its own kind
- * (block 1 + kind, the `kind_measures` array). At the end the "all groups"
- * row of every block is summed in group order, then each row becomes one
+ * is added to the tally of its group within its own kind (block 1 + kind,
+ * the `kind_measures` array), and its days to the sums of its group among
+ * all violation kinds (block 0, the `measures` array). At the end block 0's
+ * counts are summed over the kinds (integers: exact; a sum of days is
+ * not, so those are kept case by case, in the order the cases end), the
+ * "all groups" row of every block in group order, then each row becomes one
  * row of measures (casesim/measures.h). Times from incident to case end go
  * into a fixed histogram per row (exact 0; 0.5-day bins below 2048 days;
  * 64 bins per doubling above), so that quantiles are within 0.5 day
  * (below 2048 days) or 1.1% (above) and memory does not grow with the
- * cohort; the mean is exact.
+ * cohort; the mean is exact. The rows by arrival year have a coarser
+ * histogram (about 2.2% bins: a quantile within about 1.1%), one per year
+ * and group, and do not follow the reported cases.
  */
 #ifndef CASESIM_SIM_TALLY_H
 #define CASESIM_SIM_TALLY_H
@@ -36,6 +40,7 @@ typedef struct cs_tally_row {
 /* One case as the tallies see it. */
 typedef struct cs_tally_case {
     size_t group, kind;
+    size_t year; /* its arrival year, counted from the cohort's first (< n_years) */
     bool well_founded;
     uint64_t outcome_mask; /* bit o: a track ended in outcome o */
     bool reported;         /* some track left the entry stage for another stage */
@@ -50,23 +55,32 @@ typedef struct cs_tally_masks {
 } cs_tally_masks;
 
 typedef struct cs_tallies {
-    size_t n_groups, n_kinds, n_categories;
+    size_t n_groups, n_kinds, n_categories, n_years;
     cs_tally_row *rows; /* [1 + n_kinds][n_groups + 1] */
-    uint64_t *hist;     /* [1 + n_kinds][n_groups + 1][CS_TALLY_BINS] ended cases' days */
-    uint64_t *hist_rep; /* the same for reported cases */
+    /* [n_kinds][n_groups][CS_TALLY_BINS] ended cases' days, then a scratch
+     * row (where the other rows' sums are made at the end) */
+    uint64_t *hist;
+    uint64_t *hist_rep;      /* the same for reported cases */
+    size_t top;              /* bins at and above top are empty in every row */
+    cs_tally_row *year_rows; /* [n_years][n_groups + 1] by arrival year */
+    uint32_t *year_hist;     /* [n_years][n_groups + 1][coarse bins] ended cases' days */
+    uint32_t *year_hist_rep; /* the same for reported cases */
 } cs_tallies;
 
 /* Allocates zeroed tallies. Returns CS_OK or CS_ENOMEM; free with
  * cs_tallies_free (also after a failure). */
-int cs_tallies_init(cs_tallies *t, size_t n_groups, size_t n_kinds, size_t n_categories);
+int cs_tallies_init(cs_tallies *t, size_t n_groups, size_t n_kinds, size_t n_categories,
+                    size_t n_years);
 void cs_tallies_free(cs_tallies *t);
 
-/* Adds case c to its group's row of block 0 and of its kind's block. */
+/* Adds case c to its group's row of its kind's block and of its arrival
+ * year (and its days to its group's row of block 0). */
 void cs_tallies_add(cs_tallies *t, const cs_tally_masks *mk, const cs_tally_case *c);
 
-/* Sums the "all groups" rows and writes every row's measures into
- * r->measures (block 0) and r->kind_measures (the kinds), with the
- * disparities against the reference group within each block. */
+/* Sums block 0's counts over the kinds and the "all groups" rows, and
+ * writes every row's measures into r->measures (block 0), r->kind_measures
+ * (the kinds) and r->measures_by_year, with the disparities against the
+ * reference group within each block and year. Once per replicate. */
 void cs_tallies_measures(cs_tallies *t, cs_replicate_result *r);
 
 #endif
