@@ -310,6 +310,116 @@ START_TEST(per_kind_durations_and_deadlines)
 }
 END_TEST
 
+/* ---- measures of reported cases by arrival year ------------------------------------ */
+
+/* Two arrival years. A share p_g of each group's incidents is reported and
+ * goes to an inquiry lasting an exponential time of mean mu_g; the rest end
+ * at once unreported. No staff limits: the time to the end of a reported
+ * case is the inquiry's, whatever the arrival year. Follow-up of 6 years:
+ * a case of the last day of the cohort is still open with probability
+ * exp(-2190 / 100) < 1e-9. */
+static const char *YEAR_YAML =
+    "casesim: 1\nname: reported-by-year\n"
+    "time: {warmup_years: 0, cohort_years: 2, follow_up_years: 6}\n"
+    "groups:\n"
+    "  - {name: reference, incidents_per_year: 1500}\n"
+    "  - {name: minority, incidents_per_year: 1000}\n"
+    "violations:\n  - {name: minor, share: 1, well_founded: 0.5}\n"
+    "stages:\n"
+    "  - name: report\n    entry: true\n    branches:\n"
+    "      - {to: inquiry, p: {reference: 0.4, minority: 0.25}}\n"
+    "      - {to: never_reported}\n"
+    "  - name: inquiry\n"
+    "    duration: {reference: {exponential: {mean: 100}}, minority: {exponential: {mean: 50}}}\n"
+    "    branches:\n      - {to: closed}\n"
+    "outcomes:\n  never_reported: {}\n  closed: {}\n";
+
+enum { N_YEARS = 2, N_YQ = 4 }; /* reported share, mean, median, 90th percentile */
+
+static const int YEAR_MEASURES[N_YQ] = {CS_M_REPORTED, CS_M_TIME_REPORTED_MEAN,
+                                        CS_M_TIME_REPORTED_MEDIAN, CS_M_TIME_REPORTED_P90};
+
+typedef struct yobs {
+    size_t n;
+    double x[N_YEARS][N_GROUPS + 1][N_YQ][N_REP];
+    int mismatches; /* replicates whose counts by year do not add up to the cohort's */
+} yobs;
+
+static void year_collect(void *ctx, const cs_replicate_result *r)
+{
+    yobs *o = ctx;
+    size_t G1 = r->dims.n_group_rows, M = r->dims.n_measures;
+    ck_assert_uint_eq(r->dims.n_arrival_years, N_YEARS);
+    for (size_t g = 0; g < G1; g++) {
+        double reported = 0.0, cohort = r->measures[g * M + CS_M_INCIDENTS];
+        for (size_t y = 0; y < N_YEARS; y++) {
+            const double *m = &r->measures_by_year[(y * G1 + g) * M];
+            for (size_t q = 0; q < N_YQ; q++)
+                o->x[y][g][q][o->n] = m[YEAR_MEASURES[q]];
+            reported += m[CS_M_INCIDENTS] * m[CS_M_REPORTED];
+        }
+        /* Exact: the reported cases of the years are those of the cohort. */
+        o->mismatches += fabs(reported - cohort * r->measures[g * M + CS_M_REPORTED]) > 1e-6;
+    }
+    o->n++;
+}
+
+/* The exact values of group row g (N_GROUPS: all groups, a mixture weighted
+ * by reported incidents per year): share reported, then the mean, median
+ * and 90th percentile of an exponential time (of the mixture: its mean;
+ * its quantiles are not compared). wrong: the mean over all cases, the
+ * unreported ending at 0, and the other group's share. */
+static void year_exact(size_t g, bool wrong, double ex[N_YQ])
+{
+    static const double rate[N_GROUPS] = {1500.0, 1000.0}, p[N_GROUPS] = {0.4, 0.25},
+                        mu[N_GROUPS] = {100.0, 50.0};
+    if (g < N_GROUPS) {
+        ex[0] = p[wrong ? 1 - g : g];
+        ex[1] = wrong ? p[g] * mu[g] : mu[g];
+        ex[2] = mu[g] * log(2.0);
+        ex[3] = mu[g] * log(10.0);
+        return;
+    }
+    double w0 = rate[0] * p[0], w1 = rate[1] * p[1];
+    ex[0] = (w0 + w1) / (rate[0] + rate[1]);
+    ex[1] = (w0 * mu[0] + w1 * mu[1]) / (w0 + w1);
+    ex[2] = ex[3] = NAN;
+}
+
+START_TEST(reported_measures_by_arrival_year)
+{
+    cs_scenario *s = cs_test_scenario(YEAR_YAML);
+    yobs *o = calloc(1, sizeof *o);
+    cs_test_run_variant(s, 0, 23, N_REP, false, year_collect, o);
+    ck_assert_int_eq(o->mismatches, 0);
+    /* The coarse histogram's bins are 2^(1/32) - 1 = 2.2% wide: a quantile
+     * read from it is within one bin of the sample's, on top of 4 SE. */
+    const double bin = exp2(1.0 / 32.0) - 1.0;
+    int wrong_fails = 0;
+    for (size_t y = 0; y < N_YEARS; y++)
+        for (size_t g = 0; g <= N_GROUPS; g++) {
+            double ex[N_YQ], bad[N_YQ];
+            year_exact(g, false, ex);
+            year_exact(g, true, bad);
+            for (size_t q = 0; q < N_YQ; q++) {
+                if (isnan(ex[q]))
+                    continue;
+                double m, se;
+                cs_test_mean_se(o->x[y][g][q], o->n, &m, &se);
+                double tol = Z_MAX * se + (q >= 2 ? bin * ex[q] : 0.0);
+                ck_assert_msg(fabs(m - ex[q]) <= tol,
+                              "year %zu group %zu measure %d: %.4f, exact %.4f, tolerance %.4f", y,
+                              g, YEAR_MEASURES[q], m, ex[q], tol);
+                /* Power: the wrong answers (share and mean of groups). */
+                wrong_fails += g < N_GROUPS && q < 2 && fabs(m - bad[q]) > tol;
+            }
+        }
+    ck_assert_int_eq(wrong_fails, N_YEARS * N_GROUPS * 2);
+    free(o);
+    cs_scenario_free(s);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("engine_kinds");
@@ -318,6 +428,7 @@ int main(void)
     tcase_add_test(tc, per_kind_rates_match_the_absorbing_chain);
     tcase_add_test(tc, kinds_branches_are_never_taken_by_other_kinds);
     tcase_add_test(tc, per_kind_durations_and_deadlines);
+    tcase_add_test(tc, reported_measures_by_arrival_year);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

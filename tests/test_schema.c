@@ -675,6 +675,67 @@ START_TEST(analysis_known_answers)
 }
 END_TEST
 
+/* By arrival year: year 0 holds the measures of a_load, year 1 the same
+ * but b's impunity close to 1 (1, 0.98, 1, 1), where a t interval would
+ * pass 1 (mean 0.995 + 3.18 x 0.01 / 2 = 1.011). */
+static int a_load_years(void *ctx, size_t v, double *buf, cs_error *err)
+{
+    double *one = malloc(AR * 3 * 3 * sizeof *one);
+    ck_assert_ptr_nonnull(one);
+    a_load(ctx, v, one, err);
+    for (size_t r = 0; r < AR; r++)
+        for (size_t y = 0; y < 2; y++) {
+            double *m = buf + (r * 2 + y) * 3 * 3;
+            memcpy(m, one + r * 3 * 3, 3 * 3 * sizeof *m);
+            if (y == 1)
+                m[1 * 3 + 0] = r == 1 ? 0.98 : 1.0;
+        }
+    free(one);
+    return CS_OK;
+}
+
+START_TEST(analysis_by_year_keeps_shares_in_bounds)
+{
+    static const double years[] = {2020, 2021};
+    cs_analysis_input in = {.n_groups = 2,
+                            .n_measures = 3,
+                            .n_variants = 2,
+                            .groups = a_groups,
+                            .measures = a_measures,
+                            .units = a_units,
+                            .variants = a_variants,
+                            .kinds = a_kinds,
+                            .annual_cost = a_cost,
+                            .replicates = AR,
+                            .seed = 1,
+                            .load = a_load,
+                            .n_years = 2,
+                            .years = years,
+                            .load_years = a_load_years};
+    cs_analysis_year_tables t;
+    cs_error err;
+    cs_error_clear(&err);
+    ck_assert_msg(cs_analysis_by_year(&in, 1, 0, &t, &err) == CS_OK, "%s", err.text);
+    ck_assert_uint_eq(t.n_summary, 2 * 2 * 3 * 3);
+    /* Year 2020, b, impunity: the Wilson interval of analysis_known_answers. */
+    const cs_results_summary_year_row *s = &t.summary[(0 * 3 + 1) * 3 + 0];
+    ck_assert(s->year == 2020 && strcmp(s->group, "b") == 0);
+    ck_assert_double_eq_tol(s->ci_low, 0.5128730882853311, 1e-12);
+    ck_assert_double_eq_tol(s->ci_high, 0.8952682281912977, 1e-12);
+    /* Year 2021: inside [0, 1] (the Wilson interval's upper end is below 1
+     * for a mean below 1). */
+    s = &t.summary[(1 * 3 + 1) * 3 + 0];
+    ck_assert(s->year == 2021 && strcmp(s->measure, "impunity_rate") == 0);
+    ck_assert_double_eq_tol(s->mean, 0.995, 1e-12);
+    ck_assert_msg(s->ci_low >= 0.0 && s->ci_high <= 1.0, "[%.17g, %.17g]", s->ci_low, s->ci_high);
+    /* A count keeps its t interval, which is symmetric. */
+    s = &t.summary[(1 * 3 + 1) * 3 + 2];
+    ck_assert_double_eq_tol(s->ci_high - s->mean, 3.182446305284263 * 1.2909944487358056 / 2,
+                            1e-12);
+    cs_analysis_year_tables_free(&t);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("schema");
@@ -689,6 +750,7 @@ int main(void)
     tcase_add_test(tc, alloc_and_reset_follow_table);
     tcase_add_test(tc, extra_array);
     tcase_add_test(tc, analysis_known_answers);
+    tcase_add_test(tc, analysis_by_year_keeps_shares_in_bounds);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

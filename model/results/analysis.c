@@ -85,9 +85,7 @@ static long find_name(const char *const *names, size_t n, const char *name)
     return -1;
 }
 
-/* Whether the measure called name is a share (casesim/measures.h), by its
- * name: a file of another version may order its measures differently. */
-static bool share_by_name(const char *name)
+bool cs_analysis_is_share(const char *name)
 {
     static const char prefix[] = "accountability_rate_";
     for (size_t m = 0; m < CS_M_FIXED_COUNT; m++)
@@ -110,7 +108,7 @@ static int find_criteria(work *w, cs_error *err)
     if (!w->share)
         return cs_error_set(err, CS_ENOMEM, "out of memory for the analysis tables");
     for (size_t m = 0; m < w->M; m++)
-        w->share[m] = share_by_name(w->in->measures[m]);
+        w->share[m] = cs_analysis_is_share(w->in->measures[m]);
     return CS_OK;
 }
 

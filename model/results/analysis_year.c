@@ -24,6 +24,7 @@ typedef struct ywork {
     const cs_analysis_input *in;
     size_t Y, G1, M, R, row; /* row = Y (G + 1) M values per replicate */
     double *base, *cur;
+    bool *share; /* [M]: the measure is a share (intervals kept inside [0, 1]) */
 } ywork;
 
 static const char *group_name(const cs_analysis_input *in, size_t g)
@@ -43,6 +44,8 @@ static int year_rows(const ywork *w, size_t v, const double *x, cs_analysis_year
                 size_t at = (y * w->G1 + g) * w->M + m;
                 cs_summary s;
                 st = cs_stats_summarise(x + at, w->R, w->row, CS_STATS_LEVEL, &s, err);
+                if (st == CS_OK && w->share[m]) /* as in /summary */
+                    cs_stats_share_interval(CS_STATS_LEVEL, &s);
                 out->summary[out->n_summary++] =
                     (cs_results_summary_year_row){(char *)in->variants[v],
                                                   in->years[y],
@@ -118,11 +121,14 @@ static int ywork_alloc(ywork *w, size_t V, cs_analysis_year_tables *out, cs_erro
         return cs_error_set(err, CS_ELIMIT, "the results file is too large to analyse here");
     w->base = cs_xcalloc(per ? per : 1, 1);
     w->cur = cs_xcalloc(per ? per : 1, 1);
+    w->share = cs_xcalloc(w->M ? w->M : 1, sizeof *w->share);
     out->summary = cs_xcalloc(rows ? rows : 1, sizeof *out->summary);
     out->comparison = cs_xcalloc(rows ? rows : 1, sizeof *out->comparison);
     out->timing = cs_xcalloc(V, sizeof *out->timing);
-    if (!w->base || !w->cur || !out->summary || !out->comparison || !out->timing)
+    if (!w->base || !w->cur || !w->share || !out->summary || !out->comparison || !out->timing)
         return cs_error_set(err, CS_ENOMEM, "out of memory for the tables by arrival year");
+    for (size_t m = 0; m < w->M; m++)
+        w->share[m] = cs_analysis_is_share(w->in->measures[m]);
     return CS_OK;
 }
 
@@ -156,6 +162,7 @@ int cs_analysis_by_year(const cs_analysis_input *in, size_t mag, size_t m_imp,
         /* NaN alone: a file joined from files without these measures. */
         free(w.base);
         free(w.cur);
+        free(w.share);
         cs_analysis_year_tables_free(out);
         memset(out, 0, sizeof *out);
         return CS_OK;
@@ -170,5 +177,6 @@ int cs_analysis_by_year(const cs_analysis_input *in, size_t mag, size_t m_imp,
     }
     free(w.base);
     free(w.cur);
+    free(w.share);
     return st;
 }

@@ -70,6 +70,11 @@ int cs_analysis_by_year(const cs_analysis_input *in, size_t mag, size_t m_imp,
 
 void cs_analysis_year_tables_free(cs_analysis_year_tables *t);
 
+/* Whether the measure called name is a share in [0, 1] (casesim/measures.h),
+ * judged by its name, since a file of another version may order its
+ * measures differently: its intervals are kept inside [0, 1]. */
+bool cs_analysis_is_share(const char *name);
+
 /* The analysis tables. Their strings point into the input's lists (not
  * owned): the input must outlive them. */
 typedef struct cs_analysis_tables {

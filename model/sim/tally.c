@@ -124,7 +124,10 @@ int cs_tallies_init(cs_tallies *t, size_t n_groups, size_t n_kinds, size_t n_cat
     t->hist_rep = cs_xcalloc(hrows * N_BINS, sizeof *t->hist_rep);
     t->year_rows = cs_xcalloc(n_years * G1, sizeof *t->year_rows);
     t->year_hist = cs_xcalloc(n_years * G1 * YB_BINS, sizeof *t->year_hist);
-    return t->rows && t->hist && t->hist_rep && t->year_rows && t->year_hist ? CS_OK : CS_ENOMEM;
+    t->year_hist_rep = cs_xcalloc(n_years * G1 * YB_BINS, sizeof *t->year_hist_rep);
+    return t->rows && t->hist && t->hist_rep && t->year_rows && t->year_hist && t->year_hist_rep
+               ? CS_OK
+               : CS_ENOMEM;
 }
 
 void cs_tallies_free(cs_tallies *t)
@@ -134,6 +137,7 @@ void cs_tallies_free(cs_tallies *t)
     free(t->hist_rep);
     free(t->year_rows);
     free(t->year_hist);
+    free(t->year_hist_rep);
     memset(t, 0, sizeof *t);
 }
 
@@ -181,7 +185,9 @@ void cs_tallies_add(cs_tallies *t, const cs_tally_masks *mk, const cs_tally_case
             t->hist_rep[h]++;
         if (bin >= t->top)
             t->top = bin + 1;
-        t->year_hist[(c->year * (G + 1) + c->group) * YB_BINS + year_bin(c->days)]++;
+        size_t yh = (c->year * (G + 1) + c->group) * YB_BINS + year_bin(c->days);
+        t->year_hist[yh]++;
+        t->year_hist_rep[yh] += c->reported;
         cs_tally_row *a = &t->rows[c->group];
         a->time_sum += c->days;
         if (c->reported)
@@ -319,25 +325,31 @@ static void disparity_measures(double *x0, size_t G, size_t nm)
 }
 
 /* The measures by arrival year: each year's rows as the cohort's, with the
- * coarse histograms (widened into the scratch row) and without the
- * reported cases. */
+ * coarse histograms of all and of reported ended cases (widened into the
+ * scratch rows). */
 static void year_measures(cs_tallies *t, cs_replicate_result *r)
 {
     size_t G = t->n_groups, G1 = G + 1, C = t->n_categories, nm = r->dims.n_measures;
     uint64_t *wide = &t->hist[t->n_kinds * G * N_BINS];
-    hist_view none = {NULL, 0, NULL};
+    uint64_t *wide_rep = &t->hist_rep[t->n_kinds * G * N_BINS];
     for (size_t y = 0; y < t->n_years; y++) {
         cs_tally_row *a = &t->year_rows[y * G1];
         uint32_t *h = &t->year_hist[y * G1 * YB_BINS];
+        uint32_t *hr = &t->year_hist_rep[y * G1 * YB_BINS];
         sum_groups(a, G, C);
         for (size_t g = 0; g < G; g++)
-            for (size_t b = 0; b < YB_BINS; b++)
+            for (size_t b = 0; b < YB_BINS; b++) {
                 h[G * YB_BINS + b] += h[g * YB_BINS + b];
+                hr[G * YB_BINS + b] += hr[g * YB_BINS + b];
+            }
         double *x0 = &r->measures_by_year[y * G1 * nm];
         for (size_t g = 0; g <= G; g++) {
-            for (size_t b = 0; b < YB_BINS; b++)
+            for (size_t b = 0; b < YB_BINS; b++) {
                 wide[b] = h[g * YB_BINS + b];
-            row_measures(&a[g], (hist_view){wide, YB_BINS, year_bin_range}, none, C, &x0[g * nm]);
+                wide_rep[b] = hr[g * YB_BINS + b];
+            }
+            row_measures(&a[g], (hist_view){wide, YB_BINS, year_bin_range},
+                         (hist_view){wide_rep, YB_BINS, year_bin_range}, C, &x0[g * nm]);
         }
         disparity_measures(x0, G, nm);
     }

@@ -64,6 +64,7 @@ typedef struct cs_tallies {
     size_t top;              /* bins at and above top are empty in every row */
     cs_tally_row *year_rows; /* [n_years][n_groups + 1] by arrival year */
     uint32_t *year_hist;     /* [n_years][n_groups + 1][coarse bins] ended cases' days */
+    uint32_t *year_hist_rep; /* the same for reported cases */
 } cs_tallies;
 
 /* Allocates zeroed tallies. Returns CS_OK or CS_ENOMEM; free with

@@ -7,6 +7,7 @@ import os
 
 import casesim
 import pytest
+from casesim.figures import kinds as figures_kinds
 from casesim.figures import main as figures_main
 from conftest import OLD_1_0, run_casesim
 
@@ -92,3 +93,48 @@ def test_no_kind_section_without_results_by_kind(tmp_path):
     assert figures_main([OLD_1_0, "-o", out]) == 0
     page = open(os.path.join(out, "report.html"), encoding="utf-8").read()
     assert "Violation kind:" not in page
+
+
+def kind_figures(outdir):
+    return sorted(f for f in os.listdir(outdir) if f.startswith("funnel_kind_"))
+
+
+def test_funnel_figure_per_headline_kind(kinds_file, tmp_path):
+    out = str(tmp_path / "figs")
+    assert figures_main([kinds_file, "-o", out]) == 0
+    assert kind_figures(out) == ["funnel_kind_death.png"]
+    with open(os.path.join(out, "funnel_kind_death.png"), "rb") as fh:
+        assert fh.read(8) == b"\x89PNG\r\n\x1a\n"
+    page = open(os.path.join(out, "report.html"), encoding="utf-8").read()
+    # Beside the kind's funnel table, in its section, not under "More figures".
+    section = page[page.index("Where cases of this kind go"):]
+    section = section[:section.index("<h2>")]
+    assert "alt='Where cases of kind death go' src='data:image/png;base64," in section
+    assert "More figures" not in page
+
+
+def test_funnel_figure_shows_the_kinds_pathway(kinds_file):
+    # Every death goes to the referral: 100 per 100 deaths in each group;
+    # no death reaches the complaint stage, which is left out.
+    with casesim.open(kinds_file) as res:
+        fig = figures_kinds.draw_funnel(res, "death")
+        stages, outcomes = fig.axes[0], fig.axes[1]
+        names = [t.get_text() for t in stages.get_yticklabels()]
+        assert names == ["incident", "referral"]
+        labels = [t.get_text() for t in stages.texts]
+        assert labels.count("100.0") == 2 * len(res.groups)  # incident and referral
+        assert "upheld" not in [t.get_text() for t in outcomes.get_yticklabels()]
+        figures_kinds.plt.close(fig)
+
+
+def test_no_funnel_figure_without_a_headline_kind(tmp_path):
+    yaml = tmp_path / "plain.yaml"
+    yaml.write_text(SCENARIO.replace(", headline: true", ""))
+    path = str(tmp_path / "plain.h5")
+    run_casesim("run", str(yaml), "-o", path, "-q")
+    for name, f in (("plain", path), ("old", OLD_1_0)):
+        out = str(tmp_path / name)
+        assert figures_main([f, "-o", out]) == 0
+        assert kind_figures(out) == []
+        page = open(os.path.join(out, "report.html"), encoding="utf-8").read()
+        assert "Where cases of kind" not in page

@@ -3,9 +3,11 @@
     python -m casesim.figures RESULTS.h5 [-o OUTDIR]
 
 writes into OUTDIR (default: RESULTS_figures/ beside the results file) one
-PNG per figure of FIGURES that applies to the file, and report.html, one
-self-contained page with the tables and the figures. A calibration file
-(casesim calibrate -o CAL.h5) gets its own figures and page (calibration.py).
+PNG per figure of FIGURES that applies to the file, one funnel per violation
+kind the scenario marks `headline: true` (funnel_kind_<kind>.png), and
+report.html, one self-contained page with the tables and the figures. A
+calibration file (casesim calibrate -o CAL.h5) gets its own figures and page
+(calibration.py).
 
 A new figure is one function in a module of its own (see funnel.py: a
 `draw(res)` returning a matplotlib figure, and a `FIGURE = Figure(...)`
@@ -19,7 +21,7 @@ import sys
 
 from ..results import DamagedFile, NotResults, Results
 from . import (backlog, by_year, calibration, decision, disparity, effects, feedback, funnel,
-               sensitivity)
+               kinds, sensitivity)
 from .base import Figure, save  # noqa: F401  (Figure: for modules adding a figure)
 from .page import page
 
@@ -30,10 +32,11 @@ FIGURES = ([funnel.FIGURE, effects.FIGURE, backlog.FIGURE, by_year.FIGURE, feedb
 
 
 def write_all(res, outdir, figures=None):
-    """Draws every figure that applies to res into outdir, then
-    report.html; returns the paths written."""
+    """Draws every figure that applies to res into outdir (by default
+    FIGURES and a funnel per headline violation kind), then report.html;
+    returns the paths written."""
     drawn, written = {}, []
-    for fig in FIGURES if figures is None else figures:
+    for fig in FIGURES + kinds.figures(res) if figures is None else figures:
         if not fig.applies(res):
             continue
         path, png = save(fig.draw(res), outdir, fig.name)

@@ -314,7 +314,8 @@ def page(res, drawn):
     # more), then the sections of the headline violation kinds (unnumbered).
     where = disparity.section(res, lambda name: figure_html(res, drawn, name), 4)
     p.append(where)
-    p.append(kinds.sections(res, headline_table, comparison_table, ranking_table))
+    p.append(kinds.sections(res, headline_table, comparison_table, ranking_table,
+                            lambda name: figure_html(res, drawn, name)))
     n = 5 if where else 4
     p.append(f"<h2>{n}. Where complaints go</h2>")
     p.append(figure_html(res, drawn, "funnel"))
@@ -338,7 +339,7 @@ def page(res, drawn):
         p.append(f"<h2>{section}. Feedback loops</h2>")
         p.append(figure_html(res, drawn, "feedback"))
         section += 1
-    others = [n for n in drawn if n not in PLACED]
+    others = [n for n in drawn if n not in PLACED and not n.startswith(kinds.FUNNEL_PREFIX)]
     if others:
         p.append(f"<h2>{section}. More figures</h2>")
         for n in others:
