@@ -22,8 +22,9 @@ int cs_calibrate_synthetic(const cs_scenario *s, const double *values, uint64_t 
     const cs_scenario *base = at->n_variants ? at->variants[0].scenario : at;
     cs_result_dims d;
     cs_result_dims_of(base, &d);
-    if ((st = cs_model_compile(base, &m, err)) != CS_OK ||
-        (st = cs_replicate_result_alloc(&d, &r, err)) != CS_OK ||
+    if ((st = cs_model_compile(base, &m, err)) == CS_OK)
+        cs_model_set_tallies(m, cs_targets_tallies(s));
+    if (st != CS_OK || (st = cs_replicate_result_alloc(&d, &r, err)) != CS_OK ||
         (st = cs_sim_replicate(m, seed, replicate, false, NULL, r, err)) != CS_OK)
         goto done;
     for (size_t t = 0; t < s->n_targets; t++)
@@ -53,6 +54,9 @@ bool cs_target_observe(cs_target_spec *t, const double sums[CS_TARGET_SUMS])
             t->like.observed_n = sums[1];
         }
         return sums[1] > 0;
+    case CS_TARGET_MEAN_DURATION:
+        t->like.observed = sim.value;
+        return true;
     default:
         t->like.observed = sim.value;
         return sim.value > 0;
