@@ -357,6 +357,45 @@ START_TEST(test_posterior_mean_duration)
 }
 END_TEST
 
+/* An uncertain unit factor u, Gamma(shape 4, rate 2) a priori, on a count
+ * of complaints in 2021 whose expected simulated count is lambda = 1250,
+ * observed y = 2500: with a Poisson likelihood of mean u lambda the
+ * posterior is Gamma(4 + 2500, 2 + 1250), mean 2.0000, sd 0.0399; the
+ * simulated count's own noise (K = 4 replicates, absorbed by the
+ * gamma-Poisson) widens its variance by about 1 + 1/K. Every point's factor
+ * in the sums must be the value drawn for it, exactly. */
+START_TEST(test_posterior_unit_factor)
+{
+    cs_scenario *s = scenario("  - path: targets.complaints.unit_factor\n"
+                              "    gamma: {shape: 4, scale: 0.5}\n",
+                              "  - {name: complaints, period: 2021, count: {stage: complaint},\n"
+                              "     unit_factor: 2, observed: 2500, source: synthetic}\n");
+    ck_assert_int_eq(s->targets[0].unit_value, 0);
+    cs_calibrate_config cfg;
+    cs_calibrate_config_default(&cfg, s);
+    cfg.scale = 4;
+    cfg.threads = 2;
+    cfg.target_ess = 1000;
+    cs_calibration *c = NULL;
+    cs_error err;
+    cs_error_clear(&err);
+    ck_assert_msg(cs_calibrate_run(s, &cfg, &c, &err) == CS_OK, "%s", err.text);
+    double mean = 0;
+    for (size_t i = 0; i < c->n_points; i++) {
+        mean += c->weight[i] * c->values[i];
+        ck_assert_double_eq_tol(c->sums[i * CS_TARGET_SUMS + 1] / 4.0, c->values[i],
+                                1e-12 * c->values[i]);
+    }
+    double a = 2504, b = 1252, sd = sqrt(a) / b * sqrt(1.25);
+    double tol = NSE * RMSE_FACTOR * sd / sqrt(c->ess);
+    ck_assert_msg(fabs(mean - a / b) < tol, "posterior mean %g, exact %g, tol %g", mean, a / b,
+                  tol);
+    ck_assert(fabs(mean - 2504.0 / 1302.0) > tol); /* lambda 4% off: refused */
+    cs_calibration_free(c);
+    cs_scenario_free(s);
+}
+END_TEST
+
 static Suite *targets_suite(void)
 {
     Suite *s = suite_create("calibrate_targets");
@@ -370,6 +409,7 @@ static Suite *targets_suite(void)
     tc = tcase_create("calibration");
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, test_posterior_mean_duration);
+    tcase_add_test(tc, test_posterior_unit_factor);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -23,7 +23,8 @@
  * replicates (CS_TARGET_SUMS): the counted events (numerator) and, for shares
  * and ratios, the denominator, then for ratios the reference group's
  * numerator and denominator; for a mean duration, the number, sum and sum
- * of squares of the durations. Every target's simulated figure, likelihood
+ * of squares of the durations; for a count whose unit_factor is uncertain,
+ * the point's factor (K times) as the second. Every target's simulated figure, likelihood
  * and predictive draw is a function of these sums, so held-out targets are
  * scored on the same runs without entering the fit.
  */
@@ -72,6 +73,13 @@ void cs_target_accumulate(const cs_scenario *s, const cs_target_spec *t,
  * year's flows, which need not nest), a ratio with an empty share. */
 bool cs_target_simulated(const cs_target_spec *t, const double sums[CS_TARGET_SUMS], double K,
                          cs_calib_simulated *out);
+
+/* Target t's likelihood at a point whose sums over K replicates are sums:
+ * t->like with, for a count whose unit_factor is uncertain, the point's
+ * unit factor (which cs_target_accumulate adds into sums[1] once per
+ * replicate). */
+cs_calib_target cs_target_like(const cs_target_spec *t, const double sums[CS_TARGET_SUMS],
+                               double K);
 
 /* The log-likelihood of target t (weight included) given its sums:
  * cs_calib_loglik, -INFINITY when the simulated figure is undefined. */

@@ -302,6 +302,9 @@ typedef struct cs_target_spec {
     long violation;             /* `kind:` count, share, cohort_share: a violation kind's
                                    index, -1 for all kinds */
     cs_duration_of duration_of; /* mean_duration: which duration (num.index: the stage) */
+    long unit_value;            /* count: the index, among the uncertain values, of an
+                                   uncertain unit_factor (`targets.NAME.unit_factor` in
+                                   `uncertain:`), -1 when it is fixed */
     cs_pos pos;
 } cs_target_spec;
 

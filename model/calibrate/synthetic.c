@@ -27,6 +27,8 @@ int cs_calibrate_synthetic(const cs_scenario *s, const double *values, uint64_t 
     if (st != CS_OK || (st = cs_replicate_result_alloc(&d, &r, err)) != CS_OK ||
         (st = cs_sim_replicate(m, seed, replicate, false, NULL, r, err)) != CS_OK)
         goto done;
+    /* what cs_sim_run gives every result: its point's values */
+    memcpy(r->uncertain_values, values, s->n_uncertain_values * sizeof *values);
     for (size_t t = 0; t < s->n_targets; t++)
         cs_target_accumulate(s, &s->targets[t], r, sums + t * CS_TARGET_SUMS);
 done:
@@ -43,7 +45,7 @@ bool cs_target_observe(cs_target_spec *t, const double sums[CS_TARGET_SUMS])
         return false;
     switch (t->kind) {
     case CS_TARGET_COUNT:
-        t->like.observed = round(sim.value * t->like.unit_factor);
+        t->like.observed = round(sim.value * cs_target_like(t, sums, 1.0).unit_factor);
         return true;
     case CS_TARGET_SHARE:
     case CS_TARGET_COHORT_SHARE:

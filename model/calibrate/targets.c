@@ -100,6 +100,8 @@ void cs_target_accumulate(const cs_scenario *s, const cs_target_spec *t,
         return;
     }
     sums[0] += count_of(s, t, &t->num, g, r);
+    if (t->kind == CS_TARGET_COUNT && t->unit_value >= 0) /* the point's unit factor */
+        sums[1] += r->uncertain_values[t->unit_value];
     if (t->kind == CS_TARGET_COUNT)
         return;
     sums[1] += count_of(s, t, &t->den, g, r);
@@ -153,6 +155,14 @@ bool cs_target_simulated(const cs_target_spec *t, const double sums[CS_TARGET_SU
     return true;
 }
 
+cs_calib_target cs_target_like(const cs_target_spec *t, const double sums[CS_TARGET_SUMS], double K)
+{
+    cs_calib_target l = t->like;
+    if (t->kind == CS_TARGET_COUNT && t->unit_value >= 0)
+        l.unit_factor = sums[1] / K; /* the same value in each of the K replicates */
+    return l;
+}
+
 double cs_target_loglik(const cs_target_spec *t, const double sums[CS_TARGET_SUMS], double K)
 {
     cs_calib_simulated sim;
@@ -160,5 +170,6 @@ double cs_target_loglik(const cs_target_spec *t, const double sums[CS_TARGET_SUM
         return 0.0;
     if (!cs_target_simulated(t, sums, K, &sim))
         return -INFINITY;
-    return cs_calib_loglik(&t->like, &sim);
+    cs_calib_target l = cs_target_like(t, sums, K);
+    return cs_calib_loglik(&l, &sim);
 }

@@ -551,8 +551,22 @@ static bool read_kind(cs_conv *c, const cs_ynode *m, const cs_scenario *s, cs_ta
     return t->kind == CS_TARGET_SHARE ? read_share(c, found, s, t) : read_ratio(c, found, s, t);
 }
 
-/* unit_factor (counts only), weight and holdout. */
-static void read_modifiers(cs_conv *c, const cs_ynode *m, cs_target_spec *t)
+/* The uncertain value at path `targets.NAME.unit_factor`, if `uncertain:`
+ * names it: its index among the uncertain values, else -1. */
+static long uncertain_unit(const cs_scenario *s, const char *name)
+{
+    char path[CS_MAX_NAME_LEN + 32];
+    snprintf(path, sizeof path, "targets.%s.unit_factor", name);
+    for (size_t e = 0; name && e < s->n_uncertain; e++)
+        for (size_t i = 0; i < s->uncertain[e].n_paths; i++)
+            if (s->uncertain[e].paths[i] && !strcmp(s->uncertain[e].paths[i], path))
+                return (long)(s->uncertain[e].offset + i);
+    return -1;
+}
+
+/* unit_factor (counts only; uncertain when `uncertain:` names it), weight
+ * and holdout. */
+static void read_modifiers(cs_conv *c, const cs_ynode *m, const cs_scenario *s, cs_target_spec *t)
 {
     const cs_ynode *n;
     t->like.unit_factor = 1.0;
@@ -563,8 +577,9 @@ static void read_modifiers(cs_conv *c, const cs_ynode *m, cs_target_spec *t)
                           "`unit_factor` converts simulated tracks into published units; it "
                           "applies to counts only (a share, a ratio or a mean duration has no "
                           "such units)");
-        else
-            cs_conv_num_in(c, n, "unit_factor", 0, true, MAX_UNIT_FACTOR, &t->like.unit_factor);
+        else if (cs_conv_num_in(c, n, "unit_factor", 0, true, MAX_UNIT_FACTOR,
+                                &t->like.unit_factor))
+            t->unit_value = uncertain_unit(s, t->name);
     }
     if ((n = cs_ynode_get(m, "weight")))
         cs_conv_num_in(c, n, "weight", 0, false, MAX_WEIGHT, &t->like.weight);
@@ -578,6 +593,7 @@ static void read_target(cs_conv *c, const cs_ynode *m, const cs_scenario *s, cs_
     t->pos = m->pos;
     t->group = -1;
     t->violation = -1;
+    t->unit_value = -1;
     if (!cs_conv_is_map(c, m, "a target"))
         return;
     cs_conv_check_keys(c, m, "a target", TARGET_KEYS, N_OF(TARGET_KEYS));
@@ -607,7 +623,7 @@ static void read_target(cs_conv *c, const cs_ynode *m, const cs_scenario *s, cs_
     }
     if ((n = cs_ynode_get(m, "kind")) && kind_ok)
         read_violation(c, n, s, t);
-    read_modifiers(c, m, t);
+    read_modifiers(c, m, s, t);
     bool obs_ok =
         kind_ok && (n = cs_conv_need(c, m, "observed", "a target")) && read_observed(c, n, t);
     if (obs_ok && (n = cs_ynode_get(m, "likelihood")))
