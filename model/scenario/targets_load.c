@@ -75,6 +75,16 @@ static bool read_event(cs_conv *c, const cs_ynode *n, const char *what, const cs
 {
     if (!cs_conv_is_map(c, n, what))
         return false;
+    const cs_ynode *gk = cs_ynode_key(n, "group");
+    if (gk) {
+        cs_conv_error(c, gk,
+                      "%s takes no `group`: give `group: G` on the target to count one "
+                      "group's tracks (a share's numerator and denominator then both count "
+                      "that group); for a group's share against the reference group's, use a "
+                      "`ratio`",
+                      what);
+        return false;
+    }
     cs_conv_check_keys(c, n, what, EVENT_KEYS, N_OF(EVENT_KEYS));
     const cs_ynode *st = cs_ynode_get(n, "stage"), *oc = cs_ynode_get(n, "outcome");
     if ((st != NULL) == (oc != NULL)) {
@@ -139,6 +149,15 @@ static bool read_share(cs_conv *c, const cs_ynode *n, const cs_scenario *s, cs_t
 {
     if (!cs_conv_is_map(c, n, "`share`"))
         return false;
+    const cs_ynode *st = cs_ynode_key(n, "same_tracks");
+    if (st) {
+        cs_conv_error(c, st,
+                      "`same_tracks` (counting only the numerator events of the tracks that "
+                      "entered the denominator in the same period) is not supported: give the "
+                      "share of the period's flows, or a `cohort_share`, or hold the target "
+                      "out (`holdout: true`)");
+        return false;
+    }
     cs_conv_check_keys(c, n, "`share`", SHARE_KEYS, N_OF(SHARE_KEYS));
     const cs_ynode *num = cs_conv_need(c, n, "numerator", "`share`");
     const cs_ynode *den = cs_conv_need(c, n, "denominator", "`share`");
