@@ -5,6 +5,7 @@
  *
  * Usage: engine_bench SCENARIO.yaml [--replicates N] [--threads T]
  *                                   [--seed S] [--variant NAME] [--stages]
+ *                                   [--tallies]
  *
  * --variant all runs every variant (baseline, interventions, bundles), as
  * `casesim run` does. Prints one line of key=value pairs: incidents simulated over the whole
@@ -14,7 +15,9 @@
  * loading excluded), incidents and events per second, and incidents per
  * second per thread. --stages also prints replicate 0's stage statistics
  * (entries, mean wait, utilisation, mean queue, deadline losses) on stderr,
- * to see whether a scenario's queues are congested.
+ * to see whether a scenario's queues are congested. --tallies keeps the
+ * extra tallies of calibration targets (durations, counts by kind), to
+ * measure what they cost when a target needs them.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -89,7 +92,7 @@ static int usage(const char *prog)
 {
     fprintf(stderr,
             "usage: %s SCENARIO.yaml [--replicates N] [--threads T] [--seed S] "
-            "[--variant NAME] [--stages]\n",
+            "[--variant NAME] [--stages] [--tallies]\n",
             prog);
     return 2;
 }
@@ -101,6 +104,7 @@ int main(int argc, char **argv)
     long long reps = -1, seed = -1;
     int threads = 1;
     bool stages = false;
+    unsigned tallies = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--replicates") && i + 1 < argc)
             reps = strtoll(argv[++i], NULL, 10);
@@ -112,6 +116,8 @@ int main(int argc, char **argv)
             variant = argv[++i];
         else if (!strcmp(argv[i], "--stages"))
             stages = true;
+        else if (!strcmp(argv[i], "--tallies"))
+            tallies = CS_TALLY_DURATIONS | CS_TALLY_KINDS;
         else if (argv[i][0] != '-' && !path)
             path = argv[i];
         else
@@ -147,6 +153,7 @@ int main(int argc, char **argv)
     cfg.variants = all ? NULL : &vi;
     cfg.sink = sink;
     cfg.sink_ctx = &t;
+    cfg.tallies = tallies;
     double c0 = cpu_seconds();
     double t0 = seconds_now();
     int rc = cs_sim_run(s, &cfg, &err);

@@ -22,7 +22,9 @@
  * WHAT IS KEPT PER POINT. For each target, four sums over the point's K
  * replicates (CS_TARGET_SUMS): the counted events (numerator) and, for shares
  * and ratios, the denominator, then for ratios the reference group's
- * numerator and denominator. Every target's simulated figure, likelihood
+ * numerator and denominator; for a mean duration, the number, sum and sum
+ * of squares of the durations; for a count whose unit_factor is uncertain,
+ * the point's factor (K times) as the second. Every target's simulated figure, likelihood
  * and predictive draw is a function of these sums, so held-out targets are
  * scored on the same runs without entering the fit.
  */
@@ -49,8 +51,15 @@ extern "C" {
  * CS_STREAM_CALIBRATION; calibration.h uses 0 and 1). */
 #define CS_CALIB_KEY_PREDICTIVE 2
 
+/* The extra tallies (CS_TALLY_*, casesim/measures.h) the targets of s need
+ * from the engine: durations for a mean_duration, counts by violation kind
+ * for a `kind:` in a period or a cohort share; 0 when none does. */
+unsigned cs_targets_tallies(const cs_scenario *s);
+
 /* Adds what replicate result r contributes to target t of scenario s to
- * sums[0 .. CS_TARGET_SUMS). r must have s's dimensions. */
+ * sums[0 .. CS_TARGET_SUMS). r must have s's dimensions and carry the
+ * tallies cs_targets_tallies(s) asks for. A mean_duration adds the number,
+ * sum and sum of squares of its durations (days). */
 void cs_target_accumulate(const cs_scenario *s, const cs_target_spec *t,
                           const cs_replicate_result *r, double sums[CS_TARGET_SUMS]);
 
@@ -64,6 +73,13 @@ void cs_target_accumulate(const cs_scenario *s, const cs_target_spec *t,
  * year's flows, which need not nest), a ratio with an empty share. */
 bool cs_target_simulated(const cs_target_spec *t, const double sums[CS_TARGET_SUMS], double K,
                          cs_calib_simulated *out);
+
+/* Target t's likelihood at a point whose sums over K replicates are sums:
+ * t->like with, for a count whose unit_factor is uncertain, the point's
+ * unit factor (which cs_target_accumulate adds into sums[1] once per
+ * replicate). */
+cs_calib_target cs_target_like(const cs_target_spec *t, const double sums[CS_TARGET_SUMS],
+                               double K);
 
 /* The log-likelihood of target t (weight included) given its sums:
  * cs_calib_loglik, -INFINITY when the simulated figure is undefined. */

@@ -45,6 +45,12 @@ int cs_model_compile(const cs_scenario *s, cs_model **out, cs_error *err);
 /* Frees m. NULL is a no-op. */
 void cs_model_free(cs_model *m);
 
+/* Asks model m to keep the extra tallies `which` (CS_TALLY_*, casesim/
+ * measures.h; 0: none, the default) in every result it fills: only runs
+ * whose targets need them pay for them. cs_sim_replicate allocates them in
+ * its result when missing (and fails with CS_ENOMEM if it cannot). */
+void cs_model_set_tallies(cs_model *m, unsigned which);
+
 /* Runs replicate `replicate` of model m with master seed `seed` and fills out
  * (allocated for m's dimensions; it is reset first). With case_records, also
  * appends one cs_case_record per cohort incident to out->cases. Safe to call
@@ -128,6 +134,9 @@ typedef struct cs_run_config {
      * replicate's point; its n_values must be the scenario's
      * n_uncertain_values (>= 1). */
     const cs_point_source *points;
+    /* Extra tallies every result carries (CS_TALLY_*, casesim/measures.h;
+     * 0 in ordinary runs: see cs_model_set_tallies). */
+    unsigned tallies;
 } cs_run_config;
 
 /* Runs every selected (variant, replicate) pair of scenario s in parallel with

@@ -118,7 +118,46 @@ typedef struct cs_replicate_result {
     size_t n_cases;     /* case records held (0 unless asked for) */
     size_t cap_cases;
     cs_case_record *cases;
+    /* Tallies that only some calibration targets need (CS_TALLY_*): NULL
+     * unless the model asked for them (cs_model_set_tallies), so that an
+     * ordinary run does no work for them. They are not part of the results
+     * file nor of an MPI message. Index them with cs_tally_duration_index
+     * and cs_tally_kind_index. */
+    unsigned tallies;     /* which of the two below are allocated */
+    double *durations;    /* CS_TALLY_DURATIONS: n, sum, sum of squares (days) */
+    int64_t *kind_counts; /* CS_TALLY_KINDS: tracks by violation kind */
 } cs_replicate_result;
+
+/* Extra tallies a model can be asked to keep (cs_model_set_tallies). */
+#define CS_TALLY_DURATIONS 1u /* durations by stage, year and group */
+#define CS_TALLY_KINDS 2u     /* period and by-delay counts by violation kind */
+
+/* The index in r->durations of the count n of the durations `of` at stage
+ * `stage` (ignored for CS_DUR_TO_END) of group g's tracks (g < n_groups)
+ * that ended in run year `year` (year < n_years), or, with year = n_years,
+ * of the cohort incidents' tracks. Their sum is at index + 1 and their sum of
+ * squares at index + 2. A track's service, wait and stay at a stage are
+ * counted when its service there completes (so that stay = wait + service
+ * over the same tracks); a case's time to its end when its last track
+ * ends. Tracks that leave a stage at a deadline are not counted. */
+size_t cs_tally_duration_index(const cs_result_dims *d, size_t g, cs_duration_of of, size_t stage,
+                               size_t year);
+
+/* Elements of r->durations and r->kind_counts for dims d. */
+size_t cs_tally_duration_count(const cs_result_dims *d);
+size_t cs_tally_kind_count(const cs_result_dims *d);
+
+/* The index in r->kind_counts of the tracks of violation kind k and group g
+ * (< n_groups) entering stage e (is_outcome false) or ending in outcome e:
+ * with by_delay false, in run year t (t < n_years), all incidents; with
+ * by_delay true, cohort incidents' tracks t whole years (t < n_delay_years)
+ * after their incident. */
+size_t cs_tally_kind_index(const cs_result_dims *d, size_t k, size_t g, bool is_outcome, size_t e,
+                           bool by_delay, size_t t);
+
+/* Allocates (zeroed) the tallies of `which` (CS_TALLY_*) that r lacks.
+ * Returns CS_OK or CS_ENOMEM. */
+int cs_replicate_result_tallies(cs_replicate_result *r, unsigned which, cs_error *err);
 
 /* Allocates a zeroed result for dims d: every array of the schema. Returns
  * CS_OK, CS_ELIMIT (an array too large to address) or CS_ENOMEM; free with

@@ -259,14 +259,25 @@ typedef struct cs_target_event {
     size_t index; /* into stages[] or outcomes[] */
 } cs_target_event;
 
+/* Which duration a `mean_duration` target averages (days). */
+typedef enum cs_duration_of {
+    CS_DUR_SERVICE = 0, /* service at a stage: from its start to its completion */
+    CS_DUR_WAIT,        /* wait at a stage: from entering it to the start of service */
+    CS_DUR_IN_STAGE,    /* stay at a stage: from entering it to the completion of service */
+    CS_DUR_TO_END,      /* from the incident to the end of its case (no stage) */
+    CS_DUR_COUNT
+} cs_duration_of;
+
 /* The kinds of target. */
 typedef enum cs_target_kind {
-    CS_TARGET_COUNT = 0,   /* `count`: events (in a period, or of the cohort) */
-    CS_TARGET_SHARE,       /* `share`: numerator events over denominator events */
-    CS_TARGET_RATIO,       /* `ratio`: a group's share over the reference group's */
-    CS_TARGET_COHORT_SHARE /* `cohort_share`: cohort tracks reaching the numerator within
-                              within_years of their incident, over those entering the
-                              denominator stage within that time */
+    CS_TARGET_COUNT = 0,    /* `count`: events (in a period, or of the cohort) */
+    CS_TARGET_SHARE,        /* `share`: numerator events over denominator events */
+    CS_TARGET_RATIO,        /* `ratio`: a group's share over the reference group's */
+    CS_TARGET_COHORT_SHARE, /* `cohort_share`: cohort tracks reaching the numerator within
+                               within_years of their incident, over those entering the
+                               denominator stage within that time */
+    CS_TARGET_MEAN_DURATION /* `mean_duration`: the mean of a duration (cs_duration_of) over
+                               the tracks that ended it in the period, or the cohort's */
 } cs_target_kind;
 
 /* One entry of `targets:`: a published figure the scenario should reproduce
@@ -288,6 +299,12 @@ typedef struct cs_target_spec {
                                    weight (casesim/calibration.h) */
     bool holdout;               /* reported, never fitted */
     size_t within_years;        /* cohort_share: whole years from the incident */
+    long violation;             /* `kind:` count, share, cohort_share: a violation kind's
+                                   index, -1 for all kinds */
+    cs_duration_of duration_of; /* mean_duration: which duration (num.index: the stage) */
+    long unit_value;            /* count: the index, among the uncertain values, of an
+                                   uncertain unit_factor (`targets.NAME.unit_factor` in
+                                   `uncertain:`), -1 when it is fixed */
     cs_pos pos;
 } cs_target_spec;
 

@@ -70,6 +70,12 @@ static int wave_sink_add(void *ctx, const cs_replicate_result *r, cs_error *err)
 static int evaluate_mpi(cs_run_config *rc, double *sums, size_t n, const cs_scenario *s,
                         cs_error *err)
 {
+    if (rc->tallies) /* the same on every rank: every rank refuses */
+        return cs_error_set(err, CS_EINVAL,
+                            "calibrate: a mean_duration target, or a kind: in a period or a "
+                            "cohort share, cannot be calibrated over MPI ranks yet (the "
+                            "durations and counts by kind stay on the rank that simulated "
+                            "them): run without MPI");
     int rank = 0;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     if (rank != 0) {
@@ -113,7 +119,8 @@ int cs_calibrate_evaluate(const cs_scenario *s, const cs_calibrate_config *cfg, 
                         .stop = cfg->stop,
                         .sink = wave_sink_add,
                         .sink_ctx = &sink,
-                        .points = &ps};
+                        .points = &ps,
+                        .tallies = cs_targets_tallies(s)};
 #ifdef CASESIM_HAVE_MPI
     if (cfg->use_mpi)
         return evaluate_mpi(&rc, sums, n * s->n_targets * CS_TARGET_SUMS, s, err);

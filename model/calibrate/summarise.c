@@ -124,7 +124,8 @@ double cs_calibrate_predictive_draw(const cs_calibration *c, const cs_target_spe
                        .group = CS_CALIB_KEY_PREDICTIVE,
                        .incident = ti};
     cs_pcg32_from_key(cs_gsl_pcg32_state(r), &k);
-    double y = cs_calib_predictive_draw(&t->like, &sim, r);
+    cs_calib_target like = cs_target_like(t, sums, (double)c->scale);
+    double y = cs_calib_predictive_draw(&like, &sim, r);
     return (t->kind == CS_TARGET_SHARE || t->kind == CS_TARGET_COHORT_SHARE) &&
                    t->like.family != CS_CALIB_NORMAL
                ? y / t->like.observed_n

@@ -22,10 +22,13 @@ int cs_calibrate_synthetic(const cs_scenario *s, const double *values, uint64_t 
     const cs_scenario *base = at->n_variants ? at->variants[0].scenario : at;
     cs_result_dims d;
     cs_result_dims_of(base, &d);
-    if ((st = cs_model_compile(base, &m, err)) != CS_OK ||
-        (st = cs_replicate_result_alloc(&d, &r, err)) != CS_OK ||
+    if ((st = cs_model_compile(base, &m, err)) == CS_OK)
+        cs_model_set_tallies(m, cs_targets_tallies(s));
+    if (st != CS_OK || (st = cs_replicate_result_alloc(&d, &r, err)) != CS_OK ||
         (st = cs_sim_replicate(m, seed, replicate, false, NULL, r, err)) != CS_OK)
         goto done;
+    /* what cs_sim_run gives every result: its point's values */
+    memcpy(r->uncertain_values, values, s->n_uncertain_values * sizeof *values);
     for (size_t t = 0; t < s->n_targets; t++)
         cs_target_accumulate(s, &s->targets[t], r, sums + t * CS_TARGET_SUMS);
 done:
@@ -42,7 +45,7 @@ bool cs_target_observe(cs_target_spec *t, const double sums[CS_TARGET_SUMS])
         return false;
     switch (t->kind) {
     case CS_TARGET_COUNT:
-        t->like.observed = round(sim.value * t->like.unit_factor);
+        t->like.observed = round(sim.value * cs_target_like(t, sums, 1.0).unit_factor);
         return true;
     case CS_TARGET_SHARE:
     case CS_TARGET_COHORT_SHARE:
@@ -53,6 +56,9 @@ bool cs_target_observe(cs_target_spec *t, const double sums[CS_TARGET_SUMS])
             t->like.observed_n = sums[1];
         }
         return sums[1] > 0;
+    case CS_TARGET_MEAN_DURATION:
+        t->like.observed = sim.value;
+        return true;
     default:
         t->like.observed = sim.value;
         return sim.value > 0;

@@ -91,7 +91,7 @@ static void print_decision(const cs_scenario *s)
 /* One line per target: name, kind, period and the observed figure. */
 static void print_targets(const cs_scenario *s)
 {
-    static const char *const KIND[] = {"count", "share", "ratio", "cohort share"};
+    static const char *const KIND[] = {"count", "share", "ratio", "cohort share", "mean duration"};
     size_t held = 0;
     for (size_t i = 0; i < s->n_targets; i++)
         held += s->targets[i].holdout;

@@ -39,12 +39,12 @@ static void print_targets(const cs_calibration_targets *t, const char *title, FI
         fprintf(o, "  (none)\n");
         return;
     }
-    fprintf(o, "  %-32s %-12s %-10s %12s %12s %-27s %7s %6s\n", "target", "kind", "period",
+    fprintf(o, "  %-32s %-13s %-10s %12s %12s %-27s %7s %6s\n", "target", "kind", "period",
             "observed", "predicted", "95% interval", "z", "PIT");
     for (size_t i = 0; i < t->n; i++) {
         char iv[64];
         snprintf(iv, sizeof iv, "[%.4g, %.4g]", t->lower[i], t->upper[i]);
-        fprintf(o, "  %-32.32s %-12s %-10s %12.4g %12.4g %-27s %7.2f %6.3f%s\n", t->name[i],
+        fprintf(o, "  %-32.32s %-13s %-10s %12.4g %12.4g %-27s %7.2f %6.3f%s\n", t->name[i],
                 t->kind[i], t->period[i], t->observed[i], t->mean[i], iv, t->z[i], t->pit[i],
                 t->pit[i] < 0.025 || t->pit[i] > 0.975 ? "  outside" : "");
     }

@@ -208,7 +208,7 @@ static void period_text(const cs_scenario *s, const cs_target_spec *t, char *buf
 
 static const char *kind_text(const cs_target_spec *t)
 {
-    static const char *const K[] = {"count", "share", "ratio", "cohort_share"};
+    static const char *const K[] = {"count", "share", "ratio", "cohort_share", "mean_duration"};
     return K[t->kind];
 }
 

@@ -163,7 +163,8 @@ static bool changeable(const segment *first, int roots)
     for (size_t i = 0; i < n; i++)
         if (first->name && strcmp(first->name, allowed[i]) == 0)
             return true;
-    return roots == CS_PATCH_UNCERTAIN && first->name && strcmp(first->name, "interventions") == 0;
+    return roots == CS_PATCH_UNCERTAIN && first->name &&
+           (strcmp(first->name, "interventions") == 0 || strcmp(first->name, "targets") == 0);
 }
 
 /* Why a path's first segment is refused, for roots. */
@@ -174,8 +175,8 @@ static const char *roots_message(int roots)
                "`stages` or `feedback`";
     if (roots == CS_PATCH_UNCERTAIN)
         return "an uncertain number may be in `groups`, `violations`, `evidence`, `stages`, "
-               "`feedback`, `schedules` or `interventions` (time, run and outcomes are the same "
-               "for every replicate)";
+               "`feedback`, `schedules`, `interventions` or a target's `unit_factor` (time, run "
+               "and outcomes are the same for every replicate)";
     return "an intervention may change only `groups`, `violations`, `evidence`, `stages`, "
            "`feedback` or `schedules` (time, run, outcomes and the initial backlog are the same "
            "for every variant so that variants can be compared replicate by replicate)";

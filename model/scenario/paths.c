@@ -65,6 +65,8 @@ static const path_rule RULES[] = {
     {"feedback.*.effect.elasticity", -CS_MAX_ELASTICITY, CS_MAX_ELASTICITY, false, false,
      "an elasticity", "1"},
     {"feedback.*.reference_value", 0, 1, true, false, "a reference rate", "1"},
+    /* A target's published units per simulated track (casesim calibrate). */
+    {"targets.*.unit_factor", 0, INF, true, true, "a unit factor", "units per track"},
     /* A schedule's value: the range of the number the schedule moves. */
     {"schedules.*.values.*", NAN, NAN, false, false, NULL, NULL},
 };

@@ -3,8 +3,10 @@
  * `casesim calibrate` fits the uncertain inputs to.
  *
  * Each target is one figure: a `count` of stage entries or outcomes, a
- * `share` (numerator over denominator) or a `ratio` (a group's share over
- * the reference group's), counted in whole years of the run (`period`, a
+ * `share` (numerator over denominator), a `ratio` (a group's share over
+ * the reference group's) or a `mean_duration` (of a stage's service, wait
+ * or stay, or of the time to a case's end), optionally of one violation
+ * kind (`kind`), counted in whole years of the run (`period`, a
  * calendar year with time.start_year, or a span [first, last]) or over the
  * cohort's incidents (no `period`). Its `observed` value takes the form of
  * its kind, its `likelihood` must be one its kind allows, and its `source`
@@ -23,21 +25,49 @@
 #include "core/alloc.h"
 #include "scenario/internal.h"
 
-static const char *const TARGET_KEYS[] = {
-    "name",  "source",   "period",     "count",       "share",  "ratio",  "cohort_share",
-    "group", "observed", "likelihood", "unit_factor", "weight", "holdout"};
+static const char *const TARGET_KEYS[] = {"name",          "source",     "period",       "count",
+                                          "share",         "ratio",      "cohort_share", "group",
+                                          "observed",      "likelihood", "weight",       "holdout",
+                                          "mean_duration", "kind",       "unit_factor"};
 static const char *const EVENT_KEYS[] = {"stage", "outcome"};
 static const char *const SHARE_KEYS[] = {"numerator", "denominator"};
 static const char *const RATIO_KEYS[] = {"share", "group"};
 static const char *const COHORT_KEYS[] = {"numerator", "denominator", "within_years"};
+static const char *const DURATION_KEYS[] = {"stage", "of"};
+/* The words of `of`, in the order of cs_duration_of. */
+static const char *const DURATION_OF[] = {"service", "wait", "in_stage", "to_end"};
 
 /* Largest observed count, and largest spread, accepted (far beyond any
  * published figure; keeps the likelihoods' arithmetic exact). */
 #define MAX_OBSERVED 1.0e12
 #define MAX_UNIT_FACTOR 1.0e6
 #define MAX_WEIGHT 1.0e6
+#define MAX_DAYS 1.0e6 /* an observed mean duration, days (about 2,700 years) */
 
 /* ------------------------------------------------------------- events */
+
+/* The name of a stage (is_outcome false) or an outcome, node v, into *e. */
+static bool read_event_name(cs_conv *c, const cs_ynode *v, bool is_outcome, const char *what,
+                            const cs_scenario *s, cs_target_event *e)
+{
+    if (v->kind != CS_YNODE_SCALAR) {
+        cs_conv_error(c, v, "%s: `%s` must be a name", what, is_outcome ? "outcome" : "stage");
+        return false;
+    }
+    long i =
+        is_outcome ? cs_scenario_find_outcome(s, v->value) : cs_scenario_find_stage(s, v->value);
+    if (i >= 0) {
+        e->is_outcome = is_outcome;
+        e->index = (size_t)i;
+        return true;
+    }
+    const char *names[CS_MAX_STAGES > CS_MAX_OUTCOMES ? CS_MAX_STAGES : CS_MAX_OUTCOMES];
+    size_t n_names = is_outcome ? s->n_outcomes : s->n_stages;
+    for (size_t k = 0; k < n_names; k++)
+        names[k] = is_outcome ? s->outcomes[k].name : s->stages[k].name;
+    cs_conv_unknown(c, v, is_outcome ? "outcome" : "stage", "", v->value, names, n_names);
+    return false;
+}
 
 /* `{stage: NAME}` or `{outcome: NAME}` into *e. */
 static bool read_event(cs_conv *c, const cs_ynode *n, const char *what, const cs_scenario *s,
@@ -45,29 +75,23 @@ static bool read_event(cs_conv *c, const cs_ynode *n, const char *what, const cs
 {
     if (!cs_conv_is_map(c, n, what))
         return false;
+    const cs_ynode *gk = cs_ynode_key(n, "group");
+    if (gk) {
+        cs_conv_error(c, gk,
+                      "%s takes no `group`: give `group: G` on the target to count one "
+                      "group's tracks (a share's numerator and denominator then both count "
+                      "that group); for a group's share against the reference group's, use a "
+                      "`ratio`",
+                      what);
+        return false;
+    }
     cs_conv_check_keys(c, n, what, EVENT_KEYS, N_OF(EVENT_KEYS));
     const cs_ynode *st = cs_ynode_get(n, "stage"), *oc = cs_ynode_get(n, "outcome");
     if ((st != NULL) == (oc != NULL)) {
         cs_conv_error(c, n, "%s names one `stage` or one `outcome`", what);
         return false;
     }
-    const cs_ynode *v = st ? st : oc;
-    if (v->kind != CS_YNODE_SCALAR) {
-        cs_conv_error(c, v, "%s: `%s` must be a name", what, st ? "stage" : "outcome");
-        return false;
-    }
-    long i = st ? cs_scenario_find_stage(s, v->value) : cs_scenario_find_outcome(s, v->value);
-    if (i >= 0) {
-        e->is_outcome = oc != NULL;
-        e->index = (size_t)i;
-        return true;
-    }
-    const char *names[CS_MAX_STAGES > CS_MAX_OUTCOMES ? CS_MAX_STAGES : CS_MAX_OUTCOMES];
-    size_t n_names = st ? s->n_stages : s->n_outcomes;
-    for (size_t k = 0; k < n_names; k++)
-        names[k] = st ? s->stages[k].name : s->outcomes[k].name;
-    cs_conv_unknown(c, v, st ? "stage" : "outcome", "", v->value, names, n_names);
-    return false;
+    return read_event_name(c, st ? st : oc, oc != NULL, what, s, e);
 }
 
 /* Whether event b can follow a track's entry into stage a (through branches,
@@ -125,6 +149,15 @@ static bool read_share(cs_conv *c, const cs_ynode *n, const cs_scenario *s, cs_t
 {
     if (!cs_conv_is_map(c, n, "`share`"))
         return false;
+    const cs_ynode *st = cs_ynode_key(n, "same_tracks");
+    if (st) {
+        cs_conv_error(c, st,
+                      "`same_tracks` (counting only the numerator events of the tracks that "
+                      "entered the denominator in the same period) is not supported: give the "
+                      "share of the period's flows, or a `cohort_share`, or hold the target "
+                      "out (`holdout: true`)");
+        return false;
+    }
     cs_conv_check_keys(c, n, "`share`", SHARE_KEYS, N_OF(SHARE_KEYS));
     const cs_ynode *num = cs_conv_need(c, n, "numerator", "`share`");
     const cs_ynode *den = cs_conv_need(c, n, "denominator", "`share`");
@@ -201,6 +234,71 @@ static bool read_ratio(cs_conv *c, const cs_ynode *n, const cs_scenario *s, cs_t
         return false;
     }
     return ok;
+}
+
+/* `mean_duration: {stage: NAME, of: WORD}` (of: service by default;
+ * to_end, from the incident to the end of its case, takes no stage). */
+static bool read_mean_duration(cs_conv *c, const cs_ynode *n, const cs_scenario *s,
+                               cs_target_spec *t)
+{
+    if (!cs_conv_is_map(c, n, "`mean_duration`"))
+        return false;
+    cs_conv_check_keys(c, n, "`mean_duration`", DURATION_KEYS, N_OF(DURATION_KEYS));
+    const cs_ynode *of = cs_ynode_get(n, "of"), *st = cs_ynode_get(n, "stage");
+    t->duration_of = CS_DUR_SERVICE;
+    if (of && of->kind != CS_YNODE_SCALAR) {
+        cs_conv_error(c, of, "`of` is one of service, wait, in_stage or to_end");
+        return false;
+    }
+    if (of) {
+        size_t k = 0;
+        while (k < N_OF(DURATION_OF) && strcmp(DURATION_OF[k], of->value))
+            k++;
+        if (k == N_OF(DURATION_OF)) {
+            cs_conv_unknown(c, of, "duration", "", of->value, DURATION_OF, N_OF(DURATION_OF));
+            return false;
+        }
+        t->duration_of = (cs_duration_of)k;
+    }
+    if (t->duration_of == CS_DUR_TO_END) {
+        if (st)
+            cs_conv_error(c, st,
+                          "`of: to_end` is the time from the incident to the end of its case: it "
+                          "takes no `stage`");
+        return st == NULL;
+    }
+    if (!st) {
+        cs_conv_error(c, n, "`mean_duration` of %s needs the `stage`", DURATION_OF[t->duration_of]);
+        return false;
+    }
+    return read_event_name(c, st, false, "`mean_duration`", s, &t->num);
+}
+
+/* `kind: NAME`: restricts a count, share or cohort share to the tracks of
+ * one violation kind. */
+static void read_violation(cs_conv *c, const cs_ynode *n, const cs_scenario *s, cs_target_spec *t)
+{
+    if (t->kind == CS_TARGET_RATIO || t->kind == CS_TARGET_MEAN_DURATION) {
+        cs_conv_error(c, n,
+                      "`kind` restricts a count, a share or a cohort share to one violation "
+                      "kind; a %s takes none",
+                      t->kind == CS_TARGET_RATIO ? "ratio" : "mean duration");
+        return;
+    }
+    const char *names[CS_MAX_VIOLATIONS];
+    for (size_t k = 0; k < s->n_violations; k++)
+        names[k] = s->violations[k].name;
+    if (n->kind != CS_YNODE_SCALAR) {
+        cs_conv_error(c, n, "`kind` must be a violation kind's name, got %s",
+                      cs_ynode_kind_name(n));
+        return;
+    }
+    for (size_t k = 0; k < s->n_violations; k++)
+        if (names[k] && !strcmp(names[k], n->value)) {
+            t->violation = (long)k;
+            return;
+        }
+    cs_conv_unknown(c, n, "violation kind", " in a target", n->value, names, s->n_violations);
 }
 
 /* ------------------------------------------------------------- period */
@@ -338,6 +436,16 @@ static bool read_observed(cs_conv *c, const cs_ynode *n, cs_target_spec *t)
     }
     if (!cs_conv_is_map(c, n, "`observed`"))
         return false;
+    if (t->kind == CS_TARGET_MEAN_DURATION) {
+        l->family = CS_CALIB_NORMAL;
+        if (cs_ynode_get(n, "x") || cs_ynode_get(n, "n")) {
+            cs_conv_error(c, n,
+                          "a mean duration is observed as {value, sd} or {value, ci95: [lo, "
+                          "hi]} (days), not as x of n");
+            return false;
+        }
+        return read_value_sd(c, n, false, 0, MAX_DAYS, &l->observed, &l->spread);
+    }
     if (t->kind == CS_TARGET_RATIO) {
         l->family = CS_CALIB_LOGNORMAL;
         return read_value_sd(c, n, true, 0, INFINITY, &l->observed, &l->spread);
@@ -366,9 +474,11 @@ static const struct {
 };
 
 /* What the default family of a target's form is called, for messages. */
-static const char *form_name(cs_calib_family f)
+static const char *form_name(const cs_target_spec *t)
 {
-    switch (f) {
+    if (t->kind == CS_TARGET_MEAN_DURATION)
+        return "a mean duration (normal)";
+    switch (t->like.family) {
     case CS_CALIB_POISSON:
         return "a count (poisson or negative_binomial)";
     case CS_CALIB_BETABINOMIAL:
@@ -382,8 +492,9 @@ static const char *form_name(cs_calib_family f)
 
 /* `likelihood: NAME` or `likelihood: {negative_binomial: {cv: C}}`, after
  * `observed` set the default family. */
-static bool read_likelihood(cs_conv *c, const cs_ynode *n, cs_calib_target *l)
+static bool read_likelihood(cs_conv *c, const cs_ynode *n, cs_target_spec *t)
 {
+    cs_calib_target *l = &t->like;
     const cs_ynode *key = n, *params = NULL;
     if (n->kind == CS_YNODE_MAP && n->n == 1) {
         key = n->keys[0];
@@ -403,8 +514,7 @@ static bool read_likelihood(cs_conv *c, const cs_ynode *n, cs_calib_target *l)
         return false;
     }
     if (FAMILIES[k].replaces != l->family) {
-        cs_conv_error(c, key, "likelihood `%s` does not apply to %s", key->value,
-                      form_name(l->family));
+        cs_conv_error(c, key, "likelihood `%s` does not apply to %s", key->value, form_name(t));
         return false;
     }
     l->family = FAMILIES[k].family;
@@ -429,7 +539,7 @@ static bool read_likelihood(cs_conv *c, const cs_ynode *n, cs_calib_target *l)
  * counts. */
 static bool read_kind(cs_conv *c, const cs_ynode *m, const cs_scenario *s, cs_target_spec *t)
 {
-    static const char *const KINDS[] = {"count", "share", "ratio", "cohort_share"};
+    static const char *const KINDS[] = {"count", "share", "ratio", "cohort_share", "mean_duration"};
     const cs_ynode *found = NULL;
     for (size_t k = 0; k < N_OF(KINDS); k++) {
         const cs_ynode *v = cs_ynode_get(m, KINDS[k]);
@@ -437,8 +547,8 @@ static bool read_kind(cs_conv *c, const cs_ynode *m, const cs_scenario *s, cs_ta
             continue;
         if (found) {
             cs_conv_error(c, cs_ynode_key(m, KINDS[k]),
-                          "a target is one `count`, `share`, `ratio` or `cohort_share`; `%s` is "
-                          "a second one",
+                          "a target is one `count`, `share`, `ratio`, `cohort_share` or "
+                          "`mean_duration`; `%s` is a second one",
                           KINDS[k]);
             return false;
         }
@@ -446,9 +556,13 @@ static bool read_kind(cs_conv *c, const cs_ynode *m, const cs_scenario *s, cs_ta
         t->kind = (cs_target_kind)k;
     }
     if (!found) {
-        cs_conv_error(c, m, "a target needs one of `count`, `share`, `ratio` or `cohort_share`");
+        cs_conv_error(c, m,
+                      "a target needs one of `count`, `share`, `ratio`, `cohort_share` or "
+                      "`mean_duration`");
         return false;
     }
+    if (t->kind == CS_TARGET_MEAN_DURATION)
+        return read_mean_duration(c, found, s, t);
     if (t->kind == CS_TARGET_COUNT)
         return read_event(c, found, "`count`", s, &t->num);
     if (t->kind == CS_TARGET_COHORT_SHARE)
@@ -456,8 +570,22 @@ static bool read_kind(cs_conv *c, const cs_ynode *m, const cs_scenario *s, cs_ta
     return t->kind == CS_TARGET_SHARE ? read_share(c, found, s, t) : read_ratio(c, found, s, t);
 }
 
-/* unit_factor (counts only), weight and holdout. */
-static void read_modifiers(cs_conv *c, const cs_ynode *m, cs_target_spec *t)
+/* The uncertain value at path `targets.NAME.unit_factor`, if `uncertain:`
+ * names it: its index among the uncertain values, else -1. */
+static long uncertain_unit(const cs_scenario *s, const char *name)
+{
+    char path[CS_MAX_NAME_LEN + 32];
+    snprintf(path, sizeof path, "targets.%s.unit_factor", name);
+    for (size_t e = 0; name && e < s->n_uncertain; e++)
+        for (size_t i = 0; i < s->uncertain[e].n_paths; i++)
+            if (s->uncertain[e].paths[i] && !strcmp(s->uncertain[e].paths[i], path))
+                return (long)(s->uncertain[e].offset + i);
+    return -1;
+}
+
+/* unit_factor (counts only; uncertain when `uncertain:` names it), weight
+ * and holdout. */
+static void read_modifiers(cs_conv *c, const cs_ynode *m, const cs_scenario *s, cs_target_spec *t)
 {
     const cs_ynode *n;
     t->like.unit_factor = 1.0;
@@ -466,9 +594,11 @@ static void read_modifiers(cs_conv *c, const cs_ynode *m, cs_target_spec *t)
         if (t->kind != CS_TARGET_COUNT)
             cs_conv_error(c, n,
                           "`unit_factor` converts simulated tracks into published units; it "
-                          "applies to counts only (a share or ratio has no units)");
-        else
-            cs_conv_num_in(c, n, "unit_factor", 0, true, MAX_UNIT_FACTOR, &t->like.unit_factor);
+                          "applies to counts only (a share, a ratio or a mean duration has no "
+                          "such units)");
+        else if (cs_conv_num_in(c, n, "unit_factor", 0, true, MAX_UNIT_FACTOR,
+                                &t->like.unit_factor))
+            t->unit_value = uncertain_unit(s, t->name);
     }
     if ((n = cs_ynode_get(m, "weight")))
         cs_conv_num_in(c, n, "weight", 0, false, MAX_WEIGHT, &t->like.weight);
@@ -481,6 +611,8 @@ static void read_target(cs_conv *c, const cs_ynode *m, const cs_scenario *s, cs_
 {
     t->pos = m->pos;
     t->group = -1;
+    t->violation = -1;
+    t->unit_value = -1;
     if (!cs_conv_is_map(c, m, "a target"))
         return;
     cs_conv_check_keys(c, m, "a target", TARGET_KEYS, N_OF(TARGET_KEYS));
@@ -508,11 +640,13 @@ static void read_target(cs_conv *c, const cs_ynode *m, const cs_scenario *s, cs_
         else if (t->kind != CS_TARGET_RATIO)
             read_group(c, n, s, &t->group);
     }
-    read_modifiers(c, m, t);
+    if ((n = cs_ynode_get(m, "kind")) && kind_ok)
+        read_violation(c, n, s, t);
+    read_modifiers(c, m, s, t);
     bool obs_ok =
         kind_ok && (n = cs_conv_need(c, m, "observed", "a target")) && read_observed(c, n, t);
     if (obs_ok && (n = cs_ynode_get(m, "likelihood")))
-        read_likelihood(c, n, &t->like);
+        read_likelihood(c, n, t);
 }
 
 void cs_load_targets(cs_conv *c, const cs_ynode *root, cs_scenario *s)

@@ -71,6 +71,16 @@
 #include "sim/pool.h"
 #include "sim/tally.h"
 
+/* The extra tallies of calibration targets (CS_TALLY_*) cost the hot path
+ * nothing in an ordinary run: this file is compiled twice, here without
+ * them (every test of them below is `if (CS_ENGINE_TALLIES && ...)`, which
+ * the compiler removes) and in engine_tallies.c, which defines
+ * CS_ENGINE_TALLIES to 1 and includes it; cs_sim_replicate hands a model
+ * that asks for tallies to that second build. */
+#ifndef CS_ENGINE_TALLIES
+#define CS_ENGINE_TALLIES 0
+#endif
+
 #define NIL UINT32_MAX
 
 /* Rare paths (growing a pool, the monthly changes of a moving system):
@@ -182,6 +192,10 @@ typedef struct ws {
     size_t n_arrival_years, first_arrival_year; /* the measures by arrival year */
 
     cs_replicate_result *out;
+    /* The extra tallies of calibration targets (out's), NULL unless the
+     * model asked for them: the hot path tests the pointer only. */
+    double *dur;
+    int64_t *kt;
     bool records;
     uint64_t events;
     uint64_t incidents_total;
@@ -404,6 +418,45 @@ static void case_finalize(ws *w, const icase *c, bool ended, double t)
     }
 }
 
+/* Adds duration d of case c's track, ended at time now, to row (of, stage)
+ * of the duration tally: in now's year, and in the cohort's column. */
+static void tally_duration(ws *w, const icase *c, cs_duration_of of, size_t stage, double now,
+                           double d)
+{
+    const cs_result_dims *dims = &w->out->dims;
+    double *x = w->dur + cs_tally_duration_index(dims, c->group, of, stage, year_of(w, now));
+    x[0] += 1.0;
+    x[1] += d;
+    x[2] += d * d;
+    if (c->cohort) {
+        x = w->dur + cs_tally_duration_index(dims, c->group, of, stage, w->n_years);
+        x[0] += 1.0;
+        x[1] += d;
+        x[2] += d * d;
+    }
+}
+
+/* Adds the service, wait and stay of track tr, which completes its service
+ * at stage s at time now, to the duration tally. */
+static void tally_stage_durations(ws *w, const track *tr, size_t s, double now)
+{
+    const icase *c = &w->cases[tr->case_slot];
+    tally_duration(w, c, CS_DUR_SERVICE, s, now, now - tr->t_start);
+    tally_duration(w, c, CS_DUR_WAIT, s, now, tr->t_start - tr->t_enter);
+    tally_duration(w, c, CS_DUR_IN_STAGE, s, now, now - tr->t_enter);
+}
+
+/* Counts, by violation kind, case c's track entering stage e (is_outcome
+ * false) or ending in outcome e at time now. */
+static void tally_kind(ws *w, const icase *c, bool is_outcome, size_t e, double now)
+{
+    const cs_result_dims *d = &w->out->dims;
+    w->kt[cs_tally_kind_index(d, c->kind, c->group, is_outcome, e, false, year_of(w, now))]++;
+    if (c->cohort)
+        w->kt[cs_tally_kind_index(d, c->kind, c->group, is_outcome, e, true,
+                                  year_of(w, now - c->t_arrival))]++;
+}
+
 /* Track t reaches outcome o at time now: counts it, frees the track and, if
  * it was its case's last open track, ends the case. */
 static void track_end(ws *w, uint32_t t, size_t o, double now)
@@ -419,6 +472,8 @@ static void track_end(ws *w, uint32_t t, size_t o, double now)
         w->out->cohort_outcomes_by_delay[((size_t)c->group * no + o) * ny + dy]++;
         w->out->kind_outcome_counts[((size_t)c->kind * G1 + c->group) * no + o]++;
     }
+    if (CS_ENGINE_TALLIES && w->kt)
+        tally_kind(w, c, true, o, now);
     c->outcome_mask |= UINT64_C(1) << o;
     CS_ASSERT(c->live && c->open_tracks > 0);
     track_release(w, t);
@@ -427,6 +482,8 @@ static void track_end(ws *w, uint32_t t, size_t o, double now)
             cs_fb_case_end(&w->dyn, c->group, c->well_founded, c->outcome_mask);
         if (c->cohort)
             case_finalize(w, c, true, now);
+        if (CS_ENGINE_TALLIES && w->dur)
+            tally_duration(w, c, CS_DUR_TO_END, 0, now, now - c->t_arrival);
         case_release(w, cs);
     }
 }
@@ -631,6 +688,8 @@ static void complete(ws *w, uint32_t t, double now)
         st->service_sum += now - tr->t_start;
         st->service_n++;
     }
+    if (CS_ENGINE_TALLIES && w->dur)
+        tally_stage_durations(w, tr, s, now);
     size_t b = choose_branch(w, tr, now);
     count_branch(w, tr, b);
     follow_branch(w, t, b, now);
@@ -748,6 +807,8 @@ static inline void count_entry(ws *w, size_t s, icase *c, double now)
         w->out->cohort_entries_by_delay[((size_t)c->group * S + s) * ny + dy]++;
         w->out->kind_stage_entries[((size_t)c->kind * G1 + c->group) * S + s]++;
     }
+    if (CS_ENGINE_TALLIES && w->kt)
+        tally_kind(w, c, false, s, now);
 }
 
 /* Track t enters stage s at time now (or, past max_visits, takes its
@@ -966,6 +1027,8 @@ static int ws_init(ws *w, const cs_model *m, uint64_t seed, uint64_t replicate,
     w->seed = seed;
     w->replicate = replicate;
     w->out = out;
+    w->dur = m->tallies & CS_TALLY_DURATIONS ? out->durations : NULL;
+    w->kt = m->tallies & CS_TALLY_KINDS ? out->kind_counts : NULL;
     w->records = records;
     w->err = err;
     w->status = CS_OK;
@@ -1495,12 +1558,15 @@ static void place_initial(ws *w)
     drain(w, 0.0);
 }
 
-int cs_sim_replicate(const cs_model *m, uint64_t seed, uint64_t replicate, bool case_records,
-                     volatile sig_atomic_t *stop, cs_replicate_result *out, cs_error *err)
+/* One replicate (cs_sim_replicate), in this build of the engine. */
+static int replicate_run(const cs_model *m, uint64_t seed, uint64_t replicate, bool case_records,
+                         volatile sig_atomic_t *stop, cs_replicate_result *out, cs_error *err)
 {
     cs_replicate_result_reset(out);
     if (memcmp(&out->dims, &m->dims, sizeof m->dims) != 0)
         return cs_error_set(err, CS_EINVAL, "engine: result dimensions do not match the model");
+    if (m->tallies && cs_replicate_result_tallies(out, m->tallies, err) != CS_OK)
+        return CS_ENOMEM;
     ws w;
     int rc = ws_init(&w, m, seed, replicate, out, case_records, err);
     if (rc == CS_OK && m->dyn) {
@@ -1527,3 +1593,20 @@ int cs_sim_replicate(const cs_model *m, uint64_t seed, uint64_t replicate, bool 
         cs_error_set(err, rc, "engine: interrupted");
     return rc;
 }
+
+#if CS_ENGINE_TALLIES
+int cs_sim_replicate_tallied(const cs_model *m, uint64_t seed, uint64_t replicate,
+                             bool case_records, volatile sig_atomic_t *stop,
+                             cs_replicate_result *out, cs_error *err)
+{
+    return replicate_run(m, seed, replicate, case_records, stop, out, err);
+}
+#else
+int cs_sim_replicate(const cs_model *m, uint64_t seed, uint64_t replicate, bool case_records,
+                     volatile sig_atomic_t *stop, cs_replicate_result *out, cs_error *err)
+{
+    if (m->tallies)
+        return cs_sim_replicate_tallied(m, seed, replicate, case_records, stop, out, err);
+    return replicate_run(m, seed, replicate, case_records, stop, out, err);
+}
+#endif

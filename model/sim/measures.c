@@ -163,8 +163,67 @@ int cs_replicate_result_alloc(const cs_result_dims *d, cs_replicate_result **out
     return CS_OK;
 }
 
+/* Rows of the duration tally: service, wait and stay of each stage, then
+ * the time to the end of the case. */
+static size_t duration_rows(const cs_result_dims *d)
+{
+    return 3 * d->n_stages + 1;
+}
+
+size_t cs_tally_duration_count(const cs_result_dims *d)
+{
+    return d->n_groups * duration_rows(d) * (d->n_years + 1) * 3;
+}
+
+size_t cs_tally_duration_index(const cs_result_dims *d, size_t g, cs_duration_of of, size_t stage,
+                               size_t year)
+{
+    size_t row = of == CS_DUR_TO_END ? 3 * d->n_stages : (size_t)of * d->n_stages + stage;
+    return ((g * duration_rows(d) + row) * (d->n_years + 1) + year) * 3;
+}
+
+/* The four blocks of the kind tally, each [kind][group][...]: entries and
+ * outcomes by run year, then by delay. */
+size_t cs_tally_kind_count(const cs_result_dims *d)
+{
+    size_t SO = d->n_stages + d->n_outcomes;
+    return d->n_kinds * d->n_groups * SO * (d->n_years + d->n_delay_years);
+}
+
+size_t cs_tally_kind_index(const cs_result_dims *d, size_t k, size_t g, bool is_outcome, size_t e,
+                           bool by_delay, size_t t)
+{
+    size_t VG = d->n_kinds * d->n_groups, kg = k * d->n_groups + g;
+    size_t S = d->n_stages, O = d->n_outcomes, Y = d->n_years, D = d->n_delay_years;
+    if (!by_delay)
+        return is_outcome ? VG * Y * S + (kg * Y + t) * O + e : (kg * Y + t) * S + e;
+    size_t base = VG * Y * (S + O);
+    return is_outcome ? base + VG * S * D + (kg * O + e) * D + t : base + (kg * S + e) * D + t;
+}
+
+int cs_replicate_result_tallies(cs_replicate_result *r, unsigned which, cs_error *err)
+{
+    if ((which & CS_TALLY_DURATIONS) && !r->durations) {
+        r->durations = cs_xcalloc(cs_tally_duration_count(&r->dims), sizeof *r->durations);
+        if (!r->durations)
+            return cs_error_set(err, CS_ENOMEM, "out of memory allocating the duration tally");
+        r->tallies |= CS_TALLY_DURATIONS;
+    }
+    if ((which & CS_TALLY_KINDS) && !r->kind_counts) {
+        r->kind_counts = cs_xcalloc(cs_tally_kind_count(&r->dims), sizeof *r->kind_counts);
+        if (!r->kind_counts)
+            return cs_error_set(err, CS_ENOMEM, "out of memory allocating the kind tally");
+        r->tallies |= CS_TALLY_KINDS;
+    }
+    return CS_OK;
+}
+
 void cs_replicate_result_reset(cs_replicate_result *r)
 {
+    if (r->durations)
+        memset(r->durations, 0, cs_tally_duration_count(&r->dims) * sizeof *r->durations);
+    if (r->kind_counts)
+        memset(r->kind_counts, 0, cs_tally_kind_count(&r->dims) * sizeof *r->kind_counts);
     for (size_t i = 0; i < CS_SCHEMA_N_ARRAYS; i++) {
         const cs_schema_array *a = &cs_schema_arrays[i];
         size_t n = 1;
@@ -189,5 +248,7 @@ void cs_replicate_result_free(cs_replicate_result *r)
         if (!cs_schema_arrays[i].scalar)
             free(cs_schema_array_data(&cs_schema_arrays[i], r));
     free(r->cases);
+    free(r->durations);
+    free(r->kind_counts);
     free(r);
 }

@@ -21,6 +21,11 @@
 #include "sim/dynamics.h"
 #include "sim/model.h"
 
+void cs_model_set_tallies(cs_model *m, unsigned which)
+{
+    m->tallies = which & (CS_TALLY_DURATIONS | CS_TALLY_KINDS);
+}
+
 void cs_model_free(cs_model *m)
 {
     if (!m)

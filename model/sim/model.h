@@ -52,6 +52,7 @@ typedef struct cs_mstage {
  * scenario it was compiled from. */
 struct cs_model {
     cs_result_dims dims; /* the shapes of its results */
+    unsigned tallies;    /* extra tallies (CS_TALLY_*) for calibration targets; 0: none */
     size_t n_groups, n_kinds, n_stages, n_outcomes, n_categories;
     size_t entry_stage;
     char **stage_names; /* [S], for messages */
@@ -95,5 +96,11 @@ struct cs_model {
     /* Time and feedback (sim/dynamics.h); NULL: a system that stands still. */
     struct cs_mdyn *dyn;
 };
+
+/* cs_sim_replicate for a model that asks for tallies (m->tallies != 0):
+ * the build of the engine that keeps them (engine_tallies.c). */
+int cs_sim_replicate_tallied(const cs_model *m, uint64_t seed, uint64_t replicate,
+                             bool case_records, volatile sig_atomic_t *stop,
+                             cs_replicate_result *out, cs_error *err);
 
 #endif

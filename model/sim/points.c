@@ -101,6 +101,7 @@ struct cs_point_cache {
     entry *e; /* [n] */
     uint64_t clock;
     omp_lock_t lock;
+    unsigned tallies; /* CS_TALLY_* for every model built */
 };
 
 static void free_models(cs_point_cache *c, entry *e)
@@ -167,8 +168,15 @@ static int compile_point(cs_point_cache *c, const cs_scenario *inst, entry *e, c
         const cs_variant *v = &inst->variants[c->vindex[i]];
         e->m.cost[i] = cs_variant_cohort_cost(inst, c->vindex[i]); /* in force (work.c) */
         st = cs_model_compile(v->scenario, &e->m.models[i], err);
+        if (st == CS_OK)
+            cs_model_set_tallies(e->m.models[i], c->tallies);
     }
     return st;
+}
+
+void cs_point_cache_set_tallies(cs_point_cache *c, unsigned which)
+{
+    c->tallies = which;
 }
 
 /* Builds point p into e (outside the lock: e is BUILDING, no one else

@@ -38,6 +38,10 @@ int cs_point_cache_alloc(const cs_scenario *s, const cs_point_source *src, size_
                          const size_t *vindex, size_t in_flight, cs_point_cache **out,
                          cs_error *err);
 
+/* Makes every model c builds keep the extra tallies `which` (CS_TALLY_*;
+ * cs_model_set_tallies). Call before the first acquire. */
+void cs_point_cache_set_tallies(cs_point_cache *c, unsigned which);
+
 /* Frees c and every model it holds. NULL is a no-op. */
 void cs_point_cache_free(cs_point_cache *c);
 

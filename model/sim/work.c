@@ -231,8 +231,8 @@ static int select_variants(const cs_scenario *s, const cs_run_config *cfg, size_
 
 /* Without a point source: the selected variants compiled once, at the
  * scenario's own values. */
-static int compile_fixed(const cs_scenario *s, size_t nv, const size_t *vindex, cs_point_models *m,
-                         cs_error *err)
+static int compile_fixed(const cs_scenario *s, size_t nv, const size_t *vindex, unsigned tallies,
+                         cs_point_models *m, cs_error *err)
 {
     m->models = cs_xcalloc(nv, sizeof *m->models);
     m->cost = cs_xcalloc(nv, sizeof *m->cost);
@@ -247,6 +247,8 @@ static int compile_fixed(const cs_scenario *s, size_t nv, const size_t *vindex, 
          * their `starts`): what cost per point and net benefit use. */
         m->cost[i] = s->n_variants ? cs_variant_cohort_cost(s, vindex[i]) : 0;
         rc = cs_model_compile(vs, &m->models[i], err);
+        if (rc == CS_OK)
+            cs_model_set_tallies(m->models[i], tallies);
     }
     return rc;
 }
@@ -342,7 +344,9 @@ int cs_sim_run(const cs_scenario *s, const cs_run_config *cfg, cs_error *err)
     if (rc == CS_OK && cfg->points)
         rc = cs_point_cache_alloc(s, cfg->points, nv, vindex, rs.K, &rs.cache, err);
     else if (rc == CS_OK)
-        rc = compile_fixed(s, nv, vindex, &rs.fixed, err);
+        rc = compile_fixed(s, nv, vindex, cfg->tallies, &rs.fixed, err);
+    if (rc == CS_OK && rs.cache)
+        cs_point_cache_set_tallies(rs.cache, cfg->tallies);
     if (rc == CS_OK)
         rc = run_parallel(&rs, threads, err);
     state_free(&rs);
