@@ -24,6 +24,7 @@ double cs_calib_ess(const double *w, size_t n)
 static int weight_total(const double *w, size_t n, double *total, cs_error *err)
 {
     double s = 0;
+    *total = NAN; /* defined on every path (gcc -O3 cannot see that an error returns non-zero) */
     for (size_t i = 0; i < n; i++) {
         double v = w ? w[i] : 1;
         if (!(v >= 0) || !isfinite(v))
@@ -118,9 +119,10 @@ int cs_calib_marginal_summary(const double *x, size_t stride, const double *w, s
     const double p[3] = {0.5, 0.025, 0.975};
     double q[3], total;
     int st = cs_calib_quantiles(x, stride, w, n, p, 3, q, err);
+    if (st == CS_OK)
+        st = weight_total(w, n, &total, err);
     if (st)
         return st;
-    weight_total(w, n, &total, NULL);
     weighted_moments(x, stride, w, n, total, &out->mean, &out->variance);
     out->median = q[0];
     out->lower = q[1];
