@@ -246,6 +246,9 @@ typedef struct cs_results_decision {
     double *lambda; /* [L] */
     double *p_best; /* [L][variants decided on: all but the decomposition's] */
     double *evpi;   /* [L] per year */
+    /* [draws][variants decided on]: each draw's mean improvement against the
+     * baseline (/decision/draw_effect); NULL in a file without it. */
+    double *draw_effect;
     size_t n_frontier, n_ranking, n_evppi_sets, n_evppi_checks, n_split, n_portfolios;
     cs_results_frontier_row *frontier;
     cs_results_decision_rank_row *ranking;

@@ -468,7 +468,8 @@ static void print_variants(const cs_scenario *s)
         if (iv->starts > 0 || iv->ramp > 0)
             printf(", from %s", when(s, iv->starts, a, sizeof a));
         if (iv->ramp > 0)
-            printf(", ramping up over %g years", iv->ramp / CS_DAYS_PER_YEAR);
+            printf(", ramping up over %g year%s", iv->ramp / CS_DAYS_PER_YEAR,
+                   iv->ramp == CS_DAYS_PER_YEAR ? "" : "s");
         printf("\n");
         print_wrapped(iv->description, "    ");
         for (size_t j = 0; j < iv->n_changes; j++)

@@ -81,7 +81,8 @@ static void print_decision(const cs_scenario *s)
     if (d->has_expert)
         printf("  the expert's willingness to pay: %s\n",
                cs_cli_money(a, sizeof a, d->wtp_expert, 0));
-    printf("  policy horizon: %g years\n", d->population_years);
+    printf("  policy horizon: %g year%s\n", d->population_years,
+           d->population_years == 1 ? "" : "s");
     if (!d->has_budget)
         return;
     printf("  budget: %s a year; %zu combinations of interventions fit it\n",

@@ -11,11 +11,13 @@
  */
 #include <gsl/gsl_cdf.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "casesim/measures.h"
+#include "casesim/stats.h"
 #include "cli/cli.h"
 #include "cli/report.h"
 
@@ -199,26 +201,73 @@ static int decision_ranking(const report *rp, const cs_results_decision *d)
     return rc;
 }
 
-/* The efficient options from the cheapest, with their ICERs. */
+/* The index of variant `name` among the variants decided on, or -1. */
+static long decided_index(const report *rp, const char *name)
+{
+    for (size_t v = 0; v < rp->r->n_variants; v++)
+        if (!strcmp(rp->r->variants[v].name, name))
+            return (long)v;
+    return -1;
+}
+
+/* Whether the frontier's step from f->versus to f is told apart from no
+ * step: the paired difference of the two options' improvements over the
+ * draws (common random numbers within a draw) has an interval above 0.
+ * Without the draws (older files) the step is taken as it is printed. A
+ * cost per extra point between options that cannot be told apart would be
+ * a ratio of noise (issue: never state a cost per point for an effect
+ * whose interval includes 0). */
+static bool step_distinguishable(const report *rp, const cs_results_decision *d,
+                                 const cs_results_frontier_row *f, cs_paired *p)
+{
+    long a = decided_index(rp, f->versus), b = decided_index(rp, f->variant);
+    size_t V = d->n_frontier;
+    if (!d->draw_effect || a < 0 || b < 0 || (size_t)a >= V || (size_t)b >= V)
+        return true;
+    cs_error err = {0};
+    if (cs_stats_paired(d->draw_effect + a, V, d->draw_effect + b, V, (size_t)d->draws,
+                        rp->r->confidence_level, p, &err) != CS_OK)
+        return true;
+    return p->diff.ci_low > 0;
+}
+
+/* The "cost per extra point" cell of efficient option f: its ICER when its
+ * step is told apart from none, else the step's interval. Returns 1 when
+ * the step could not be told apart. */
+static int icer_cell(const report *rp, const cs_results_decision *d,
+                     const cs_results_frontier_row *f, char *buf, size_t n)
+{
+    cs_paired p;
+    if (isnan(f->icer) || !f->versus[0]) {
+        snprintf(buf, n, "-");
+        return 0;
+    }
+    if (step_distinguishable(rp, d, f, &p)) {
+        money(d, buf, n, f->icer);
+        return 0;
+    }
+    snprintf(buf, n, "not clear: %+.2f (%+.2f to %+.2f)", p.diff.mean, p.diff.ci_low,
+             p.diff.ci_high);
+    return 1;
+}
+
+/* The cost-effectiveness frontier on the mean improvements and costs. */
 static int decision_frontier(const report *rp, const cs_results_decision *d)
 {
     table t;
     table_init(&t, 5);
     const char *head[] = {"Efficient option (cheapest first)", "Improvement (points)",
                           "Annual cost", "Cost per extra point", "Compared with"};
-    int rc = table_row(&t, head);
+    int rc = table_row(&t, head), unclear = 0;
     for (int rank = 0; rank < (int)d->n_frontier && rc == 0; rank++)
         for (size_t i = 0; i < d->n_frontier && rc == 0; i++) {
             const cs_results_frontier_row *f = &d->frontier[i];
             if (f->rank_by_cost != rank || strcmp(f->status, "efficient") != 0)
                 continue;
-            char eff[32], cost[96], icer[96];
+            char eff[32], cost[96], icer[128];
             snprintf(eff, sizeof eff, "%+.2f", f->effect);
             money(d, cost, sizeof cost, f->cost);
-            if (isnan(f->icer))
-                snprintf(icer, sizeof icer, "-");
-            else
-                money(d, icer, sizeof icer, f->icer);
+            unclear += icer_cell(rp, d, f, icer, sizeof icer);
             const char *cells[] = {f->variant, eff, cost, icer, f->versus[0] ? f->versus : "-"};
             rc = table_row(&t, cells);
         }
@@ -229,6 +278,12 @@ static int decision_frontier(const report *rp, const cs_results_decision *d)
     para(rp, "On the mean improvements and costs: each efficient option buys more than the "
              "one before it, and is worth its extra cost where the willingness to pay per "
              "point exceeds its cost per extra point.");
+    if (unclear)
+        para(rp,
+             "Not clear: the option's extra improvement over the one before it is not told apart "
+             "from zero (its %s interval over the draws includes 0), no cost per extra "
+             "point is given: it would divide the cost by noise.",
+             rp->level);
     return rc;
 }
 
@@ -262,9 +317,9 @@ static void evppi_lines(const report *rp, const cs_results_decision *d, const si
         money(d, h, sizeof h, s->evppi_expert_horizon);
         para(rp,
              "%zu. Better data on %s%s is worth up to %s a year (SE %s), %s over %g "
-             "years.",
+             "year%s.",
              i + 1, !strcmp(s->kind, "group") ? "the group " : "", s->name, y, se, h,
-             d->population_years);
+             d->population_years, d->population_years == 1 ? "" : "s");
     }
 }
 
@@ -286,9 +341,9 @@ static int decision_value(const report *rp, const cs_results_decision *d)
     money(d, h, sizeof h, d->expert_evpi_horizon);
     para(rp,
          "Expected value of perfect information: %s a year (SE %s), %s over the policy's "
-         "horizon of %g years. It is the most that removing every uncertainty %s could be "
+         "horizon of %g year%s. It is the most that removing every uncertainty %s could be "
          "worth to this decision; research or data costing more cannot pay for itself.",
-         y, se, h, d->population_years,
+         y, se, h, d->population_years, d->population_years == 1 ? "" : "s",
          !strcmp(d->uncertainty, "inputs and simulation")
              ? "about the inputs (and the simulation's noise, which the partial values "
                "below remove)"

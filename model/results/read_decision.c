@@ -32,6 +32,7 @@ void cs_results_decision_free(cs_results_decision *d)
     free(d->lambda);
     free(d->p_best);
     free(d->evpi);
+    free(d->draw_effect);
     cs_schema_free_rows(&cs_schema_frontier, d->frontier, d->n_frontier);
     cs_schema_free_rows(&cs_schema_decision_ranking, d->ranking, d->n_ranking);
     cs_schema_free_rows(&cs_schema_evppi_sets, d->evppi_sets, d->n_evppi_sets);
@@ -91,6 +92,9 @@ static int decision_arrays(hid_t g, size_t V, cs_results_decision *d, cs_error *
         st = cs_h5_read_array(g, "p_best", CS_TYPE_F64, 2, pd, (void **)&d->p_best, err);
     if (st == CS_OK)
         st = cs_h5_read_array(g, "evpi", CS_TYPE_F64, 1, ed, (void **)&d->evpi, err);
+    size_t dd[2] = {(size_t)d->draws, V}; /* optional: what the frontier's steps are judged on */
+    if (st == CS_OK && H5Lexists(g, "draw_effect", H5P_DEFAULT) > 0)
+        st = cs_h5_read_array(g, "draw_effect", CS_TYPE_F64, 2, dd, (void **)&d->draw_effect, err);
     return st;
 }
 

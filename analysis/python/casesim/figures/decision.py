@@ -216,6 +216,11 @@ def _fig(figs, name, alt, caption):
             f"<figcaption>{caption}</figcaption></figure>")
 
 
+def _years(n):
+    """"1 year", "2.5 years": a horizon with its unit in the right number."""
+    return f"{n:g} year" if n == 1 else f"{n:g} years"
+
+
 def _ranking_table(dec):
     e = html.escape
     rows = ["<table><tr><th>Rank</th><th>Option</th><th>Improvement (points)</th>"
@@ -242,7 +247,7 @@ def _evppi_list(dec):
     items = "".join(
         f"<li>Better data on <b>{html.escape(s['name'])}</b> is worth up to "
         f"{dec.money(s['evppi_expert'])} a year (SE {s['evppi_expert_se']:,.0f}), "
-        f"{dec.money(s['evppi_expert_horizon'])} over {dec.horizon:g} years.</li>" for s in sets)
+        f"{dec.money(s['evppi_expert_horizon'])} over {_years(dec.horizon)}.</li>" for s in sets)
     return f"<p>The inputs whose better knowledge is worth most:</p><ol>{items}</ol>"
 
 
@@ -285,7 +290,7 @@ def section_html(res, drawn):
                   "dashed line are worth their cost at your willingness to pay."))
     p.append(f"<p>Expected value of perfect information: <b>{dec.money(dec.expert_evpi)} a "
              f"year</b> (SE {dec.expert_evpi_se:,.0f}), {dec.money(dec.expert_evpi_horizon)} over "
-             f"the policy's horizon of {dec.horizon:g} years: the most that removing every "
+             f"the policy's horizon of {_years(dec.horizon)}: the most that removing every "
              "uncertainty could be worth to this decision.</p>")
     p.append(_evppi_list(dec))
     p.append(_fig(figs, "evpi", "EVPI curve", "EVPI per year against the willingness to pay."))
