@@ -252,3 +252,19 @@ void cs_replicate_result_free(cs_replicate_result *r)
     free(r->kind_counts);
     free(r);
 }
+
+int cs_measure_ratio_of(size_t m)
+{
+    switch (m) {
+    case CS_M_ACCOUNTABILITY_RATIO:
+        return CS_M_ACCOUNTABILITY;
+    case CS_M_IMPUNITY_RATIO:
+        return CS_M_IMPUNITY;
+    case CS_M_REDRESS_RATIO:
+        return CS_M_REDRESS;
+    case CS_M_TIME_MEDIAN_RATIO:
+        return CS_M_TIME_MEDIAN;
+    default:
+        return -1;
+    }
+}
