@@ -169,15 +169,23 @@ static double old_z(const mem *m, size_t v, int measure, double want)
     return (s.mean - want) / (s.sd / sqrt((double)s.n));
 }
 
+/* The small scenario with the second group's trial `p` p_other, run
+ * into m and analysed into t. */
+static cs_scenario *run_and_analyse(const char *p_other, mem *m, cs_analysis_tables *t)
+{
+    cs_scenario *s = small_scenario(p_other);
+    run_all(s, m);
+    analyse(m, t);
+    return s;
+}
+
 /* ------------------------------------------------------------ tests */
 
 START_TEST(identical_groups_read_parity_at_small_counts)
 {
-    cs_scenario *s = small_scenario("0.5");
     mem m;
-    run_all(s, &m);
     cs_analysis_tables t;
-    analyse(&m, &t);
+    cs_scenario *s = run_and_analyse("0.5", &m, &t);
     const cs_results_summary_row *r = summary(&m, &t, 0, 1, CS_M_ACCOUNTABILITY_RATIO);
     double z = log_z(r, 1.0);
     ck_assert_msg(fabs(z) <= Z_MAX, "ratio %g [%g, %g]: z %.2f", r->mean, r->ci_low, r->ci_high, z);
@@ -204,11 +212,9 @@ END_TEST
 
 START_TEST(ratios_equal_the_exact_ratios_of_the_chain)
 {
-    cs_scenario *s = small_scenario("0.3");
     mem m;
-    run_all(s, &m);
     cs_analysis_tables t;
-    analyse(&m, &t);
+    cs_scenario *s = run_and_analyse("0.3", &m, &t);
     cs_exact ex0, ex1;
     cs_exact_for(s, 0, CS_EXACT_ALL_KINDS, false, &ex0);
     cs_exact_for(s, 1, CS_EXACT_ALL_KINDS, false, &ex1);
