@@ -691,15 +691,15 @@ END_TEST
  * pass 1 (mean 0.995 + 3.18 x 0.01 / 2 = 1.011). */
 static int a_load_years(void *ctx, size_t v, double *buf, cs_error *err)
 {
-    double *one = malloc(AR * 3 * 3 * sizeof *one);
+    double *one = malloc(AR * 3 * 4 * sizeof *one);
     ck_assert_ptr_nonnull(one);
     a_load(ctx, v, one, err);
     for (size_t r = 0; r < AR; r++)
         for (size_t y = 0; y < 2; y++) {
-            double *m = buf + (r * 2 + y) * 3 * 3;
-            memcpy(m, one + r * 3 * 3, 3 * 3 * sizeof *m);
+            double *m = buf + (r * 2 + y) * 3 * 4;
+            memcpy(m, one + r * 3 * 4, 3 * 4 * sizeof *m);
             if (y == 1)
-                m[1 * 3 + 0] = r == 1 ? 0.98 : 1.0;
+                m[1 * 4 + 0] = r == 1 ? 0.98 : 1.0;
         }
     free(one);
     return CS_OK;
@@ -709,7 +709,7 @@ START_TEST(analysis_by_year_keeps_shares_in_bounds)
 {
     static const double years[] = {2020, 2021};
     cs_analysis_input in = {.n_groups = 2,
-                            .n_measures = 3,
+                            .n_measures = 4,
                             .n_variants = 2,
                             .groups = a_groups,
                             .measures = a_measures,
@@ -727,20 +727,23 @@ START_TEST(analysis_by_year_keeps_shares_in_bounds)
     cs_error err;
     cs_error_clear(&err);
     ck_assert_msg(cs_analysis_by_year(&in, 1, 0, &t, &err) == CS_OK, "%s", err.text);
-    ck_assert_uint_eq(t.n_summary, 2 * 2 * 3 * 3);
+    ck_assert_uint_eq(t.n_summary, 2 * 2 * 3 * 4);
     /* Year 2020, b, impunity: the Wilson interval of analysis_known_answers. */
-    const cs_results_summary_year_row *s = &t.summary[(0 * 3 + 1) * 3 + 0];
+    const cs_results_summary_year_row *s = &t.summary[(0 * 3 + 1) * 4 + 0];
     ck_assert(s->year == 2020 && strcmp(s->group, "b") == 0);
     ck_assert_double_eq_tol(s->ci_low, 0.5128730882853311, 1e-12);
     ck_assert_double_eq_tol(s->ci_high, 0.8952682281912977, 1e-12);
     /* Year 2021: inside [0, 1] (the Wilson interval's upper end is below 1
      * for a mean below 1). */
-    s = &t.summary[(1 * 3 + 1) * 3 + 0];
+    s = &t.summary[(1 * 3 + 1) * 4 + 0];
     ck_assert(s->year == 2021 && strcmp(s->measure, "impunity_rate") == 0);
     ck_assert_double_eq_tol(s->mean, 0.995, 1e-12);
     ck_assert_msg(s->ci_low >= 0.0 && s->ci_high <= 1.0, "[%.17g, %.17g]", s->ci_low, s->ci_high);
+    /* Year 2020, b's accountability ratio: of the mean rates, as in
+     * analysis_known_answers. */
+    ck_assert_double_eq_tol(t.summary[(0 * 3 + 1) * 4 + 1].mean, 0.5, 1e-12);
     /* A count keeps its t interval, which is symmetric. */
-    s = &t.summary[(1 * 3 + 1) * 3 + 2];
+    s = &t.summary[(1 * 3 + 1) * 4 + 2];
     ck_assert_double_eq_tol(s->ci_high - s->mean, 3.182446305284263 * 1.2909944487358056 / 2,
                             1e-12);
     cs_analysis_year_tables_free(&t);
