@@ -141,6 +141,137 @@ int cs_stats_paired(const double *x, size_t xstride, const double *y, size_t yst
     return CS_OK;
 }
 
+/* ------------------------------------------------ ratios of means */
+
+/* Whether replicate i is defined (not NaN) in each of the k series c. */
+static bool all_defined(const double *const *c, size_t k, size_t i, size_t stride)
+{
+    for (size_t j = 0; j < k; j++)
+        if (isnan(c[j][i * stride]))
+            return false;
+    return true;
+}
+
+/* The means of the k series c over the replicates defined in all of them
+ * into mean[k]; returns how many there are. */
+static uint64_t joint_means(const double *const *c, size_t k, size_t n, size_t stride, double *mean)
+{
+    uint64_t m = 0;
+    for (size_t j = 0; j < k; j++)
+        mean[j] = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!all_defined(c, k, i, stride))
+            continue;
+        for (size_t j = 0; j < k; j++)
+            mean[j] += c[j][i * stride];
+        m++;
+    }
+    for (size_t j = 0; m && j < k; j++)
+        mean[j] /= (double)m;
+    return m;
+}
+
+/* The influence of replicate i on the ratio of means R = mean_a / mean_b
+ * of the series a, b: R z_i = (a_i - R b_i) / mean_b with z_i = a_i / mean_a
+ * - b_i / mean_b, written so that it needs no division by mean_a (R may be
+ * 0). The delta method gives var(R) ~ var(R z) / n. */
+static double ratio_influence(const double *a, const double *b, double ratio, double mean_b,
+                              size_t i, size_t stride)
+{
+    return (a[i * stride] - ratio * b[i * stride]) / mean_b;
+}
+
+/* The sample sd of the influence of the ratio (series c[0] over c[1],
+ * ratio r0, mean of c[1] d0) minus, when c[2] is given, that of c[2] over
+ * c[3] (ratio r1, mean d1: the paired difference), over the replicates
+ * defined in all k series (their mean is 0 up to rounding). */
+static double influence_sd(const double *const *c, size_t k, size_t n, size_t stride,
+                           const double *r, const double *d)
+{
+    double sum = 0, ssd = 0;
+    uint64_t m = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < n; i++) {
+            if (!all_defined(c, k, i, stride))
+                continue;
+            double u = ratio_influence(c[0], c[1], r[0], d[0], i, stride);
+            if (k == 4)
+                u -= ratio_influence(c[2], c[3], r[1], d[1], i, stride);
+            if (pass == 0) {
+                sum += u;
+                m++;
+            } else {
+                ssd += (u - sum / (double)m) * (u - sum / (double)m);
+            }
+        }
+    return m > 1 ? sqrt(ssd / (double)(m - 1)) : NAN;
+}
+
+int cs_stats_ratio_of_means(const double *a, const double *b, size_t n, size_t stride, double level,
+                            cs_summary *out, cs_error *err)
+{
+    *out = (cs_summary){NAN, NAN, NAN, NAN, 0};
+    int st = check_args(a, n, stride, level, err);
+    if (st == CS_OK)
+        st = check_args(b, n, stride, level, err);
+    if (st != CS_OK)
+        return st;
+    const double *c[2] = {a, b};
+    double mean[2];
+    out->n = joint_means(c, 2, n, stride, mean);
+    if (out->n == 0 || !(mean[1] != 0))
+        return CS_OK; /* undefined: the reference group's mean is 0 */
+    out->mean = mean[0] / mean[1];
+    if (out->n < 2)
+        return CS_OK;
+    out->sd = influence_sd(c, 2, n, stride, &out->mean, &mean[1]);
+    double se = out->sd / sqrt((double)out->n), t = cs_stats_t_critical(level, out->n - 1.0);
+    if (out->mean > 0) {
+        /* On the log scale, where a ratio's sampling distribution is far
+         * closer to normal (it is bounded below by 0 and skewed right when
+         * the counts are small) and the interval cannot reach below 0:
+         * var(log R) ~ var(z) / n = (sd / R)^2 / n. */
+        out->ci_low = out->mean * exp(-t * se / out->mean);
+        out->ci_high = out->mean * exp(t * se / out->mean);
+    } else if (se == 0) {
+        out->ci_low = out->ci_high = out->mean; /* 0 in every replicate */
+    }
+    return CS_OK;
+}
+
+int cs_stats_ratio_paired(const double *xa, const double *xb, const double *ya, const double *yb,
+                          size_t n, size_t stride, double level, cs_paired *out, cs_error *err)
+{
+    out->diff = (cs_summary){NAN, NAN, NAN, NAN, 0};
+    out->baseline_mean = out->variant_mean = out->relative_change = NAN;
+    const double *c[4] = {ya, yb, xa, xb};
+    int st = CS_OK;
+    for (int j = 0; j < 4 && st == CS_OK; j++)
+        st = check_args(c[j], n, stride, level, err);
+    if (st != CS_OK)
+        return st;
+    double mean[4];
+    out->diff.n = joint_means(c, 4, n, stride, mean);
+    if (out->diff.n == 0 || !(mean[1] != 0) || !(mean[3] != 0))
+        return CS_OK; /* undefined: a reference group's mean is 0 */
+    double r[2] = {mean[0] / mean[1], mean[2] / mean[3]}, d[2] = {mean[1], mean[3]};
+    out->variant_mean = r[0];
+    out->baseline_mean = r[1];
+    out->diff.mean = r[0] - r[1];
+    if (out->baseline_mean != 0)
+        out->relative_change = out->diff.mean / out->baseline_mean;
+    if (out->diff.n < 2)
+        return CS_OK;
+    /* A difference can be of either sign: its interval is on the linear
+     * scale. Identical series give influences that cancel exactly. */
+    out->diff.sd = influence_sd(c, 4, n, stride, r, d);
+    double half =
+        cs_stats_t_critical(level, out->diff.n - 1.0) * out->diff.sd / sqrt((double)out->diff.n);
+    out->diff.ci_low = out->diff.mean - half;
+    out->diff.ci_high = out->diff.mean + half;
+    return CS_OK;
+}
+
 void cs_stats_cost_per_point(double annual_cost, const cs_summary *impunity_diff, double *cost,
                              double *cost_low, double *cost_high)
 {
@@ -217,20 +348,27 @@ static double score_of(double mean, cs_rank_score score)
     return mean;
 }
 
-/* Score of variant v on the replicates idx[0..n) (all replicates if idx is
- * NULL), skipping NaNs. */
-static double score_on(const double *vals, size_t n, const uint32_t *idx, cs_rank_score score)
+/* Score of a variant on the replicates idx[0..n) (all replicates if idx
+ * is NULL): of the mean of vals, or with den (not NULL) of the ratio of the
+ * means of vals and den over the replicates where both are defined;
+ * NaNs skipped. */
+static double score_on(const double *vals, const double *den, size_t n, const uint32_t *idx,
+                       cs_rank_score score)
 {
-    double sum = 0;
+    double sum = 0, sum_den = 0;
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
-        double x = vals[idx ? idx[i] : i];
-        if (isnan(x))
+        size_t at = idx ? idx[i] : i;
+        double x = vals[at], y = den ? den[at] : 1.0;
+        if (isnan(x) || isnan(y))
             continue;
         sum += x;
+        sum_den += y;
         m++;
     }
-    return m ? score_of(sum / (double)m, score) : NAN;
+    if (!m || (den && !(sum_den != 0)))
+        return NAN;
+    return score_of(den ? sum / sum_den : sum / (double)m, score);
 }
 
 /* Competition ranking of r's scores: 1 + the number of strictly better
@@ -253,13 +391,14 @@ static void rank_scores(cs_ranking *r)
 /* One bootstrap resample (replicate indices idx): scores every variant into
  * s and credits the best in r->p_best (ties split equally). Returns whether
  * some variant was defined on it. */
-static bool credit_best(const double *values, size_t n_replicates, const uint32_t *idx,
-                        cs_rank_score score, double *s, cs_ranking *r)
+static bool credit_best(const double *values, const double *den, size_t n_replicates,
+                        const uint32_t *idx, cs_rank_score score, double *s, cs_ranking *r)
 {
     double best = INFINITY;
     size_t n_best = 0;
     for (size_t v = 0; v < r->n_variants; v++) {
-        s[v] = score_on(values + v * n_replicates, n_replicates, idx, score);
+        s[v] = score_on(values + v * n_replicates, den ? den + v * n_replicates : NULL,
+                        n_replicates, idx, score);
         if (isnan(s[v]))
             continue;
         if (s[v] < best || n_best == 0) {
@@ -275,8 +414,10 @@ static bool credit_best(const double *values, size_t n_replicates, const uint32_
     return n_best > 0;
 }
 
-int cs_stats_rank(const double *values, size_t n_variants, size_t n_replicates, cs_rank_score score,
-                  const cs_stream_key *key, size_t n_boot, cs_ranking *r, cs_error *err)
+/* cs_stats_rank, with den (not NULL) cs_stats_rank_ratio. */
+static int rank(const double *values, const double *den, size_t n_variants, size_t n_replicates,
+                cs_rank_score score, const cs_stream_key *key, size_t n_boot, cs_ranking *r,
+                cs_error *err)
 {
     if (!r || r->n_variants != n_variants)
         return cs_error_set(err, CS_EINVAL, "ranking: allocated for a different variant count");
@@ -288,7 +429,8 @@ int cs_stats_rank(const double *values, size_t n_variants, size_t n_replicates, 
     if (n_variants > SIZE_MAX / n_replicates)
         return cs_error_set(err, CS_ELIMIT, "ranking: too many values");
     for (size_t v = 0; v < n_variants; v++) {
-        r->score[v] = score_on(values + v * n_replicates, n_replicates, NULL, score);
+        r->score[v] = score_on(values + v * n_replicates, den ? den + v * n_replicates : NULL,
+                               n_replicates, NULL, score);
         r->p_best[v] = 0;
     }
     rank_scores(r);
@@ -305,7 +447,7 @@ int cs_stats_rank(const double *values, size_t n_variants, size_t n_replicates, 
     for (size_t b = 0; b < n_boot; b++) {
         for (size_t i = 0; i < n_replicates; i++)
             idx[i] = cs_stats_uniform_index(&g, (uint32_t)n_replicates);
-        credited += credit_best(values, n_replicates, idx, score, s, r);
+        credited += credit_best(values, den, n_replicates, idx, score, s, r);
     }
     for (size_t v = 0; v < n_variants; v++)
         r->p_best[v] = credited ? r->p_best[v] / (double)credited : NAN;
@@ -313,4 +455,19 @@ int cs_stats_rank(const double *values, size_t n_variants, size_t n_replicates, 
     free(idx);
     free(s);
     return CS_OK;
+}
+
+int cs_stats_rank(const double *values, size_t n_variants, size_t n_replicates, cs_rank_score score,
+                  const cs_stream_key *key, size_t n_boot, cs_ranking *r, cs_error *err)
+{
+    return rank(values, NULL, n_variants, n_replicates, score, key, n_boot, r, err);
+}
+
+int cs_stats_rank_ratio(const double *num, const double *den, size_t n_variants,
+                        size_t n_replicates, const cs_stream_key *key, size_t n_boot, cs_ranking *r,
+                        cs_error *err)
+{
+    if (!den)
+        return cs_error_set(err, CS_EINVAL, "ranking: no denominators given");
+    return rank(num, den, n_variants, n_replicates, CS_RANK_PARITY, key, n_boot, r, err);
 }

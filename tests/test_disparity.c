@@ -448,8 +448,12 @@ START_TEST(shapley_shares_add_up_in_every_replicate)
         const cs_decomposition_row *proc = part(&t, name, "processing", "");
         /* By construction, to rounding: values are O(1), at most 8 terms. */
         ck_assert_msg(proc->additivity_error <= 1e-12, "%s: %g", name, proc->additivity_error);
-        double v[8][6], sum_shares = 0.0;
-        for (size_t T = 0; T < 8; T++) { /* the value of each subset, replicate by replicate */
+        /* The value of each subset: a difference's mean over replicates; a
+         * ratio's ratio of the two groups' mean rates (the ratio of means,
+         * not the mean of the replicates' ratios). */
+        int rate = cs_measure_ratio_of((size_t)cs_disparity_measures[k]);
+        double v[8], sum_shares = 0.0;
+        for (size_t T = 0; T < 8; T++) {
             uint64_t eq = 0;
             for (size_t j = 0; j < 3; j++)
                 if (T >> j & 1)
@@ -458,21 +462,19 @@ START_TEST(shapley_shares_add_up_in_every_replicate)
             for (size_t x = 0; x < s->n_variants; x++)
                 if (s->variants[x].equalised == eq && (eq || x == 0))
                     var = x;
-            for (uint64_t r = 0; r < 6; r++)
-                v[T][r] =
-                    ((const double *)mem_at(&m, 0, var, r))[M + (size_t)cs_disparity_measures[k]];
+            double num = 0.0, den = 0.0;
+            for (uint64_t r = 0; r < 6; r++) {
+                const double *x = mem_at(&m, 0, var, r);
+                num += rate < 0 ? x[M + (size_t)cs_disparity_measures[k]] : x[M + (size_t)rate];
+                den += rate < 0 ? 1.0 : x[(size_t)rate];
+            }
+            v[T] = num / den;
         }
         for (size_t j = 0; j < 3; j++) {
-            double mean = 0.0;
-            for (uint64_t r = 0; r < 6; r++) {
-                double col[8];
-                for (size_t T = 0; T < 8; T++)
-                    col[T] = v[T][r];
-                mean += shapley_by_orders(3, j, col) / 6.0;
-            }
+            double share = shapley_by_orders(3, j, v);
             const cs_decomposition_row *sh = part(&t, name, "shapley", DECOMPOSED[j]);
-            ck_assert_msg(fabs(sh->mean - mean) <= 1e-12, "%s %s: %g vs %g", name, DECOMPOSED[j],
-                          sh->mean, mean);
+            ck_assert_msg(fabs(sh->mean - share) <= 1e-12, "%s %s: %g vs %g", name, DECOMPOSED[j],
+                          sh->mean, share);
             sum_shares += sh->mean;
         }
         ck_assert_double_eq_tol(sum_shares, proc->mean, 1e-12);

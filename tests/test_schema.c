@@ -581,12 +581,14 @@ END_TEST
 
 /* --------------------------------------- the analysis tables, without HDF5 */
 
-/* Two groups (reference, b), three measures with impunity_rate and
- * accountability_ratio among them, two variants, four replicates. */
+/* Two groups (reference, b), four measures with impunity_rate,
+ * accountability_ratio and the accountability_rate it divides among them,
+ * two variants, four replicates. */
 #define AR 4
 static const char *const a_groups[] = {"reference", "b"};
-static const char *const a_measures[] = {"impunity_rate", "accountability_ratio", "incidents"};
-static const char *const a_units[] = {"1", "1", "incidents"};
+static const char *const a_measures[] = {"impunity_rate", "accountability_ratio", "incidents",
+                                         "accountability_rate"};
+static const char *const a_units[] = {"1", "1", "incidents", "1"};
 static const char *const a_variants[] = {"baseline", "reform"};
 static const char *const a_kinds[] = {"baseline", "intervention"};
 static const double a_cost[] = {0, 1000};
@@ -601,10 +603,11 @@ static int a_load(void *ctx, size_t v, double *buf, cs_error *err)
     (void)err;
     for (size_t r = 0; r < AR; r++)
         for (size_t g = 0; g < 3; g++) {
-            double *m = buf + (r * 3 + g) * 3;
+            double *m = buf + (r * 3 + g) * 4;
             m[0] = g == 1 ? b_imp[v][r] : 0.5;
             m[1] = g == 1 ? 0.9 : 1.0;
             m[2] = 100.0 + (double)r;
+            m[3] = 1.0 - m[0];
         }
     return CS_OK;
 }
@@ -612,7 +615,7 @@ static int a_load(void *ctx, size_t v, double *buf, cs_error *err)
 START_TEST(analysis_known_answers)
 {
     cs_analysis_input in = {.n_groups = 2,
-                            .n_measures = 3,
+                            .n_measures = 4,
                             .n_variants = 2,
                             .groups = a_groups,
                             .measures = a_measures,
@@ -627,8 +630,8 @@ START_TEST(analysis_known_answers)
     cs_error err;
     cs_error_clear(&err);
     ck_assert_msg(cs_analysis_compute(&in, &t, &err) == CS_OK, "%s", err.text);
-    ck_assert_uint_eq(t.n_summary, 2 * 3 * 3);
-    ck_assert_uint_eq(t.n_comparison, 1 * 3 * 3);
+    ck_assert_uint_eq(t.n_summary, 2 * 3 * 4);
+    ck_assert_uint_eq(t.n_comparison, 1 * 3 * 4);
     ck_assert_uint_eq(t.n_ranking, 2);
     ck_assert_uint_eq(t.most_affected, 1); /* b: 0.75 > 0.5 */
     /* Summary of b's baseline impunity, a share: mean 0.75, sd sqrt(0.05/3),
@@ -636,7 +639,7 @@ START_TEST(analysis_known_answers)
      * p (1 - p) / se^2 = 45 and t(0.975, 3) = 3.182446305284263 (tables):
      * [0.5128730882853311, 0.8952682281912977], worked out separately in
      * Python. Exact arithmetic up to rounding: 1e-12. */
-    const cs_results_summary_row *s = &t.summary[1 * 3 + 0];
+    const cs_results_summary_row *s = &t.summary[1 * 4 + 0];
     ck_assert_str_eq(s->group, "b");
     ck_assert_str_eq(s->measure, "impunity_rate");
     double sd = sqrt(0.05 / 3);
@@ -647,13 +650,13 @@ START_TEST(analysis_known_answers)
     ck_assert_int_eq(s->n, AR);
     /* A count is not a share: the t interval, mean 101.5 -/+ t sd / 2 with
      * sd = 1.2909944487358056 (of 100, 101, 102, 103). */
-    s = &t.summary[1 * 3 + 2];
+    s = &t.summary[1 * 4 + 2];
     ck_assert_str_eq(s->measure, "incidents");
     ck_assert_double_eq_tol(s->ci_high - s->mean, 3.182446305284263 * 1.2909944487358056 / 2,
                             1e-12);
     /* The paired difference -0.15 (sd of the differences sqrt(1/300)), the
      * cost per point 1000 / 15, the reform ranked first on impunity. */
-    const cs_results_comparison_row *c = &t.comparison[1 * 3 + 0];
+    const cs_results_comparison_row *c = &t.comparison[1 * 4 + 0];
     ck_assert_str_eq(c->variant, "reform");
     ck_assert_double_eq_tol(c->diff_mean, -0.15, 1e-12);
     ck_assert_double_eq_tol(c->diff_ci_high - c->diff_mean, 3.182446305284263 * sqrt(1.0 / 300) / 2,
@@ -666,9 +669,17 @@ START_TEST(analysis_known_answers)
     ck_assert_uint_eq(t.bootstrap_resamples, CS_STATS_BOOTSTRAP);
     /* The reform is better in every replicate: best in every resample. */
     ck_assert_double_eq(t.ranking[1].impunity_p_best, 1.0);
+    /* b's accountability ratio at baseline: the ratio of the mean rates,
+     * (1 - 0.75) / 0.5 = 0.5 (not the per-replicate 0.9 of a_load). */
+    ck_assert_double_eq_tol(t.summary[1 * 4 + 1].mean, 0.5, 1e-12);
+    ck_assert_double_eq_tol(t.ranking[0].ratio_mean, 0.5, 1e-12);
     cs_analysis_tables_free(&t);
-    /* Without the criteria, the analysis refuses (a file of another kind). */
-    static const char *const other[] = {"x", "y", "z"};
+    /* Without the rate a ratio divides, or without the criteria, the
+     * analysis refuses (a file of another kind). */
+    in.n_measures = 3;
+    ck_assert_int_eq(cs_analysis_compute(&in, &t, &err), CS_EFORMAT);
+    cs_analysis_tables_free(&t);
+    static const char *const other[] = {"x", "y", "z", "w"};
     in.measures = other;
     ck_assert_int_eq(cs_analysis_compute(&in, &t, &err), CS_EFORMAT);
     cs_analysis_tables_free(&t);
@@ -680,15 +691,15 @@ END_TEST
  * pass 1 (mean 0.995 + 3.18 x 0.01 / 2 = 1.011). */
 static int a_load_years(void *ctx, size_t v, double *buf, cs_error *err)
 {
-    double *one = malloc(AR * 3 * 3 * sizeof *one);
+    double *one = malloc(AR * 3 * 4 * sizeof *one);
     ck_assert_ptr_nonnull(one);
     a_load(ctx, v, one, err);
     for (size_t r = 0; r < AR; r++)
         for (size_t y = 0; y < 2; y++) {
-            double *m = buf + (r * 2 + y) * 3 * 3;
-            memcpy(m, one + r * 3 * 3, 3 * 3 * sizeof *m);
+            double *m = buf + (r * 2 + y) * 3 * 4;
+            memcpy(m, one + r * 3 * 4, 3 * 4 * sizeof *m);
             if (y == 1)
-                m[1 * 3 + 0] = r == 1 ? 0.98 : 1.0;
+                m[1 * 4 + 0] = r == 1 ? 0.98 : 1.0;
         }
     free(one);
     return CS_OK;
@@ -698,7 +709,7 @@ START_TEST(analysis_by_year_keeps_shares_in_bounds)
 {
     static const double years[] = {2020, 2021};
     cs_analysis_input in = {.n_groups = 2,
-                            .n_measures = 3,
+                            .n_measures = 4,
                             .n_variants = 2,
                             .groups = a_groups,
                             .measures = a_measures,
@@ -716,20 +727,23 @@ START_TEST(analysis_by_year_keeps_shares_in_bounds)
     cs_error err;
     cs_error_clear(&err);
     ck_assert_msg(cs_analysis_by_year(&in, 1, 0, &t, &err) == CS_OK, "%s", err.text);
-    ck_assert_uint_eq(t.n_summary, 2 * 2 * 3 * 3);
+    ck_assert_uint_eq(t.n_summary, 2 * 2 * 3 * 4);
     /* Year 2020, b, impunity: the Wilson interval of analysis_known_answers. */
-    const cs_results_summary_year_row *s = &t.summary[(0 * 3 + 1) * 3 + 0];
+    const cs_results_summary_year_row *s = &t.summary[(0 * 3 + 1) * 4 + 0];
     ck_assert(s->year == 2020 && strcmp(s->group, "b") == 0);
     ck_assert_double_eq_tol(s->ci_low, 0.5128730882853311, 1e-12);
     ck_assert_double_eq_tol(s->ci_high, 0.8952682281912977, 1e-12);
     /* Year 2021: inside [0, 1] (the Wilson interval's upper end is below 1
      * for a mean below 1). */
-    s = &t.summary[(1 * 3 + 1) * 3 + 0];
+    s = &t.summary[(1 * 3 + 1) * 4 + 0];
     ck_assert(s->year == 2021 && strcmp(s->measure, "impunity_rate") == 0);
     ck_assert_double_eq_tol(s->mean, 0.995, 1e-12);
     ck_assert_msg(s->ci_low >= 0.0 && s->ci_high <= 1.0, "[%.17g, %.17g]", s->ci_low, s->ci_high);
+    /* Year 2020, b's accountability ratio: of the mean rates, as in
+     * analysis_known_answers. */
+    ck_assert_double_eq_tol(t.summary[(0 * 3 + 1) * 4 + 1].mean, 0.5, 1e-12);
     /* A count keeps its t interval, which is symmetric. */
-    s = &t.summary[(1 * 3 + 1) * 3 + 2];
+    s = &t.summary[(1 * 3 + 1) * 4 + 2];
     ck_assert_double_eq_tol(s->ci_high - s->mean, 3.182446305284263 * 1.2909944487358056 / 2,
                             1e-12);
     cs_analysis_year_tables_free(&t);

@@ -62,6 +62,14 @@ enum cs_measure {
  * differences are not. */
 bool cs_measure_is_share(size_t m);
 
+/* The rate whose group / reference ratio measure m is (CS_M_ACCOUNTABILITY
+ * for CS_M_ACCOUNTABILITY_RATIO, CS_M_IMPUNITY, CS_M_REDRESS,
+ * CS_M_TIME_MEDIAN), or -1 if m is not a disparity ratio. Summaries over
+ * replicates report a ratio as the ratio of the two groups' mean rates
+ * (casesim/stats.h, cs_stats_ratio_of_means); the per-replicate value in
+ * the `measures` arrays is that replicate's own ratio. */
+int cs_measure_ratio_of(size_t m);
+
 /* Statistics per stage of one replicate, over the cohort window in time
  * ([warmup, warmup + cohort) days, all incidents, not only the cohort's). */
 enum cs_stage_stat {

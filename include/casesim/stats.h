@@ -87,6 +87,43 @@ typedef struct cs_paired {
 int cs_stats_paired(const double *x, size_t xstride, const double *y, size_t ystride, size_t n,
                     double level, cs_paired *out, cs_error *err);
 
+/* ---- ratios of means (the disparity ratios)
+ *
+ * A disparity ratio compares a group's rate with the reference group's.
+ * Summarised over replicates it is the ratio of the means of the two
+ * groups' per-replicate rates, R = mean(a) / mean(b), not the mean of the
+ * per-replicate ratios a_i / b_i: the latter is biased when the counts
+ * behind a replicate's rates are small (E[a/b] != E[a]/E[b]; by Jensen's
+ * inequality it exceeds 1 for identical groups). Its interval is from the
+ * delta method over replicates with the replicate-level influence
+ * z_i = a_i / mean(a) - b_i / mean(b): var(log R) ~ var(z) / n. */
+
+/* Summarises the ratio of means of a[i*stride] over b[i*stride], i < n,
+ * over the replicates where both are defined (out->n counts them): mean =
+ * R; sd = the sample sd of the influence R z_i on the ratio's scale (so
+ * that sd / sqrt(n) is R's delta-method standard error); the interval
+ * R exp(-/+ t_{(1+level)/2, n-1} sd(z) / sqrt(n)), on the log scale (it
+ * stays positive and follows the ratio's skew). R is NaN (with sd and
+ * interval) when mean(b) is 0: the ratio is undefined. When R is 0 the
+ * interval is [0, 0] if every a_i is 0 and NaN otherwise (no log scale);
+ * it is NaN when R < 0 or n < 2. Returns CS_OK, or CS_EINVAL (with err) as
+ * cs_stats_summarise. */
+int cs_stats_ratio_of_means(const double *a, const double *b, size_t n, size_t stride, double level,
+                            cs_summary *out, cs_error *err);
+
+/* The paired comparison of the ratio of means ya / yb (a variant) with
+ * xa / xb (the baseline), replicate i of the variant paired with replicate
+ * i of the baseline (common random numbers), over the replicates where all
+ * four are defined: baseline_mean = R_x, variant_mean = R_y, diff.mean =
+ * R_y - R_x, with the t interval on the linear scale from the influence of
+ * the difference, R_y z_{y,i} - R_x z_{x,i} (its sample sd is diff.sd), and
+ * relative_change = diff.mean / R_x. A variant identical to the baseline
+ * gives 0 with an interval of zero width. All NaN (diff.n still counting
+ * the replicates) when a reference mean is 0. Returns CS_OK or CS_EINVAL
+ * (as cs_stats_summarise). */
+int cs_stats_ratio_paired(const double *xa, const double *xb, const double *ya, const double *yb,
+                          size_t n, size_t stride, double level, cs_paired *out, cs_error *err);
+
 /* The cost of one percentage point of impunity removed, with its interval.
  *
  * impunity_diff is the paired difference (variant - baseline) of the impunity
@@ -144,6 +181,16 @@ void cs_ranking_free(cs_ranking *r);
  * CS_ENOMEM. */
 int cs_stats_rank(const double *values, size_t n_variants, size_t n_replicates, cs_rank_score score,
                   const cs_stream_key *key, size_t n_boot, cs_ranking *r, cs_error *err);
+
+/* As cs_stats_rank with CS_RANK_PARITY, for a disparity ratio: the score
+ * of variant v is |ln R| with R the ratio of means of num[v * n_replicates
+ * + r] over den[v * n_replicates + r] (replicates where both are defined;
+ * NaN, unranked, when den's mean is 0), on all replicates and, for p_best,
+ * within each bootstrap resample (the same estimator as the summary's).
+ * Returns as cs_stats_rank; CS_EINVAL if den is NULL. */
+int cs_stats_rank_ratio(const double *num, const double *den, size_t n_variants,
+                        size_t n_replicates, const cs_stream_key *key, size_t n_boot, cs_ranking *r,
+                        cs_error *err);
 
 /* A uniform integer in [0, bound) from g without modulo bias (Lemire 2019,
  * "Fast random integer generation in an interval"). bound must be >= 1. */

@@ -33,9 +33,10 @@
 /* One block of measures analysed on its own: all violation kinds together
  * (the `measures` array), or one kind (its slice of `kind_measures`). */
 typedef struct block {
-    size_t off;                    /* its first value in a replicate's record */
-    size_t mag;                    /* its most affected group */
-    double *crit_imp, *crit_ratio; /* [V][R]: the ranking criteria */
+    size_t off;                  /* its first value in a replicate's record */
+    size_t mag;                  /* its most affected group */
+    double *crit_imp;            /* [V][R]: the ranking criteria: impunity, */
+    double *crit_num, *crit_den; /* and the accountability rates the ratio divides */
     cs_ranking *rank_imp, *rank_ratio;
     cs_analysis_tables *out;
 } block;
@@ -49,6 +50,7 @@ typedef struct work {
     size_t R, rec;    /* replicates; values per replicate record */
     size_t m_imp, m_ratio;
     bool *share;        /* [M] the measure is a share, its interval kept in [0, 1] */
+    long *ratio_base;   /* [M] cs_analysis_ratio_bases */
     double *base, *cur; /* [R][rec] */
     size_t n_blocks;
     block *blocks;
@@ -57,7 +59,8 @@ typedef struct work {
 static void block_free(block *b)
 {
     free(b->crit_imp);
-    free(b->crit_ratio);
+    free(b->crit_num);
+    free(b->crit_den);
     cs_ranking_free(b->rank_imp);
     cs_ranking_free(b->rank_ratio);
     memset(b, 0, sizeof *b);
@@ -105,10 +108,14 @@ static int find_criteria(work *w, cs_error *err)
     w->m_imp = (size_t)i;
     w->m_ratio = (size_t)r;
     w->share = cs_xcalloc(w->M, sizeof *w->share);
-    if (!w->share)
+    w->ratio_base = cs_xcalloc(w->M, sizeof *w->ratio_base);
+    if (!w->share || !w->ratio_base)
         return cs_error_set(err, CS_ENOMEM, "out of memory for the analysis tables");
     for (size_t m = 0; m < w->M; m++)
         w->share[m] = cs_analysis_is_share(w->in->measures[m]);
+    cs_analysis_ratio_bases(w->in->measures, w->M, w->ratio_base);
+    if (w->ratio_base[w->m_ratio] < 0)
+        return cs_error_set(err, CS_EFORMAT, "/scenario/measures lacks the rate of '%s'", ratio);
     return CS_OK;
 }
 
@@ -147,8 +154,9 @@ static int work_alloc(work *w, size_t rec, size_t n, cs_analysis_tables *outs, c
         bk->off = b * w->row;
         bk->out = &outs[b];
         bk->crit_imp = cs_xcalloc(crit, 1);
-        bk->crit_ratio = cs_xcalloc(crit, 1);
-        st = bk->crit_imp && bk->crit_ratio
+        bk->crit_num = cs_xcalloc(crit, 1);
+        bk->crit_den = cs_xcalloc(crit, 1);
+        st = bk->crit_imp && bk->crit_num && bk->crit_den
                  ? tables_alloc(w, bk->out, err)
                  : cs_error_set(err, CS_ENOMEM, "out of memory for the analysis tables");
     }
@@ -182,13 +190,26 @@ static const char *group_name(const cs_analysis_input *in, size_t g)
     return g < in->n_groups ? in->groups[g] : "all";
 }
 
+/* Records x seen as the block at offset off (cs_analysis_summarise). */
+static cs_measure_block block_at(const work *w, const double *x, size_t off)
+{
+    return (cs_measure_block){.x = x + off,
+                              .n_groups = w->in->n_groups,
+                              .M = w->M,
+                              .stride = w->rec,
+                              .R = w->R,
+                              .base = w->ratio_base};
+}
+
 /* The summary row of variant v's measure m for group g, over x (a block's
- * first value of replicate 0). Shares get an interval inside [0, 1]. */
+ * first value of replicate 0). Shares get an interval inside [0, 1]; the
+ * disparity ratios are ratios of means. */
 static int summary_row(const work *w, size_t v, size_t g, size_t m, const double *x,
                        cs_results_summary_row *row, cs_error *err)
 {
     cs_summary s;
-    int st = cs_stats_summarise(x + g * w->M + m, w->R, w->rec, CS_STATS_LEVEL, &s, err);
+    cs_measure_block b = block_at(w, x, 0);
+    int st = cs_analysis_summarise(&b, g, m, &s, err);
     if (w->share[m])
         cs_stats_share_interval(CS_STATS_LEVEL, &s);
     *row = (cs_results_summary_row){.variant = (char *)w->in->variants[v],
@@ -210,8 +231,8 @@ static int comparison_row(const work *w, const block *bk, size_t v, size_t g, si
                           const double *x, cs_results_comparison_row *row, cs_error *err)
 {
     cs_paired p;
-    size_t at = bk->off + g * w->M + m;
-    int st = cs_stats_paired(w->base + at, w->rec, x + at, w->rec, w->R, CS_STATS_LEVEL, &p, err);
+    cs_measure_block b = block_at(w, w->base, bk->off), y = block_at(w, x, bk->off);
+    int st = cs_analysis_paired(&b, &y, g, m, &p, err);
     if (st != CS_OK)
         return st;
     *row = (cs_results_comparison_row){.variant = (char *)w->in->variants[v],
@@ -238,10 +259,12 @@ static int comparison_row(const work *w, const block *bk, size_t v, size_t g, si
 static int analyse_variant(work *w, block *bk, size_t v, const double *x, cs_error *err)
 {
     cs_analysis_tables *out = bk->out;
+    size_t rate = (size_t)w->ratio_base[w->m_ratio];
     for (size_t r = 0; r < w->R && v < w->VR; r++) {
-        const double *at = x + r * w->rec + bk->off + bk->mag * w->M;
-        bk->crit_imp[v * w->R + r] = at[w->m_imp];
-        bk->crit_ratio[v * w->R + r] = at[w->m_ratio];
+        const double *at = x + r * w->rec + bk->off;
+        bk->crit_imp[v * w->R + r] = at[bk->mag * w->M + w->m_imp];
+        bk->crit_num[v * w->R + r] = at[bk->mag * w->M + rate];
+        bk->crit_den[v * w->R + r] = at[rate];
     }
     int st = CS_OK;
     for (size_t g = 0; g <= w->in->n_groups && st == CS_OK; g++)
@@ -270,8 +293,8 @@ static int rank_variants(work *w, block *bk, uint64_t which, cs_error *err)
     if (st == CS_OK && w->in->n_groups > 1)
         st = cs_ranking_alloc(w->VR, &bk->rank_ratio, err);
     if (st == CS_OK && bk->rank_ratio)
-        st = cs_stats_rank(bk->crit_ratio, w->VR, w->R, CS_RANK_PARITY, &key_ratio,
-                           CS_STATS_BOOTSTRAP, bk->rank_ratio, err);
+        st = cs_stats_rank_ratio(bk->crit_num, bk->crit_den, w->VR, w->R, &key_ratio,
+                                 CS_STATS_BOOTSTRAP, bk->rank_ratio, err);
     return st;
 }
 
@@ -423,6 +446,7 @@ int cs_analysis_compute(const cs_analysis_input *in, cs_analysis_tables *out, cs
         st = analyse_kinds(&w, out, err);
     work_free_pass(&w);
     free(w.share);
+    free(w.ratio_base);
     return st;
 }
 

@@ -24,12 +24,24 @@ typedef struct ywork {
     const cs_analysis_input *in;
     size_t Y, G1, M, R, row; /* row = Y (G + 1) M values per replicate */
     double *base, *cur;
-    bool *share; /* [M]: the measure is a share (intervals kept inside [0, 1]) */
+    bool *share;      /* [M]: the measure is a share (intervals kept inside [0, 1]) */
+    long *ratio_base; /* [M] cs_analysis_ratio_bases */
 } ywork;
 
 static const char *group_name(const cs_analysis_input *in, size_t g)
 {
     return g < in->n_groups ? in->groups[g] : "all";
+}
+
+/* Year y of records x as a block of measures (cs_analysis_summarise). */
+static cs_measure_block year_block(const ywork *w, const double *x, size_t y)
+{
+    return (cs_measure_block){.x = x + y * w->G1 * w->M,
+                              .n_groups = w->G1 - 1,
+                              .M = w->M,
+                              .stride = w->row,
+                              .R = w->R,
+                              .base = w->ratio_base};
 }
 
 /* Summary (and, v > 0, comparison) rows of variant v, measures x. */
@@ -41,9 +53,9 @@ static int year_rows(const ywork *w, size_t v, const double *x, cs_analysis_year
     for (size_t y = 0; y < w->Y && st == CS_OK; y++)
         for (size_t g = 0; g < w->G1 && st == CS_OK; g++)
             for (size_t m = 0; m < w->M && st == CS_OK; m++) {
-                size_t at = (y * w->G1 + g) * w->M + m;
+                cs_measure_block b = year_block(w, x, y);
                 cs_summary s;
-                st = cs_stats_summarise(x + at, w->R, w->row, CS_STATS_LEVEL, &s, err);
+                st = cs_analysis_summarise(&b, g, m, &s, err);
                 if (st == CS_OK && w->share[m]) /* as in /summary */
                     cs_stats_share_interval(CS_STATS_LEVEL, &s);
                 out->summary[out->n_summary++] =
@@ -60,8 +72,8 @@ static int year_rows(const ywork *w, size_t v, const double *x, cs_analysis_year
                 if (st != CS_OK || v == 0)
                     continue;
                 cs_paired p;
-                st = cs_stats_paired(w->base + at, w->row, x + at, w->row, w->R, CS_STATS_LEVEL, &p,
-                                     err);
+                cs_measure_block b0 = year_block(w, w->base, y);
+                st = cs_analysis_paired(&b0, &b, g, m, &p, err);
                 out->comparison[out->n_comparison++] = (cs_results_comparison_year_row){
                     (char *)in->variants[v], in->years[y],         (char *)group_name(in, g),
                     (char *)in->measures[m], (char *)in->units[m], p.baseline_mean,
@@ -122,13 +134,16 @@ static int ywork_alloc(ywork *w, size_t V, cs_analysis_year_tables *out, cs_erro
     w->base = cs_xcalloc(per ? per : 1, 1);
     w->cur = cs_xcalloc(per ? per : 1, 1);
     w->share = cs_xcalloc(w->M ? w->M : 1, sizeof *w->share);
+    w->ratio_base = cs_xcalloc(w->M ? w->M : 1, sizeof *w->ratio_base);
     out->summary = cs_xcalloc(rows ? rows : 1, sizeof *out->summary);
     out->comparison = cs_xcalloc(rows ? rows : 1, sizeof *out->comparison);
     out->timing = cs_xcalloc(V, sizeof *out->timing);
-    if (!w->base || !w->cur || !w->share || !out->summary || !out->comparison || !out->timing)
+    if (!w->base || !w->cur || !w->share || !w->ratio_base || !out->summary || !out->comparison ||
+        !out->timing)
         return cs_error_set(err, CS_ENOMEM, "out of memory for the tables by arrival year");
     for (size_t m = 0; m < w->M; m++)
         w->share[m] = cs_analysis_is_share(w->in->measures[m]);
+    cs_analysis_ratio_bases(w->in->measures, w->M, w->ratio_base);
     return CS_OK;
 }
 
@@ -163,6 +178,7 @@ int cs_analysis_by_year(const cs_analysis_input *in, size_t mag, size_t m_imp,
         free(w.base);
         free(w.cur);
         free(w.share);
+        free(w.ratio_base);
         cs_analysis_year_tables_free(out);
         memset(out, 0, sizeof *out);
         return CS_OK;
@@ -178,5 +194,6 @@ int cs_analysis_by_year(const cs_analysis_input *in, size_t mag, size_t m_imp,
     free(w.base);
     free(w.cur);
     free(w.share);
+    free(w.ratio_base);
     return st;
 }

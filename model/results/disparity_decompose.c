@@ -3,15 +3,23 @@
  * (see results/disparity.h and analysis/README.md).
  *
  * v(T) is a disparity measure (accountability or redress, ratio or
- * difference) of one group against the reference group, in one replicate,
- * with the stages of T equalised: the decomposition variant of T, or the
- * baseline for the empty set. Every quantity of the table is a fixed
- * linear combination of these values (the Shapley shares too: see
- * casesim/disparity.h), so each is accumulated replicate by replicate while
- * the variants are read, one block of replicates at a time, and summarised
- * over replicates. The shares add up to the processing change v(all) -
- * v({}) in each replicate by construction; the largest rounding difference
- * is recorded on the processing rows.
+ * difference) of one group against the reference group with the stages of
+ * T equalised: the decomposition variant of T, or the baseline for the
+ * empty set. Every quantity of the table is a fixed linear combination of
+ * these values (the Shapley shares too: see casesim/disparity.h).
+ *
+ * A difference is a mean over replicates of the per-replicate differences,
+ * so each quantity is accumulated replicate by replicate while the variants
+ * are read, one block of replicates at a time, and summarised over
+ * replicates. A ratio is the ratio of the two groups' mean rates, R(T) =
+ * mean(x_g) / mean(x_ref) (the mean of per-replicate ratios is biased when
+ * a replicate's counts are small): a first pass finds the means, and the
+ * second accumulates, in place of the values, their influences
+ * (x_g,i - R(T) x_ref,i) / mean(x_ref) (casesim/stats.h), whose linear
+ * combination gives each quantity's delta-method interval (on the linear
+ * scale: a combination of ratios is not a ratio). The shares add up to the
+ * processing change v(all) - v({}) in each replicate by construction; the
+ * largest rounding difference is recorded on the processing rows.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -43,11 +51,13 @@ typedef struct dwork {
     double *coef;    /* [Q][n_masks] */
     size_t H;        /* series per replicate: (groups - 1) x CS_DISPARITY_N_MEASURES */
     long midx[CS_DISPARITY_N_MEASURES];
-    uint64_t rows;      /* replicates per block */
-    double *meas;       /* [rows][groups + 1][measures] */
-    double *acc;        /* [rows][Q][H] */
-    cs_mean_acc *sum;   /* [Q][H] over replicates */
-    cs_mean_acc *vmean; /* [n_masks][H]: each subset's mean value */
+    long ridx[CS_DISPARITY_N_MEASURES]; /* a ratio's rate; -1 for a difference */
+    uint64_t rows;                      /* replicates per block */
+    double *meas;                       /* [rows][groups + 1][measures] */
+    double *acc;                        /* [rows][Q][H] */
+    cs_mean_acc *sum;                   /* [Q][H] over replicates */
+    cs_mean_acc *vmean; /* [n_masks][H]: each subset's mean value (a difference's) */
+    cs_mean_acc *rate;  /* [n_masks][H][2]: a ratio's mean rates, group and reference */
     double *additivity; /* [H] largest |sum of shares - processing| */
 } dwork;
 
@@ -60,6 +70,7 @@ static void dwork_free(dwork *w)
     free(w->acc);
     free(w->sum);
     free(w->vmean);
+    free(w->rate);
     free(w->additivity);
 }
 
@@ -184,6 +195,14 @@ static int dwork_setup(dwork *w, cs_error *err)
                 w->midx[k] = (long)i;
         if (w->midx[k] < 0)
             return cs_error_set(err, CS_EFORMAT, "/scenario/measures lacks '%s'", name);
+        int of = cs_measure_ratio_of((size_t)cs_disparity_measures[k]);
+        w->ridx[k] = -1;
+        for (size_t i = 0; of >= 0 && i < in->n_measures; i++)
+            if (strcmp(in->measures[i], cs_measure_table[of].name) == 0)
+                w->ridx[k] = (long)i;
+        if (of >= 0 && w->ridx[k] < 0)
+            return cs_error_set(err, CS_EFORMAT, "/scenario/measures lacks '%s'",
+                                cs_measure_table[of].name);
     }
     size_t G1 = in->n_groups + 1;
     size_t per = G1 * in->n_measures + w->Q * w->H; /* doubles per replicate */
@@ -193,21 +212,55 @@ static int dwork_setup(dwork *w, cs_error *err)
     w->acc = cs_xcalloc(w->rows * w->Q * w->H, sizeof *w->acc);
     w->sum = cs_xcalloc(w->Q * w->H, sizeof *w->sum);
     w->vmean = cs_xcalloc(w->n_masks * w->H, sizeof *w->vmean);
+    w->rate = cs_xcalloc(w->n_masks * w->H * 2, sizeof *w->rate);
     w->additivity = cs_xcalloc(w->H, sizeof *w->additivity);
-    if (!w->meas || !w->acc || !w->sum || !w->vmean || !w->additivity)
+    if (!w->meas || !w->acc || !w->sum || !w->vmean || !w->rate || !w->additivity)
         return cs_error_set(err, CS_ENOMEM, "out of memory (/disparity)");
     return CS_OK;
+}
+
+/* Ratio R(T) of series h for subset t: of the mean rates; NaN if the
+ * reference group's is 0. */
+static double subset_ratio(const dwork *w, size_t t, size_t h)
+{
+    const cs_mean_acc *a = &w->rate[(t * w->H + h) * 2];
+    return a[0].n && a[1].mean != 0.0 ? a[0].mean / a[1].mean : NAN;
+}
+
+/* The value of series h in replicate r of subset t (in w->meas): a
+ * difference's own, a ratio's influence (see the top of the file). */
+static double series_value(const dwork *w, size_t t, uint64_t r, size_t h)
+{
+    size_t G1 = w->in->n_groups + 1, M = w->in->n_measures, K = CS_DISPARITY_N_MEASURES;
+    const double *x = &w->meas[r * G1 * M], *xg = &x[(1 + h / K) * M];
+    if (w->ridx[h % K] < 0)
+        return xg[w->midx[h % K]];
+    size_t i = (size_t)w->ridx[h % K];
+    return (xg[i] - subset_ratio(w, t, h) * x[i]) / w->rate[(t * w->H + h) * 2 + 1].mean;
+}
+
+/* Adds subset t's rates of n replicates (in w->meas) to the ratios' means
+ * (the first pass). */
+static void add_rates(dwork *w, size_t t, uint64_t n)
+{
+    size_t G1 = w->in->n_groups + 1, M = w->in->n_measures, K = CS_DISPARITY_N_MEASURES;
+    for (uint64_t r = 0; r < n; r++)
+        for (size_t h = 0; h < w->H; h++) {
+            const double *x = &w->meas[r * G1 * M];
+            long i = w->ridx[h % K];
+            if (i < 0 || isnan(x[(1 + h / K) * M + i]) || isnan(x[i]))
+                continue;
+            cs_mean_acc_add(&w->rate[(t * w->H + h) * 2], x[(1 + h / K) * M + i]);
+            cs_mean_acc_add(&w->rate[(t * w->H + h) * 2 + 1], x[i]);
+        }
 }
 
 /* Adds subset t's values of n replicates (in w->meas) to the quantities. */
 static void add_subset(dwork *w, size_t t, uint64_t n)
 {
-    const cs_disparity_input *in = w->in;
-    size_t G1 = in->n_groups + 1, M = in->n_measures, K = CS_DISPARITY_N_MEASURES;
     for (uint64_t r = 0; r < n; r++)
         for (size_t h = 0; h < w->H; h++) {
-            size_t g = 1 + h / K, k = h % K;
-            double v = w->meas[(r * G1 + g) * M + (size_t)w->midx[k]];
+            double v = series_value(w, t, r, h);
             cs_mean_acc_add(&w->vmean[t * w->H + h], v);
             for (size_t q = 0; q < w->Q; q++) {
                 double c = w->coef[q * w->n_masks + t];
@@ -217,17 +270,13 @@ static void add_subset(dwork *w, size_t t, uint64_t n)
         }
 }
 
-/* Closes a block: parity off the not-equalised part, the additivity check,
- * and every quantity into its summary. */
+/* Closes a block: the additivity check, and every quantity into its
+ * summary (a ratio's parity is taken off its estimate, ratio_estimate). */
 static void close_block(dwork *w, uint64_t n)
 {
-    size_t K = CS_DISPARITY_N_MEASURES;
     for (uint64_t r = 0; r < n; r++)
         for (size_t h = 0; h < w->H; h++) {
             double *a = &w->acc[r * w->Q * w->H + h];
-            int measure = cs_disparity_measures[h % K];
-            bool ratio = measure == CS_M_ACCOUNTABILITY_RATIO || measure == CS_M_REDRESS_RATIO;
-            a[Q_NOT_EQUALISED * w->H] -= ratio ? 1.0 : 0.0;
             double shares = 0.0;
             for (size_t j = 0; j < w->m; j++)
                 shares += a[(Q_WHOLE + Q_PER_STAGE * j + Q_SHAPLEY) * w->H];
@@ -239,8 +288,9 @@ static void close_block(dwork *w, uint64_t n)
         }
 }
 
-/* Reads every subset's variant block by block into the summaries. */
-static int accumulate(dwork *w, cs_error *err)
+/* Reads every subset's variant block by block: on the first pass into
+ * the ratios' mean rates, on the second into the summaries. */
+static int accumulate(dwork *w, int pass, cs_error *err)
 {
     const cs_disparity_input *in = w->in;
     int st = CS_OK;
@@ -249,13 +299,28 @@ static int accumulate(dwork *w, cs_error *err)
         memset(w->acc, 0, n * w->Q * w->H * sizeof *w->acc);
         for (size_t t = 0; t < w->n_masks && st == CS_OK; t++) {
             st = in->load(in->ctx, w->variant[t], CS_ARRAY_measures, first, n, w->meas, err);
-            if (st == CS_OK)
+            if (st == CS_OK && pass == 0)
+                add_rates(w, t, n);
+            else if (st == CS_OK)
                 add_subset(w, t, n);
         }
-        if (st == CS_OK)
+        if (st == CS_OK && pass == 1)
             close_block(w, n);
     }
     return st;
+}
+
+/* A ratio series' estimate of quantity q: its combination of the subsets'
+ * ratios, less 1 (parity) for the part not equalised. */
+static double ratio_estimate(const dwork *w, size_t q, size_t h)
+{
+    double e = q == Q_NOT_EQUALISED ? -1.0 : 0.0;
+    for (size_t t = 0; t < w->n_masks; t++) {
+        double c = w->coef[q * w->n_masks + t];
+        if (c != 0.0)
+            e += c * subset_ratio(w, t, h);
+    }
+    return e;
 }
 
 /* The row of quantity q for series h. */
@@ -266,6 +331,14 @@ static void decomposition_row(const dwork *w, size_t q, size_t h, const double *
     size_t K = CS_DISPARITY_N_MEASURES;
     cs_summary s;
     cs_mean_acc_result(&w->sum[q * w->H + h], CS_STATS_LEVEL, &s);
+    if (w->ridx[h % K] >= 0) {
+        /* The influences' mean is 0 up to rounding; their interval's
+         * half-width is the estimate's. */
+        double e = ratio_estimate(w, q, h), half = s.ci_high - s.mean;
+        s.ci_low = e - half;
+        s.ci_high = e + half;
+        s.mean = e;
+    }
     size_t j = q >= Q_WHOLE ? (q - Q_WHOLE) / Q_PER_STAGE : 0;
     size_t kind = q >= Q_WHOLE ? (q - Q_WHOLE) % Q_PER_STAGE : 0;
     *row = (cs_decomposition_row){
@@ -285,12 +358,15 @@ static void decomposition_row(const dwork *w, size_t q, size_t h, const double *
 static int rows(const dwork *w, cs_disparity_tables *out, cs_error *err)
 {
     const cs_disparity_input *in = w->in;
+    size_t K = CS_DISPARITY_N_MEASURES;
     out->decomposition = cs_xcalloc(w->H * w->Q, sizeof *out->decomposition);
     double *value = cs_xcalloc(w->n_masks, sizeof *value), se[64] = {0};
     int st = out->decomposition && value ? CS_OK : cs_error_set(err, CS_ENOMEM, "out of memory");
     for (size_t h = 0; h < w->H && st == CS_OK; h++) {
         for (size_t t = 0; t < w->n_masks; t++)
-            value[t] = w->vmean[t * w->H + h].n ? w->vmean[t * w->H + h].mean : NAN;
+            value[t] = w->ridx[h % K] >= 0        ? subset_ratio(w, t, h)
+                       : w->vmean[t * w->H + h].n ? w->vmean[t * w->H + h].mean
+                                                  : NAN;
         if (w->m > 0)
             st = cs_shapley_sampling_se(w->m, in->n_orders ? in->orders : NULL, in->n_orders,
                                         w->masks, w->n_masks, value, se, err);
@@ -315,7 +391,9 @@ int cs_disparity_decompose(const cs_disparity_input *in, cs_disparity_tables *ou
     if (st == CS_OK)
         st = coefficients(&w, err);
     if (st == CS_OK)
-        st = accumulate(&w, err);
+        st = accumulate(&w, 0, err);
+    if (st == CS_OK)
+        st = accumulate(&w, 1, err);
     if (st == CS_OK)
         st = rows(&w, out, err);
     dwork_free(&w);

@@ -17,6 +17,7 @@
 #include "casesim/decision.h"
 #include "casesim/error.h"
 #include "casesim/results.h"
+#include "casesim/stats.h"
 #include "results/schema.h"
 
 /* What the analysis reads: the name lists and, through load, the measures. */
@@ -51,6 +52,35 @@ typedef struct cs_analysis_input {
     const double *years;
     int (*load_years)(void *ctx, size_t v, double *buf, cs_error *err);
 } cs_analysis_input;
+
+/* ---- the disparity ratios in the tables (results/analysis_ratio.c) */
+
+/* For each of the M measures named in names, the index in names of the
+ * rate its disparity ratio divides (cs_measure_ratio_of, by name: a file
+ * may order its measures differently) into base[m], or -1 when measure m
+ * is not a disparity ratio or the file lacks its rate. */
+void cs_analysis_ratio_bases(const char *const *names, size_t M, long *base);
+
+/* A block of per-replicate measures: replicate r's value of measure m of
+ * group g (n_groups: all groups) at x[r * stride + g * M + m]. */
+typedef struct cs_measure_block {
+    const double *x;
+    size_t n_groups, M, stride, R;
+    const long *base; /* [M] from cs_analysis_ratio_bases */
+} cs_measure_block;
+
+/* The summary over replicates of measure m of group g in b: the mean, or
+ * for a disparity ratio of a group (not all groups) the ratio of the
+ * group's and the reference group's mean rates (cs_stats_ratio_of_means).
+ * Returns as cs_stats_summarise. */
+int cs_analysis_summarise(const cs_measure_block *b, size_t g, size_t m, cs_summary *s,
+                          cs_error *err);
+
+/* The paired comparison of measure m of group g in block y (a variant)
+ * with the same in x (the baseline, same shape): cs_stats_paired, or for a
+ * disparity ratio cs_stats_ratio_paired. Returns as those. */
+int cs_analysis_paired(const cs_measure_block *x, const cs_measure_block *y, size_t g, size_t m,
+                       cs_paired *p, cs_error *err);
 
 /* The tables by arrival year; strings point into the input's lists. */
 typedef struct cs_analysis_year_tables {

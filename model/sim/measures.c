@@ -45,21 +45,23 @@ const cs_measure_info cs_measure_table[CS_M_FIXED_COUNT] = {
                       "end of the run."},
     [CS_M_ACCOUNTABILITY_RATIO] = {"accountability_ratio", "1",
                                    "Accountability rate of the group divided by that of the "
-                                   "reference group."},
+                                   "reference group (over replicates: of the mean rates)."},
     [CS_M_ACCOUNTABILITY_DIFF] = {"accountability_diff", "1",
                                   "Accountability rate of the group minus that of the reference "
                                   "group."},
     [CS_M_IMPUNITY_RATIO] = {"impunity_ratio", "1",
-                             "Impunity rate of the group divided by that of the reference group."},
+                             "Impunity rate of the group divided by that of the reference group "
+                             "(over replicates: of the mean rates)."},
     [CS_M_IMPUNITY_DIFF] = {"impunity_diff", "1",
                             "Impunity rate of the group minus that of the reference group."},
     [CS_M_REDRESS_RATIO] = {"redress_ratio", "1",
-                            "Redress rate of the group divided by that of the reference group."},
+                            "Redress rate of the group divided by that of the reference group "
+                            "(over replicates: of the mean rates)."},
     [CS_M_REDRESS_DIFF] = {"redress_diff", "1",
                            "Redress rate of the group minus that of the reference group."},
     [CS_M_TIME_MEDIAN_RATIO] = {"time_to_end_median_ratio", "1",
                                 "Median time to the end of the case for the group divided by that "
-                                "of the reference group."},
+                                "of the reference group (over replicates: of the mean medians)."},
     [CS_M_TIME_MEDIAN_DIFF] = {"time_to_end_median_diff", "days",
                                "Median time to the end of the case for the group minus that of the "
                                "reference group."},
@@ -251,4 +253,20 @@ void cs_replicate_result_free(cs_replicate_result *r)
     free(r->durations);
     free(r->kind_counts);
     free(r);
+}
+
+int cs_measure_ratio_of(size_t m)
+{
+    switch (m) {
+    case CS_M_ACCOUNTABILITY_RATIO:
+        return CS_M_ACCOUNTABILITY;
+    case CS_M_IMPUNITY_RATIO:
+        return CS_M_IMPUNITY;
+    case CS_M_REDRESS_RATIO:
+        return CS_M_REDRESS;
+    case CS_M_TIME_MEDIAN_RATIO:
+        return CS_M_TIME_MEDIAN;
+    default:
+        return -1;
+    }
 }

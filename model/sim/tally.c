@@ -301,7 +301,11 @@ static void row_measures(const cs_tally_row *a, hist_view h, hist_view hr, size_
 }
 
 /* The disparity measures of the G + 1 rows at x (nm measures each) against
- * the reference group (the first row); undefined for all groups together. */
+ * the reference group (the first row); undefined for all groups together.
+ * A ratio here is this replicate's own: the tables summarise the ratios
+ * over replicates as ratios of the mean rates (results/analysis_ratio.c),
+ * since a mean of these would be biased when a replicate's counts are
+ * small. */
 static void disparity_measures(double *x0, size_t G, size_t nm)
 {
     static const int pairs[4][3] = {

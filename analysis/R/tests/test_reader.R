@@ -22,12 +22,26 @@ check(identical(sort(unique(m$group)), sort(groups)), "group labels with all")
 check(identical(sort(unique(m$replicate)), 0:4), "replicate numbers")
 
 # Each summary mean is the mean over replicates of the array's values (a
-# mean of 5 doubles: the two computations round differently by a few ulp).
+# mean of 5 doubles: the two computations round differently by a few ulp);
+# a disparity ratio's is the ratio of the group's and the reference group's
+# mean rates, over the replicates where both are defined.
+rates <- c(accountability_ratio = "accountability_rate", impunity_ratio = "impunity_rate",
+           redress_ratio = "redress_rate", time_to_end_median_ratio = "time_to_end_median")
+rate_of <- function(g, rate) {
+  x <- m[m$group == g & m$measure == rate, ]
+  x$value[order(x$replicate)]
+}
 for (i in seq_len(nrow(s))) {
   r <- s[i, ]
   if (r$variant != "baseline") next
   v <- m$value[m$group == r$group & m$measure == r$measure]
   want <- mean(v[!is.nan(v)])
+  if (r$measure %in% names(rates) && r$group != "all") {
+    x <- rate_of(r$group, rates[[r$measure]])
+    y <- rate_of(groups[1], rates[[r$measure]])
+    ok <- !is.nan(x) & !is.nan(y)
+    want <- if (any(ok) && mean(y[ok]) != 0) mean(x[ok]) / mean(y[ok]) else NaN
+  }
   if (is.nan(r$mean)) check(is.nan(want), paste("NaN mean", r$group, r$measure))
   else check(abs(r$mean - want) <= 1e-12 * max(1, abs(want)), paste("mean", r$group, r$measure))
 }

@@ -43,15 +43,34 @@ def test_tables_have_decoded_strings(results_file):
         assert row["measure"] == "impunity_rate" and row["units"] == "1"
 
 
+# The rate each disparity ratio divides: over replicates a ratio is the
+# ratio of the two groups' mean rates (analysis/README.md).
+RATES = {"accountability_ratio": "accountability_rate", "impunity_ratio": "impunity_rate",
+         "redress_ratio": "redress_rate", "time_to_end_median_ratio": "time_to_end_median"}
+
+
+def ratio_of_means(a, group, reference, rate):
+    """The ratio of group's and reference's mean rates over the replicates
+    where both are defined (NaN where the reference mean is 0)."""
+    x = a.sel(group=group, measure=rate).values
+    y = a.sel(group=reference, measure=rate).values
+    ok = ~np.isnan(x) & ~np.isnan(y)
+    return x[ok].mean() / y[ok].mean() if ok.any() and y[ok].mean() != 0 else np.nan
+
+
 def test_summary_is_the_mean_of_the_array(results_file):
     """/summary's mean is the mean over replicates of the per-replicate
-    measures (a mean of 6 doubles: rounding differs by a few ulp)."""
+    measures (a mean of 6 doubles: rounding differs by a few ulp); a
+    disparity ratio's is the ratio of the groups' means."""
     with casesim.open(results_file) as res:
         for v in res.variants:
-            mean = res.array(v, "measures").mean("replicate", skipna=True)
+            a = res.array(v, "measures")
+            mean = a.mean("replicate", skipna=True)
             s = res.summary[res.summary.variant == v]
             for r in s.itertuples():
                 want = float(mean.sel(group=r.group, measure=r.measure))
+                if r.measure in RATES and r.group != "all":
+                    want = ratio_of_means(a, r.group, res.groups[0], RATES[r.measure])
                 if np.isnan(want):
                     assert np.isnan(r.mean)
                 else:
