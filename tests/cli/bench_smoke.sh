@@ -56,4 +56,6 @@ h3=$("$BUILDDIR/bench/result_hash" "$tmp/cf.yaml" 2 6 | cut -d' ' -f1)
 [[ "$h1" =~ ^[0-9a-f]{16}$ ]] || fail "result_hash printed '$h1'"
 [ "$h1" = "$h2" ] || fail "result_hash not deterministic: $h1 $h2"
 [ "$h1" != "$h3" ] || fail "result_hash ignores the seed"
+h4=$("$BUILDDIR/bench/result_hash" "$tmp/cf.yaml" 2 5 1 | cut -d' ' -f1)
+[ "$h1" = "$h4" ] || fail "result_hash depends on the thread count: $h1 (2) $h4 (1)"
 echo "bench smoke: ok"
