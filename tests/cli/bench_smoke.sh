@@ -6,7 +6,8 @@
 #    (same keyed streams, same paths), so it draws what the engine draws;
 #  - 1 and 2 engine threads simulate the same incidents, events and entries;
 #  - --variant all and the cohort x10 copy that make bench builds both run;
-#  - result_hash gives the same fingerprint twice and another for another seed.
+#  - result_hash gives the same fingerprint twice and on 1 thread, and another
+#    for another seed.
 set -euo pipefail
 : "${BUILDDIR:?}" "${SRCDIR:?}"
 floor="$BUILDDIR/bench/floor"
