@@ -456,6 +456,12 @@ static bool same_result(const cs_replicate_result *a, const cs_replicate_result 
         if (memcmp(cs_schema_array_cdata(sa, a), cs_schema_array_cdata(sa, b), n * sa->size) != 0)
             return false;
     }
+    if (a->tallies != b->tallies ||
+        (a->durations && memcmp(a->durations, b->durations,
+                                cs_tally_duration_count(&a->dims) * sizeof *a->durations) != 0) ||
+        (a->kind_counts && memcmp(a->kind_counts, b->kind_counts,
+                                  cs_tally_kind_count(&a->dims) * sizeof *a->kind_counts) != 0))
+        return false;
     if (a->events != b->events || a->incidents_total != b->incidents_total ||
         a->peak_cases != b->peak_cases || a->peak_tracks != b->peak_tracks ||
         a->peak_events != b->peak_events || a->n_cases != b->n_cases)
@@ -509,7 +515,8 @@ static cs_scenario *load_source(const char *rel)
 /* A thread's workspace runs models of other shapes one after another
  * (more and fewer stages, groups, kinds and visit slots; larger and smaller
  * pools; a moving system with an initial backlog and feedback), with and
- * without case records, and every result equals, bit for bit, that of a
+ * without case records, in either build of the engine (with and without
+ * calibration targets' tallies), and every result equals, bit for bit, that of a
  * new engine (cs_sim_replicate). A count left from an earlier replicate
  * fails it (seen with the rows by arrival year left uncleared). (A pool
  * handing out its slots in another order changes nothing in these models:
@@ -522,7 +529,7 @@ START_TEST(workspace_reuse_changes_no_result)
     cs_scenario *mem = cs_test_scenario(mem_yaml);
     cs_scenario *dyn = load_source("scenarios/illustrative_dynamics.yaml");
     cs_scenario *kinds = load_source("scenarios/kinds_example.yaml");
-    ws_case c[7];
+    ws_case c[8];
     ws_case_open(&c[0], cycle, 0);
     ws_case_open(&c[1], mem, 0);
     ws_case_open(&c[2], run, 0);
@@ -530,12 +537,15 @@ START_TEST(workspace_reuse_changes_no_result)
     ws_case_open(&c[4], dyn, 0);
     ws_case_open(&c[5], dyn, dyn->n_variants - 1);
     ws_case_open(&c[6], kinds, 0);
+    /* The build of the engine that keeps calibration targets' tallies. */
+    ws_case_open(&c[7], kinds, kinds->n_variants - 1);
+    cs_model_set_tallies(c[7].m, CS_TALLY_DURATIONS | CS_TALLY_KINDS);
     cs_sim_workspace *ws = NULL;
     cs_error err;
     cs_error_clear(&err);
     ck_assert_int_eq(cs_sim_workspace_alloc(&ws, &err), CS_OK);
     /* Each model twice, in an order that grows and shrinks every part. */
-    const size_t order[] = {0, 1, 2, 3, 0, 4, 5, 2, 6, 1, 6, 4, 0};
+    const size_t order[] = {0, 1, 2, 3, 0, 4, 7, 5, 2, 6, 1, 7, 6, 4, 0};
     for (size_t i = 0; i < sizeof order / sizeof *order; i++) {
         ws_case *k = &c[order[i]];
         uint64_t rep = 7 + i;
@@ -550,7 +560,8 @@ START_TEST(workspace_reuse_changes_no_result)
                      CS_OK);
     ck_assert(!same_result(c[2].fresh, c[2].reused));
     cs_sim_workspace_free(ws);
-    for (size_t i = 0; i < 7; i++) {
+    ck_assert(c[7].fresh->durations && c[7].fresh->kind_counts);
+    for (size_t i = 0; i < 8; i++) {
         cs_replicate_result_free(c[i].fresh);
         cs_replicate_result_free(c[i].reused);
         cs_model_free(c[i].m);
