@@ -2,7 +2,7 @@
  * result_hash.c — a fingerprint of everything a run computes, for checking
  * that an optimisation of the engine changes no result.
  *
- * Usage: result_hash [--per-array] SCENARIO.yaml [REPLICATES [SEED]]
+ * Usage: result_hash [--per-array] SCENARIO.yaml [REPLICATES [SEED [THREADS]]]
  *
  * Runs every variant of the scenario (default 2 replicates, seed 99, two
  * threads, case records for the first replicate) and prints a 64-bit FNV-1a
@@ -78,8 +78,9 @@ int main(int argc, char **argv)
     int per_array = argc > 1 && strcmp(argv[1], "--per-array") == 0;
     argc -= per_array;
     argv += per_array;
-    if (argc < 2 || argc > 4) {
-        fprintf(stderr, "usage: result_hash [--per-array] SCENARIO.yaml [REPLICATES [SEED]]\n");
+    if (argc < 2 || argc > 5) {
+        fprintf(stderr,
+                "usage: result_hash [--per-array] SCENARIO.yaml [REPLICATES [SEED [THREADS]]]\n");
         return 2;
     }
     static cs_error err;
@@ -96,7 +97,12 @@ int main(int argc, char **argv)
     memset(&cfg, 0, sizeof cfg);
     cfg.n_replicates = argc > 2 ? strtoull(argv[2], NULL, 10) : 2;
     cfg.seed = argc > 3 ? strtoull(argv[3], NULL, 10) : 99;
-    cfg.threads = 2;
+    cfg.threads = argc > 4 ? atoi(argv[4]) : 2;
+    if (cfg.threads < 1) {
+        fprintf(stderr, "result_hash: THREADS must be at least 1\n");
+        cs_scenario_free(s);
+        return 2;
+    }
     cfg.case_record_replicates = 1;
     cfg.sink = sink;
     cfg.sink_ctx = &h;
@@ -106,8 +112,9 @@ int main(int argc, char **argv)
         cs_scenario_free(s);
         return 1;
     }
-    printf("%016llx  %s (%llu replicates, seed %llu, every variant)\n", (unsigned long long)h.all,
-           argv[1], (unsigned long long)cfg.n_replicates, (unsigned long long)cfg.seed);
+    printf("%016llx  %s (%llu replicates, seed %llu, every variant, %d threads)\n",
+           (unsigned long long)h.all, argv[1], (unsigned long long)cfg.n_replicates,
+           (unsigned long long)cfg.seed, cfg.threads);
     for (size_t k = 0; per_array && k < CS_SCHEMA_N_ARRAYS; k++)
         if (!cs_schema_arrays[k].scalar)
             printf("%016llx    %s\n", (unsigned long long)h.array[k], cs_schema_arrays[k].name);

@@ -54,10 +54,37 @@ void cs_model_set_tallies(cs_model *m, unsigned which);
 /* Runs replicate `replicate` of model m with master seed `seed` and fills out
  * (allocated for m's dimensions; it is reset first). With case_records, also
  * appends one cs_case_record per cohort incident to out->cases. Safe to call
- * concurrently on the same model with different outputs. Returns CS_OK,
- * CS_ENOMEM, or CS_EINTERRUPTED if *stop became non-zero (out is then invalid). */
+ * concurrently on the same model with different outputs. It allocates and
+ * frees its engine memory each time: to run many replicates, keep it in a
+ * workspace (cs_sim_replicate_ws). Returns CS_OK, CS_ENOMEM, CS_EINVAL (out
+ * not of m's dimensions), or CS_EINTERRUPTED if *stop became non-zero (out
+ * is then invalid). */
 int cs_sim_replicate(const cs_model *m, uint64_t seed, uint64_t replicate, bool case_records,
                      volatile sig_atomic_t *stop, cs_replicate_result *out, cs_error *err);
+
+/* A thread's engine memory, kept from one replicate to the next: the event
+ * queue, the case and track pools, the tallies and the scratch rows a
+ * replicate uses. It is sized by the first replicate run in it, grown when
+ * a later one needs more (so it follows the cases in flight, not the
+ * horizon) and emptied, not freed, between replicates, so that a thread
+ * running many replicates allocates (and the system maps) its memory once.
+ * A workspace may run any model, one replicate at a time: one per thread.
+ * Results do not depend on what a workspace ran before. */
+typedef struct cs_sim_workspace cs_sim_workspace;
+
+/* A new, empty workspace into *out (the caller owns it; free it with
+ * cs_sim_workspace_free). Returns CS_OK, or CS_ENOMEM with *out NULL. */
+int cs_sim_workspace_alloc(cs_sim_workspace **out, cs_error *err);
+
+/* Frees w and all its memory. NULL is a no-op. */
+void cs_sim_workspace_free(cs_sim_workspace *w);
+
+/* cs_sim_replicate in workspace w (used by one thread at a time): the same
+ * results bit for bit, without allocating what w already holds. w stays
+ * usable after any return, errors included. */
+int cs_sim_replicate_ws(cs_sim_workspace *w, const cs_model *m, uint64_t seed, uint64_t replicate,
+                        bool case_records, volatile sig_atomic_t *stop, cs_replicate_result *out,
+                        cs_error *err);
 
 /* Receives finished results, one (variant, replicate) at a time, from one
  * thread at a time, in increasing replicate order and, within a replicate, in

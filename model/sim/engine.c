@@ -149,7 +149,14 @@ typedef struct stage_rt {
     uint64_t entries, service_n, losses;
 } stage_rt;
 
-typedef struct ws {
+/* A thread's engine: one replicate's state, and the storage it keeps from
+ * one replicate to the next (casesim/engine.h, cs_sim_workspace). The
+ * storage (rng, q, the pools, visits, entering, st, backlog, tally) is
+ * sized on first use, grown when a replicate needs more and emptied, not
+ * freed, between replicates (ws_reset): freed at the end of every
+ * replicate, it went back to the system and the next replicate faulted it
+ * in again (bench/README.md). Every other field is one replicate's. */
+struct cs_sim_workspace {
     const cs_model *m;
     uint64_t seed, replicate;
     gsl_rng *rng;
@@ -162,12 +169,14 @@ typedef struct ws {
     cs_pool track_pool; /* of track */
     track *tracks;      /* track_pool.items */
     uint8_t *visits;    /* [track][n_visit_slots] */
+    size_t visits_cap;  /* bytes of visits */
 
     uint32_t *entering; /* tracks about to enter a stage now */
     size_t n_entering, entering_cap;
 
-    stage_rt *st;         /* [S] */
-    double *backlog;      /* [S][n_months] waiting-count area per month */
+    stage_rt *st;    /* [S] */
+    double *backlog; /* [S][n_months] waiting-count area per month */
+    size_t st_cap, backlog_cap;
     cs_tallies tally;     /* the cohort cases, for the measures */
     cs_tally_masks masks; /* the outcomes they are measured on */
     cs_pcg32 arrivals[CS_MAX_GROUPS];
@@ -201,7 +210,8 @@ typedef struct ws {
     uint64_t incidents_total;
     int status;
     cs_error *err;
-} ws;
+};
+typedef struct cs_sim_workspace ws;
 
 /* What stage ms does with case c: its duration law and deadline (one entry
  * per stage unless the scenario gives them per group or kind). */
@@ -263,13 +273,14 @@ COLD static bool grow_tracks(ws *w)
     }
     w->tracks = w->track_pool.items;
     size_t cap = w->track_pool.cap, nv = w->m->n_visit_slots;
-    if (nv) {
+    if (cap * nv > w->visits_cap) {
         uint8_t *v = realloc(w->visits, cap * nv);
         if (!v) {
             w->status = cs_error_set(w->err, CS_ENOMEM, "engine: out of memory (tracks)");
             return false;
         }
         w->visits = v;
+        w->visits_cap = cap * nv;
     }
     for (size_t i = old; i < cap; i++) {
         w->tracks[i].state = TR_FREE;
@@ -985,6 +996,8 @@ static void arrival(ws *w, size_t g, uint64_t n, double now)
 
 /* ---- the run --------------------------------------------------------------------- */
 
+#if !CS_ENGINE_TALLIES
+/* Frees w's storage (not w itself). */
 static void ws_free(ws *w)
 {
     if (w->rng)
@@ -997,8 +1010,83 @@ static void ws_free(ws *w)
     free(w->st);
     free(w->backlog);
     cs_tallies_free(&w->tally);
-    if (w->m && w->m->dyn)
+    if (w->dyn.d)
         cs_dyn_rt_free(&w->dyn);
+}
+#endif
+
+/* Every field of w zero but its storage, which is kept as it is. */
+static void ws_clear(ws *w)
+{
+    const ws keep = *w;
+    memset(w, 0, sizeof *w);
+    w->rng = keep.rng;
+    w->q = keep.q;
+    w->case_pool = keep.case_pool;
+    w->track_pool = keep.track_pool;
+    w->visits = keep.visits;
+    w->visits_cap = keep.visits_cap;
+    w->entering = keep.entering;
+    w->entering_cap = keep.entering_cap;
+    w->st = keep.st;
+    w->st_cap = keep.st_cap;
+    w->backlog = keep.backlog;
+    w->backlog_cap = keep.backlog_cap;
+    w->tally = keep.tally;
+}
+
+/* *p holds at least n elements of elem bytes (at least one), its contents
+ * kept; *cap its length. False when out of memory (*p unchanged). */
+static bool ensure(void **p, size_t *cap, size_t elem, size_t n)
+{
+    if (n == 0)
+        n = 1;
+    if (*p && n <= *cap)
+        return true;
+    void *np = n <= SIZE_MAX / elem ? realloc(*p, n * elem) : NULL;
+    if (!np)
+        return false;
+    *p = np;
+    *cap = n;
+    return true;
+}
+
+/* w's storage emptied for a replicate of m, as new storage grown to the
+ * same sizes would be: the pools' slots free in a new pool's order (their
+ * contents initialised as grow_cases and grow_tracks do), the queue
+ * empty, the stage and backlog rows and the tallies zero. */
+static int ws_storage_reset(ws *w, const cs_model *m, size_t n_arrival_years)
+{
+    if (w->rng)
+        gsl_rng_set(w->rng, gsl_rng_default_seed); /* as gsl_rng_alloc leaves it */
+    else if (!(w->rng = gsl_rng_alloc(cs_gsl_rng_pcg32)))
+        return CS_ENOMEM;
+    cs_event_queue_reset(&w->q);
+    cs_pool_reset(&w->case_pool);
+    cs_pool_reset(&w->track_pool);
+    w->cases = w->case_pool.items;
+    for (size_t i = 0; i < w->case_pool.cap; i++)
+        w->cases[i].live = 0;
+    w->tracks = w->track_pool.items;
+    for (size_t i = 0; i < w->track_pool.cap; i++) {
+        w->tracks[i].state = TR_FREE;
+        w->tracks[i].gen = 0;
+    }
+    size_t visits_cap = w->visits_cap; /* bytes: ensure counts them as elements */
+    void *v = w->visits, *st = w->st, *bl = w->backlog;
+    size_t n_bl = m->n_stages * w->n_months;
+    bool ok = ensure(&v, &visits_cap, 1, w->track_pool.cap * m->n_visit_slots);
+    w->visits = v;
+    w->visits_cap = visits_cap;
+    ok = ensure(&st, &w->st_cap, sizeof *w->st, m->n_stages) && ok;
+    w->st = st;
+    ok = ensure(&bl, &w->backlog_cap, sizeof *w->backlog, n_bl) && ok;
+    w->backlog = bl;
+    if (!ok)
+        return CS_ENOMEM;
+    memset(w->st, 0, m->n_stages * sizeof *w->st);
+    memset(w->backlog, 0, n_bl * sizeof *w->backlog);
+    return cs_tallies_reset(&w->tally, m->n_groups, m->n_kinds, m->n_categories, n_arrival_years);
 }
 
 /* Stage s's queue empty and what the hot path reads set to the model's. */
@@ -1019,10 +1107,12 @@ static void stage_init(ws *w, size_t s)
 
 static int dyn_init(ws *w);
 
-static int ws_init(ws *w, const cs_model *m, uint64_t seed, uint64_t replicate,
-                   cs_replicate_result *out, bool records, cs_error *err)
+/* Readies w for replicate `replicate` of m into out: its storage emptied
+ * (ws_storage_reset), every other field set for this replicate. */
+static int ws_reset(ws *w, const cs_model *m, uint64_t seed, uint64_t replicate,
+                    cs_replicate_result *out, bool records, cs_error *err)
 {
-    memset(w, 0, sizeof *w);
+    ws_clear(w);
     w->m = m;
     w->seed = seed;
     w->replicate = replicate;
@@ -1032,24 +1122,16 @@ static int ws_init(ws *w, const cs_model *m, uint64_t seed, uint64_t replicate,
     w->records = records;
     w->err = err;
     w->status = CS_OK;
-    cs_event_queue_init(&w->q);
-    cs_pool_init(&w->case_pool, sizeof(icase));
-    cs_pool_init(&w->track_pool, sizeof(track));
     w->n_months = out->dims.n_months;
     w->n_years = out->dims.n_years;
     w->inv_month = 1.0 / m->month_days;
     w->inv_year = 1.0 / m->year_days;
-    w->rng = gsl_rng_alloc(cs_gsl_rng_pcg32);
-    w->st = calloc(m->n_stages, sizeof *w->st);
-    w->backlog = calloc(m->n_stages * w->n_months, sizeof *w->backlog);
     w->masks = (cs_tally_masks){.accountability = m->accountability_mask,
                                 .redress = m->redress_mask,
                                 .category = m->category_mask};
     w->n_arrival_years = out->dims.n_arrival_years;
     w->first_arrival_year = (size_t)floor(m->t_warmup / m->year_days + 1e-9);
-    int rc =
-        cs_tallies_init(&w->tally, m->n_groups, m->n_kinds, m->n_categories, w->n_arrival_years);
-    if (!w->rng || !w->st || !w->backlog || rc != CS_OK)
+    if (ws_storage_reset(w, m, w->n_arrival_years) != CS_OK)
         return cs_error_set(err, CS_ENOMEM, "engine: out of memory");
     w->rs = cs_gsl_pcg32_state(w->rng);
     /* 32 buckets per day of the run, at most 2^17 (512 KiB, so that memory
@@ -1558,55 +1640,92 @@ static void place_initial(ws *w)
     drain(w, 0.0);
 }
 
-/* One replicate (cs_sim_replicate), in this build of the engine. */
-static int replicate_run(const cs_model *m, uint64_t seed, uint64_t replicate, bool case_records,
-                         volatile sig_atomic_t *stop, cs_replicate_result *out, cs_error *err)
+/* One replicate in workspace w (cs_sim_replicate_ws), in this build of the
+ * engine. */
+static int replicate_run(ws *w, const cs_model *m, uint64_t seed, uint64_t replicate,
+                         bool case_records, volatile sig_atomic_t *stop, cs_replicate_result *out,
+                         cs_error *err)
 {
     cs_replicate_result_reset(out);
     if (memcmp(&out->dims, &m->dims, sizeof m->dims) != 0)
         return cs_error_set(err, CS_EINVAL, "engine: result dimensions do not match the model");
     if (m->tallies && cs_replicate_result_tallies(out, m->tallies, err) != CS_OK)
         return CS_ENOMEM;
-    ws w;
-    int rc = ws_init(&w, m, seed, replicate, out, case_records, err);
+    int rc = ws_reset(w, m, seed, replicate, out, case_records, err);
     if (rc == CS_OK && m->dyn) {
-        dyn_start(&w);
-        place_initial(&w);
+        dyn_start(w);
+        place_initial(w);
     }
     if (rc == CS_OK) {
         if (m->dyn && m->dyn->moving)
-            run_events_dynamic(&w, stop);
+            run_events_dynamic(w, stop);
         else
-            run_events(&w, stop);
-        if (w.status == CS_OK)
-            finish(&w);
-        rc = w.status;
+            run_events(w, stop);
+        if (w->status == CS_OK)
+            finish(w);
+        rc = w->status;
     }
     out->replicate = replicate;
-    out->events = w.events;
-    out->incidents_total = w.incidents_total;
-    out->peak_cases = w.case_pool.peak;
-    out->peak_tracks = w.track_pool.peak;
-    out->peak_events = w.q.peak;
-    ws_free(&w);
+    out->events = w->events;
+    out->incidents_total = w->incidents_total;
+    out->peak_cases = w->case_pool.peak;
+    out->peak_tracks = w->track_pool.peak;
+    out->peak_events = w->q.peak;
+    /* The time-and-feedback state follows the model: one replicate's. */
+    if (w->dyn.d)
+        cs_dyn_rt_free(&w->dyn);
     if (rc == CS_EINTERRUPTED)
         cs_error_set(err, rc, "engine: interrupted");
     return rc;
 }
 
 #if CS_ENGINE_TALLIES
-int cs_sim_replicate_tallied(const cs_model *m, uint64_t seed, uint64_t replicate,
-                             bool case_records, volatile sig_atomic_t *stop,
-                             cs_replicate_result *out, cs_error *err)
+/* Both builds share struct cs_sim_workspace (no field depends on the
+ * build), so a thread's workspace serves either. */
+int cs_sim_replicate_tallied_ws(cs_sim_workspace *w, const cs_model *m, uint64_t seed,
+                                uint64_t replicate, bool case_records, volatile sig_atomic_t *stop,
+                                cs_replicate_result *out, cs_error *err)
 {
-    return replicate_run(m, seed, replicate, case_records, stop, out, err);
+    return replicate_run(w, m, seed, replicate, case_records, stop, out, err);
 }
 #else
+int cs_sim_workspace_alloc(cs_sim_workspace **out, cs_error *err)
+{
+    ws *w = calloc(1, sizeof *w);
+    *out = w;
+    if (!w)
+        return cs_error_set(err, CS_ENOMEM, "engine: out of memory (workspace)");
+    cs_event_queue_init(&w->q);
+    cs_pool_init(&w->case_pool, sizeof(icase));
+    cs_pool_init(&w->track_pool, sizeof(track));
+    return CS_OK;
+}
+
+void cs_sim_workspace_free(cs_sim_workspace *w)
+{
+    if (!w)
+        return;
+    ws_free(w);
+    free(w);
+}
+
+int cs_sim_replicate_ws(cs_sim_workspace *w, const cs_model *m, uint64_t seed, uint64_t replicate,
+                        bool case_records, volatile sig_atomic_t *stop, cs_replicate_result *out,
+                        cs_error *err)
+{
+    if (m->tallies)
+        return cs_sim_replicate_tallied_ws(w, m, seed, replicate, case_records, stop, out, err);
+    return replicate_run(w, m, seed, replicate, case_records, stop, out, err);
+}
+
 int cs_sim_replicate(const cs_model *m, uint64_t seed, uint64_t replicate, bool case_records,
                      volatile sig_atomic_t *stop, cs_replicate_result *out, cs_error *err)
 {
-    if (m->tallies)
-        return cs_sim_replicate_tallied(m, seed, replicate, case_records, stop, out, err);
-    return replicate_run(m, seed, replicate, case_records, stop, out, err);
+    cs_sim_workspace *w = NULL;
+    int rc = cs_sim_workspace_alloc(&w, err);
+    if (rc == CS_OK)
+        rc = cs_sim_replicate_ws(w, m, seed, replicate, case_records, stop, out, err);
+    cs_sim_workspace_free(w);
+    return rc;
 }
 #endif

@@ -13,7 +13,7 @@ void cs_event_queue_init(cs_event_queue *q)
     q->next = NULL;
     q->free = NULL;
     q->bucket_head = NULL;
-    q->n_buckets = q->cur = 0;
+    q->n_buckets = q->bucket_cap = q->cur = 0;
     q->inv_width = 0.0;
     q->n = q->n_heap = q->cap = q->n_free = q->n_extra = q->peak = 0;
 }
@@ -28,17 +28,35 @@ void cs_event_queue_free(cs_event_queue *q)
     cs_event_queue_init(q);
 }
 
+void cs_event_queue_reset(cs_event_queue *q)
+{
+    /* The stack cs_event_queue_grow leaves: each doubling pushes its new
+     * slots from the top, lowest last (see cs_pool_reset for why a reused
+     * stack then hands out slots in the same order). */
+    for (size_t i = 0; i < q->cap; i++)
+        q->free[i] = (uint32_t)(q->cap - 1 - i);
+    q->n_free = q->cap;
+    q->n = q->n_heap = q->n_extra = q->peak = 0;
+    q->n_buckets = q->cur = 0; /* no buckets until set up again */
+    q->inv_width = 0.0;
+}
+
 int cs_event_queue_setup(cs_event_queue *q, double horizon, size_t n_buckets)
 {
     if (n_buckets < 2 || !(horizon > 0.0) || n_buckets > SIZE_MAX / sizeof(uint32_t))
         return 0; /* nothing to gain: keep the plain heap */
-    uint32_t *h = malloc(n_buckets * sizeof *h);
-    if (!h)
-        return -1;
+    /* A reset queue keeps its bucket array; its length is bucket_cap. */
+    if (!q->bucket_head || q->bucket_cap != n_buckets) {
+        uint32_t *h = malloc(n_buckets * sizeof *h);
+        if (!h)
+            return -1;
+        free(q->bucket_head);
+        q->bucket_head = h;
+        q->bucket_cap = n_buckets;
+    }
+    uint32_t *h = q->bucket_head;
     for (size_t i = 0; i < n_buckets; i++)
         h[i] = CS_EQ_NIL;
-    free(q->bucket_head);
-    q->bucket_head = h;
     q->n_buckets = n_buckets;
     q->cur = 0;
     q->inv_width = (double)n_buckets / horizon;

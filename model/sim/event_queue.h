@@ -61,6 +61,7 @@ typedef struct cs_event_queue {
     uint32_t *free;        /* [cap] payload slots not in use */
     uint32_t *bucket_head; /* [n_buckets] */
     size_t n_buckets, cur; /* the heap holds buckets <= cur */
+    size_t bucket_cap;     /* bucket_head's length (kept by cs_event_queue_reset) */
     double inv_width;
     size_t n, n_heap, cap, n_free;
     size_t n_extra; /* events the caller keeps outside the queue, counted in peak */
@@ -100,12 +101,20 @@ static inline bool cs_event_queue_peek_slot(const cs_event_queue *q, uint32_t *s
 void cs_event_queue_init(cs_event_queue *q);
 
 /* Gives q n_buckets time buckets of equal width over [0, horizon) (events
- * at or after horizon share the last one). Call on an empty queue. Without
- * it, every event goes straight into the heap. Returns 0 or -1 (no memory). */
+ * at or after horizon share the last one). Call on an empty queue (new, or
+ * emptied by cs_event_queue_reset): buckets it already has are reused when
+ * their number is the same. Without it, every event goes straight into the
+ * heap. Returns 0 or -1 (no memory). */
 int cs_event_queue_setup(cs_event_queue *q, double horizon, size_t n_buckets);
 
 /* Frees q's storage and leaves it empty. */
 void cs_event_queue_free(cs_event_queue *q);
+
+/* Empties q, keeping its storage (and its buckets, set up again with
+ * cs_event_queue_setup): no event, peak and n_extra 0, the payload slots
+ * free in the order a new queue grown to the same capacity would take them,
+ * so that a reused queue behaves bit for bit as a new one. */
+void cs_event_queue_reset(cs_event_queue *q);
 
 /* Whether q's invariants hold: every payload slot either in the queue or
  * free, the heap in order, every bucketed event after the heap's buckets.

@@ -97,10 +97,10 @@ struct cs_model {
     struct cs_mdyn *dyn;
 };
 
-/* cs_sim_replicate for a model that asks for tallies (m->tallies != 0):
+/* cs_sim_replicate_ws for a model that asks for tallies (m->tallies != 0):
  * the build of the engine that keeps them (engine_tallies.c). */
-int cs_sim_replicate_tallied(const cs_model *m, uint64_t seed, uint64_t replicate,
-                             bool case_records, volatile sig_atomic_t *stop,
-                             cs_replicate_result *out, cs_error *err);
+int cs_sim_replicate_tallied_ws(cs_sim_workspace *w, const cs_model *m, uint64_t seed,
+                                uint64_t replicate, bool case_records, volatile sig_atomic_t *stop,
+                                cs_replicate_result *out, cs_error *err);
 
 #endif

@@ -20,6 +20,17 @@ void cs_pool_release(cs_pool *p)
     p->elem = elem;
 }
 
+void cs_pool_reset(cs_pool *p)
+{
+    /* The stack a new pool would hold: its growths push each block from the
+     * top, and a block is reached only once the blocks below it are all in
+     * use, exactly as here, where the higher slots wait at the bottom. */
+    for (size_t i = 0; i < p->cap; i++)
+        p->free[i] = (uint32_t)(p->cap - 1 - i);
+    p->n_free = p->cap;
+    p->live = p->peak = 0;
+}
+
 size_t cs_pool_grow(cs_pool *p, size_t first_cap)
 {
     size_t old = p->cap, cap = old ? 2 * old : first_cap;

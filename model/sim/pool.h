@@ -32,6 +32,13 @@ void cs_pool_init(cs_pool *p, size_t elem);
 /* Frees the pool's storage and leaves it empty. */
 void cs_pool_release(cs_pool *p);
 
+/* Empties the pool, keeping its storage: every slot free, live and peak 0,
+ * the element contents left as they are (the caller initialises what it
+ * needs). Slots then come out in the order a new pool grown to the same
+ * capacity would hand them out (lowest first, a released slot next), so
+ * that a reused pool gives the same simulation bit for bit. */
+void cs_pool_reset(cs_pool *p);
+
 /* Doubles the capacity (the first growth makes it first_cap), the new slots
  * free, their contents uninitialised, and returns the old capacity (the
  * caller initialises elements old .. cap - 1). Returns SIZE_MAX, with the

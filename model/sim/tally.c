@@ -141,6 +141,34 @@ void cs_tallies_free(cs_tallies *t)
     memset(t, 0, sizeof *t);
 }
 
+int cs_tallies_reset(cs_tallies *t, size_t n_groups, size_t n_kinds, size_t n_categories,
+                     size_t n_years)
+{
+    if (!t->rows || t->n_groups != n_groups || t->n_kinds != n_kinds ||
+        t->n_categories != n_categories || t->n_years != n_years) {
+        cs_tallies_free(t);
+        return cs_tallies_init(t, n_groups, n_kinds, n_categories, n_years);
+    }
+    size_t G1 = n_groups + 1, hrows = n_kinds * n_groups + 1;
+    memset(t->rows, 0, (1 + n_kinds) * G1 * sizeof *t->rows);
+    /* In the kinds' group rows, bins at and above top are empty
+     * (cs_tallies_add): only those below are cleared, so that a replicate
+     * touches no more pages than a new tally would. The scratch row (the
+     * last) also held the coarse rows by year (year_measures): all of it.
+     * Every field cs_tallies_init allocates is cleared here. */
+    for (size_t r = 0; r + 1 < hrows; r++) {
+        memset(&t->hist[r * N_BINS], 0, t->top * sizeof *t->hist);
+        memset(&t->hist_rep[r * N_BINS], 0, t->top * sizeof *t->hist_rep);
+    }
+    memset(&t->hist[(hrows - 1) * N_BINS], 0, N_BINS * sizeof *t->hist);
+    memset(&t->hist_rep[(hrows - 1) * N_BINS], 0, N_BINS * sizeof *t->hist_rep);
+    memset(t->year_rows, 0, n_years * G1 * sizeof *t->year_rows);
+    memset(t->year_hist, 0, n_years * G1 * YB_BINS * sizeof *t->year_hist);
+    memset(t->year_hist_rep, 0, n_years * G1 * YB_BINS * sizeof *t->year_hist_rep);
+    t->top = 0;
+    return CS_OK;
+}
+
 /* Counts case c in row a (its days too: a sum in the order the cases end). */
 static inline void count_case(cs_tally_row *a, const cs_tally_masks *mk, size_t n_categories,
                               const cs_tally_case *c)

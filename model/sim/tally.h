@@ -73,6 +73,12 @@ int cs_tallies_init(cs_tallies *t, size_t n_groups, size_t n_kinds, size_t n_cat
                     size_t n_years);
 void cs_tallies_free(cs_tallies *t);
 
+/* Zeroes t's counts for a new replicate, keeping its storage when the
+ * dimensions are t's own, else allocating it anew for these dimensions.
+ * Returns CS_OK or CS_ENOMEM (t then as after cs_tallies_init's failure). */
+int cs_tallies_reset(cs_tallies *t, size_t n_groups, size_t n_kinds, size_t n_categories,
+                     size_t n_years);
+
 /* Adds case c to its group's row of its kind's block and of its arrival
  * year (and its days to its group's row of block 0). */
 void cs_tallies_add(cs_tallies *t, const cs_tally_masks *mk, const cs_tally_case *c);

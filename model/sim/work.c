@@ -19,6 +19,11 @@
  * the cache has K + 1 entries. Without a source the scenario's own variants
  * are compiled once, as one fixed point. Either way the item copies the
  * point's values and its variant's annual cost into the result.
+ *
+ * Each thread runs its items in one engine workspace (cs_sim_workspace),
+ * so that its engine memory is allocated once for the run, not once per
+ * item (bench/README.md: freed per item, it cost a page fault per page per
+ * item).
  */
 #include <omp.h>
 #include <stdlib.h>
@@ -111,13 +116,16 @@ static void nap(void)
 
 /* Runs item i (replicate rep, variant position vi) into its slot: with the
  * models of rep's point, whose values and cost go into the result. */
-static int run_item(run_state *rs, void *state, uint64_t rep, size_t vi, size_t slot)
+static int run_item(run_state *rs, cs_sim_workspace *ws, void *state, uint64_t rep, size_t vi,
+                    size_t slot)
 {
     const cs_run_config *cfg = rs->cfg;
     cs_error *err = &rs->slot_err[slot];
     const cs_point_models *m = &rs->fixed;
     uint64_t point = 0;
     int rc = CS_OK;
+    if (!ws)
+        return cs_error_set(err, CS_ENOMEM, "cs_sim_run: out of memory (engine workspace)");
     if (rs->cache) {
         point = cfg->points->point_of(cfg->points->ctx, rep);
         rc = cs_point_cache_acquire(rs->cache, point, state, &rs->abort, &m, err);
@@ -130,7 +138,7 @@ static int run_item(run_state *rs, void *state, uint64_t rep, size_t vi, size_t 
     }
     bool records = rep - cfg->first_replicate < cfg->case_record_replicates;
     cs_replicate_result *res = rs->res[slot];
-    rc = cs_sim_replicate(m->models[vi], cfg->seed, rep, records, cfg->stop, res, err);
+    rc = cs_sim_replicate_ws(ws, m->models[vi], cfg->seed, rep, records, cfg->stop, res, err);
     res->variant = rs->vindex[vi];
     res->annual_cost = m->cost[vi];
     if (res->dims.n_inputs > 0)
@@ -145,6 +153,11 @@ static void worker(run_state *rs)
     const cs_run_config *cfg = rs->cfg;
     const cs_point_source *src = cfg->points;
     void *state = src && src->thread_alloc ? src->thread_alloc(src->ctx) : NULL;
+    /* The thread's engine memory, kept from item to item (NULL when out of
+     * memory: run_item then reports it in the item's slot). */
+    cs_sim_workspace *ws = NULL;
+    cs_error ws_err;
+    cs_sim_workspace_alloc(&ws, &ws_err);
     for (;;) {
         if (cfg->stop && *cfg->stop) {
             set_abort(rs);
@@ -173,11 +186,12 @@ static void worker(run_state *rs)
         size_t slot = (size_t)(i % rs->K);
         uint64_t rep = cfg->first_replicate + (i / rs->nv) * rs->stride;
         cs_error_clear(&rs->slot_err[slot]);
-        rs->slot_status[slot] = run_item(rs, state, rep, (size_t)(i % rs->nv), slot);
+        rs->slot_status[slot] = run_item(rs, ws, state, rep, (size_t)(i % rs->nv), slot);
 #pragma omp atomic write seq_cst
         rs->ready[slot] = 1;
         try_deliver(rs);
     }
+    cs_sim_workspace_free(ws);
     if (state && src->thread_free)
         src->thread_free(state);
 }

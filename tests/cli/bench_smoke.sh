@@ -6,7 +6,8 @@
 #    (same keyed streams, same paths), so it draws what the engine draws;
 #  - 1 and 2 engine threads simulate the same incidents, events and entries;
 #  - --variant all and the cohort x10 copy that make bench builds both run;
-#  - result_hash gives the same fingerprint twice and another for another seed.
+#  - result_hash gives the same fingerprint twice and on 1 thread, and another
+#    for another seed.
 set -euo pipefail
 : "${BUILDDIR:?}" "${SRCDIR:?}"
 floor="$BUILDDIR/bench/floor"
@@ -56,4 +57,6 @@ h3=$("$BUILDDIR/bench/result_hash" "$tmp/cf.yaml" 2 6 | cut -d' ' -f1)
 [[ "$h1" =~ ^[0-9a-f]{16}$ ]] || fail "result_hash printed '$h1'"
 [ "$h1" = "$h2" ] || fail "result_hash not deterministic: $h1 $h2"
 [ "$h1" != "$h3" ] || fail "result_hash ignores the seed"
+h4=$("$BUILDDIR/bench/result_hash" "$tmp/cf.yaml" 2 5 1 | cut -d' ' -f1)
+[ "$h1" = "$h4" ] || fail "result_hash depends on the thread count: $h1 (2) $h4 (1)"
 echo "bench smoke: ok"
