@@ -261,16 +261,42 @@ typedef struct cs_calibrate_fit {
     double ess;    /* Kish ESS of the weights */
     double shrink; /* factor applied to the correlations to keep the matrix
                       positive definite (1: none) */
+    /* Set by cs_calibrate_fit_keep_priors (NULL before): inputs the
+     * calibration cannot inform keep their prior (entries[e].keep_prior:
+     * the source's entry, its value at its paths, and the source's
+     * correlations among such inputs):
+     *   - structural[e]: every path under `interventions.` (a calibration
+     *     simulates the baseline only, so no target sees it);
+     *   - statistical: variance_ratio[e], the posterior variance of the
+     *     entry's normal scores z (prior variance 1; a Dirichlet's smallest
+     *     over its coordinates), is at least keep_threshold, the smaller of
+     *     exp(-2 sqrt(2 / ESS)) (2 standard errors below 1 on the log scale:
+     *     a variance estimated from ESS draws has a relative sd of about
+     *     sqrt(2 / ESS)) and the smallest ratio among the structural inputs
+     *     (which no target can inform: the sampler's own noise at this ESS). */
+    bool *structural;       /* [n_entries] */
+    double *variance_ratio; /* [n_entries] */
+    double keep_threshold;
 } cs_calibrate_fit;
 
 /* Approximates the posterior of calibration c (of scenario s: the same
  * uncertain values; c's points, weights and, if NULL, values, which are
  * then computed from z and kept in c) into a new *out (free with
- * cs_calibrate_fit_free). Returns CS_OK, CS_EINVAL (another number of
+ * cs_calibrate_fit_free): every input fitted. Returns CS_OK, CS_EINVAL (another number of
  * values, no points, a posterior without spread: too few effective draws)
  * or CS_ENOMEM. */
 int cs_calibrate_fit_posterior(const cs_scenario *s, cs_calibration *c, cs_calibrate_fit **out,
                                cs_error *err);
+
+/* Gives back their prior to the inputs of fit f (made by
+ * cs_calibrate_fit_posterior from s and c) that c cannot inform, by the
+ * rule of cs_calibrate_fit: their entries keep_prior, their values the
+ * source's, the copula fitted again over the other univariate entries, and
+ * the source's correlations between kept inputs added. Needs c's normal
+ * scores z. Returns CS_OK, CS_EINVAL (no z, another scenario) or
+ * CS_ENOMEM; f is then still freed by cs_calibrate_fit_free. */
+int cs_calibrate_fit_keep_priors(const cs_scenario *s, const cs_calibration *c, cs_calibrate_fit *f,
+                                 cs_error *err);
 
 void cs_calibrate_fit_free(cs_calibrate_fit *f);
 

@@ -233,7 +233,8 @@ typedef struct cs_results_decision {
     char *measure;     /* the outcome measure */
     char *group;       /* the group it is measured for */
     char *currency;    /* "" if the scenario names none */
-    char *uncertainty; /* "inputs and simulation" or "simulation only" */
+    char *uncertainty; /* "inputs and simulation", "posterior inputs and simulation"
+                          (run --posterior) or "simulation only" */
     char *grid;        /* "given" or "automatic" */
     char *expert_from; /* "given" or "middle of the grid" */
     char *expert_best; /* the best variant at the expert's willingness to pay */

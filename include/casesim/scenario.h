@@ -498,6 +498,9 @@ typedef struct cs_fitted_entry {
     bool truncated;
     double truncate[2]; /* -inf / inf for an open end */
     const char *source; /* may be NULL: "" */
+    /* true: the entry is written as the source scenario has it (its prior:
+     * family, truncation and source), and the fields above are not read. */
+    bool keep_prior;
 } cs_fitted_entry;
 
 /* What cs_scenario_write_fitted puts in place of a scenario's uncertain

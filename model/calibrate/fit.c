@@ -25,6 +25,12 @@
  * decimals, and the whole matrix shrunk toward the identity (off-diagonals
  * times 0.99 at a time) until its Cholesky factor's smallest pivot is at
  * least 0.01: positive definite with room.
+ *
+ * Inputs the calibration cannot inform keep their prior (the rule:
+ * cs_calibrate_fit in casesim/calibrate.h): their entry, value and the
+ * source's correlations among them are the source's, and they are left out
+ * of the copula (a block of the identity beside it, so the matrix stays
+ * positive definite).
  */
 #include <math.h>
 #include <stdarg.h>
@@ -53,6 +59,8 @@ void cs_calibrate_fit_free(cs_calibrate_fit *f)
     free(f->entries);
     free(f->values);
     free(f->correlations);
+    free(f->structural);
+    free(f->variance_ratio);
     free(f);
 }
 
@@ -295,7 +303,7 @@ static int fit_copula(const cs_scenario *s, const cs_calibration *c, cs_calibrat
     if (!which)
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     for (size_t e = 0; e < s->n_uncertain; e++)
-        if (s->uncertain[e].n_paths == 1)
+        if (s->uncertain[e].n_paths == 1 && !f->entries[e].keep_prior)
             which[m++] = e;
     f->shrink = 1.0;
     if (m < 2) {
@@ -379,6 +387,69 @@ static int ensure_values(const cs_scenario *s, cs_calibration *c, cs_error *err)
     return st;
 }
 
+/* Whether every path of u lies under `interventions.`. */
+static bool under_interventions(const cs_uncertain *u)
+{
+    for (size_t i = 0; i < u->n_paths; i++)
+        if (strncmp(u->paths[i], "interventions.", strlen("interventions.")) != 0)
+            return false;
+    return true;
+}
+
+/* The posterior variance of u's normal scores (the prior's is 1); a
+ * Dirichlet's smallest over its coordinates. */
+static double z_variance(const cs_calibration *c, const cs_uncertain *u)
+{
+    double least = INFINITY;
+    for (size_t j = 0; j < u->n_paths; j++) {
+        double m, v;
+        moments(c->z + u->offset + j, c->dim, c->weight, c->n_points, false, &m, &v);
+        least = fmin(least, v);
+    }
+    return least;
+}
+
+/* Which entries keep their prior (the rule: cs_calibrate_fit), with their
+ * source values. The rule errs toward the prior: an input is fitted only
+ * if its posterior is narrower than both the sampling error of a variance
+ * at this ESS and the narrowing the sampler gives inputs no target sees. */
+static void mark_kept(const cs_scenario *s, const cs_calibration *c, cs_calibrate_fit *f)
+{
+    double noise = INFINITY;
+    for (size_t e = 0; e < s->n_uncertain; e++) {
+        f->structural[e] = under_interventions(&s->uncertain[e]);
+        f->variance_ratio[e] = z_variance(c, &s->uncertain[e]);
+        if (f->structural[e])
+            noise = fmin(noise, f->variance_ratio[e]);
+    }
+    f->keep_threshold = f->ess > 0 ? fmin(exp(-2.0 * sqrt(2.0 / f->ess)), noise) : INFINITY;
+    for (size_t e = 0; e < s->n_uncertain; e++) {
+        const cs_uncertain *u = &s->uncertain[e];
+        bool keep = f->structural[e] || !(f->variance_ratio[e] < f->keep_threshold);
+        f->entries[e].keep_prior = keep;
+        for (size_t j = 0; keep && j < u->n_paths; j++)
+            f->values[u->offset + j] = u->value[j];
+    }
+}
+
+/* Adds the source's correlations between inputs that keep their prior. */
+static int kept_correlations(const cs_scenario *s, cs_calibrate_fit *f, cs_error *err)
+{
+    if (s->n_correlations == 0)
+        return CS_OK;
+    cs_correlation *r =
+        realloc(f->correlations, (f->n_correlations + s->n_correlations) * sizeof *r);
+    if (!r)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    f->correlations = r;
+    for (size_t i = 0; i < s->n_correlations; i++) {
+        const cs_correlation *k = &s->correlations[i];
+        if (f->entries[k->a].keep_prior && f->entries[k->b].keep_prior)
+            r[f->n_correlations++] = (cs_correlation){.a = k->a, .b = k->b, .rho = k->rho};
+    }
+    return CS_OK;
+}
+
 /* The fit's entries, values and sources. */
 static int fit_entries(const cs_scenario *s, const cs_calibration *c, cs_calibrate_fit *f,
                        cs_error *err)
@@ -428,4 +499,24 @@ int cs_calibrate_fit_posterior(const cs_scenario *s, cs_calibration *c, cs_calib
     }
     *out = f;
     return CS_OK;
+}
+
+int cs_calibrate_fit_keep_priors(const cs_scenario *s, const cs_calibration *c, cs_calibrate_fit *f,
+                                 cs_error *err)
+{
+    if (!c->z || c->dim != s->n_uncertain_values || f->n_entries != s->n_uncertain)
+        return cs_error_set(err, CS_EINVAL,
+                            "kept priors: the calibration has no normal scores, or is not of "
+                            "this scenario");
+    f->structural = cs_xcalloc(s->n_uncertain + 1, sizeof *f->structural);
+    f->variance_ratio = cs_xcalloc(s->n_uncertain + 1, sizeof *f->variance_ratio);
+    if (!f->structural || !f->variance_ratio)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    mark_kept(s, c, f);
+    /* The copula again, over the fitted inputs only. */
+    free(f->correlations);
+    f->correlations = NULL;
+    f->n_correlations = 0;
+    int st = fit_copula(s, c, f, err);
+    return st == CS_OK ? kept_correlations(s, f, err) : st;
 }

@@ -2,7 +2,8 @@
  * cli/calibrate_write.c — `casesim calibrate ... --write-scenario FITTED.yaml`:
  * the scenario a calibration file was made from, with every calibrated
  * input at its posterior median and the posterior, approximated per input,
- * as its `uncertain:` (casesim/calibrate.h, cs_calibrate_fit_posterior;
+ * as its `uncertain:`, the inputs the calibration cannot inform keeping their
+ * prior (casesim/calibrate.h, cs_calibrate_fit_posterior;
  * casesim/scenario.h, cs_scenario_write_fitted).
  *
  * The fitted scenario is always made from a calibration file, never from a
@@ -11,6 +12,7 @@
  * The text is written to a temporary file beside the target, loaded back
  * with the scenario loader, and published only if it loads.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,8 +27,56 @@
 #define CASESIM_VERSION_STRING "unknown"
 #endif
 
+/* Appends to buf (of n bytes) what fmt prints, truncating. */
+static void append(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void append(char *buf, size_t n, const char *fmt, ...)
+{
+    size_t used = strlen(buf);
+    if (used + 1 >= n)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf + used, n - used, fmt, ap);
+    va_end(ap);
+}
+
+/* The header's lines on the inputs that keep their prior (s's entries). */
+static void kept_text(const cs_scenario *s, const cs_calibrate_fit *fit, char *buf, size_t n)
+{
+    size_t kept = 0;
+    for (size_t e = 0; e < fit->n_entries; e++)
+        kept += fit->entries[e].keep_prior;
+    if (kept == 0)
+        return;
+    append(buf, n,
+           "\n%zu inputs keep their PRIOR: their `uncertain:` entry, their value and the\n"
+           "correlations among them are the source's, because the calibration cannot inform\n"
+           "them. The rule: an input under `interventions.` (a calibration simulates the\n"
+           "baseline only), or one whose posterior keeps at least %.3g of its prior variance\n"
+           "(on the normal-score scale), the smaller of exp(-2 sqrt(2 / ESS)) (2 standard\n"
+           "errors of a variance estimated from ESS draws below 1) and the least kept by an\n"
+           "input under `interventions.` (what the sampler's noise alone gives):\n",
+           kept, fit->keep_threshold);
+    for (size_t e = 0; e < fit->n_entries; e++) {
+        if (!fit->entries[e].keep_prior)
+            continue;
+        if (fit->structural[e])
+            append(buf, n, "  %s: under `interventions.`\n", s->uncertain[e].name);
+        else
+            append(buf, n, "  %s: keeps %.3g of its prior variance\n", s->uncertain[e].name,
+                   fit->variance_ratio[e]);
+    }
+}
+
+/* Whether text ends with a full stop (the header adds none then). */
+static bool ends_with_stop(const char *text)
+{
+    size_t n = strlen(text);
+    return n > 0 && text[n - 1] == '.';
+}
+
 /* The header comment of the fitted file. */
-static void header_text(const char *cal_path, const cs_calibration_file *f,
+static void header_text(const char *cal_path, const cs_calibration_file *f, const cs_scenario *s,
                         const cs_calibrate_fit *fit, char *buf, size_t n)
 {
     char shrunk[96] = "";
@@ -37,9 +87,10 @@ static void header_text(const char *cal_path, const cs_calibration_file *f,
              "Fitted scenario written by `casesim calibrate --write-scenario` (casesim %s)\n"
              "from the calibration file %s, made on %.10s by casesim %s:\n"
              "seed %llu, --scale %llu, %llu evaluations, effective sample size %.1f;\n"
-             "%s.\n"
+             "%s%s\n"
              "\n"
-             "Every calibrated input is set to its posterior median (6 significant digits).\n"
+             "Every calibrated input (but those below that keep their prior) is set to its\n"
+             "posterior median (6 significant digits).\n"
              "`uncertain:` is the posterior approximated per input, fitted by moments of the\n"
              "weighted posterior sample: beta for probabilities and shares, lognormal (moments\n"
              "of the logarithm) for positive numbers, normal otherwise, dirichlet for shares\n"
@@ -53,8 +104,9 @@ static void header_text(const char *cal_path, const cs_calibration_file *f,
              "them there. Its description, targets and every other key are as written there.\n",
              CASESIM_VERSION_STRING, cal_path, f->created, f->casesim_version,
              (unsigned long long)f->seed, (unsigned long long)f->scale,
-             (unsigned long long)f->evaluations, fit->ess, f->message, shrunk,
-             fit->shrink < 1.0 ? " definite" : "");
+             (unsigned long long)f->evaluations, fit->ess, f->message,
+             ends_with_stop(f->message) ? "" : ".", shrunk, fit->shrink < 1.0 ? " definite" : "");
+    kept_text(s, fit, buf, n);
 }
 
 /* Writes fit of s to out (a temporary file), closed. */
@@ -97,10 +149,14 @@ static int write_fitted(const char *cal_path, const cs_calibration_file *f, cons
 {
     cs_calibrate_fit *fit = NULL;
     int st = cs_calibrate_fit_posterior(s, c, &fit, err);
-    if (st != CS_OK)
+    if (st == CS_OK)
+        st = cs_calibrate_fit_keep_priors(s, c, fit, err);
+    if (st != CS_OK) {
+        cs_calibrate_fit_free(fit);
         return st;
-    static char header[4096];
-    header_text(cal_path, f, fit, header, sizeof header);
+    }
+    static char header[16384];
+    header_text(cal_path, f, s, fit, header, sizeof header);
     cs_safe_file *out = NULL;
     st = cs_safe_file_begin(target, force, &out, err);
     if (st == CS_OK)

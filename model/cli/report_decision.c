@@ -95,6 +95,13 @@ static void decision_intro(const report *rp, const cs_results_decision *d)
              "inputs as well as the simulation's randomness.",
              (unsigned long long)d->draws, (unsigned long long)d->replicates_per_draw,
              d->replicates_per_draw == 1 ? "" : "s");
+    else if (!strcmp(d->uncertainty, "posterior inputs and simulation"))
+        para(rp,
+             "It rests on %llu replicates whose uncertain inputs were drawn from the "
+             "calibration's posterior (run --posterior), so the probabilities below cover what "
+             "the calibration leaves unknown about those inputs as well as the simulation's "
+             "randomness.",
+             (unsigned long long)d->draws);
     else
         para(rp,
              "It rests on the simulation's randomness only (%llu replicates): the run "
@@ -347,6 +354,8 @@ static int decision_value(const report *rp, const cs_results_decision *d)
          !strcmp(d->uncertainty, "inputs and simulation")
              ? "about the inputs (and the simulation's noise, which the partial values "
                "below remove)"
+         : !strcmp(d->uncertainty, "posterior inputs and simulation")
+             ? "about the inputs that the calibration left (and the simulation's noise)"
              : "(here only the simulation's noise: more replicates remove it)");
     size_t *idx = calloc(d->n_evppi_sets + 1, sizeof *idx);
     if (!idx)

@@ -298,8 +298,15 @@ static int write_expert(hid_t g, const cs_dfile *f, const cs_decide_output *o, c
 static int write_scope(hid_t g, const cs_dfile *f, cs_error *err)
 {
     bool drawn = f->in.n_inputs > 0;
+    /* A run on a calibration's posterior draws its inputs too, from the
+     * posterior: its probabilities cover what the calibration leaves
+     * unknown (no partial values: the draws are not the prior's). */
+    bool posterior = f->sampling && !strncmp(f->sampling, "posterior ", strlen("posterior "));
     int st = cs_h5_attr_string(g, "uncertainty",
-                               drawn ? "inputs and simulation" : "simulation only", err);
+                               drawn       ? "inputs and simulation"
+                               : posterior ? "posterior inputs and simulation"
+                                           : "simulation only",
+                               err);
     if (st == CS_OK)
         st = cs_h5_attr_u64(g, "draws", f->D, err);
     if (st == CS_OK)

@@ -7,8 +7,8 @@
  * by the walk cs_scenario_instantiate uses (so that the written scenario at
  * its own values is, bit for bit, the original instantiated at them); each
  * `uncertain:` entry keeps its path(s), name and group and gets the new
- * distribution and source; the tree is emitted by libyaml. Everything else
- * (targets, description, interventions...) is the original tree as read.
+ * distribution and source (or stays as it is: keep_prior); the tree is emitted by libyaml.
+ * Everything else (targets, description, interventions...) is the original tree as read.
  */
 #include <math.h>
 #include <stdio.h>
@@ -18,11 +18,17 @@
 #include "core/alloc.h"
 #include "scenario/internal.h"
 
-/* The shortest decimal text that reads back as v (.inf, -.inf as YAML). */
+/* The shortest decimal text that reads back as v (.inf, -.inf as YAML); a
+ * whole number as one ("10", not "1e+01": YAML readers other than ours take
+ * an exponent without a dot for text, and an index must be an integer). */
 static void number_text(double v, char *buf, size_t n)
 {
     if (isinf(v)) {
         snprintf(buf, n, "%s", v > 0 ? ".inf" : "-.inf");
+        return;
+    }
+    if (v == floor(v) && fabs(v) < 1e15) {
+        snprintf(buf, n, "%.0f", v);
         return;
     }
     for (int digits = 1; digits <= 17; digits++) {
@@ -123,9 +129,12 @@ static cs_ynode *family_node(const cs_fitted_entry *f)
     return m;
 }
 
-/* Entry item (a copy of the original entry) with f's distribution. */
+/* Entry item (a copy of the original entry) with f's distribution, or as
+ * it is if f keeps the prior. */
 static int rewrite_entry(cs_ynode *item, const cs_fitted_entry *f)
 {
+    if (f->keep_prior)
+        return CS_OK;
     for (int g = 0; g < CS_UNC_N_FAMILIES; g++)
         drop(item, cs_unc_family_name((enum cs_unc_family)g));
     drop(item, "truncate");

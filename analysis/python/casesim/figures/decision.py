@@ -264,6 +264,10 @@ def section_html(res, drawn):
              f"({dec.draws} draws, {dec.k} replicate{'s' if dec.k > 1 else ''} each) as well as "
              "the simulation's randomness."
              if dec.uncertainty == "inputs and simulation" else
+             "It covers what the calibration leaves unknown about the scenario's uncertain "
+             f"inputs ({dec.draws} replicates, their inputs drawn from the calibration's "
+             "posterior) as well as the simulation's randomness."
+             if dec.uncertainty == "posterior inputs and simulation" else
              "It covers the simulation's randomness only: the run drew no uncertain inputs.")
     src = ("the scenario's own" if dec.expert_from == "given" else
            "the middle of the grid; give your own as decision.willingness_to_pay.expert")
