@@ -87,6 +87,13 @@ void cs_load_groups(cs_conv *c, const cs_ynode *root, cs_scenario *s)
         cs_conv_check_keys(c, m, "a group", GROUP_KEYS, N_OF(GROUP_KEYS));
         const cs_ynode *n = cs_conv_need(c, m, "name", "a group");
         if (n && cs_conv_name(c, n, "name", &g->name)) {
+            /* Results label every group together `all`, and feedback's
+             * `group: all` means every group: a group of that name would
+             * make both ambiguous. */
+            if (strcmp(g->name, "all") == 0)
+                cs_conv_error(c, n,
+                              "`all` is reserved (results label all groups together `all`): "
+                              "name the group otherwise, e.g. `everyone`");
             for (size_t j = 0; j < i; j++)
                 if (s->groups[j].name && strcmp(s->groups[j].name, g->name) == 0)
                     cs_conv_error(c, n, "duplicate group name `%s` (first at line %d)", g->name,
