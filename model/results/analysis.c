@@ -80,14 +80,6 @@ static void work_free_pass(work *w)
     w->n_blocks = 0;
 }
 
-static long find_name(const char *const *names, size_t n, const char *name)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(names[i], name) == 0)
-            return (long)i;
-    return -1;
-}
-
 bool cs_analysis_is_share(const char *name)
 {
     static const char prefix[] = "accountability_rate_";
@@ -102,7 +94,8 @@ static int find_criteria(work *w, cs_error *err)
 {
     const char *imp = cs_measure_table[CS_M_IMPUNITY].name;
     const char *ratio = cs_measure_table[CS_M_ACCOUNTABILITY_RATIO].name;
-    long i = find_name(w->in->measures, w->M, imp), r = find_name(w->in->measures, w->M, ratio);
+    long i = cs_analysis_find_name(w->in->measures, w->M, imp),
+         r = cs_analysis_find_name(w->in->measures, w->M, ratio);
     if (i < 0 || r < 0)
         return cs_error_set(err, CS_EFORMAT, "/scenario/measures lacks '%s' or '%s'", imp, ratio);
     w->m_imp = (size_t)i;
@@ -881,8 +874,8 @@ int cs_results_write_analysis(hid_t file, cs_error *err)
                                 .years = fin.years,
                                 .load_years = fin.n_years ? load_years : NULL};
         st = cs_analysis_compute(&in, &t, err);
-        long m_imp = find_name((const char *const *)fin.measures, fin.n_measures,
-                               cs_measure_table[CS_M_IMPUNITY].name);
+        long m_imp = cs_analysis_find_name((const char *const *)fin.measures, fin.n_measures,
+                                           cs_measure_table[CS_M_IMPUNITY].name);
         if (st == CS_OK && m_imp >= 0)
             st = cs_analysis_by_year(&in, t.most_affected, (size_t)m_imp, &yt, err);
     }

@@ -11,7 +11,7 @@
 #include "casesim/stats.h"
 #include "results/internal.h"
 
-static long find_name(const char *const *names, size_t n, const char *name)
+long cs_analysis_find_name(const char *const *names, size_t n, const char *name)
 {
     for (size_t i = 0; i < n; i++)
         if (strcmp(names[i], name) == 0)
@@ -26,7 +26,7 @@ void cs_analysis_ratio_bases(const char *const *names, size_t M, long *base)
         for (size_t k = 0; k < CS_M_FIXED_COUNT; k++) {
             int of = cs_measure_ratio_of(k);
             if (of >= 0 && strcmp(cs_measure_table[k].name, names[m]) == 0)
-                base[m] = find_name(names, M, cs_measure_table[of].name);
+                base[m] = cs_analysis_find_name(names, M, cs_measure_table[of].name);
         }
     }
 }

@@ -55,6 +55,9 @@ typedef struct cs_analysis_input {
 
 /* ---- the disparity ratios in the tables (results/analysis_ratio.c) */
 
+/* The index of name among names[0..n), or -1. */
+long cs_analysis_find_name(const char *const *names, size_t n, const char *name);
+
 /* For each of the M measures named in names, the index in names of the
  * rate its disparity ratio divides (cs_measure_ratio_of, by name: a file
  * may order its measures differently) into base[m], or -1 when measure m
