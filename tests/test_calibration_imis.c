@@ -371,9 +371,10 @@ END_TEST
  * where most inputs are seen by no target or only weakly: the first wave holds
  * almost no point near the narrow directions, and components shaped by
  * Euclidean neighbours (dominated by the 26 uninformative coordinates) stay
- * as wide as the prior there. Neighbours chosen on the posterior's own
- * scales must home in: the run converges, and every coordinate matches its
- * exact normal posterior. */
+ * as wide as the prior there (ESS 38.9 after 15,000 evaluations with Raftery
+ * & Bao's rule alone). Components that keep the prior in the coordinates the
+ * targets do not inform must home in: the run converges, and every
+ * coordinate matches its exact normal posterior. */
 struct sparse_obs {
     double y[4], s[4];
 };
