@@ -410,6 +410,25 @@ START_TEST(few_informed_among_many)
         else
             check_normal_marginal(&r, d, o.y[d / 3] / (1 + s2), s2 / (1 + s2));
     }
+    /* The last component is the prior in the 26 uninformed coordinates
+     * (centre 0, variance 1, no correlation) and narrower than the prior in
+     * the 4 informed ones (their posterior variances are 0.0025 to 0.04). */
+    cs_calib_imis_state st;
+    cs_calib_imis_get_state(m, &st);
+    ck_assert_uint_gt(st.n_components, 0);
+    const double *c = st.center + (st.n_components - 1) * 30;
+    const double *S = st.covariance + (st.n_components - 1) * 30 * 30;
+    for (size_t d = 0; d < 30; d++) {
+        if (d % 3 == 0 && d < 12) {
+            ck_assert_double_lt(S[d * 30 + d], 0.1);
+            continue;
+        }
+        ck_assert_double_eq(c[d], 0);
+        for (size_t q = 0; q < 30; q++) {
+            ck_assert_double_eq(S[d * 30 + q], q == d);
+            ck_assert_double_eq(S[q * 30 + d], q == d);
+        }
+    }
     cs_calib_imis_free(m);
 }
 END_TEST
