@@ -532,12 +532,15 @@ static void neighbour_covariance(cs_calib_imis *m, size_t c, const double *var, 
     }
 }
 
-/* Builds component k from the current weights and factors it. Neighbours at
- * one point (duplicates) could give a singular covariance: a ridge growing
- * from 1e-12 of the mean variance is added until it factors. */
+/* Builds component k from the current weights and factors it: the best
+ * point and its neighbours' covariance in the informed coordinates, the prior
+ * in the others (see INFORMED COORDINATES in calibration.h). Neighbours at one
+ * point (duplicates) could give a singular informed block: a ridge growing
+ * from 1e-12 of its mean variance is added to it until it factors (the
+ * prior's block stays exact). */
 static int build_component(cs_calib_imis *m, size_t B, cs_error *err)
 {
-    size_t c = m->k, d = m->dim;
+    size_t c = m->k, d = m->dim, k = 0;
     double var[CS_CALIB_MAX_DIM];
     int inf[CS_CALIB_MAX_DIM];
     informed_coordinates(m, var, inf);
@@ -547,14 +550,17 @@ static int build_component(cs_calib_imis *m, size_t B, cs_error *err)
     neighbour_covariance(m, c, var, inf);
     double *S = m->cov + c * d * d, tr = 0;
     for (size_t r = 0; r < d; r++)
-        tr += S[r * d + r];
-    double ridge = 1e-12 * (tr > 0 ? tr / (double)d : 1);
+        if (inf[r]) {
+            tr += S[r * d + r];
+            k++;
+        }
+    double ridge = 1e-12 * (tr > 0 ? tr / (double)k : 1);
     for (int tries = 0; factor_component(m, c) != CS_OK; tries++) {
         if (tries == 12)
             return cs_error_set(err, CS_EINTERNAL,
                                 "calibration: the covariance of a new component stayed singular");
         for (size_t r = 0; r < d; r++)
-            S[r * d + r] += ridge;
+            S[r * d + r] += inf[r] ? ridge : 0;
         ridge *= 100;
     }
     m->k++;
