@@ -27,8 +27,8 @@
  * sequence of the prior, then adds waves of B points, each wave drawn from a
  * multivariate normal centred at the point of highest importance weight so
  * far, with the weighted covariance of its nearest neighbours — in the
- * coordinates the targets inform (below). Every point
- * ever evaluated keeps an importance weight
+ * coordinates the targets inform (below). Every point ever evaluated keeps
+ * an importance weight
  *     w(z) = prior(z) L(z) / q(z),
  *     q(z) = (N0 prior(z) + sum_k B_k N(z; c_k, S_k)) / N,   N = N0 + sum_k B_k,
  * so no simulation is thrown away. Why IMIS rather than ABC-SMC / tempered
@@ -47,9 +47,10 @@
  * stops, saying so, in the second case.
  *
  * INFORMED COORDINATES. Raftery & Bao's rule alone fails when most
- * coordinates are not informed by any target (a real scenario: 5 of 36): the
- * Euclidean nearest points are then nearest in the uninformed coordinates, so
- * components stay as wide as the prior where the posterior is narrow; and
+ * coordinates are not informed by any target (England and Wales has 36
+ * inputs; its 5 intake targets pin 5 of them): the Euclidean nearest points
+ * are then nearest in the uninformed coordinates, so components stay as wide
+ * as the prior where the posterior is narrow; and
  * each component is centred at the best point's value of every uninformed
  * coordinate, a draw from the prior, which in k such coordinates puts the
  * component's centre about sqrt(k) prior sd away from the posterior's, so a
