@@ -62,6 +62,7 @@ typedef struct cs_tallies {
     uint64_t *hist;
     uint64_t *hist_rep;      /* the same for reported cases */
     size_t top;              /* bins at and above top are empty in every row */
+    size_t year_top;         /* likewise in every row of year_hist and year_hist_rep */
     cs_tally_row *year_rows; /* [n_years][n_groups + 1] by arrival year */
     uint32_t *year_hist;     /* [n_years][n_groups + 1][coarse bins] ended cases' days */
     uint32_t *year_hist_rep; /* the same for reported cases */
