@@ -1317,7 +1317,12 @@ static void finish(ws *w)
     for (size_t s = 0; s < m->n_stages; s++)
         if ((w->st[s].dyn & DYN_CAPACITY) && w->st[s].staffed)
             w->st[s].area_cap += (double)w->st[s].cap * window_overlap(m, w->st[s].t_cap, m->t_end);
-    compute_measures(w);
+    if (w->status == CS_OK && !cs_tallies_counted(&w->tally))
+        w->status = cs_error_set(w->err, CS_ELIMIT,
+                                 "engine: a replicate's cohort holds 2^32 cases or more, more than "
+                                 "its histograms count: shorten time.cohort_years");
+    if (w->status == CS_OK)
+        compute_measures(w);
 }
 
 /* Handles one event of a track (not an arrival), unless it is stale: its

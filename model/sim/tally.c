@@ -78,7 +78,7 @@ static void year_bin_range(size_t b, double *lo, double *hi)
 
 /* A histogram: its counts, its bins and their ranges. */
 typedef struct hist_view {
-    const uint64_t *h;
+    const uint32_t *h;
     size_t n_bins;
     void (*range)(size_t b, double *lo, double *hi);
 } hist_view;
@@ -299,7 +299,7 @@ static void row_hist(cs_tallies *t, size_t b, size_t g, hist_view *h, hist_view 
         hr->h = &t->hist_rep[(k0 * G + g0) * N_BINS];
         return;
     }
-    uint64_t *sh = &t->hist[K * G * N_BINS], *shr = &t->hist_rep[K * G * N_BINS];
+    uint32_t *sh = &t->hist[K * G * N_BINS], *shr = &t->hist_rep[K * G * N_BINS];
     memset(sh, 0, t->top * sizeof *sh);
     memset(shr, 0, t->top * sizeof *shr);
     for (size_t k = k0; k < k1; k++)
@@ -371,15 +371,13 @@ static void disparity_measures(double *x0, size_t G, size_t nm)
 }
 
 /* The measures by arrival year: each year's rows as the cohort's, with the
- * coarse histograms of all and of reported ended cases (widened into the
- * scratch rows). Bins at and above year_top are empty in every year row:
- * neither summed, copied nor searched. */
+ * coarse histograms of all and of reported ended cases, read in place. Bins
+ * at and above year_top are empty in every year row: neither summed nor
+ * searched. */
 static void year_measures(cs_tallies *t, cs_replicate_result *r)
 {
     size_t G = t->n_groups, G1 = G + 1, C = t->n_categories, nm = r->dims.n_measures;
     size_t yt = t->year_top;
-    uint64_t *wide = &t->hist[t->n_kinds * G * N_BINS];
-    uint64_t *wide_rep = &t->hist_rep[t->n_kinds * G * N_BINS];
     for (size_t y = 0; y < t->n_years; y++) {
         cs_tally_row *a = &t->year_rows[y * G1];
         uint32_t *h = &t->year_hist[y * G1 * YB_BINS];
@@ -391,16 +389,23 @@ static void year_measures(cs_tallies *t, cs_replicate_result *r)
                 hr[G * YB_BINS + b] += hr[g * YB_BINS + b];
             }
         double *x0 = &r->measures_by_year[y * G1 * nm];
-        for (size_t g = 0; g <= G; g++) {
-            for (size_t b = 0; b < yt; b++) {
-                wide[b] = h[g * YB_BINS + b];
-                wide_rep[b] = hr[g * YB_BINS + b];
-            }
-            row_measures(&a[g], (hist_view){wide, yt, year_bin_range},
-                         (hist_view){wide_rep, yt, year_bin_range}, C, &x0[g * nm]);
-        }
+        for (size_t g = 0; g <= G; g++)
+            row_measures(&a[g], (hist_view){&h[g * YB_BINS], yt, year_bin_range},
+                         (hist_view){&hr[g * YB_BINS], yt, year_bin_range}, C, &x0[g * nm]);
         disparity_measures(x0, G, nm);
     }
+}
+
+bool cs_tallies_counted(const cs_tallies *t)
+{
+    size_t G1 = t->n_groups + 1;
+    uint64_t n = 0;
+    for (size_t k = 0; k < t->n_kinds; k++)
+        for (size_t g = 0; g < t->n_groups; g++) {
+            const cs_tally_row *a = &t->rows[(1 + k) * G1 + g];
+            n += a->ended + a->pending;
+        }
+    return n < UINT32_MAX;
 }
 
 void cs_tallies_measures(cs_tallies *t, cs_replicate_result *r)
