@@ -155,16 +155,12 @@ int cs_tallies_reset(cs_tallies *t, size_t n_groups, size_t n_kinds, size_t n_ca
      * (cs_tallies_add), and in the coarse rows by year those at and above
      * year_top: only those below are cleared, so that a replicate touches
      * no more memory than it filled. The scratch row (the last) held sums
-     * below top (row_hist) and the coarse rows below year_top
-     * (year_measures). Everything cs_tallies_init allocates is zero again
-     * after this, as in a new tally. */
-    for (size_t r = 0; r + 1 < hrows; r++) {
+     * below top only (row_hist). Everything cs_tallies_init allocates is
+     * zero again after this, as in a new tally. */
+    for (size_t r = 0; r < hrows; r++) {
         memset(&t->hist[r * N_BINS], 0, t->top * sizeof *t->hist);
         memset(&t->hist_rep[r * N_BINS], 0, t->top * sizeof *t->hist_rep);
     }
-    size_t scratch = t->top > t->year_top ? t->top : t->year_top;
-    memset(&t->hist[(hrows - 1) * N_BINS], 0, scratch * sizeof *t->hist);
-    memset(&t->hist_rep[(hrows - 1) * N_BINS], 0, scratch * sizeof *t->hist_rep);
     memset(t->year_rows, 0, n_years * G1 * sizeof *t->year_rows);
     for (size_t r = 0; r < n_years * G1; r++) {
         memset(&t->year_hist[r * YB_BINS], 0, t->year_top * sizeof *t->year_hist);
