@@ -87,6 +87,15 @@
  * kept out of the event loops, which are flattened (run_events). */
 #define COLD __attribute__((cold, noinline))
 
+/* A hot function kept as one copy of its own (everything it calls inlined
+ * into it) instead of being inlined into each of its callers. Used where
+ * flattening would copy the same hot code many times over: start_service
+ * is reached from a stage entry and from every place freed (serve_waiting),
+ * and itself completes a service of zero duration, so a flattened loop
+ * held a copy of the whole path per way in and no longer fitted in the
+ * processor's instruction cache (bench/README.md). */
+#define HOT_OWN_COPY __attribute__((noinline, flatten))
+
 /* What of a stage follows its timelines now (stage_rt.dyn). */
 enum { DYN_CAPACITY = 1, DYN_DURATION = 2, DYN_DEADLINE = 4 };
 
@@ -389,6 +398,35 @@ static size_t arrival_year(const ws *w, double t)
     return y < w->n_arrival_years ? y : w->n_arrival_years - 1;
 }
 
+/* Appends cohort case c (ended at t, or pending if !ended) to the case
+ * records. Out of the event loop: only a run that keeps its records takes
+ * this path. */
+COLD static void case_record(ws *w, const icase *c, bool ended, double t)
+{
+    cs_replicate_result *r = w->out;
+    if (r->n_cases == r->cap_cases) {
+        size_t cap = r->cap_cases;
+        void *p = r->cases;
+        if (!grow(&p, &cap, sizeof(cs_case_record), 256)) {
+            w->status = cs_error_set(w->err, CS_ENOMEM, "engine: out of memory (records)");
+            return;
+        }
+        r->cases = p;
+        r->cap_cases = cap;
+    }
+    cs_case_record *rec = &r->cases[r->n_cases++];
+    rec->replicate = w->replicate;
+    rec->group = c->group;
+    rec->incident = c->incident;
+    rec->arrival_day = c->t_arrival;
+    rec->violation = c->kind;
+    rec->well_founded = c->well_founded;
+    rec->evidence = c->evidence;
+    rec->end_day = ended ? t : NAN;
+    rec->n_tracks = c->n_tracks;
+    rec->outcome_mask = c->outcome_mask;
+}
+
 /* Adds cohort case c (ended at t, or pending if !ended) to the accumulators
  * and, if asked, to the case records. */
 static void case_finalize(ws *w, const icase *c, bool ended, double t)
@@ -403,30 +441,8 @@ static void case_finalize(ws *w, const icase *c, bool ended, double t)
                         .ended = ended,
                         .days = dt};
     cs_tallies_add(&w->tally, &w->masks, &tc);
-    if (w->records) {
-        cs_replicate_result *r = w->out;
-        if (r->n_cases == r->cap_cases) {
-            size_t cap = r->cap_cases;
-            void *p = r->cases;
-            if (!grow(&p, &cap, sizeof(cs_case_record), 256)) {
-                w->status = cs_error_set(w->err, CS_ENOMEM, "engine: out of memory (records)");
-                return;
-            }
-            r->cases = p;
-            r->cap_cases = cap;
-        }
-        cs_case_record *rec = &r->cases[r->n_cases++];
-        rec->replicate = w->replicate;
-        rec->group = c->group;
-        rec->incident = c->incident;
-        rec->arrival_day = c->t_arrival;
-        rec->violation = c->kind;
-        rec->well_founded = c->well_founded;
-        rec->evidence = c->evidence;
-        rec->end_day = ended ? t : NAN;
-        rec->n_tracks = c->n_tracks;
-        rec->outcome_mask = c->outcome_mask;
-    }
+    if (w->records)
+        case_record(w, c, ended, t);
 }
 
 /* Adds duration d of case c's track, ended at time now, to row (of, stage)
@@ -708,7 +724,7 @@ static void complete(ws *w, uint32_t t, double now)
 }
 
 /* Track t takes a place (or, without staff, simply starts) at time now. */
-static void start_service(ws *w, uint32_t t, double now)
+HOT_OWN_COPY static void start_service(ws *w, uint32_t t, double now)
 {
     track *tr = &w->tracks[t];
     size_t s = tr->stage;
@@ -1301,7 +1317,12 @@ static void finish(ws *w)
     for (size_t s = 0; s < m->n_stages; s++)
         if ((w->st[s].dyn & DYN_CAPACITY) && w->st[s].staffed)
             w->st[s].area_cap += (double)w->st[s].cap * window_overlap(m, w->st[s].t_cap, m->t_end);
-    compute_measures(w);
+    if (w->status == CS_OK && !cs_tallies_counted(&w->tally))
+        w->status = cs_error_set(w->err, CS_ELIMIT,
+                                 "engine: a replicate's cohort holds 2^32 cases or more, more than "
+                                 "its histograms count: shorten time.cohort_years");
+    if (w->status == CS_OK)
+        compute_measures(w);
 }
 
 /* Handles one event of a track (not an arrival), unless it is stale: its

@@ -78,7 +78,7 @@ static void year_bin_range(size_t b, double *lo, double *hi)
 
 /* A histogram: its counts, its bins and their ranges. */
 typedef struct hist_view {
-    const uint64_t *h;
+    const uint32_t *h;
     size_t n_bins;
     void (*range)(size_t b, double *lo, double *hi);
 } hist_view;
@@ -152,20 +152,21 @@ int cs_tallies_reset(cs_tallies *t, size_t n_groups, size_t n_kinds, size_t n_ca
     size_t G1 = n_groups + 1, hrows = n_kinds * n_groups + 1;
     memset(t->rows, 0, (1 + n_kinds) * G1 * sizeof *t->rows);
     /* In the kinds' group rows, bins at and above top are empty
-     * (cs_tallies_add): only those below are cleared, so that a replicate
-     * touches no more pages than a new tally would. The scratch row (the
-     * last) also held the coarse rows by year (year_measures): all of it.
-     * Every field cs_tallies_init allocates is cleared here. */
-    for (size_t r = 0; r + 1 < hrows; r++) {
+     * (cs_tallies_add), and in the coarse rows by year those at and above
+     * year_top: only those below are cleared, so that a replicate touches
+     * no more memory than it filled. The scratch row (the last) held sums
+     * below top only (row_hist). Everything cs_tallies_init allocates is
+     * zero again after this, as in a new tally. */
+    for (size_t r = 0; r < hrows; r++) {
         memset(&t->hist[r * N_BINS], 0, t->top * sizeof *t->hist);
         memset(&t->hist_rep[r * N_BINS], 0, t->top * sizeof *t->hist_rep);
     }
-    memset(&t->hist[(hrows - 1) * N_BINS], 0, N_BINS * sizeof *t->hist);
-    memset(&t->hist_rep[(hrows - 1) * N_BINS], 0, N_BINS * sizeof *t->hist_rep);
     memset(t->year_rows, 0, n_years * G1 * sizeof *t->year_rows);
-    memset(t->year_hist, 0, n_years * G1 * YB_BINS * sizeof *t->year_hist);
-    memset(t->year_hist_rep, 0, n_years * G1 * YB_BINS * sizeof *t->year_hist_rep);
-    t->top = 0;
+    for (size_t r = 0; r < n_years * G1; r++) {
+        memset(&t->year_hist[r * YB_BINS], 0, t->year_top * sizeof *t->year_hist);
+        memset(&t->year_hist_rep[r * YB_BINS], 0, t->year_top * sizeof *t->year_hist_rep);
+    }
+    t->top = t->year_top = 0;
     return CS_OK;
 }
 
@@ -213,9 +214,11 @@ void cs_tallies_add(cs_tallies *t, const cs_tally_masks *mk, const cs_tally_case
             t->hist_rep[h]++;
         if (bin >= t->top)
             t->top = bin + 1;
-        size_t yh = (c->year * (G + 1) + c->group) * YB_BINS + year_bin(c->days);
+        size_t yb = year_bin(c->days), yh = (c->year * (G + 1) + c->group) * YB_BINS + yb;
         t->year_hist[yh]++;
         t->year_hist_rep[yh] += c->reported;
+        if (yb >= t->year_top)
+            t->year_top = yb + 1;
         cs_tally_row *a = &t->rows[c->group];
         a->time_sum += c->days;
         if (c->reported)
@@ -283,11 +286,18 @@ static void row_hist(cs_tallies *t, size_t b, size_t g, hist_view *h, hist_view 
         hr->h = &t->hist_rep[((b - 1) * G + g) * N_BINS];
         return;
     }
-    uint64_t *sh = &t->hist[K * G * N_BINS], *shr = &t->hist_rep[K * G * N_BINS];
-    memset(sh, 0, t->top * sizeof *sh);
-    memset(shr, 0, t->top * sizeof *shr);
     size_t k0 = b > 0 ? b - 1 : 0, k1 = b > 0 ? b : K;
     size_t g0 = g < G ? g : 0, g1 = g < G ? g + 1 : G;
+    if (k1 - k0 == 1 && g1 - g0 == 1) {
+        /* A sum of one kept row (a single kind, or a single group) is that
+         * row: read it where it is rather than copy it. */
+        h->h = &t->hist[(k0 * G + g0) * N_BINS];
+        hr->h = &t->hist_rep[(k0 * G + g0) * N_BINS];
+        return;
+    }
+    uint32_t *sh = &t->hist[K * G * N_BINS], *shr = &t->hist_rep[K * G * N_BINS];
+    memset(sh, 0, t->top * sizeof *sh);
+    memset(shr, 0, t->top * sizeof *shr);
     for (size_t k = k0; k < k1; k++)
         for (size_t j = g0; j < g1; j++)
             for (size_t i = 0; i < t->top; i++) {
@@ -357,34 +367,41 @@ static void disparity_measures(double *x0, size_t G, size_t nm)
 }
 
 /* The measures by arrival year: each year's rows as the cohort's, with the
- * coarse histograms of all and of reported ended cases (widened into the
- * scratch rows). */
+ * coarse histograms of all and of reported ended cases, read in place. Bins
+ * at and above year_top are empty in every year row: neither summed nor
+ * searched. */
 static void year_measures(cs_tallies *t, cs_replicate_result *r)
 {
     size_t G = t->n_groups, G1 = G + 1, C = t->n_categories, nm = r->dims.n_measures;
-    uint64_t *wide = &t->hist[t->n_kinds * G * N_BINS];
-    uint64_t *wide_rep = &t->hist_rep[t->n_kinds * G * N_BINS];
+    size_t yt = t->year_top;
     for (size_t y = 0; y < t->n_years; y++) {
         cs_tally_row *a = &t->year_rows[y * G1];
         uint32_t *h = &t->year_hist[y * G1 * YB_BINS];
         uint32_t *hr = &t->year_hist_rep[y * G1 * YB_BINS];
         sum_groups(a, G, C);
         for (size_t g = 0; g < G; g++)
-            for (size_t b = 0; b < YB_BINS; b++) {
+            for (size_t b = 0; b < yt; b++) {
                 h[G * YB_BINS + b] += h[g * YB_BINS + b];
                 hr[G * YB_BINS + b] += hr[g * YB_BINS + b];
             }
         double *x0 = &r->measures_by_year[y * G1 * nm];
-        for (size_t g = 0; g <= G; g++) {
-            for (size_t b = 0; b < YB_BINS; b++) {
-                wide[b] = h[g * YB_BINS + b];
-                wide_rep[b] = hr[g * YB_BINS + b];
-            }
-            row_measures(&a[g], (hist_view){wide, YB_BINS, year_bin_range},
-                         (hist_view){wide_rep, YB_BINS, year_bin_range}, C, &x0[g * nm]);
-        }
+        for (size_t g = 0; g <= G; g++)
+            row_measures(&a[g], (hist_view){&h[g * YB_BINS], yt, year_bin_range},
+                         (hist_view){&hr[g * YB_BINS], yt, year_bin_range}, C, &x0[g * nm]);
         disparity_measures(x0, G, nm);
     }
+}
+
+bool cs_tallies_counted(const cs_tallies *t)
+{
+    size_t G1 = t->n_groups + 1;
+    uint64_t n = 0;
+    for (size_t k = 0; k < t->n_kinds; k++)
+        for (size_t g = 0; g < t->n_groups; g++) {
+            const cs_tally_row *a = &t->rows[(1 + k) * G1 + g];
+            n += a->ended + a->pending;
+        }
+    return n < UINT32_MAX;
 }
 
 void cs_tallies_measures(cs_tallies *t, cs_replicate_result *r)

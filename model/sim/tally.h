@@ -59,9 +59,11 @@ typedef struct cs_tallies {
     cs_tally_row *rows; /* [1 + n_kinds][n_groups + 1] */
     /* [n_kinds][n_groups][CS_TALLY_BINS] ended cases' days, then a scratch
      * row (where the other rows' sums are made at the end) */
-    uint64_t *hist;
-    uint64_t *hist_rep;      /* the same for reported cases */
+    uint32_t *hist;          /* 32-bit counts: half the cache lines (a replicate's cohort
+                                has fewer than 2^32 cases: cs_tallies_counted) */
+    uint32_t *hist_rep;      /* the same for reported cases */
     size_t top;              /* bins at and above top are empty in every row */
+    size_t year_top;         /* likewise in every row of year_hist and year_hist_rep */
     cs_tally_row *year_rows; /* [n_years][n_groups + 1] by arrival year */
     uint32_t *year_hist;     /* [n_years][n_groups + 1][coarse bins] ended cases' days */
     uint32_t *year_hist_rep; /* the same for reported cases */
@@ -82,6 +84,11 @@ int cs_tallies_reset(cs_tallies *t, size_t n_groups, size_t n_kinds, size_t n_ca
 /* Adds case c to its group's row of its kind's block and of its arrival
  * year (and its days to its group's row of block 0). */
 void cs_tallies_add(cs_tallies *t, const cs_tally_masks *mk, const cs_tally_case *c);
+
+/* Whether every count of t fits its 32-bit histogram bins: the cases tallied
+ * (ended or not) number fewer than 2^32. Once per replicate, before
+ * cs_tallies_measures; false means the replicate must fail (CS_ELIMIT). */
+bool cs_tallies_counted(const cs_tallies *t);
 
 /* Sums block 0's counts over the kinds and the "all groups" rows, and
  * writes every row's measures into r->measures (block 0), r->kind_measures

@@ -7,7 +7,8 @@
 #  - 1 and 2 engine threads simulate the same incidents, events and entries;
 #  - --variant all and the cohort x10 copy that make bench builds both run;
 #  - result_hash gives the same fingerprint twice and on 1 thread, and another
-#    for another seed.
+#    for another seed;
+#  - bench/paired.sh times two commands in turn and prints their ratio.
 set -euo pipefail
 : "${BUILDDIR:?}" "${SRCDIR:?}"
 floor="$BUILDDIR/bench/floor"
@@ -59,4 +60,12 @@ h3=$("$BUILDDIR/bench/result_hash" "$tmp/cf.yaml" 2 6 | cut -d' ' -f1)
 [ "$h1" != "$h3" ] || fail "result_hash ignores the seed"
 h4=$("$BUILDDIR/bench/result_hash" "$tmp/cf.yaml" 2 5 1 | cut -d' ' -f1)
 [ "$h1" = "$h4" ] || fail "result_hash depends on the thread count: $h1 (2) $h4 (1)"
+
+# The paired timing script: 2 pairs after its warm-up, its three lines.
+p=$("$SRCDIR/bench/paired.sh" 2 "$engine $tmp/cf.yaml --replicates 1 --threads 1" \
+    "$engine $tmp/cf.yaml --replicates 1 --threads 1")
+echo "$p"
+grep -q '^pairs 2;' <<<"$p" || fail "paired.sh did not count 2 pairs: $p"
+grep -q '^A/B cpu ' <<<"$p" || fail "paired.sh printed no ratio line: $p"
+"$SRCDIR/bench/paired.sh" 2 >/dev/null 2>&1 && fail "paired.sh accepted a missing command"
 echo "bench smoke: ok"
