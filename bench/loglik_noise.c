@@ -26,7 +26,9 @@
 #include <string.h>
 
 #include "casesim/calibrate.h"
+#include "casesim/calibration.h"
 #include "casesim/calibration_file.h"
+#include "casesim/stats.h"
 #include "casesim/uncertain.h"
 
 typedef struct options {
@@ -80,50 +82,47 @@ static int simulate(const cs_scenario *s, const double *values, uint64_t K, size
     return CS_OK;
 }
 
-/* Prints target t's mean and sd of ll[0 .. n) (stride T). */
-static void print_target(const cs_target_spec *t, const double *ll, size_t n, size_t T)
+/* Prints a row: the mean and sd of x[0], x[stride], ... (n values). */
+static void print_row(const char *name, const double *x, size_t n, size_t stride)
 {
-    double m = 0.0, v = 0.0;
-    for (size_t j = 0; j < n; j++)
-        m += ll[j * T];
-    m /= (double)n;
-    for (size_t j = 0; j < n; j++)
-        v += (ll[j * T] - m) * (ll[j * T] - m);
-    printf("  %-40s %10.3f %8.3f\n", t->name, m, sqrt(v / (double)(n - 1)));
+    cs_summary sum;
+    cs_error err = {0};
+    cs_stats_summarise(x, n, stride, 0.95, &sum, &err);
+    printf("  %-40s %10.3f %8.3f\n", name, sum.mean, sum.sd);
 }
 
-static void report(const cs_scenario *s, const double *ll, size_t n)
+/* Prints every fitted target's row, the total's, and the Kish effective
+ * sample size of weights exp(total) over the n simulations. ll is
+ * [n][n_targets]. */
+static int report(const cs_scenario *s, const double *ll, size_t n, cs_error *err)
 {
     size_t T = s->n_targets;
+    double *total = calloc(n, sizeof *total), *w = malloc(n * sizeof *w);
+    if (!total || !w) {
+        free(total);
+        free(w);
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    }
     printf("  %-40s %10s %8s\n", "fitted target", "mean", "sd");
-    double *total = calloc(n, sizeof *total);
     for (size_t t = 0; t < T; t++) {
         if (s->targets[t].holdout)
             continue;
-        print_target(&s->targets[t], ll + t, n, T);
-        for (size_t j = 0; total && j < n; j++)
+        print_row(s->targets[t].name, ll + t, n, T);
+        for (size_t j = 0; j < n; j++)
             total[j] += ll[j * T + t];
     }
-    if (!total)
-        return;
-    double m = 0.0, v = 0.0, mx = -INFINITY, sw = 0.0, sw2 = 0.0;
-    for (size_t j = 0; j < n; j++) {
-        m += total[j];
+    print_row("total", total, n, 1);
+    double mx = -INFINITY;
+    for (size_t j = 0; j < n; j++)
         mx = total[j] > mx ? total[j] : mx;
-    }
-    m /= (double)n;
-    for (size_t j = 0; j < n; j++) {
-        v += (total[j] - m) * (total[j] - m);
-        double w = exp(total[j] - mx);
-        sw += w;
-        sw2 += w * w;
-    }
-    v /= (double)(n - 1);
-    printf("  %-40s %10.3f %8.3f\n", "total", m, sqrt(v));
-    printf("effective sample size of these %zu simulations of one point: %.1f (%.3f of them; "
-           "exp(-variance) = %.3g)\n",
-           n, sw * sw / sw2, sw * sw / sw2 / (double)n, exp(-v));
+    for (size_t j = 0; j < n; j++)
+        w[j] = exp(total[j] - mx);
+    double ess = cs_calib_ess(w, n);
+    printf("effective sample size of these %zu simulations of one point: %.1f (%.3f of them)\n", n,
+           ess, ess / (double)n);
     free(total);
+    free(w);
+    return CS_OK;
 }
 
 int main(int argc, char **argv)
@@ -171,8 +170,8 @@ int main(int argc, char **argv)
                 cs_target_loglik(&s->targets[t], sums + t * CS_TARGET_SUMS, (double)o.scale);
     }
     if (st == CS_OK)
-        report(s, ll, o.n);
-    else
+        st = report(s, ll, o.n, &err);
+    if (st != CS_OK)
         fprintf(stderr, "loglik_noise: %s", err.text);
     free(ll);
     free(sums);
