@@ -30,6 +30,8 @@ struct cs_calib_imis {
     double *logphi;          /* [cap] ln N(z; 0, I) */
     double *logmix;          /* [cap] ln sum_k B_k N(z; c_k, S_k) */
     double *w;               /* [cap] normalised weights of the committed points */
+    double *lw;              /* [cap] their logs before normalising */
+    double *tw;              /* [cap] tempered weights (scratch) */
     struct nb_pair *scratch; /* [cap] distances for the neighbour search */
     /* Components: k created (the last one's points are pending while running). */
     size_t k, kcap;
@@ -120,6 +122,8 @@ void cs_calib_imis_free(cs_calib_imis *m)
     free(m->logphi);
     free(m->logmix);
     free(m->w);
+    free(m->lw);
+    free(m->tw);
     free(m->scratch);
     free(m->center);
     free(m->cov);
@@ -161,6 +165,10 @@ static int ensure_points(cs_calib_imis *m, size_t need, cs_error *err)
         st = grow((void **)&m->logmix, cap, sizeof *m->logmix);
     if (!st)
         st = grow((void **)&m->w, cap, sizeof *m->w);
+    if (!st)
+        st = grow((void **)&m->lw, cap, sizeof *m->lw);
+    if (!st)
+        st = grow((void **)&m->tw, cap, sizeof *m->tw);
     if (!st)
         st = grow((void **)&m->scratch, cap, sizeof *m->scratch);
     if (st)
@@ -255,7 +263,7 @@ static void evaluate_weights(cs_calib_imis *m)
     for (size_t i = 0; i < m->n; i++) {
         double logq = cs_calib_logaddexp(logN0 + m->logphi[i], m->logmix[i]) - logN;
         double lw = m->loglik[i] + m->logphi[i] - logq;
-        m->w[i] = lw; /* log weight for now */
+        m->lw[i] = lw;
         if (lw > top)
             top = lw;
         if (m->loglik[i] + m->logphi[i] > m->best)
@@ -264,7 +272,7 @@ static void evaluate_weights(cs_calib_imis *m)
     double s1 = 0, s2 = 0;
     m->argmax = 0;
     for (size_t i = 0; i < m->n; i++) {
-        double w = top == -INFINITY ? 0 : exp(m->w[i] - top);
+        double w = top == -INFINITY ? 0 : exp(m->lw[i] - top);
         m->w[i] = w;
         s1 += w;
         s2 += w * w;
@@ -390,10 +398,10 @@ static void sift_down(struct nb_pair *h, size_t n, size_t r)
     }
 }
 
-/* The nn committed points nearest to mu (Euclidean distance = Mahalanobis
- * under the prior covariance I) into scratch[0..nn), in index order: a
- * max-heap of the nn best so far, O(N log nn) instead of sorting all N. */
-static void nearest(cs_calib_imis *m, const double *mu, size_t nn)
+/* The nn committed points nearest to mu in the metric sum_r inv[r] (x_r -
+ * mu_r)^2 into scratch[0..nn), in index order: a max-heap of the nn best so
+ * far, O(N log nn) instead of sorting all N. */
+static void nearest(cs_calib_imis *m, const double *mu, const double *inv, size_t nn)
 {
     struct nb_pair *h = m->scratch;
     size_t d = m->dim;
@@ -401,7 +409,7 @@ static void nearest(cs_calib_imis *m, const double *mu, size_t nn)
         const double *x = m->z + i * d;
         double s = 0;
         for (size_t r = 0; r < d; r++)
-            s += (x[r] - mu[r]) * (x[r] - mu[r]);
+            s += inv[r] * (x[r] - mu[r]) * (x[r] - mu[r]);
         struct nb_pair p = {s, i};
         if (i < nn) {
             h[i] = p;
@@ -416,15 +424,93 @@ static void nearest(cs_calib_imis *m, const double *mu, size_t nn)
     qsort(h, nn, sizeof *h, cmp_index);
 }
 
-/* The covariance of component c (centred at center_c): the weighted second
- * moment about the centre of its n_neighbours nearest committed points,
- * weights w_i + 1/N normalised, divided by 1 - sum v^2 (Raftery & Bao 2010;
- * R's cov.wt(method = "unbias")). Sums run in index order. */
-static void neighbour_covariance(cs_calib_imis *m, size_t c)
+/* Log weight of point i for the tempered posterior prior x L^beta. */
+static double tempered_logw(const cs_calib_imis *m, size_t i, double beta)
+{
+    if (m->loglik[i] == -INFINITY)
+        return -INFINITY;
+    return m->lw[i] - (1 - beta) * m->loglik[i];
+}
+
+/* Tempered weights u[i] (unnormalised, largest 1) for beta; returns their
+ * Kish ESS. */
+static double tempered_weights(const cs_calib_imis *m, double beta, double *u)
+{
+    double top = -INFINITY, s1 = 0, s2 = 0;
+    for (size_t i = 0; i < m->n; i++) {
+        u[i] = tempered_logw(m, i, beta);
+        if (u[i] > top)
+            top = u[i];
+    }
+    for (size_t i = 0; i < m->n; i++) {
+        u[i] = exp(u[i] - top);
+        s1 += u[i];
+        s2 += u[i] * u[i];
+    }
+    return s1 * s1 / s2;
+}
+
+/* The largest beta of 1, 0.8, 0.8^2, ... (down to 1e-9, else 0) whose
+ * tempered weights have a Kish ESS of at least n_neighbours / 2; leaves them
+ * in m->tw and returns their ESS. ESS(beta) need not fall monotonically as
+ * beta grows (the sample covers the prior and the posterior better than the
+ * tempered densities between them), so it scans down from 1 instead of
+ * bisecting: the answer is the hottest adequately covered temperature. */
+static double temper(cs_calib_imis *m)
+{
+    double target = 0.5 * (double)m->cfg.n_neighbours, beta = 1, ess;
+    while ((ess = tempered_weights(m, beta, m->tw)) < target) {
+        beta *= 0.8;
+        if (beta < 1e-9)
+            return tempered_weights(m, 0, m->tw);
+    }
+    return ess;
+}
+
+/* Which coordinates the likelihood has moved away from the prior: under the
+ * tempered posterior prior x L^beta (beta from temper), coordinate r is
+ * informed (inf[r] = 1) when its weighted mean differs from 0, or its
+ * weighted variance var[r] from 1, by more than CS_CALIB_INFORMED_SE standard
+ * errors (sqrt(1 / ESS) and sqrt(2 / ESS) under the prior). Sums run in index
+ * order. */
+static void informed_coordinates(cs_calib_imis *m, double *var, int *inf)
+{
+    size_t d = m->dim;
+    double ess = temper(m), s1 = 0, mean[CS_CALIB_MAX_DIM] = {0};
+    const double *u = m->tw;
+    for (size_t i = 0; i < m->n; i++) {
+        s1 += u[i];
+        for (size_t r = 0; r < d; r++)
+            mean[r] += u[i] * m->z[i * d + r];
+    }
+    for (size_t r = 0; r < d; r++) {
+        mean[r] /= s1;
+        var[r] = 0;
+    }
+    for (size_t i = 0; i < m->n; i++)
+        for (size_t r = 0; r < d; r++)
+            var[r] += u[i] * (m->z[i * d + r] - mean[r]) * (m->z[i * d + r] - mean[r]);
+    double c = CS_CALIB_INFORMED_SE;
+    for (size_t r = 0; r < d; r++) {
+        var[r] /= s1;
+        inf[r] = fabs(var[r] - 1) > c * sqrt(2 / ess) || fabs(mean[r]) > c * sqrt(1 / ess);
+    }
+}
+
+/* The covariance of component c (centred at center_c) in the informed
+ * coordinates: the weighted second moment about the centre of its
+ * n_neighbours nearest committed points, weights w_i + 1/N normalised,
+ * divided by 1 - sum v^2 (Raftery & Bao 2010; R's cov.wt(method =
+ * "unbias")). The other coordinates get the prior's: variance 1, no
+ * correlation. Sums run in index order. */
+static void neighbour_covariance(cs_calib_imis *m, size_t c, const double *var, const int *inf)
 {
     size_t d = m->dim, nn = m->cfg.n_neighbours < m->n ? m->cfg.n_neighbours : m->n;
     const double *mu = m->center + c * d;
-    nearest(m, mu, nn);
+    double inv[CS_CALIB_MAX_DIM];
+    for (size_t r = 0; r < d; r++)
+        inv[r] = inf[r] ? 1 / (var[r] + 1e-300) : 0;
+    nearest(m, mu, inv, nn);
     double *S = m->cov + c * d * d, vsum = 0, v2 = 0;
     memset(S, 0, d * d * sizeof *S);
     for (size_t j = 0; j < nn; j++)
@@ -435,32 +521,46 @@ static void neighbour_covariance(cs_calib_imis *m, size_t c)
         v2 += v * v;
         for (size_t r = 0; r < d; r++)
             for (size_t q = 0; q <= r; q++)
-                S[r * d + q] += v * (m->z[i * d + r] - mu[r]) * (m->z[i * d + q] - mu[q]);
+                if (inf[r] && inf[q])
+                    S[r * d + q] += v * (m->z[i * d + r] - mu[r]) * (m->z[i * d + q] - mu[q]);
     }
-    for (size_t r = 0; r < d; r++)
+    for (size_t r = 0; r < d; r++) {
         for (size_t q = 0; q <= r; q++)
             S[q * d + r] = S[r * d + q] /= (1 - v2);
+        if (!inf[r])
+            S[r * d + r] = 1;
+    }
 }
 
-/* Builds component k from the current weights and factors it. Neighbours at
- * one point (duplicates) could give a singular covariance: a ridge growing
- * from 1e-12 of the mean variance is added until it factors. */
+/* Builds component k from the current weights and factors it: the best
+ * point and its neighbours' covariance in the informed coordinates, the prior
+ * in the others (see INFORMED COORDINATES in calibration.h). Neighbours at one
+ * point (duplicates) could give a singular informed block: a ridge growing
+ * from 1e-12 of its mean variance is added to it until it factors (the
+ * prior's block stays exact). */
 static int build_component(cs_calib_imis *m, size_t B, cs_error *err)
 {
-    size_t c = m->k, d = m->dim;
-    memcpy(m->center + c * d, m->z + m->argmax * d, d * sizeof *m->z);
+    size_t c = m->k, d = m->dim, k = 0;
+    double var[CS_CALIB_MAX_DIM];
+    int inf[CS_CALIB_MAX_DIM];
+    informed_coordinates(m, var, inf);
+    for (size_t r = 0; r < d; r++)
+        m->center[c * d + r] = inf[r] ? m->z[m->argmax * d + r] : 0;
     m->size[c] = B;
-    neighbour_covariance(m, c);
+    neighbour_covariance(m, c, var, inf);
     double *S = m->cov + c * d * d, tr = 0;
     for (size_t r = 0; r < d; r++)
-        tr += S[r * d + r];
-    double ridge = 1e-12 * (tr > 0 ? tr / (double)d : 1);
+        if (inf[r]) {
+            tr += S[r * d + r];
+            k++;
+        }
+    double ridge = 1e-12 * (tr > 0 ? tr / (double)k : 1);
     for (int tries = 0; factor_component(m, c) != CS_OK; tries++) {
         if (tries == 12)
             return cs_error_set(err, CS_EINTERNAL,
                                 "calibration: the covariance of a new component stayed singular");
         for (size_t r = 0; r < d; r++)
-            S[r * d + r] += ridge;
+            S[r * d + r] += inf[r] ? ridge : 0;
         ridge *= 100;
     }
     m->k++;

@@ -396,6 +396,39 @@ START_TEST(test_posterior_unit_factor)
 }
 END_TEST
 
+/* ------------------------------------------------- a period's flows, x > n */
+
+/* A period share's year of numerator events can outnumber the year's
+ * denominator entries (cases that entered the year before): the simulated
+ * share is then 1 (x taken as n), a finite likelihood, not an undefined
+ * figure. In a cohort share the numerator's tracks are the denominator's,
+ * so x > n cannot come from the engine and stays undefined. */
+START_TEST(test_period_share_above_one)
+{
+    cs_scenario *s = scenario(
+        "", "  - {name: year, period: 2021,\n"
+            "     share: {numerator: {outcome: sanctioned}, denominator: {stage: investigation}},\n"
+            "     observed: {x: 80, n: 100}, source: x}\n"
+            "  - {name: cohort, cohort_share: {numerator: {outcome: sanctioned},\n"
+            "     denominator: {stage: investigation}, within_years: 1},\n"
+            "     observed: {x: 80, n: 100}, source: x}\n");
+    const double over[CS_TARGET_SUMS] = {50, 45}, full[CS_TARGET_SUMS] = {45, 45},
+                 under[CS_TARGET_SUMS] = {44, 45};
+    cs_calib_simulated sim;
+    ck_assert(cs_target_simulated(&s->targets[0], over, 1, &sim));
+    ck_assert_double_eq(sim.value, 45);
+    ck_assert_double_eq(sim.n, 45);
+    double l_over = cs_target_loglik(&s->targets[0], over, 1);
+    ck_assert(isfinite(l_over));
+    ck_assert_double_eq(l_over, cs_target_loglik(&s->targets[0], full, 1));
+    ck_assert(cs_target_simulated(&s->targets[0], under, 1, &sim));
+    ck_assert_double_eq(sim.value, 44); /* below n: untouched */
+    ck_assert(!cs_target_simulated(&s->targets[1], over, 1, &sim));
+    ck_assert(cs_target_loglik(&s->targets[1], over, 1) == -INFINITY);
+    cs_scenario_free(s);
+}
+END_TEST
+
 static Suite *targets_suite(void)
 {
     Suite *s = suite_create("calibrate_targets");
@@ -405,6 +438,7 @@ static Suite *targets_suite(void)
     tcase_add_test(tc, test_mean_durations);
     tcase_add_test(tc, test_mean_wait_queue);
     tcase_add_test(tc, test_kind_counts);
+    tcase_add_test(tc, test_period_share_above_one);
     suite_add_tcase(s, tc);
     tc = tcase_create("calibration");
     tcase_set_timeout(tc, 300);

@@ -69,8 +69,11 @@ void cs_target_accumulate(const cs_scenario *s, const cs_target_spec *t,
  * with sd, the share and its binomial standard error); a ratio's simulated
  * ratio of shares and the standard error of its log. Returns false (out
  * untouched) when the figure is undefined: a share over no simulated
- * denominator, a numerator above its denominator (a period share counts the
- * year's flows, which need not nest), a ratio with an empty share. */
+ * denominator, a ratio with an empty share. A period share's numerator
+ * above its denominator (the year's flows, which need not nest) is taken
+ * as x = n, a simulated share of 1 (likewise each share of a ratio); in a
+ * cohort share, where the numerator's tracks are the denominator's, it is
+ * undefined. */
 bool cs_target_simulated(const cs_target_spec *t, const double sums[CS_TARGET_SUMS], double K,
                          cs_calib_simulated *out);
 

@@ -8,7 +8,9 @@
 #  - --variant all and the cohort x10 copy that make bench builds both run;
 #  - result_hash gives the same fingerprint twice and on 1 thread, and another
 #    for another seed;
-#  - bench/paired.sh times two commands in turn and prints their ratio.
+#  - bench/paired.sh times two commands in turn and prints their ratio;
+#  - loglik_noise prints every fitted target and the total, the same twice,
+#    and a smaller noise at --scale 16 than at --scale 1.
 set -euo pipefail
 : "${BUILDDIR:?}" "${SRCDIR:?}"
 floor="$BUILDDIR/bench/floor"
@@ -68,4 +70,20 @@ echo "$p"
 grep -q '^pairs 2;' <<<"$p" || fail "paired.sh did not count 2 pairs: $p"
 grep -q '^A/B cpu ' <<<"$p" || fail "paired.sh printed no ratio line: $p"
 "$SRCDIR/bench/paired.sh" 2 >/dev/null 2>&1 && fail "paired.sh accepted a missing command"
+# loglik_noise on a small calibration (bench/calibrate_sbc.yaml's funnel).
+"$BUILDDIR/casesim" calibrate "$SRCDIR/bench/calibrate_sbc.yaml" -o "$tmp/sbc.h5" -q -t 1 \
+    --max-evaluations 600 --initial 500 --wave 100
+n1=$("$BUILDDIR/bench/loglik_noise" "$SRCDIR/bench/calibrate_sbc.yaml" "$tmp/sbc.h5" 30)
+n2=$("$BUILDDIR/bench/loglik_noise" "$SRCDIR/bench/calibrate_sbc.yaml" "$tmp/sbc.h5" 30)
+n16=$("$BUILDDIR/bench/loglik_noise" "$SRCDIR/bench/calibrate_sbc.yaml" "$tmp/sbc.h5" 30 --scale 16)
+echo "$n1"; echo "$n16"
+[ "$n1" = "$n2" ] || fail "loglik_noise is not deterministic"
+for t in investigations_2021 sanctioned_share_2021 total; do
+  grep -q "^  $t " <<<"$n1" || fail "loglik_noise printed no row for $t"
+done
+sd1=$(awk '$1 == "total" {print $3}' <<<"$n1"); sd16=$(awk '$1 == "total" {print $3}' <<<"$n16")
+awk -v a="$sd1" -v b="$sd16" 'BEGIN {exit !(b < 0.8 * a)}' ||
+  fail "loglik_noise: sd $sd16 at --scale 16 is not below 0.8 x $sd1 at --scale 1"
+"$BUILDDIR/bench/loglik_noise" "$SRCDIR/bench/calibrate_sbc.yaml" "$tmp/sbc.h5" 1 >/dev/null 2>&1 &&
+  fail "loglik_noise accepted N = 1"
 echo "bench smoke: ok"
