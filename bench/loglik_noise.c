@@ -1,6 +1,6 @@
 /*
  * loglik_noise.c — how much of a calibration's weight is simulation noise
- * (bench/README.md, "Calibration: many inputs, noisy likelihoods").
+ * (bench/README.md, "The likelihood's simulation noise").
  *
  *   loglik_noise SCENARIO CAL.h5 N [--scale K] [--point I]
  *
