@@ -51,6 +51,10 @@ static void usage(FILE *to)
                 "  -o, --output FILE          the calibration file to write (required)\n"
                 "      --scale K              replicates of the real system pooled per\n"
                 "                             evaluation (default 1): less simulation noise\n"
+                "      --common-seeds         simulate every point in the same replicates\n"
+                "                             (common random numbers): the weights carry no\n"
+                "                             simulation noise of their own (for scenarios\n"
+                "                             whose likelihood is noisy; see CALIBRATION.md)\n"
                 "      --ess N                stop once the effective sample size reaches N\n"
                 "                             (default 1000)\n"
                 "      --max-evaluations N    stop after N evaluated points (default 50000)\n"
@@ -86,6 +90,7 @@ typedef struct cal_args {
     const char *scenario, *output, *fitted, *from;
     uint64_t scale, ess, max_eval, initial, wave, seed, threads;
     bool have_seed, have_ess, have_max, have_scale, force, quiet, resume, predictive;
+    bool common_seeds;
     cs_calibrate_method method;
 } cal_args;
 
@@ -128,6 +133,9 @@ static int take_option(int c, cal_args *a, char **argv)
     case 'R':
         a->resume = true;
         return 0;
+    case 'C':
+        a->common_seeds = true;
+        return 0;
     case 'Y':
         a->fitted = optarg;
         return 0;
@@ -165,6 +173,8 @@ static const char *check_args(const cal_args *a, int n)
         return "a predictive check fits nothing: no --write-scenario, --resume or --method";
     if (a->fitted && a->method != CS_CALIBRATE_IMIS)
         return "a point fit has no posterior to write: --write-scenario needs --method imis";
+    if (a->common_seeds && (a->method != CS_CALIBRATE_IMIS || a->predictive))
+        return "--common-seeds is for --method imis (a point fit always uses common seeds)";
     return NULL;
 }
 
@@ -182,6 +192,7 @@ static int parse_args(int argc, char **argv, cal_args *a)
                                          {"threads", required_argument, NULL, 't'},
                                          {"force", no_argument, NULL, 'f'},
                                          {"resume", no_argument, NULL, 'R'},
+                                         {"common-seeds", no_argument, NULL, 'C'},
                                          {"write-scenario", required_argument, NULL, 'Y'},
                                          {"from", required_argument, NULL, 'F'},
                                          {"predictive", no_argument, NULL, 'P'},
@@ -312,17 +323,19 @@ static int load_resume(const cal_args *a, const cs_scenario *s, cs_calibrate_con
                           "resumed with it",
                           a->output, a->scenario);
     else if ((a->have_seed && a->seed != c->seed) || (a->have_scale && a->scale != c->scale) ||
-             (a->initial && a->initial != c->n_initial) || (a->wave && a->wave != c->wave_size))
+             (a->initial && a->initial != c->n_initial) || (a->wave && a->wave != c->wave_size) ||
+             (a->common_seeds && !c->common_seeds))
         st = cs_error_set(err, CS_EUSAGE,
-                          "%s was made with --seed %llu --scale %llu --initial %zu --wave %zu: "
+                          "%s was made with --seed %llu --scale %llu --initial %zu --wave %zu%s: "
                           "resume it with the same (or without these options)",
                           a->output, (unsigned long long)c->seed, (unsigned long long)c->scale,
-                          c->n_initial, c->wave_size);
+                          c->n_initial, c->wave_size, c->common_seeds ? " --common-seeds" : "");
     free(source);
     cfg->seed = c->seed;
     cfg->scale = c->scale;
     cfg->n_initial = c->n_initial;
     cfg->wave_size = c->wave_size;
+    cfg->common_seeds = c->common_seeds;
     cfg->resume = c;
     return st;
 }
@@ -335,7 +348,7 @@ static struct {
 
 /* What every rank needs to run the same calibration. */
 typedef struct mpi_params {
-    uint64_t seed, scale, threads, max_evaluations, n_initial, wave_size, method;
+    uint64_t seed, scale, threads, max_evaluations, n_initial, wave_size, method, common_seeds;
     double target_ess, size_tol;
 } mpi_params;
 
@@ -343,9 +356,9 @@ typedef struct mpi_params {
  * and agree on the outcome. */
 static int mpi_release(const cs_calibrate_config *cfg, const cs_scenario *s, cs_error *err)
 {
-    mpi_params q = {cfg->seed,      cfg->scale,     (uint64_t)cfg->threads, cfg->max_evaluations,
-                    cfg->n_initial, cfg->wave_size, (uint64_t)cfg->method,  cfg->target_ess,
-                    cfg->size_tol};
+    mpi_params q = {cfg->seed,       cfg->scale,     (uint64_t)cfg->threads, cfg->max_evaluations,
+                    cfg->n_initial,  cfg->wave_size, (uint64_t)cfg->method,  cfg->common_seeds,
+                    cfg->target_ess, cfg->size_tol};
     return cs_cli_mpi_release(&q, sizeof q, s, err);
 }
 
@@ -369,6 +382,7 @@ static int mpi_follow_run(const void *params, const char *path, const char *text
                                    .wave_size = q->wave_size,
                                    .stop = &stop_signal,
                                    .size_tol = q->size_tol,
+                                   .common_seeds = q->common_seeds != 0,
                                    .use_mpi = true};
         cs_calibration *c = NULL;
         st = cs_calibrate_run(s, &cfg, &c, err);
@@ -409,6 +423,7 @@ static int calibrate(const cal_args *a, const cs_scenario *s, const char *comman
     cfg.method = a->method;
     cfg.wave_size = a->wave;
     cfg.predictive = a->predictive;
+    cfg.common_seeds = a->common_seeds;
     cfg.stop = &stop_signal;
     cfg.on_wave = on_wave;
     cfg.on_wave_ctx = (void *)a;
