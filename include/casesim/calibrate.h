@@ -120,6 +120,8 @@ typedef struct cs_calibrate_config {
     size_t max_evaluations;      /* stop after this many points */
     size_t n_initial;            /* 0: IMIS's default (max(500, 100 D)) */
     size_t wave_size;            /* 0: IMIS's default (max(100, 20 D)) */
+    size_t stall_waves;          /* S of IMIS's stall rule (casesim/calibration.h); 0: 20.
+                                    A larger S lets a stalled run resume */
     volatile sig_atomic_t *stop; /* non-zero stops after the current wave (may be NULL) */
     /* Called after every finished wave (may be NULL): the run so far. A
      * non-zero return stops the run with that status. */

@@ -130,6 +130,8 @@ static int imis_config(const cs_scenario *s, const cs_calibrate_config *cfg,
         ic->n_initial = cfg->n_initial;
     if (cfg->wave_size)
         ic->wave_size = ic->n_neighbours = cfg->wave_size;
+    if (cfg->stall_waves)
+        ic->stall_waves = cfg->stall_waves;
     if (ic->max_evaluations < ic->n_initial || cfg->predictive)
         ic->max_evaluations = ic->n_initial; /* a predictive check: the Sobol wave only */
     return cs_calib_imis_config_check(ic, err);

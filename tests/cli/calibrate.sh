@@ -11,6 +11,8 @@
 #  - --common-seeds: the same for 1 and 2 threads, another file than
 #    independent seeds, said in the file and the report, resumed exactly,
 #    and refused when resuming a file made without it;
+#  - a run stalled under --stall-waves 1 resumes under a larger one and ends
+#    as one run under it;
 #  - run --posterior draws every replicate's inputs from the calibration's
 #    points (each replicate's values are one of them), the same for 1 and 2
 #    threads and for two replicate ranges merged; it cannot be merged with a
@@ -125,6 +127,20 @@ cp crn1.h5 crn_resumed.h5
 $same crn_straight.h5 crn_resumed.h5 >/dev/null || fail "common seeds: resumed differs from one run"
 "$CASESIM" calibrate "$sc" -o one.h5 --resume --common-seeds -q 2>err.txt
 [ $? -eq 2 ] || fail "--common-seeds resumed a file of independent seeds"
+
+# --stall-waves: a run stalled under a strict rule (1 wave) resumes under a
+# looser one and ends as one run under the looser rule; 0 is refused.
+"$CASESIM" calibrate "$sc" -o stall.h5 --initial 60 --wave 20 --max-evaluations 400 \
+    --stall-waves 1 -q || fail "a run with --stall-waves 1"
+/usr/bin/python3 -c "import h5py,sys; sys.exit(h5py.File('stall.h5')['calibration'].attrs['stop'] != 'stalled')" ||
+    fail "--stall-waves 1 did not stall"
+"$CASESIM" calibrate "$sc" -o stall.h5 --resume --max-evaluations 400 --stall-waves 1000 -q ||
+    fail "a stalled run was not resumed with a larger --stall-waves"
+"$CASESIM" calibrate "$sc" -o loose.h5 --initial 60 --wave 20 --max-evaluations 400 \
+    --stall-waves 1000 -q || fail "a run with --stall-waves 1000"
+$same loose.h5 stall.h5 >/dev/null || fail "a stalled run resumed differs from one run"
+"$CASESIM" calibrate "$sc" -o zero.h5 --stall-waves 0 -q 2>err.txt
+[ $? -eq 2 ] || fail "--stall-waves 0 was not refused"
 
 # Runs on the posterior.
 "$CASESIM" run "$sc" --posterior straight.h5 -o post1.h5 -n 12 -t 1 -q || fail "run --posterior"
