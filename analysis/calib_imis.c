@@ -327,7 +327,8 @@ static void write_message(cs_calib_imis *m)
                  "earlier). The weighted draws are usable, but their Monte Carlo error is about "
                  "%.1f times that of the target. To finish, resume with more evaluations "
                  "(--max-evaluations); if the effective sample size grows slowly, lower the "
-                 "simulation noise with a larger --scale, and check that the priors cover the "
+                 "simulation noise with --common-seeds or a larger --scale, and check that the "
+                 "priors cover the "
                  "values the targets imply (widen them if the fit sits at their edge).",
                  m->n, m->waves, m->ess, c->target_ess, m->ess_hist[from], W - from,
                  sqrt(c->target_ess / (m->ess > 0 ? m->ess : 1)));
@@ -339,7 +340,8 @@ static void write_message(cs_calib_imis *m)
                  "did not improve, after %zu evaluations: a few points carry almost all the "
                  "weight. "
                  "Usually the simulation noise is large next to the precision of the targets "
-                 "(raise --scale), or the targets conflict with each other or with the priors "
+                 "(use --common-seeds, or raise --scale), or the targets conflict with each other "
+                 "or with the priors "
                  "(check their units and unit_factor; widen the priors).",
                  S, m->ess, c->target_ess, m->n);
         break;

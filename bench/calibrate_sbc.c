@@ -2,7 +2,7 @@
  * calibrate_sbc.c — simulation-based calibration of `casesim calibrate`
  * (bench/README.md, "Calibration").
  *
- *   calibrate_sbc SCENARIO N [--ess E] [--scale K] [--threads T]
+ *   calibrate_sbc SCENARIO N [--ess E] [--scale K] [--threads T] [--common-seeds]
  *
  * For data set j = 0 .. N-1: true inputs drawn from the prior (z from the
  * keyed stream seed, CALIBRATION, replicate j, group 3), one replicate of
@@ -59,7 +59,8 @@ int main(int argc, char **argv)
 {
     gsl_set_error_handler_off();
     if (argc < 3) {
-        fprintf(stderr, "usage: calibrate_sbc SCENARIO N [--ess E] [--scale K] [--threads T]\n");
+        fprintf(stderr, "usage: calibrate_sbc SCENARIO N [--ess E] [--scale K] [--threads T] "
+                        "[--common-seeds]\n");
         return 2;
     }
     static cs_error err;
@@ -71,13 +72,17 @@ int main(int argc, char **argv)
     cs_calibrate_config cfg;
     cs_calibrate_config_default(&cfg, s);
     uint64_t n = strtoull(argv[2], NULL, 10);
-    for (int i = 3; i + 1 < argc; i += 2) {
-        if (!strcmp(argv[i], "--ess"))
-            cfg.target_ess = atof(argv[i + 1]);
+    for (int i = 3; i < argc; i++) {
+        if (!strcmp(argv[i], "--common-seeds"))
+            cfg.common_seeds = true;
+        else if (i + 1 == argc)
+            break;
+        else if (!strcmp(argv[i], "--ess"))
+            cfg.target_ess = atof(argv[++i]);
         else if (!strcmp(argv[i], "--scale"))
-            cfg.scale = strtoull(argv[i + 1], NULL, 10);
+            cfg.scale = strtoull(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--threads"))
-            cfg.threads = atoi(argv[i + 1]);
+            cfg.threads = atoi(argv[++i]);
     }
     size_t D = s->n_uncertain_values, used = 0, covered_all = 0;
     size_t *covered = calloc(D, sizeof *covered), hist[10] = {0};

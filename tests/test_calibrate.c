@@ -1,7 +1,8 @@
 /* test_calibrate.c — `targets:` and `casesim calibrate` through the
  * simulator: the loader's targets, what a target counts in a replicate's
  * results, a conjugate posterior known in closed form, bit-identical runs
- * for any thread count, held-out targets that never enter the fit, and the
+ * for any thread count, common seeds (every point in the same replicates),
+ * held-out targets that never enter the fit, and the
  * identifiability warning when only a product of two inputs is observed.
  *
  * Tolerances: a weighted estimate from an importance sample of Kish
@@ -368,6 +369,62 @@ START_TEST(test_threads)
 }
 END_TEST
 
+/* Common seeds: every point's figures are those of replicates 0 .. K - 1
+ * of the seed at its values (cs_calibrate_synthetic, summed), so the
+ * log-likelihood depends on the inputs only; without them, point i's are
+ * those of replicates i K .. i K + K - 1. Both are checked exactly, at a
+ * point of the Sobol wave and one of a later wave, so the test fails if
+ * either mapping changes. */
+static void assert_point_replicates(const cs_scenario *s, const cs_calibration *c, size_t i,
+                                    uint64_t first)
+{
+    size_t T = s->n_targets;
+    double *want = calloc(T * CS_TARGET_SUMS, sizeof *want);
+    double *one = calloc(T * CS_TARGET_SUMS, sizeof *one);
+    ck_assert(want && one);
+    cs_error err;
+    for (uint64_t k = 0; k < c->scale; k++) {
+        ck_assert_int_eq(
+            cs_calibrate_synthetic(s, c->values + i * c->dim, c->seed, first + k, one, &err),
+            CS_OK);
+        for (size_t j = 0; j < T * CS_TARGET_SUMS; j++)
+            want[j] += one[j];
+    }
+    ck_assert(!memcmp(want, c->sums + i * T * CS_TARGET_SUMS, T * CS_TARGET_SUMS * sizeof *want));
+    free(want);
+    free(one);
+}
+
+START_TEST(test_common_seeds)
+{
+    cs_scenario *s = two_targets(200, "false");
+    cs_calibrate_config cfg;
+    small_config(&cfg, s, 2);
+    cfg.common_seeds = true;
+    cs_calibration *common = calibrate(s, &cfg);
+    ck_assert(common->common_seeds);
+    small_config(&cfg, s, 2);
+    cs_calibration *own = calibrate(s, &cfg);
+    ck_assert(!own->common_seeds);
+    ck_assert_uint_gt(common->n_waves, 1);
+    size_t points[] = {5, common->n_points - 1};
+    for (size_t j = 0; j < 2; j++) {
+        size_t i = points[j];
+        assert_point_replicates(s, common, i, 0);
+        assert_point_replicates(s, own, i, i * own->scale);
+    }
+    /* the same for any thread count */
+    small_config(&cfg, s, 1);
+    cfg.common_seeds = true;
+    cs_calibration *one = calibrate(s, &cfg);
+    assert_same_sample(common, one);
+    cs_calibration_free(common);
+    cs_calibration_free(own);
+    cs_calibration_free(one);
+    cs_scenario_free(s);
+}
+END_TEST
+
 /* Changing a held-out target's observed value changes its own row only;
  * changing it while it is fitted changes the sample. */
 START_TEST(test_holdout)
@@ -583,6 +640,7 @@ static Suite *calibrate_suite(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, test_conjugate);
     tcase_add_test(tc, test_threads);
+    tcase_add_test(tc, test_common_seeds);
     tcase_add_test(tc, test_holdout);
     tcase_add_test(tc, test_product_only);
     tcase_add_test(tc, test_recovery);

@@ -120,6 +120,8 @@ typedef struct cs_calibrate_config {
     size_t max_evaluations;      /* stop after this many points */
     size_t n_initial;            /* 0: IMIS's default (max(500, 100 D)) */
     size_t wave_size;            /* 0: IMIS's default (max(100, 20 D)) */
+    size_t stall_waves;          /* S of IMIS's stall rule (casesim/calibration.h); 0: 20.
+                                    A larger S lets a stalled run resume */
     volatile sig_atomic_t *stop; /* non-zero stops after the current wave (may be NULL) */
     /* Called after every finished wave (may be NULL): the run so far. A
      * non-zero return stops the run with that status. */
@@ -150,6 +152,14 @@ typedef struct cs_calibrate_config {
      * point weighted equally (no likelihood, no importance step); the
      * summaries are then the prior predictive checks. Not with resume. */
     bool predictive;
+    /* Common random numbers (`--common-seeds`): every point is simulated in
+     * the same replicates 0 .. scale - 1 of the seed instead of replicates
+     * of its own, so the log-likelihood is a deterministic function of the
+     * inputs and nearby points share their simulation noise. The importance
+     * weights then carry no noise of their own (docs/CALIBRATION.md, "Common
+     * seeds"). Recorded in the file; a resumed run keeps the file's. IMIS
+     * only (the point fit always uses common seeds). */
+    bool common_seeds;
 } cs_calibrate_config;
 
 #define CS_CALIBRATE_SIZE_TOL 1e-4
@@ -170,12 +180,13 @@ typedef struct cs_calibration {
     size_t n_points;  /* evaluations */
     size_t n_waves;   /* finished waves, the Sobol sample included */
     uint64_t seed, scale;
-    double *z;        /* [n_points][D] */
-    double *values;   /* [n_points][D] */
-    double *loglik;   /* [n_points] over the fitted targets */
-    double *weight;   /* [n_points] importance weights, sum 1 */
-    double *sums;     /* [n_points][n_targets][CS_TARGET_SUMS] */
-    double *wave_ess; /* [n_waves] ESS after each wave */
+    bool common_seeds; /* every point ran in replicates 0 .. scale - 1 */
+    double *z;         /* [n_points][D] */
+    double *values;    /* [n_points][D] */
+    double *loglik;    /* [n_points] over the fitted targets */
+    double *weight;    /* [n_points] importance weights, sum 1 */
+    double *sums;      /* [n_points][n_targets][CS_TARGET_SUMS] */
+    double *wave_ess;  /* [n_waves] ESS after each wave */
     double ess, log_evidence, best_logpost;
     cs_calib_status status;
     char *message;              /* why it stopped, in plain words */

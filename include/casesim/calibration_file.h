@@ -50,6 +50,7 @@ typedef struct cs_calibration_file {
     char *created;         /* when the file was made (UTC, ISO 8601) */
     char *casesim_version; /* the casesim that made it */
     uint64_t seed, scale, evaluations, waves;
+    bool common_seeds; /* every point ran in the same replicates (--common-seeds) */
     double ess;
     /* A point fit's log-likelihood at the optimum on the fit's seeds and on
      * fresh ones; NaN otherwise. */

@@ -103,6 +103,12 @@ typedef struct cs_point_source {
     /* The point replicate r uses. Replicates with the same point share its
      * compiled models. */
     uint64_t (*point_of)(const void *ctx, uint64_t replicate);
+    /* The replicate whose random streams replicate r draws from (NULL: r
+     * itself). Common random numbers across points: a calibration whose
+     * every point runs in the same K replicates maps r to r mod K. The
+     * result keeps r as its replicate number, so sinks still tell the runs
+     * apart; only the random streams are shared. */
+    uint64_t (*streams_of)(const void *ctx, uint64_t replicate);
     /* Scratch state for one thread (NULL: the source needs none), freed
      * with thread_free; both may be NULL. */
     void *(*thread_alloc)(const void *ctx);

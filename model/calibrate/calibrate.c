@@ -130,6 +130,8 @@ static int imis_config(const cs_scenario *s, const cs_calibrate_config *cfg,
         ic->n_initial = cfg->n_initial;
     if (cfg->wave_size)
         ic->wave_size = ic->n_neighbours = cfg->wave_size;
+    if (cfg->stall_waves)
+        ic->stall_waves = cfg->stall_waves;
     if (ic->max_evaluations < ic->n_initial || cfg->predictive)
         ic->max_evaluations = ic->n_initial; /* a predictive check: the Sobol wave only */
     return cs_calib_imis_config_check(ic, err);
@@ -246,10 +248,11 @@ static int start_resumed(const cs_scenario *s, const cs_calibrate_config *cfg,
 {
     const cs_calibration *r = cfg->resume;
     if (r->dim != c->dim || r->n_targets != s->n_targets || r->seed != cfg->seed ||
-        r->scale != cfg->scale || r->n_initial != ic->n_initial || r->wave_size != ic->wave_size)
+        r->scale != cfg->scale || r->n_initial != ic->n_initial || r->wave_size != ic->wave_size ||
+        r->common_seeds != cfg->common_seeds)
         return cs_error_set(err, CS_EINVAL,
                             "calibrate: the calibration to resume was made with other inputs, "
-                            "targets, seed, scale or wave sizes");
+                            "targets, seed, scale, wave sizes or seeds (common or not)");
     cs_calib_imis_state st = {.dim = r->dim,
                               .n_initial = r->n_initial,
                               .n_points = r->n_points,
@@ -290,6 +293,7 @@ int cs_calibrate_run(const cs_scenario *s, const cs_calibrate_config *cfg, cs_ca
     c->n_targets = s->n_targets;
     c->seed = cfg->seed;
     c->scale = cfg->scale;
+    c->common_seeds = cfg->common_seeds;
     c->loglik_fit_seeds = c->loglik_fresh_seeds = c->simplex_size = NAN;
     double t0 = cs_calibrate_now();
     c->n_initial = ic.n_initial;

@@ -1,6 +1,7 @@
 /*
  * calibrate/evaluate.c — one IMIS wave through the engine: point g of the
- * calibration runs the baseline in replicates g K .. g K + K - 1, and each
+ * calibration runs the baseline in replicates g K .. g K + K - 1 (with
+ * common seeds, on the random streams of replicates 0 .. K - 1), and each
  * target's sums are accumulated from the results (casesim/calibrate.h).
  */
 #include <limits.h>
@@ -25,6 +26,12 @@ typedef struct wave_src {
 static uint64_t wave_point_of(const void *ctx, uint64_t replicate)
 {
     return replicate / ((const wave_src *)ctx)->K;
+}
+
+/* Common seeds: the point's k-th replicate draws from replicate k's streams. */
+static uint64_t wave_common_streams(const void *ctx, uint64_t replicate)
+{
+    return replicate % ((const wave_src *)ctx)->K;
 }
 
 static void *wave_thread_alloc(const void *ctx)
@@ -104,6 +111,7 @@ int cs_calibrate_evaluate(const cs_scenario *s, const cs_calibrate_config *cfg, 
                     .K = cfg->scale};
     cs_point_source ps = {.n_values = s->n_uncertain_values,
                           .point_of = wave_point_of,
+                          .streams_of = cfg->common_seeds ? wave_common_streams : NULL,
                           .thread_alloc = wave_thread_alloc,
                           .thread_free = wave_thread_free,
                           .values = wave_values,

@@ -415,6 +415,7 @@ int cs_calibrate_optimize(const cs_scenario *s, const cs_calibrate_config *cfg,
                           .n_targets = s->n_targets,
                           .seed = cfg->seed,
                           .scale = cfg->scale,
+                          .common_seeds = true,
                           .n_initial = n0,
                           .method = CS_CALIBRATE_OPTIMIZE,
                           .simplex_size = NAN};

@@ -37,55 +37,64 @@ static void on_signal(int sig)
 
 static void usage(FILE *to)
 {
-    fprintf(to, "usage: casesim calibrate SCENARIO.yaml -o CAL.h5 [options]\n"
-                "       casesim calibrate --from CAL.h5 --write-scenario FITTED.yaml "
-                "[SCENARIO.yaml] [-f]\n"
-                "       casesim calibrate SCENARIO.yaml --predictive -o PRED.h5 [options]\n"
-                "\n"
-                "Fits the scenario's uncertain inputs (their priors: `uncertain:`) to its\n"
-                "`targets:` by incremental mixture importance sampling through the simulator,\n"
-                "and writes the posterior, the inputs' prior and posterior, identifiability\n"
-                "findings and each target's posterior predictive check to CAL.h5.\n"
-                "\n"
-                "options:\n"
-                "  -o, --output FILE          the calibration file to write (required)\n"
-                "      --scale K              replicates of the real system pooled per\n"
-                "                             evaluation (default 1): less simulation noise\n"
-                "      --ess N                stop once the effective sample size reaches N\n"
-                "                             (default 1000)\n"
-                "      --max-evaluations N    stop after N evaluated points (default 50000)\n"
-                "      --initial N            points of the first (Sobol) wave (default\n"
-                "                             max(500, 100 D))\n"
-                "      --wave N               points of every later wave (default max(100, 20 D))\n"
-                "      --method M             imis (default: a posterior sample) or optimize\n"
-                "                             (a point fit: Nelder-Mead on logit/log scales\n"
-                "                             with common random numbers, from the best of\n"
-                "                             --initial Sobol points, re-checked on fresh\n"
-                "                             seeds; no posterior uncertainty)\n"
-                "  -s, --seed N               master seed (default: the scenario's run.seed)\n"
-                "  -t, --threads N            OpenMP threads (default: all)\n"
-                "      --resume               continue the calibration in CAL.h5 (interrupted,\n"
-                "                             or stopped short) from its last finished wave,\n"
-                "                             with its seed, scale and wave sizes\n"
-                "      --write-scenario FILE  also write the fitted scenario: every calibrated\n"
-                "                             input at its posterior median, the posterior\n"
-                "                             (approximated per input, correlations as a\n"
-                "                             copula) as its `uncertain:`\n"
-                "      --from CAL.h5          write the fitted scenario (--write-scenario) of an\n"
-                "                             existing calibration file, from the scenario text\n"
-                "                             it was made from (SCENARIO, if given, must be it)\n"
-                "      --predictive           a predictive check instead of a fit: --initial\n"
-                "                             points (Sobol) of the scenario's `uncertain:`, each\n"
-                "                             target against its predictive 95%% interval\n"
-                "  -f, --force                overwrite existing output files\n"
-                "  -q, --quiet                no progress messages\n"
-                "  -h, --help                 this help\n");
+    fprintf(to,
+            "usage: casesim calibrate SCENARIO.yaml -o CAL.h5 [options]\n"
+            "       casesim calibrate --from CAL.h5 --write-scenario FITTED.yaml "
+            "[SCENARIO.yaml] [-f]\n"
+            "       casesim calibrate SCENARIO.yaml --predictive -o PRED.h5 [options]\n"
+            "\n"
+            "Fits the scenario's uncertain inputs (their priors: `uncertain:`) to its\n"
+            "`targets:` by incremental mixture importance sampling through the simulator,\n"
+            "and writes the posterior, the inputs' prior and posterior, identifiability\n"
+            "findings and each target's posterior predictive check to CAL.h5.\n"
+            "\n"
+            "options:\n"
+            "  -o, --output FILE          the calibration file to write (required)\n"
+            "      --scale K              replicates of the real system pooled per\n"
+            "                             evaluation (default 1): less simulation noise\n"
+            "      --common-seeds         simulate every point in the same replicates\n"
+            "                             (common random numbers): the weights carry no\n"
+            "                             simulation noise of their own (for scenarios\n"
+            "                             whose likelihood is noisy; see CALIBRATION.md)\n"
+            "      --ess N                stop once the effective sample size reaches N\n"
+            "                             (default 1000)\n"
+            "      --max-evaluations N    stop after N evaluated points (default 50000)\n"
+            "      --initial N            points of the first (Sobol) wave (default\n"
+            "                             max(500, 100 D))\n"
+            "      --wave N               points of every later wave (default max(100, 20 D))\n"
+            "      --stall-waves N        stop as stalled when N waves in a row improve neither\n"
+            "                             the best fit nor the highest ESS (default 20; a\n"
+            "                             larger N lets a stalled run be resumed)\n"
+            "      --method M             imis (default: a posterior sample) or optimize\n"
+            "                             (a point fit: Nelder-Mead on logit/log scales\n"
+            "                             with common random numbers, from the best of\n"
+            "                             --initial Sobol points, re-checked on fresh\n"
+            "                             seeds; no posterior uncertainty)\n"
+            "  -s, --seed N               master seed (default: the scenario's run.seed)\n"
+            "  -t, --threads N            OpenMP threads (default: all)\n"
+            "      --resume               continue the calibration in CAL.h5 (interrupted,\n"
+            "                             or stopped short) from its last finished wave,\n"
+            "                             with its seed, scale and wave sizes\n"
+            "      --write-scenario FILE  also write the fitted scenario: every calibrated\n"
+            "                             input at its posterior median, the posterior\n"
+            "                             (approximated per input, correlations as a\n"
+            "                             copula) as its `uncertain:`\n"
+            "      --from CAL.h5          write the fitted scenario (--write-scenario) of an\n"
+            "                             existing calibration file, from the scenario text\n"
+            "                             it was made from (SCENARIO, if given, must be it)\n"
+            "      --predictive           a predictive check instead of a fit: --initial\n"
+            "                             points (Sobol) of the scenario's `uncertain:`, each\n"
+            "                             target against its predictive 95%% interval\n"
+            "  -f, --force                overwrite existing output files\n"
+            "  -q, --quiet                no progress messages\n"
+            "  -h, --help                 this help\n");
 }
 
 typedef struct cal_args {
     const char *scenario, *output, *fitted, *from;
-    uint64_t scale, ess, max_eval, initial, wave, seed, threads;
+    uint64_t scale, ess, max_eval, initial, wave, seed, threads, stall;
     bool have_seed, have_ess, have_max, have_scale, force, quiet, resume, predictive;
+    bool common_seeds;
     cs_calibrate_method method;
 } cal_args;
 
@@ -110,6 +119,10 @@ static int take_option(int c, cal_args *a, char **argv)
         return cs_cli_parse_u64(C, "--initial", optarg, 2, 10000000, &a->initial) ? 2 : 0;
     case 'W':
         return cs_cli_parse_u64(C, "--wave", optarg, 1, 10000000, &a->wave) ? 2 : 0;
+    case 'L':
+        return cs_cli_parse_u64(C, "--stall-waves", optarg, 1, CS_CALIB_MAX_STALL_WAVES, &a->stall)
+                   ? 2
+                   : 0;
     case 'm':
         if (strcmp(optarg, "imis") == 0 || strcmp(optarg, "optimize") == 0) {
             a->method = optarg[0] == 'o' ? CS_CALIBRATE_OPTIMIZE : CS_CALIBRATE_IMIS;
@@ -127,6 +140,9 @@ static int take_option(int c, cal_args *a, char **argv)
         return 0;
     case 'R':
         a->resume = true;
+        return 0;
+    case 'C':
+        a->common_seeds = true;
         return 0;
     case 'Y':
         a->fitted = optarg;
@@ -165,6 +181,8 @@ static const char *check_args(const cal_args *a, int n)
         return "a predictive check fits nothing: no --write-scenario, --resume or --method";
     if (a->fitted && a->method != CS_CALIBRATE_IMIS)
         return "a point fit has no posterior to write: --write-scenario needs --method imis";
+    if (a->common_seeds && (a->method != CS_CALIBRATE_IMIS || a->predictive))
+        return "--common-seeds is for --method imis (a point fit always uses common seeds)";
     return NULL;
 }
 
@@ -177,11 +195,13 @@ static int parse_args(int argc, char **argv, cal_args *a)
                                          {"max-evaluations", required_argument, NULL, 'M'},
                                          {"initial", required_argument, NULL, 'I'},
                                          {"wave", required_argument, NULL, 'W'},
+                                         {"stall-waves", required_argument, NULL, 'L'},
                                          {"method", required_argument, NULL, 'm'},
                                          {"seed", required_argument, NULL, 's'},
                                          {"threads", required_argument, NULL, 't'},
                                          {"force", no_argument, NULL, 'f'},
                                          {"resume", no_argument, NULL, 'R'},
+                                         {"common-seeds", no_argument, NULL, 'C'},
                                          {"write-scenario", required_argument, NULL, 'Y'},
                                          {"from", required_argument, NULL, 'F'},
                                          {"predictive", no_argument, NULL, 'P'},
@@ -312,17 +332,19 @@ static int load_resume(const cal_args *a, const cs_scenario *s, cs_calibrate_con
                           "resumed with it",
                           a->output, a->scenario);
     else if ((a->have_seed && a->seed != c->seed) || (a->have_scale && a->scale != c->scale) ||
-             (a->initial && a->initial != c->n_initial) || (a->wave && a->wave != c->wave_size))
+             (a->initial && a->initial != c->n_initial) || (a->wave && a->wave != c->wave_size) ||
+             (a->common_seeds && !c->common_seeds))
         st = cs_error_set(err, CS_EUSAGE,
-                          "%s was made with --seed %llu --scale %llu --initial %zu --wave %zu: "
+                          "%s was made with --seed %llu --scale %llu --initial %zu --wave %zu%s: "
                           "resume it with the same (or without these options)",
                           a->output, (unsigned long long)c->seed, (unsigned long long)c->scale,
-                          c->n_initial, c->wave_size);
+                          c->n_initial, c->wave_size, c->common_seeds ? " --common-seeds" : "");
     free(source);
     cfg->seed = c->seed;
     cfg->scale = c->scale;
     cfg->n_initial = c->n_initial;
     cfg->wave_size = c->wave_size;
+    cfg->common_seeds = c->common_seeds;
     cfg->resume = c;
     return st;
 }
@@ -335,7 +357,8 @@ static struct {
 
 /* What every rank needs to run the same calibration. */
 typedef struct mpi_params {
-    uint64_t seed, scale, threads, max_evaluations, n_initial, wave_size, method;
+    uint64_t seed, scale, threads, max_evaluations, n_initial, wave_size, method, common_seeds;
+    uint64_t stall_waves;
     double target_ess, size_tol;
 } mpi_params;
 
@@ -343,9 +366,9 @@ typedef struct mpi_params {
  * and agree on the outcome. */
 static int mpi_release(const cs_calibrate_config *cfg, const cs_scenario *s, cs_error *err)
 {
-    mpi_params q = {cfg->seed,      cfg->scale,     (uint64_t)cfg->threads, cfg->max_evaluations,
-                    cfg->n_initial, cfg->wave_size, (uint64_t)cfg->method,  cfg->target_ess,
-                    cfg->size_tol};
+    mpi_params q = {cfg->seed,        cfg->scale,      (uint64_t)cfg->threads, cfg->max_evaluations,
+                    cfg->n_initial,   cfg->wave_size,  (uint64_t)cfg->method,  cfg->common_seeds,
+                    cfg->stall_waves, cfg->target_ess, cfg->size_tol};
     return cs_cli_mpi_release(&q, sizeof q, s, err);
 }
 
@@ -369,6 +392,8 @@ static int mpi_follow_run(const void *params, const char *path, const char *text
                                    .wave_size = q->wave_size,
                                    .stop = &stop_signal,
                                    .size_tol = q->size_tol,
+                                   .common_seeds = q->common_seeds != 0,
+                                   .stall_waves = q->stall_waves,
                                    .use_mpi = true};
         cs_calibration *c = NULL;
         st = cs_calibrate_run(s, &cfg, &c, err);
@@ -408,7 +433,9 @@ static int calibrate(const cal_args *a, const cs_scenario *s, const char *comman
     cfg.n_initial = a->initial;
     cfg.method = a->method;
     cfg.wave_size = a->wave;
+    cfg.stall_waves = a->stall;
     cfg.predictive = a->predictive;
+    cfg.common_seeds = a->common_seeds;
     cfg.stop = &stop_signal;
     cfg.on_wave = on_wave;
     cfg.on_wave_ctx = (void *)a;

@@ -86,7 +86,7 @@ static void header_text(const char *cal_path, const cs_calibration_file *f, cons
     snprintf(buf, n,
              "Fitted scenario written by `casesim calibrate --write-scenario` (casesim %s)\n"
              "from the calibration file %s, made on %.10s by casesim %s:\n"
-             "seed %llu, --scale %llu, %llu evaluations, effective sample size %.1f;\n"
+             "seed %llu, --scale %llu%s, %llu evaluations, effective sample size %.1f;\n"
              "%s%s\n"
              "\n"
              "Every calibrated input (but those below that keep their prior) is set to its\n"
@@ -104,8 +104,9 @@ static void header_text(const char *cal_path, const cs_calibration_file *f, cons
              "them there. Its description, targets and every other key are as written there.\n",
              CASESIM_VERSION_STRING, cal_path, f->created, f->casesim_version,
              (unsigned long long)f->seed, (unsigned long long)f->scale,
-             (unsigned long long)f->evaluations, fit->ess, f->message,
-             ends_with_stop(f->message) ? "" : ".", shrunk, fit->shrink < 1.0 ? " definite" : "");
+             f->common_seeds ? " --common-seeds" : "", (unsigned long long)f->evaluations, fit->ess,
+             f->message, ends_with_stop(f->message) ? "" : ".", shrunk,
+             fit->shrink < 1.0 ? " definite" : "");
     kept_text(s, fit, buf, n);
 }
 

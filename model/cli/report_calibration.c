@@ -76,9 +76,11 @@ static void report_text(const cs_calibration_file *c, FILE *o)
     else
         fprintf(o,
                 "Method: incremental mixture importance sampling; %llu evaluations in %llu "
-                "waves, %llu replicates each (--scale), seed %llu; effective sample size %.1f\n",
+                "waves, %llu replicates each (--scale)%s, seed %llu; effective sample size %.1f\n",
                 (unsigned long long)c->evaluations, (unsigned long long)c->waves,
-                (unsigned long long)c->scale, (unsigned long long)c->seed, c->ess);
+                (unsigned long long)c->scale,
+                c->common_seeds ? ", the same replicates for every point (--common-seeds)" : "",
+                (unsigned long long)c->seed, c->ess);
     if (c->evaluations > 0 && !pred) {
         fprintf(o, "\nWhat the targets can tell apart\n");
         if (point)

@@ -90,18 +90,23 @@ static int read_state(hid_t cal, cs_calibration *c, cs_error *err)
     return st;
 }
 
-/* /calibration's method (absent in files of earlier builds: IMIS). */
+/* /calibration's method and seeds (absent in files of earlier builds: IMIS,
+ * independent seeds). */
 static int read_method(hid_t cal, cs_calibration *c, cs_error *err)
 {
-    char *m = NULL;
+    char *m = NULL, *seeds = NULL;
     c->method = CS_CALIBRATE_IMIS;
     c->loglik_fit_seeds = c->loglik_fresh_seeds = c->simplex_size = NAN;
-    if (H5Aexists(cal, "method") <= 0)
-        return CS_OK;
-    int st = cs_h5_read_attr_string(cal, "method", &m, err);
-    if (st == CS_OK && strcmp(m, "optimize") == 0)
+    int st = CS_OK;
+    if (H5Aexists(cal, "method") > 0 &&
+        (st = cs_h5_read_attr_string(cal, "method", &m, err)) == CS_OK &&
+        strcmp(m, "optimize") == 0)
         c->method = CS_CALIBRATE_OPTIMIZE;
+    if (st == CS_OK && H5Aexists(cal, "seeds") > 0 &&
+        (st = cs_h5_read_attr_string(cal, "seeds", &seeds, err)) == CS_OK)
+        c->common_seeds = strcmp(seeds, "common") == 0;
     free(m);
+    free(seeds);
     return st;
 }
 

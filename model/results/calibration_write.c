@@ -337,6 +337,9 @@ static int write_run_attrs(hid_t cal, const cs_calibration *c, cs_error *err)
                                : c->predictive_check ? "predictive"
                                                      : "imis",
                                err);
+    /* "common": every point ran in replicates 0 .. scale - 1 (--common-seeds) */
+    if (st == CS_OK)
+        st = cs_h5_attr_string(cal, "seeds", c->common_seeds ? "common" : "independent", err);
     if (st == CS_OK && point)
         st = cs_h5_attr_string(cal, "point_fit",
                                "A point fit (the posterior mode by Nelder-Mead): the posterior "

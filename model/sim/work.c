@@ -138,7 +138,10 @@ static int run_item(run_state *rs, cs_sim_workspace *ws, void *state, uint64_t r
     }
     bool records = rep - cfg->first_replicate < cfg->case_record_replicates;
     cs_replicate_result *res = rs->res[slot];
-    rc = cs_sim_replicate_ws(ws, m->models[vi], cfg->seed, rep, records, cfg->stop, res, err);
+    uint64_t streams =
+        rs->cache && cfg->points->streams_of ? cfg->points->streams_of(cfg->points->ctx, rep) : rep;
+    rc = cs_sim_replicate_ws(ws, m->models[vi], cfg->seed, streams, records, cfg->stop, res, err);
+    res->replicate = rep; /* the run's own number, whatever streams it drew from */
     res->variant = rs->vindex[vi];
     res->annual_cost = m->cost[vi];
     if (res->dims.n_inputs > 0)

@@ -8,6 +8,11 @@
 #    after some waves (exit 130, file marked incomplete), then resumed with
 #    --resume, gives the file of an uninterrupted run; --resume refuses
 #    another scenario text or another seed;
+#  - --common-seeds: the same for 1 and 2 threads, another file than
+#    independent seeds, said in the file and the report, resumed exactly,
+#    and refused when resuming a file made without it;
+#  - a run stalled under --stall-waves 1 resumes under a larger one and ends
+#    as one run under it;
 #  - run --posterior draws every replicate's inputs from the calibration's
 #    points (each replicate's values are one of them), the same for 1 and 2
 #    threads and for two replicate ranges merged; it cannot be merged with a
@@ -99,6 +104,43 @@ sed 's/observed: 330/observed: 331/' "$sc" >changed.yaml
 "$CASESIM" calibrate changed.yaml -o one.h5 --resume -q 2>err.txt
 [ $? -eq 2 ] || fail "--resume with another scenario text was not refused"
 grep -q "another scenario text" err.txt || fail "no reason given for another scenario text"
+
+# Common seeds: the same file for 1 and 2 threads, not the file of
+# independent seeds, marked in the file and the report; resumed after the
+# evaluation limit it ends as one run; --common-seeds cannot resume a file
+# made without it.
+# shellcheck disable=SC2086
+"$CASESIM" calibrate "$sc" -o crn1.h5 -t 1 --common-seeds $small || fail "common seeds, 1 thread"
+# shellcheck disable=SC2086
+"$CASESIM" calibrate "$sc" -o crn2.h5 -t 2 --common-seeds $small || fail "common seeds, 2 threads"
+$same crn1.h5 crn2.h5 >/dev/null || fail "common seeds: 1 and 2 threads differ"
+$same one.h5 crn1.h5 >/dev/null 2>&1 && fail "common seeds give the file of independent seeds"
+/usr/bin/python3 -c "import h5py,sys; a=h5py.File('crn1.h5')['calibration'].attrs['seeds']; b=h5py.File('one.h5')['calibration'].attrs['seeds']; sys.exit((a, b) != ('common', 'independent'))" ||
+    fail "the file does not say whether its seeds were common"
+"$CASESIM" report crn1.h5 | grep -q "the same replicates for every point (--common-seeds)" ||
+    fail "the report does not say the seeds were common"
+"$CASESIM" calibrate "$sc" -o crn_straight.h5 --common-seeds --initial 60 --wave 20 \
+    --max-evaluations 400 -q || fail "common seeds, straight run"
+cp crn1.h5 crn_resumed.h5
+"$CASESIM" calibrate "$sc" -o crn_resumed.h5 --resume --max-evaluations 400 -q ||
+    fail "resume with common seeds"
+$same crn_straight.h5 crn_resumed.h5 >/dev/null || fail "common seeds: resumed differs from one run"
+"$CASESIM" calibrate "$sc" -o one.h5 --resume --common-seeds -q 2>err.txt
+[ $? -eq 2 ] || fail "--common-seeds resumed a file of independent seeds"
+
+# --stall-waves: a run stalled under a strict rule (1 wave) resumes under a
+# looser one and ends as one run under the looser rule; 0 is refused.
+"$CASESIM" calibrate "$sc" -o stall.h5 --initial 60 --wave 20 --max-evaluations 400 \
+    --stall-waves 1 -q || fail "a run with --stall-waves 1"
+/usr/bin/python3 -c "import h5py,sys; sys.exit(h5py.File('stall.h5')['calibration'].attrs['stop'] != 'stalled')" ||
+    fail "--stall-waves 1 did not stall"
+"$CASESIM" calibrate "$sc" -o stall.h5 --resume --max-evaluations 400 --stall-waves 1000 -q ||
+    fail "a stalled run was not resumed with a larger --stall-waves"
+"$CASESIM" calibrate "$sc" -o loose.h5 --initial 60 --wave 20 --max-evaluations 400 \
+    --stall-waves 1000 -q || fail "a run with --stall-waves 1000"
+$same loose.h5 stall.h5 >/dev/null || fail "a stalled run resumed differs from one run"
+"$CASESIM" calibrate "$sc" -o zero.h5 --stall-waves 0 -q 2>err.txt
+[ $? -eq 2 ] || fail "--stall-waves 0 was not refused"
 
 # Runs on the posterior.
 "$CASESIM" run "$sc" --posterior straight.h5 -o post1.h5 -n 12 -t 1 -q || fail "run --posterior"
