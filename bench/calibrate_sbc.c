@@ -55,6 +55,23 @@ static int observe(cs_scenario *s, const double *values, uint64_t j, bool *ok, c
     return st;
 }
 
+/* The options after SCENARIO N into cfg. */
+static void take_options(int argc, char **argv, cs_calibrate_config *cfg)
+{
+    for (int i = 3; i < argc; i++) {
+        if (!strcmp(argv[i], "--common-seeds"))
+            cfg->common_seeds = true;
+        else if (i + 1 == argc)
+            break;
+        else if (!strcmp(argv[i], "--ess"))
+            cfg->target_ess = atof(argv[++i]);
+        else if (!strcmp(argv[i], "--scale"))
+            cfg->scale = strtoull(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--threads"))
+            cfg->threads = atoi(argv[++i]);
+    }
+}
+
 int main(int argc, char **argv)
 {
     gsl_set_error_handler_off();
@@ -72,18 +89,7 @@ int main(int argc, char **argv)
     cs_calibrate_config cfg;
     cs_calibrate_config_default(&cfg, s);
     uint64_t n = strtoull(argv[2], NULL, 10);
-    for (int i = 3; i < argc; i++) {
-        if (!strcmp(argv[i], "--common-seeds"))
-            cfg.common_seeds = true;
-        else if (i + 1 == argc)
-            break;
-        else if (!strcmp(argv[i], "--ess"))
-            cfg.target_ess = atof(argv[++i]);
-        else if (!strcmp(argv[i], "--scale"))
-            cfg.scale = strtoull(argv[++i], NULL, 10);
-        else if (!strcmp(argv[i], "--threads"))
-            cfg.threads = atoi(argv[++i]);
-    }
+    take_options(argc, argv, &cfg);
     size_t D = s->n_uncertain_values, used = 0, covered_all = 0;
     size_t *covered = calloc(D, sizeof *covered), hist[10] = {0};
     double *z = calloc(D, sizeof *z), *values = calloc(D, sizeof *values);
