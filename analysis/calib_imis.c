@@ -328,8 +328,8 @@ static void write_message(cs_calib_imis *m)
                  "%.1f times that of the target. To finish, resume with more evaluations "
                  "(--max-evaluations); if the effective sample size grows slowly, lower the "
                  "simulation noise with --common-seeds or a larger --scale, and check that the "
-                 "priors cover the "
-                 "values the targets imply (widen them if the fit sits at their edge).",
+                 "priors cover the values the targets imply (widen them if the fit sits at "
+                 "their edge).",
                  m->n, m->waves, m->ess, c->target_ess, m->ess_hist[from], W - from,
                  sqrt(c->target_ess / (m->ess > 0 ? m->ess : 1)));
         break;
@@ -341,8 +341,7 @@ static void write_message(cs_calib_imis *m)
                  "weight. "
                  "Usually the simulation noise is large next to the precision of the targets "
                  "(use --common-seeds, or raise --scale), or the targets conflict with each other "
-                 "or with the priors "
-                 "(check their units and unit_factor; widen the priors).",
+                 "or with the priors (check their units and unit_factor; widen the priors).",
                  S, m->ess, c->target_ess, m->n);
         break;
     case CS_CALIB_NO_SUPPORT:

@@ -94,19 +94,12 @@ static int read_state(hid_t cal, cs_calibration *c, cs_error *err)
  * independent seeds). */
 static int read_method(hid_t cal, cs_calibration *c, cs_error *err)
 {
-    char *m = NULL, *seeds = NULL;
-    c->method = CS_CALIBRATE_IMIS;
+    bool point = false;
     c->loglik_fit_seeds = c->loglik_fresh_seeds = c->simplex_size = NAN;
-    int st = CS_OK;
-    if (H5Aexists(cal, "method") > 0 &&
-        (st = cs_h5_read_attr_string(cal, "method", &m, err)) == CS_OK &&
-        strcmp(m, "optimize") == 0)
-        c->method = CS_CALIBRATE_OPTIMIZE;
-    if (st == CS_OK && H5Aexists(cal, "seeds") > 0 &&
-        (st = cs_h5_read_attr_string(cal, "seeds", &seeds, err)) == CS_OK)
-        c->common_seeds = strcmp(seeds, "common") == 0;
-    free(m);
-    free(seeds);
+    int st = cs_h5_attr_string_is(cal, "method", "optimize", &point, err);
+    if (st == CS_OK)
+        st = cs_h5_attr_string_is(cal, "seeds", "common", &c->common_seeds, err);
+    c->method = point ? CS_CALIBRATE_OPTIMIZE : CS_CALIBRATE_IMIS;
     return st;
 }
 

@@ -134,11 +134,8 @@ static int read_attrs(hid_t f, hid_t cal, cs_calibration_file *c, cs_error *err)
     /* Optional in format 1.2: absent in files of builds before the point fit. */
     if (st == CS_OK && H5Aexists(cal, "method") > 0)
         st = cs_h5_read_attr_string(cal, "method", &c->method, err);
-    char *seeds = NULL;
-    if (st == CS_OK && H5Aexists(cal, "seeds") > 0 &&
-        (st = cs_h5_read_attr_string(cal, "seeds", &seeds, err)) == CS_OK)
-        c->common_seeds = strcmp(seeds, "common") == 0;
-    free(seeds);
+    if (st == CS_OK)
+        st = cs_h5_attr_string_is(cal, "seeds", "common", &c->common_seeds, err);
     if (st == CS_OK && H5Aexists(cal, "loglik_fit_seeds") > 0)
         st = cs_h5_read_attr_double(cal, "loglik_fit_seeds", &c->loglik_fit_seeds, err);
     if (st == CS_OK && H5Aexists(cal, "loglik_fresh_seeds") > 0)

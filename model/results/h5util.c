@@ -421,6 +421,19 @@ static int copy_strings(char **raw, size_t count, char ***out, const char *name,
     return CS_OK;
 }
 
+int cs_h5_attr_string_is(hid_t loc, const char *name, const char *value, bool *out, cs_error *err)
+{
+    *out = false;
+    if (H5Aexists(loc, name) <= 0)
+        return CS_OK;
+    char *s = NULL;
+    int st = cs_h5_read_attr_string(loc, name, &s, err);
+    if (st == CS_OK)
+        *out = strcmp(s, value) == 0;
+    free(s);
+    return st;
+}
+
 int cs_h5_read_attr_strings(hid_t loc, const char *name, char ***out, size_t *n, cs_error *err)
 {
     *out = NULL;

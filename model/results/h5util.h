@@ -109,6 +109,12 @@ int cs_h5_read_attr_u64(hid_t loc, const char *name, uint64_t *out, cs_error *er
 int cs_h5_read_attr_double(hid_t loc, const char *name, double *out, cs_error *err);
 int cs_h5_read_attr_ints(hid_t loc, const char *name, int *out, size_t n, cs_error *err);
 
+/* Whether loc has the optional string attribute name with the value value:
+ * *out is false when the attribute is absent or holds another string (a
+ * flag files of earlier builds lack). Returns CS_OK, or
+ * cs_h5_read_attr_string's error when it exists but cannot be read. */
+int cs_h5_attr_string_is(hid_t loc, const char *name, const char *value, bool *out, cs_error *err);
+
 /* Reads a 1-D attribute of variable-length strings into a new array of *n new
  * strings (free with cs_h5_free_strings). */
 int cs_h5_read_attr_strings(hid_t loc, const char *name, char ***out, size_t *n, cs_error *err);
